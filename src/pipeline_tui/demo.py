@@ -1,0 +1,150 @@
+"""A realistic demo pipeline, generated from a seed and a date (never the user's database)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from pipeline_tui.models import LossInput, StageKind
+from pipeline_tui.store import Store
+
+COMPANIES = (
+    "Northwind Traders", "Bluefin Logistics", "Kestrel Analytics", "Harbor & Pine", "Quillstone",
+    "Verdant Labs", "Ironbark Systems", "Lumen Health", "Oakridge Dental Group", "Saltmarsh Foods",
+    "Copperline Freight", "Tandem Robotics", "Brightwater Schools", "Meridian Insurance",
+    "Foxglove Studios", "Granite Peak Credit Union", "Solstice Energy", "Cobalt Security",
+    "Juniper Hotels", "Atlas Fabrication", "Nimbus Software", "Redwood Legal", "Parallax Media",
+    "Greystone Property", "Wildflower Cosmetics", "Ember Coffee Roasters", "Polaris Aviation",
+    "Silverline Telecom", "Magnolia Clinics", "Driftwood Outdoor", "Lattice Biotech",
+    "Crescent Bank", "Evergreen Nurseries", "Pioneer Tooling", "Sable Fashion", "Helix Genomics",
+    "Orchard Grocers", "Tidewater Marine", "Vantage Consulting", "Zephyr Wind", "Müller & Söhne",
+    "Café Lumière", "Åkerlund Byggnad", "São Paulo Têxtil", "Kowalski Logistyka",
+)  # fmt: skip
+PRODUCTS = (
+    "Platform licence", "Team seats", "Analytics add-on", "Onboarding package", "Support renewal",
+    "Pilot", "Enterprise upgrade", "Data migration", "Integration project", "Training days",
+)  # fmt: skip
+FIRST = ("Ana", "Ben", "Chloé", "Dev", "Erin", "Farah", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena",
+         "Marco", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma", "Vik", "Wen")  # fmt: skip
+LAST = ("Okafor", "Lindqvist", "Tanaka", "Moreau", "Singh", "García", "Novak", "Brennan", "Costa",
+        "Ito", "Khan", "Schmidt", "Walsh", "Yilmaz", "Zhou", "Adeyemi", "Fischer", "Rossi")  # fmt: skip
+NEXT_STEPS = (
+    "Send revised proposal", "Book demo with the team", "Call to confirm budget",
+    "Security questionnaire", "Intro to finance", "Chase signed order form", "Agree pilot scope",
+)  # fmt: skip
+NOTES = (
+    "Good call; they want pricing for 40 seats.",
+    "Champion is keen, procurement is slow.",
+    "Asked for a case study in their industry.",
+    "Budget approved for Q1, waiting on legal.",
+    "Left voicemail, follow up by email.",
+    "Demo went well, questions about SSO and exports.",
+    'They said "next quarter, maybe" — keep warm.',
+)  # fmt: skip
+COMPETITORS = ("Pipedrive", "HubSpot", "Salesforce", "Close", "Copper")
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def seed_demo(store: Store, today: date, *, seed: int = 7) -> int:
+    """Fill an empty store with a lived-in pipeline as of `today`; returns the deal count."""
+    rng = random.Random(seed)
+    clock = _Clock(datetime.combine(today, time(9, 0)))
+    real_clock: Callable[[], datetime] = store.clock
+    store.clock = clock
+    try:
+        return _seed(store, today, rng, clock)
+    finally:
+        store.clock = real_clock
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
+
+
+def _value(rng: random.Random) -> int:
+    dollars = int(2000 * (90 ** rng.random()))  # $2k .. $180k, log-uniform
+    return (dollars // 500 * 500 or 500) * 100
+
+
+def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
+    stages = store.stages()
+    open_stages = [s for s in stages if s.is_open]
+    won = store.first_stage(StageKind.WON)
+    lost = store.first_stage(StageKind.LOST)
+    reasons = store.reasons()
+    plan = [(s, 34 - 5 * i) for i, s in enumerate(open_stages)] + [(won, 24), (lost, 30)]
+    count = 0
+    for target, how_many in plan:
+        for n in range(how_many):
+            company = rng.choice(COMPANIES)
+            age = rng.randint(5, 120)
+            created = today - timedelta(days=age)
+            clock.now = _at(created, rng)
+            deal = store.add(
+                f"{rng.choice(PRODUCTS)} — {company.split()[0]}",
+                company=company,
+                contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                value=_value(rng),
+                expected_close=today + timedelta(days=rng.randint(-10, 90)),
+                created_at=clock.now,
+            )
+            count += 1
+            path = open_stages[: open_stages.index(target) + 1] if target.is_open else open_stages[
+                : rng.randint(1, len(open_stages))
+            ]
+            day = created
+            for stage in path[1:]:
+                day = min(today, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
+                clock.now = _at(day, rng)
+                store.move(deal.id, stage.id)
+            # Activity: most deals were touched recently, some were left alone.
+            if rng.random() < 0.6:
+                day = min(today, day + timedelta(days=rng.randint(0, 20)))
+                clock.now = _at(day, rng)
+                store.add_note(deal.id, rng.choice(NOTES))
+            if target.is_open:
+                if rng.random() < 0.45:
+                    due = today + timedelta(days=rng.randint(-3, 14))
+                    clock.now = _at(max(day, today - timedelta(days=rng.randint(0, 6))), rng)
+                    store.set_next_step(deal.id, rng.choice(NEXT_STEPS), due)
+                if rng.random() < 0.5:  # most open deals have a believable close date
+                    clock.now = _at(min(today, day + timedelta(days=1)), rng)
+                    store.edit(deal.id, expected_close=today + timedelta(days=rng.randint(5, 90)))
+                continue
+            # Closed deals: the first few closed recently so the endpoint columns have content.
+            closed_day = today - timedelta(days=rng.randint(0, 25) if n < how_many * 0.7 else 90)
+            clock.now = _at(max(day, closed_day), rng)
+            if target.kind is StageKind.WON:
+                store.mark_won(deal.id)
+                continue
+            reason = rng.choices(reasons, weights=[9, 7, 6, 6, 8, 2, 2, 3, 1][: len(reasons)])[0]
+            revisit: date | None = None
+            roll = rng.random()
+            if n < 8:  # revisits that have come due
+                revisit = today - timedelta(days=rng.randint(0, 12))
+            elif n < 14:  # revisits coming up this month
+                revisit = today + timedelta(days=rng.randint(2, 28))
+            elif roll < 0.3:
+                revisit = today + timedelta(days=rng.randint(60, 200))
+            store.mark_lost(
+                deal.id,
+                LossInput(
+                    reason.id,
+                    competitor=rng.choice(COMPETITORS) if reason.needs_competitor else "",
+                    note=(
+                        "Went with a cheaper tool; revisit when their contract renews."
+                        if reason.needs_note or rng.random() < 0.7
+                        else ""
+                    ),
+                    revisit_on=revisit,
+                ),
+            )
+    return count

@@ -1,0 +1,148 @@
+"""The pipeline's vocabulary: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class StageKind(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class RevisitState(StrEnum):
+    PENDING = "pending"
+    CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    NOTE = "note"
+    MOVED = "moved"
+    WON = "won"
+    LOST = "lost"
+    REOPENED = "reopened"
+    EDITED = "edited"
+    NEXT_STEP = "next_step"
+    REVISIT_SNOOZED = "revisit_snoozed"
+    REVISIT_CLOSED = "revisit_closed"
+    UNDONE = "undone"
+    IMPORTED = "imported"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: int
+    name: str
+    position: int
+    kind: StageKind
+    stale_days: int | None = None
+    archived: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind is StageKind.OPEN
+
+    @property
+    def is_endpoint(self) -> bool:
+        return self.kind is not StageKind.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class LossReason:
+    id: int
+    label: str
+    position: int
+    needs_competitor: bool = False
+    needs_note: bool = False
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: int
+    title: str
+    stage_id: int
+    created_at: datetime
+    stage_entered_at: datetime
+    last_activity_at: datetime
+    company: str = ""
+    contact: str = ""
+    value: int = 0  # minor units (cents)
+    currency: str = "USD"
+    expected_close: date | None = None
+    next_step: str = ""
+    next_step_due: date | None = None
+    closed_at: datetime | None = None
+    loss_reason_id: int | None = None
+    competitor: str = ""
+    lost_at_stage_id: int | None = None
+    loss_note: str = ""
+    revisit_on: date | None = None
+    revisit_state: RevisitState | None = None
+    source: str | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    deal_id: int
+    at: datetime
+    kind: EventKind
+    text: str = ""
+    from_stage_id: int | None = None
+    to_stage_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LossInput:
+    """What the Closed Lost prompt collects."""
+
+    reason_id: int
+    competitor: str = ""
+    note: str = ""
+    revisit_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaleDeal:
+    deal: Deal
+    stage: Stage
+    reason: str
+    idle_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class StageSummary:
+    stage: Stage
+    count: int
+    total: int  # minor units
+
+
+DEFAULT_STAGES: tuple[tuple[str, StageKind, int | None], ...] = (
+    ("Lead", StageKind.OPEN, 14),
+    ("Qualified", StageKind.OPEN, 14),
+    ("Proposal", StageKind.OPEN, 10),
+    ("Negotiation", StageKind.OPEN, 7),
+    ("Closed Won", StageKind.WON, None),
+    ("Closed Lost", StageKind.LOST, None),
+)
+
+# (label, needs_competitor, needs_note)
+DEFAULT_LOSS_REASONS: tuple[tuple[str, bool, bool], ...] = (
+    ("Price / budget", False, False),
+    ("Timing / no urgency", False, False),
+    ("Product fit / missing feature", False, False),
+    ("Lost to competitor", True, False),
+    ("No decision / went dark", False, False),
+    ("Champion or buyer left", False, False),
+    ("Chose to build in-house", False, False),
+    ("Unqualified / bad fit", False, False),
+    ("Other", False, True),
+)

@@ -1,0 +1,146 @@
+"""The pipeline rules. Pure: every function takes `today`; nothing reads the clock or the disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from typing import TypeVar
+
+from pipeline_tui.dates import humanize_days
+from pipeline_tui.errors import NotFoundError, RuleError
+from pipeline_tui.models import Deal, LossInput, LossReason, RevisitState, Stage, StageKind
+
+T = TypeVar("T")
+REVISIT_HORIZON_DAYS = 30
+
+
+def idle_days(deal: Deal, today: date) -> int:
+    """Whole days since the deal's last activity (note, move, edit, next step)."""
+    return (today - deal.last_activity_at.date()).days
+
+
+def days_in_stage(deal: Deal, today: date) -> int:
+    return max(0, (today - deal.stage_entered_at.date()).days)
+
+
+def stale_reason(deal: Deal, stage: Stage, today: date) -> str | None:
+    """Why an open deal is stale, or None when it is not.
+
+    Stale means idle for at least the stage's threshold with no next step due in the
+    future, or an expected close date that has passed.
+    """
+    if not stage.is_open:
+        return None
+    reasons = []
+    if deal.expected_close is not None and deal.expected_close < today:
+        late = (today - deal.expected_close).days
+        reasons.append(f"close date passed {humanize_days(late)} ago")
+    idle = idle_days(deal, today)
+    has_future_step = deal.next_step_due is not None and deal.next_step_due > today
+    if stage.stale_days is not None and idle >= stage.stale_days and not has_future_step:
+        reasons.insert(0, f"{humanize_days(idle)} idle in {stage.name}")
+    return "; ".join(reasons) or None
+
+
+def is_stale(deal: Deal, stage: Stage, today: date) -> bool:
+    return stale_reason(deal, stage, today) is not None
+
+
+def stale_sort_key(deal: Deal, today: date) -> tuple[int, int]:
+    """Oldest first: most idle days, then the longest-passed close date."""
+    late = (today - deal.expected_close).days if deal.expected_close else 0
+    return (-max(idle_days(deal, today), late), deal.id)
+
+
+def stale_cutoff(stage: Stage, today: date) -> date | None:
+    """Deals whose last activity is on or before this date are idle past the threshold."""
+    if stage.stale_days is None:
+        return None
+    return today - timedelta(days=stage.stale_days)
+
+
+def revisit_status(deal: Deal, today: date, horizon_days: int = REVISIT_HORIZON_DAYS) -> str | None:
+    """'due', 'upcoming' (within the horizon) or None for a lost-with-potential deal."""
+    if deal.revisit_state is not RevisitState.PENDING or deal.revisit_on is None:
+        return None
+    if deal.revisit_on <= today:
+        return "due"
+    if deal.revisit_on <= today + timedelta(days=horizon_days):
+        return "upcoming"
+    return None
+
+
+def split_revisits(
+    deals: Iterable[Deal], today: date, horizon_days: int = REVISIT_HORIZON_DAYS
+) -> tuple[list[Deal], list[Deal]]:
+    """(due, upcoming), each soonest first."""
+    due: list[Deal] = []
+    upcoming: list[Deal] = []
+    for deal in deals:
+        status = revisit_status(deal, today, horizon_days)
+        if status == "due":
+            due.append(deal)
+        elif status == "upcoming":
+            upcoming.append(deal)
+    key = lambda d: (d.revisit_on, d.id)  # noqa: E731
+    return sorted(due, key=key), sorted(upcoming, key=key)
+
+
+def check_loss(reason: LossReason | None, loss: LossInput | None) -> None:
+    """Refuse a move into a lost stage without a usable reason."""
+    if loss is None or reason is None:
+        raise RuleError("Closed Lost needs a reason from the list.")
+    if reason.needs_competitor and not loss.competitor.strip():
+        raise RuleError(f"{reason.label!r} needs the competitor's name.")
+    if reason.needs_note and not loss.note.strip():
+        raise RuleError(f"{reason.label!r} needs a note saying what happened.")
+
+
+def check_move(
+    deal: Deal,
+    target: Stage,
+    reason: LossReason | None = None,
+    loss: LossInput | None = None,
+) -> None:
+    """Raise RuleError when moving `deal` to `target` is not allowed."""
+    if target.archived:
+        raise RuleError(f"{target.name} is archived; choose another stage.")
+    if deal.stage_id == target.id:
+        raise RuleError(f"{deal.title!r} is already in {target.name}.")
+    if target.kind is StageKind.LOST:
+        check_loss(reason, loss)
+        if reason is not None and reason.archived:
+            raise RuleError(f"{reason.label!r} is archived; choose a current reason.")
+
+
+def neighbour_stage(stages: Sequence[Stage], current_id: int, step: int) -> Stage | None:
+    """The stage `step` places away in board order, or None at either end."""
+    ids = [s.id for s in stages]
+    try:
+        index = ids.index(current_id) + step
+    except ValueError:
+        return None
+    if 0 <= index < len(stages):
+        return stages[index]
+    return None
+
+
+def match_name(text: str, items: Iterable[T], key: Callable[[T], str], what: str) -> T:
+    """Find an item by its name: exact (any case), else a unique prefix, else a unique part."""
+    wanted = " ".join(text.split()).casefold()
+    pool = list(items)
+    if not wanted:
+        raise NotFoundError(f"Give a {what} name.")
+    for test in (
+        lambda name: name == wanted,
+        lambda name: name.startswith(wanted),
+        lambda name: wanted in name,
+    ):
+        found = [item for item in pool if test(key(item).casefold())]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            names = ", ".join(key(i) for i in found)
+            raise NotFoundError(f"{text!r} matches more than one {what}: {names}.")
+    names = ", ".join(key(i) for i in pool)
+    raise NotFoundError(f"No {what} called {text!r}. Choose one of: {names}.")

@@ -1,0 +1,889 @@
+"""The only module that speaks SQL. Returns dataclasses; every change is one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from pipeline_tui import rules
+from pipeline_tui.errors import DatabaseFileError, InputError, NotFoundError, RuleError
+from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
+from pipeline_tui.models import (
+    Deal,
+    Event,
+    EventKind,
+    LossInput,
+    LossReason,
+    RevisitState,
+    Stage,
+    StageKind,
+    StageSummary,
+    StaleDeal,
+)
+
+Clock = Callable[[], datetime]
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+DEAL_COLUMNS = (
+    "id", "title", "company", "contact", "value", "currency", "stage_id", "expected_close",
+    "next_step", "next_step_due", "created_at", "stage_entered_at", "last_activity_at",
+    "closed_at", "loss_reason_id", "competitor", "lost_at_stage_id", "loss_note", "revisit_on",
+    "revisit_state", "source", "source_id",
+)  # fmt: skip
+_DEAL_SELECT = "SELECT " + ", ".join(f"d.{c}" for c in DEAL_COLUMNS) + " FROM deals d"
+EDITABLE_FIELDS = (
+    "title", "company", "contact", "value", "currency", "expected_close", "next_step",
+    "next_step_due",
+)  # fmt: skip
+MAX_TEXT = 20_000  # characters in one field: more is a paste accident
+
+
+def system_clock() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def ts(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat(sep=" ")
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _deal(row: tuple[Any, ...]) -> Deal:
+    r = dict(zip(DEAL_COLUMNS, row, strict=True))
+    return Deal(
+        id=r["id"],
+        title=r["title"],
+        company=r["company"],
+        contact=r["contact"],
+        value=r["value"],
+        currency=r["currency"],
+        stage_id=r["stage_id"],
+        expected_close=_date(r["expected_close"]),
+        next_step=r["next_step"],
+        next_step_due=_date(r["next_step_due"]),
+        created_at=datetime.fromisoformat(r["created_at"]),
+        stage_entered_at=datetime.fromisoformat(r["stage_entered_at"]),
+        last_activity_at=datetime.fromisoformat(r["last_activity_at"]),
+        closed_at=_datetime(r["closed_at"]),
+        loss_reason_id=r["loss_reason_id"],
+        competitor=r["competitor"],
+        lost_at_stage_id=r["lost_at_stage_id"],
+        loss_note=r["loss_note"],
+        revisit_on=_date(r["revisit_on"]),
+        revisit_state=RevisitState(r["revisit_state"]) if r["revisit_state"] else None,
+        source=r["source"],
+        source_id=r["source_id"],
+    )
+
+
+def _deal_row(deal: Deal) -> dict[str, Any]:
+    """The deal's columns as SQLite values (no id)."""
+    out: dict[str, Any] = {}
+    for name in DEAL_COLUMNS[1:]:
+        value = getattr(deal, name)
+        if isinstance(value, datetime):
+            value = ts(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, RevisitState):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    id_, deal_id, at, kind, text, from_stage, to_stage, data = row
+    return Event(
+        id=id_,
+        deal_id=deal_id,
+        at=datetime.fromisoformat(at),
+        kind=EventKind(kind),
+        text=text,
+        from_stage_id=from_stage,
+        to_stage_id=to_stage,
+        data=json.loads(data or "{}"),
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _clean(text: str | None, field: str, *, required: bool = False) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise InputError(f"The {field} cannot be empty.")
+    if len(value) > MAX_TEXT:
+        raise InputError(f"The {field} is longer than {MAX_TEXT:,} characters.")
+    if "\x00" in value:
+        raise InputError(f"The {field} contains a NUL character.")
+    return value
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite sees it."""
+    if path.is_dir():
+        raise DatabaseFileError(f"{path} is a folder, not a database file.")
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(16)
+        except OSError as exc:
+            raise DatabaseFileError(f"Cannot read {path}: {exc.strerror}.") from None
+        if header != SQLITE_HEADER:
+            raise DatabaseFileError(
+                f"{path} is not a SQLite database; point --db at a pipeline-tui file."
+            )
+
+
+class Store:
+    """A pipeline in one SQLite database. Construct with `Store.open(path)` or a Database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = system_clock,
+        path: Path | None = None,
+        readonly: bool = False,
+        currency: str = "USD",
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.path = path
+        self.readonly = readonly
+        self.currency = currency
+        self.backup_path: Path | None = None
+        self._configure()
+        self._migrate()
+        self._stages: list[Stage] | None = None
+        self._reasons: list[LossReason] | None = None
+        self._data_version = -1
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock = system_clock,
+        currency: str = "USD",
+        readonly: bool = False,
+    ) -> Store:
+        """Open (or create) the pipeline at `path`, upgrading an older schema after a backup."""
+        path = Path(path).expanduser()
+        check_database_file(path)
+        if not readonly and path.exists() and not os.access(path, os.W_OK):
+            readonly = True
+        if not readonly and not path.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseFileError(
+                    f"Cannot create the folder {path.parent}: {exc.strerror}."
+                ) from None
+            if not os.access(path.parent, os.W_OK):
+                raise DatabaseFileError(
+                    f"Cannot create {path}: the folder {path.parent} is read-only."
+                )
+        if readonly and not path.exists():
+            raise DatabaseFileError(f"{path} does not exist.")
+        try:
+            if readonly:
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+                )
+            else:
+                conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise DatabaseFileError(f"Cannot open {path}: {exc}.") from None
+        try:
+            return cls(Database(conn), clock=clock, path=path, readonly=readonly, currency=currency)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            message = str(exc)
+            if "not a database" in message or "malformed" in message:
+                raise DatabaseFileError(f"{path} is damaged or not a database ({message}).") from None
+            raise DatabaseFileError(f"Cannot use {path}: {message}.") from None
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not self.readonly:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "memory" and mode != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL keeps the file consistent across crashes.
+            conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _migrate(self) -> None:
+        db = self.db
+        tables = set(db.table_names())
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        user_version = db.execute("PRAGMA user_version").fetchone()[0]
+        ours = app_id == APPLICATION_ID or "_sqlite_migrations" in tables and bool(
+            db.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            ).fetchall()
+        )
+        user_tables = {t for t in tables if not t.startswith(("sqlite_", "_sqlite_"))}
+        if user_tables and not ours:
+            raise DatabaseFileError(
+                f"{self._name()} is a SQLite database but not a pipeline-tui pipeline "
+                f"(it has tables {', '.join(sorted(user_tables)[:5])})."
+            )
+        known = known_names()
+        applied = [m.name for m in migrations.applied(db)]
+        unknown = [name for name in applied if name not in known]
+        if unknown or user_version > len(known):
+            raise DatabaseFileError(
+                f"{self._name()} was written by a newer pipeline-tui (schema "
+                f"{max(user_version, len(applied))}, this version knows {len(known)}); "
+                "upgrade pipeline-tui to open it. The file was left untouched."
+            )
+        pending = [name for name in known if name not in applied]
+        if not pending:
+            return
+        if self.readonly:
+            if applied:
+                raise DatabaseFileError(
+                    f"{self._name()} needs a schema upgrade but is read-only; "
+                    "open it once with write access."
+                )
+            raise DatabaseFileError(f"{self._name()} is read-only and empty.")
+        if applied and self.path is not None:
+            self.backup_path = self._backup_before_upgrade(len(applied))
+        migrations.apply(db)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {len(known)}")
+
+    def _name(self) -> str:
+        return str(self.path) if self.path else "The database"
+
+    def _backup_before_upgrade(self, version: int) -> Path:
+        assert self.path is not None
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak")
+        self.backup_to(target)
+        return target
+
+    def backup_to(self, target: str | os.PathLike[str]) -> Path:
+        """A consistent copy through SQLite's backup API, safe while others write."""
+        target = Path(target)
+        dest = sqlite3.connect(str(target))
+        try:
+            with dest:
+                self.db.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
+
+    # ------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction that takes the write lock up front (BEGIN IMMEDIATE), so two
+        writers queue on the busy timeout instead of failing on a stale snapshot."""
+        if self.readonly:
+            raise DatabaseFileError(f"{self._name()} is open read-only; nothing was changed.")
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            with self.db.atomic():  # a savepoint inside the immediate transaction
+                yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def _log(
+        self,
+        deal_id: int,
+        kind: EventKind,
+        text: str = "",
+        *,
+        at: datetime,
+        from_stage: int | None = None,
+        to_stage: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        cur = self.db.execute(
+            "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [deal_id, ts(at), kind.value, text, from_stage, to_stage,
+             json.dumps(data or {}, ensure_ascii=False, default=str)],
+        )  # fmt: skip
+        return int(cur.lastrowid or 0)
+
+    def _update(self, deal_id: int, fields: dict[str, Any]) -> None:
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(f"UPDATE deals SET {sets} WHERE id = ?", [*fields.values(), deal_id])
+
+    def changed(self) -> bool:
+        """True when another connection committed since the last call (PRAGMA data_version)."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        changed = version != self._data_version
+        self._data_version = version
+        if changed:
+            self._stages = None
+            self._reasons = None
+        return changed
+
+    def invalidate(self) -> None:
+        self._stages = None
+        self._reasons = None
+
+    # ---------------------------------------------------------- stages/reasons
+
+    def stages(self, *, include_archived: bool = False) -> list[Stage]:
+        """Stages in board order."""
+        if self._stages is None:
+            self._stages = [
+                Stage(id_, name, pos, StageKind(kind), stale, bool(arch))
+                for id_, name, pos, kind, stale, arch in self._rows(
+                    "SELECT id, name, position, kind, stale_days, archived FROM stages "
+                    "ORDER BY position, id"
+                )
+            ]
+        return [s for s in self._stages if include_archived or not s.archived]
+
+    def stage(self, stage_id: int) -> Stage:
+        for stage in self.stages(include_archived=True):
+            if stage.id == stage_id:
+                return stage
+        raise NotFoundError(f"There is no stage #{stage_id}.")
+
+    def find_stage(self, name: str) -> Stage:
+        return rules.match_name(name, self.stages(), lambda s: s.name, "stage")
+
+    def first_stage(self, kind: StageKind) -> Stage:
+        for stage in self.stages():
+            if stage.kind is kind:
+                return stage
+        raise NotFoundError(f"The pipeline has no {kind.value} stage.")
+
+    def reasons(self, *, include_archived: bool = False) -> list[LossReason]:
+        """Loss reasons in list order."""
+        if self._reasons is None:
+            self._reasons = [
+                LossReason(id_, label, pos, bool(comp), bool(note), bool(arch))
+                for id_, label, pos, comp, note, arch in self._rows(
+                    "SELECT id, label, position, needs_competitor, needs_note, archived "
+                    "FROM loss_reasons ORDER BY position, id"
+                )
+            ]
+        return [r for r in self._reasons if include_archived or not r.archived]
+
+    def reason(self, reason_id: int) -> LossReason:
+        for reason in self.reasons(include_archived=True):
+            if reason.id == reason_id:
+                return reason
+        raise NotFoundError(f"There is no loss reason #{reason_id}.")
+
+    def find_reason(self, label: str) -> LossReason:
+        return rules.match_name(label, self.reasons(), lambda r: r.label, "loss reason")
+
+    # ------------------------------------------------------------------ deals
+
+    def get(self, deal_id: int) -> Deal:
+        rows = self._rows(_DEAL_SELECT + " WHERE d.id = ?", [deal_id])
+        if not rows:
+            raise NotFoundError(f"There is no deal #{deal_id}.")
+        return _deal(rows[0])
+
+    def find(self, ref: str | int) -> Deal:
+        """A deal by id (`42` or `#42`) or by a title that matches only one deal."""
+        text = str(ref).strip()
+        if text.lstrip("#").isdigit():
+            return self.get(int(text.lstrip("#")))
+        if not text:
+            raise NotFoundError("Give a deal id or title.")
+        for sql, param in (
+            (" WHERE d.title = ? COLLATE NOCASE", text),
+            (" WHERE d.title LIKE ? ESCAPE '\\'", _like(text)),
+        ):
+            rows = self._rows(_DEAL_SELECT + sql + " ORDER BY d.id LIMIT 6", [param])
+            if len(rows) == 1:
+                return _deal(rows[0])
+            if rows:
+                found = ", ".join(f"#{r[0]} {r[1]}" for r in rows[:5])
+                raise NotFoundError(f"{text!r} matches several deals ({found}); use the id.")
+        raise NotFoundError(f"No deal matches {text!r}.")
+
+    def deals(self, *, stage_id: int | None = None) -> Iterator[Deal]:
+        """Every deal (or one stage's), in board order, streamed."""
+        if stage_id is None:
+            cursor = self.db.execute(
+                _DEAL_SELECT + " JOIN stages s ON s.id = d.stage_id ORDER BY s.position, d.id"
+            )
+        else:
+            cursor = self.db.execute(
+                _DEAL_SELECT + " WHERE d.stage_id = ? ORDER BY d.stage_entered_at, d.id",
+                [stage_id],
+            )
+        for row in cursor:
+            yield _deal(row)
+
+    def count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM deals")[0][0])
+
+    def add(
+        self,
+        title: str,
+        *,
+        company: str = "",
+        contact: str = "",
+        value: int = 0,
+        currency: str | None = None,
+        stage_id: int | None = None,
+        expected_close: date | None = None,
+        next_step: str = "",
+        next_step_due: date | None = None,
+        loss: LossInput | None = None,
+        created_at: datetime | None = None,
+        note: str = "",
+    ) -> Deal:
+        """Create a deal (in the first open stage unless told otherwise)."""
+        stage = self.stage(stage_id) if stage_id is not None else self.first_stage(StageKind.OPEN)
+        if stage.archived:
+            raise RuleError(f"{stage.name} is archived; choose another stage.")
+        if not isinstance(value, int) or value < 0:
+            raise InputError("A deal value must be a whole, non-negative number of cents.")
+        now = self.clock()
+        created = created_at or now
+        row: dict[str, Any] = {
+            "title": _clean(title, "title", required=True),
+            "company": _clean(company, "company"),
+            "contact": _clean(contact, "contact"),
+            "value": value,
+            "currency": (currency or self.currency).upper(),
+            "stage_id": stage.id,
+            "expected_close": expected_close.isoformat() if expected_close else None,
+            "next_step": _clean(next_step, "next step"),
+            "next_step_due": next_step_due.isoformat() if next_step_due else None,
+            "created_at": ts(created),
+            "stage_entered_at": ts(created),
+            "last_activity_at": ts(created),
+        }
+        reason = None
+        if stage.kind is StageKind.LOST:
+            reason = self.reason(loss.reason_id) if loss else None
+            rules.check_loss(reason, loss)
+            assert loss is not None
+            row.update(self._loss_fields(loss, lost_at=None, at=created))
+        elif stage.kind is StageKind.WON:
+            row["closed_at"] = ts(created)
+        with self._write():
+            cur = self.db.execute(
+                f"INSERT INTO deals ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            deal_id = int(cur.lastrowid or 0)
+            self._log(deal_id, EventKind.CREATED, at=created, to_stage=stage.id)
+            if reason is not None and loss is not None:
+                self._log(deal_id, EventKind.LOST, loss.note.strip(), at=created,
+                          data=self._loss_data(reason, loss))  # fmt: skip
+            if note.strip():
+                self._log(deal_id, EventKind.NOTE, _clean(note, "note"), at=created)
+        return self.get(deal_id)
+
+    def _loss_fields(self, loss: LossInput, *, lost_at: int | None, at: datetime) -> dict[str, Any]:
+        return {
+            "closed_at": ts(at),
+            "loss_reason_id": loss.reason_id,
+            "competitor": _clean(loss.competitor, "competitor"),
+            "loss_note": _clean(loss.note, "note"),
+            "lost_at_stage_id": lost_at,
+            "revisit_on": loss.revisit_on.isoformat() if loss.revisit_on else None,
+            "revisit_state": RevisitState.PENDING.value if loss.revisit_on else None,
+        }
+
+    @staticmethod
+    def _loss_data(reason: LossReason, loss: LossInput) -> dict[str, Any]:
+        return {
+            "reason": reason.label,
+            "reason_id": reason.id,
+            "competitor": loss.competitor.strip(),
+            "revisit_on": loss.revisit_on.isoformat() if loss.revisit_on else None,
+        }
+
+    def _old_loss(self, deal: Deal) -> dict[str, Any]:
+        reason = self.reason(deal.loss_reason_id).label if deal.loss_reason_id else None
+        return {
+            "reason": reason,
+            "reason_id": deal.loss_reason_id,
+            "competitor": deal.competitor,
+            "note": deal.loss_note,
+            "revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None,
+            "lost_at_stage_id": deal.lost_at_stage_id,
+        }
+
+    def move(self, deal_id: int, stage_id: int, loss: LossInput | None = None, *, note: str = "") -> Deal:
+        """Move a deal to a stage. Into a lost stage only with a loss reason; out of a lost
+        stage the loss stays in the timeline and the live loss fields are cleared."""
+        with self._write():
+            deal = self.get(deal_id)
+            target = self.stage(stage_id)
+            source = self.stage(deal.stage_id)
+            reason = self.reason(loss.reason_id) if loss is not None else None
+            rules.check_move(deal, target, reason, loss)
+            now = self.clock()
+            fields: dict[str, Any] = {
+                "stage_id": target.id,
+                "stage_entered_at": ts(now),
+                "last_activity_at": ts(now),
+            }
+            data: dict[str, Any] = {"from": source.name, "to": target.name}
+            text = _clean(note, "note")
+            if source.kind is StageKind.LOST:
+                data["previous_loss"] = self._old_loss(deal)
+                fields.update(self._cleared_loss())
+            if target.kind is StageKind.LOST:
+                assert loss is not None and reason is not None
+                fields.update(self._loss_fields(loss, lost_at=source.id, at=now))
+                data.update(self._loss_data(reason, loss))
+                kind, text = EventKind.LOST, _clean(loss.note, "note")
+            elif target.kind is StageKind.WON:
+                fields["closed_at"] = ts(now)
+                kind = EventKind.WON
+            else:
+                fields["closed_at"] = None
+                kind = EventKind.REOPENED if source.is_endpoint else EventKind.MOVED
+            self._update(deal.id, fields)
+            self._log(deal.id, kind, text, at=now, from_stage=source.id, to_stage=target.id, data=data)
+        return self.get(deal_id)
+
+    @staticmethod
+    def _cleared_loss() -> dict[str, Any]:
+        return {
+            "loss_reason_id": None,
+            "competitor": "",
+            "loss_note": "",
+            "lost_at_stage_id": None,
+            "revisit_on": None,
+            "revisit_state": None,
+        }
+
+    def mark_lost(self, deal_id: int, loss: LossInput, *, stage_id: int | None = None) -> Deal:
+        stage = self.stage(stage_id) if stage_id else self.first_stage(StageKind.LOST)
+        return self.move(deal_id, stage.id, loss)
+
+    def mark_won(self, deal_id: int, *, stage_id: int | None = None) -> Deal:
+        stage = self.stage(stage_id) if stage_id else self.first_stage(StageKind.WON)
+        return self.move(deal_id, stage.id)
+
+    def reopen(self, deal_id: int, stage_id: int, *, note: str = "") -> Deal:
+        """Bring a closed deal back to an open stage; the old loss stays in the timeline."""
+        if not self.stage(stage_id).is_open:
+            raise RuleError("A deal can only be reopened into an open stage.")
+        return self.move(deal_id, stage_id, note=note)
+
+    def add_note(self, deal_id: int, text: str) -> Event:
+        """A timeline note; counts as activity, so it clears an idle flag."""
+        body = _clean(text, "note", required=True)
+        with self._write():
+            deal = self.get(deal_id)
+            now = self.clock()
+            self._update(deal.id, {"last_activity_at": ts(now)})
+            event_id = self._log(deal.id, EventKind.NOTE, body, at=now)
+        return self.event(event_id)
+
+    def set_next_step(self, deal_id: int, text: str, due: date | None) -> Deal:
+        return self.edit(deal_id, next_step=text, next_step_due=due)
+
+    def edit(self, deal_id: int, **changes: Any) -> Deal:
+        """Change a deal's fields; the old and new values go to the timeline."""
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise InputError(f"Cannot edit {', '.join(sorted(unknown))}.")
+        with self._write():
+            deal = self.get(deal_id)
+            updated = deal
+            for name, value in changes.items():
+                if name in ("title", "company", "contact", "next_step"):
+                    value = _clean(value, name.replace("_", " "), required=name == "title")
+                elif name == "currency":
+                    value = _clean(value, "currency", required=True).upper()
+                elif name == "value" and (not isinstance(value, int) or value < 0):
+                    raise InputError("A deal value must be a whole, non-negative number of cents.")
+                updated = replace(updated, **{name: value})
+            old_row, new_row = _deal_row(deal), _deal_row(updated)
+            diff = {k: [old_row[k], new_row[k]] for k in changes if old_row[k] != new_row[k]}
+            if not diff:
+                return deal
+            now = self.clock()
+            self._update(deal.id, {**{k: new_row[k] for k in diff}, "last_activity_at": ts(now)})
+            step_only = set(diff) <= {"next_step", "next_step_due"}
+            kind = EventKind.NEXT_STEP if step_only else EventKind.EDITED
+            text = updated.next_step if step_only else ""
+            self._log(deal.id, kind, text, at=now, data={"changes": diff})
+        return self.get(deal_id)
+
+    def snooze_revisit(self, deal_id: int, on: date, *, note: str = "") -> Deal:
+        """Set a lost deal's revisit date (again)."""
+        with self._write():
+            deal = self.get(deal_id)
+            if self.stage(deal.stage_id).kind is not StageKind.LOST:
+                raise RuleError(f"{deal.title!r} is not lost; only lost deals have revisits.")
+            now = self.clock()
+            self._update(deal.id, {"revisit_on": on.isoformat(),
+                                   "revisit_state": RevisitState.PENDING.value})  # fmt: skip
+            self._log(deal.id, EventKind.REVISIT_SNOOZED, _clean(note, "note"), at=now,
+                      data={"from": deal.revisit_on.isoformat() if deal.revisit_on else None,
+                            "to": on.isoformat()})  # fmt: skip
+        return self.get(deal_id)
+
+    def close_revisit(self, deal_id: int, *, note: str = "") -> Deal:
+        """No more potential: the revisit leaves the list, the date stays on record."""
+        with self._write():
+            deal = self.get(deal_id)
+            if deal.revisit_state is not RevisitState.PENDING:
+                raise RuleError(f"{deal.title!r} has no open revisit.")
+            now = self.clock()
+            self._update(deal.id, {"revisit_state": RevisitState.CLOSED.value})
+            self._log(deal.id, EventKind.REVISIT_CLOSED, _clean(note, "note"), at=now,
+                      data={"revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None})
+        return self.get(deal_id)
+
+    def restore(self, snapshot: Deal, *, label: str = "") -> Deal:
+        """Undo: put a deal back as it was in `snapshot`, recording that in the timeline."""
+        with self._write():
+            current = self.get(snapshot.id)
+            now = self.clock()
+            row = _deal_row(snapshot)
+            row["last_activity_at"] = ts(now)
+            self._update(snapshot.id, row)
+            moved = current.stage_id != snapshot.stage_id
+            self._log(
+                snapshot.id, EventKind.UNDONE, label, at=now,
+                from_stage=current.stage_id if moved else None,
+                to_stage=snapshot.stage_id if moved else None,
+                data={"previous_loss": self._old_loss(current)} if current.loss_reason_id else {},
+            )  # fmt: skip
+        return self.get(snapshot.id)
+
+    def retract_note(self, event_id: int) -> None:
+        """Undo a note: it stays in the file, marked retracted, and leaves exports."""
+        with self._write():
+            event = self.event(event_id)
+            if event.kind is not EventKind.NOTE:
+                raise RuleError("Only notes can be retracted.")
+            data = {**event.data, "retracted": True}
+            self.db.execute("UPDATE events SET data = ? WHERE id = ?",
+                            [json.dumps(data, ensure_ascii=False), event_id])  # fmt: skip
+            self._log(event.deal_id, EventKind.UNDONE, f"Note retracted: {event.text[:60]}",
+                      at=self.clock(), data={"retracted_event": event_id})  # fmt: skip
+
+    # --------------------------------------------------------------- timeline
+
+    def event(self, event_id: int) -> Event:
+        rows = self._rows(
+            "SELECT id, deal_id, at, kind, text, from_stage_id, to_stage_id, data FROM events "
+            "WHERE id = ?",
+            [event_id],
+        )
+        if not rows:
+            raise NotFoundError(f"There is no event #{event_id}.")
+        return _event(rows[0])
+
+    def timeline(self, deal_id: int) -> list[Event]:
+        """A deal's events, oldest first."""
+        return [
+            _event(row)
+            for row in self._rows(
+                "SELECT id, deal_id, at, kind, text, from_stage_id, to_stage_id, data FROM events "
+                "WHERE deal_id = ? ORDER BY id",
+                [deal_id],
+            )
+        ]
+
+    # ------------------------------------------------------------------ board
+
+    def _window_sql(self, stage: Stage, today: date, closed_days: int, text: str | None
+                    ) -> tuple[str, list[Any], str]:  # fmt: skip
+        where = ["d.stage_id = ?"]
+        params: list[Any] = [stage.id]
+        if stage.is_endpoint:
+            where.append("d.closed_at >= ?")
+            params.append((today - timedelta(days=closed_days)).isoformat())
+            order = "d.closed_at DESC, d.id DESC"
+        else:
+            order = "d.stage_entered_at, d.id"
+        if text:
+            where.append(
+                "(d.title LIKE ? ESCAPE '\\' OR d.company LIKE ? ESCAPE '\\' "
+                "OR d.contact LIKE ? ESCAPE '\\')"
+            )
+            params += [_like(text)] * 3
+        return " WHERE " + " AND ".join(where), params, order
+
+    def column(
+        self,
+        stage: Stage,
+        *,
+        today: date,
+        offset: int = 0,
+        limit: int = 50,
+        closed_days: int = 30,
+        text: str | None = None,
+    ) -> list[Deal]:
+        """One window of a board column, in column order."""
+        where, params, order = self._window_sql(stage, today, closed_days, text)
+        rows = self._rows(
+            _DEAL_SELECT + where + f" ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        return [_deal(r) for r in rows]
+
+    def column_position(
+        self, deal: Deal, stage: Stage, *, today: date, closed_days: int = 30, text: str | None = None
+    ) -> int:
+        """Where `deal` sits in its column (0-based), without loading the column."""
+        where, params, _ = self._window_sql(stage, today, closed_days, text)
+        if stage.is_endpoint:
+            key = "(d.closed_at > ? OR (d.closed_at = ? AND d.id > ?))"
+            closed = ts(deal.closed_at) if deal.closed_at else ""
+            extra = [closed, closed, deal.id]
+        else:
+            key = "(d.stage_entered_at < ? OR (d.stage_entered_at = ? AND d.id < ?))"
+            entered = ts(deal.stage_entered_at)
+            extra = [entered, entered, deal.id]
+        return int(self._rows(f"SELECT COUNT(*) FROM deals d{where} AND {key}", [*params, *extra])[0][0])
+
+    def summaries(self, *, today: date, closed_days: int = 30, text: str | None = None
+                  ) -> list[StageSummary]:  # fmt: skip
+        """Count and total value per board column (endpoints: recent closures only)."""
+        out = []
+        for stage in self.stages():
+            where, params, _ = self._window_sql(stage, today, closed_days, text)
+            count, total = self._rows(
+                f"SELECT COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d{where}", params
+            )[0]
+            out.append(StageSummary(stage, int(count), int(total)))
+        return out
+
+    # ------------------------------------------------------------------ lists
+
+    def _stale_candidates(self, today: date) -> Iterator[tuple[Deal, Stage]]:
+        for stage in self.stages():
+            if not stage.is_open:
+                continue
+            cutoff = rules.stale_cutoff(stage, today)
+            parts = ["SELECT id FROM deals WHERE stage_id = ? AND expected_close < ?"]
+            params: list[Any] = [stage.id, today.isoformat()]
+            if cutoff is not None:
+                parts.append(
+                    "SELECT id FROM deals WHERE stage_id = ? AND last_activity_at < ? "
+                    "AND (next_step_due IS NULL OR next_step_due <= ?)"
+                )
+                params += [stage.id, (cutoff + timedelta(days=1)).isoformat(), today.isoformat()]
+            sql = _DEAL_SELECT + f" WHERE d.id IN ({' UNION '.join(parts)})"
+            for row in self.db.execute(sql, params):
+                yield _deal(row), stage
+
+    def stale(self, today: date) -> list[StaleDeal]:
+        """Every stale open deal with its reason, oldest first."""
+        found = []
+        for deal, stage in self._stale_candidates(today):
+            reason = rules.stale_reason(deal, stage, today)
+            if reason:
+                found.append((rules.stale_sort_key(deal, today), deal, stage, reason))
+        found.sort(key=lambda item: item[0])
+        return [StaleDeal(d, s, r, rules.idle_days(d, today)) for _, d, s, r in found]
+
+    def stale_count(self, today: date) -> int:
+        return sum(1 for deal, stage in self._stale_candidates(today)
+                   if rules.is_stale(deal, stage, today))  # fmt: skip
+
+    def revisits(self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
+                 ) -> tuple[list[Deal], list[Deal]]:  # fmt: skip
+        """(due, upcoming) lost-with-potential deals."""
+        horizon = today + timedelta(days=horizon_days)
+        rows = self._rows(
+            _DEAL_SELECT + " WHERE d.revisit_state = 'pending' AND d.revisit_on IS NOT NULL "
+            "AND d.revisit_on <= ? ORDER BY d.revisit_on, d.id",
+            [horizon.isoformat()],
+        )
+        return rules.split_revisits((_deal(r) for r in rows), today, horizon_days)
+
+    def lost_without_reason(self) -> list[Deal]:
+        """Lost deals with no reason recorded (imports), to be filled in."""
+        rows = self._rows(
+            _DEAL_SELECT + " JOIN stages s ON s.id = d.stage_id "
+            "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL ORDER BY d.closed_at DESC, d.id"
+        )
+        return [_deal(r) for r in rows]
+
+    def note_rows(self) -> Iterator[dict[str, Any]]:
+        """Every timeline entry that carries text, with its deal's context, for export."""
+        cursor = self.db.execute(
+            """
+            SELECT d.id, d.title, d.company, s.name, s.kind, e.at, e.kind, e.text,
+                   r.label, d.competitor, d.revisit_on, e.data
+            FROM events e
+            JOIN deals d ON d.id = e.deal_id
+            JOIN stages s ON s.id = d.stage_id
+            LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id
+            WHERE e.text != ''
+            ORDER BY e.deal_id, e.id
+            """
+        )
+        for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor,
+             revisit, data) in cursor:  # fmt: skip
+            if json.loads(data or "{}").get("retracted"):
+                continue
+            yield {
+                "deal_id": deal_id,
+                "title": title,
+                "company": company,
+                "stage": stage,
+                "status": kind,
+                "note_time": at,
+                "kind": ekind,
+                "text": text,
+                "loss_reason": reason or "",
+                "competitor": competitor,
+                "revisit_on": revisit or "",
+            }
+
+    def notes(self, deal_id: int) -> list[Event]:
+        return [e for e in self.timeline(deal_id)
+                if e.kind is EventKind.NOTE and not e.data.get("retracted")]  # fmt: skip
