@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets its own database and config file, and a clock it controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui.store import Store
+
+TODAY = date(2026, 11, 24)  # a Tuesday
+START = datetime(2026, 11, 24, 9, 0)
+
+
+class Clock:
+    """A clock the test moves by hand: `clock()` is now, `clock.advance(days=3)` moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
+        self.now += timedelta(days=days, hours=hours, minutes=minutes)
+        return self.now
+
+    def set(self, when: datetime | date) -> datetime:
+        if not isinstance(when, datetime):
+            when = datetime.combine(when, self.now.time())
+        self.now = when
+        return self.now
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+@pytest.fixture(autouse=True)
+def hermetic_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the database and the config at tmp_path: never the user's real data folder."""
+    monkeypatch.setenv("PIPELINE_TUI_DB", str(tmp_path / "pipeline.db"))
+    monkeypatch.setenv("PIPELINE_TUI_CONFIG", str(tmp_path / "config.toml"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    s = Store.open(tmp_path / "pipeline.db", clock=clock)
+    try:
+        yield s
+    finally:
+        s.close()
