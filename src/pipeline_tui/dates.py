@@ -179,21 +179,20 @@ def _with_year(today: date, month: int, day: int, year: str | None) -> date:
         if len(year) == 2:
             full += 2000
         return date(full, month, day)
-    # A year-less date already past this year means next year's.
-    try:
-        candidate = date(today.year, month, day)
-    except ValueError:
-        if month == 2 and day == 29:  # the next leap year's Feb 29
-            year_ = today.year + 1
-            while True:
-                try:
-                    return date(year_, 2, 29)
-                except ValueError:
-                    year_ += 1
-        raise
-    if candidate < today:
-        candidate = date(today.year + 1, month, day)
-    return candidate
+    # A year-less date already past this year means next year's; Feb 29 means the
+    # next leap year's, also when this year's has just passed (e.g. on 2028-03-01).
+    year_ = today.year
+    while True:
+        try:
+            candidate = date(year_, month, day)
+        except ValueError:
+            if month == 2 and day == 29 and year_ < today.year + 8:
+                year_ += 1
+                continue
+            raise
+        if candidate >= today:
+            return candidate
+        year_ += 1
 
 
 def format_date(value: date | None) -> str:
