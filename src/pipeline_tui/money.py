@@ -75,7 +75,8 @@ def _normalize_separators(num: str, raw: str) -> str:
     for mark in (",", "."):
         if mark in num:
             parts = num.split(mark)
-            if len(parts) > 2 or len(parts[-1]) == 3:
+            # "0.050" is a decimal, not a group: no thousands group starts with a zero.
+            if len(parts) > 2 or (len(parts[-1]) == 3 and not parts[0].startswith("0")):
                 if not _grouped(num, mark):
                     raise InputError(f"Cannot read {raw!r} as an amount: misplaced {mark!r}.")
                 return num.replace(mark, "")
@@ -87,7 +88,12 @@ def _normalize_separators(num: str, raw: str) -> str:
 
 def _grouped(num: str, mark: str) -> bool:
     parts = num.split(mark)
-    return 1 <= len(parts[0]) <= 3 and all(len(p) == 3 and p.isdigit() for p in parts[1:]) and parts[0].isdigit()
+    return (
+        1 <= len(parts[0]) <= 3
+        and parts[0].isdigit()
+        and not (len(parts) > 1 and parts[0].startswith("0"))
+        and all(len(p) == 3 and p.isdigit() for p in parts[1:])
+    )
 
 
 def format_money(minor: int, currency: str = "USD", *, compact: bool = False) -> str:
@@ -97,7 +103,8 @@ def format_money(minor: int, currency: str = "USD", *, compact: bool = False) ->
     major = Decimal(minor) / 100
     if compact:
         for limit, suffix in ((1_000_000_000, "b"), (1_000_000, "m"), (1_000, "k")):
-            if abs(major) >= limit:
+            # 0.9995: what would round up to "1000k" is shown as "1m".
+            if abs(major) >= limit * Decimal("0.9995"):
                 scaled = major / limit
                 text = f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}"
                 return f"{prefix}{text}{suffix}"
