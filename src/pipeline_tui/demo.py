@@ -85,7 +85,7 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
     for target, how_many in plan:
         for n in range(how_many):
             company = rng.choice(COMPANIES)
-            age = rng.randint(5, 120)
+            age = rng.randint(3, 45) if target.is_open else rng.randint(20, 120)
             created = today - timedelta(days=age)
             clock.now = _at(created, rng)
             deal = store.add(
@@ -105,9 +105,9 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 day = min(today, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
                 clock.now = _at(day, rng)
                 store.move(deal.id, stage.id)
-            # Activity: most deals were touched recently, some were left alone.
-            if rng.random() < 0.6:
-                day = min(today, day + timedelta(days=rng.randint(0, 20)))
+            # Activity: most deals were touched this week; about one in five was left alone.
+            if rng.random() < 0.8:
+                day = max(day, today - timedelta(days=rng.randint(0, 8)))
                 clock.now = _at(day, rng)
                 store.add_note(deal.id, rng.choice(NOTES))
             if target.is_open:

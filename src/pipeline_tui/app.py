@@ -1,0 +1,329 @@
+"""The App: wiring only. Screens show; modals collect; the store changes things."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from pipeline_tui import csv_io
+from pipeline_tui.config import Settings
+from pipeline_tui.errors import PipelineError
+from pipeline_tui.modals.deal_form import DealDraft, DealFormModal
+from pipeline_tui.modals.lost import LostModal
+from pipeline_tui.modals.prompts import NextStepModal, NoteModal, PromptModal, StageModal, date_prompt
+from pipeline_tui.models import Deal, LossInput, Stage, StageKind
+from pipeline_tui.screens.board import BoardScreen
+from pipeline_tui.screens.deal_detail import DealDetailScreen
+from pipeline_tui.screens.help import HelpScreen
+from pipeline_tui.screens.revisits import RevisitsScreen
+from pipeline_tui.screens.stale import StaleScreen
+from pipeline_tui.store import Store
+
+
+@dataclass(frozen=True)
+class UndoEntry:
+    label: str
+    snapshot: Deal | None = None  # the deal as it was before the change
+    note_event: int | None = None  # or the note to retract
+
+
+class PipelineApp(App[None]):
+    """A seller's pipeline as a kanban board."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pipeline-tui"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("u", "undo", "Undo"),
+        Binding("s", "stale", "Stale"),
+        Binding("r", "revisits", "Revisits"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        settings: Settings | None = None,
+        today: date | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings or Settings()
+        self._today = today
+        self.poll_interval = poll_interval
+        self.undo_stack: list[UndoEntry] = []
+
+    @property
+    def today(self) -> date:
+        """The app's clock: fixed in tests and screenshots, else the real date."""
+        return self._today or date.today()
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.store.changed()  # take the current data version as the baseline
+        self.push_screen(BoardScreen())
+        if self.poll_interval > 0:
+            self.set_interval(self.poll_interval, self.check_for_changes)
+
+    # ---------------------------------------------------------------- refresh
+
+    def check_for_changes(self) -> None:
+        """Another process (the CLI, a second board) committed: show it."""
+        if self.store.changed():
+            self.reload_screens()
+
+    def reload_screens(self) -> None:
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if reload is not None:
+                reload()
+
+    # ---------------------------------------------------------------- changes
+
+    def change(self, label: str, deal_id: int, fn: Callable[[], Any]) -> bool:
+        """Run one store change, remember how to undo it, refresh, or say what went wrong."""
+        try:
+            snapshot = self.store.get(deal_id)
+            fn()
+        except PipelineError as exc:
+            self.notify(str(exc), title="Not changed", severity="error")
+            return False
+        self.undo_stack.append(UndoEntry(label, snapshot=snapshot))
+        self.reload_screens()
+        return True
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.")
+            return
+        entry = self.undo_stack.pop()
+        try:
+            if entry.note_event is not None:
+                self.store.retract_note(entry.note_event)
+            elif entry.snapshot is not None:
+                self.store.restore(entry.snapshot, label=f"Undid: {entry.label}")
+        except PipelineError as exc:
+            self.notify(str(exc), title="Could not undo", severity="error")
+            return
+        self.notify(f"Undid: {entry.label}")
+        self.reload_screens()
+        if entry.snapshot is not None and isinstance(self.screen, BoardScreen):
+            self.screen.focus_deal(self.store.get(entry.snapshot.id))
+
+    # ------------------------------------------------------------- deal flows
+
+    def stage_name(self, stage_id: int) -> str:
+        return self.store.stage(stage_id).name
+
+    def move_deal(self, deal: Deal, stage: Stage, then: Callable[[Deal], None] | None = None) -> None:
+        """Move to any stage; a lost stage always goes through the Closed Lost prompt."""
+        if stage.kind is StageKind.LOST:
+            self.mark_lost(deal, stage, then)
+            return
+        verb = "Won" if stage.kind is StageKind.WON else f"Moved to {stage.name}"
+        if self.change(f"{verb}: {deal.title}", deal.id, lambda: self.store.move(deal.id, stage.id)):
+            self._after(deal, then)
+
+    def mark_lost(self, deal: Deal, stage: Stage | None = None, then: Callable[[Deal], None] | None = None) -> None:
+        target = stage or self.store.first_stage(StageKind.LOST)
+        if deal.stage_id == target.id:
+            self.notify(f"{deal.title} is already in {target.name}.")
+            return
+
+        def save(loss: LossInput | None) -> None:
+            if loss is None:
+                return
+            if self.change(f"Lost: {deal.title}", deal.id, lambda: self.store.move(deal.id, target.id, loss)):
+                self._after(deal, then)
+
+        self.push_screen(
+            LostModal(deal, self.store.reasons(), today=self.today, day_first=self.settings.day_first,
+                      stage_name=target.name),  # fmt: skip
+            save,
+        )
+
+    def mark_won(self, deal: Deal, then: Callable[[Deal], None] | None = None) -> None:
+        self.move_deal(deal, self.store.first_stage(StageKind.WON), then)
+
+    def choose_stage(self, deal: Deal, then: Callable[[Deal], None] | None = None) -> None:
+        def chosen(stage: Stage | None) -> None:
+            if stage is not None:
+                self.move_deal(deal, stage, then)
+
+        self.push_screen(StageModal(f"Move {deal.title} to…", self.store.stages(), current=deal.stage_id), chosen)
+
+    def reopen(self, deal: Deal) -> None:
+        stages = [s for s in self.store.stages() if s.is_open]
+
+        def chosen(stage: Stage | None) -> None:
+            if stage is not None:
+                self.change(f"Reopened: {deal.title}", deal.id,
+                            lambda: self.store.reopen(deal.id, stage.id))  # fmt: skip
+
+        self.push_screen(StageModal(f"Reopen {deal.title} in…", stages), chosen)
+
+    def add_note(self, deal: Deal) -> None:
+        def save(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                event = self.store.add_note(deal.id, text)
+            except PipelineError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.undo_stack.append(UndoEntry(f"Note on {deal.title}", note_event=event.id))
+            self.notify(f"Noted on {deal.title}.")
+            self.reload_screens()
+
+        self.push_screen(NoteModal(f"Note on {deal.title}"), save)
+
+    def set_next_step(self, deal: Deal) -> None:
+        def save(result: tuple[str, date | None] | None) -> None:
+            if result is not None:
+                text, due = result
+                self.change(f"Next step on {deal.title}", deal.id,
+                            lambda: self.store.set_next_step(deal.id, text, due))  # fmt: skip
+
+        self.push_screen(
+            NextStepModal(f"Next step: {deal.title}", step=deal.next_step, due=deal.next_step_due,
+                          today=self.today, day_first=self.settings.day_first),  # fmt: skip
+            save,
+        )
+
+    def edit_deal(self, deal: Deal) -> None:
+        def save(draft: DealDraft | None) -> None:
+            if draft is None:
+                return
+            changes = {
+                "title": draft.title, "company": draft.company, "contact": draft.contact,
+                "value": draft.value, "expected_close": draft.expected_close,
+                "next_step": draft.next_step, "next_step_due": draft.next_step_due,
+            }  # fmt: skip
+            if draft.currency:
+                changes["currency"] = draft.currency
+            self.change(f"Edit {deal.title}", deal.id, lambda: self.store.edit(deal.id, **changes))
+
+        self.push_screen(DealFormModal(deal, today=self.today, day_first=self.settings.day_first), save)
+
+    def new_deal(self, stage: Stage | None = None) -> None:
+        def save(draft: DealDraft | None) -> None:
+            if draft is None:
+                return
+            target = stage if stage is not None and stage.is_open else None
+            try:
+                deal = self.store.add(
+                    draft.title, company=draft.company, contact=draft.contact, value=draft.value,
+                    currency=draft.currency, stage_id=target.id if target else None,
+                    expected_close=draft.expected_close, next_step=draft.next_step,
+                    next_step_due=draft.next_step_due,
+                )  # fmt: skip
+            except PipelineError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Added {deal.title} to {self.stage_name(deal.stage_id)}.")
+            self.reload_screens()
+            if isinstance(self.screen, BoardScreen):
+                self.screen.focus_deal(deal)
+
+        self.push_screen(DealFormModal(None, today=self.today, day_first=self.settings.day_first), save)
+
+    def snooze(self, deal: Deal) -> None:
+        def save(when: date | None) -> None:
+            if when is not None:
+                self.change(f"Snoozed {deal.title}", deal.id, lambda: self.store.snooze_revisit(deal.id, when))
+
+        self.push_screen(
+            date_prompt(f"Revisit {deal.title} on…", today=self.today, day_first=self.settings.day_first,
+                        value="+3m"),  # fmt: skip
+            save,
+        )
+
+    def close_revisit(self, deal: Deal) -> None:
+        if self.change(f"Closed out {deal.title}", deal.id, lambda: self.store.close_revisit(deal.id)):
+            self.notify(f"{deal.title}: no more revisits.")
+
+    def open_detail(self, deal: Deal) -> None:
+        self.push_screen(DealDetailScreen(deal.id))
+
+    def _after(self, deal: Deal, then: Callable[[Deal], None] | None) -> None:
+        if then is not None:
+            then(self.store.get(deal.id))
+
+    # ---------------------------------------------------------------- screens
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_stale(self) -> None:
+        if not isinstance(self.screen, StaleScreen):
+            self.push_screen(StaleScreen())
+
+    def action_revisits(self) -> None:
+        if not isinstance(self.screen, RevisitsScreen):
+            self.push_screen(RevisitsScreen())
+
+    def default_export_path(self) -> Path:
+        folder = platformdirs.user_documents_path()
+        if not folder.is_dir():
+            folder = Path.home()
+        return folder / f"pipeline-notes-{self.today.isoformat()}.csv"
+
+    def action_export(self) -> None:
+        def parse(text: str) -> Path:
+            from pipeline_tui.errors import InputError
+
+            if not text.strip():
+                raise InputError("Give a file name.")
+            return Path(text.strip()).expanduser()
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                count = csv_io.export_to_path(self.store, "notes", path)
+            except (PipelineError, OSError) as exc:
+                self.notify(str(exc), title="Export failed", severity="error")
+                return
+            self.notify(f"Wrote {count} notes to {path}", title="Exported")
+
+        self.push_screen(
+            PromptModal("Export notes to CSV file", parse, value=str(self.default_export_path())), save
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        board = screen if isinstance(screen, BoardScreen) else None
+        commands: list[tuple[str, str, Callable[[], Any]]] = [
+            ("Stale deals", "Every stale deal with its reason (s)", self.action_stale),
+            ("Revisits", "Lost deals due for a revisit (r)", self.action_revisits),
+            ("Export notes to CSV", "Write every note with its deal (x)", self.action_export),
+            ("Undo", "Undo the last change (u)", self.action_undo),
+            ("Keys", "Show every key (?)", self.action_help),
+            ("New deal", "Add a deal (n)", self.new_deal),
+        ]
+        if board is not None:
+            commands += [
+                ("Move deal to next stage", "shift+→ or >", lambda: board.action_move(1)),
+                ("Move deal to previous stage", "shift+← or <", lambda: board.action_move(-1)),
+                ("Move deal to…", "Any stage (m)", board.action_move_to),
+                ("Mark deal lost", "Closed Lost with a reason (l)", board.action_lost),
+                ("Mark deal won", "Closed Won (w)", board.action_won),
+                ("Edit deal", "Title, value, dates (e)", board.action_edit),
+                ("Add note", "To the selected deal (a)", board.action_note),
+                ("Deal detail", "Fields and timeline (enter)", board.action_detail),
+                ("Filter", "Show deals matching text (/)", board.action_filter),
+            ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)

@@ -1,0 +1,130 @@
+"""New / edit deal form. Parses what was typed; the caller saves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from pipeline_tui.dates import format_date, parse_optional_date
+from pipeline_tui.errors import InputError
+from pipeline_tui.models import Deal
+from pipeline_tui.money import minor_to_decimal_str, parse_amount
+
+
+@dataclass(frozen=True)
+class DealDraft:
+    title: str
+    company: str
+    contact: str
+    value: int
+    currency: str | None
+    expected_close: date | None
+    next_step: str
+    next_step_due: date | None
+
+
+FIELDS = (
+    ("title", "Title", "What is being sold, to whom"),
+    ("company", "Company", ""),
+    ("contact", "Contact", ""),
+    ("value", "Value", "12k, $12,000, €3 500"),
+    ("close", "Close date", "Dec 15, +6w, 2027-01-31"),
+    ("next-step", "Next step", "Send proposal"),
+    ("due", "Step due", "fri, +3d"),
+)
+
+
+class DealFormModal(ModalScreen[DealDraft | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, deal: Deal | None, *, today: date, day_first: bool = False) -> None:
+        super().__init__()
+        self.deal = deal
+        self.today = today
+        self.day_first = day_first
+
+    def compose(self) -> ComposeResult:
+        d = self.deal
+        values = {
+            "title": d.title if d else "",
+            "company": d.company if d else "",
+            "contact": d.contact if d else "",
+            "value": minor_to_decimal_str(d.value).removesuffix(".00") if d and d.value else "",
+            "close": format_date(d.expected_close) if d else "",
+            "next-step": d.next_step if d else "",
+            "due": format_date(d.next_step_due) if d else "",
+        }
+        with VerticalScroll(id="deal-dialog", classes="dialog"):
+            yield Label(f"Edit #{d.id}" if d else "New deal", classes="dialog-title")
+            for key, label, placeholder in FIELDS:
+                with Horizontal(classes="field-row"):
+                    yield Label(label, classes="inline-label")
+                    yield Input(values[key], placeholder=placeholder, id=f"deal-{key}", compact=True)
+            yield Static("", id="deal-error", classes="error")
+            with Horizontal(classes="button-row"):
+                yield Button("Save  ^s", id="deal-save", variant="primary", compact=True)
+                yield Button("Cancel  esc", id="deal-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#deal-title", Input).focus()
+
+    def _value(self, key: str) -> str:
+        return self.query_one(f"#deal-{key}", Input).value
+
+    def _fail(self, key: str, message: str) -> None:
+        self.query_one("#deal-error", Static).update(message)
+        self.query_one(f"#deal-{key}", Input).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        if event.input.id == "deal-due":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#deal-save")
+    def action_save(self) -> None:
+        title = self._value("title").strip()
+        if not title:
+            self._fail("title", "A deal needs a title.")
+            return
+        value, currency = 0, None
+        if self._value("value").strip():
+            try:
+                value, currency = parse_amount(self._value("value"))
+            except InputError as exc:
+                self._fail("value", f"Value: {exc}")
+                return
+        dates: dict[str, date | None] = {}
+        for key, label in (("close", "Close date"), ("due", "Step due")):
+            try:
+                dates[key] = parse_optional_date(self._value(key), self.today, day_first=self.day_first)
+            except InputError as exc:
+                self._fail(key, f"{label}: {exc}")
+                return
+        self.dismiss(
+            DealDraft(
+                title=title,
+                company=self._value("company").strip(),
+                contact=self._value("contact").strip(),
+                value=value,
+                currency=currency,
+                expected_close=dates["close"],
+                next_step=self._value("next-step").strip(),
+                next_step_due=dates["due"],
+            )
+        )
+
+    @on(Button.Pressed, "#deal-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,189 @@
+"""The Closed Lost prompt: reason (type to filter), competitor, follow-up note, revisit date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from pipeline_tui.dates import parse_optional_date
+from pipeline_tui.errors import InputError
+from pipeline_tui.models import Deal, LossInput, LossReason
+
+QUICK_PICKS = (("3 months", 3), ("6 months", 6), ("1 year", 12), ("none", 0))
+
+
+class LostModal(ModalScreen[LossInput | None]):
+    """Collects why a deal was lost and what comes next. Escape changes nothing."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("down", "reason_step(1)", show=False),
+        Binding("up", "reason_step(-1)", show=False),
+    ]
+
+    def __init__(
+        self,
+        deal: Deal,
+        reasons: list[LossReason],
+        *,
+        today: date,
+        day_first: bool = False,
+        stage_name: str = "Closed Lost",
+    ) -> None:
+        super().__init__()
+        self.deal = deal
+        self.reasons = reasons
+        self.today = today
+        self.day_first = day_first
+        self.stage_name = stage_name
+        self._shown: list[LossReason] = list(reasons)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="lost-dialog", classes="dialog"):
+            yield Label(f"{self.stage_name}: {self.deal.title}", classes="dialog-title")
+            yield Label("Reason  [dim](type to filter, ↑↓, Enter picks)[/]", classes="field-label")
+            yield Input(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
+            reason_list = OptionList(*self._options(self.reasons), id="lost-reasons", compact=True)
+            reason_list.can_focus = False
+            yield reason_list
+            with Horizontal(id="lost-competitor-row", classes="field-row"):
+                yield Label("Competitor", classes="inline-label")
+                yield Input(placeholder="Who won it?", id="lost-competitor", compact=True)
+            yield Label("Follow-up note", classes="field-label")
+            yield TextArea(id="lost-note", compact=True, tab_behavior="focus", soft_wrap=True)
+            with Horizontal(classes="field-row"):
+                yield Label("Revisit on", classes="inline-label")
+                yield Input(placeholder="none, Mar 1, +6m…", id="lost-revisit", compact=True)
+            with Horizontal(id="lost-picks", classes="button-row"):
+                for label, months in QUICK_PICKS:
+                    yield Button(label, id=f"pick-{months}", compact=True)
+            yield Static("", id="lost-error", classes="error")
+            with Horizontal(classes="button-row"):
+                yield Button("Save  ^s", id="lost-save", variant="error", compact=True)
+                yield Button("Cancel  esc", id="lost-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#lost-competitor-row").display = False
+        reason_list = self.query_one("#lost-reasons", OptionList)
+        reason_list.highlighted = None
+        self.query_one("#lost-reason", Input).focus()
+
+    @staticmethod
+    def _options(reasons: list[LossReason]) -> list[Option]:
+        return [Option(r.label, id=str(r.id)) for r in reasons]
+
+    # ------------------------------------------------------------- reason list
+
+    @property
+    def reason(self) -> LossReason | None:
+        """The highlighted reason in the (filtered) list."""
+        index = self.query_one("#lost-reasons", OptionList).highlighted
+        if index is None or not 0 <= index < len(self._shown):
+            return None
+        return self._shown[index]
+
+    @on(Input.Changed, "#lost-reason")
+    def _filter(self, event: Input.Changed) -> None:
+        text = event.value.strip().casefold()
+        shown = [r for r in self.reasons if text in r.label.casefold()] if text else list(self.reasons)
+        exact = [r for r in shown if r.label.casefold() == text]
+        self._shown = exact or shown
+        reason_list = self.query_one("#lost-reasons", OptionList)
+        reason_list.set_options(self._options(self._shown))
+        reason_list.highlighted = 0 if text and self._shown else None
+        self._sync_competitor()
+
+    def action_reason_step(self, step: int) -> None:
+        if self.focused is not self.query_one("#lost-reason", Input) or not self._shown:
+            return
+        reason_list = self.query_one("#lost-reasons", OptionList)
+        current = reason_list.highlighted
+        start = -1 if step > 0 else len(self._shown)
+        reason_list.highlighted = max(0, min(len(self._shown) - 1, (start if current is None else current) + step))
+        self._sync_competitor()
+
+    @on(OptionList.OptionHighlighted, "#lost-reasons")
+    def _highlighted(self) -> None:
+        self._sync_competitor()
+
+    @on(OptionList.OptionSelected, "#lost-reasons")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        self._pick()
+
+    @on(Input.Submitted, "#lost-reason")
+    def _pick(self) -> None:
+        reason = self.reason
+        if reason is None:
+            self._error("Type part of a reason, or use ↑↓ to choose one.")
+            return
+        reason_input = self.query_one("#lost-reason", Input)
+        with reason_input.prevent(Input.Changed):
+            reason_input.value = reason.label
+        self._shown = [reason]
+        reason_list = self.query_one("#lost-reasons", OptionList)
+        reason_list.set_options(self._options(self._shown))
+        reason_list.highlighted = 0
+        self._sync_competitor()
+        self._error("")
+        self.focus_next()
+
+    def _sync_competitor(self) -> None:
+        reason = self.reason
+        self.query_one("#lost-competitor-row").display = bool(reason and reason.needs_competitor)
+
+    # ------------------------------------------------------------ revisit date
+
+    @on(Button.Pressed, "#lost-picks Button")
+    def _quick_pick(self, event: Button.Pressed) -> None:
+        months = int((event.button.id or "pick-0").removeprefix("pick-"))
+        revisit = self.query_one("#lost-revisit", Input)
+        revisit.value = (self.today + relativedelta(months=months)).isoformat() if months else ""
+
+    # ------------------------------------------------------------ save/cancel
+
+    def _error(self, message: str) -> None:
+        self.query_one("#lost-error", Static).update(message)
+
+    @on(Button.Pressed, "#lost-save")
+    def action_save(self) -> None:
+        reason = self.reason
+        if reason is None:
+            self._error("Choose a reason: type to filter the list, then Enter.")
+            self.query_one("#lost-reason", Input).focus()
+            return
+        competitor = self.query_one("#lost-competitor", Input).value.strip()
+        note = self.query_one("#lost-note", TextArea).text.strip()
+        if reason.needs_competitor and not competitor:
+            self._error(f"{reason.label}: name the competitor.")
+            self.query_one("#lost-competitor", Input).focus()
+            return
+        if reason.needs_note and not note:
+            self._error(f"{reason.label}: the note is required — say what happened.")
+            self.query_one("#lost-note", TextArea).focus()
+            return
+        try:
+            revisit = parse_optional_date(
+                self.query_one("#lost-revisit", Input).value, self.today, day_first=self.day_first
+            )
+        except InputError as exc:
+            self._error(f"Revisit date: {exc}")
+            self.query_one("#lost-revisit", Input).focus()
+            return
+        if revisit is not None and revisit <= self.today:
+            self._error("Revisit date: choose a day after today (or none).")
+            self.query_one("#lost-revisit", Input).focus()
+            return
+        self.dismiss(LossInput(reason.id, competitor if reason.needs_competitor else "", note, revisit))
+
+    @on(Button.Pressed, "#lost-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
