@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -526,6 +526,27 @@ class Store:
                 self._log(deal_id, EventKind.NOTE, _clean(note, "note"), at=created)
         return self.get(deal_id)
 
+    def add_many(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert many prepared deals (column -> SQLite value) and their 'created' events in
+        one transaction: all or nothing. For imports, demos and benchmarks."""
+        now = ts(self.clock())
+        count = 0
+        with self._write():
+            cursor = self.db.conn.cursor()
+            for row in rows:
+                row = {"created_at": now, "stage_entered_at": now, "last_activity_at": now,
+                       "currency": self.currency, **row}  # fmt: skip
+                cursor.execute(
+                    f"INSERT INTO deals ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values()),
+                )
+                cursor.execute(
+                    "INSERT INTO events (deal_id, at, kind, to_stage_id) VALUES (?, ?, ?, ?)",
+                    [cursor.lastrowid, row["created_at"], EventKind.CREATED.value, row["stage_id"]],
+                )
+                count += 1
+        return count
+
     def _loss_fields(self, loss: LossInput, *, lost_at: int | None, at: datetime) -> dict[str, Any]:
         return {
             "closed_at": ts(at),
@@ -802,22 +823,30 @@ class Store:
 
     # ------------------------------------------------------------------ lists
 
-    def _stale_candidates(self, today: date) -> Iterator[tuple[Deal, Stage]]:
+    def _stale_ids_sql(self, today: date) -> tuple[str, list[Any]]:
+        """A UNION of indexed per-stage queries selecting exactly the ids rules.is_stale accepts."""
+        parts: list[str] = []
+        params: list[Any] = []
         for stage in self.stages():
             if not stage.is_open:
                 continue
+            parts.append("SELECT id FROM deals WHERE stage_id = ? AND expected_close < ?")
+            params += [stage.id, today.isoformat()]
             cutoff = rules.stale_cutoff(stage, today)
-            parts = ["SELECT id FROM deals WHERE stage_id = ? AND expected_close < ?"]
-            params: list[Any] = [stage.id, today.isoformat()]
             if cutoff is not None:
                 parts.append(
                     "SELECT id FROM deals WHERE stage_id = ? AND last_activity_at < ? "
                     "AND (next_step_due IS NULL OR next_step_due <= ?)"
                 )
                 params += [stage.id, (cutoff + timedelta(days=1)).isoformat(), today.isoformat()]
-            sql = _DEAL_SELECT + f" WHERE d.id IN ({' UNION '.join(parts)})"
-            for row in self.db.execute(sql, params):
-                yield _deal(row), stage
+        return " UNION ".join(parts) or "SELECT NULL WHERE 0", params
+
+    def _stale_candidates(self, today: date) -> Iterator[tuple[Deal, Stage]]:
+        stages = {s.id: s for s in self.stages()}
+        sql, params = self._stale_ids_sql(today)
+        for row in self.db.execute(_DEAL_SELECT + f" WHERE d.id IN ({sql})", params):
+            deal = _deal(row)
+            yield deal, stages[deal.stage_id]
 
     def stale(self, today: date) -> list[StaleDeal]:
         """Every stale open deal with its reason, oldest first."""
@@ -830,8 +859,9 @@ class Store:
         return [StaleDeal(d, s, r, rules.idle_days(d, today)) for _, d, s, r in found]
 
     def stale_count(self, today: date) -> int:
-        return sum(1 for deal, stage in self._stale_candidates(today)
-                   if rules.is_stale(deal, stage, today))  # fmt: skip
+        """How many deals are stale, counted in SQL (the same test as rules.is_stale)."""
+        sql, params = self._stale_ids_sql(today)
+        return int(self._rows(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
     def revisits(self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
                  ) -> tuple[list[Deal], list[Deal]]:  # fmt: skip
