@@ -63,6 +63,7 @@ class LostModal(ModalScreen[LossInput | None]):
             with Horizontal(classes="field-row"):
                 yield Label("Revisit on", classes="inline-label")
                 yield Input(placeholder="none, Mar 1, +6m…", id="lost-revisit", compact=True)
+                yield Static("", id="lost-revisit-hint")
             with Horizontal(id="lost-picks", classes="button-row"):
                 for label, months in QUICK_PICKS:
                     yield Button(label, id=f"pick-{months}", compact=True)
@@ -147,6 +148,17 @@ class LostModal(ModalScreen[LossInput | None]):
         months = int((event.button.id or "pick-0").removeprefix("pick-"))
         revisit = self.query_one("#lost-revisit", Input)
         revisit.value = (self.today + relativedelta(months=months)).isoformat() if months else ""
+
+    @on(Input.Changed, "#lost-revisit")
+    def _preview_revisit(self, event: Input.Changed) -> None:
+        """Show what a typed date means before it is saved."""
+        try:
+            when = parse_optional_date(event.value, self.today, day_first=self.day_first)
+        except InputError:
+            hint = "?" if event.value.strip() else ""
+        else:
+            hint = f"→ {when:%a %d %b %Y}" if when else ("no revisit" if event.value.strip() else "")
+        self.query_one("#lost-revisit-hint", Static).update(hint)
 
     # ------------------------------------------------------------ save/cancel
 
