@@ -556,12 +556,6 @@ def test_retract_note_hides_it_from_exports(store: Store) -> None:
         store.retract_note(store.timeline(deal.id)[0].id)
 
 
-@pytest.mark.xfail(
-    reason="store.retract_note logs an UNDONE event whose text quotes the note "
-    "('Note retracted: <text>'), and note_rows exports every text-carrying event, "
-    "so the retracted text is still exported",
-    strict=True,
-)
 def test_retracted_note_text_leaves_exports_entirely(store: Store) -> None:
     deal = store.add("Notes")
     oops = store.add_note(deal.id, "Wrong deal: CEO's home number 555-0100")
@@ -872,11 +866,6 @@ def test_foreign_sqlite_file_refused(tmp_path: Path) -> None:
     assert _snapshot(path) == before
 
 
-@pytest.mark.xfail(
-    reason="Store.__init__ runs _configure() (PRAGMA journal_mode = WAL) before _migrate() "
-    "decides the file is foreign, so a refused rollback-journal file is rewritten",
-    strict=True,
-)
 def test_foreign_rollback_journal_file_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "invoices.db"
     _foreign_rollback_journal(path)

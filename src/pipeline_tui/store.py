@@ -239,12 +239,17 @@ class Store:
         conn = self.db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if not self.readonly:
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "memory" and mode != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode NORMAL keeps the file consistent across crashes.
-            conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL: only once it is known to be ours (this writes to it)."""
+        if self.readonly:
+            return
+        conn = self.db.conn
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode not in ("memory", "wal"):
+            conn.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL keeps the file consistent across crashes.
+        conn.execute("PRAGMA synchronous = NORMAL")
 
     def _migrate(self) -> None:
         db = self.db
@@ -271,6 +276,7 @@ class Store:
                 f"{max(user_version, len(applied))}, this version knows {len(known)}); "
                 "upgrade pipeline-tui to open it. The file was left untouched."
             )
+        self._use_wal()
         pending = [name for name in known if name not in applied]
         if not pending:
             return
@@ -528,24 +534,47 @@ class Store:
 
     def add_many(self, rows: Iterable[dict[str, Any]]) -> int:
         """Insert many prepared deals (column -> SQLite value) and their 'created' events in
-        one transaction: all or nothing. For imports, demos and benchmarks."""
+        one transaction: all or nothing. For demos and benchmarks."""
+        return self.import_rows(rows, kind=EventKind.CREATED)
+
+    def import_rows(
+        self, rows: Iterable[dict[str, Any]], *, kind: EventKind = EventKind.IMPORTED, source_label: str = ""
+    ) -> int:
+        """Insert prepared deals in one transaction, each with an event that puts it in its
+        stage, and its notes (`_notes`: [(timestamp, text)]). Keys starting with _ are hints."""
         now = ts(self.clock())
         count = 0
         with self._write():
             cursor = self.db.conn.cursor()
-            for row in rows:
+            for prepared in rows:
+                notes = prepared.get("_notes") or []
                 row = {"created_at": now, "stage_entered_at": now, "last_activity_at": now,
-                       "currency": self.currency, **row}  # fmt: skip
+                       "currency": self.currency}  # fmt: skip
+                row.update({k: v for k, v in prepared.items() if not k.startswith("_")})
                 cursor.execute(
                     f"INSERT INTO deals ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     list(row.values()),
                 )
+                deal_id = cursor.lastrowid
                 cursor.execute(
-                    "INSERT INTO events (deal_id, at, kind, to_stage_id) VALUES (?, ?, ?, ?)",
-                    [cursor.lastrowid, row["created_at"], EventKind.CREATED.value, row["stage_id"]],
+                    "INSERT INTO events (deal_id, at, kind, text, to_stage_id) VALUES (?, ?, ?, ?, ?)",
+                    [deal_id, row["created_at"], kind.value, source_label, row["stage_id"]],
                 )
+                for at, text in notes:
+                    cursor.execute(
+                        "INSERT INTO events (deal_id, at, kind, text) VALUES (?, ?, ?, ?)",
+                        [deal_id, at, EventKind.NOTE.value, text],
+                    )
                 count += 1
         return count
+
+    def existing_source_ids(self, source: str) -> set[str]:
+        """Source ids already imported from `source`, so a re-import adds nothing twice."""
+        rows = self._rows("SELECT source_id FROM deals WHERE source = ? AND source_id IS NOT NULL", [source])
+        return {r[0] for r in rows}
+
+    def existing_ids(self) -> set[int]:
+        return {r[0] for r in self._rows("SELECT id FROM deals")}
 
     def _loss_fields(self, loss: LossInput, *, lost_at: int | None, at: datetime) -> dict[str, Any]:
         return {
@@ -731,8 +760,9 @@ class Store:
             data = {**event.data, "retracted": True}
             self.db.execute("UPDATE events SET data = ? WHERE id = ?",
                             [json.dumps(data, ensure_ascii=False), event_id])  # fmt: skip
-            self._log(event.deal_id, EventKind.UNDONE, f"Note retracted: {event.text[:60]}",
-                      at=self.clock(), data={"retracted_event": event_id})  # fmt: skip
+            # The undo event does not quote the note: a retracted note leaves the exports.
+            self._log(event.deal_id, EventKind.UNDONE, at=self.clock(),
+                      data={"retracted_event": event_id})  # fmt: skip
 
     # --------------------------------------------------------------- timeline
 
@@ -874,6 +904,14 @@ class Store:
         )
         return rules.split_revisits((_deal(r) for r in rows), today, horizon_days)
 
+    def pending_revisits(self) -> list[Deal]:
+        """Every lost deal with a revisit still open, soonest first (for the calendar)."""
+        rows = self._rows(
+            _DEAL_SELECT + " WHERE d.revisit_state = 'pending' AND d.revisit_on IS NOT NULL "
+            "ORDER BY d.revisit_on, d.id"
+        )
+        return [_deal(r) for r in rows]
+
     def lost_without_reason(self) -> list[Deal]:
         """Lost deals with no reason recorded (imports), to be filled in."""
         rows = self._rows(
@@ -892,7 +930,7 @@ class Store:
             JOIN deals d ON d.id = e.deal_id
             JOIN stages s ON s.id = d.stage_id
             LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id
-            WHERE e.text != ''
+            WHERE e.text != '' AND e.kind NOT IN ('undone', 'imported')
             ORDER BY e.deal_id, e.id
             """
         )
