@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.errors import DatabaseFileError, InputError, PipelineError
 from pipeline_tui.models import Deal, LossInput, StageKind
 from pipeline_tui.money import format_money, minor_to_decimal_str, parse_amount
-from pipeline_tui.store import Store, ts
+from pipeline_tui.store import Store, system_clock, ts
 
 PROG = "pipeline-tui"
 
@@ -45,8 +45,18 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.db_path, currency=self.settings.currency)
+            self._store = Store.open(
+                self.db_path, clock=self.clock, currency=self.settings.currency
+            )
         return self._store
+
+    def clock(self) -> datetime:
+        """Now, on the --today date when one is given, so what a command writes is stamped
+        on the day it acts as (a deal added with --today is not already days idle)."""
+        now = system_clock()
+        if getattr(self.args, "today", None):
+            return datetime.combine(self.today, now.time())
+        return now
 
     def date(self, text: str | None) -> date | None:
         return parse_optional_date(text, self.today, day_first=self.settings.day_first)
@@ -279,7 +289,7 @@ def cmd_demo(ctx: Context) -> int:
             )
     else:
         path = Path(tempfile.mkdtemp(prefix="pipeline-tui-demo-")) / "demo.db"
-    store = Store.open(path, currency=ctx.settings.currency)
+    store = Store.open(path, clock=ctx.clock, currency=ctx.settings.currency)
     ctx._store = store
     count = seed_demo(store, ctx.today, seed=a.seed)
     print(f"Demo pipeline with {count} deals: {path}", file=sys.stderr)
