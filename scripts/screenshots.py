@@ -39,8 +39,17 @@ async def render(out: Path) -> list[Path]:
                 written.append(out / f"{name}.svg")
 
             await shot("board", "right", "down")
-            await shot("lost-prompt", "l", *"comp", "enter", *"Acme CRM", "tab",
-                       *"Chose Acme for the built-in dialer; renewal in spring.", "tab", *"+6m")  # fmt: skip
+            await shot(
+                "lost-prompt",
+                "l",
+                *"comp",
+                "enter",
+                *"Acme CRM",
+                "tab",
+                *"Chose Acme for the built-in dialer; renewal in spring.",
+                "tab",
+                *"+6m",
+            )
             await pilot.press("escape")  # cancel: the screenshot leaves the demo unchanged
             await shot("stale", "escape", "s")
             await shot("revisits", "escape", "r")

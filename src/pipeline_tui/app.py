@@ -13,19 +13,34 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pipeline_tui import csv_io
+from pipeline_tui import csv_io, ics, importer
 from pipeline_tui.config import Settings
-from pipeline_tui.errors import PipelineError
+from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.modals.deal_form import DealDraft, DealFormModal
 from pipeline_tui.modals.lost import LostModal
-from pipeline_tui.modals.prompts import NextStepModal, NoteModal, PromptModal, StageModal, date_prompt
+from pipeline_tui.modals.prompts import (
+    ConfirmModal,
+    NextStepModal,
+    NoteModal,
+    PromptModal,
+    StageModal,
+    date_prompt,
+)
 from pipeline_tui.models import Deal, LossInput, Stage, StageKind
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
 from pipeline_tui.screens.help import HelpScreen
+from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
 from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
+
+
+def _path(text: str) -> Path:
+    """A file path typed into a prompt."""
+    if not text.strip():
+        raise InputError("Give a file name.")
+    return Path(text.strip()).expanduser()
 
 
 @dataclass(frozen=True)
@@ -135,7 +150,9 @@ class PipelineApp(App[None]):
         if self.change(f"{verb}: {deal.title}", deal.id, lambda: self.store.move(deal.id, stage.id)):
             self._after(deal, then)
 
-    def mark_lost(self, deal: Deal, stage: Stage | None = None, then: Callable[[Deal], None] | None = None) -> None:
+    def mark_lost(
+        self, deal: Deal, stage: Stage | None = None, then: Callable[[Deal], None] | None = None
+    ) -> None:
         target = stage or self.store.first_stage(StageKind.LOST)
         if deal.stage_id == target.id:
             self.notify(f"{deal.title} is already in {target.name}.")
@@ -148,8 +165,33 @@ class PipelineApp(App[None]):
                 self._after(deal, then)
 
         self.push_screen(
-            LostModal(deal, self.store.reasons(), today=self.today, day_first=self.settings.day_first,
-                      stage_name=target.name),  # fmt: skip
+            LostModal(
+                deal,
+                self.store.reasons(),
+                today=self.today,
+                day_first=self.settings.day_first,
+                stage_name=target.name,
+            ),
+            save,
+        )
+
+    def fill_loss(self, deal: Deal) -> None:
+        """Give an already-lost deal (an import, usually) its reason, note and revisit date."""
+
+        def save(loss: LossInput | None) -> None:
+            if loss is not None:
+                self.change(
+                    f"Reason for {deal.title}", deal.id, lambda: self.store.record_loss(deal.id, loss)
+                )
+
+        self.push_screen(
+            LostModal(
+                deal,
+                self.store.reasons(),
+                today=self.today,
+                day_first=self.settings.day_first,
+                stage_name="Why was it lost",
+            ),
             save,
         )
 
@@ -161,15 +203,16 @@ class PipelineApp(App[None]):
             if stage is not None:
                 self.move_deal(deal, stage, then)
 
-        self.push_screen(StageModal(f"Move {deal.title} to…", self.store.stages(), current=deal.stage_id), chosen)
+        self.push_screen(
+            StageModal(f"Move {deal.title} to…", self.store.stages(), current=deal.stage_id), chosen
+        )
 
     def reopen(self, deal: Deal) -> None:
         stages = [s for s in self.store.stages() if s.is_open]
 
         def chosen(stage: Stage | None) -> None:
             if stage is not None:
-                self.change(f"Reopened: {deal.title}", deal.id,
-                            lambda: self.store.reopen(deal.id, stage.id))  # fmt: skip
+                self.change(f"Reopened: {deal.title}", deal.id, lambda: self.store.reopen(deal.id, stage.id))
 
         self.push_screen(StageModal(f"Reopen {deal.title} in…", stages), chosen)
 
@@ -192,12 +235,20 @@ class PipelineApp(App[None]):
         def save(result: tuple[str, date | None] | None) -> None:
             if result is not None:
                 text, due = result
-                self.change(f"Next step on {deal.title}", deal.id,
-                            lambda: self.store.set_next_step(deal.id, text, due))  # fmt: skip
+                self.change(
+                    f"Next step on {deal.title}",
+                    deal.id,
+                    lambda: self.store.set_next_step(deal.id, text, due),
+                )
 
         self.push_screen(
-            NextStepModal(f"Next step: {deal.title}", step=deal.next_step, due=deal.next_step_due,
-                          today=self.today, day_first=self.settings.day_first),  # fmt: skip
+            NextStepModal(
+                f"Next step: {deal.title}",
+                step=deal.next_step,
+                due=deal.next_step_due,
+                today=self.today,
+                day_first=self.settings.day_first,
+            ),
             save,
         )
 
@@ -206,10 +257,14 @@ class PipelineApp(App[None]):
             if draft is None:
                 return
             changes = {
-                "title": draft.title, "company": draft.company, "contact": draft.contact,
-                "value": draft.value, "expected_close": draft.expected_close,
-                "next_step": draft.next_step, "next_step_due": draft.next_step_due,
-            }  # fmt: skip
+                "title": draft.title,
+                "company": draft.company,
+                "contact": draft.contact,
+                "value": draft.value,
+                "expected_close": draft.expected_close,
+                "next_step": draft.next_step,
+                "next_step_due": draft.next_step_due,
+            }
             if draft.currency:
                 changes["currency"] = draft.currency
             self.change(f"Edit {deal.title}", deal.id, lambda: self.store.edit(deal.id, **changes))
@@ -223,11 +278,16 @@ class PipelineApp(App[None]):
             target = stage if stage is not None and stage.is_open else None
             try:
                 deal = self.store.add(
-                    draft.title, company=draft.company, contact=draft.contact, value=draft.value,
-                    currency=draft.currency, stage_id=target.id if target else None,
-                    expected_close=draft.expected_close, next_step=draft.next_step,
+                    draft.title,
+                    company=draft.company,
+                    contact=draft.contact,
+                    value=draft.value,
+                    currency=draft.currency,
+                    stage_id=target.id if target else None,
+                    expected_close=draft.expected_close,
+                    next_step=draft.next_step,
                     next_step_due=draft.next_step_due,
-                )  # fmt: skip
+                )
             except PipelineError as exc:
                 self.notify(str(exc), severity="error")
                 return
@@ -241,11 +301,14 @@ class PipelineApp(App[None]):
     def snooze(self, deal: Deal) -> None:
         def save(when: date | None) -> None:
             if when is not None:
-                self.change(f"Snoozed {deal.title}", deal.id, lambda: self.store.snooze_revisit(deal.id, when))
+                self.change(
+                    f"Snoozed {deal.title}", deal.id, lambda: self.store.snooze_revisit(deal.id, when)
+                )
 
         self.push_screen(
-            date_prompt(f"Revisit {deal.title} on…", today=self.today, day_first=self.settings.day_first,
-                        value="+3m"),  # fmt: skip
+            date_prompt(
+                f"Revisit {deal.title} on…", today=self.today, day_first=self.settings.day_first, value="+3m"
+            ),
             save,
         )
 
@@ -274,6 +337,66 @@ class PipelineApp(App[None]):
         if not isinstance(self.screen, RevisitsScreen):
             self.push_screen(RevisitsScreen())
 
+    def action_missing_reasons(self) -> None:
+        if not isinstance(self.screen, MissingReasonsScreen):
+            self.push_screen(MissingReasonsScreen())
+
+    def action_export_calendar(self) -> None:
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                count = ics.write_calendar(self.store, path)
+            except (PipelineError, OSError) as exc:
+                self.notify(str(exc), title="Calendar export failed", severity="error")
+                return
+            self.notify(f"Wrote {count} revisits to {path}", title="Calendar exported")
+
+        default = self.default_export_path().with_name("pipeline-revisits.ics")
+        self.push_screen(PromptModal("Export revisits to an iCalendar file", _path, value=str(default)), save)
+
+    def action_import(self) -> None:
+        """Ask for a CSV file, show what importing it would do, and import on yes."""
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                plan = importer.plan_import(self.store, path, day_first=self.settings.day_first)
+            except PipelineError as exc:
+                self.notify(str(exc), title="Cannot import", severity="error", timeout=12)
+                return
+            lines = [f"{path.name}: {plan.format} export, {plan.total_rows:,} rows"]
+            lines += [
+                f"  {source} → {target}  ({plan.stage_rule[source]})"
+                for source, target in plan.stage_map.items()
+            ]
+            lines.append(
+                f"Import {len(plan.rows):,} deals"
+                + (f", skip {plan.skipped_existing:,} already here" if plan.skipped_existing else "")
+                + "?"
+            )
+
+            def confirmed(yes: bool | None) -> None:
+                if not yes:
+                    return
+                try:
+                    self.store.import_rows(plan.rows, source_label=f"Imported from {path.name}")
+                except PipelineError as exc:
+                    self.notify(str(exc), title="Nothing imported", severity="error")
+                    return
+                message = f"Imported {len(plan.rows):,} deals."
+                if plan.missing_reasons:
+                    message += f" {plan.missing_reasons:,} lost deals have no reason: see the palette."
+                self.notify(message, title="Imported", timeout=10)
+                self.reload_screens()
+
+            self.push_screen(ConfirmModal("\n".join(lines)), confirmed)
+
+        self.push_screen(
+            PromptModal("Import deals from a CSV file", _path, placeholder="~/Downloads/deals.csv"), chosen
+        )
+
     def default_export_path(self) -> Path:
         folder = platformdirs.user_documents_path()
         if not folder.is_dir():
@@ -281,13 +404,6 @@ class PipelineApp(App[None]):
         return folder / f"pipeline-notes-{self.today.isoformat()}.csv"
 
     def action_export(self) -> None:
-        def parse(text: str) -> Path:
-            from pipeline_tui.errors import InputError
-
-            if not text.strip():
-                raise InputError("Give a file name.")
-            return Path(text.strip()).expanduser()
-
         def save(path: Path | None) -> None:
             if path is None:
                 return
@@ -299,7 +415,7 @@ class PipelineApp(App[None]):
             self.notify(f"Wrote {count} notes to {path}", title="Exported")
 
         self.push_screen(
-            PromptModal("Export notes to CSV file", parse, value=str(self.default_export_path())), save
+            PromptModal("Export notes to CSV file", _path, value=str(self.default_export_path())), save
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -312,6 +428,21 @@ class PipelineApp(App[None]):
             ("Undo", "Undo the last change (u)", self.action_undo),
             ("Keys", "Show every key (?)", self.action_help),
             ("New deal", "Add a deal (n)", self.new_deal),
+            (
+                "Import deals from CSV",
+                "HubSpot, Pipedrive, Salesforce or pipeline-tui export",
+                self.action_import,
+            ),
+            (
+                "Lost deals without a reason",
+                "Fill in reasons for imported losses",
+                self.action_missing_reasons,
+            ),
+            (
+                "Export revisits to calendar (.ics)",
+                "One all-day event per revisit",
+                self.action_export_calendar,
+            ),
         ]
         if board is not None:
             commands += [

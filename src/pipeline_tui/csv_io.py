@@ -16,15 +16,44 @@ from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
 
 NOTE_COLUMNS = (
-    "deal_id", "title", "company", "stage", "status", "note_time", "kind", "text",
-    "loss_reason", "competitor", "revisit_on",
-)  # fmt: skip
+    "deal_id",
+    "title",
+    "company",
+    "stage",
+    "status",
+    "note_time",
+    "kind",
+    "text",
+    "loss_reason",
+    "competitor",
+    "revisit_on",
+)
 DEAL_COLUMNS = (
-    "id", "title", "company", "contact", "value", "currency", "stage", "status",
-    "expected_close", "next_step", "next_step_due", "created_at", "stage_entered_at",
-    "last_activity_at", "closed_at", "loss_reason", "competitor", "lost_at_stage", "loss_note",
-    "revisit_on", "revisit_state", "source", "source_id", "notes",
-)  # fmt: skip
+    "id",
+    "title",
+    "company",
+    "contact",
+    "value",
+    "currency",
+    "stage",
+    "status",
+    "expected_close",
+    "next_step",
+    "next_step_due",
+    "created_at",
+    "stage_entered_at",
+    "last_activity_at",
+    "closed_at",
+    "loss_reason",
+    "competitor",
+    "lost_at_stage",
+    "loss_note",
+    "revisit_on",
+    "revisit_state",
+    "source",
+    "source_id",
+    "notes",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"

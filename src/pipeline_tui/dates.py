@@ -50,11 +50,22 @@ WEEKDAYS = {
     for name in names
 }
 UNITS = {
-    "d": "days", "day": "days", "days": "days",
-    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
-    "m": "months", "mo": "months", "month": "months", "months": "months",
-    "y": "years", "yr": "years", "year": "years", "years": "years",
-}  # fmt: skip
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+    "m": "months",
+    "mo": "months",
+    "month": "months",
+    "months": "months",
+    "y": "years",
+    "yr": "years",
+    "year": "years",
+    "years": "years",
+}
 MAX_RELATIVE = 100 * 366  # days; beyond that it is a typo, not a plan
 MIN_YEAR, MAX_YEAR = 1900, 2200
 

@@ -10,29 +10,118 @@ from pipeline_tui.models import LossInput, StageKind
 from pipeline_tui.store import Store
 
 COMPANIES = (
-    "Northwind Traders", "Bluefin Logistics", "Kestrel Analytics", "Harbor & Pine", "Quillstone",
-    "Verdant Labs", "Ironbark Systems", "Lumen Health", "Oakridge Dental Group", "Saltmarsh Foods",
-    "Copperline Freight", "Tandem Robotics", "Brightwater Schools", "Meridian Insurance",
-    "Foxglove Studios", "Granite Peak Credit Union", "Solstice Energy", "Cobalt Security",
-    "Juniper Hotels", "Atlas Fabrication", "Nimbus Software", "Redwood Legal", "Parallax Media",
-    "Greystone Property", "Wildflower Cosmetics", "Ember Coffee Roasters", "Polaris Aviation",
-    "Silverline Telecom", "Magnolia Clinics", "Driftwood Outdoor", "Lattice Biotech",
-    "Crescent Bank", "Evergreen Nurseries", "Pioneer Tooling", "Sable Fashion", "Helix Genomics",
-    "Orchard Grocers", "Tidewater Marine", "Vantage Consulting", "Zephyr Wind", "Müller & Söhne",
-    "Café Lumière", "Åkerlund Byggnad", "São Paulo Têxtil", "Kowalski Logistyka",
-)  # fmt: skip
+    "Northwind Traders",
+    "Bluefin Logistics",
+    "Kestrel Analytics",
+    "Harbor & Pine",
+    "Quillstone",
+    "Verdant Labs",
+    "Ironbark Systems",
+    "Lumen Health",
+    "Oakridge Dental Group",
+    "Saltmarsh Foods",
+    "Copperline Freight",
+    "Tandem Robotics",
+    "Brightwater Schools",
+    "Meridian Insurance",
+    "Foxglove Studios",
+    "Granite Peak Credit Union",
+    "Solstice Energy",
+    "Cobalt Security",
+    "Juniper Hotels",
+    "Atlas Fabrication",
+    "Nimbus Software",
+    "Redwood Legal",
+    "Parallax Media",
+    "Greystone Property",
+    "Wildflower Cosmetics",
+    "Ember Coffee Roasters",
+    "Polaris Aviation",
+    "Silverline Telecom",
+    "Magnolia Clinics",
+    "Driftwood Outdoor",
+    "Lattice Biotech",
+    "Crescent Bank",
+    "Evergreen Nurseries",
+    "Pioneer Tooling",
+    "Sable Fashion",
+    "Helix Genomics",
+    "Orchard Grocers",
+    "Tidewater Marine",
+    "Vantage Consulting",
+    "Zephyr Wind",
+    "Müller & Söhne",
+    "Café Lumière",
+    "Åkerlund Byggnad",
+    "São Paulo Têxtil",
+    "Kowalski Logistyka",
+)
 PRODUCTS = (
-    "Platform licence", "Team seats", "Analytics add-on", "Onboarding package", "Support renewal",
-    "Pilot", "Enterprise upgrade", "Data migration", "Integration project", "Training days",
-)  # fmt: skip
-FIRST = ("Ana", "Ben", "Chloé", "Dev", "Erin", "Farah", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena",
-         "Marco", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma", "Vik", "Wen")  # fmt: skip
-LAST = ("Okafor", "Lindqvist", "Tanaka", "Moreau", "Singh", "García", "Novak", "Brennan", "Costa",
-        "Ito", "Khan", "Schmidt", "Walsh", "Yilmaz", "Zhou", "Adeyemi", "Fischer", "Rossi")  # fmt: skip
+    "Platform licence",
+    "Team seats",
+    "Analytics add-on",
+    "Onboarding package",
+    "Support renewal",
+    "Pilot",
+    "Enterprise upgrade",
+    "Data migration",
+    "Integration project",
+    "Training days",
+)
+FIRST = (
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Erin",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jo",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tomás",
+    "Uma",
+    "Vik",
+    "Wen",
+)
+LAST = (
+    "Okafor",
+    "Lindqvist",
+    "Tanaka",
+    "Moreau",
+    "Singh",
+    "García",
+    "Novak",
+    "Brennan",
+    "Costa",
+    "Ito",
+    "Khan",
+    "Schmidt",
+    "Walsh",
+    "Yilmaz",
+    "Zhou",
+    "Adeyemi",
+    "Fischer",
+    "Rossi",
+)
 NEXT_STEPS = (
-    "Send revised proposal", "Book demo with the team", "Call to confirm budget",
-    "Security questionnaire", "Intro to finance", "Chase signed order form", "Agree pilot scope",
-)  # fmt: skip
+    "Send revised proposal",
+    "Book demo with the team",
+    "Call to confirm budget",
+    "Security questionnaire",
+    "Intro to finance",
+    "Chase signed order form",
+    "Agree pilot scope",
+)
 NOTES = (
     "Good call; they want pricing for 40 seats.",
     "Champion is keen, procurement is slow.",
@@ -41,7 +130,7 @@ NOTES = (
     "Left voicemail, follow up by email.",
     "Demo went well, questions about SSO and exports.",
     'They said "next quarter, maybe" — keep warm.',
-)  # fmt: skip
+)
 COMPETITORS = ("Pipedrive", "HubSpot", "Salesforce", "Close", "Copper")
 
 
@@ -97,9 +186,11 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 created_at=clock.now,
             )
             count += 1
-            path = open_stages[: open_stages.index(target) + 1] if target.is_open else open_stages[
-                : rng.randint(1, len(open_stages))
-            ]
+            path = (
+                open_stages[: open_stages.index(target) + 1]
+                if target.is_open
+                else open_stages[: rng.randint(1, len(open_stages))]
+            )
             day = created
             for stage in path[1:]:
                 day = min(today, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))

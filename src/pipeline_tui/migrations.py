@@ -111,8 +111,7 @@ def m001_initial(db: Database) -> None:
         )
     for position, (label, competitor, note) in enumerate(DEFAULT_LOSS_REASONS):
         db.execute(
-            "INSERT INTO loss_reasons (label, position, needs_competitor, needs_note) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO loss_reasons (label, position, needs_competitor, needs_note) VALUES (?, ?, ?, ?)",
             [label, position, int(competitor), int(note)],
         )
 

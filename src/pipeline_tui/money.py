@@ -31,9 +31,9 @@ def parse_amount(text: str) -> tuple[int, str | None]:
             work = work.replace(symbol, "", 1)
             break
     stripped = work.strip()
-    if m := _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped):
-        if currency is None:
-            currency, work = m.group("code").upper(), m.group("rest")
+    m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
+    if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
+        currency, work = currency or m.group("code").upper(), m.group("rest")
     work = _SPACES.sub("", work).lower()
     if work.startswith(("-", "(")):
         raise InputError(f"{raw!r}: a deal value cannot be negative.")

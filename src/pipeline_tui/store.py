@@ -34,16 +34,40 @@ Clock = Callable[[], datetime]
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 DEAL_COLUMNS = (
-    "id", "title", "company", "contact", "value", "currency", "stage_id", "expected_close",
-    "next_step", "next_step_due", "created_at", "stage_entered_at", "last_activity_at",
-    "closed_at", "loss_reason_id", "competitor", "lost_at_stage_id", "loss_note", "revisit_on",
-    "revisit_state", "source", "source_id",
-)  # fmt: skip
+    "id",
+    "title",
+    "company",
+    "contact",
+    "value",
+    "currency",
+    "stage_id",
+    "expected_close",
+    "next_step",
+    "next_step_due",
+    "created_at",
+    "stage_entered_at",
+    "last_activity_at",
+    "closed_at",
+    "loss_reason_id",
+    "competitor",
+    "lost_at_stage_id",
+    "loss_note",
+    "revisit_on",
+    "revisit_state",
+    "source",
+    "source_id",
+)
 _DEAL_SELECT = "SELECT " + ", ".join(f"d.{c}" for c in DEAL_COLUMNS) + " FROM deals d"
 EDITABLE_FIELDS = (
-    "title", "company", "contact", "value", "currency", "expected_close", "next_step",
+    "title",
+    "company",
+    "contact",
+    "value",
+    "currency",
+    "expected_close",
+    "next_step",
     "next_step_due",
-)  # fmt: skip
+)
 MAX_TEXT = 20_000  # characters in one field: more is a paste accident
 
 
@@ -147,9 +171,7 @@ def check_database_file(path: Path) -> None:
         except OSError as exc:
             raise DatabaseFileError(f"Cannot read {path}: {exc.strerror}.") from None
         if header != SQLITE_HEADER:
-            raise DatabaseFileError(
-                f"{path} is not a SQLite database; point --db at a pipeline-tui file."
-            )
+            raise DatabaseFileError(f"{path} is not a SQLite database; point --db at a pipeline-tui file.")
 
 
 class Store:
@@ -196,13 +218,9 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseFileError(
-                    f"Cannot create the folder {path.parent}: {exc.strerror}."
-                ) from None
+                raise DatabaseFileError(f"Cannot create the folder {path.parent}: {exc.strerror}.") from None
             if not os.access(path.parent, os.W_OK):
-                raise DatabaseFileError(
-                    f"Cannot create {path}: the folder {path.parent} is read-only."
-                )
+                raise DatabaseFileError(f"Cannot create {path}: the folder {path.parent} is read-only.")
         if readonly and not path.exists():
             raise DatabaseFileError(f"{path} does not exist.")
         try:
@@ -256,10 +274,14 @@ class Store:
         tables = set(db.table_names())
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         user_version = db.execute("PRAGMA user_version").fetchone()[0]
-        ours = app_id == APPLICATION_ID or "_sqlite_migrations" in tables and bool(
-            db.execute(
-                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
-            ).fetchall()
+        ours = (
+            app_id == APPLICATION_ID
+            or "_sqlite_migrations" in tables
+            and bool(
+                db.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+                ).fetchall()
+            )
         )
         user_tables = {t for t in tables if not t.startswith(("sqlite_", "_sqlite_"))}
         if user_tables and not ours:
@@ -283,8 +305,7 @@ class Store:
         if self.readonly:
             if applied:
                 raise DatabaseFileError(
-                    f"{self._name()} needs a schema upgrade but is read-only; "
-                    "open it once with write access."
+                    f"{self._name()} needs a schema upgrade but is read-only; open it once with write access."
                 )
             raise DatabaseFileError(f"{self._name()} is read-only and empty.")
         if applied and self.path is not None:
@@ -355,9 +376,16 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [deal_id, ts(at), kind.value, text, from_stage, to_stage,
-             json.dumps(data or {}, ensure_ascii=False, default=str)],
-        )  # fmt: skip
+            [
+                deal_id,
+                ts(at),
+                kind.value,
+                text,
+                from_stage,
+                to_stage,
+                json.dumps(data or {}, ensure_ascii=False, default=str),
+            ],
+        )
         return int(cur.lastrowid or 0)
 
     def _update(self, deal_id: int, fields: dict[str, Any]) -> None:
@@ -386,8 +414,7 @@ class Store:
             self._stages = [
                 Stage(id_, name, pos, StageKind(kind), stale, bool(arch))
                 for id_, name, pos, kind, stale, arch in self._rows(
-                    "SELECT id, name, position, kind, stale_days, archived FROM stages "
-                    "ORDER BY position, id"
+                    "SELECT id, name, position, kind, stale_days, archived FROM stages ORDER BY position, id"
                 )
             ]
         return [s for s in self._stages if include_archived or not s.archived]
@@ -526,8 +553,9 @@ class Store:
             deal_id = int(cur.lastrowid or 0)
             self._log(deal_id, EventKind.CREATED, at=created, to_stage=stage.id)
             if reason is not None and loss is not None:
-                self._log(deal_id, EventKind.LOST, loss.note.strip(), at=created,
-                          data=self._loss_data(reason, loss))  # fmt: skip
+                self._log(
+                    deal_id, EventKind.LOST, loss.note.strip(), at=created, data=self._loss_data(reason, loss)
+                )
             if note.strip():
                 self._log(deal_id, EventKind.NOTE, _clean(note, "note"), at=created)
         return self.get(deal_id)
@@ -548,8 +576,12 @@ class Store:
             cursor = self.db.conn.cursor()
             for prepared in rows:
                 notes = prepared.get("_notes") or []
-                row = {"created_at": now, "stage_entered_at": now, "last_activity_at": now,
-                       "currency": self.currency}  # fmt: skip
+                row = {
+                    "created_at": now,
+                    "stage_entered_at": now,
+                    "last_activity_at": now,
+                    "currency": self.currency,
+                }
                 row.update({k: v for k, v in prepared.items() if not k.startswith("_")})
                 cursor.execute(
                     f"INSERT INTO deals ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -653,6 +685,24 @@ class Store:
             "revisit_state": None,
         }
 
+    def record_loss(self, deal_id: int, loss: LossInput) -> Deal:
+        """Fill in (or correct) the loss of a deal that is already lost, e.g. an import."""
+        with self._write():
+            deal = self.get(deal_id)
+            stage = self.stage(deal.stage_id)
+            if stage.kind is not StageKind.LOST:
+                raise RuleError(f"{deal.title!r} is not lost; mark it lost instead.")
+            reason = self.reason(loss.reason_id)
+            rules.check_loss(reason, loss)
+            now = self.clock()
+            fields = self._loss_fields(loss, lost_at=deal.lost_at_stage_id, at=now)
+            fields["closed_at"] = ts(deal.closed_at) if deal.closed_at else ts(now)
+            fields["last_activity_at"] = ts(now)
+            self._update(deal.id, fields)
+            data = {**self._loss_data(reason, loss), "previous_loss": self._old_loss(deal)}
+            self._log(deal.id, EventKind.LOST, _clean(loss.note, "note"), at=now, data=data)
+        return self.get(deal_id)
+
     def mark_lost(self, deal_id: int, loss: LossInput, *, stage_id: int | None = None) -> Deal:
         stage = self.stage(stage_id) if stage_id else self.first_stage(StageKind.LOST)
         return self.move(deal_id, stage.id, loss)
@@ -715,11 +765,14 @@ class Store:
             if self.stage(deal.stage_id).kind is not StageKind.LOST:
                 raise RuleError(f"{deal.title!r} is not lost; only lost deals have revisits.")
             now = self.clock()
-            self._update(deal.id, {"revisit_on": on.isoformat(),
-                                   "revisit_state": RevisitState.PENDING.value})  # fmt: skip
-            self._log(deal.id, EventKind.REVISIT_SNOOZED, _clean(note, "note"), at=now,
-                      data={"from": deal.revisit_on.isoformat() if deal.revisit_on else None,
-                            "to": on.isoformat()})  # fmt: skip
+            self._update(deal.id, {"revisit_on": on.isoformat(), "revisit_state": RevisitState.PENDING.value})
+            self._log(
+                deal.id,
+                EventKind.REVISIT_SNOOZED,
+                _clean(note, "note"),
+                at=now,
+                data={"from": deal.revisit_on.isoformat() if deal.revisit_on else None, "to": on.isoformat()},
+            )
         return self.get(deal_id)
 
     def close_revisit(self, deal_id: int, *, note: str = "") -> Deal:
@@ -730,8 +783,13 @@ class Store:
                 raise RuleError(f"{deal.title!r} has no open revisit.")
             now = self.clock()
             self._update(deal.id, {"revisit_state": RevisitState.CLOSED.value})
-            self._log(deal.id, EventKind.REVISIT_CLOSED, _clean(note, "note"), at=now,
-                      data={"revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None})
+            self._log(
+                deal.id,
+                EventKind.REVISIT_CLOSED,
+                _clean(note, "note"),
+                at=now,
+                data={"revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None},
+            )
         return self.get(deal_id)
 
     def restore(self, snapshot: Deal, *, label: str = "") -> Deal:
@@ -744,11 +802,14 @@ class Store:
             self._update(snapshot.id, row)
             moved = current.stage_id != snapshot.stage_id
             self._log(
-                snapshot.id, EventKind.UNDONE, label, at=now,
+                snapshot.id,
+                EventKind.UNDONE,
+                label,
+                at=now,
                 from_stage=current.stage_id if moved else None,
                 to_stage=snapshot.stage_id if moved else None,
                 data={"previous_loss": self._old_loss(current)} if current.loss_reason_id else {},
-            )  # fmt: skip
+            )
         return self.get(snapshot.id)
 
     def retract_note(self, event_id: int) -> None:
@@ -758,18 +819,17 @@ class Store:
             if event.kind is not EventKind.NOTE:
                 raise RuleError("Only notes can be retracted.")
             data = {**event.data, "retracted": True}
-            self.db.execute("UPDATE events SET data = ? WHERE id = ?",
-                            [json.dumps(data, ensure_ascii=False), event_id])  # fmt: skip
+            self.db.execute(
+                "UPDATE events SET data = ? WHERE id = ?", [json.dumps(data, ensure_ascii=False), event_id]
+            )
             # The undo event does not quote the note: a retracted note leaves the exports.
-            self._log(event.deal_id, EventKind.UNDONE, at=self.clock(),
-                      data={"retracted_event": event_id})  # fmt: skip
+            self._log(event.deal_id, EventKind.UNDONE, at=self.clock(), data={"retracted_event": event_id})
 
     # --------------------------------------------------------------- timeline
 
     def event(self, event_id: int) -> Event:
         rows = self._rows(
-            "SELECT id, deal_id, at, kind, text, from_stage_id, to_stage_id, data FROM events "
-            "WHERE id = ?",
+            "SELECT id, deal_id, at, kind, text, from_stage_id, to_stage_id, data FROM events WHERE id = ?",
             [event_id],
         )
         if not rows:
@@ -789,8 +849,9 @@ class Store:
 
     # ------------------------------------------------------------------ board
 
-    def _window_sql(self, stage: Stage, today: date, closed_days: int, text: str | None
-                    ) -> tuple[str, list[Any], str]:  # fmt: skip
+    def _window_sql(
+        self, stage: Stage, today: date, closed_days: int, text: str | None
+    ) -> tuple[str, list[Any], str]:
         where = ["d.stage_id = ?"]
         params: list[Any] = [stage.id]
         if stage.is_endpoint:
@@ -801,8 +862,7 @@ class Store:
             order = "d.stage_entered_at, d.id"
         if text:
             where.append(
-                "(d.title LIKE ? ESCAPE '\\' OR d.company LIKE ? ESCAPE '\\' "
-                "OR d.contact LIKE ? ESCAPE '\\')"
+                "(d.title LIKE ? ESCAPE '\\' OR d.company LIKE ? ESCAPE '\\' OR d.contact LIKE ? ESCAPE '\\')"
             )
             params += [_like(text)] * 3
         return " WHERE " + " AND ".join(where), params, order
@@ -839,8 +899,7 @@ class Store:
             extra = [entered, entered, deal.id]
         return int(self._rows(f"SELECT COUNT(*) FROM deals d{where} AND {key}", [*params, *extra])[0][0])
 
-    def summaries(self, *, today: date, closed_days: int = 30, text: str | None = None
-                  ) -> list[StageSummary]:  # fmt: skip
+    def summaries(self, *, today: date, closed_days: int = 30, text: str | None = None) -> list[StageSummary]:
         """Count and total value per board column (endpoints: recent closures only)."""
         out = []
         for stage in self.stages():
@@ -893,8 +952,9 @@ class Store:
         sql, params = self._stale_ids_sql(today)
         return int(self._rows(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
-    def revisits(self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
-                 ) -> tuple[list[Deal], list[Deal]]:  # fmt: skip
+    def revisits(
+        self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
+    ) -> tuple[list[Deal], list[Deal]]:
         """(due, upcoming) lost-with-potential deals."""
         horizon = today + timedelta(days=horizon_days)
         rows = self._rows(
@@ -912,13 +972,23 @@ class Store:
         )
         return [_deal(r) for r in rows]
 
-    def lost_without_reason(self) -> list[Deal]:
-        """Lost deals with no reason recorded (imports), to be filled in."""
+    def lost_without_reason(self, *, limit: int = -1) -> list[Deal]:
+        """Lost deals with no reason recorded (imports), newest first, to be filled in."""
         rows = self._rows(
             _DEAL_SELECT + " JOIN stages s ON s.id = d.stage_id "
-            "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL ORDER BY d.closed_at DESC, d.id"
+            "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL "
+            "ORDER BY d.closed_at DESC, d.id LIMIT ?",
+            [limit],
         )
         return [_deal(r) for r in rows]
+
+    def lost_without_reason_count(self) -> int:
+        return int(
+            self._rows(
+                "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
+                "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL"
+            )[0][0]
+        )
 
     def note_rows(self) -> Iterator[dict[str, Any]]:
         """Every timeline entry that carries text, with its deal's context, for export."""
@@ -934,8 +1004,20 @@ class Store:
             ORDER BY e.deal_id, e.id
             """
         )
-        for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor,
-             revisit, data) in cursor:  # fmt: skip
+        for (
+            deal_id,
+            title,
+            company,
+            stage,
+            kind,
+            at,
+            ekind,
+            text,
+            reason,
+            competitor,
+            revisit,
+            data,
+        ) in cursor:
             if json.loads(data or "{}").get("retracted"):
                 continue
             yield {
@@ -953,5 +1035,4 @@ class Store:
             }
 
     def notes(self, deal_id: int) -> list[Event]:
-        return [e for e in self.timeline(deal_id)
-                if e.kind is EventKind.NOTE and not e.data.get("retracted")]  # fmt: skip
+        return [e for e in self.timeline(deal_id) if e.kind is EventKind.NOTE and not e.data.get("retracted")]

@@ -109,7 +109,9 @@ class LostModal(ModalScreen[LossInput | None]):
         reason_list = self.query_one("#lost-reasons", OptionList)
         current = reason_list.highlighted
         start = -1 if step > 0 else len(self._shown)
-        reason_list.highlighted = max(0, min(len(self._shown) - 1, (start if current is None else current) + step))
+        reason_list.highlighted = max(
+            0, min(len(self._shown) - 1, (start if current is None else current) + step)
+        )
         self._sync_competitor()
 
     @on(OptionList.OptionHighlighted, "#lost-reasons")

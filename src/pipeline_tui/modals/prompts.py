@@ -82,8 +82,12 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
                 yield Input(self.step, id="step-text", placeholder="Call to confirm budget", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Due", classes="inline-label")
-                yield Input(self.due.isoformat() if self.due else "", id="step-due",
-                            placeholder="fri, +3d, Dec 1", compact=True)  # fmt: skip
+                yield Input(
+                    self.due.isoformat() if self.due else "",
+                    id="step-due",
+                    placeholder="fri, +3d, Dec 1",
+                    compact=True,
+                )
             yield Static("", id="step-error", classes="error")
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="step-save", variant="primary", compact=True)
@@ -104,8 +108,9 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
             self.query_one("#step-error", Static).update("Say what the next step is.")
             return
         try:
-            due = parse_optional_date(self.query_one("#step-due", Input).value, self.today,
-                                      day_first=self.day_first)  # fmt: skip
+            due = parse_optional_date(
+                self.query_one("#step-due", Input).value, self.today, day_first=self.day_first
+            )
         except InputError as exc:
             self.query_one("#step-error", Static).update(f"Due: {exc}")
             return
@@ -121,7 +126,9 @@ class PromptModal(ModalScreen[T | None], Generic[T]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, parse: Callable[[str], T], *, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self, title: str, parse: Callable[[str], T], *, value: str = "", placeholder: str = ""
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.parse = parse
@@ -176,8 +183,11 @@ class StageModal(ModalScreen[Stage | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield OptionList(
                 *[
-                    Option(s.name + ("  (current)" if s.id == self.current else ""), id=str(s.id),
-                           disabled=s.id == self.current)  # fmt: skip
+                    Option(
+                        s.name + ("  (current)" if s.id == self.current else ""),
+                        id=str(s.id),
+                        disabled=s.id == self.current,
+                    )
                     for s in self.stages
                 ],
                 id="stage-list",
@@ -222,7 +232,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Label(self.question)
+            yield Static(self.question, markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Yes  y", id="confirm-yes", variant="primary", compact=True)
                 yield Button("No  n", id="confirm-no", compact=True)

@@ -56,8 +56,11 @@ class BoardScreen(Screen[None]):
                 column = self._make_column(stage)
                 self.columns.append(column)
                 yield column
-        yield Input(placeholder="Filter: title, company or contact — Enter keeps it, Escape clears",
-                    id="filter", compact=True)  # fmt: skip
+        yield Input(
+            placeholder="Filter: title, company or contact — Enter keeps it, Escape clears",
+            id="filter",
+            compact=True,
+        )
         yield Footer()
 
     def _make_column(self, stage: Stage) -> StageColumn:
@@ -120,9 +123,12 @@ class BoardScreen(Screen[None]):
         if deal.stage_id != column.stage.id:
             return None
         return self.app.store.column_position(
-            deal, column.stage, today=self.app.today, closed_days=self.app.settings.closed_days,
+            deal,
+            column.stage,
+            today=self.app.today,
+            closed_days=self.app.settings.closed_days,
             text=self.filter_text or None,
-        )  # fmt: skip
+        )
 
     def _rebuild(self, stages: list[Stage]) -> None:
         """The stages themselves changed (settings, another process): new columns."""
@@ -151,6 +157,9 @@ class BoardScreen(Screen[None]):
         parts = [f"[b]{total:,}[/] deals", f"{today:%a %d %b %Y}"]
         parts.append(f"[$warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
         parts.append(f"[$accent]↻ {len(due)} revisits due[/] [dim](r)[/]" if due else "no revisits due")
+        missing = store.lost_without_reason_count()
+        if missing:
+            parts.append(f"[$error]{missing} lost without reason[/]")
         if self.filter_text:
             parts.append(f"filter: [b]{self.filter_text}[/] [dim](esc clears)[/]")
         self.query_one("#status", Static).update("  ·  ".join(parts))
@@ -194,9 +203,12 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             if column.stage.id == deal.stage_id:
                 position = self.app.store.column_position(
-                    deal, column.stage, today=self.app.today,
-                    closed_days=self.app.settings.closed_days, text=self.filter_text or None,
-                )  # fmt: skip
+                    deal,
+                    column.stage,
+                    today=self.app.today,
+                    closed_days=self.app.settings.closed_days,
+                    text=self.filter_text or None,
+                )
                 column.cards.focus()
                 if position < column.cards.count:
                     column.cards.cursor = position

@@ -9,33 +9,42 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = (
-    ("Board", (
-        ("← → h", "previous / next column"),
-        ("↑ ↓ j k", "previous / next card"),
-        ("shift+→  >", "move deal to the next stage"),
-        ("shift+←  <", "move deal to the previous stage"),
-        ("m", "move deal to any stage"),
-        ("w", "mark won"),
-        ("l", "mark lost (reason, note, revisit date)"),
-        ("n  e", "new deal / edit deal"),
-        ("a", "add a note"),
-        ("enter", "deal detail and timeline"),
-        ("/", "filter by title, company, contact"),
-        ("u", "undo the last change"),
-        ("x", "export notes to CSV"),
-    )),
-    ("Lists", (
-        ("s", "stale deals: a note · t next step · m move · l lost"),
-        ("r", "revisits: o reopen · z snooze · a note · c close out"),
-        ("escape", "back"),
-    )),
-    ("Everywhere", (
-        ("ctrl+p", "command palette: every action by name"),
-        ("ctrl+s", "save a form"),
-        ("?", "this help"),
-        ("q", "quit"),
-    )),
-)  # fmt: skip
+    (
+        "Board",
+        (
+            ("← → h", "previous / next column"),
+            ("↑ ↓ j k", "previous / next card"),
+            ("shift+→  >", "move deal to the next stage"),
+            ("shift+←  <", "move deal to the previous stage"),
+            ("m", "move deal to any stage"),
+            ("w", "mark won"),
+            ("l", "mark lost (reason, note, revisit date)"),
+            ("n  e", "new deal / edit deal"),
+            ("a", "add a note"),
+            ("enter", "deal detail and timeline"),
+            ("/", "filter by title, company, contact"),
+            ("u", "undo the last change"),
+            ("x", "export notes to CSV"),
+        ),
+    ),
+    (
+        "Lists",
+        (
+            ("s", "stale deals: a note · t next step · m move · l lost"),
+            ("r", "revisits: o reopen · z snooze · a note · c close out"),
+            ("escape", "back"),
+        ),
+    ),
+    (
+        "Everywhere",
+        (
+            ("ctrl+p", "command palette: every action by name"),
+            ("ctrl+s", "save a form"),
+            ("?", "this help"),
+            ("q", "quit"),
+        ),
+    ),
+)
 
 
 class HelpScreen(ModalScreen[None]):

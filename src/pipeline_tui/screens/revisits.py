@@ -23,6 +23,7 @@ class RevisitsScreen(Screen[None]):
         Binding("z", "snooze", "Snooze"),
         Binding("a", "note", "Note"),
         Binding("c", "close_out", "Close out"),
+        Binding("i", "app.export_calendar", "Calendar (.ics)"),
         Binding("enter", "detail", "Detail", show=False),
     ]
 
@@ -58,9 +59,15 @@ class RevisitsScreen(Screen[None]):
             reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason"
             if deal.competitor:
                 reason += f" ({deal.competitor})"
-            table.add_row(f"{label}{deal.revisit_on:%b %d} · {when}", deal.title, deal.company,
-                          format_money(deal.value, deal.currency, compact=True), reason,
-                          deal.loss_note.replace("\n", " "), key=str(deal.id))  # fmt: skip
+            table.add_row(
+                f"{label}{deal.revisit_on:%b %d} · {when}",
+                deal.title,
+                deal.company,
+                format_money(deal.value, deal.currency, compact=True),
+                reason,
+                deal.loss_note.replace("\n", " "),
+                key=str(deal.id),
+            )
         horizon = self.app.settings.revisit_horizon_days
         self.query_one("#revisits-title", Static).update(
             f"[b]Revisits[/] · [$accent]{len(due)} due[/] · {len(upcoming)} in the next {horizon} days"

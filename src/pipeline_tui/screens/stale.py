@@ -51,8 +51,14 @@ class StaleScreen(Screen[None]):
         table.clear()
         for item in stale:
             d = item.deal
-            table.add_row(item.reason, item.stage.name, d.title, d.company,
-                          format_money(d.value, d.currency, compact=True), key=str(d.id))  # fmt: skip
+            table.add_row(
+                item.reason,
+                item.stage.name,
+                d.title,
+                d.company,
+                format_money(d.value, d.currency, compact=True),
+                key=str(d.id),
+            )
         count = len(stale)
         self.query_one("#stale-title", Static).update(
             f"[b]Stale deals[/] · {count} · oldest first · a note / t next step un-stales"

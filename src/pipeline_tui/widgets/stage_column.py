@@ -241,7 +241,9 @@ class CardList(Widget, can_focus=True):
         base = self.rich_style
         if self.count == 0:
             if y == 1:
-                return self._strip([(" no deals", self.get_component_rich_style("card--empty", partial=True))], width)
+                return self._strip(
+                    [(" no deals", self.get_component_rich_style("card--empty", partial=True))], width
+                )
             return Strip.blank(width, base)
         if index >= self.count or line == CARD_HEIGHT - 1:
             return Strip.blank(width, base)
@@ -251,15 +253,11 @@ class CardList(Widget, can_focus=True):
         text, component = card_text(deal, self.stage, self.ctx)[line]
         style = self.get_component_rich_style(component, partial=True)
         stale = rules.is_stale(deal, self.stage, self.ctx.today)
-        bar_style = self.get_component_rich_style(
-            "card--bar-stale" if stale else "card--bar", partial=True
-        )
+        bar_style = self.get_component_rich_style("card--bar-stale" if stale else "card--bar", partial=True)
         row_style: Style | None = None
         if index == self.cursor:
             # The full style: a translucent background must be blended with the column's.
-            row_style = self.get_component_rich_style(
-                "card--cursor" if self.has_focus else "card--selected"
-            )
+            row_style = self.get_component_rich_style("card--cursor" if self.has_focus else "card--selected")
         segments = [("▎", bar_style), (text, style)]
         return self._strip(segments, width, row_style)
 

@@ -1,0 +1,109 @@
+"""Revisits as an iCalendar file (RFC 5545): one all-day event per pending revisit.
+
+UIDs are derived from the deal id, so importing the file again updates the events
+instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pipeline_tui import __version__
+from pipeline_tui.errors import PipelineError
+from pipeline_tui.models import Deal
+from pipeline_tui.store import Store
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode()) > (75 if not out else 74):
+            out.append(current)
+            current = char
+        else:
+            current += char
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(moment: datetime) -> str:
+    """RFC 5545 wants stamps in UTC; stored times are local."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def uid(deal: Deal) -> str:
+    return f"revisit-{deal.id}@pipeline-tui"
+
+
+def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//pipeline-tui//{__version__}//EN",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:Pipeline revisits",
+    ]
+    for deal in deals:
+        assert deal.revisit_on is not None
+        reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason recorded"
+        if deal.competitor:
+            reason += f" ({deal.competitor})"
+        summary = f"Revisit: {deal.title}" + (f" — {deal.company}" if deal.company else "")
+        description = f"Lost: {reason}"
+        if deal.loss_note:
+            description += f"\n{deal.loss_note}"
+        description += f"\nDeal #{deal.id} in pipeline-tui"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid(deal)}",
+            f"DTSTAMP:{_utc(stamp)}",
+            f"LAST-MODIFIED:{_utc(deal.last_activity_at)}",
+            f"DTSTART;VALUE=DATE:{deal.revisit_on:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{deal.revisit_on + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_escape(summary)}",
+            f"DESCRIPTION:{_escape(description)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def revisits_calendar(store: Store) -> str:
+    return calendar(store, store.pending_revisits(), stamp=store.clock())
+
+
+def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
+    """Write every pending revisit to `path` (atomically); returns the event count."""
+    target = Path(path).expanduser()
+    deals = store.pending_revisits()
+    text = calendar(store, deals, stamp=store.clock())
+    if target.is_dir():
+        raise PipelineError(f"{target} is a folder; give a file name ending in .ics.")
+    if not target.parent.exists():
+        raise PipelineError(f"The folder {target.parent} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=".revisits-", suffix=".ics", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(deals)
