@@ -16,6 +16,7 @@ from pipeline_tui import __version__, paths, rules
 from pipeline_tui.config import load_settings
 from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.errors import DatabaseFileError, InputError, PipelineError
+from pipeline_tui.importer import FORMATS
 from pipeline_tui.models import Deal, LossInput, StageKind
 from pipeline_tui.money import format_money, minor_to_decimal_str, parse_amount
 from pipeline_tui.store import Store, system_clock, ts
@@ -45,9 +46,7 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(
-                self.db_path, clock=self.clock, currency=self.settings.currency
-            )
+            self._store = Store.open(self.db_path, clock=self.clock, currency=self.settings.currency)
         return self._store
 
     def clock(self) -> datetime:
@@ -98,9 +97,7 @@ def deal_json(store: Store, deal: Deal, today: date) -> dict[str, Any]:
                 "loss_reason": reason,
                 "competitor": deal.competitor or None,
                 "loss_note": deal.loss_note or None,
-                "lost_at_stage": store.stage(deal.lost_at_stage_id).name
-                if deal.lost_at_stage_id
-                else None,
+                "lost_at_stage": store.stage(deal.lost_at_stage_id).name if deal.lost_at_stage_id else None,
                 "revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None,
                 "revisit_state": deal.revisit_state.value if deal.revisit_state else None,
             }
@@ -110,8 +107,12 @@ def deal_json(store: Store, deal: Deal, today: date) -> dict[str, Any]:
 
 def deal_line(store: Store, deal: Deal, today: date) -> str:
     stage = store.stage(deal.stage_id)
-    parts = [f"#{deal.id:<5}", f"{stage.name:<12.12}", f"{format_money(deal.value, deal.currency):>12}",
-             deal.title + (f" — {deal.company}" if deal.company else "")]  # fmt: skip
+    parts = [
+        f"#{deal.id:<5}",
+        f"{stage.name:<12.12}",
+        f"{format_money(deal.value, deal.currency):>12}",
+        deal.title + (f" — {deal.company}" if deal.company else ""),
+    ]
     stale = rules.stale_reason(deal, stage, today)
     if stale:
         parts.append(f"[stale: {stale}]")
@@ -151,7 +152,9 @@ def cmd_board(ctx: Context) -> int:
     except ImportError as exc:  # the CLI still works without Textual installed
         print(f"{PROG}: cannot open the board ({exc}); showing a summary.", file=sys.stderr)
         return cmd_summary(ctx)
-    PipelineApp(store, settings=ctx.settings, today=ctx.today if getattr(ctx.args, "today", None) else None).run()
+    PipelineApp(
+        store, settings=ctx.settings, today=ctx.today if getattr(ctx.args, "today", None) else None
+    ).run()
     return 0
 
 
@@ -236,6 +239,18 @@ def cmd_note(ctx: Context) -> int:
 
 def cmd_revisits(ctx: Context) -> int:
     store = ctx.store
+    if ctx.args.ics:
+        from pipeline_tui import ics
+
+        if ctx.args.output and ctx.args.output != "-":
+            count = ics.write_calendar(store, ctx.args.output)
+            print(f"Wrote {count} revisits to {ctx.args.output}.", file=sys.stderr)
+        else:
+            sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
+            sys.stdout.write(ics.revisits_calendar(store))
+        return 0
+    if ctx.args.output:
+        raise InputError("-o goes with --ics (the calendar file).")
     due, upcoming = store.revisits(ctx.today, ctx.settings.revisit_horizon_days)
     if ctx.args.json:
         print_json(
@@ -272,6 +287,43 @@ def cmd_export(ctx: Context) -> int:
     return 0
 
 
+def cmd_import(ctx: Context) -> int:
+    from pipeline_tui import importer
+
+    a = ctx.args
+    overrides: dict[str, str] = {}
+    for item in a.map:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise InputError(f"--map {item!r}: write it as 'Source stage=Board stage'.")
+        overrides[source.strip()] = target.strip()
+    day_first = a.day_first or ctx.settings.day_first
+    store = ctx.store
+    plan = importer.plan_import(store, a.file, fmt=a.format, stage_overrides=overrides, day_first=day_first)
+    print(f"{a.file.name}: {plan.format} export, {plan.total_rows:,} rows.")
+    print("Stages (override with --map 'SOURCE=STAGE'):")
+    for source, target in plan.stage_map.items():
+        print(f"  {source!r:>24} -> {target:<14} ({plan.stage_rule[source]})")
+    counts = plan.counts()
+    for stage in store.stages():
+        if counts.get(stage.name):
+            print(f"  {stage.name:<28} {counts[stage.name]:>7,}")
+    print(f"Total value: {format_money(plan.total_value, ctx.settings.currency)}")
+    if plan.skipped_existing:
+        print(f"Already imported (skipped): {plan.skipped_existing:,}")
+    if a.dry_run:
+        print(f"Dry run: would import {len(plan.rows):,} deals; nothing was changed.")
+        return 0
+    store.import_rows(plan.rows, source_label=f"Imported from {a.file.name} ({plan.format})")
+    print(f"Imported {len(plan.rows):,} deals.")
+    if plan.missing_reasons:
+        print(
+            f"{plan.missing_reasons:,} lost deals have no loss reason; fill them in on the board "
+            "(palette: 'Lost deals without a reason')."
+        )
+    return 0
+
+
 def cmd_path(ctx: Context) -> int:
     print(ctx.db_path)
     return 0
@@ -304,10 +356,18 @@ def cmd_demo(ctx: Context) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help=f"database file (default: ${paths.DB_ENV}, else the platform data folder)")  # fmt: skip
-    common.add_argument("--today", metavar="DATE", default=argparse.SUPPRESS,
-                        help="act as if today were DATE (for demos, screenshots and scripts)")  # fmt: skip
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"database file (default: ${paths.DB_ENV}, else the platform data folder)",
+    )
+    common.add_argument(
+        "--today",
+        metavar="DATE",
+        default=argparse.SUPPRESS,
+        help="act as if today were DATE (for demos, screenshots and scripts)",
+    )
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -353,6 +413,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("revisits", cmd_revisits, "lost deals due for a revisit, and upcoming ones")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--ics", action="store_true", help="write every pending revisit as an iCalendar file")
+    p.add_argument("-o", "--output", metavar="FILE", help="with --ics: the file (default: standard output)")
+
+    p = command("import", cmd_import, "import deals from a CRM's CSV export (one transaction)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", default="auto", choices=FORMATS, help="where the file comes from")
+    p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="'SOURCE=STAGE'",
+        help="put deals in the file's stage SOURCE into the board's STAGE (repeatable)",
+    )
+    p.add_argument("--day-first", action="store_true", help="dates in the file are day/month/year")
 
     p = command("export", cmd_export, "export notes or deals as CSV")
     p.add_argument("what", choices=("notes", "deals"))
@@ -381,19 +456,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.OperationalError as exc:
-        print(f"{PROG}: error: the database could not be used ({exc}); nothing was changed.",
-              file=sys.stderr)  # fmt: skip
+        print(f"{PROG}: error: the database could not be used ({exc}); nothing was changed.", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `pipeline-tui list | head`
         sys.stderr.close()
         return 0
     except OSError as exc:
-        print(f"{PROG}: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{PROG}: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130
     finally:
         if ctx is not None:
             ctx.close()
-

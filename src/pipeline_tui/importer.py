@@ -475,8 +475,8 @@ def _build_row(fmt: str, cell: Any, fail: Any, *, day_first: bool, now: datetime
     if raw_value:
         try:
             value, currency = parse_amount(raw_value)
-        except InputError as exc:
-            raise fail("value", raw_value, f"is not an amount ({exc})") from None
+        except InputError:
+            raise fail("value", raw_value, "is not an amount (e.g. 12000, 12,000.50, 12k)") from None
     row: dict[str, Any] = {
         "title": title,
         "company": cell("company"),
