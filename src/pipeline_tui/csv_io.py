@@ -62,14 +62,16 @@ BOM = "\ufeff"
 def neutralize(value: Any) -> str:
     """The cell as text, with a leading apostrophe if a spreadsheet would run it."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    # Text that already starts with apostrophes before a trigger ("'=x") gets one more, so
+    # unneutralize can tell it from a neutralized "=x" and the round trip stays lossless.
+    if text.lstrip("'").startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text
 
 
 def unneutralize(text: str) -> str:
     """Undo `neutralize` on a cell read back from our own export."""
-    if len(text) >= 2 and text[0] == "'" and text[1] in "=+-@\t\r":
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS):
         return text[1:]
     return text
 
