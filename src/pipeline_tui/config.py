@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -75,11 +76,17 @@ def save_settings(path: Path, settings: Settings) -> None:
         elif isinstance(value, int):
             lines.append(f"{key} = {value}")
         else:
-            lines.append(f'{key} = "{value}"')
+            lines.append(f"{key} = {_toml_string(value)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text("# pipeline-tui preferences\n" + "\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes are valid TOML, except that DEL must be escaped too
+    (a theme name with a quote or backslash used to make the whole file unreadable)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def update_setting(settings: Settings, key: str, raw: str) -> Settings:
