@@ -39,9 +39,7 @@ def reason_id(store: Store, label: str) -> int:
 def event_count(store: Store, deal_id: int | None = None) -> int:
     if deal_id is None:
         return store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    return store.db.execute("SELECT COUNT(*) FROM events WHERE deal_id = ?", [deal_id]).fetchone()[
-        0
-    ]
+    return store.db.execute("SELECT COUNT(*) FROM events WHERE deal_id = ?", [deal_id]).fetchone()[0]
 
 
 def deal_row(store: Store, deal_id: int) -> tuple:
@@ -49,9 +47,7 @@ def deal_row(store: Store, deal_id: int) -> tuple:
 
 
 def lose(store: Store, deal_id: int, label: str = "Price", **loss: object) -> Deal:
-    return store.move(
-        deal_id, stage(store, "Closed Lost").id, LossInput(reason_id(store, label), **loss)
-    )  # type: ignore[arg-type]
+    return store.move(deal_id, stage(store, "Closed Lost").id, LossInput(reason_id(store, label), **loss))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------ schema, pragmas
@@ -178,9 +174,7 @@ def test_add_lost_needs_a_reason_and_writes_nothing_without(store: Store) -> Non
     with pytest.raises(RuleError, match="reason"):
         store.add("No reason", stage_id=lost)
     assert store.count() == 0 and event_count(store) == 0
-    deal = store.add(
-        "Imported loss", stage_id=lost, loss=LossInput(reason_id(store, "Timing"), note="Q3")
-    )
+    deal = store.add("Imported loss", stage_id=lost, loss=LossInput(reason_id(store, "Timing"), note="Q3"))
     assert deal.loss_reason_id == reason_id(store, "Timing")
     assert [e.kind for e in store.timeline(deal.id)] == [EventKind.CREATED, EventKind.LOST]
 
@@ -593,10 +587,7 @@ def test_failing_write_leaves_no_partial_rows(
     assert store.count() == 1
     # And the connection is still usable afterwards.
     monkeypatch.undo()
-    assert (
-        store.move(deal.id, stage(store, "Negotiation").id).stage_id
-        == stage(store, "Negotiation").id
-    )
+    assert store.move(deal.id, stage(store, "Negotiation").id).stage_id == stage(store, "Negotiation").id
 
 
 def test_failed_write_is_invisible_to_another_connection(
@@ -727,9 +718,7 @@ def build_board(store: Store, clock: Clock) -> None:
 
 
 @pytest.mark.parametrize("text", [None, "alpha", "kestrel"])
-def test_summaries_columns_and_positions_agree(
-    store: Store, clock: Clock, text: str | None
-) -> None:
+def test_summaries_columns_and_positions_agree(store: Store, clock: Clock, text: str | None) -> None:
     build_board(store, clock)
     all_deals = list(store.deals())
     summaries = store.summaries(today=TODAY, text=text)
@@ -913,3 +902,31 @@ def test_readonly_store_refuses_writes(tmp_path: Path, clock: Clock) -> None:
         with pytest.raises(DatabaseFileError, match="read-only"):
             ro.add("New")
     assert path.read_bytes() == before
+
+
+# ------------------------------------------------------ known store bugs
+
+
+@pytest.mark.xfail(
+    reason="store.find matches titles with SQLite '= COLLATE NOCASE' and LIKE, which fold "
+    "ASCII letters only, so 'åkerlund' or 'MÜLLER' find nothing although rules.match_name "
+    "(stages, reasons) folds any case",
+    strict=True,
+)
+def test_find_folds_non_ascii_case(store: Store) -> None:
+    a = store.add("Pilot — Åkerlund")
+    b = store.add("Team seats — Müller & Söhne")
+    assert store.find("pilot — åkerlund") == a  # exact title, other case
+    assert store.find("MÜLLER") == b  # unique part, other case
+
+
+@pytest.mark.xfail(
+    reason="store.edit writes any value given for a date field (e.g. the text 'fri'); "
+    "the row is committed and every later get() of the deal raises ValueError",
+    strict=True,
+)
+def test_edit_refuses_a_date_field_that_is_not_a_date(store: Store) -> None:
+    deal = store.add("Typed date")
+    with pytest.raises(InputError):
+        store.edit(deal.id, expected_close="fri")
+    assert store.get(deal.id).expected_close is None
