@@ -205,9 +205,7 @@ def test_move_to_lost_without_reason_fails_and_changes_nothing(run: Run, db: Pat
 
 
 @pytest.mark.parametrize("reason", ["Price / budget", "price / BUDGET", "pri", "PRICE", "budget"])
-def test_move_to_lost_reason_by_label_any_case_or_unique_prefix(
-    run: Run, db: Path, reason: str
-) -> None:
+def test_move_to_lost_reason_by_label_any_case_or_unique_prefix(run: Run, db: Path, reason: str) -> None:
     run.ok("add", "Lose")
     run.ok("move", "1", "lost", "--reason", reason, "--note", "Too dear", "--revisit", "2027-03-01")
     with open_store(db) as store:
@@ -352,9 +350,7 @@ def test_export_to_missing_folder_is_one_line(run: Run, tmp_path: Path) -> None:
 # -------------------------------------------------------------------- path
 
 
-def test_path_honours_db_then_env(
-    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_path_honours_db_then_env(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.ok("path") == f"{tmp_path / 'pipeline.db'}\n"
     assert run.ok("path", "--db", str(tmp_path / "x.db")) == f"{tmp_path / 'x.db'}\n"
     assert run.ok("--db", str(tmp_path / "y.db"), "path") == f"{tmp_path / 'y.db'}\n"

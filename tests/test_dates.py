@@ -282,17 +282,13 @@ TODAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=40), today=TODAYS, day_first=st.booleans())
-def test_arbitrary_text_only_ever_raises_input_error(
-    text: str, today: date, day_first: bool
-) -> None:
+def test_arbitrary_text_only_ever_raises_input_error(text: str, today: date, day_first: bool) -> None:
     _check_parse(text, today, day_first)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=near_valid(), today=TODAYS, day_first=st.booleans())
-def test_near_valid_text_only_ever_raises_input_error(
-    text: str, today: date, day_first: bool
-) -> None:
+def test_near_valid_text_only_ever_raises_input_error(text: str, today: date, day_first: bool) -> None:
     _check_parse(text, today, day_first)
 
 

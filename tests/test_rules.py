@@ -26,9 +26,7 @@ OTHER = LossReason(9, "Other", 8, needs_note=True)
 
 
 def at(days_ago: int, hour: int = 9) -> datetime:
-    return datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time()).replace(
-        hour=hour
-    )
+    return datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time()).replace(hour=hour)
 
 
 def deal(idle: int = 0, stage: Stage = PROPOSAL, **fields: object) -> Deal:
@@ -89,15 +87,11 @@ def test_close_date_passed() -> None:
 
 def test_close_date_today_or_later_is_not_stale() -> None:
     assert rules.stale_reason(deal(expected_close=TODAY), PROPOSAL, TODAY) is None
-    assert (
-        rules.stale_reason(deal(expected_close=TODAY + timedelta(days=9)), PROPOSAL, TODAY) is None
-    )
+    assert rules.stale_reason(deal(expected_close=TODAY + timedelta(days=9)), PROPOSAL, TODAY) is None
 
 
 def test_close_date_passed_even_with_a_future_next_step() -> None:
-    d = deal(
-        idle=0, expected_close=TODAY - timedelta(days=3), next_step_due=TODAY + timedelta(days=2)
-    )
+    d = deal(idle=0, expected_close=TODAY - timedelta(days=3), next_step_due=TODAY + timedelta(days=2))
     assert rules.stale_reason(d, PROPOSAL, TODAY) == "close date passed 3 days ago"
 
 
@@ -150,12 +144,8 @@ def test_stale_sort_key_oldest_first() -> None:
 # --------------------------------------------------------------- revisits
 
 
-def lost(
-    id: int, revisit_on: date | None, state: RevisitState | None = RevisitState.PENDING
-) -> Deal:
-    return deal(
-        id=id, stage=LOST, loss_reason_id=PRICE.id, revisit_on=revisit_on, revisit_state=state
-    )
+def lost(id: int, revisit_on: date | None, state: RevisitState | None = RevisitState.PENDING) -> Deal:
+    return deal(id=id, stage=LOST, loss_reason_id=PRICE.id, revisit_on=revisit_on, revisit_state=state)
 
 
 def test_revisit_status() -> None:
@@ -164,9 +154,7 @@ def test_revisit_status() -> None:
     assert rules.revisit_status(lost(1, TODAY + timedelta(days=1)), TODAY) == "upcoming"
     assert rules.revisit_status(lost(1, TODAY + timedelta(days=30)), TODAY) == "upcoming"
     assert rules.revisit_status(lost(1, TODAY + timedelta(days=31)), TODAY) is None
-    assert rules.revisit_status(lost(1, TODAY + timedelta(days=31)), TODAY, horizon_days=60) == (
-        "upcoming"
-    )
+    assert rules.revisit_status(lost(1, TODAY + timedelta(days=31)), TODAY, horizon_days=60) == ("upcoming")
     assert rules.revisit_status(lost(1, None, None), TODAY) is None
     assert rules.revisit_status(lost(1, TODAY, RevisitState.CLOSED), TODAY) is None
     assert rules.revisit_status(lost(1, None), TODAY) is None
