@@ -907,12 +907,6 @@ def test_readonly_store_refuses_writes(tmp_path: Path, clock: Clock) -> None:
 # ------------------------------------------------------ known store bugs
 
 
-@pytest.mark.xfail(
-    reason="store.find matches titles with SQLite '= COLLATE NOCASE' and LIKE, which fold "
-    "ASCII letters only, so 'åkerlund' or 'MÜLLER' find nothing although rules.match_name "
-    "(stages, reasons) folds any case",
-    strict=True,
-)
 def test_find_folds_non_ascii_case(store: Store) -> None:
     a = store.add("Pilot — Åkerlund")
     b = store.add("Team seats — Müller & Söhne")
@@ -920,11 +914,6 @@ def test_find_folds_non_ascii_case(store: Store) -> None:
     assert store.find("MÜLLER") == b  # unique part, other case
 
 
-@pytest.mark.xfail(
-    reason="store.edit writes any value given for a date field (e.g. the text 'fri'); "
-    "the row is committed and every later get() of the deal raises ValueError",
-    strict=True,
-)
 def test_edit_refuses_a_date_field_that_is_not_a_date(store: Store) -> None:
     deal = store.add("Typed date")
     with pytest.raises(InputError):

@@ -31,6 +31,7 @@ from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
 from pipeline_tui.screens.help import HelpScreen
 from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
+from pipeline_tui.screens.report import ReportScreen
 from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
@@ -61,6 +62,7 @@ class PipelineApp(App[None]):
         Binding("u", "undo", "Undo"),
         Binding("s", "stale", "Stale"),
         Binding("r", "revisits", "Revisits"),
+        Binding("R", "report", "Report"),
     ]
 
     def __init__(
@@ -337,6 +339,10 @@ class PipelineApp(App[None]):
         if not isinstance(self.screen, RevisitsScreen):
             self.push_screen(RevisitsScreen())
 
+    def action_report(self) -> None:
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
+
     def action_missing_reasons(self) -> None:
         if not isinstance(self.screen, MissingReasonsScreen):
             self.push_screen(MissingReasonsScreen())
@@ -424,6 +430,11 @@ class PipelineApp(App[None]):
         commands: list[tuple[str, str, Callable[[], Any]]] = [
             ("Stale deals", "Every stale deal with its reason (s)", self.action_stale),
             ("Revisits", "Lost deals due for a revisit (r)", self.action_revisits),
+            (
+                "Win-loss report",
+                "Why deals are lost, at which stage, to whom; win rate (R)",
+                self.action_report,
+            ),
             ("Export notes to CSV", "Write every note with its deal (x)", self.action_export),
             ("Undo", "Undo the last change (u)", self.action_undo),
             ("Keys", "Show every key (?)", self.action_help),

@@ -324,6 +324,25 @@ def cmd_import(ctx: Context) -> int:
     return 0
 
 
+def cmd_report(ctx: Context) -> int:
+    from pipeline_tui.report import custom_period, period, render_text
+
+    a = ctx.args
+    if a.since or a.until:
+        chosen = custom_period(
+            parse_optional_date(a.since, ctx.today, day_first=ctx.settings.day_first, past=True),
+            parse_optional_date(a.until, ctx.today, day_first=ctx.settings.day_first, past=True),
+        )
+    else:
+        chosen = period(a.period, ctx.today)
+    report = ctx.store.report(chosen, today=ctx.today, horizon_days=ctx.settings.revisit_horizon_days)
+    if a.json:
+        print_json(report.to_json())
+    else:
+        print(render_text(report))
+    return 0
+
+
 def cmd_path(ctx: Context) -> int:
     print(ctx.db_path)
     return 0
@@ -415,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--ics", action="store_true", help="write every pending revisit as an iCalendar file")
     p.add_argument("-o", "--output", metavar="FILE", help="with --ics: the file (default: standard output)")
+
+    p = command("report", cmd_report, "win-loss report: loss reasons, stages, competitors, win rate")
+    p.add_argument("--since", metavar="DATE", help="deals closed on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="deals closed on or before DATE")
+    p.add_argument(
+        "--period", default="this-quarter", choices=("this-quarter", "last-90-days", "this-year", "all")
+    )
+    p.add_argument("--json", action="store_true")
 
     p = command("import", cmd_import, "import deals from a CRM's CSV export (one transaction)")
     p.add_argument("file", type=Path)

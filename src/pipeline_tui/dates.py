@@ -80,14 +80,17 @@ _IN = re.compile(r"^in\s+(an?|\d{1,6})\s+([a-z]+)$")
 _AGO = re.compile(r"^(an?|\d{1,6})\s+([a-z]+)\s+ago$")
 
 
-def parse_date(text: str, today: date, *, day_first: bool = False) -> date:
-    """Turn what a person typed into a date, or raise InputError saying what went wrong."""
+def parse_date(text: str, today: date, *, day_first: bool = False, past: bool = False) -> date:
+    """Turn what a person typed into a date, or raise InputError saying what went wrong.
+
+    A date without a year is the next one to come, or with `past` the latest one gone
+    (for report periods: "Jan 1" in November means this year's)."""
     raw = text
     text = " ".join(str(text).strip().lower().split())
     if not text:
         raise InputError("Enter a date (" + HINT + ").")
     try:
-        result = _parse(text, today, day_first)
+        result = _parse(text, today, day_first, past)
     except InputError:
         raise
     except (ValueError, OverflowError, ArithmeticError) as exc:
@@ -99,14 +102,16 @@ def parse_date(text: str, today: date, *, day_first: bool = False) -> date:
     return result
 
 
-def parse_optional_date(text: str | None, today: date, *, day_first: bool = False) -> date | None:
+def parse_optional_date(
+    text: str | None, today: date, *, day_first: bool = False, past: bool = False
+) -> date | None:
     """Like parse_date, but blank or 'none' means no date."""
     if text is None or text.strip().lower() in ("", "none", "-", "no", "never"):
         return None
-    return parse_date(text, today, day_first=day_first)
+    return parse_date(text, today, day_first=day_first, past=past)
 
 
-def _parse(text: str, today: date, day_first: bool) -> date | None:
+def _parse(text: str, today: date, day_first: bool, past: bool = False) -> date | None:
     if text in ("today", "now", "tod"):
         return today
     if text in ("tomorrow", "tmrw", "tmr", "tom"):
@@ -137,14 +142,14 @@ def _parse(text: str, today: date, day_first: bool) -> date | None:
     if m := _NUMERIC.match(text):
         first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
         day, month = (first, second) if day_first else (second, first)
-        return _with_year(today, month, day, year)
+        return _with_year(today, month, day, year, past)
     if m := _MONTH_DAY.match(text):
         if m.group(1) in MONTHS:
-            return _with_year(today, MONTHS[m.group(1)], int(m.group(2)), m.group(3))
+            return _with_year(today, MONTHS[m.group(1)], int(m.group(2)), m.group(3), past)
         return None
     if m := _DAY_MONTH.match(text):
         if m.group(2) in MONTHS:
-            return _with_year(today, MONTHS[m.group(2)], int(m.group(1)), m.group(3))
+            return _with_year(today, MONTHS[m.group(2)], int(m.group(1)), m.group(3), past)
         return None
     if re.search(r"\d{4}", text) and re.search(r"\d", text.replace(re.search(r"\d{4}", text).group(), "", 1)):
         # Something absolute with an explicit year ("1 December 2026", "2026-12-01T09:00"):
@@ -182,7 +187,7 @@ def _shift(today: date, amount: int, unit: str) -> date:
     return today + relativedelta(**{unit: amount})
 
 
-def _with_year(today: date, month: int, day: int, year: str | None) -> date:
+def _with_year(today: date, month: int, day: int, year: str | None, past: bool = False) -> date:
     if not 1 <= month <= 12:
         raise InputError(f"There is no month {month}.")
     if year is not None:
@@ -192,18 +197,19 @@ def _with_year(today: date, month: int, day: int, year: str | None) -> date:
         return date(full, month, day)
     # A year-less date already past this year means next year's; Feb 29 means the
     # next leap year's, also when this year's has just passed (e.g. on 2028-03-01).
+    step = -1 if past else 1
     year_ = today.year
     while True:
         try:
             candidate = date(year_, month, day)
         except ValueError:
-            if month == 2 and day == 29 and year_ < today.year + 8:
-                year_ += 1
+            if month == 2 and day == 29 and abs(year_ - today.year) < 8:
+                year_ += step
                 continue
             raise
-        if candidate >= today:
+        if (candidate <= today) if past else (candidate >= today):
             return candidate
-        year_ += 1
+        year_ += step
 
 
 def format_date(value: date | None) -> str:

@@ -29,6 +29,8 @@ from pipeline_tui.models import (
     StageSummary,
     StaleDeal,
 )
+from pipeline_tui.report import Period, Report
+from pipeline_tui.report import rank as report_rank
 
 Clock = Callable[[], datetime]
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -144,9 +146,8 @@ def _event(row: tuple[Any, ...]) -> Event:
     )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _fold(text: str | None) -> str:
+    return " ".join(text.split()).casefold() if text else ""
 
 
 def _clean(text: str | None, field: str, *, required: bool = False) -> str:
@@ -257,6 +258,8 @@ class Store:
         conn = self.db.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # SQLite's NOCASE and LIKE fold ASCII only; people search for "müller" and "ÅKERLUND".
+        conn.create_function("fold", 1, _fold, deterministic=True)
 
     def _use_wal(self) -> None:
         """Switch the file to WAL: only once it is known to be ours (this writes to it)."""
@@ -470,9 +473,10 @@ class Store:
             return self.get(int(text.lstrip("#")))
         if not text:
             raise NotFoundError("Give a deal id or title.")
+        folded = " ".join(text.split()).casefold()
         for sql, param in (
-            (" WHERE d.title = ? COLLATE NOCASE", text),
-            (" WHERE d.title LIKE ? ESCAPE '\\'", _like(text)),
+            (" WHERE fold(d.title) = ?", folded),
+            (" WHERE instr(fold(d.title), ?) > 0", folded),
         ):
             rows = self._rows(_DEAL_SELECT + sql + " ORDER BY d.id LIMIT 6", [param])
             if len(rows) == 1:
@@ -743,8 +747,12 @@ class Store:
                     value = _clean(value, name.replace("_", " "), required=name == "title")
                 elif name == "currency":
                     value = _clean(value, "currency", required=True).upper()
-                elif name == "value" and (not isinstance(value, int) or value < 0):
+                elif name == "value" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                     raise InputError("A deal value must be a whole, non-negative number of cents.")
+                elif name in ("expected_close", "next_step_due") and not (
+                    value is None or (isinstance(value, date) and not isinstance(value, datetime))
+                ):
+                    raise InputError(f"The {name.replace('_', ' ')} must be a date, not {value!r}.")
                 updated = replace(updated, **{name: value})
             old_row, new_row = _deal_row(deal), _deal_row(updated)
             diff = {k: [old_row[k], new_row[k]] for k in changes if old_row[k] != new_row[k]}
@@ -861,10 +869,8 @@ class Store:
         else:
             order = "d.stage_entered_at, d.id"
         if text:
-            where.append(
-                "(d.title LIKE ? ESCAPE '\\' OR d.company LIKE ? ESCAPE '\\' OR d.contact LIKE ? ESCAPE '\\')"
-            )
-            params += [_like(text)] * 3
+            where.append("instr(fold(d.title || ' ' || d.company || ' ' || d.contact), ?) > 0")
+            params.append(" ".join(text.split()).casefold())
         return " WHERE " + " AND ".join(where), params, order
 
     def column(
@@ -989,6 +995,98 @@ class Store:
                 "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL"
             )[0][0]
         )
+
+    # ---------------------------------------------------------------- report
+
+    def _closed_where(self, kind: StageKind, period: Period) -> tuple[str, list[Any]]:
+        ids = [st.id for st in self.stages(include_archived=True) if st.kind is kind] or [-1]
+        where = [f"d.stage_id IN ({', '.join('?' * len(ids))})"]
+        params: list[Any] = list(ids)
+        if period.since:
+            where.append("d.closed_at >= ?")
+            params.append(period.since.isoformat())
+        if period.until:
+            where.append("d.closed_at < ?")
+            params.append((period.until + timedelta(days=1)).isoformat())
+        return " WHERE " + " AND ".join(where), params
+
+    def report(
+        self, period: Period, *, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
+    ) -> Report:
+        """Win-loss figures for deals closed in `period`, aggregated in SQL."""
+        totals = {}
+        for kind in (StageKind.WON, StageKind.LOST):
+            where, params = self._closed_where(kind, period)
+            totals[kind] = self._rows(
+                "SELECT COUNT(*), COALESCE(SUM(d.value), 0), "
+                "AVG(julianday(d.closed_at) - julianday(d.created_at)) FROM deals d" + where,
+                params,
+            )[0]
+        where, params = self._closed_where(StageKind.LOST, period)
+        lost_count, lost_value = int(totals[StageKind.LOST][0]), int(totals[StageKind.LOST][1])
+        reasons = {r.id: r.label for r in self.reasons(include_archived=True)}
+        stages = {st.id: st.name for st in self.stages(include_archived=True)}
+
+        def grouped(column: str, extra: str = "") -> list[tuple[Any, int, int]]:
+            return [
+                (key, int(count), int(value))
+                for key, count, value in self._rows(
+                    f"SELECT {column}, COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d{where}{extra} "
+                    f"GROUP BY {column}",
+                    params,
+                )
+            ]
+
+        by_reason = [
+            (reasons.get(key, "No reason recorded") if key else "No reason recorded", n, v, ("reason", key))
+            for key, n, v in grouped("d.loss_reason_id")
+        ]
+        by_stage = [
+            (stages.get(key, "Unknown stage") if key else "Unknown stage", n, v, ("stage", key))
+            for key, n, v in grouped("d.lost_at_stage_id")
+        ]
+        by_competitor = [
+            (key, n, v, ("competitor", key))
+            for key, n, v in grouped("d.competitor", " AND d.competitor != ''")
+        ]
+        missing = next((n for _, n, _, key in by_reason if key[1] is None), 0)
+        totals_of_losses = {"total_count": lost_count, "total_value": lost_value}
+        due, _ = self.revisits(today, horizon_days)
+        return Report(
+            period=period,
+            currency=self.currency,
+            won_count=int(totals[StageKind.WON][0]),
+            won_value=int(totals[StageKind.WON][1]),
+            lost_count=lost_count,
+            lost_value=lost_value,
+            avg_days_won=totals[StageKind.WON][2],
+            avg_days_lost=totals[StageKind.LOST][2],
+            reasons_by_count=report_rank(by_reason, by="count", **totals_of_losses),
+            reasons_by_value=report_rank(by_reason, by="value", **totals_of_losses),
+            by_stage=report_rank(by_stage, by="count", **totals_of_losses),
+            by_competitor=report_rank(by_competitor, by="count", **totals_of_losses),
+            stale_now=self.stale_count(today),
+            revisits_due=len(due),
+            lost_without_reason=missing,
+            lost_without_reason_all=self.lost_without_reason_count(),
+        )
+
+    def report_deals(self, key: tuple[str, Any], period: Period) -> list[Deal]:
+        """The deals behind one row of the report, most recently closed first."""
+        what, value = key
+        kind = StageKind.WON if what == "won" else StageKind.LOST
+        where, params = self._closed_where(kind, period)
+        if what in ("reason", "stage"):
+            column = "d.loss_reason_id" if what == "reason" else "d.lost_at_stage_id"
+            where += f" AND {column} IS ?"
+            params.append(value)
+        elif what == "competitor":
+            where += " AND d.competitor = ?"
+            params.append(value)
+        elif what not in ("won", "lost"):
+            raise NotFoundError(f"Unknown report row {what!r}.")
+        rows = self._rows(_DEAL_SELECT + where + " ORDER BY d.closed_at DESC, d.id DESC", params)
+        return [_deal(r) for r in rows]
 
     def note_rows(self) -> Iterator[dict[str, Any]]:
         """Every timeline entry that carries text, with its deal's context, for export."""

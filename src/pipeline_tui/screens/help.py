@@ -31,7 +31,8 @@ KEYS = (
         "Lists",
         (
             ("s", "stale deals: a note · t next step · m move · l lost"),
-            ("r", "revisits: o reopen · z snooze · a note · c close out"),
+            ("r", "revisits: o reopen · z snooze · a note · c close out · i calendar"),
+            ("R", "win-loss report: 1-5 period · enter lists the deals"),
             ("escape", "back"),
         ),
     ),
