@@ -146,6 +146,13 @@ def _event(row: tuple[Any, ...]) -> Event:
     )
 
 
+def _currency(code: str) -> str:
+    value = (code or "").strip().upper()
+    if len(value) != 3 or not value.isalpha() or not value.isascii():
+        raise InputError(f"A currency is a three-letter code such as USD or EUR, not {code!r}.")
+    return value
+
+
 def _fold(text: str | None) -> str:
     return " ".join(text.split()).casefold() if text else ""
 
@@ -523,7 +530,7 @@ class Store:
         stage = self.stage(stage_id) if stage_id is not None else self.first_stage(StageKind.OPEN)
         if stage.archived:
             raise RuleError(f"{stage.name} is archived; choose another stage.")
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise InputError("A deal value must be a whole, non-negative number of cents.")
         now = self.clock()
         created = created_at or now
@@ -532,7 +539,7 @@ class Store:
             "company": _clean(company, "company"),
             "contact": _clean(contact, "contact"),
             "value": value,
-            "currency": (currency or self.currency).upper(),
+            "currency": _currency(currency or self.currency),
             "stage_id": stage.id,
             "expected_close": expected_close.isoformat() if expected_close else None,
             "next_step": _clean(next_step, "next step"),
@@ -746,7 +753,7 @@ class Store:
                 if name in ("title", "company", "contact", "next_step"):
                     value = _clean(value, name.replace("_", " "), required=name == "title")
                 elif name == "currency":
-                    value = _clean(value, "currency", required=True).upper()
+                    value = _currency(value)
                 elif name == "value" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                     raise InputError("A deal value must be a whole, non-negative number of cents.")
                 elif name in ("expected_close", "next_step_due") and not (
