@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui import __version__, paths, rules
+from pipeline_tui import __version__, cli_shape, paths, rules
 from pipeline_tui.config import load_settings
 from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.errors import DatabaseFileError, InputError, PipelineError
@@ -462,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excel", action="store_true", help="add a byte-order mark for Excel")
 
     command("path", cmd_path, "print where the database lives")
+    cli_shape.register(command)
 
     p = command("demo", cmd_demo, "open a throw-away demo pipeline (never your own database)")
     p.add_argument("--no-open", action="store_true", help="create it and print its path only")

@@ -341,9 +341,19 @@ class Store:
         try:
             with dest:
                 self.db.conn.backup(dest)
+            # A copy is a single self-contained file: no -wal/-shm beside it when read later.
+            dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
         return target
+
+    def restore_into(self, other: Store) -> None:
+        """Replace everything in `other`'s file with this database (SQLite backup API), so
+        connections open on that file see the restored pipeline."""
+        if other.readonly:
+            raise DatabaseFileError(f"{other._name()} is read-only; nothing was restored.")
+        self.db.conn.backup(other.db.conn)
+        other.invalidate()
 
     # ------------------------------------------------------------ plumbing
 
@@ -1002,6 +1012,170 @@ class Store:
                 "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL"
             )[0][0]
         )
+
+    # --------------------------------------------------------- pipeline shape
+
+    def find_stage_any(self, name: str) -> Stage:
+        """A stage by name, archived ones included (to restore them)."""
+        return rules.match_name(name, self.stages(include_archived=True), lambda s: s.name, "stage")
+
+    def find_reason_any(self, label: str) -> LossReason:
+        return rules.match_name(label, self.reasons(include_archived=True), lambda r: r.label, "loss reason")
+
+    def stage_deal_count(self, stage_id: int) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM deals WHERE stage_id = ?", [stage_id])[0][0])
+
+    def _check_name(
+        self, table: str, column: str, name: str, what: str, *, except_id: int | None = None
+    ) -> str:
+        clean = " ".join(_clean(name, f"{what} name", required=True).split())
+        if len(clean) > 60:
+            raise InputError(f"A {what} name can be 60 characters at most.")
+        rows = self._rows(f"SELECT id FROM {table} WHERE fold({column}) = ?", [_fold(clean)])
+        if any(r[0] != except_id for r in rows):
+            raise InputError(f"There is already a {what} called {clean!r}.")
+        return clean
+
+    @staticmethod
+    def _check_days(days: int | None) -> int | None:
+        if days is None:
+            return None
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            raise InputError("A stale threshold is a whole number of days from 1 to 3650 (or off).")
+        return days
+
+    def add_stage(
+        self, name: str, *, kind: StageKind = StageKind.OPEN, stale_days: int | None = None
+    ) -> Stage:
+        """A new stage: open stages go after the last open one, endpoints at the end."""
+        with self._write():
+            clean = self._check_name("stages", "name", name, "stage")
+            stages = self.stages(include_archived=True)
+            if kind is StageKind.OPEN:
+                opens = [s.position for s in stages if s.is_open]
+                position = (max(opens) + 1) if opens else 0
+                self.db.execute("UPDATE stages SET position = position + 1 WHERE position >= ?", [position])
+            else:
+                position = max((s.position for s in stages), default=-1) + 1
+                stale_days = None
+            cur = self.db.execute(
+                "INSERT INTO stages (name, position, kind, stale_days) VALUES (?, ?, ?, ?)",
+                [clean, position, kind.value, self._check_days(stale_days)],
+            )
+            self.invalidate()
+            return self.stage(int(cur.lastrowid or 0))
+
+    def rename_stage(self, stage_id: int, name: str) -> Stage:
+        """Rename: deals, timeline and reports follow, since they refer to the stage by id."""
+        with self._write():
+            stage = self.stage(stage_id)
+            clean = self._check_name("stages", "name", name, "stage", except_id=stage.id)
+            self.db.execute("UPDATE stages SET name = ? WHERE id = ?", [clean, stage.id])
+            self.invalidate()
+        return self.stage(stage_id)
+
+    def set_stale_days(self, stage_id: int, days: int | None) -> Stage:
+        with self._write():
+            stage = self.stage(stage_id)
+            if not stage.is_open and days is not None:
+                raise RuleError(f"{stage.name} is an endpoint; only open stages go stale.")
+            self.db.execute(
+                "UPDATE stages SET stale_days = ? WHERE id = ?", [self._check_days(days), stage.id]
+            )
+            self.invalidate()
+        return self.stage(stage_id)
+
+    def move_stage(self, stage_id: int, step: int) -> Stage:
+        """Move a stage `step` places along the board (among stages that are not archived)."""
+        with self._write():
+            self._reorder("stages", [s.id for s in self.stages()], stage_id, step, "stage")
+            self.invalidate()
+        return self.stage(stage_id)
+
+    def archive_stage(self, stage_id: int) -> Stage:
+        """Take a stage off the board. Refused while it holds deals or is the last of its kind."""
+        with self._write():
+            stage = self.stage(stage_id)
+            if stage.archived:
+                return stage
+            held = self.stage_deal_count(stage.id)
+            if held:
+                others = ", ".join(s.name for s in self.stages() if s.id != stage.id and s.kind is stage.kind)
+                where = f" (e.g. to {others})" if others else ""
+                raise RuleError(
+                    f"{stage.name} still holds {held:,} deal{'s' if held != 1 else ''}; "
+                    f"move them to another stage first{where}."
+                )
+            if not any(s.kind is stage.kind and s.id != stage.id for s in self.stages()):
+                raise RuleError(
+                    f"{stage.name} is the only {stage.kind.value} stage; the pipeline needs at least one."
+                )
+            self.db.execute("UPDATE stages SET archived = 1 WHERE id = ?", [stage.id])
+            self.invalidate()
+        return self.stage(stage_id)
+
+    def restore_stage(self, stage_id: int) -> Stage:
+        with self._write():
+            self.db.execute("UPDATE stages SET archived = 0 WHERE id = ?", [self.stage(stage_id).id])
+            self.invalidate()
+        return self.stage(stage_id)
+
+    def add_reason(
+        self, label: str, *, needs_competitor: bool = False, needs_note: bool = False
+    ) -> LossReason:
+        with self._write():
+            clean = self._check_name("loss_reasons", "label", label, "loss reason")
+            position = max((r.position for r in self.reasons(include_archived=True)), default=-1) + 1
+            cur = self.db.execute(
+                "INSERT INTO loss_reasons (label, position, needs_competitor, needs_note) "
+                "VALUES (?, ?, ?, ?)",
+                [clean, position, int(needs_competitor), int(needs_note)],
+            )
+            self.invalidate()
+            return self.reason(int(cur.lastrowid or 0))
+
+    def rename_reason(self, reason_id: int, label: str) -> LossReason:
+        """Rename: lost deals and reports follow (they refer to the reason by id)."""
+        with self._write():
+            reason = self.reason(reason_id)
+            clean = self._check_name("loss_reasons", "label", label, "loss reason", except_id=reason.id)
+            self.db.execute("UPDATE loss_reasons SET label = ? WHERE id = ?", [clean, reason.id])
+            self.invalidate()
+        return self.reason(reason_id)
+
+    def move_reason(self, reason_id: int, step: int) -> LossReason:
+        with self._write():
+            self._reorder("loss_reasons", [r.id for r in self.reasons()], reason_id, step, "loss reason")
+            self.invalidate()
+        return self.reason(reason_id)
+
+    def archive_reason(self, reason_id: int) -> LossReason:
+        """No longer offered; stays on the deals that used it and in reports."""
+        with self._write():
+            reason = self.reason(reason_id)
+            if not reason.archived and len(self.reasons()) <= 1:
+                raise RuleError("Keep at least one loss reason to choose from.")
+            self.db.execute("UPDATE loss_reasons SET archived = 1 WHERE id = ?", [reason.id])
+            self.invalidate()
+        return self.reason(reason_id)
+
+    def restore_reason(self, reason_id: int) -> LossReason:
+        with self._write():
+            self.db.execute("UPDATE loss_reasons SET archived = 0 WHERE id = ?", [self.reason(reason_id).id])
+            self.invalidate()
+        return self.reason(reason_id)
+
+    def _reorder(self, table: str, order: list[int], item_id: int, step: int, what: str) -> None:
+        if item_id not in order:
+            raise RuleError(f"That {what} is archived; restore it before moving it.")
+        index = order.index(item_id)
+        target = max(0, min(len(order) - 1, index + step))
+        order.insert(target, order.pop(index))
+        archived = [
+            r[0] for r in self._rows(f"SELECT id FROM {table} WHERE archived = 1 ORDER BY position, id")
+        ]
+        for position, row_id in enumerate(order + archived):
+            self.db.execute(f"UPDATE {table} SET position = ? WHERE id = ?", [position, row_id])
 
     # ---------------------------------------------------------------- report
 
