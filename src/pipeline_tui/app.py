@@ -13,8 +13,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pipeline_tui import csv_io, ics, importer
-from pipeline_tui.config import Settings
+from pipeline_tui import csv_io, ics, importer, paths
+from pipeline_tui.config import Settings, save_settings
 from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.modals.deal_form import DealDraft, DealFormModal
 from pipeline_tui.modals.lost import LostModal
@@ -33,6 +33,7 @@ from pipeline_tui.screens.help import HelpScreen
 from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
 from pipeline_tui.screens.report import ReportScreen
 from pipeline_tui.screens.revisits import RevisitsScreen
+from pipeline_tui.screens.settings import SettingsScreen
 from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
 
@@ -59,10 +60,11 @@ class PipelineApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        Binding("u", "undo", "Undo"),
+        Binding("u", "undo", "Undo", show=False),
         Binding("s", "stale", "Stale"),
         Binding("r", "revisits", "Revisits"),
         Binding("R", "report", "Report"),
+        Binding("comma", "settings", "Settings", show=False, key_display=","),
     ]
 
     def __init__(
@@ -72,8 +74,10 @@ class PipelineApp(App[None]):
         settings: Settings | None = None,
         today: date | None = None,
         poll_interval: float = 1.0,
+        settings_warning: str | None = None,
     ) -> None:
         super().__init__()
+        self.settings_warning = settings_warning
         self.store = store
         self.settings = settings or Settings()
         self._today = today
@@ -90,6 +94,8 @@ class PipelineApp(App[None]):
             self.theme = self.settings.theme
         self.store.changed()  # take the current data version as the baseline
         self.push_screen(BoardScreen())
+        if self.settings_warning:
+            self.notify(self.settings_warning, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
 
@@ -338,6 +344,23 @@ class PipelineApp(App[None]):
     def action_revisits(self) -> None:
         if not isinstance(self.screen, RevisitsScreen):
             self.push_screen(RevisitsScreen())
+
+    def action_settings(self) -> None:
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def update_settings(self, settings: Settings) -> None:
+        """Use and save new preferences (only what differs from the defaults is written)."""
+        try:
+            save_settings(paths.config_path(), settings)
+        except OSError as exc:
+            self.notify(f"Could not save {paths.config_path()}: {exc.strerror}", severity="error")
+            return
+        self.settings = settings
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self.store.currency = settings.currency
+        self.reload_screens()
 
     def action_report(self) -> None:
         if not isinstance(self.screen, ReportScreen):

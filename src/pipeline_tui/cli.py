@@ -30,6 +30,7 @@ class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.settings, warning = load_settings(paths.config_path())
+        self.settings_warning = warning
         if warning:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
         self.today: date = (

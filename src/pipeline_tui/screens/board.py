@@ -44,6 +44,7 @@ class BoardScreen(Screen[None]):
         self.selected: dict[int, int] = {}  # stage id -> deal id under the cursor
         self.ctx: CardContext | None = None
         self.columns: list[StageColumn] = []
+        self._rebuilding = False
 
     # ----------------------------------------------------------------- layout
 
@@ -92,6 +93,8 @@ class BoardScreen(Screen[None]):
 
     def reload(self) -> None:
         """Re-read counts and visible windows, keeping each column's selected deal."""
+        if self._rebuilding:
+            return
         store = self.app.store
         stages = store.stages()
         if [s.id for s in stages] != [c.stage.id for c in self.columns] or any(
@@ -101,12 +104,14 @@ class BoardScreen(Screen[None]):
             return
         assert self.ctx is not None
         self.ctx.today = self.app.today
+        self.ctx.currency = self.app.settings.currency
         self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
         self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
         summaries = store.summaries(
             today=self.app.today, closed_days=self.app.settings.closed_days, text=self.filter_text or None
         )
         for column, summary in zip(self.columns, summaries, strict=True):
+            column.closed_days = self.app.settings.closed_days
             column.show_summary(summary)
             column.cards.load(summary.count, cursor=self._cursor_for(column, summary.count))
         if self.is_mounted:
@@ -132,15 +137,19 @@ class BoardScreen(Screen[None]):
 
     def _rebuild(self, stages: list[Stage]) -> None:
         """The stages themselves changed (settings, another process): new columns."""
-        focused = self.current_stage_id
-        board = self.query_one("#board", Horizontal)
-        for column in self.columns:
-            column.remove()
-        self.columns = [self._make_column(stage) for stage in stages]
-        board.mount_all(self.columns)
-        self.call_after_refresh(self._after_rebuild, focused)
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+        self.call_later(self._replace_columns, stages, self.current_stage_id)
 
-    def _after_rebuild(self, focused: int | None) -> None:
+    async def _replace_columns(self, stages: list[Stage], focused: int | None) -> None:
+        board = self.query_one("#board", Horizontal)
+        try:
+            await board.remove_children()
+            self.columns = [self._make_column(stage) for stage in stages]
+            await board.mount_all(self.columns)
+        finally:
+            self._rebuilding = False
         self.reload()
         for column in self.columns:
             if column.stage.id == focused:

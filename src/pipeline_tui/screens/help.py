@@ -40,6 +40,7 @@ KEYS = (
         "Everywhere",
         (
             ("ctrl+p", "command palette: every action by name"),
+            (",", "settings: stages, stale days, loss reasons, preferences"),
             ("ctrl+s", "save a form"),
             ("?", "this help"),
             ("q", "quit"),
