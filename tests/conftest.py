@@ -57,3 +57,29 @@ def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+# ------------------------------------------------------------------ UI (Pilot and snapshots)
+# Appended for the UI tests: the real app on the test's SQLite file, with `today` fixed
+# and the poll timer off (a test that wants polling turns it on), so nothing depends on
+# the real date or on timing.
+
+
+@pytest.fixture
+def make_app(store: Store):  # returns a PipelineApp factory
+    """Build a PipelineApp on the test store: `make_app()` or `make_app(poll_interval=0.1)`."""
+    from pipeline_tui.app import PipelineApp  # only the UI tests pay for importing Textual
+
+    def make(*, poll_interval: float = 0, **kwargs: object) -> PipelineApp:
+        return PipelineApp(store, today=TODAY, poll_interval=poll_interval, **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def demo_store(store: Store) -> Store:
+    """The test store filled with the demo pipeline as of TODAY (deterministic: fixed seed)."""
+    from pipeline_tui.demo import seed_demo
+
+    seed_demo(store, TODAY)
+    return store

@@ -1,0 +1,77 @@
+"""Small helpers shared by the Pilot tests: read what the screen shows, set up deals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from conftest import START, Clock
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from pipeline_tui.models import Deal, EventKind, LossInput
+from pipeline_tui.store import Store
+
+SIZE = (80, 24)  # roomy enough that no dialog has to scroll in the Pilot tests
+
+
+def plain(static: Static) -> str:
+    """What a Static shows, without markup."""
+    return static.visual.plain  # type: ignore[attr-defined]
+
+
+def header(app, stage: str) -> str:  # type: ignore[no-untyped-def]
+    """A board column's header text, e.g. 'Lead\\n2 · $30k'."""
+    for column in app.screen.columns:
+        if column.stage.name == stage:
+            return plain(column.header)
+    raise AssertionError(f"no column {stage!r} on {app.screen!r}")
+
+
+def headers(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Every column's count line: {'Lead': '2 · $30k', ...}."""
+    return {c.stage.name: plain(c.header).split("\n")[1] for c in app.screen.columns}
+
+
+def table_rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def stage_id(store: Store, name: str) -> int:
+    return store.find_stage(name).id
+
+
+def kinds(store: Store, deal_id: int) -> list[EventKind]:
+    return [e.kind for e in store.timeline(deal_id)]
+
+
+def event_count(store: Store) -> int:
+    return store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type text key by key, as a person would (about 50 ms a key: keep it short)."""
+    await pilot.press(*text)
+
+
+async def paste(pilot: Pilot, text: str) -> None:
+    """Paste text into the focused field: for free text whose parsing is not under test,
+    so that the suite does not spend its time typing."""
+    assert pilot.app.screen.focused is not None, "nothing has focus to paste into"
+    # Through the app, as the terminal driver delivers it: the app forwards it to the focus.
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+def add_at(store: Store, clock: Clock, when: date | datetime, title: str, **fields: object) -> Deal:
+    """Add a deal as if it was created (and last touched) on `when`; the clock goes back to START."""
+    clock.set(when)
+    try:
+        return store.add(title, **fields)  # type: ignore[arg-type]
+    finally:
+        clock.set(START)
+
+
+def lose(store: Store, deal_id: int, reason: str, **loss: object) -> Deal:
+    """Mark a deal lost directly in the store (set-up for the revisit tests)."""
+    return store.mark_lost(deal_id, LossInput(store.find_reason(reason).id, **loss))  # type: ignore[arg-type]

@@ -1,0 +1,694 @@
+"""The board, driven with keys and the mouse through Pilot; every change checked in the store."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import START, TODAY, Clock
+from pilot_helpers import (
+    SIZE,
+    add_at,
+    event_count,
+    header,
+    headers,
+    kinds,
+    paste,
+    plain,
+    stage_id,
+    type_text,
+)
+from textual.command import CommandPalette
+from textual.widgets import Input, OptionList, Static
+
+from pipeline_tui.modals.deal_form import DealFormModal
+from pipeline_tui.modals.lost import LostModal
+from pipeline_tui.modals.prompts import NoteModal, PromptModal, StageModal
+from pipeline_tui.models import Deal, EventKind, RevisitState
+from pipeline_tui.screens.board import BoardScreen
+from pipeline_tui.screens.deal_detail import DealDetailScreen
+from pipeline_tui.store import Store
+
+
+@dataclass
+class Deals:
+    alpha: Deal  # Lead, first card
+    bravo: Deal  # Lead, second card
+    charlie: Deal  # Qualified, first card
+    delta: Deal  # Qualified, second card
+
+
+@pytest.fixture
+def deals(store: Store) -> Deals:
+    qualified = stage_id(store, "Qualified")
+    return Deals(
+        store.add("Alpha renewal", company="Acme", contact="Ana Okafor", value=1_000_000),
+        store.add("Bravo seats", company="Bluefin", value=2_000_000),
+        store.add("Charlie pilot", company="Cobalt", value=500_000, stage_id=qualified),
+        store.add("Delta upgrade", company="Acme", value=750_000, stage_id=qualified),
+    )
+
+
+def focused(app) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+    """(focused column's stage, title of the deal under its cursor)."""
+    screen = app.screen
+    assert isinstance(screen, BoardScreen)
+    cards = screen.focused
+    stage = cards.stage.name if cards is not None and hasattr(cards, "stage") else None
+    deal = screen.current_deal
+    return stage, deal.title if deal else None
+
+
+# ------------------------------------------------------------------ layout
+
+
+async def test_one_column_per_stage_with_count_and_total(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [c.stage.name for c in app.screen.columns] == [s.name for s in store.stages()]
+        assert header(app, "Lead") == "Lead\n2 · $30k"
+        assert header(app, "Qualified") == "Qualified\n2 · $12.5k"
+        assert header(app, "Proposal") == "Proposal\n0 · $0"
+        assert header(app, "Closed Won") == "Closed Won\n0 · $0 · 30d"
+        assert header(app, "Closed Lost") == "Closed Lost\n0 · $0 · 30d"
+        assert "4 deals" in plain(app.screen.query_one("#status", Static))
+
+
+# ------------------------------------------------------------------ focus
+
+
+async def test_arrows_and_hjk_move_focus(make_app, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("j")
+        assert focused(app) == ("Lead", "Bravo seats")
+        await pilot.press("k")
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("down")
+        assert focused(app) == ("Lead", "Bravo seats")
+        await pilot.press("up")
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("right")
+        assert focused(app) == ("Qualified", "Charlie pilot")
+        await pilot.press("j")
+        assert focused(app) == ("Qualified", "Delta upgrade")
+        await pilot.press("h")
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("right", "left")
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("h")  # already in the first column: stays
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press(*["right"] * 8)  # stops at the last column
+        assert focused(app) == ("Closed Lost", None)
+        await pilot.press("left")
+        await pilot.pause()
+        assert focused(app) == ("Closed Won", None)
+
+
+async def test_l_opens_the_lost_prompt_instead_of_moving_right(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("l")
+        assert isinstance(app.screen, LostModal)
+        assert app.screen.deal.id == deals.alpha.id
+        await pilot.press("escape")
+        assert isinstance(app.screen, BoardScreen)
+        assert focused(app) == ("Lead", "Alpha renewal")
+    assert store.get(deals.alpha.id).stage_id == stage_id(store, "Lead")
+
+
+# ------------------------------------------------------------------ moves
+
+
+@pytest.mark.parametrize("key", ["shift+right", "greater_than_sign"])
+async def test_move_forward_one_stage(make_app, store: Store, deals: Deals, key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", key)  # Bravo, Lead -> Qualified
+        await pilot.pause()
+        assert store.get(deals.bravo.id).stage_id == stage_id(store, "Qualified")
+        assert focused(app) == ("Qualified", "Bravo seats")
+        assert headers(app)["Lead"] == "1 · $10k"
+        assert headers(app)["Qualified"] == "3 · $32.5k"
+        await pilot.press(key)
+        await pilot.pause()
+        assert store.get(deals.bravo.id).stage_id == stage_id(store, "Proposal")
+        assert focused(app) == ("Proposal", "Bravo seats")
+    assert kinds(store, deals.bravo.id) == [EventKind.CREATED, EventKind.MOVED, EventKind.MOVED]
+
+
+@pytest.mark.parametrize("key", ["shift+left", "less_than_sign"])
+async def test_move_back_one_stage(make_app, store: Store, deals: Deals, key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "j", key)  # Delta, Qualified -> Lead
+        await pilot.pause()
+        assert store.get(deals.delta.id).stage_id == stage_id(store, "Lead")
+        assert focused(app) == ("Lead", "Delta upgrade")
+        assert headers(app)["Qualified"] == "1 · $5k"
+        await pilot.press(key)  # Lead is the first stage: nothing moves
+        await pilot.pause()
+        assert store.get(deals.delta.id).stage_id == stage_id(store, "Lead")
+    assert kinds(store, deals.delta.id) == [EventKind.CREATED, EventKind.MOVED]
+
+
+async def test_move_forward_from_negotiation_wins_and_from_won_asks_why_lost(make_app, store: Store) -> None:
+    deal = store.add("Last step", stage_id=stage_id(store, "Negotiation"), value=100_000)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "right", "right", "greater_than_sign")
+        await pilot.pause()
+        assert store.get(deal.id).stage_id == stage_id(store, "Closed Won")
+        assert focused(app) == ("Closed Won", "Last step")
+        await pilot.press("greater_than_sign")  # the next stage is Closed Lost: the prompt
+        assert isinstance(app.screen, LostModal)
+        await pilot.press("escape")
+    assert store.get(deal.id).stage_id == stage_id(store, "Closed Won")
+
+
+async def test_m_moves_to_the_chosen_stage(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        assert isinstance(app.screen, StageModal)
+        await pilot.press("n", "enter")  # a letter jumps to the stage: Negotiation
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert store.get(deals.alpha.id).stage_id == stage_id(store, "Negotiation")
+        assert focused(app) == ("Negotiation", "Alpha renewal")
+
+
+async def test_m_escape_moves_nothing(make_app, store: Store, deals: Deals) -> None:
+    before = event_count(store)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "down", "escape")
+        assert isinstance(app.screen, BoardScreen)
+    assert store.get(deals.alpha.id).stage_id == stage_id(store, "Lead")
+    assert event_count(store) == before
+
+
+async def test_m_to_closed_lost_goes_through_the_lost_prompt(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "end", "enter")  # the last stage: Closed Lost
+        await pilot.pause()
+        assert isinstance(app.screen, LostModal)
+        assert store.get(deals.alpha.id).stage_id == stage_id(store, "Lead")  # not moved yet
+        await type_text(pilot, "timing")
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert focused(app) == ("Closed Lost", "Alpha renewal")
+    deal = store.get(deals.alpha.id)
+    assert deal.stage_id == stage_id(store, "Closed Lost")
+    assert deal.loss_reason_id == store.find_reason("Timing").id
+
+
+async def test_w_marks_won(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "w")
+        await pilot.pause()
+        assert focused(app) == ("Closed Won", "Charlie pilot")
+        assert headers(app)["Closed Won"] == "1 · $5k · 30d"
+    deal = store.get(deals.charlie.id)
+    assert deal.stage_id == stage_id(store, "Closed Won")
+    assert deal.closed_at == START
+    assert kinds(store, deal.id)[-1] is EventKind.WON
+
+
+# ------------------------------------------------------------------ new / edit
+
+
+async def test_n_creates_a_deal_from_the_form(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "n")  # in the Qualified column: the deal starts there
+        assert isinstance(app.screen, DealFormModal)
+        await type_text(pilot, "Zeta")
+        await pilot.press("enter")  # Enter goes to the next field
+        await type_text(pilot, "Zinc")
+        await pilot.press("enter", "enter")  # skip the contact
+        await type_text(pilot, "12k")
+        await pilot.press("enter")
+        await type_text(pilot, "Dec 15")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert focused(app) == ("Qualified", "Zeta")
+        assert headers(app)["Qualified"] == "3 · $24.5k"
+    assert store.count() == 5
+    deal = store.find("Zeta")
+    assert (deal.company, deal.value, deal.currency) == ("Zinc", 1_200_000, "USD")
+    assert deal.expected_close == date(2026, 12, 15)
+    assert deal.stage_id == stage_id(store, "Qualified")
+
+
+async def test_e_edits_the_selected_deal(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "e")  # Bravo
+        assert isinstance(app.screen, DealFormModal)
+        form = app.screen
+        assert form.query_one("#deal-title", Input).value == "Bravo seats"
+        assert form.query_one("#deal-value", Input).value == "20000"
+        await pilot.press("end")  # the field opens with its text selected: typing would replace it
+        await type_text(pilot, " v2")
+        await pilot.press("tab", "tab", "tab", "ctrl+u")  # value: clear it, type a new one
+        await type_text(pilot, "$25,000")
+        await pilot.press("tab")
+        await type_text(pilot, "+3w")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert focused(app) == ("Lead", "Bravo seats v2")
+    deal = store.get(deals.bravo.id)
+    assert (deal.title, deal.value, deal.expected_close) == ("Bravo seats v2", 2_500_000, date(2026, 12, 15))
+    edited = store.timeline(deal.id)[-1]
+    assert edited.kind is EventKind.EDITED
+    assert set(edited.data["changes"]) == {"title", "value", "expected_close"}
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("value", "12x", "Value:"),
+        ("close", "Dec 45", "Close date:"),
+        ("close", "blah", "Close date:"),
+        ("due", "soon", "Step due:"),
+    ],
+)
+async def test_bad_value_or_date_in_the_form_saves_nothing(
+    make_app, store: Store, field: str, typed: str, message: str
+) -> None:
+    before = event_count(store)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        form = app.screen
+        await paste(pilot, "Doomed deal")
+        form.query_one(f"#deal-{field}", Input).focus()
+        await type_text(pilot, typed)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # still open, the typing kept
+        error = plain(form.query_one("#deal-error", Static))
+        assert error.startswith(message)
+        assert form.focused is form.query_one(f"#deal-{field}", Input)
+        assert form.query_one("#deal-title", Input).value == "Doomed deal"
+    assert store.count() == 0
+    assert event_count(store) == before
+
+
+async def test_form_needs_a_title(make_app, store: Store) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "ctrl+s")
+        assert isinstance(app.screen, DealFormModal)
+        assert plain(app.screen.query_one("#deal-error", Static)) == "A deal needs a title."
+        await pilot.press("escape")
+        assert isinstance(app.screen, BoardScreen)
+    assert store.count() == 0
+
+
+# ------------------------------------------------------------------ notes, detail
+
+
+async def test_a_adds_a_note_to_the_timeline(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "a")
+        assert isinstance(app.screen, NoteModal)
+        await paste(pilot, "Wants 40 seats")
+        await pilot.press("enter")  # Enter is a new line in a note, not "save"
+        await paste(pilot, "by March")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    notes = store.notes(deals.bravo.id)
+    assert [n.text for n in notes] == ["Wants 40 seats\nby March"]
+    assert store.notes(deals.alpha.id) == []
+
+
+async def test_enter_opens_the_detail_screen_with_the_timeline(
+    make_app, store: Store, clock: Clock, deals: Deals
+) -> None:
+    store.add_note(deals.delta.id, "Asked for SSO details")
+    clock.advance(hours=1)
+    store.move(deals.delta.id, stage_id(store, "Proposal"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "right", "enter")
+        assert isinstance(app.screen, DealDetailScreen)
+        assert app.screen.deal_id == deals.delta.id
+        fields = plain(app.screen.query_one("#detail-fields", Static))
+        timeline = plain(app.screen.query_one("#detail-timeline", Static)).splitlines()
+        assert fields.startswith(f"#{deals.delta.id} Delta upgrade")
+        assert "Proposal · 0 days" in fields
+        assert "$7,500" in fields
+        # newest first
+        assert timeline[0] == "2026-11-24 10:00  moved Qualified → Proposal"
+        assert timeline[1] == "2026-11-24 09:00  note "
+        assert timeline[2].strip() == "Asked for SSO details"
+        assert timeline[3] == "2026-11-24 09:00  created in Qualified"
+        await pilot.press("a")
+        await paste(pilot, "Sent the SSO doc")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DealDetailScreen)
+        timeline = plain(app.screen.query_one("#detail-timeline", Static)).splitlines()
+        assert timeline[1].strip() == "Sent the SSO doc"
+        await pilot.press("escape")
+        assert isinstance(app.screen, BoardScreen)
+    assert [n.text for n in store.notes(deals.delta.id)] == ["Asked for SSO details", "Sent the SSO doc"]
+
+
+# ------------------------------------------------------------------ filter
+
+
+async def test_slash_filters_columns_and_escape_clears(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        box = app.screen.query_one("#filter", Input)
+        assert box.display and app.screen.focused is box
+        await type_text(pilot, "acme")  # Alpha (Lead) and Delta (Qualified)
+        await pilot.pause()
+        assert headers(app)["Lead"] == "1 · $10k"
+        assert headers(app)["Qualified"] == "1 · $7.5k"
+        await pilot.press("enter")  # keeps the filter, back to the cards
+        await pilot.pause()
+        assert box.display
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("right")
+        assert focused(app) == ("Qualified", "Delta upgrade")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not box.display and box.value == ""
+        assert headers(app)["Lead"] == "2 · $30k"
+        assert headers(app)["Qualified"] == "2 · $12.5k"
+    assert store.count() == 4
+
+
+async def test_filter_matches_contact_and_escape_from_the_box_clears(make_app, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "okafor")
+        await pilot.pause()
+        assert headers(app) == {
+            "Lead": "1 · $10k", "Qualified": "0 · $0", "Proposal": "0 · $0", "Negotiation": "0 · $0",
+            "Closed Won": "0 · $0 · 30d", "Closed Lost": "0 · $0 · 30d",
+        }  # fmt: skip
+        await pilot.press("escape")  # straight from the box
+        await pilot.pause()
+        assert headers(app)["Qualified"] == "2 · $12.5k"
+        assert focused(app) == ("Lead", "Alpha renewal")
+
+
+# ------------------------------------------------------------------ undo
+
+
+async def test_u_undoes_the_last_move(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert store.get(deals.alpha.id).stage_id == stage_id(store, "Qualified")
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.get(deals.alpha.id).stage_id == stage_id(store, "Lead")
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("u")  # nothing left: changes nothing
+        await pilot.pause()
+    assert store.get(deals.alpha.id).stage_id == stage_id(store, "Lead")
+    assert kinds(store, deals.alpha.id) == [EventKind.CREATED, EventKind.MOVED, EventKind.UNDONE]
+
+
+async def test_u_undoes_a_lost_move_and_its_loss_fields(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("l")
+        await type_text(pilot, "price")
+        await pilot.press("enter", "tab")
+        await type_text(pilot, "+3m")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.get(deals.alpha.id).revisit_on == date(2027, 2, 24)
+        await pilot.press("u")
+        await pilot.pause()
+    deal = store.get(deals.alpha.id)
+    assert deal.stage_id == stage_id(store, "Lead")
+    assert (deal.loss_reason_id, deal.revisit_on, deal.revisit_state, deal.closed_at) == (None,) * 4
+    assert store.revisits(TODAY + timedelta(days=120)) == ([], [])
+
+
+async def test_u_undoes_a_note(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await paste(pilot, "Oops, wrong deal")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [n.text for n in store.notes(deals.alpha.id)] == ["Oops, wrong deal"]
+        await pilot.press("u")
+        await pilot.pause()
+    assert store.notes(deals.alpha.id) == []
+    note = next(e for e in store.timeline(deals.alpha.id) if e.kind is EventKind.NOTE)
+    assert note.data.get("retracted") is True
+
+
+# ------------------------------------------------------------------ export
+
+
+async def test_x_exports_notes_to_the_typed_path(
+    make_app, store: Store, deals: Deals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.add_note(deals.alpha.id, "First call went well")
+    store.add_note(deals.charlie.id, "=HYPERLINK(evil)")
+    monkeypatch.chdir(tmp_path)  # a short relative path to type
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        assert isinstance(app.screen, PromptModal)
+        prompt = app.screen.query_one("#prompt-input", Input)
+        assert prompt.value.endswith("pipeline-notes-2026-11-24.csv")  # the default, dated today
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "n.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    with (tmp_path / "n.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["deal_id"], r["title"], r["kind"], r["text"]) for r in rows] == [
+        (str(deals.alpha.id), "Alpha renewal", "note", "First call went well"),
+        (str(deals.charlie.id), "Charlie pilot", "note", "'=HYPERLINK(evil)"),
+    ]
+
+
+async def test_x_into_a_missing_folder_says_so_and_writes_nothing(
+    make_app, store: Store, deals: Deals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x", "ctrl+u")
+        await type_text(pilot, "no/n.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert any("does not exist" in str(n.message) for n in app._notifications)
+    assert not (tmp_path / "no").exists()
+    assert list(tmp_path.rglob("*.csv")) == []
+
+
+# ------------------------------------------------------------------ mouse
+
+
+async def test_click_on_a_card_selects_it(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # Cards are 5 rows tall: row 6 of the Qualified list is the second card, Delta.
+        assert await pilot.click(f"#cards-{stage_id(store, 'Qualified')}", offset=(3, 6))
+        await pilot.pause()
+        assert focused(app) == ("Qualified", "Delta upgrade")
+        await pilot.press("w")  # the key acts on the clicked card
+        await pilot.pause()
+    assert store.get(deals.delta.id).stage_id == stage_id(store, "Closed Won")
+    assert store.get(deals.charlie.id).stage_id == stage_id(store, "Qualified")
+
+
+async def test_double_click_opens_the_detail(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click(f"#cards-{stage_id(store, 'Lead')}", offset=(3, 6), times=2)
+        await pilot.pause()
+        assert isinstance(app.screen, DealDetailScreen)
+        assert app.screen.deal_id == deals.bravo.id
+
+
+# ------------------------------------------------------------------ command palette
+
+
+async def palette_prompts(pilot, until: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The palette's options once `until` is among them (it searches in a worker)."""
+    options = pilot.app.screen.query_one(OptionList)
+    prompts: list[str] = []
+    for _ in range(50):
+        await pilot.pause(0.02)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        if any(until in p for p in prompts):
+            break
+    return prompts
+
+
+async def test_command_palette_lists_actions_and_runs_mark_lost(make_app, store: Store, deals: Deals) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "deal")
+        prompts = await palette_prompts(pilot, until="Mark deal lost")
+        for title in ("Mark deal lost", "Mark deal won", "Move deal to…", "New deal", "Edit deal"):
+            assert any(p.startswith(title + "\n") for p in prompts), (title, prompts)
+        await type_text(pilot, " lost")
+        prompts = await palette_prompts(pilot, until="Mark deal lost")
+        highlighted = app.screen.query_one(OptionList).highlighted
+        assert highlighted is not None
+        assert prompts[highlighted] == "Mark deal lost\nClosed Lost with a reason (l)"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LostModal)
+        assert app.screen.deal.id == deals.bravo.id  # the card that was selected
+        await type_text(pilot, "dark")
+        await pilot.press("enter", "ctrl+s")
+        await pilot.pause()
+    deal = store.get(deals.bravo.id)
+    assert deal.stage_id == stage_id(store, "Closed Lost")
+    assert deal.loss_reason_id == store.find_reason("No decision").id
+
+
+# ------------------------------------------------------------------ endpoint columns
+
+
+async def test_endpoint_columns_show_only_the_last_30_days(make_app, store: Store, clock: Clock) -> None:
+    old = add_at(store, clock, TODAY - timedelta(days=60), "Won long ago", value=9_900_000)
+    recent = store.add("Won last week", value=300_000)
+    clock.set(TODAY - timedelta(days=40))
+    store.mark_won(old.id)
+    clock.set(TODAY - timedelta(days=6))
+    store.mark_won(recent.id)
+    clock.set(START)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert headers(app)["Closed Won"] == "1 · $3k · 30d"
+        await pilot.press(*["right"] * 4)
+        assert focused(app) == ("Closed Won", "Won last week")
+        await pilot.press("j")  # only one card in the column
+        assert focused(app) == ("Closed Won", "Won last week")
+    assert [d.title for d in store.deals(stage_id=stage_id(store, "Closed Won"))] == [
+        "Won long ago", "Won last week",
+    ]  # fmt: skip
+
+
+# ------------------------------------------------------------------ other processes
+
+
+async def test_changes_by_another_process_show_after_check_for_changes(
+    make_app, store: Store, deals: Deals, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        assert focused(app) == ("Lead", "Bravo seats")
+        # The CLI, say: its own connection and a clock an hour earlier, so the new deal
+        # sorts above Bravo and the cursor has to follow Bravo, not stay on its row.
+        with Store.open(tmp_path / "pipeline.db", clock=lambda: START - timedelta(hours=1)) as other:
+            other.add("Echo from the CLI", company="Elsewhere", value=100_000)
+            other.move(deals.charlie.id, stage_id(other, "Proposal"))
+        assert headers(app)["Lead"] == "2 · $30k"  # nothing until the app looks
+        app.check_for_changes()
+        await pilot.pause()
+        assert headers(app)["Lead"] == "3 · $31k"
+        assert headers(app)["Qualified"] == "1 · $7.5k"
+        assert headers(app)["Proposal"] == "1 · $5k"
+        assert focused(app) == ("Lead", "Bravo seats")
+        await pilot.press("k", "k")
+        assert focused(app) == ("Lead", "Echo from the CLI")
+
+
+async def test_board_polls_for_changes_by_itself(
+    make_app, store: Store, deals: Deals, tmp_path: Path
+) -> None:
+    app = make_app(poll_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "j")
+        assert focused(app) == ("Qualified", "Delta upgrade")
+        with Store.open(tmp_path / "pipeline.db", clock=lambda: START) as other:
+            other.add("Foxtrot via CLI", stage_id=stage_id(other, "Qualified"), value=100_000)
+            other.move(deals.alpha.id, stage_id(other, "Qualified"))
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if headers(app)["Qualified"] == "4 · $23.5k":
+                break
+        assert headers(app)["Qualified"] == "4 · $23.5k"
+        assert headers(app)["Lead"] == "1 · $20k"
+        assert focused(app) == ("Qualified", "Delta upgrade")
+
+
+async def test_lost_and_revisit_fields_survive_the_board(make_app, store: Store, deals: Deals) -> None:
+    """Saving through `l` on the board writes every loss field (the board is the main way in)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "l")
+        await type_text(pilot, "comp")
+        await pilot.press("enter")
+        await paste(pilot, "Pipedrive")
+        await pilot.press("tab")
+        await paste(pilot, "Cheaper per seat")
+        await pilot.press("tab")
+        await type_text(pilot, "+1y")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert focused(app) == ("Closed Lost", "Charlie pilot")
+        assert headers(app)["Closed Lost"] == "1 · $5k · 30d"
+    deal = store.get(deals.charlie.id)
+    assert (deal.competitor, deal.loss_note, deal.revisit_on, deal.revisit_state) == (
+        "Pipedrive", "Cheaper per seat", date(2027, 11, 24), RevisitState.PENDING,
+    )  # fmt: skip
+    assert deal.lost_at_stage_id == stage_id(store, "Qualified")
