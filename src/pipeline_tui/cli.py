@@ -47,7 +47,12 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.db_path, clock=self.clock, currency=self.settings.currency)
+            self._store = Store.open(
+                self.db_path,
+                clock=self.clock,
+                currency=self.settings.currency,
+                readonly=bool(getattr(self.args, "read_only", False)),
+            )
         return self._store
 
     def clock(self) -> datetime:
@@ -381,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help=f"database file (default: ${paths.DB_ENV}, else the platform data folder)",
+    )
+    common.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="open the pipeline without changing anything",
     )
     common.add_argument(
         "--today",

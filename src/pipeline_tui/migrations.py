@@ -119,3 +119,10 @@ def m001_initial(db: Database) -> None:
 def known_names() -> list[str]:
     """Names of every migration this version knows, oldest first."""
     return list(_NAMES)
+
+
+@migration
+def m002_loss_reason_index(db: Database) -> None:
+    """The report lists the deals behind a loss reason, and the board counts lost deals
+    with no reason; both filter on the reason."""
+    db.execute("CREATE INDEX deals_loss_reason ON deals(loss_reason_id, closed_at)")

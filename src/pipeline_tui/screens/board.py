@@ -164,6 +164,8 @@ class BoardScreen(Screen[None]):
         due, _ = store.revisits(today, self.app.settings.revisit_horizon_days)
         total = store.count()
         parts = [f"[b]{total:,}[/] deals", f"{today:%a %d %b %Y}"]
+        if store.readonly:
+            parts.insert(0, "[b $error]READ-ONLY[/]")
         parts.append(f"[$warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
         parts.append(f"[$accent]↻ {len(due)} revisits due[/] [dim](r)[/]" if due else "no revisits due")
         missing = store.lost_without_reason_count()
