@@ -314,8 +314,15 @@ def match_reason(text: str, reasons: list[LossReason]) -> tuple[LossReason | Non
     for reason in reasons:
         if _norm(reason.label) == t:
             return reason, ""
+    # Most specific first ("bad fit" is not a product fit); words match at a word start,
+    # so "profit" is not "fit".
     keywords = (
+        ("unqualified", "Unqualified / bad fit"),
+        ("disqualif", "Unqualified / bad fit"),
+        ("not qualified", "Unqualified / bad fit"),
+        ("bad fit", "Unqualified / bad fit"),
         ("price", "Price / budget"),
+        ("overpriced", "Price / budget"),
         ("budget", "Price / budget"),
         ("cost", "Price / budget"),
         ("expensive", "Price / budget"),
@@ -331,11 +338,10 @@ def match_reason(text: str, reasons: list[LossReason]) -> tuple[LossReason | Non
         ("champion", "Champion or buyer left"),
         ("in-house", "Chose to build in-house"),
         ("in house", "Chose to build in-house"),
-        ("unqualified", "Unqualified / bad fit"),
     )
     by_label = {_norm(r.label): r for r in reasons}
     for word, label in keywords:
-        if word in t and _norm(label) in by_label:
+        if re.search(r"\b" + re.escape(word), t) and _norm(label) in by_label:
             return by_label[_norm(label)], f"Imported loss reason: {text.strip()}"
     other = by_label.get("other")
     return other, f"Imported loss reason: {text.strip()}"
