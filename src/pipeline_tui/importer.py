@@ -176,8 +176,15 @@ class ImportResult:
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
-    """Header, rows and encoding of a CSV file; UTF-8 (with or without BOM) or Windows-1252,
-    comma, semicolon or tab separated, any line ends."""
+    """Header, rows and encoding of a CSV file; UTF-8 (with or without BOM), UTF-16 with a
+    BOM or Windows-1252, comma, semicolon or tab separated, any line ends."""
+    header, numbered, encoding = read_numbered(path)
+    return header, [cells for _, cells in numbered], encoding
+
+
+def read_numbered(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """Like read_table, but each row comes with its row number as a spreadsheet shows it
+    (the header is row 1; blank rows are left out but still counted)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -189,26 +196,38 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
         raise InputError(f"{path} is a folder, not a CSV file.") from None
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    if b"\x00" in raw[:4096]:
+    # Excel's "Unicode text" is UTF-16 with a BOM: full of NUL bytes, but text.
+    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1252")
+    if encodings != ("utf-16",) and b"\x00" in raw:
         raise InputError(f"{path} is not a text CSV file (it contains binary data).")
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes almost anything; kept for clarity
-        raise InputError(f"{path} is neither UTF-8 nor Windows-1252 text.")
+    else:
+        raise InputError(f"{path} is neither UTF-8, UTF-16 nor Windows-1252 text.")
+    if "\x00" in text:
+        raise InputError(f"{path} is not a text CSV file (it contains NUL characters).")
     if not text.strip():
         raise InputError(f"{path} is empty.")
-    first_line = text.splitlines()[0]
+    first_line = next(line for line in text.splitlines() if line.strip())
     delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table: list[tuple[int, list[str]]] = []
+    number = 0
     try:
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for row in reader:
+            number += 1
+            if any(cell.strip() for cell in row):
+                table.append((number, row))
     except csv.Error as exc:
-        raise InputError(f"{path} is not valid CSV: {exc}.") from None
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    header, rows = table[0], table[1:]
+        where = f"row {number + 1} (line {reader.line_num})"
+        raise InputError(f"{path} is not valid CSV: {where}: {exc}.") from None
+    if not table:
+        raise InputError(f"{path} has no header row (every cell is empty).")
+    (_, header), rows = table[0], table[1:]
     return [h.strip().lstrip("\ufeff") for h in header], rows, encoding
 
 
@@ -361,7 +380,7 @@ def plan_import(
     """Read and check the whole file; nothing is written. Raises InputError naming the row."""
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    header, rows, _ = read_table(path)
+    header, rows, _ = read_numbered(path)
     fmt = detect_format(header) if fmt == "auto" else fmt
     cols = _columns(header, fmt)
     stages = store.stages()
@@ -374,9 +393,15 @@ def plan_import(
     existing = store.existing_source_ids(source_name) if fmt != "pipeline-tui" else set()
     existing_ids = store.existing_ids() if fmt == "pipeline-tui" else set()
     seen: set[str] = set()
+    # Our own export: deals that came from a CRM keep (source, source_id), which the
+    # database holds once; such a deal already here is skipped, not inserted twice.
+    existing_by_source: dict[str, set[str]] = {}
+    seen_sources: set[tuple[str, str]] = set()
+    stage_cache: dict[str, tuple[Stage, str]] = {}
+    reason_cache: dict[str, tuple[LossReason | None, str]] = {}
     now = store.clock()
 
-    for number, cells in enumerate(rows, start=2):  # row 1 is the header
+    for number, cells in rows:  # numbered as a spreadsheet shows them: the header is row 1
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = cols.get(name)
@@ -390,19 +415,36 @@ def plan_import(
 
         if len(cells) > len(header):
             raise InputError(
-                f"Row {number} has {len(cells)} cells but the header has {len(header)}; "
+                f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+                f"{cells[len(header)]!r} is past the last column {header[-1]!r}; "
+                "check the delimiter and quoting. Nothing was imported."
+            )
+        if len(cells) < len(header):
+            raise InputError(
+                f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+                f"column {header[len(cells)]!r} is missing after {cells[-1]!r}; "
                 "check the delimiter and quoting. Nothing was imported."
             )
         row = _build_row(fmt, cell, fail, day_first=day_first, now=now)
-        # Identity: the CRM's id, or a hash of the row when the export has none.
-        sid = cell("source_id") or cell("id")
+        # Identity: the CRM's id (our own export: the deal id), or a hash of the row when
+        # the export has none.
+        sid = cell("id") if fmt == "pipeline-tui" else cell("source_id")
         if not sid:
             sid = "row-" + hashlib.sha1("\x1f".join(cells).encode()).hexdigest()[:16]
         if fmt == "pipeline-tui":
             file_id = int(cell("id")) if cell("id").isdigit() else None
-            if (file_id is not None and file_id in existing_ids) or sid in seen:
+            origin = (cell("source"), cell("source_id")) if cell("source") and cell("source_id") else None
+            if origin and origin[0] not in existing_by_source:
+                existing_by_source[origin[0]] = store.existing_source_ids(origin[0])
+            if (
+                (file_id is not None and file_id in existing_ids)
+                or sid in seen
+                or (origin and (origin in seen_sources or origin[1] in existing_by_source[origin[0]]))
+            ):
                 plan.skipped_existing += 1
                 continue
+            if origin:
+                seen_sources.add(origin)
             if file_id is not None:
                 row["id"] = file_id
             row["source"] = cell("source") or None
@@ -419,23 +461,28 @@ def plan_import(
         is_won, is_closed = _truthy(cell("is_won")), _truthy(cell("is_closed"))
         if not stage_text and not status:
             raise fail("stage", stage_text, "is empty: every deal needs a stage")
-        stage, why = map_stage(stage_text or status, stages, overrides)
+        label = stage_text or status
+        if label not in stage_cache:  # the same few stage names on every row
+            stage_cache[label] = map_stage(label, stages, overrides)
+        stage, why = stage_cache[label]
+        # The name's rule is what --map overrides; show it even when a status outranks it.
+        plan.stage_map.setdefault(label, stage.name)
+        plan.stage_rule.setdefault(label, why)
         # Status and won/closed flags outrank the stage name.
         kind_stage = None
         if status in ("won", "lost"):
             kind_stage = next(s for s in stages if s.kind.value == status)
-            why = f"status '{status}'"
+            flag = f"status '{status}'"
         elif is_won is True:
             kind_stage = next(s for s in stages if s.kind is StageKind.WON)
-            why = "won flag"
+            flag = "won flag"
         elif is_closed is True and is_won is False:
             kind_stage = next(s for s in stages if s.kind is StageKind.LOST)
-            why = "closed, not won"
+            flag = "closed, not won"
         if kind_stage is not None and stage.kind is not kind_stage.kind:
             stage = kind_stage
-        label = stage_text or status
-        plan.stage_map.setdefault(label, stage.name)
-        plan.stage_rule.setdefault(label, why)
+            plan.stage_map.setdefault(f"{label} + {flag}", stage.name)
+            plan.stage_rule.setdefault(f"{label} + {flag}", f"{flag} outranks the stage name")
         row["stage_id"] = stage.id
         row["_stage_name"] = stage.name
         row["_kind"] = stage.kind.value
@@ -447,7 +494,10 @@ def plan_import(
                 datetime.combine(row["_close_day"], datetime.min.time()) if row.get("_close_day") else now
             )
         if stage.kind is StageKind.LOST:
-            reason, note = match_reason(cell("loss_reason"), reasons)
+            reason_text = cell("loss_reason")
+            if reason_text not in reason_cache:
+                reason_cache[reason_text] = match_reason(reason_text, reasons)
+            reason, note = reason_cache[reason_text]
             row["loss_reason_id"] = reason.id if reason else None
             if note and not row.get("loss_note"):
                 row["loss_note"] = note
@@ -474,7 +524,7 @@ def _build_row(fmt: str, cell: Any, fail: Any, *, day_first: bool, now: datetime
     if fmt == "maven":
         product, account = cell("product"), cell("company")
         title = f"{product} — {account}" if account else product
-    if not title:
+    if not title.strip():
         raise fail("title", title, "is empty: every deal needs a title")
     value, currency = 0, None
     raw_value = cell("value")
