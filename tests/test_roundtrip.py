@@ -250,9 +250,12 @@ def deal_specs(draw: st.DrawFn) -> DealSpec:
     )
 
 
+def day(offset: int | None) -> date | None:
+    return None if offset is None else TODAY + timedelta(days=offset)
+
+
 def build(store: Store, clock: Clock, specs: list[DealSpec]) -> None:
     for spec in specs:
-        day = lambda n: None if n is None else TODAY + timedelta(days=n)  # noqa: E731
         deal = store.add(
             spec.title, company=spec.company, contact=spec.contact, value=spec.value, currency=spec.currency,
             stage_id=store.find_stage(spec.via).id, expected_close=day(spec.close_in),

@@ -7,6 +7,7 @@ instead of duplicating them.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -17,15 +18,19 @@ from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import Deal
 from pipeline_tui.store import Store
 
+# RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
 
 def _escape(text: str) -> str:
-    return (
+    return _CONTROL.sub(
+        " ",
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
-        .replace("\r", "\\n")
+        .replace("\r", "\\n"),
     )
 
 
