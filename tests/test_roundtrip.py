@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from pipeline_tui import importer
 from pipeline_tui.cli import main
 from pipeline_tui.csv_io import DEAL_COLUMNS, export_to_string, neutralize, unneutralize
+from pipeline_tui.errors import InputError
 from pipeline_tui.models import LossInput, RevisitState
 from pipeline_tui.store import Store
 
@@ -293,3 +295,45 @@ def test_roundtrip_property(specs: list[DealSpec]) -> None:
     exported = rows(first)
     assert list(exported[0]) == list(DEAL_COLUMNS)
     assert sorted(r["title"] for r in exported) == sorted(neutralize(s.title) for s in specs)
+
+
+def test_an_export_of_another_pipeline_is_refused_not_silently_merged(
+    tmp_path: Path, clock: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deal ids belong to one database: #1 in another pipeline is not #1 here. Skipping it as
+    'already imported' would lose it without a word; the import stops and says what to do."""
+    with Store.open(tmp_path / "a.db", clock=clock) as a:
+        a.add("Theirs one")
+        a.add("Theirs two")
+        theirs = export_to_string(a, "deals")
+    clock.advance(days=1)
+    with Store.open(tmp_path / "b.db", clock=clock) as b:
+        b.add("Mine")
+    path = tmp_path / "theirs.csv"
+    path.write_bytes(theirs.encode())
+    code = main(["--db", str(tmp_path / "b.db"), "import", str(path)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Row 2, column 'id': '1' is a different deal here" in err
+    assert "another pipeline" in err and "Nothing was imported." in err
+    # Without the id column the deals come in as new ones (and only once).
+    table = [row[1:] for row in csv.reader(io.StringIO(theirs, newline=""))]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    path.write_bytes(out.getvalue().encode())
+    for _ in range(2):
+        assert main(["--db", str(tmp_path / "b.db"), "import", str(path), "--format", "pipeline-tui"]) == 0
+    with Store.open(tmp_path / "b.db") as b:
+        assert sorted(d.title for d in b.deals()) == ["Mine", "Theirs one", "Theirs two"]
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "²", "99999999999999999999", "-3"])
+def test_a_bad_deal_id_names_the_row(store: Store, clock: Clock, tmp_path: Path, bad_id: str) -> None:
+    store.add("One")
+    text = export_to_string(store, "deals").replace("\r\n1,", f"\r\n{bad_id},", 1)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(text.encode())
+    with Store.open(tmp_path / "copy.db") as copy:
+        with pytest.raises(InputError, match=rf"^Row 2, column 'id': '{re.escape(bad_id)}' is not a deal id"):
+            importer.plan_import(copy, path)
+        assert copy.count() == 0

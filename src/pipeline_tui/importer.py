@@ -391,7 +391,9 @@ def plan_import(
     plan = ImportPlan(format=fmt, total_rows=len(rows))
     source_name = fmt
     existing = store.existing_source_ids(source_name) if fmt != "pipeline-tui" else set()
-    existing_ids = store.existing_ids() if fmt == "pipeline-tui" else set()
+    # Our own export: a deal id already here is the same deal only if it was created at the
+    # same time; otherwise the file comes from another pipeline and its ids mean nothing here.
+    created_here = {d.id: ts(d.created_at) for d in store.deals()} if fmt == "pipeline-tui" else {}
     seen: set[str] = set()
     # Our own export: deals that came from a CRM keep (source, source_id), which the
     # database holds once; such a deal already here is skipped, not inserted twice.
@@ -432,12 +434,24 @@ def plan_import(
         if not sid:
             sid = "row-" + hashlib.sha1("\x1f".join(cells).encode()).hexdigest()[:16]
         if fmt == "pipeline-tui":
-            file_id = int(cell("id")) if cell("id").isdigit() else None
+            if cell("id") and not re.fullmatch(r"[0-9]{1,18}", cell("id")):
+                raise fail("id", cell("id"), "is not a deal id (a whole number)")
+            file_id = int(cell("id")) if cell("id") else None
+            if file_id in created_here and created_here[file_id] != row["created_at"]:
+                raise fail(
+                    "id",
+                    cell("id"),
+                    f"is a different deal here (created {created_here[file_id]}, not {row['created_at']}): "
+                    "this export comes from another pipeline; import it into an empty database, "
+                    "or delete the id column to add its deals as new ones",
+                )
             origin = (cell("source"), cell("source_id")) if cell("source") and cell("source_id") else None
+            if file_id is None and origin is None:  # no id column: remember the row's hash
+                origin = (fmt, sid)
             if origin and origin[0] not in existing_by_source:
                 existing_by_source[origin[0]] = store.existing_source_ids(origin[0])
             if (
-                (file_id is not None and file_id in existing_ids)
+                file_id in created_here
                 or sid in seen
                 or (origin and (origin in seen_sources or origin[1] in existing_by_source[origin[0]]))
             ):
@@ -447,8 +461,7 @@ def plan_import(
                 seen_sources.add(origin)
             if file_id is not None:
                 row["id"] = file_id
-            row["source"] = cell("source") or None
-            row["source_id"] = cell("source_id") or None
+            row["source"], row["source_id"] = origin or (cell("source") or None, cell("source_id") or None)
         else:
             if sid in existing or sid in seen:
                 plan.skipped_existing += 1
