@@ -337,3 +337,26 @@ def test_a_bad_deal_id_names_the_row(store: Store, clock: Clock, tmp_path: Path,
         with pytest.raises(InputError, match=rf"^Row 2, column 'id': '{re.escape(bad_id)}' is not a deal id"):
             importer.plan_import(copy, path)
         assert copy.count() == 0
+
+
+@pytest.mark.parametrize(
+    "notes",
+    ['[["yesterday", "Called"]]', '[["", "Called"]]', '[["2026-11-24 10:00:00"]]', '{"a": 1}', "not json"],
+)
+def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes: str) -> None:
+    """A note time the timeline cannot read would break the deal's timeline and the
+    export later; the import refuses the file instead."""
+    deal = store.add("One")
+    store.add_note(deal.id, "Called")
+    table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
+    table[0]["notes"] = notes
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, DEAL_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(table)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(out.getvalue().encode())
+    with Store.open(tmp_path / "copy.db") as copy:
+        with pytest.raises(InputError, match=r"^Row 2, column 'notes': .* is not the notes list"):
+            importer.import_file(copy, path)
+        assert copy.count() == 0

@@ -592,7 +592,12 @@ def _build_row(fmt: str, cell: Any, fail: Any, *, day_first: bool, now: datetime
         try:
             notes = json.loads(notes_text)
             assert isinstance(notes, list)
-            row["_notes"] = [(str(at), str(text)) for at, text in notes]
+            row["_notes"] = []
+            for at, text in notes:  # a bad time would break the timeline later, so check it now
+                moment = _parse_timestamp(str(at), day_first=False)
+                if moment is None:
+                    raise ValueError("a note without a time")
+                row["_notes"].append((ts(moment), str(text)))
         except (ValueError, TypeError, AssertionError):
             raise fail("notes", notes_text[:40], "is not the notes list pipeline-tui writes") from None
     return row
