@@ -151,6 +151,23 @@ def test_uids_are_stable_and_a_snoozed_revisit_keeps_its_uid(
     assert uids() == {}
 
 
+def test_a_snooze_makes_the_event_newer(
+    store: Store, clock: Clock, pipeline: dict[str, Deal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same UID, new date: LAST-MODIFIED and SEQUENCE go up so calendar clients that keep the
+    newer copy of an event take the new date instead of the old one."""
+    summary = "Revisit: Seats; expansion"
+    before = events(calendar_text(capsys))[summary]
+    clock.advance(days=3)
+    store.snooze_revisit(pipeline["timing"].id, date(2027, 6, 30))
+    after = events(calendar_text(capsys))[summary]
+    assert str(after["UID"]) == str(before["UID"])
+    assert after["DTSTART"].dt == date(2027, 6, 30)
+    assert after["LAST-MODIFIED"].dt > before["LAST-MODIFIED"].dt
+    assert after["LAST-MODIFIED"].dt == clock().astimezone(UTC)
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+
+
 def test_output_file_is_valid_folded_crlf_icalendar(
     store: Store, pipeline: dict[str, Deal], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

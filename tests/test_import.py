@@ -325,6 +325,26 @@ def test_dry_run_shows_the_mapping_rules_and_changes_nothing(run: Run, db: Path,
         assert store.count() == 0
 
 
+def test_dry_run_leaves_an_existing_database_byte_for_byte(run: Run, db: Path, tmp_path: Path) -> None:
+    with Store.open(db) as store:
+        store.add("Already here")
+    before = snapshot(db)
+    run.ok("import", str(hubspot_file(tmp_path)), "--dry-run")
+    assert snapshot(db) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli.cmd_import opens (creates) the database before planning, so a dry run against a "
+    "path with no database leaves a new, empty pipeline file behind although it says nothing changed",
+)
+def test_dry_run_creates_no_database_file(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "typo.db"
+    out = run.ok("--db", str(target), "import", str(hubspot_file(tmp_path)), "--dry-run")
+    assert "would import 7 deals" in out
+    assert not target.exists()
+
+
 def test_map_overrides_the_rule(run: Run, db: Path, tmp_path: Path) -> None:
     path = hubspot_file(tmp_path)
     out = run.ok(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline_tui import __version__
 from pipeline_tui.errors import PipelineError
-from pipeline_tui.models import Deal
+from pipeline_tui.models import Deal, EventKind
 from pipeline_tui.store import Store
 
 # RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
@@ -56,6 +56,16 @@ def uid(deal: Deal) -> str:
     return f"revisit-{deal.id}@pipeline-tui"
 
 
+def _revision(store: Store, deal: Deal) -> tuple[datetime, int]:
+    """When the event last changed and how often (LAST-MODIFIED, SEQUENCE). A snooze moves
+    the date without touching last_activity_at, so the timeline says when it happened; a
+    client that keeps the newer copy of a UID then takes the new date."""
+    timeline = store.timeline(deal.id)
+    changed = max([deal.last_activity_at, *(event.at for event in timeline)])
+    dated = sum(1 for event in timeline if event.kind in (EventKind.LOST, EventKind.REVISIT_SNOOZED))
+    return changed, max(dated - 1, 0)
+
+
 def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
     lines = [
         "BEGIN:VCALENDAR",
@@ -74,11 +84,13 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
         if deal.loss_note:
             description += f"\n{deal.loss_note}"
         description += f"\nDeal #{deal.id} in pipeline-tui"
+        changed, sequence = _revision(store, deal)
         lines += [
             "BEGIN:VEVENT",
             f"UID:{uid(deal)}",
             f"DTSTAMP:{_utc(stamp)}",
-            f"LAST-MODIFIED:{_utc(deal.last_activity_at)}",
+            f"LAST-MODIFIED:{_utc(changed)}",
+            f"SEQUENCE:{sequence}",
             f"DTSTART;VALUE=DATE:{deal.revisit_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{deal.revisit_on + timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_escape(summary)}",
