@@ -795,3 +795,42 @@ def test_record_loss_checks_the_reason_and_the_stage(store: Store, tmp_path: Pat
     with pytest.raises(RuleError, match="not lost"):
         store.record_loss(open_deal.id, LossInput(store.find_reason("Price").id))
     assert [d.id for d in store.lost_without_reason()] == [missing.id]
+
+
+# ------------------------------------------------------------- date order
+
+
+EU_SALESFORCE = [
+    ("Ana", "Acme", "Acme - A", "Prospecting", "", "100", "", "31/01/2027", "05/06/2026", "", "", "",
+     "0", "0", ""),
+    ("Ana", "Acme", "Acme - B", "Prospecting", "", "100", "", "05/02/2027", "01/03/2026", "", "", "",
+     "0", "0", ""),
+]  # fmt: skip
+
+
+def test_day_first_dates_are_read_alike_in_the_whole_file(store: Store, tmp_path: Path) -> None:
+    """31/01/2027 proves the file is day-first, so 05/06/2026 is 5 June, not 6 May."""
+    path = write_csv(tmp_path / "eu.csv", SALESFORCE, EU_SALESFORCE)
+    importer.import_file(store, path)
+    deals = by_title(store)
+    assert deals["Acme - A"].expected_close == date(2027, 1, 31)
+    assert deals["Acme - A"].created_at == datetime(2026, 6, 5)
+    assert deals["Acme - B"].expected_close == date(2027, 2, 5)
+    assert deals["Acme - B"].created_at == datetime(2026, 3, 1)
+
+
+def test_month_first_file_beats_the_day_first_setting(store: Store, tmp_path: Path) -> None:
+    rows = [list(r) for r in EU_SALESFORCE]
+    rows[0][7], rows[1][7] = "1/31/2027", "2/5/2027"
+    path = write_csv(tmp_path / "us.csv", SALESFORCE, rows)
+    importer.import_file(store, path, day_first=True)
+    assert by_title(store)["Acme - B"].expected_close == date(2027, 2, 5)
+
+
+def test_ambiguous_dates_follow_the_setting(store: Store, tmp_path: Path) -> None:
+    rows = [
+        ("Ana", "Acme", "Acme - C", "Prospecting", "", "1", "", "05/06/2027", "", "", "", "", "0", "0", "")
+    ]
+    path = write_csv(tmp_path / "x.csv", SALESFORCE, rows)
+    assert importer.plan_import(store, path).rows[0]["expected_close"] == "2027-05-06"
+    assert importer.plan_import(store, path, day_first=True).rows[0]["expected_close"] == "2027-06-05"

@@ -280,6 +280,28 @@ def parse_import_date(text: str, *, day_first: bool) -> date | None:
     raise ValueError("not a date")
 
 
+DATE_FIELDS = ("expected_close", "next_step_due", "revisit_on", "created_at", "stage_entered_at",
+               "last_activity_at", "closed_at")  # fmt: skip
+_SLASHED = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(?:\d{2}|\d{4})\b")
+
+
+def guess_day_first(rows: Sequence[tuple[int, list[str]]], cols: dict[str, int]) -> bool | None:
+    """True when the file's d/m/y dates show it (a first number above 12 and never a second
+    one), False for the opposite, None when nothing tells. Per row, 05/06/2026 and
+    31/01/2027 would otherwise be read one as May, the other as day-first."""
+    indexes = [cols[name] for name in DATE_FIELDS if name in cols]
+    first_big = second_big = False
+    for _, cells in rows:
+        for i in indexes:
+            m = _SLASHED.match(cells[i]) if i < len(cells) else None
+            if m:
+                first_big = first_big or int(m[1]) > 12
+                second_big = second_big or int(m[2]) > 12
+    if first_big != second_big:
+        return first_big
+    return None
+
+
 def _parse_timestamp(text: str, *, day_first: bool) -> datetime | None:
     text = text.strip()
     if not text:
@@ -402,6 +424,8 @@ def plan_import(
     stage_cache: dict[str, tuple[Stage, str]] = {}
     reason_cache: dict[str, tuple[LossReason | None, str]] = {}
     now = store.clock()
+    guessed = guess_day_first(rows, cols)  # what the file's own dates prove beats the setting
+    day_first = day_first if guessed is None else guessed
 
     for number, cells in rows:  # numbered as a spreadsheet shows them: the header is row 1
 
