@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -98,6 +99,13 @@ class PipelineApp(App[None]):
             self.notify(self.settings_warning, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
+        self.call_after_refresh(self._settle)
+
+    def _settle(self) -> None:
+        """After the first paint, move start-up objects out of the collector's way: long
+        collections over them would otherwise stall a keypress now and then."""
+        gc.collect()
+        gc.freeze()
 
     # ---------------------------------------------------------------- refresh
 
@@ -106,10 +114,12 @@ class PipelineApp(App[None]):
         if self.store.changed():
             self.reload_screens()
 
-    def reload_screens(self) -> None:
+    def reload_screens(self, stage_ids: set[int] | None = None) -> None:
+        """Every screen re-reads what it shows; the board only the columns in `stage_ids`."""
         for screen in self.screen_stack:
-            reload = getattr(screen, "reload", None)
-            if reload is not None:
+            if isinstance(screen, BoardScreen):
+                screen.reload(stage_ids)
+            elif (reload := getattr(screen, "reload", None)) is not None:
                 reload()
 
     # ---------------------------------------------------------------- changes
@@ -119,11 +129,13 @@ class PipelineApp(App[None]):
         try:
             snapshot = self.store.get(deal_id)
             fn()
+            after = self.store.get(deal_id)
         except PipelineError as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return False
         self.undo_stack.append(UndoEntry(label, snapshot=snapshot))
-        self.reload_screens()
+        # One deal changed: only its old and new columns need reading again.
+        self.reload_screens({snapshot.stage_id, after.stage_id})
         return True
 
     def action_undo(self) -> None:

@@ -922,10 +922,19 @@ class Store:
             extra = [entered, entered, deal.id]
         return int(self._rows(f"SELECT COUNT(*) FROM deals d{where} AND {key}", [*params, *extra])[0][0])
 
-    def summaries(self, *, today: date, closed_days: int = 30, text: str | None = None) -> list[StageSummary]:
+    def summaries(
+        self,
+        *,
+        today: date,
+        closed_days: int = 30,
+        text: str | None = None,
+        stage_ids: set[int] | None = None,
+    ) -> list[StageSummary]:
         """Count and total value per board column (endpoints: recent closures only)."""
         out = []
         for stage in self.stages():
+            if stage_ids is not None and stage.id not in stage_ids:
+                continue
             where, params, _ = self._window_sql(stage, today, closed_days, text)
             count, total = self._rows(
                 f"SELECT COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d{where}", params
@@ -975,6 +984,16 @@ class Store:
         sql, params = self._stale_ids_sql(today)
         return int(self._rows(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
+    def revisit_counts(self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS) -> tuple[int, int]:
+        """(due, upcoming) counted in SQL, for status lines."""
+        due, upcoming = self._rows(
+            "SELECT COALESCE(SUM(revisit_on <= :today), 0), COALESCE(SUM(revisit_on > :today), 0) "
+            "FROM deals WHERE revisit_state = 'pending' AND revisit_on IS NOT NULL "
+            "AND revisit_on <= :horizon",
+            {"today": today.isoformat(), "horizon": (today + timedelta(days=horizon_days)).isoformat()},
+        )[0]
+        return int(due), int(upcoming)
+
     def revisits(
         self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
     ) -> tuple[list[Deal], list[Deal]]:
@@ -995,23 +1014,24 @@ class Store:
         )
         return [_deal(r) for r in rows]
 
+    def _lost_ids(self) -> list[int]:
+        return [st.id for st in self.stages(include_archived=True) if st.kind is StageKind.LOST] or [-1]
+
     def lost_without_reason(self, *, limit: int = -1) -> list[Deal]:
         """Lost deals with no reason recorded (imports), newest first, to be filled in."""
+        ids = self._lost_ids()
         rows = self._rows(
-            _DEAL_SELECT + " JOIN stages s ON s.id = d.stage_id "
-            "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL "
+            _DEAL_SELECT + f" WHERE d.stage_id IN ({', '.join('?' * len(ids))}) AND d.loss_reason_id IS NULL "
             "ORDER BY d.closed_at DESC, d.id LIMIT ?",
-            [limit],
+            [*ids, limit],
         )
         return [_deal(r) for r in rows]
 
     def lost_without_reason_count(self) -> int:
-        return int(
-            self._rows(
-                "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
-                "WHERE s.kind = 'lost' AND d.loss_reason_id IS NULL"
-            )[0][0]
-        )
+        ids = self._lost_ids()
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT COUNT(*) FROM deals WHERE stage_id IN ({marks}) AND loss_reason_id IS NULL"
+        return int(self._rows(sql, ids)[0][0])
 
     # --------------------------------------------------------- pipeline shape
 

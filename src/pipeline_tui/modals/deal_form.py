@@ -64,7 +64,9 @@ class DealFormModal(ModalScreen[DealDraft | None]):
             "next-step": d.next_step if d else "",
             "due": format_date(d.next_step_due) if d else "",
         }
-        with VerticalScroll(id="deal-dialog", classes="dialog"):
+        dialog = VerticalScroll(id="deal-dialog", classes="dialog")
+        dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
+        with dialog:
             yield Label(f"Edit #{d.id}" if d else "New deal", classes="dialog-title")
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="field-row"):

@@ -17,6 +17,16 @@ from pipeline_tui.dates import parse_optional_date
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, LossInput, LossReason
 
+
+class ReasonInput(Input):
+    """The reason filter: ↑ ↓ move through the list below it (before any container scrolls)."""
+
+    BINDINGS = [
+        Binding("down", "screen.reason_step(1)", show=False),
+        Binding("up", "screen.reason_step(-1)", show=False),
+    ]
+
+
 QUICK_PICKS = (("3 months", 3), ("6 months", 6), ("1 year", 12), ("none", 0))
 
 
@@ -26,8 +36,6 @@ class LostModal(ModalScreen[LossInput | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("down", "reason_step(1)", show=False),
-        Binding("up", "reason_step(-1)", show=False),
     ]
 
     def __init__(
@@ -48,10 +56,12 @@ class LostModal(ModalScreen[LossInput | None]):
         self._shown: list[LossReason] = list(reasons)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="lost-dialog", classes="dialog"):
+        dialog = VerticalScroll(id="lost-dialog", classes="dialog")
+        dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
+        with dialog:
             yield Label(f"{self.stage_name}: {self.deal.title}", classes="dialog-title")
             yield Label("Reason  [dim](type to filter, ↑↓, Enter picks)[/]", classes="field-label")
-            yield Input(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
+            yield ReasonInput(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
             reason_list = OptionList(*self._options(self.reasons), id="lost-reasons", compact=True)
             reason_list.can_focus = False
             yield reason_list

@@ -45,6 +45,7 @@ class BoardScreen(Screen[None]):
         self.ctx: CardContext | None = None
         self.columns: list[StageColumn] = []
         self._rebuilding = False
+        self._status_pending = False
 
     # ----------------------------------------------------------------- layout
 
@@ -91,8 +92,9 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------------- data
 
-    def reload(self) -> None:
-        """Re-read counts and visible windows, keeping each column's selected deal."""
+    def reload(self, stage_ids: set[int] | None = None) -> None:
+        """Re-read counts and visible windows (of the columns in `stage_ids`, or all), keeping
+        each column's selected deal."""
         if self._rebuilding:
             return
         store = self.app.store
@@ -107,14 +109,28 @@ class BoardScreen(Screen[None]):
         self.ctx.currency = self.app.settings.currency
         self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
         self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
-        summaries = store.summaries(
-            today=self.app.today, closed_days=self.app.settings.closed_days, text=self.filter_text or None
-        )
-        for column, summary in zip(self.columns, summaries, strict=True):
+        summaries = {
+            summary.stage.id: summary
+            for summary in store.summaries(
+                today=self.app.today,
+                closed_days=self.app.settings.closed_days,
+                text=self.filter_text or None,
+                stage_ids=stage_ids,
+            )
+        }
+        for column in self.columns:
+            summary = summaries.get(column.stage.id)
+            if summary is None:
+                continue
             column.closed_days = self.app.settings.closed_days
             column.show_summary(summary)
             column.cards.load(summary.count, cursor=self._cursor_for(column, summary.count))
-        if self.is_mounted:
+        self.schedule_status()
+
+    def schedule_status(self) -> None:
+        """Recount the status line after the frame that shows the change (once per frame)."""
+        if self.is_mounted and not self._status_pending:
+            self._status_pending = True
             self.call_after_refresh(self.update_status)
 
     def _cursor_for(self, column: StageColumn, count: int) -> int | None:
@@ -159,15 +175,16 @@ class BoardScreen(Screen[None]):
             self.columns[0].cards.focus()
 
     def update_status(self) -> None:
+        self._status_pending = False
         store, today = self.app.store, self.app.today
         stale = store.stale_count(today)
-        due, _ = store.revisits(today, self.app.settings.revisit_horizon_days)
+        due, _ = store.revisit_counts(today, self.app.settings.revisit_horizon_days)
         total = store.count()
         parts = [f"[b]{total:,}[/] deals", f"{today:%a %d %b %Y}"]
         if store.readonly:
             parts.insert(0, "[b $error]READ-ONLY[/]")
         parts.append(f"[$warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
-        parts.append(f"[$accent]↻ {len(due)} revisits due[/] [dim](r)[/]" if due else "no revisits due")
+        parts.append(f"[$accent]↻ {due} revisits due[/] [dim](r)[/]" if due else "no revisits due")
         missing = store.lost_without_reason_count()
         if missing:
             parts.append(f"[$error]{missing} lost without reason[/]")

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -121,6 +122,8 @@ class CardList(Widget, can_focus=True):
         self.top = 0
         self._window_start = 0
         self._window: list[Deal] = []
+        self._lines: dict[tuple[object, ...], Strip] = {}
+        self._base: Style | None = None
 
     # ----------------------------------------------------------------- data
 
@@ -234,41 +237,58 @@ class CardList(Widget, can_focus=True):
 
     # -------------------------------------------------------------- drawing
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # a theme or CSS change: every cached line has old colours
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # walked up the DOM once per paint, not once per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         index, line = divmod(y, CARD_HEIGHT)
         index += self.top
-        base = self.rich_style
+        base = self._base or self.rich_style
         if self.count == 0:
             if y == 1:
-                return self._strip(
-                    [(" no deals", self.get_component_rich_style("card--empty", partial=True))], width
-                )
+                empty = self.get_component_rich_style("card--empty", partial=True)
+                return self._strip([(" no deals", empty)], width, base)
             return Strip.blank(width, base)
         if index >= self.count or line == CARD_HEIGHT - 1:
             return Strip.blank(width, base)
         deal = self._cached(index)
         if deal is None:  # not loaded yet; the next refresh will have it
             return Strip.blank(width, base)
+        state = ("cursor" if self.has_focus else "selected") if index == self.cursor else ""
+        key = (deal, line, width, state, self.ctx.today)
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) > 4000:
+                self._lines.clear()
+            strip = self._lines[key] = self._card_line(deal, line, width, state, base)
+        return strip
+
+    def _card_line(self, deal: Deal, line: int, width: int, state: str, base: Style) -> Strip:
         text, component = card_text(deal, self.stage, self.ctx)[line]
         style = self.get_component_rich_style(component, partial=True)
         stale = rules.is_stale(deal, self.stage, self.ctx.today)
         bar_style = self.get_component_rich_style("card--bar-stale" if stale else "card--bar", partial=True)
         row_style: Style | None = None
-        if index == self.cursor:
+        if state:
             # The full style: a translucent background must be blended with the column's.
-            row_style = self.get_component_rich_style("card--cursor" if self.has_focus else "card--selected")
-        segments = [("▎", bar_style), (text, style)]
-        return self._strip(segments, width, row_style)
+            row_style = self.get_component_rich_style(f"card--{state}")
+        return self._strip([("▎", bar_style), (text, style)], width, base, row_style)
 
-    def _strip(self, parts: list[tuple[str, Style]], width: int, row_style: Style | None = None) -> Strip:
+    def _strip(
+        self, parts: list[tuple[str, Style]], width: int, base: Style, row_style: Style | None = None
+    ) -> Strip:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for chunk, style in parts:
             text.append(chunk.replace("\n", " "), style)
         text.truncate(width, overflow="ellipsis")
         strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
-        background = self.rich_style + row_style if row_style is not None else self.rich_style
-        return strip.apply_style(background)
+        return strip.apply_style(base + row_style if row_style is not None else base)
 
 
 class StageColumn(Vertical):
