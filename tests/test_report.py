@@ -1,0 +1,788 @@
+"""The win-loss report: every figure on a hand-built pipeline, periods, the deals behind each
+row, that the figures come from indexed SQL aggregates, the CLI, and the Report screen."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from conftest import START, TODAY, Clock
+from pilot_helpers import paste, plain
+from textual.widgets import DataTable, Input, Static
+
+from pipeline_tui import store as store_module
+from pipeline_tui.cli import main
+from pipeline_tui.errors import InputError
+from pipeline_tui.models import Deal, LossInput
+from pipeline_tui.report import Period, Report, Row, custom_period, period
+from pipeline_tui.store import Store
+
+# --------------------------------------------------------------------------------- the fixture
+#
+# Today is Tuesday 2026-11-24. Values are in cents. "days" is closed_at - created_at.
+#
+#  deal  stage  value      created           closed            days  lost at      reason
+#  W1    won    1_000_000  2026-03-01 09:00  2026-03-31 09:00  30    -            -
+#  W2    won    2_000_000  2026-06-01 09:00  2026-06-11 21:00  10.5  -            -
+#  W3    won    5_000_000  2025-05-01 09:00  2025-06-01 09:00  31    -            -
+#  L1    lost   3_000_000  2026-02-01 09:00  2026-04-01 09:00  59    Proposal     Price       (a)
+#  L2    lost   1_000_000  2026-07-01 09:00  2026-07-21 09:00  20    Qualified    Price
+#  L3    lost   4_000_000  2026-08-01 09:00  2026-09-30 09:00  60    Negotiation  Competitor  Acme
+#  L4    lost     500_000  2026-09-01 09:00  2026-10-15 09:00  44    Proposal     Competitor  Globex (b)
+#  L5    lost   2_500_000  2026-10-01 09:00  2026-11-24 09:00  54    Lead         Timing
+#  L6    lost     700_000  2026-05-01 09:00  2026-05-15 09:00  14    (none)       (none)      imported
+#  L7    lost   9_000_000  2025-09-01 09:00  2025-10-01 09:00  30    Lead         Price       (c)
+#  L8    lost     100_000  2025-12-01 09:00  2025-12-31 21:00  30.5  (none)       (none)      imported
+#  L9    lost     300_000  2026-10-20 09:00  2026-11-03 09:00  14    Qualified    Price
+#  O1    Lead      10_000  2026-10-01 09:00  -                       idle 54 days: stale
+#  O2    Lead      20_000  2026-11-20 09:00  -                       idle 4 days: not stale
+#  O3    Proposal  30_000  2026-11-23 09:00  -                       close date 2026-11-01 passed: stale
+#
+# Revisits: (a) 2026-10-01, due; (b) 2026-12-10, upcoming (within 30 days), not due;
+# (c) 2026-11-24, due today.
+
+PRICE = "Price / budget"
+COMPETITOR = "Lost to competitor"
+TIMING = "Timing / no urgency"
+NO_REASON = "No reason recorded"
+UNKNOWN_STAGE = "Unknown stage"
+
+
+@dataclass
+class Pipeline:
+    deals: dict[str, Deal]
+    reason: dict[str, int]  # label -> id
+    stage: dict[str, int]  # name -> id
+
+    def ids(self, *names: str) -> list[int]:
+        return [self.deals[n].id for n in names]
+
+
+def build_pipeline(store: Store, clock: Clock) -> Pipeline:
+    """The pipeline of the table above, made through the store's own API on a moving clock."""
+    stage = {s.name: s.id for s in store.stages()}
+    reason = {r.label: r.id for r in store.reasons()}
+    deals: dict[str, Deal] = {}
+
+    def won(name: str, value: int, created: datetime, closed: datetime) -> None:
+        clock.set(created)
+        deal = store.add(f"{name} deal", company=f"{name} Co", value=value)
+        clock.set(closed.replace(hour=8))
+        store.move(deal.id, stage["Proposal"])
+        clock.set(closed)
+        deals[name] = store.mark_won(deal.id)
+
+    def lost(
+        name: str, value: int, created: datetime, closed: datetime, at: str, label: str, **loss: Any
+    ) -> None:
+        clock.set(created)
+        deal = store.add(f"{name} deal", company=f"{name} Co", value=value)
+        if at != "Lead":
+            clock.set(closed.replace(hour=8))
+            store.move(deal.id, stage[at])
+        clock.set(closed)
+        deals[name] = store.mark_lost(deal.id, LossInput(reason[label], **loss))
+
+    won("W1", 1_000_000, datetime(2026, 3, 1, 9), datetime(2026, 3, 31, 9))
+    won("W2", 2_000_000, datetime(2026, 6, 1, 9), datetime(2026, 6, 11, 21))
+    won("W3", 5_000_000, datetime(2025, 5, 1, 9), datetime(2025, 6, 1, 9))
+    lost("L1", 3_000_000, datetime(2026, 2, 1, 9), datetime(2026, 4, 1, 9), "Proposal", PRICE,
+         revisit_on=date(2026, 10, 1))  # fmt: skip
+    lost("L2", 1_000_000, datetime(2026, 7, 1, 9), datetime(2026, 7, 21, 9), "Qualified", PRICE)
+    lost("L3", 4_000_000, datetime(2026, 8, 1, 9), datetime(2026, 9, 30, 9), "Negotiation", COMPETITOR,
+         competitor="Acme")  # fmt: skip
+    lost("L4", 500_000, datetime(2026, 9, 1, 9), datetime(2026, 10, 15, 9), "Proposal", COMPETITOR,
+         competitor="Globex", revisit_on=date(2026, 12, 10))  # fmt: skip
+    lost("L5", 2_500_000, datetime(2026, 10, 1, 9), datetime(2026, 11, 24, 9), "Lead", TIMING)
+    lost("L7", 9_000_000, datetime(2025, 9, 1, 9), datetime(2025, 10, 1, 9), "Lead", PRICE,
+         revisit_on=date(2026, 11, 24))  # fmt: skip
+    lost("L9", 300_000, datetime(2026, 10, 20, 9), datetime(2026, 11, 3, 9), "Qualified", PRICE)
+
+    # Imported losses: Closed Lost with no reason and no stage they were lost at.
+    clock.set(START)
+    store.import_rows(
+        {
+            "title": f"{name} deal",
+            "company": f"{name} Co",
+            "value": value,
+            "stage_id": stage["Closed Lost"],
+            "created_at": created,
+            "stage_entered_at": closed,
+            "last_activity_at": closed,
+            "closed_at": closed,
+            "loss_reason_id": None,
+            "lost_at_stage_id": None,
+        }
+        for name, value, created, closed in (
+            ("L6", 700_000, "2026-05-01 09:00:00", "2026-05-15 09:00:00"),
+            ("L8", 100_000, "2025-12-01 09:00:00", "2025-12-31 21:00:00"),
+        )
+    )
+    for name in ("L6", "L8"):
+        deals[name] = store.find(f"{name} deal")
+
+    clock.set(datetime(2026, 10, 1, 9))
+    deals["O1"] = store.add("O1 deal", company="O1 Co", value=10_000)
+    clock.set(datetime(2026, 11, 20, 9))
+    deals["O2"] = store.add("O2 deal", company="O2 Co", value=20_000)
+    clock.set(datetime(2026, 11, 23, 9))
+    deals["O3"] = store.add("O3 deal", company="O3 Co", value=30_000, stage_id=stage["Proposal"],
+                            expected_close=date(2026, 11, 1))  # fmt: skip
+    clock.set(START)
+    return Pipeline(deals, reason, stage)
+
+
+@pytest.fixture
+def pipeline(store: Store, clock: Clock) -> Pipeline:
+    return build_pipeline(store, clock)
+
+
+def report_of(store: Store, p: Period) -> Report:
+    return store.report(p, today=TODAY)
+
+
+def figures(rows: list[Row]) -> list[tuple[Any, ...]]:
+    """A ranking as plain tuples, floats made comparable with approx."""
+    return [
+        (r.label, r.count, r.value, pytest.approx(r.share), pytest.approx(r.value_share),
+         pytest.approx(r.cumulative), r.key)
+        for r in rows
+    ]  # fmt: skip
+
+
+def expected(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(label, n, v, pytest.approx(s), pytest.approx(vs), pytest.approx(c), key)
+            for label, n, v, s, vs, c, key in rows]  # fmt: skip
+
+
+# ------------------------------------------------------------------------ periods
+
+
+def test_named_periods_end_today() -> None:
+    assert period("this-quarter", TODAY) == Period("This quarter", date(2026, 10, 1), TODAY)
+    assert period("last-90-days", TODAY) == Period("Last 90 days", date(2026, 8, 27), TODAY)
+    assert period("this-year", TODAY) == Period("This year", date(2026, 1, 1), TODAY)
+    assert period("all", TODAY) == Period("All time", None, None)
+    # 90 days, both ends included.
+    p = period("last-90-days", TODAY)
+    assert p.until and p.since and (p.until - p.since).days + 1 == 90
+    # Quarters start in January, April, July and October.
+    assert period("this-quarter", date(2026, 1, 1)).since == date(2026, 1, 1)
+    assert period("this-quarter", date(2026, 6, 30)).since == date(2026, 4, 1)
+    assert period("this-quarter", date(2026, 9, 15)).since == date(2026, 7, 1)
+    assert period("this-quarter", date(2026, 12, 31)).since == date(2026, 10, 1)
+    with pytest.raises(InputError, match="Unknown period"):
+        period("last-week", TODAY)
+
+
+def test_custom_period_refuses_since_after_until() -> None:
+    with pytest.raises(InputError, match="starts"):
+        custom_period(date(2026, 6, 30), date(2026, 1, 1))
+    assert custom_period(date(2026, 6, 30), date(2026, 6, 30)) == Period(
+        "2026-06-30 to 2026-06-30", date(2026, 6, 30), date(2026, 6, 30)
+    )
+    assert custom_period(None, date(2026, 6, 30)).since is None
+    assert custom_period(date(2026, 1, 1), None).until is None
+
+
+def test_until_day_is_included_and_the_next_day_is_not(store: Store, pipeline: Pipeline) -> None:
+    # L3 closed 2026-09-30 09:00, L4 on 2026-10-15 09:00, L8 on 2025-12-31 at 21:00.
+    def lost_ids(p: Period) -> list[int]:
+        return [d.id for d in store.report_deals(("lost", None), p)]
+
+    assert lost_ids(custom_period(date(2026, 9, 30), date(2026, 10, 14))) == pipeline.ids("L3")
+    assert lost_ids(custom_period(date(2026, 9, 30), date(2026, 10, 15))) == pipeline.ids("L4", "L3")
+    assert lost_ids(custom_period(date(2026, 10, 1), date(2026, 10, 15))) == pipeline.ids("L4")
+    # Late in the evening of the last day still counts.
+    assert lost_ids(custom_period(None, date(2025, 12, 31))) == pipeline.ids("L8", "L7")
+    assert lost_ids(custom_period(None, date(2025, 12, 30))) == pipeline.ids("L7")
+    assert lost_ids(custom_period(date(2025, 12, 31), date(2025, 12, 31))) == pipeline.ids("L8")
+    # The report counts the same deals as the list.
+    assert report_of(store, custom_period(date(2026, 9, 30), date(2026, 10, 14))).lost_count == 1
+    assert report_of(store, custom_period(date(2026, 9, 30), date(2026, 10, 15))).lost_count == 2
+    assert report_of(store, custom_period(None, date(2025, 12, 31))).lost_count == 2
+    assert report_of(store, custom_period(date(2026, 1, 1), None)).lost_count == 7
+
+
+# ------------------------------------------------------------------------ figures
+
+
+def test_this_year_every_figure(store: Store, pipeline: Pipeline) -> None:
+    r = report_of(store, period("this-year", TODAY))
+    assert r.period == Period("This year", date(2026, 1, 1), TODAY)
+    assert r.currency == "USD"
+    # Won W1 + W2; lost L1 L2 L3 L4 L5 L6 L9 (W3, L7, L8 closed in 2025).
+    assert (r.won_count, r.won_value) == (2, 3_000_000)
+    assert (r.lost_count, r.lost_value) == (7, 3_000_000 + 1_000_000 + 4_000_000 + 500_000 + 2_500_000
+                                            + 700_000 + 300_000)  # fmt: skip
+    assert r.lost_value == 12_000_000
+    assert r.win_rate_count == pytest.approx(2 / 9)
+    assert r.win_rate_value == pytest.approx(3_000_000 / 15_000_000)
+    assert r.avg_days_won == pytest.approx((30 + 10.5) / 2)
+    assert r.avg_days_lost == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14) / 7)
+
+    rid = pipeline.reason
+    # By count: Price 3 (L1 L2 L9), Competitor 2 (L3 L4), then two singles in label order.
+    assert figures(r.reasons_by_count) == expected([
+        (PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 3 / 7, ("reason", rid[PRICE])),
+        (COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 5 / 7, ("reason", rid[COMPETITOR])),
+        (NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 6 / 7, ("reason", None)),
+        (TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 1.0, ("reason", rid[TIMING])),
+    ])  # fmt: skip
+    # By value the competitor comes first, and the running share is by value.
+    assert figures(r.reasons_by_value) == expected([
+        (COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 4.5 / 12, ("reason", rid[COMPETITOR])),
+        (PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 8.8 / 12, ("reason", rid[PRICE])),
+        (TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 11.3 / 12, ("reason", rid[TIMING])),
+        (NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 1.0, ("reason", None)),
+    ])  # fmt: skip
+    sid = pipeline.stage
+    assert figures(r.by_stage) == expected([
+        ("Proposal", 2, 3_500_000, 2 / 7, 3.5 / 12, 2 / 7, ("stage", sid["Proposal"])),  # L1 L4
+        ("Qualified", 2, 1_300_000, 2 / 7, 1.3 / 12, 4 / 7, ("stage", sid["Qualified"])),  # L2 L9
+        ("Lead", 1, 2_500_000, 1 / 7, 2.5 / 12, 5 / 7, ("stage", sid["Lead"])),  # L5
+        ("Negotiation", 1, 4_000_000, 1 / 7, 4 / 12, 6 / 7, ("stage", sid["Negotiation"])),  # L3
+        (UNKNOWN_STAGE, 1, 700_000, 1 / 7, 0.7 / 12, 1.0, ("stage", None)),  # L6 (imported)
+    ])  # fmt: skip
+    # Shares of all losses: the competitors' rows add up to the competitor reason's share.
+    assert figures(r.by_competitor) == expected([
+        ("Acme", 1, 4_000_000, 1 / 7, 4 / 12, 1 / 7, ("competitor", "Acme")),
+        ("Globex", 1, 500_000, 1 / 7, 0.5 / 12, 2 / 7, ("competitor", "Globex")),
+    ])  # fmt: skip
+    assert r.stale_now == 2  # O1 idle, O3 close date passed
+    assert r.revisits_due == 2  # L1 (2026-10-01) and L7 (today); L4 is upcoming
+    assert r.lost_without_reason == 1  # L6
+    assert r.lost_without_reason_all == 2  # L6 and L8
+
+
+def test_all_time_every_figure(store: Store, pipeline: Pipeline) -> None:
+    r = report_of(store, period("all", TODAY))
+    assert (r.won_count, r.won_value) == (3, 8_000_000)
+    assert (r.lost_count, r.lost_value) == (9, 21_100_000)
+    assert r.win_rate_count == pytest.approx(3 / 12)
+    assert r.win_rate_value == pytest.approx(8_000_000 / 29_100_000)
+    assert r.avg_days_won == pytest.approx((30 + 10.5 + 31) / 3)
+    assert r.avg_days_lost == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14 + 30 + 30.5) / 9)
+    rid = pipeline.reason
+    assert figures(r.reasons_by_count) == expected([
+        (PRICE, 4, 13_300_000, 4 / 9, 13.3 / 21.1, 4 / 9, ("reason", rid[PRICE])),
+        (COMPETITOR, 2, 4_500_000, 2 / 9, 4.5 / 21.1, 6 / 9, ("reason", rid[COMPETITOR])),
+        (NO_REASON, 2, 800_000, 2 / 9, 0.8 / 21.1, 8 / 9, ("reason", None)),
+        (TIMING, 1, 2_500_000, 1 / 9, 2.5 / 21.1, 1.0, ("reason", rid[TIMING])),
+    ])  # fmt: skip
+    assert [row.label for row in r.reasons_by_value] == [PRICE, COMPETITOR, TIMING, NO_REASON]
+    assert [row.cumulative for row in r.reasons_by_value] == pytest.approx(
+        [13.3 / 21.1, 17.8 / 21.1, 20.3 / 21.1, 1.0]
+    )
+    assert [(row.label, row.count) for row in r.by_stage] == [
+        ("Lead", 2), ("Proposal", 2), ("Qualified", 2), (UNKNOWN_STAGE, 2), ("Negotiation", 1),
+    ]  # fmt: skip
+    assert r.lost_without_reason == 2
+    assert r.lost_without_reason_all == 2
+    assert (r.stale_now, r.revisits_due) == (2, 2)
+
+
+def test_this_quarter_and_last_90_days(store: Store, pipeline: Pipeline) -> None:
+    q = report_of(store, period("this-quarter", TODAY))  # 2026-10-01..: L4 L5 L9
+    assert (q.won_count, q.won_value, q.lost_count, q.lost_value) == (0, 0, 3, 3_300_000)
+    assert q.win_rate_count == 0.0 and q.win_rate_value == 0.0
+    assert q.avg_days_won is None
+    assert q.avg_days_lost == pytest.approx((44 + 54 + 14) / 3)
+    # Three ties: label order.
+    assert [(row.label, row.count, row.value) for row in q.reasons_by_count] == [
+        (COMPETITOR, 1, 500_000), (PRICE, 1, 300_000), (TIMING, 1, 2_500_000),
+    ]  # fmt: skip
+    assert [row.label for row in q.reasons_by_value] == [TIMING, COMPETITOR, PRICE]
+    assert [(row.label, row.count) for row in q.by_competitor] == [("Globex", 1)]
+    assert q.lost_without_reason == 0 and q.lost_without_reason_all == 2
+
+    n = report_of(store, period("last-90-days", TODAY))  # 2026-08-27..: L3 L4 L5 L9
+    assert (n.won_count, n.lost_count, n.lost_value) == (0, 4, 7_300_000)
+    assert [(row.label, row.count) for row in n.by_competitor] == [("Acme", 1), ("Globex", 1)]
+    assert [row.cumulative for row in n.by_competitor] == pytest.approx([1 / 4, 2 / 4])
+
+
+def test_a_period_with_nothing_closed(store: Store, pipeline: Pipeline) -> None:
+    r = report_of(store, custom_period(date(2024, 1, 1), date(2024, 12, 31)))
+    assert (r.won_count, r.won_value, r.lost_count, r.lost_value) == (0, 0, 0, 0)
+    assert r.win_rate_count is None and r.win_rate_value is None
+    assert r.avg_days_won is None and r.avg_days_lost is None
+    assert r.reasons_by_count == r.reasons_by_value == r.by_stage == r.by_competitor == []
+    assert (r.stale_now, r.revisits_due, r.lost_without_reason, r.lost_without_reason_all) == (2, 2, 0, 2)
+
+
+def test_revisits_due_follow_today_and_the_horizon(store: Store, pipeline: Pipeline) -> None:
+    p = period("all", TODAY)
+    assert store.report(p, today=date(2026, 11, 23)).revisits_due == 1  # L7 is due tomorrow
+    assert store.report(p, today=date(2026, 12, 10)).revisits_due == 3  # L4 too
+    assert store.report(p, today=TODAY, horizon_days=0).revisits_due == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Imported closed deals without a created date get created_at = the import time, after "
+    "their closed_at; Store.report averages julianday(closed_at) - julianday(created_at) over them "
+    "and reports negative days to close (-633 / -602 here).",
+)
+def test_imported_closures_without_a_created_date_do_not_give_negative_days(
+    store: Store, tmp_path: Any
+) -> None:
+    from pipeline_tui.importer import import_file
+
+    csv_path = tmp_path / "salesforce.csv"
+    csv_path.write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date,Loss Reason\n"
+        "006A,Alpha,Acme,Closed Lost,1000,2025-03-01,Price\n"
+        "006B,Beta,Beta Co,Closed Won,2000,2025-04-01,\n",
+        encoding="utf-8",
+    )
+    import_file(store, csv_path)
+    r = report_of(store, period("all", TODAY))
+    assert (r.won_count, r.lost_count) == (1, 1)
+    # The file does not say when these deals started: no average, rather than a negative one.
+    assert r.avg_days_won is None or r.avg_days_won >= 0
+    assert r.avg_days_lost is None or r.avg_days_lost >= 0
+
+
+# --------------------------------------------------------------- the deals behind each row
+
+
+def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> None:
+    year = period("this-year", TODAY)
+    r = report_of(store, year)
+
+    def listed(key: tuple[str, Any], p: Period = year) -> list[int]:
+        return [d.id for d in store.report_deals(key, p)]
+
+    # Most recently closed first.
+    expected_rows = {
+        PRICE: pipeline.ids("L9", "L2", "L1"),
+        COMPETITOR: pipeline.ids("L4", "L3"),
+        TIMING: pipeline.ids("L5"),
+        NO_REASON: pipeline.ids("L6"),
+    }
+    for row in r.reasons_by_count + r.reasons_by_value:
+        assert listed(row.key) == expected_rows[row.label], row.label
+        assert len(listed(row.key)) == row.count
+        assert sum(d.value for d in store.report_deals(row.key, year)) == row.value
+    stages = {
+        "Proposal": pipeline.ids("L4", "L1"),
+        "Qualified": pipeline.ids("L9", "L2"),
+        "Lead": pipeline.ids("L5"),
+        "Negotiation": pipeline.ids("L3"),
+        UNKNOWN_STAGE: pipeline.ids("L6"),
+    }
+    for row in r.by_stage:
+        assert listed(row.key) == stages[row.label], row.label
+    assert {row.label: listed(row.key) for row in r.by_competitor} == {
+        "Acme": pipeline.ids("L3"), "Globex": pipeline.ids("L4"),
+    }  # fmt: skip
+    assert listed(("won", None)) == pipeline.ids("W2", "W1")
+    assert listed(("lost", None)) == pipeline.ids("L5", "L9", "L4", "L3", "L2", "L6", "L1")
+    # All time brings back last year's deals, and the other period's rows stay apart.
+    assert listed(("reason", None), period("all", TODAY)) == pipeline.ids("L6", "L8")
+    assert listed(("reason", pipeline.reason[PRICE]), period("all", TODAY)) == pipeline.ids(
+        "L9", "L2", "L1", "L7"
+    )
+    assert listed(("won", None), period("all", TODAY)) == pipeline.ids("W2", "W1", "W3")
+
+
+def test_an_unknown_row_key_is_refused(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        store.report_deals(("colour", "blue"), period("all", TODAY))
+
+
+# --------------------------------------------------------------- SQL aggregates, indexed
+
+
+def _statements(store: Store, fn: Any) -> list[str]:
+    seen: list[str] = []
+    store.db.conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        store.db.conn.set_trace_callback(None)
+    return seen
+
+
+@pytest.mark.parametrize("name", ["all", "this-year", "this-quarter"])
+def test_report_queries_search_deals_by_index(store: Store, pipeline: Pipeline, name: str) -> None:
+    """Every statement the report runs on `deals` searches it through an index: none reads
+    the whole table (a plain SCAN of deals)."""
+    p = period(name, TODAY)
+    statements = _statements(store, lambda: store.report(p, today=TODAY))
+    on_deals = [s for s in statements if re.search(r"\bdeals\b", s)]
+    assert len(on_deals) >= 7  # won, lost, three groupings, stale, revisits, lost without reason
+    conn = store.db.conn
+    for sql in on_deals:
+        assert "?" not in sql  # the trace shows the statement with its values bound
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        scans = [line for line in plan if re.match(r"SCAN (d|deals)\b(?! USING)", line)]
+        assert not scans, f"{sql}\n  -> {plan}"
+        assert any(re.match(r"SEARCH (d|deals) USING", line) for line in plan), f"{sql}\n  -> {plan}"
+
+
+def test_report_builds_no_deal_objects_beyond_revisits(
+    store: Store, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures are aggregates: only the (few) revisits due are read as deals, however many deals
+    the file holds."""
+    store.add_many(
+        {"title": f"Bulk {i}", "value": 1000, "stage_id": pipeline.stage["Closed Lost"],
+         "closed_at": "2026-06-01 09:00:00", "loss_reason_id": pipeline.reason[PRICE]}
+        for i in range(500)
+    )  # fmt: skip
+    built: list[int] = []
+    real = store_module._deal
+
+    def counting(row: tuple[Any, ...]) -> Deal:
+        built.append(row[0])
+        return real(row)
+
+    monkeypatch.setattr(store_module, "_deal", counting)
+    r = report_of(store, period("all", TODAY))
+    assert r.lost_count == 9 + 500
+    # At most the revisits within the horizon (L1, L7 due; L4 upcoming) become Deal objects.
+    assert set(built) <= set(pipeline.ids("L1", "L7", "L4"))
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--today", TODAY.isoformat()])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_json_has_the_known_figures(
+    store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "report", "--json", "--since", "2026-01-01", "--until", "2026-11-24")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["period"] == {
+        "label": "2026-01-01 to 2026-11-24",
+        "since": "2026-01-01",
+        "until": "2026-11-24",
+    }
+    assert data["currency"] == "USD"
+    assert data["won"] == {"count": 2, "value": 30_000.0}
+    assert data["lost"] == {"count": 7, "value": 120_000.0}
+    assert data["win_rate"] == {"by_count": round(2 / 9, 4), "by_value": 0.2}
+    assert data["avg_days_to_close"] == {"won": 20.2, "lost": round(265 / 7, 1)}  # 20.25 -> 20.2
+
+    def row(label: str, count: int, minor: int, share: float, value_share: float, cumulative: float) -> Any:
+        return {
+            "label": label,
+            "count": count,
+            "value": minor / 100,
+            "value_minor": minor,
+            "share": round(share, 4),
+            "value_share": round(value_share, 4),
+            "cumulative": round(cumulative, 4),
+        }
+
+    assert data["loss_reasons_by_count"] == [
+        row(PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 3 / 7),
+        row(COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 5 / 7),
+        row(NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 6 / 7),
+        row(TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 1.0),
+    ]
+    assert [(r["label"], r["cumulative"]) for r in data["loss_reasons_by_value"]] == [
+        (COMPETITOR, 0.375), (PRICE, round(8.8 / 12, 4)), (TIMING, round(11.3 / 12, 4)), (NO_REASON, 1.0),
+    ]  # fmt: skip
+    assert [(r["label"], r["count"]) for r in data["lost_at_stage"]] == [
+        ("Proposal", 2), ("Qualified", 2), ("Lead", 1), ("Negotiation", 1), (UNKNOWN_STAGE, 1),
+    ]  # fmt: skip
+    assert [(r["label"], r["count"], r["value"]) for r in data["lost_to_competitor"]] == [
+        ("Acme", 1, 40_000.0), ("Globex", 1, 5_000.0),
+    ]  # fmt: skip
+    assert data["now"] == {"stale": 2, "revisits_due": 2, "lost_without_reason": 2}
+    assert data["lost_without_reason_in_period"] == 1
+
+
+def test_cli_period_all_and_default(
+    store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "report", "--json", "--period", "all")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["period"] == {"label": "All time", "since": None, "until": None}
+    assert (data["won"]["count"], data["lost"]["count"]) == (3, 9)
+    assert data["lost"]["value"] == 211_000.0
+    assert data["win_rate"] == {"by_count": 0.25, "by_value": round(8 / 29.1, 4)}
+    assert data["lost_without_reason_in_period"] == 2
+    # Without a period: this quarter.
+    code, out, err = run_cli(capsys, "report", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["period"] == {"label": "This quarter", "since": "2026-10-01", "until": "2026-11-24"}
+    assert (data["won"]["count"], data["lost"]["count"]) == (0, 3)
+    assert data["win_rate"] == {"by_count": 0.0, "by_value": 0.0}
+    assert data["avg_days_to_close"] == {"won": None, "lost": round(112 / 3, 1)}
+
+
+def test_cli_text_draws_bars(store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "report", "--period", "this-year")
+    assert code == 0, err
+    assert "Win-loss report · This year" in out
+    assert "Won 2 ($30,000)  ·  Lost 7 ($120,000)" in out
+    assert "Average days to close: won 20, lost 38" in out
+    assert "Win rate: 22% by count, 20% by value" in out
+    for label in (PRICE, COMPETITOR, TIMING, NO_REASON, "Acme", "Globex", "Negotiation"):
+        assert label in out
+    price_line = next(line for line in out.splitlines() if line.strip().startswith(PRICE))
+    assert "█" in price_line and "43%" in price_line
+    # The longest bar is the top row of the section: Price by count is full width (24 cells).
+    assert "█" * 24 in price_line
+    assert "2 stale · 2 revisits due · 2 lost deals without a reason" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--since", "2026-13-45"], "2026-13-45"),
+        (["--until", "banana"], "banana"),
+        (["--since", "2026-06-30", "--until", "2026-01-01"], "after it ends"),
+    ],
+)
+def test_cli_bad_dates_are_one_clear_line(
+    store: Store, capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    code, out, err = run_cli(capsys, "report", *argv)
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("pipeline-tui: error: ") and fragment in lines[0]
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+SIZE = (120, 40)
+
+
+def make(store: Store) -> Any:
+    from pipeline_tui.app import PipelineApp
+
+    return PipelineApp(store, today=date(2026, 11, 24), poll_interval=0)
+
+
+def table_labels(screen: Any) -> list[str]:
+    table = screen.query_one("#report-table", DataTable)
+    return [str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)]
+
+
+async def test_R_opens_the_report_and_keys_switch_period(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.report import ReportScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert screen.report is not None
+        assert screen.report.period.label == "This quarter"
+        assert (screen.report.won_count, screen.report.lost_count) == (0, 3)
+        summary = plain(screen.query_one("#report-summary", Static))
+        assert "Lost 3" in summary and "Win rate 0% by count" in summary
+        seen = {}
+        for key, label in (
+            ("2", "Last 90 days"),
+            ("3", "This year"),
+            ("4", "All time"),
+            ("1", "This quarter"),
+        ):
+            await pilot.press(key)
+            assert screen.report.period.label == label
+            seen[label] = (screen.report.won_count, screen.report.lost_count, screen.report.lost_value)
+        assert seen == {
+            "Last 90 days": (0, 4, 7_300_000),
+            "This year": (2, 7, 12_000_000),
+            "All time": (3, 9, 21_100_000),
+            "This quarter": (0, 3, 3_300_000),
+        }
+        await pilot.press("3")
+        labels = table_labels(screen)
+        assert labels[:6] == ["Loss reasons by count", PRICE, COMPETITOR, NO_REASON, TIMING,
+                              "Loss reasons by value"]  # fmt: skip
+        assert "Stale deals: 2" in labels and "Revisits due: 2" in labels
+        assert "Lost without a reason: 2" in labels
+        # The bars: the top reason's bar is the full 24 cells.
+        table = screen.query_one("#report-table", DataTable)
+        assert str(table.get_row_at(1)[5]) == "█" * 24
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReportScreen)
+
+
+async def test_5_asks_for_a_custom_period(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.modals.prompts import PromptModal
+    from pipeline_tui.screens.report import ReportScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "5")
+        assert isinstance(app.screen, PromptModal)
+        # A reversed period is refused in the prompt, which stays open.
+        await paste(pilot, "2026-06-30..2026-01-01")
+        await pilot.press("enter")
+        assert isinstance(app.screen, PromptModal)
+        assert "after it ends" in plain(app.screen.query_one("#prompt-error", Static))
+        app.screen.query_one(Input).value = ""
+        await paste(pilot, "2026-01-01..2026-06-30")
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert screen.report is not None
+        assert screen.report.period == Period("2026-01-01 to 2026-06-30", date(2026, 1, 1), date(2026, 6, 30))
+        # W1, W2 won; L1 and L6 lost in the first half.
+        assert (screen.report.won_count, screen.report.lost_count) == (2, 2)
+        assert "2026-01-01 to 2026-06-30" in plain(screen.query_one("#report-title", Static))
+
+
+async def test_enter_on_a_reason_lists_its_deals_and_opens_one(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.deal_detail import DealDetailScreen
+    from pipeline_tui.screens.deal_list import DealListScreen
+    from pipeline_tui.screens.report import ReportScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "3")
+        report_screen = app.screen
+        table = report_screen.query_one("#report-table", DataTable)
+        assert table.cursor_row == 1  # on the first reason, under the heading
+        await pilot.press("enter")
+        listing = app.screen
+        assert isinstance(listing, DealListScreen)
+        assert listing.deal_ids == pipeline.ids("L9", "L2", "L1")
+        assert f"{PRICE}" in plain(listing.query_one("#list-title", Static))
+        list_table = listing.query_one("#list-table", DataTable)
+        assert [str(list_table.get_row_at(i)[1]) for i in range(list_table.row_count)] == [
+            "L9 deal", "L2 deal", "L1 deal",
+        ]  # fmt: skip
+        await pilot.press("down", "enter")
+        detail = app.screen
+        assert isinstance(detail, DealDetailScreen)
+        assert detail.deal_id == pipeline.deals["L2"].id
+        # Back, back: the report is where it was; the competitor row lists its two deals.
+        await pilot.press("escape", "escape")
+        assert app.screen is report_screen
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, DealListScreen)
+        assert app.screen.deal_ids == pipeline.ids("L4", "L3")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReportScreen)
+        # Only one screen was pushed per enter.
+        assert sum(isinstance(s, DealListScreen) for s in app.screen_stack) == 0
+
+
+async def test_enter_on_competitor_and_stage_rows(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.deal_list import DealListScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "4")
+        screen = app.screen
+        table = screen.query_one("#report-table", DataTable)
+        labels = table_labels(screen)
+        for label, names in (("Acme", ["L3"]), (UNKNOWN_STAGE, ["L6", "L8"]), ("Won", ["W2", "W1", "W3"])):
+            table.move_cursor(row=labels.index(label))
+            await pilot.press("enter")
+            assert isinstance(app.screen, DealListScreen), label
+            assert app.screen.deal_ids == pipeline.ids(*names), label
+            await pilot.press("escape")
+            assert app.screen is screen
+
+
+async def test_enter_on_the_now_rows_opens_their_screens(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
+    from pipeline_tui.screens.revisits import RevisitsScreen
+    from pipeline_tui.screens.stale import StaleScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        screen = app.screen
+        table = screen.query_one("#report-table", DataTable)
+        labels = table_labels(screen)
+        for label, kind in (
+            ("Stale deals: 2", StaleScreen),
+            ("Revisits due: 2", RevisitsScreen),
+            ("Lost without a reason: 2", MissingReasonsScreen),
+        ):
+            table.move_cursor(row=labels.index(label))
+            await pilot.press("enter")
+            assert isinstance(app.screen, kind), label
+            await pilot.press("escape")
+            assert app.screen is screen
+        # A heading row opens nothing.
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        assert app.screen is screen
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="screens/report.py: at 80 columns the report table is 81-86 cells wide (label 33 + numbers "
+    "+ a fixed BAR_WIDTH of 24) in a 78-cell region, so the longest bars are cut at ~17 cells and "
+    "unequal rows (7 vs 5 deals) draw the same bar; the bars should fit the width.",
+)
+async def test_bars_fit_an_80_column_terminal(store: Store, pipeline: Pipeline) -> None:
+    app = make(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("R", "3")
+        table = app.screen.query_one("#report-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.max_scroll_x == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="screens/report.py + screens/deal_list.py: the report loads the row's deals "
+    "(Store.report_deals), passes only their ids, and DealListScreen.reload fetches them again with "
+    "one store.get per deal; on 100,000 deals enter on 'Lost' (all time, 29,852 deals) freezes the "
+    "screen for ~8 s. Expected: the list's deals read in a bounded number of queries.",
+)
+async def test_opening_a_row_reads_its_deals_in_a_few_queries(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.deal_list import DealListScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "4")
+        screen = app.screen
+        table = screen.query_one("#report-table", DataTable)
+        table.move_cursor(row=table_labels(screen).index("Lost"))
+        seen: list[str] = []
+        store.db.conn.set_trace_callback(seen.append)
+        try:
+            await pilot.press("enter")
+        finally:
+            store.db.conn.set_trace_callback(None)
+        assert isinstance(app.screen, DealListScreen)
+        assert len(app.screen.deal_ids) == 9
+        reads = [sql for sql in seen if re.search(r"\bFROM deals\b", sql)]
+        assert len(reads) <= 3, f"{len(reads)} reads of deals for a list of 9"
+
+
+async def test_palette_opens_the_report(store: Store, pipeline: Pipeline) -> None:
+    from pipeline_tui.screens.report import ReportScreen
+
+    app = make(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Win-loss")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        assert app.screen.report is not None and app.screen.report.lost_count == 3
