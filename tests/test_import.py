@@ -333,11 +333,6 @@ def test_dry_run_leaves_an_existing_database_byte_for_byte(run: Run, db: Path, t
     assert snapshot(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.cmd_import opens (creates) the database before planning, so a dry run against a "
-    "path with no database leaves a new, empty pipeline file behind although it says nothing changed",
-)
 def test_dry_run_creates_no_database_file(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "typo.db"
     out = run.ok("--db", str(target), "import", str(hubspot_file(tmp_path)), "--dry-run")

@@ -322,12 +322,6 @@ def test_revisits_due_follow_today_and_the_horizon(store: Store, pipeline: Pipel
     assert store.report(p, today=TODAY, horizon_days=0).revisits_due == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Imported closed deals without a created date get created_at = the import time, after "
-    "their closed_at; Store.report averages julianday(closed_at) - julianday(created_at) over them "
-    "and reports negative days to close (-633 / -602 here).",
-)
 def test_imported_closures_without_a_created_date_do_not_give_negative_days(
     store: Store, tmp_path: Any
 ) -> None:
@@ -730,12 +724,6 @@ async def test_enter_on_the_now_rows_opens_their_screens(store: Store, pipeline:
         assert app.screen is screen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/report.py: at 80 columns the report table is 81-86 cells wide (label 33 + numbers "
-    "+ a fixed BAR_WIDTH of 24) in a 78-cell region, so the longest bars are cut at ~17 cells and "
-    "unequal rows (7 vs 5 deals) draw the same bar; the bars should fit the width.",
-)
 async def test_bars_fit_an_80_column_terminal(store: Store, pipeline: Pipeline) -> None:
     app = make(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -745,13 +733,6 @@ async def test_bars_fit_an_80_column_terminal(store: Store, pipeline: Pipeline) 
         assert table.max_scroll_x == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/report.py + screens/deal_list.py: the report loads the row's deals "
-    "(Store.report_deals), passes only their ids, and DealListScreen.reload fetches them again with "
-    "one store.get per deal; on 100,000 deals enter on 'Lost' (all time, 29,852 deals) freezes the "
-    "screen for ~8 s. Expected: the list's deals read in a bounded number of queries.",
-)
 async def test_opening_a_row_reads_its_deals_in_a_few_queries(store: Store, pipeline: Pipeline) -> None:
     from pipeline_tui.screens.deal_list import DealListScreen
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from pipeline_tui import __version__, cli_shape, paths, rules
 from pipeline_tui.config import load_settings
 from pipeline_tui.dates import parse_date, parse_optional_date
@@ -304,7 +306,11 @@ def cmd_import(ctx: Context) -> int:
             raise InputError(f"--map {item!r}: write it as 'Source stage=Board stage'.")
         overrides[source.strip()] = target.strip()
     day_first = a.day_first or ctx.settings.day_first
-    store = ctx.store
+    if a.dry_run and not ctx.db_path.exists():
+        # Plan against an empty pipeline in memory: a dry run creates no file.
+        store = Store(Database(memory=True), clock=ctx.clock, currency=ctx.settings.currency)
+    else:
+        store = ctx.store
     plan = importer.plan_import(store, a.file, fmt=a.format, stage_overrides=overrides, day_first=day_first)
     print(f"{a.file.name}: {plan.format} export, {plan.total_rows:,} rows.")
     print("Stages (override with --map 'SOURCE=STAGE'):")
@@ -495,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         print(f"{PROG}: error: the database could not be used ({exc}); nothing was changed.", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `pipeline-tui list | head`

@@ -530,6 +530,10 @@ def plan_import(
             row["closed_at"] = row.get("closed_at") or ts(
                 datetime.combine(row["_close_day"], datetime.min.time()) if row.get("_close_day") else now
             )
+            if row.get("_created_unknown"):
+                # No created date in the file: the deal cannot have begun after it closed.
+                for name in ("created_at", "stage_entered_at", "last_activity_at"):
+                    row[name] = min(row[name], row["closed_at"])
         if stage.kind is StageKind.LOST:
             reason_text = cell("loss_reason")
             if reason_text not in reason_cache:
@@ -599,6 +603,7 @@ def _build_row(fmt: str, cell: Any, fail: Any, *, day_first: bool, now: datetime
         except (ValueError, OverflowError):
             raise fail(name, text, "is not a date") from None
     created = stamps["created_at"] or now
+    row["_created_unknown"] = stamps["created_at"] is None
     row["created_at"] = ts(created)
     row["stage_entered_at"] = ts(stamps["stage_entered_at"] or created)
     row["last_activity_at"] = ts(stamps["last_activity_at"] or stamps["closed_at"] or created)

@@ -626,6 +626,15 @@ class Store:
         rows = self._rows("SELECT source_id FROM deals WHERE source = ? AND source_id IS NOT NULL", [source])
         return {r[0] for r in rows}
 
+    def get_many(self, deal_ids: list[int]) -> list[Deal]:
+        """Deals by id, in the order given (missing ones left out), in few queries."""
+        found: dict[int, Deal] = {}
+        for start in range(0, len(deal_ids), 500):
+            chunk = deal_ids[start : start + 500]
+            rows = self._rows(_DEAL_SELECT + f" WHERE d.id IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update((deal.id, deal) for deal in map(_deal, rows))
+        return [found[i] for i in deal_ids if i in found]
+
     def existing_ids(self) -> set[int]:
         return {r[0] for r in self._rows("SELECT id FROM deals")}
 
@@ -1220,7 +1229,9 @@ class Store:
             where, params = self._closed_where(kind, period)
             totals[kind] = self._rows(
                 "SELECT COUNT(*), COALESCE(SUM(d.value), 0), "
-                "AVG(julianday(d.closed_at) - julianday(d.created_at)) FROM deals d" + where,
+                # A deal whose close precedes its creation (bad data) says nothing about speed.
+                "AVG(CASE WHEN d.closed_at >= d.created_at "
+                "THEN julianday(d.closed_at) - julianday(d.created_at) END) FROM deals d" + where,
                 params,
             )[0]
         where, params = self._closed_where(StageKind.LOST, period)
@@ -1246,13 +1257,17 @@ class Store:
             (stages.get(key, "Unknown stage") if key else "Unknown stage", n, v, ("stage", key))
             for key, n, v in grouped("d.lost_at_stage_id")
         ]
+        # One row per competitor however it was typed ("Acme", "acme "): grouped by its folded name.
+        names = dict(
+            self._rows(f"SELECT fold(d.competitor), MIN(d.competitor) FROM deals d{where} GROUP BY 1", params)
+        )
         by_competitor = [
-            (key, n, v, ("competitor", key))
-            for key, n, v in grouped("d.competitor", " AND d.competitor != ''")
+            (names.get(key, key), n, v, ("competitor", names.get(key, key)))
+            for key, n, v in grouped("fold(d.competitor)", " AND d.competitor != ''")
         ]
         missing = next((n for _, n, _, key in by_reason if key[1] is None), 0)
         totals_of_losses = {"total_count": lost_count, "total_value": lost_value}
-        due, _ = self.revisits(today, horizon_days)
+        due, _ = self.revisit_counts(today, horizon_days)
         return Report(
             period=period,
             currency=self.currency,
@@ -1267,13 +1282,12 @@ class Store:
             by_stage=report_rank(by_stage, by="count", **totals_of_losses),
             by_competitor=report_rank(by_competitor, by="count", **totals_of_losses),
             stale_now=self.stale_count(today),
-            revisits_due=len(due),
+            revisits_due=due,
             lost_without_reason=missing,
             lost_without_reason_all=self.lost_without_reason_count(),
         )
 
-    def report_deals(self, key: tuple[str, Any], period: Period) -> list[Deal]:
-        """The deals behind one row of the report, most recently closed first."""
+    def _report_where(self, key: tuple[str, Any], period: Period) -> tuple[str, list[Any]]:
         what, value = key
         kind = StageKind.WON if what == "won" else StageKind.LOST
         where, params = self._closed_where(kind, period)
@@ -1282,10 +1296,25 @@ class Store:
             where += f" AND {column} IS ?"
             params.append(value)
         elif what == "competitor":
-            where += " AND d.competitor = ?"
-            params.append(value)
+            where += " AND fold(d.competitor) = ?"
+            params.append(_fold(value))
         elif what not in ("won", "lost"):
             raise NotFoundError(f"Unknown report row {what!r}.")
+        return where, params
+
+    def report_deal_ids(self, key: tuple[str, Any], period: Period) -> list[int]:
+        """The ids behind one row of the report (cheap even for tens of thousands)."""
+        where, params = self._report_where(key, period)
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT d.id FROM deals d{where} ORDER BY d.closed_at DESC, d.id DESC", params
+            )
+        ]
+
+    def report_deals(self, key: tuple[str, Any], period: Period) -> list[Deal]:
+        """The deals behind one row of the report, most recently closed first."""
+        where, params = self._report_where(key, period)
         rows = self._rows(_DEAL_SELECT + where + " ORDER BY d.closed_at DESC, d.id DESC", params)
         return [_deal(r) for r in rows]
 

@@ -9,11 +9,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from pipeline_tui.errors import NotFoundError
 from pipeline_tui.money import format_money
 
 if TYPE_CHECKING:
     from pipeline_tui.app import PipelineApp
+
+LIMIT = 1000  # rows in the table; the title gives the full count
 
 
 class DealListScreen(Screen[None]):
@@ -46,12 +47,8 @@ class DealListScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         shown = []
-        for deal_id in self.deal_ids:
-            try:
-                deal = store.get(deal_id)
-            except NotFoundError:
-                continue
-            shown.append(deal_id)
+        for deal in store.get_many(self.deal_ids[:LIMIT]):
+            shown.append(deal.id)
             reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else ""
             table.add_row(
                 f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else "",
@@ -60,11 +57,13 @@ class DealListScreen(Screen[None]):
                 store.stage(deal.stage_id).name,
                 format_money(deal.value, deal.currency, compact=True),
                 reason + (f" ({deal.competitor})" if deal.competitor else ""),
-                key=str(deal_id),
+                key=str(deal.id),
             )
-        self.deal_ids = shown
+        more = len(self.deal_ids) - LIMIT
+        self.deal_ids = shown + self.deal_ids[LIMIT:]
+        extra = f" (the latest {LIMIT:,} shown)" if more > 0 else ""
         self.query_one("#list-title", Static).update(
-            f"[b]{self.title_text}[/] · {len(shown):,} deals · enter opens one"
+            f"[b]{self.title_text}[/] · {len(self.deal_ids):,} deals{extra} · enter opens one"
         )
         if shown:
             table.move_cursor(row=min(row, len(shown) - 1))

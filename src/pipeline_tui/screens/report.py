@@ -61,6 +61,15 @@ class ReportScreen(Screen[None]):
         table.focus()
 
     @property
+    def bar_width(self) -> int:
+        """Bars fill what the label and figure columns leave (about 56 cells)."""
+        return max(6, min(BAR_WIDTH, self.size.width - 60))
+
+    def on_resize(self) -> None:
+        if self.report is not None:
+            self.reload()
+
+    @property
     def period(self) -> Period:
         return self.custom or period(self.period_name, self.app.today)
 
@@ -144,7 +153,7 @@ class ReportScreen(Screen[None]):
                 _right(format_money(r.value, cur, compact=True)),
                 _right(percent(share)),
                 _right(percent(r.cumulative)),
-                Text(bar(amount / top, BAR_WIDTH), style="red" if by == "count" else "blue"),
+                Text(bar(amount / top, self.bar_width), style="red" if by == "count" else "blue"),
                 key=row_key,
             )
 
@@ -186,9 +195,8 @@ class ReportScreen(Screen[None]):
         if key[0] == "screen":
             getattr(self.app, f"action_{key[1]}")()
             return
-        deals = self.app.store.report_deals(key, self.period)
         title = f"{self.labels[row_key]} · {self.period.label}"
-        self.app.push_screen(DealListScreen(title, [d.id for d in deals]))
+        self.app.push_screen(DealListScreen(title, self.app.store.report_deal_ids(key, self.period)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_row()
