@@ -192,7 +192,9 @@ async def test_no_reason_chosen_saves_nothing(make_app, store: Store, deal: Deal
 # ------------------------------------------------------------------ competitor, note
 
 
-async def test_competitor_field_appears_only_for_lost_to_competitor(make_app, deal: Deal) -> None:
+async def test_competitor_field_appears_only_for_lost_to_competitor(
+    make_app, store: Store, deal: Deal
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         modal = await open_lost(pilot)
@@ -206,6 +208,13 @@ async def test_competitor_field_appears_only_for_lost_to_competitor(make_app, de
         await pilot.press("ctrl+u")
         await type_text(pilot, "lost")
         assert competitor_shown(modal)
+        await pilot.press("enter")
+        await paste(pilot, "Pipedrive")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    saved = store.get(deal.id)
+    assert (saved.loss_reason_id, saved.competitor) == (store.find_reason("competitor").id, "Pipedrive")
 
 
 async def test_competitor_is_required(make_app, store: Store, deal: Deal) -> None:
@@ -274,7 +283,7 @@ async def test_other_needs_a_note(make_app, store: Store, deal: Deal) -> None:
 # ------------------------------------------------------------------ keyboard order
 
 
-async def test_tab_and_shift_tab_go_through_the_fields_in_order(make_app, deal: Deal) -> None:
+async def test_tab_and_shift_tab_go_through_the_fields_in_order(make_app, store: Store, deal: Deal) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         modal = await open_lost(pilot)
@@ -289,9 +298,12 @@ async def test_tab_and_shift_tab_go_through_the_fields_in_order(make_app, deal: 
             await pilot.press("shift+tab")
             backward.append(focus_id(modal))
         assert backward == TAB_ORDER[::-1]
+        await pilot.press("enter", "ctrl+s")  # back at the reason: pick it; the competitor is asked
+        assert focus_id(modal) == "lost-competitor"
+    assert store.get(deal.id).stage_id == stage_id(store, "Lead")
 
 
-async def test_tab_skips_the_hidden_competitor_field(make_app, deal: Deal) -> None:
+async def test_tab_skips_the_hidden_competitor_field(make_app, store: Store, deal: Deal) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         modal = await open_lost(pilot)
@@ -301,15 +313,28 @@ async def test_tab_skips_the_hidden_competitor_field(make_app, deal: Deal) -> No
         await pilot.press("tab")  # Tab leaves the note; it does not indent
         assert focus_id(modal) == "lost-revisit"
         assert modal.query_one("#lost-note", TextArea).text == ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = store.get(deal.id)
+    assert (saved.loss_reason_id, saved.competitor, saved.loss_note) == (
+        store.find_reason("Price").id,
+        "",
+        "",
+    )
 
 
-async def test_tab_wraps_from_cancel_to_the_reason(make_app, deal: Deal) -> None:
+async def test_tab_wraps_around_with_no_hidden_stop(make_app, store: Store, deal: Deal) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         modal = await open_lost(pilot)
-        modal.query_one("#lost-cancel").focus()
+        await pilot.press("shift+tab")
+        assert focus_id(modal) == "lost-cancel"
         await pilot.press("tab")
         assert focus_id(modal) == "lost-reason"
+        await type_text(pilot, "price")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert store.get(deal.id).loss_reason_id == store.find_reason("Price").id
 
 
 # ------------------------------------------------------------------ revisit date
@@ -389,16 +414,20 @@ async def test_bad_revisit_date_says_so_and_saves_nothing(make_app, store: Store
     assert store.get(deal.id).revisit_on == date(2026, 12, 8)
 
 
-async def test_revisit_hint_previews_the_typed_date(make_app, deal: Deal) -> None:
+async def test_revisit_hint_previews_the_typed_date(make_app, store: Store, deal: Deal) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         modal = await open_lost(pilot)
+        await type_text(pilot, "price")
         modal.query_one("#lost-revisit", Input).focus()
         hint = modal.query_one("#lost-revisit-hint", Static)
-        await type_text(pilot, "Mar 1")
+        await type_text(pilot, "Mar 1")  # year-less and already past this year: next year's
         assert plain(hint) == "→ Mon 01 Mar 2027"
         await type_text(pilot, "x")
         assert plain(hint) == "?"
+        await pilot.press("backspace", "ctrl+s")
+        await pilot.pause()
+    assert store.get(deal.id).revisit_on == date(2027, 3, 1)
 
 
 # ------------------------------------------------------------------ saving

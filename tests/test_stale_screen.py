@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import START, TODAY, Clock
-from pilot_helpers import SIZE, add_at, paste, plain, stage_id, table_rows, type_text
+from pilot_helpers import SIZE, add_at, kinds, paste, plain, stage_id, table_rows, type_text
 from textual.widgets import DataTable, Input, Static
 
 from pipeline_tui.modals.lost import LostModal
@@ -97,6 +97,7 @@ async def test_nothing_stale_says_so(make_app, store: Store) -> None:
         assert "nothing is stale" in plain(screen.query_one("#stale-title", Static))
         await pilot.press("a", "l", "m", "t")  # no row: nothing opens
         assert app.screen is screen
+    assert kinds(store, 1) == [EventKind.CREATED]
 
 
 async def test_a_note_un_stales_an_idle_deal(make_app, store: Store, pipeline: Pipeline) -> None:
@@ -235,5 +236,9 @@ async def test_enter_opens_the_deal_detail_once(make_app, store: Store, pipeline
         assert app.screen.deal_id == pipeline.both.id
         assert "⚠ 20 days idle in Qualified" in plain(app.screen.query_one("#detail-fields", Static))
         assert sum(isinstance(s, DealDetailScreen) for s in app.screen_stack) == 1
+        await pilot.press("w")  # won from the detail: back on the list, it is gone
+        await pilot.pause()
         await pilot.press("escape")
         assert app.screen is screen
+        assert "Both ways" not in titles(screen.query_one(DataTable))
+    assert store.get(pipeline.both.id).stage_id == stage_id(store, "Closed Won")
