@@ -91,6 +91,21 @@ async def test_headers_keep_their_count_line_at_80x24(make_app, store: Store) ->
         assert negotiation.header.render_line(1).text.strip() == "1 · $50k"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Store.summaries sums deals.value over all currencies and StageColumn.show_summary "
+    "labels it with the settings currency: $30k + EUR 3,500 shows as '$33.5k'",
+)
+async def test_header_total_does_not_add_different_currencies(make_app, store: Store, deals: Deals) -> None:
+    euro = store.add("Euro deal", company="Müller & Söhne", value=350_000, currency="EUR")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert header(app, "Lead").startswith("Lead\n3 · ")
+        assert "$33.5k" not in header(app, "Lead")
+    assert store.get(euro.id).currency == "EUR"
+
+
 # ------------------------------------------------------------------ focus
 
 
@@ -508,6 +523,50 @@ async def test_u_undoes_a_note(make_app, store: Store, deals: Deals) -> None:
     assert store.notes(deals.alpha.id) == []
     note = next(e for e in store.timeline(deals.alpha.id) if e.kind is EventKind.NOTE)
     assert note.data.get("retracted") is True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PipelineApp.action_undo -> Store.restore writes back the whole pre-change snapshot, "
+    "so undoing a move also silently reverts an edit another process made to the deal since",
+)
+async def test_u_keeps_what_another_process_changed_since(
+    make_app, store: Store, deals: Deals, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("greater_than_sign")  # Alpha to Qualified
+        await pilot.pause()
+        with Store.open(tmp_path / "pipeline.db", clock=lambda: START + timedelta(hours=1)) as other:
+            other.edit(deals.alpha.id, value=5_000_000)  # the CLI: new value, $50k
+        app.check_for_changes()
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+    assert store.get(deals.alpha.id).value == 5_000_000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PipelineApp.new_deal pushes no UndoEntry, so `u` right after adding a deal undoes "
+    "the change made before it (here: a move) instead",
+)
+async def test_u_after_a_new_deal_does_not_undo_the_move_before_it(
+    make_app, store: Store, deals: Deals
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("greater_than_sign")  # Alpha to Qualified
+        await pilot.press("n")
+        await type_text(pilot, "Zeta")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.count() == 5
+        await pilot.press("u")  # the last change is the new deal, not the move
+        await pilot.pause()
+    assert store.get(deals.alpha.id).stage_id == stage_id(store, "Qualified")
 
 
 # ------------------------------------------------------------------ export

@@ -189,6 +189,25 @@ async def test_z_with_a_bad_date_keeps_the_prompt_and_snoozes_nothing(
     assert store.get(lost.overdue.id) == before
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="PipelineApp.snooze uses date_prompt, which accepts any date: a snooze to a past "
+    "day is saved and the revisit becomes more overdue (the Closed Lost prompt refuses past dates)",
+)
+async def test_z_refuses_a_date_in_the_past(make_app, store: Store, lost: Lost) -> None:
+    before = store.get(lost.overdue.id)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_revisits(pilot)
+        await pilot.press("z", "ctrl+u")
+        modal = app.screen
+        await type_text(pilot, "-1w")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is modal  # still asking, with a message
+    assert store.get(lost.overdue.id) == before
+
+
 async def test_a_adds_a_note_and_the_revisit_stays(make_app, store: Store, lost: Lost) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
