@@ -91,11 +91,6 @@ async def test_headers_keep_their_count_line_at_80x24(make_app, store: Store) ->
         assert negotiation.header.render_line(1).text.strip() == "1 · $50k"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.summaries sums deals.value over all currencies and StageColumn.show_summary "
-    "labels it with the settings currency: $30k + EUR 3,500 shows as '$33.5k'",
-)
 async def test_header_total_does_not_add_different_currencies(make_app, store: Store, deals: Deals) -> None:
     euro = store.add("Euro deal", company="Müller & Söhne", value=350_000, currency="EUR")
     app = make_app()
@@ -525,11 +520,6 @@ async def test_u_undoes_a_note(make_app, store: Store, deals: Deals) -> None:
     assert note.data.get("retracted") is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PipelineApp.action_undo -> Store.restore writes back the whole pre-change snapshot, "
-    "so undoing a move also silently reverts an edit another process made to the deal since",
-)
 async def test_u_keeps_what_another_process_changed_since(
     make_app, store: Store, deals: Deals, tmp_path: Path
 ) -> None:
@@ -547,11 +537,6 @@ async def test_u_keeps_what_another_process_changed_since(
     assert store.get(deals.alpha.id).value == 5_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PipelineApp.new_deal pushes no UndoEntry, so `u` right after adding a deal undoes "
-    "the change made before it (here: a move) instead",
-)
 async def test_u_after_a_new_deal_does_not_undo_the_move_before_it(
     make_app, store: Store, deals: Deals
 ) -> None:

@@ -189,11 +189,6 @@ async def test_z_with_a_bad_date_keeps_the_prompt_and_snoozes_nothing(
     assert store.get(lost.overdue.id) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PipelineApp.snooze uses date_prompt, which accepts any date: a snooze to a past "
-    "day is saved and the revisit becomes more overdue (the Closed Lost prompt refuses past dates)",
-)
 async def test_z_refuses_a_date_in_the_past(make_app, store: Store, lost: Lost) -> None:
     before = store.get(lost.overdue.id)
     app = make_app()

@@ -50,7 +50,9 @@ def _path(text: str) -> Path:
 class UndoEntry:
     label: str
     snapshot: Deal | None = None  # the deal as it was before the change
+    after: Deal | None = None  # and as the change left it
     note_event: int | None = None  # or the note to retract
+    new_deal: int | None = None  # or the deal that was added
 
 
 class PipelineApp(App[None]):
@@ -133,7 +135,7 @@ class PipelineApp(App[None]):
         except PipelineError as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return False
-        self.undo_stack.append(UndoEntry(label, snapshot=snapshot))
+        self.undo_stack.append(UndoEntry(label, snapshot=snapshot, after=after))
         # One deal changed: only its old and new columns need reading again.
         self.reload_screens({snapshot.stage_id, after.stage_id})
         return True
@@ -146,8 +148,10 @@ class PipelineApp(App[None]):
         try:
             if entry.note_event is not None:
                 self.store.retract_note(entry.note_event)
+            elif entry.new_deal is not None:
+                self.store.remove_new_deal(entry.new_deal)
             elif entry.snapshot is not None:
-                self.store.restore(entry.snapshot, label=f"Undid: {entry.label}")
+                self.store.restore(entry.snapshot, label=f"Undid: {entry.label}", after=entry.after)
         except PipelineError as exc:
             self.notify(str(exc), title="Could not undo", severity="error")
             return
@@ -311,6 +315,7 @@ class PipelineApp(App[None]):
             except PipelineError as exc:
                 self.notify(str(exc), severity="error")
                 return
+            self.undo_stack.append(UndoEntry(f"Add {deal.title}", new_deal=deal.id))
             self.notify(f"Added {deal.title} to {self.stage_name(deal.stage_id)}.")
             self.reload_screens()
             if isinstance(self.screen, BoardScreen):
@@ -327,7 +332,11 @@ class PipelineApp(App[None]):
 
         self.push_screen(
             date_prompt(
-                f"Revisit {deal.title} on…", today=self.today, day_first=self.settings.day_first, value="+3m"
+                f"Revisit {deal.title} on…",
+                after=self.today,
+                today=self.today,
+                day_first=self.settings.day_first,
+                value="+3m",
             ),
             save,
         )

@@ -122,7 +122,8 @@ class StaleDeal:
 class StageSummary:
     stage: Stage
     count: int
-    total: int  # minor units
+    total: int  # minor units, in the pipeline's currency
+    others: tuple[tuple[str, int], ...] = ()  # totals of deals in other currencies, never added in
 
 
 DEFAULT_STAGES: tuple[tuple[str, StageKind, int | None], ...] = (

@@ -826,15 +826,30 @@ class Store:
             )
         return self.get(deal_id)
 
-    def restore(self, snapshot: Deal, *, label: str = "") -> Deal:
-        """Undo: put a deal back as it was in `snapshot`, recording that in the timeline."""
+    def restore(self, snapshot: Deal, *, label: str = "", after: Deal | None = None) -> Deal:
+        """Undo: put a deal back as it was in `snapshot`, recording that in the timeline.
+
+        With `after` (the deal as the change left it), only what that change altered is put
+        back, and only where nobody has changed it since."""
         with self._write():
             current = self.get(snapshot.id)
             now = self.clock()
             row = _deal_row(snapshot)
+            if after is not None:
+                before_row, after_row, now_row = row, _deal_row(after), _deal_row(current)
+                loss = {"loss_reason_id", "competitor", "loss_note", "lost_at_stage_id", "revisit_on",
+                        "revisit_state", "closed_at", "stage_entered_at"}  # fmt: skip
+                changed = {k for k in before_row if before_row[k] != after_row[k]}
+                if "stage_id" in changed:
+                    changed |= loss  # a stage change carries the loss fields with it
+                row = {k: before_row[k] for k in changed if now_row[k] == after_row[k]}
+                if "stage_id" in changed and "stage_id" not in row:
+                    raise RuleError(f"{current.title!r} has been moved since; nothing was undone.")
+            if not row:
+                raise RuleError(f"{current.title!r} has changed since; nothing was undone.")
             row["last_activity_at"] = ts(now)
             self._update(snapshot.id, row)
-            moved = current.stage_id != snapshot.stage_id
+            moved = "stage_id" in row and current.stage_id != snapshot.stage_id
             self._log(
                 snapshot.id,
                 EventKind.UNDONE,
@@ -845,6 +860,16 @@ class Store:
                 data={"previous_loss": self._old_loss(current)} if current.loss_reason_id else {},
             )
         return self.get(snapshot.id)
+
+    def remove_new_deal(self, deal_id: int) -> None:
+        """Undo adding a deal: only while nothing but its creation (and notes) is recorded."""
+        with self._write():
+            deal = self.get(deal_id)
+            kinds = {e.kind for e in self.timeline(deal.id)}
+            if kinds - {EventKind.CREATED}:
+                raise RuleError(f"{deal.title!r} has a history now; it was not removed.")
+            self.db.execute("DELETE FROM events WHERE deal_id = ?", [deal.id])
+            self.db.execute("DELETE FROM deals WHERE id = ?", [deal.id])
 
     def retract_note(self, event_id: int) -> None:
         """Undo a note: it stays in the file, marked retracted, and leaves exports."""
@@ -948,7 +973,17 @@ class Store:
             count, total = self._rows(
                 f"SELECT COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d{where}", params
             )[0]
-            out.append(StageSummary(stage, int(count), int(total)))
+            others: tuple[tuple[str, int], ...] = ()
+            if count:
+                # Amounts in different currencies are never added together.
+                foreign = self._rows(
+                    f"SELECT d.currency, SUM(d.value) FROM deals d{where} AND d.currency != ? "
+                    "GROUP BY d.currency ORDER BY 2 DESC",
+                    [*params, self.currency],
+                )
+                others = tuple((code, int(value)) for code, value in foreign)
+                total -= sum(value for _, value in others)
+            out.append(StageSummary(stage, int(count), int(total), others))
         return out
 
     # ------------------------------------------------------------------ lists

@@ -158,10 +158,18 @@ class PromptModal(ModalScreen[T | None], Generic[T]):
         self.dismiss(None)
 
 
-def date_prompt(title: str, *, today: date, day_first: bool, value: str = "") -> PromptModal[date]:
+def date_prompt(
+    title: str, *, today: date, day_first: bool, value: str = "", after: date | None = None
+) -> PromptModal[date]:
+    def parse(text: str) -> date:
+        when = parse_date(text, today, day_first=day_first)
+        if after is not None and when <= after:
+            raise InputError(f"{when:%a %d %b %Y} has passed; choose a day after {after:%d %b}.")
+        return when
+
     return PromptModal(
         title,
-        lambda text: parse_date(text, today, day_first=day_first),
+        parse,
         value=value,
         placeholder="Mar 1, +3m, next fri, 2027-03-01",
     )

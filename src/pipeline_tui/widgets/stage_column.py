@@ -310,6 +310,8 @@ class StageColumn(Vertical):
         total = format_money(summary.total, self.ctx.currency, compact=True)
         text = Text(self.stage.name, style="bold", no_wrap=True, overflow="ellipsis")
         detail = f"{summary.count} · {total}"
+        for code, value in summary.others:
+            detail += f" +{format_money(value, code, compact=True)}"
         if self.stage.is_endpoint:
             detail += f" · {self.closed_days}d"
         text.append("\n" + detail, style="dim" if not summary.count else "")
