@@ -131,6 +131,7 @@ NOTES = (
     "Demo went well, questions about SSO and exports.",
     'They said "next quarter, maybe" — keep warm.',
 )
+SCOPES = ("25 seats", "EMEA", "phase 2", "HQ", "2027", "sales team", "US", "renewal", "50 seats", "APAC")
 COMPETITORS = ("Pipedrive", "HubSpot", "Salesforce", "Close", "Copper")
 
 
@@ -178,7 +179,7 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             created = today - timedelta(days=age)
             clock.now = _at(created, rng)
             deal = store.add(
-                f"{rng.choice(PRODUCTS)} — {company.split()[0]}",
+                f"{rng.choice(PRODUCTS)}, {rng.choice(SCOPES)}",
                 company=company,
                 contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 value=_value(rng),
