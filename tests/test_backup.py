@@ -138,11 +138,6 @@ def test_backups_while_a_process_writes_are_whole_and_consistent(tmp_path: Path)
     assert counts == sorted(counts) and counts[0] >= 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_shape.cmd_backup prints store.count() of the live file after the copy, so while "
-    "another process adds deals 'Backed up N deals' names more deals than the backup holds",
-)
 def test_backup_reports_the_number_of_deals_it_copied(tmp_path: Path) -> None:
     path = pipeline(tmp_path / "pipeline.db", "Deal 0")
     adder = started([sys.executable, "-c", ADDER, str(path)])
@@ -212,13 +207,6 @@ def test_restore_yes_puts_the_backup_back_and_keeps_the_replaced_pipeline(tmp_pa
     assert backup.read_bytes() == saved  # the backup itself is only read
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_shape.cmd_restore names the safety copy by the second "
-    "(<stem>-before-restore-YYYYmmdd-HHMMSS.db) and Store.backup_to writes over an existing "
-    "file: a second restore within the same second replaces the first safety copy, and the "
-    "pipeline it held is gone",
-)
 def test_every_restore_keeps_its_own_safety_copy(tmp_path: Path) -> None:
     path = pipeline(tmp_path / "pipeline.db", "The original pipeline")
     first = pipeline(tmp_path / "first.db", "The first backup")
@@ -248,11 +236,6 @@ def copied_pipeline(tmp_path: Path) -> Path:
     return pipeline(folder / "pipeline.db", "From the copy")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_shape.cmd_restore opens FILE itself with sqlite3 (mode=ro); for a WAL-mode file "
-    "SQLite creates FILE-wal and FILE-shm beside it and a read-only reader cannot remove them",
-)
 def test_restore_only_reads_the_file_it_restores_from(tmp_path: Path) -> None:
     path = pipeline(tmp_path / "pipeline.db", "Live deal")
     source = copied_pipeline(tmp_path)
@@ -266,12 +249,6 @@ def test_restore_only_reads_the_file_it_restores_from(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     hasattr(os, "geteuid") and os.geteuid() == 0,
     reason="runs as root: chmod 0555 does not stop root from creating files in the folder",
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_shape.cmd_restore opens FILE with sqlite3 mode=ro; in a read-only folder SQLite "
-    "cannot create the -shm a WAL reader needs and the restore fails with 'attempt to write a "
-    "readonly database'",
 )
 def test_restore_from_a_copy_in_a_read_only_folder(tmp_path: Path) -> None:
     path = pipeline(tmp_path / "pipeline.db", "Live deal")
@@ -321,11 +298,6 @@ def test_restore_refuses_a_file_that_is_not_a_pipeline(tmp_path: Path, kind: str
     assert not list(tmp_path.glob("*before-restore*"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli_shape.cmd_restore opens a temporary copy of FILE, so the refusal names "
-    "/tmp/.../restore.db instead of the file the user gave",
-)
 def test_restore_refusal_names_the_file_the_user_gave(tmp_path: Path) -> None:
     path, _ = changed_since_backup(tmp_path)
     source = not_a_pipeline(tmp_path, "foreign")

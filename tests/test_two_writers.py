@@ -13,7 +13,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from conftest import TODAY, Clock
 from pilot_helpers import SIZE, headers, paste, plain
 from textual.widgets import Static
@@ -186,13 +185,6 @@ sys.exit(1 if failed else 0)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store._migrate decides which migrations are pending outside any lock: two processes "
-    "creating the same new file both run m001 ('table stages already exists') or lose the race "
-    "for the write lock ('database is locked' from the WAL switch or from creating "
-    "_sqlite_migrations), and the second command fails",
-)
 def test_two_processes_creating_the_same_new_file_both_succeed(tmp_path: Path) -> None:
     trials = 20
     start = time.time() + 1.0  # both interpreters are up and spinning by then

@@ -178,12 +178,6 @@ def test_opening_the_first_schema_backs_it_up_then_upgrades_it(tmp_path: Path, c
     assert len(list(tmp_path.glob("*.bak"))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store._backup_before_upgrade writes the .bak through the SQLite backup API and then "
-    "switches it to journal_mode=DELETE, so its header differs from the original in the "
-    "journal-mode bytes (18-19) and the schema cookie (40-43); the content is identical",
-)
 def test_the_backup_before_an_upgrade_is_the_original_file_byte_for_byte(
     tmp_path: Path, clock: Clock
 ) -> None:
@@ -367,12 +361,6 @@ def test_a_read_only_file_opens_read_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(AS_ROOT, reason=ROOT_SKIP)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a read-only open of a 0444 file leaves -wal/-shm beside it with mode 0444; once the "
-    "file is writable again every change fails with 'attempt to write a readonly database' "
-    "until the user deletes the -shm by hand",
-)
 def test_a_file_made_writable_again_takes_changes_again(tmp_path: Path) -> None:
     path = pipeline_file(tmp_path / "pipeline.db", "Acme renewal")
     path.chmod(0o444)
@@ -385,12 +373,6 @@ def test_a_file_made_writable_again_takes_changes_again(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(AS_ROOT, reason=ROOT_SKIP)
-@pytest.mark.xfail(
-    strict=True,
-    reason="in a 0555 folder SQLite cannot create the -wal/-shm a WAL reader needs: Store.open "
-    "fails with 'attempt to write a readonly database' for list and even for --read-only, "
-    "and the message does not say that the folder is the problem",
-)
 def test_a_read_only_folder_opens_read_only_or_says_the_folder_is_why(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()

@@ -4,7 +4,7 @@ backups. Registered by cli.build_parser; every handler takes the cli Context."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,7 +16,7 @@ from pipeline_tui import paths
 from pipeline_tui.config import THEMES, Settings, save_settings, update_setting
 from pipeline_tui.errors import DatabaseFileError, InputError
 from pipeline_tui.models import StageKind
-from pipeline_tui.store import Store, check_database_file
+from pipeline_tui.store import Store, check_database_file, unique_path
 
 if TYPE_CHECKING:
     from pipeline_tui.cli import Context
@@ -186,7 +186,9 @@ def cmd_backup(ctx: Context) -> int:
     if not target.parent.is_dir():
         raise InputError(f"The folder {target.parent} does not exist.")
     store.backup_to(target)
-    print(f"Backed up {_deals(store.count())} to {target}")
+    with Store.open(target, readonly=True) as copy:  # count what was copied, not the live file
+        copied = copy.count()
+    print(f"Backed up {_deals(copied)} to {target}")
     return 0
 
 
@@ -195,20 +197,24 @@ def cmd_restore(ctx: Context) -> int:
     if not source.is_file():
         raise InputError(f"There is no file {source}.")
     check_database_file(source)
-    # Check (and if old, upgrade) a copy, never the backup file itself.
+    # Check (and if old, upgrade) a copy, never the backup file itself: reading a WAL file
+    # in place would leave -wal and -shm files beside it.
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "restore.db"
-        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            dest = sqlite3.connect(copy)
-            with dest:
-                src.backup(dest)
-            dest.close()
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseFileError(f"{source} cannot be read as a database ({exc}).") from None
-        finally:
-            src.close()
-        with Store.open(copy, clock=ctx.clock) as incoming:
+            shutil.copyfile(source, copy)
+            if source.with_name(source.name + "-wal").exists():
+                shutil.copyfile(source.with_name(source.name + "-wal"), Path(tmp) / "restore.db-wal")
+        except OSError as exc:
+            raise InputError(f"Cannot read {source}: {exc.strerror}.") from None
+        try:
+            incoming_store = Store.open(copy, clock=ctx.clock)
+        except DatabaseFileError as exc:
+            raise DatabaseFileError(
+                str(exc).replace(str(copy), str(source)).replace("The file was left untouched.", "")
+                + " Nothing was restored."
+            ) from None
+        with incoming_store as incoming:
             count = incoming.count()
             target = ctx.db_path
             current = ctx.store if target.exists() else None
@@ -223,7 +229,7 @@ def cmd_restore(ctx: Context) -> int:
                     return 1
             if current is not None:
                 stamp = current.clock().strftime("%Y%m%d-%H%M%S")
-                safety = target.with_name(f"{target.stem}-before-restore-{stamp}.db")
+                safety = unique_path(target.with_name(f"{target.stem}-before-restore-{stamp}.db"))
                 current.backup_to(safety)
                 print(f"The pipeline as it was is kept in {safety}")
                 incoming.restore_into(current)

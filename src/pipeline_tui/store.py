@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -168,6 +170,15 @@ def _clean(text: str | None, field: str, *, required: bool = False) -> str:
     return value
 
 
+def unique_path(path: Path) -> Path:
+    """`path`, or the same name with -2, -3… before the suffix if it is taken."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
 def check_database_file(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite sees it."""
     if path.is_dir():
@@ -220,8 +231,9 @@ class Store:
         """Open (or create) the pipeline at `path`, upgrading an older schema after a backup."""
         path = Path(path).expanduser()
         check_database_file(path)
-        if not readonly and path.exists() and not os.access(path, os.W_OK):
-            readonly = True
+        # SQLite writes beside the file (-wal, -shm): a read-only file or folder means read-only.
+        forced = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        readonly = readonly or forced
         if not readonly and not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,9 +245,12 @@ class Store:
             raise DatabaseFileError(f"{path} does not exist.")
         try:
             if readonly:
-                conn = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-                )
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                if forced and not path.with_name(path.name + "-wal").exists():
+                    # Nobody can be writing here: read the file as it is and leave no -shm
+                    # behind (one made now would be unwritable later).
+                    uri += "&immutable=1"
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
             else:
                 conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
@@ -273,13 +288,22 @@ class Store:
         if self.readonly:
             return
         conn = self.db.conn
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode not in ("memory", "wal"):
-            conn.execute("PRAGMA journal_mode = WAL")
+        for attempt in range(100):
+            try:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode not in ("memory", "wal"):
+                    conn.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                # Another process is creating or switching the same file right now.
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
         # In WAL mode NORMAL keeps the file consistent across crashes.
         conn.execute("PRAGMA synchronous = NORMAL")
 
-    def _migrate(self) -> None:
+    def _check_identity(self) -> list[str]:
+        """Refuse a foreign or newer file (reading only); return the migrations applied."""
         db = self.db
         tables = set(db.table_names())
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -308,35 +332,65 @@ class Store:
                 f"{max(user_version, len(applied))}, this version knows {len(known)}); "
                 "upgrade pipeline-tui to open it. The file was left untouched."
             )
-        self._use_wal()
+        return applied
+
+    def _migrate(self) -> None:
+        known = known_names()
+        applied = self._check_identity()
         pending = [name for name in known if name not in applied]
-        if not pending:
-            return
-        if self.readonly:
+        if pending and self.readonly:
             if applied:
                 raise DatabaseFileError(
                     f"{self._name()} needs a schema upgrade but is read-only; open it once with write access."
                 )
             raise DatabaseFileError(f"{self._name()} is read-only and empty.")
-        if applied and self.path is not None:
+        if pending and applied and self.path is not None:
+            # Before anything writes to it (even the switch to WAL), copy the file as it is.
             self.backup_path = self._backup_before_upgrade(len(applied))
-        migrations.apply(db)
-        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        db.execute(f"PRAGMA user_version = {len(known)}")
+        self._use_wal()
+        if not pending:
+            return
+        # Two processes may open a new or old file at once: the one holding the write lock
+        # decides what is still pending, applies it and stamps the version in one transaction.
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            applied = self._check_identity()
+            if [name for name in known if name not in applied]:
+                migrations.apply(self.db)  # each migration runs in a savepoint of this transaction
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {len(known)}")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _name(self) -> str:
         return str(self.path) if self.path else "The database"
 
     def _backup_before_upgrade(self, version: int) -> Path:
+        """The file's own bytes, copied beside it, under a read lock after a checkpoint."""
         assert self.path is not None
         stamp = self.clock().strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak")
-        self.backup_to(target)
+        target = unique_path(self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak"))
+        conn = self.db.conn
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()  # hold a read lock
+            shutil.copyfile(self.path, target)
+        finally:
+            conn.execute("COMMIT")
         return target
 
     def backup_to(self, target: str | os.PathLike[str]) -> Path:
-        """A consistent copy through SQLite's backup API, safe while others write."""
+        """A consistent copy through SQLite's backup API, safe while others write. Never
+        writes over an existing file."""
         target = Path(target)
+        if target.exists():
+            raise DatabaseFileError(f"{target} already exists; nothing was written over it.")
         dest = sqlite3.connect(str(target))
         try:
             with dest:
