@@ -552,6 +552,7 @@ async def test_u_after_a_new_deal_does_not_undo_the_move_before_it(
         await pilot.press("u")  # the last change is the new deal, not the move
         await pilot.pause()
     assert store.get(deals.alpha.id).stage_id == stage_id(store, "Qualified")
+    assert store.count() == 4  # the new deal, untouched since, is taken back
 
 
 # ------------------------------------------------------------------ export
