@@ -189,12 +189,6 @@ async def test_no_reason_chosen_saves_nothing(make_app, store: Store, deal: Deal
     assert_untouched(store, deal, events)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LostModal (since cb1b200 made #lost-dialog unfocusable): at 80x24 the unfiltered "
-    "dialog overflows and opens scrolled 4 rows down, so the title naming the deal and the Reason "
-    "label are out of view; call_after_refresh(dialog.scroll_home, animate=False) in on_mount fixes it",
-)
 async def test_prompt_opens_at_its_top_at_80x24(make_app, store: Store, deal: Deal) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

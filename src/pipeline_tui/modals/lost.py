@@ -87,6 +87,9 @@ class LostModal(ModalScreen[LossInput | None]):
         reason_list = self.query_one("#lost-reasons", OptionList)
         reason_list.highlighted = None
         self.query_one("#lost-reason", Input).focus()
+        # In a short terminal the dialog scrolls; open it at the top, where the deal is named.
+        dialog = self.query_one("#lost-dialog", VerticalScroll)
+        self.call_after_refresh(dialog.scroll_home, animate=False)
 
     @staticmethod
     def _options(reasons: list[LossReason]) -> list[Option]:
