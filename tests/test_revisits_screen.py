@@ -51,10 +51,10 @@ def lost(store: Store, clock: Clock) -> Lost:
 
 
 EXPECTED_ROWS = [
-    ["DUE Nov 20 · 4d overdue", "Overdue deal", "Acme", "$3k", "Price / budget", "Budget next year"],
-    ["DUE Nov 24 · today", "Due today", "Bluefin", "$12.5k", "Lost to competitor (HubSpot)",
-     "Went with HubSpot for the CRM bundle"],
-    ["Dec 10 · in 16d", "Coming up", "Cobalt", "$7k", "Timing / no urgency", ""],
+    ["DUE Nov 20 · 4d overdue", "Overdue deal", "Price / budget", "Budget next year", "$3k", "Acme"],
+    ["DUE Nov 24 · today", "Due today", "Lost to competitor (HubSpot)",
+     "Went with HubSpot for the CRM bundle", "$12.5k", "Bluefin"],
+    ["Dec 10 · in 16d", "Coming up", "Timing / no urgency", "", "$7k", "Cobalt"],
 ]  # fmt: skip
 
 

@@ -51,10 +51,10 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
 
 
 EXPECTED_ROWS = [
-    ["30 days idle in Lead", "Lead", "Old lead", "Acme", "$1k"],
-    ["20 days idle in Qualified; close date passed 10 days ago", "Qualified", "Both ways", "Bluefin", "$2k"],
-    ["8 days idle in Negotiation", "Negotiation", "Idle negotiation", "Cobalt", "$3k"],
-    ["close date passed 3 days ago", "Proposal", "Late proposal", "Dune", "$4k"],
+    ["Old lead", "30 days idle in Lead", "Lead", "$1k", "Acme"],
+    ["Both ways", "20 days idle in Qualified; close date passed 10 days ago", "Qualified", "$2k", "Bluefin"],
+    ["Idle negotiation", "8 days idle in Negotiation", "Negotiation", "$3k", "Cobalt"],
+    ["Late proposal", "close date passed 3 days ago", "Proposal", "$4k", "Dune"],
 ]
 
 
@@ -67,7 +67,7 @@ async def open_stale(pilot) -> tuple[StaleScreen, DataTable]:  # type: ignore[no
 
 
 def titles(table: DataTable) -> list[str]:
-    return [row[2] for row in table_rows(table)]
+    return [row[0] for row in table_rows(table)]
 
 
 def stale_titles(store: Store) -> list[str]:
@@ -85,7 +85,7 @@ async def test_s_lists_every_stale_deal_with_its_reason_oldest_first(
         assert screen.focused is table
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
-    assert stale_titles(store) == [row[2] for row in EXPECTED_ROWS]
+    assert stale_titles(store) == [row[0] for row in EXPECTED_ROWS]
 
 
 async def test_nothing_stale_says_so(make_app, store: Store) -> None:
@@ -152,7 +152,7 @@ async def test_a_next_step_does_not_hide_a_passed_close_date(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen
-        assert table_rows(table)[-1][:3] == ["close date passed 3 days ago", "Proposal", "Late proposal"]
+        assert table_rows(table)[-1][:3] == ["Late proposal", "close date passed 3 days ago", "Proposal"]
     assert store.get(pipeline.late.id).next_step_due == date(2026, 12, 1)
     assert "Late proposal" in stale_titles(store)
 
@@ -222,7 +222,7 @@ async def test_l_then_escape_leaves_the_deal_stale(make_app, store: Store, pipel
         await type_text(pilot, "price")
         await pilot.press("escape")
         assert app.screen is screen
-        assert titles(table) == [row[2] for row in EXPECTED_ROWS]
+        assert titles(table) == [row[0] for row in EXPECTED_ROWS]
     assert store.get(pipeline.old_lead.id).stage_id == stage_id(store, "Lead")
 
 

@@ -71,7 +71,14 @@ class DealFormModal(ModalScreen[DealDraft | None]):
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="inline-label")
-                    yield Input(values[key], placeholder=placeholder, id=f"deal-{key}", compact=True)
+                    # Editing: the cursor lands at the end, so a typo can be fixed without retyping.
+                    yield Input(
+                        values[key],
+                        placeholder=placeholder,
+                        id=f"deal-{key}",
+                        compact=True,
+                        select_on_focus=d is None,
+                    )
             yield Static("", id="deal-error", classes="error")
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="deal-save", variant="primary", compact=True)

@@ -180,6 +180,11 @@ class LostModal(ModalScreen[LossInput | None]):
     def _error(self, message: str) -> None:
         self.query_one("#lost-error", Static).update(message)
 
+    @on(Input.Submitted, "#lost-competitor")
+    def _competitor_done(self) -> None:
+        self.query_one("#lost-note", TextArea).focus()
+
+    @on(Input.Submitted, "#lost-revisit")
     @on(Button.Pressed, "#lost-save")
     def action_save(self) -> None:
         reason = self.reason

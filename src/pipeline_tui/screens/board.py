@@ -180,7 +180,7 @@ class BoardScreen(Screen[None]):
         stale = store.stale_count(today)
         due, _ = store.revisit_counts(today, self.app.settings.revisit_horizon_days)
         total = store.count()
-        parts = [f"[b]{total:,}[/] deals", f"{today:%a %d %b %Y}"]
+        parts = [f"[b]{total:,}[/] deal" + ("" if total == 1 else "s"), f"{today:%a %d %b %Y}"]
         if store.readonly:
             parts.insert(0, "[b $error]READ-ONLY[/]")
         parts.append(f"[$warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
@@ -226,7 +226,10 @@ class BoardScreen(Screen[None]):
         self.app.open_detail(event.deal)
 
     def focus_deal(self, deal: Deal) -> None:
-        """Focus the column holding `deal` and put the cursor on it."""
+        """Focus the column holding `deal` and put the cursor on it (clearing a filter
+        that would hide it)."""
+        if self.filter_text and not self._matches_filter(deal):
+            self.action_clear_filter()
         self.selected[deal.stage_id] = deal.id
         for column in self.columns:
             if column.stage.id == deal.stage_id:
@@ -241,6 +244,10 @@ class BoardScreen(Screen[None]):
                 if position < column.cards.count:
                     column.cards.cursor = position
                 return
+
+    def _matches_filter(self, deal: Deal) -> bool:
+        wanted = " ".join(self.filter_text.split()).casefold()
+        return wanted in " ".join(f"{deal.title} {deal.company} {deal.contact}".split()).casefold()
 
     def _need_deal(self) -> Deal | None:
         deal = self.current_deal

@@ -31,7 +31,7 @@ KEYS = (
         "Lists",
         (
             ("s", "stale deals: a note · t next step · m move · l lost"),
-            ("r", "revisits: o reopen · z snooze · a note · c close out · i calendar"),
+            ("r", "revisits: o reopen · z snooze · a note · c close out · i .ics"),
             ("R", "win-loss report: 1-5 period · enter lists the deals"),
             ("escape", "back"),
         ),
@@ -40,7 +40,7 @@ KEYS = (
         "Everywhere",
         (
             ("ctrl+p", "command palette: every action by name"),
-            (",", "settings: stages, stale days, loss reasons, preferences"),
+            (",", "settings: stages, stale days, reasons, preferences"),
             ("ctrl+s", "save a form"),
             ("?", "this help"),
             ("q", "quit"),

@@ -40,7 +40,7 @@ class RevisitsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("When", "Deal", "Company", "Value", "Lost because", "Follow-up note")
+        table.add_columns("When", "Deal", "Lost because", "Follow-up note", "Value", "Company")
         self.reload()
         table.focus()
 
@@ -62,10 +62,10 @@ class RevisitsScreen(Screen[None]):
             table.add_row(
                 f"{label}{deal.revisit_on:%b %d} · {when}",
                 deal.title,
-                deal.company,
-                format_money(deal.value, deal.currency, compact=True),
                 reason,
                 deal.loss_note.replace("\n", " "),
+                format_money(deal.value, deal.currency, compact=True),
+                deal.company,
                 key=str(deal.id),
             )
         horizon = self.app.settings.revisit_horizon_days

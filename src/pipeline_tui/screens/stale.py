@@ -39,7 +39,7 @@ class StaleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Why it is stale", "Stage", "Deal", "Company", "Value")
+        table.add_columns("Deal", "Why it is stale", "Stage", "Value", "Company")
         self.reload()
         table.focus()
 
@@ -52,11 +52,11 @@ class StaleScreen(Screen[None]):
         for item in stale:
             d = item.deal
             table.add_row(
+                d.title,
                 item.reason,
                 item.stage.name,
-                d.title,
-                d.company,
                 format_money(d.value, d.currency, compact=True),
+                d.company,
                 key=str(d.id),
             )
         count = len(stale)
