@@ -108,6 +108,9 @@ class PipelineApp(App[None]):
         collections over them would otherwise stall a keypress now and then."""
         gc.collect()
         gc.freeze()
+        # Fewer, younger collections: a full one over the board's caches cost ~20 ms, which
+        # landed on a keypress now and then.
+        gc.set_threshold(10_000, 20, 50)
 
     # ---------------------------------------------------------------- refresh
 

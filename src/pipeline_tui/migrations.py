@@ -129,3 +129,6 @@ def m002_loss_reason_index(db: Database) -> None:
     # Counting idle deals reads the next step's due date too: cover it, skip the table.
     db.execute("DROP INDEX deals_stage_activity")
     db.execute("CREATE INDEX deals_stage_activity ON deals(stage_id, last_activity_at, next_step_due)")
+    # Column totals are kept per currency (never added across currencies): cover the currency.
+    db.execute("DROP INDEX deals_stage_closed")
+    db.execute("CREATE INDEX deals_stage_closed ON deals(stage_id, closed_at, currency, value)")

@@ -1024,19 +1024,15 @@ class Store:
             if stage_ids is not None and stage.id not in stage_ids:
                 continue
             where, params, _ = self._window_sql(stage, today, closed_days, text)
-            count, total = self._rows(
-                f"SELECT COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d{where}", params
-            )[0]
-            others: tuple[tuple[str, int], ...] = ()
-            if count:
-                # Amounts in different currencies are never added together.
-                foreign = self._rows(
-                    f"SELECT d.currency, SUM(d.value) FROM deals d{where} AND d.currency != ? "
-                    "GROUP BY d.currency ORDER BY 2 DESC",
-                    [*params, self.currency],
-                )
-                others = tuple((code, int(value)) for code, value in foreign)
-                total -= sum(value for _, value in others)
+            # Amounts in different currencies are never added together.
+            per_currency = self._rows(
+                f"SELECT d.currency, COUNT(*), SUM(d.value) FROM deals d{where} GROUP BY d.currency "
+                "ORDER BY 3 DESC",
+                params,
+            )
+            count = sum(n for _, n, _ in per_currency)
+            total = sum(v for code, _, v in per_currency if code == self.currency)
+            others = tuple((code, int(v)) for code, _, v in per_currency if code != self.currency)
             out.append(StageSummary(stage, int(count), int(total), others))
         return out
 
