@@ -9,8 +9,7 @@ that a path like `~/x` or `notes.csv` never lands outside the example's folder.
 
 The form part drives the real app: text is typed key by key into the focused field (the Key
 events `pilot.press` makes, without its idle wait of ~70 ms after every key), then submitted.
-Inputs that hit a known bug are set aside in the property tests and pinned by strict xfail
-tests at the end of the file.
+The bugs these tests found are pinned by the `test_bug_*` tests at the end of the file.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rich.errors import MarkupError as RichMarkupError
 from textual.markup import MarkupError as TextualMarkupError
@@ -104,8 +103,7 @@ DEALS = near(st.sampled_from(["1", "#1", "2", "99", "0", "-1", "#", "acme", "Acm
 
 
 # ------------------------------------------------------------- known bugs
-# Inputs that hit a bug reported (and pinned by a strict xfail test below) are set aside in
-# the property tests, so that those stay deterministic; delete the `assume` once it is fixed.
+# Inputs that once hit bugs (pinned by the test_bug_* tests below).
 
 
 def bug_find_digits(ref: str) -> bool:
@@ -310,7 +308,6 @@ def test_cli_list_stage(capsys, template, stage, stale, as_json, today) -> None:
     revisit=st.none() | DATES,
 )
 def test_cli_move_with_loss_options(capsys, template, deal, stage, reason, competitor, note, revisit) -> None:
-    assume(not bug_find_digits(deal))
     with world(template) as w:
         run_cli(
             capsys,
@@ -331,7 +328,6 @@ def test_cli_move_with_loss_options(capsys, template, deal, stage, reason, compe
 @CLI_SETTINGS
 @given(deal=DEALS, text=TEXT)
 def test_cli_note(capsys, template, deal, text) -> None:
-    assume(not bug_find_digits(deal))
     with world(template) as w:
         events = dump(w.db).count('INSERT INTO "events"')
         code, _, _ = run_cli(capsys, w, ["note", "--", deal, text])
@@ -507,7 +503,6 @@ def test_cli_backup_output(capsys, template, output, missing_folder) -> None:
     yes=st.booleans(),
 )
 def test_cli_restore(capsys, template, name, content, yes) -> None:
-    assume(not bug_path_newline(name))
     with world(template) as w:
         source = Path(w.path(name))
         if isinstance(content, bytes):
@@ -549,7 +544,6 @@ WRITES_ANYWHERE = ("-o", "--o", "--d")  # -o FILE, --output, --db (and its abbre
 def test_cli_arbitrary_words(capsys, template, command, words) -> None:
     """Whatever words follow a command: success, one error line or a usage error."""
     words = [w for w in words if not w.startswith(WRITES_ANYWHERE)]
-    assume(not any(bug_find_digits(w) or bug_path_newline(w) for w in words))
     with world(template) as w:
         run_cli(capsys, w, [command, *words])
 
@@ -560,15 +554,11 @@ def test_cli_arbitrary_words(capsys, template, command, words) -> None:
 # more than filling a form). After each submit: the app still runs, and either the change is
 # in the store, or the form (or a notification) says what is wrong and the store is unchanged.
 
-# The characters a person can type. '[' is set aside: text with Textual markup in it crashes
-# the app (see the xfail tests at the end of this file); put it back once that is fixed.
-MARKUP_BUG = "["
-TYPED = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"], exclude_characters=MARKUP_BUG), max_size=30
+# The characters a person can type (markup-like text such as '[/]' included).
+TYPED = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=30)
+TYPED_NAMES = st.lists(st.sampled_from([p for p in NASTY_PIECES if p.isprintable()]), max_size=20).map(
+    "".join
 )
-TYPED_NAMES = st.lists(
-    st.sampled_from([p for p in NASTY_PIECES if p.isprintable() and MARKUP_BUG not in p]), max_size=20
-).map("".join)
 
 
 def typed(*specific: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -1257,16 +1247,9 @@ def test_settings_preference_prompts_take_any_text(demo_template, prefs) -> None
 
 
 # ================================================================= known bugs
-# Each is pinned by a strict xfail: when it is fixed the test passes, xfail turns it into a
-# failure, and the marker (and the matching `assume` / MARKUP_BUG above) must go.
+# Each of these failed before its fix.
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="Store.find: int() of a digit string it cannot convert ('²') raises ValueError, and a "
-    "20-digit id raises OverflowError from SQLite; neither is caught by cli.main: a traceback",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "argv",
     [
@@ -1283,12 +1266,6 @@ def test_bug_cli_deal_reference_of_odd_digits_is_one_error_line(capsys, template
         assert code == 1 and "no deal" in err.lower(), err
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="errors print the user's path raw (`There is no file {source}.`): a name with a line "
-    "break turns the one-line error into two lines",
-    strict=True,
-)
 @pytest.mark.parametrize("command", ["restore", "import"])
 def test_bug_cli_error_naming_a_path_with_a_line_break_is_one_line(capsys, template, command) -> None:
     with world(template) as w:
@@ -1338,12 +1315,11 @@ MARKUP_CRASH = (
 )
 
 
-@pytest.mark.xfail(reason=MARKUP_CRASH, raises=MarkupError, strict=True)
 @pytest.mark.parametrize(
     "keys",
-    [["l"], ["a"], ["m"], ["enter", "t"], ["s"], ["r"], ["comma"], ["comma", "2"]],
-    ids=["lost-modal-title", "note-modal-title", "move-modal-title", "next-step-title", "stale-list",
-         "revisits-list", "settings-stages", "settings-reasons"],
+    [["l"], ["a"], ["enter", "t"], ["s"], ["r"], ["comma"]],
+    ids=["lost-modal-title", "note-modal-title", "next-step-title", "stale-list", "revisits-list",
+         "settings-stages"],
 )  # fmt: skip
 def test_bug_names_with_markup_crash_the_app(keys) -> None:
     play_markup(keys)
@@ -1369,17 +1345,15 @@ def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: s
         play(path, script)
 
 
-@pytest.mark.xfail(reason=MARKUP_CRASH, raises=MarkupError, strict=True)
 @pytest.mark.parametrize(
     ("keys", "fields", "submit_key"),
     [
         (["n"], {"#deal-title": "Acme", "#deal-close": "[/]"}, "ctrl+s"),
-        (["n"], {"#deal-title": "Acme", "#deal-value": "[/b]"}, "ctrl+s"),
         (["l"], {"#lost-reason": "price", "#lost-revisit": "[/]"}, "ctrl+s"),
         (["R", "5"], {"#prompt-input": "[/].."}, "enter"),
         (["comma", "3", "e"], {"#prompt-input": "[/]"}, "enter"),
     ],
-    ids=["deal-close-date", "deal-value", "lost-revisit", "report-period", "currency"],
+    ids=["deal-close-date", "lost-revisit", "report-period", "currency"],
 )
 def test_bug_typed_markup_echoed_in_an_error_crashes_the_app(keys, fields, submit_key) -> None:
     play_markup_typed(keys, fields, submit_key)

@@ -413,12 +413,6 @@ def own_export_with_notes(template: Path, notes: list[str]) -> bytes:
         return out.read_bytes()
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="read_numbered keeps csv's default field_size_limit (131072): our own export of a deal "
-    "whose notes add up to more (7 notes of 20,000 characters, each allowed) cannot be imported back",
-    strict=True,
-)
 def test_bug_own_export_with_long_notes_does_not_import_back(capsys, template) -> None:
     notes = [f"note {i} " + "x" * 19_990 for i in range(7)]
     data = own_export_with_notes(template, notes)
@@ -437,12 +431,6 @@ def test_bug_own_export_with_long_notes_does_not_import_back(capsys, template) -
             store.close()
 
 
-@pytest.mark.xfail(
-    raises=RecursionError,
-    reason="_build_row: json.loads of a deeply nested notes cell ('[' * 50,000) raises "
-    "RecursionError, which is not caught: a traceback instead of 'Row 2, column notes'",
-    strict=True,
-)
 def test_bug_deeply_nested_notes_cell_escapes_as_recursion_error(template) -> None:
     row = good_own_row(0)
     row[OWN.index("notes")] = "[" * 50_000
@@ -451,12 +439,6 @@ def test_bug_deeply_nested_notes_cell_escapes_as_recursion_error(template) -> No
         check_api(db, csv_path, data)
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="a refused cell is quoted whole in the error (`{value!r}`): a 100,000-character amount "
-    "makes a 100 KB error line (notes are cut to 40 characters; other columns are not)",
-    strict=True,
-)
 @pytest.mark.parametrize("column", ["Amount", "Close Date", "Create Date"])
 def test_bug_error_quoting_a_huge_cell_is_not_one_clear_line(template, column) -> None:
     row = good_hubspot_row(0)

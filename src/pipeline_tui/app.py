@@ -87,6 +87,10 @@ class PipelineApp(App[None]):
         self.poll_interval = poll_interval
         self.undo_stack: list[UndoEntry] = []
 
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+        """Messages quote what people typed (titles, file names): shown as text, not markup."""
+        super().notify(message, markup=markup, **kwargs)
+
     @property
     def today(self) -> date:
         """The app's clock: fixed in tests and screenshots, else the real date."""

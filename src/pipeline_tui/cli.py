@@ -499,7 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context(args)
         return handler(ctx)
     except PipelineError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        # One line, whatever the message quotes (a file name may hold a line break).
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"{PROG}: error: {message}", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:
         print(f"{PROG}: error: the database could not be used ({exc}); nothing was changed.", file=sys.stderr)

@@ -214,6 +214,8 @@ def read_numbered(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], s
         raise InputError(f"{path} is empty.")
     first_line = next(line for line in text.splitlines() if line.strip())
     delimiter = max((",", ";", "\t"), key=first_line.count)
+    # Our own export may hold long notes (20,000 characters each): lift csv's 128 KB cell limit.
+    csv.field_size_limit(MAX_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: list[tuple[int, list[str]]] = []
     number = 0
@@ -437,7 +439,8 @@ def plan_import(
 
         def fail(column: str, value: str, why: str, number: int = number) -> PipelineError:
             header_name = header[cols[column]] if column in cols else column
-            return InputError(f"Row {number}, column {header_name!r}: {value!r} {why}. Nothing was imported.")
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            return InputError(f"Row {number}, column {header_name!r}: {shown!r} {why}. Nothing was imported.")
 
         if len(cells) > len(header):
             raise InputError(
@@ -627,7 +630,7 @@ def _build_row(fmt: str, cell: Any, fail: Any, *, day_first: bool, now: datetime
                 if moment is None:
                     raise ValueError("a note without a time")
                 row["_notes"].append((ts(moment), str(text)))
-        except (ValueError, TypeError, AssertionError):
+        except (ValueError, TypeError, AssertionError, RecursionError):
             raise fail("notes", notes_text[:40], "is not the notes list pipeline-tui writes") from None
     return row
 

@@ -540,8 +540,11 @@ class Store:
     def find(self, ref: str | int) -> Deal:
         """A deal by id (`42` or `#42`) or by a title that matches only one deal."""
         text = str(ref).strip()
-        if text.lstrip("#").isdigit():
-            return self.get(int(text.lstrip("#")))
+        number = text.lstrip("#")
+        if number.isascii() and number.isdigit():
+            if len(number) > 18:
+                raise NotFoundError(f"There is no deal #{number}.")
+            return self.get(int(number))
         if not text:
             raise NotFoundError("Give a deal id or title.")
         folded = " ".join(text.split()).casefold()

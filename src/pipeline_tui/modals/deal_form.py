@@ -79,7 +79,7 @@ class DealFormModal(ModalScreen[DealDraft | None]):
                         compact=True,
                         select_on_focus=d is None,
                     )
-            yield Static("", id="deal-error", classes="error")
+            yield Static("", id="deal-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="deal-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="deal-cancel", compact=True)

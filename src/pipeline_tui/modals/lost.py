@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -59,7 +60,7 @@ class LostModal(ModalScreen[LossInput | None]):
         dialog = VerticalScroll(id="lost-dialog", classes="dialog")
         dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
         with dialog:
-            yield Label(f"{self.stage_name}: {self.deal.title}", classes="dialog-title")
+            yield Label(f"{self.stage_name}: {self.deal.title}", classes="dialog-title", markup=False)
             yield Label("Reason  [dim](type to filter, ↑↓, Enter picks)[/]", classes="field-label")
             yield ReasonInput(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
             reason_list = OptionList(*self._options(self.reasons), id="lost-reasons", compact=True)
@@ -73,11 +74,11 @@ class LostModal(ModalScreen[LossInput | None]):
             with Horizontal(classes="field-row"):
                 yield Label("Revisit on", classes="inline-label")
                 yield Input(placeholder="none, Mar 1, +6m…", id="lost-revisit", compact=True)
-                yield Static("", id="lost-revisit-hint")
+                yield Static("", id="lost-revisit-hint", markup=False)
             with Horizontal(id="lost-picks", classes="button-row"):
                 for label, months in QUICK_PICKS:
                     yield Button(label, id=f"pick-{months}", compact=True)
-            yield Static("", id="lost-error", classes="error")
+            yield Static("", id="lost-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="lost-save", variant="error", compact=True)
                 yield Button("Cancel  esc", id="lost-cancel", compact=True)
@@ -93,7 +94,7 @@ class LostModal(ModalScreen[LossInput | None]):
 
     @staticmethod
     def _options(reasons: list[LossReason]) -> list[Option]:
-        return [Option(r.label, id=str(r.id)) for r in reasons]
+        return [Option(Text(r.label), id=str(r.id)) for r in reasons]
 
     # ------------------------------------------------------------- reason list
 

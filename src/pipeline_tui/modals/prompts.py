@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Generic, TypeVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,9 +36,9 @@ class NoteModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield TextArea(id="note-text", compact=True, tab_behavior="focus", soft_wrap=True)
-            yield Static("", id="note-error", classes="error")
+            yield Static("", id="note-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="note-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="note-cancel", compact=True)
@@ -76,7 +77,7 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="step-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label("Next step", classes="inline-label")
                 yield Input(self.step, id="step-text", placeholder="Call to confirm budget", compact=True)
@@ -88,7 +89,7 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
                     placeholder="fri, +3d, Dec 1",
                     compact=True,
                 )
-            yield Static("", id="step-error", classes="error")
+            yield Static("", id="step-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="step-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="step-cancel", compact=True)
@@ -137,9 +138,9 @@ class PromptModal(ModalScreen[T | None], Generic[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
-            yield Static("", id="prompt-error", classes="error")
+            yield Static("", id="prompt-error", classes="error", markup=False)
             yield Label("[dim]Enter to confirm · Escape to cancel[/]")
 
     def on_mount(self) -> None:
@@ -188,11 +189,11 @@ class StageModal(ModalScreen[Stage | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="stage-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield OptionList(
                 *[
                     Option(
-                        s.name + ("  (current)" if s.id == self.current else ""),
+                        Text(s.name + ("  (current)" if s.id == self.current else "")),
                         id=str(s.id),
                         disabled=s.id == self.current,
                     )

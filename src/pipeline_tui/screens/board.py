@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -189,7 +190,7 @@ class BoardScreen(Screen[None]):
         if missing:
             parts.append(f"[$error]{missing} lost without reason[/]")
         if self.filter_text:
-            parts.append(f"filter: [b]{self.filter_text}[/] [dim](esc clears)[/]")
+            parts.append(f"filter: [b]{escape(self.filter_text)}[/] [dim](esc clears)[/]")
         self.query_one("#status", Static).update("  ·  ".join(parts))
 
     # -------------------------------------------------------------- selection
@@ -252,7 +253,7 @@ class BoardScreen(Screen[None]):
     def _need_deal(self) -> Deal | None:
         deal = self.current_deal
         if deal is None:
-            self.notify("No deal selected.", severity="warning")
+            self.app.notify("No deal selected.", severity="warning")
         return deal
 
     # ---------------------------------------------------------------- actions
@@ -274,7 +275,7 @@ class BoardScreen(Screen[None]):
         ids = [s.id for s in stages]
         index = ids.index(deal.stage_id) + step if deal.stage_id in ids else -1
         if not 0 <= index < len(stages):
-            self.notify("No stage that way.")
+            self.app.notify("No stage that way.")
             return
         self.app.move_deal(deal, stages[index], then=self.focus_deal)
 

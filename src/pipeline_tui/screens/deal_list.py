@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -52,11 +53,11 @@ class DealListScreen(Screen[None]):
             reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else ""
             table.add_row(
                 f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else "",
-                deal.title,
-                deal.company,
-                store.stage(deal.stage_id).name,
+                Text(deal.title),
+                Text(deal.company),
+                Text(store.stage(deal.stage_id).name),
                 format_money(deal.value, deal.currency, compact=True),
-                reason + (f" ({deal.competitor})" if deal.competitor else ""),
+                Text(reason + (f" ({deal.competitor})" if deal.competitor else "")),
                 key=str(deal.id),
             )
         more = len(self.deal_ids) - LIMIT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -53,8 +54,8 @@ class MissingReasonsScreen(Screen[None]):
             closed = f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else ""
             table.add_row(
                 closed,
-                deal.title,
-                deal.company,
+                Text(deal.title),
+                Text(deal.company),
                 format_money(deal.value, deal.currency, compact=True),
                 key=str(deal.id),
             )

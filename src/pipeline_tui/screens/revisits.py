@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -61,11 +62,11 @@ class RevisitsScreen(Screen[None]):
                 reason += f" ({deal.competitor})"
             table.add_row(
                 f"{label}{deal.revisit_on:%b %d} · {when}",
-                deal.title,
-                reason,
-                deal.loss_note.replace("\n", " "),
+                Text(deal.title),
+                Text(reason),
+                Text(deal.loss_note.replace("\n", " ")),
                 format_money(deal.value, deal.currency, compact=True),
-                deal.company,
+                Text(deal.company),
                 key=str(deal.id),
             )
         horizon = self.app.settings.revisit_horizon_days

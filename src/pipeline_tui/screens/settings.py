@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -137,7 +138,7 @@ class SettingsScreen(Screen[None]):
                 else (f"{stage.stale_days} days" if stage.stale_days else "off")
             )
             table.add_row(
-                stage.name,
+                Text(stage.name),
                 stage.kind.value,
                 stale,
                 f"{store.stage_deal_count(stage.id):,}",
@@ -153,7 +154,7 @@ class SettingsScreen(Screen[None]):
             asks = ", ".join(
                 w for w, on in (("competitor", reason.needs_competitor), ("note", reason.needs_note)) if on
             )
-            table.add_row(reason.label, asks, "archived" if reason.archived else "")
+            table.add_row(Text(reason.label), asks, "archived" if reason.archived else "")
         table.move_cursor(row=min(row, len(self.reason_rows) - 1))
 
         table = self.query_one("#prefs-table", DataTable)
@@ -161,7 +162,7 @@ class SettingsScreen(Screen[None]):
         table.clear()
         for key, value in asdict(self.app.settings).items():
             shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            table.add_row(key, shown, PREFERENCES.get(key, ""), key=key)
+            table.add_row(key, Text(shown), PREFERENCES.get(key, ""), key=key)
         table.move_cursor(row=min(row, len(PREFERENCES) - 1))
         self._hint()
 
@@ -179,10 +180,10 @@ class SettingsScreen(Screen[None]):
         try:
             fn(*args)
         except PipelineError as exc:
-            self.notify(str(exc), title="Not changed", severity="error")
+            self.app.notify(str(exc), title="Not changed", severity="error")
             return
         if done:
-            self.notify(done)
+            self.app.notify(done)
         self.app.reload_screens()
 
     def _ask(self, title: str, parse: Any, then: Any, value: str = "") -> None:
@@ -231,7 +232,7 @@ class SettingsScreen(Screen[None]):
         if stage is None:
             return
         if stage.kind is not StageKind.OPEN:
-            self.notify(f"{stage.name} is an endpoint; it never goes stale.")
+            self.app.notify(f"{stage.name} is an endpoint; it never goes stale.")
             return
 
         def save(days: int | None | str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -52,11 +53,11 @@ class StaleScreen(Screen[None]):
         for item in stale:
             d = item.deal
             table.add_row(
-                d.title,
+                Text(d.title),
                 item.reason,
-                item.stage.name,
+                Text(item.stage.name),
                 format_money(d.value, d.currency, compact=True),
-                d.company,
+                Text(d.company),
                 key=str(d.id),
             )
         count = len(stale)
