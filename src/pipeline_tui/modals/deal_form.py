@@ -84,6 +84,11 @@ class DealFormModal(ModalScreen[DealDraft | None]):
                 yield Button("Save  ^s", id="deal-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="deal-cancel", compact=True)
 
+    def on_resize(self) -> None:
+        """After the terminal changes size, keep the field being edited in view."""
+        if self.focused is not None:
+            self.call_after_refresh(self.focused.scroll_visible, animate=False)
+
     def on_mount(self) -> None:
         self.query_one("#deal-title", Input).focus()
 

@@ -83,6 +83,11 @@ class LostModal(ModalScreen[LossInput | None]):
                 yield Button("Save  ^s", id="lost-save", variant="error", compact=True)
                 yield Button("Cancel  esc", id="lost-cancel", compact=True)
 
+    def on_resize(self) -> None:
+        """After the terminal changes size, keep the field being edited in view."""
+        if self.focused is not None:
+            self.call_after_refresh(self.focused.scroll_visible, animate=False)
+
     def on_mount(self) -> None:
         self.query_one("#lost-competitor-row").display = False
         reason_list = self.query_one("#lost-reasons", OptionList)

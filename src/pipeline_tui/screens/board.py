@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from pipeline_tui.app import PipelineApp
 
 
+NARROW_COLUMN = 14  # below this many cells a column is unreadable
+
+
 class BoardScreen(Screen[None]):
     BINDINGS = [
         Binding("left,h", "focus_column(-1)", "←", show=False),
@@ -83,7 +86,24 @@ class BoardScreen(Screen[None]):
 
         return load
 
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns share the width; when there is not room for all of them, each keeps a
+        readable width and the board scrolls sideways to the focused one."""
+        if not self.columns:
+            return
+        narrow = self.size.width < len(self.columns) * NARROW_COLUMN
+        for column in self.columns:
+            column.styles.width = NARROW_COLUMN + 6 if narrow else "1fr"
+
+    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(event.widget, CardList):
+            event.widget.parent.scroll_visible(animate=False)  # type: ignore[union-attr]
+
     def on_mount(self) -> None:
+        self._fit_columns()
         self.query_one("#filter", Input).display = False
         self.reload()
         if self.columns:
@@ -165,6 +185,7 @@ class BoardScreen(Screen[None]):
             await board.remove_children()
             self.columns = [self._make_column(stage) for stage in stages]
             await board.mount_all(self.columns)
+            self._fit_columns()
         finally:
             self._rebuilding = False
         self.reload()
@@ -183,12 +204,12 @@ class BoardScreen(Screen[None]):
         total = store.count()
         parts = [f"[b]{total:,}[/] deal" + ("" if total == 1 else "s"), f"{today:%a %d %b %Y}"]
         if store.readonly:
-            parts.insert(0, "[b $error]READ-ONLY[/]")
-        parts.append(f"[$warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
-        parts.append(f"[$accent]↻ {due} revisits due[/] [dim](r)[/]" if due else "no revisits due")
+            parts.insert(0, "[b $text-error]READ-ONLY[/]")
+        parts.append(f"[$text-warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
+        parts.append(f"[$text-accent]↻ {due} revisits due[/] [dim](r)[/]" if due else "no revisits due")
         missing = store.lost_without_reason_count()
         if missing:
-            parts.append(f"[$error]{missing} lost without reason[/]")
+            parts.append(f"[$text-error]{missing} lost without reason[/]")
         if self.filter_text:
             parts.append(f"filter: [b]{escape(self.filter_text)}[/] [dim](esc clears)[/]")
         self.query_one("#status", Static).update("  ·  ".join(parts))

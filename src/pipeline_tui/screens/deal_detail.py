@@ -84,7 +84,7 @@ class DealDetailScreen(Screen[None]):
         ]
         stale = rules.stale_reason(deal, stage, today)
         if stale:
-            rows.append(("Stale", f"[$warning]⚠ {stale}[/]"))
+            rows.append(("Stale", f"[$text-warning]⚠ {stale}[/]"))
         if deal.loss_reason_id:
             reason = store.reason(deal.loss_reason_id).label
             rows.append(("Lost", reason + (f" to {deal.competitor}" if deal.competitor else "")))

@@ -55,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = ["[b]pipeline-tui keys[/]  [dim](escape closes)[/]"]
         for section, keys in KEYS:
-            lines.append(f"\n[b $accent]{section}[/]")
+            lines.append(f"\n[b $text-accent]{section}[/]")
             lines.extend(f"  [b]{key:<12}[/] {what}" for key, what in keys)
         with VerticalScroll(id="help-dialog", classes="dialog"):
             yield Static("\n".join(lines))

@@ -93,8 +93,8 @@ class ReportScreen(Screen[None]):
         won_value = format_money(report.won_value, cur, compact=True)
         lost_value = format_money(report.lost_value, cur, compact=True)
         self.query_one("#report-summary", Static).update(
-            f" Won [b $success]{report.won_count:,}[/] ({won_value})"
-            f" · Lost [b $error]{report.lost_count:,}[/] ({lost_value})"
+            f" Won [b $text-success]{report.won_count:,}[/] ({won_value})"
+            f" · Lost [b $text-error]{report.lost_count:,}[/] ({lost_value})"
             f" · Win rate [b]{percent(report.win_rate_count)}[/] by count,"
             f" [b]{percent(report.win_rate_value)}[/] by value"
             f" · Days to close: won {won_days}, lost {lost_days}"

@@ -71,7 +71,7 @@ class RevisitsScreen(Screen[None]):
             )
         horizon = self.app.settings.revisit_horizon_days
         self.query_one("#revisits-title", Static).update(
-            f"[b]Revisits[/] · [$accent]{len(due)} due[/] · {len(upcoming)} in the next {horizon} days"
+            f"[b]Revisits[/] · [$text-accent]{len(due)} due[/] · {len(upcoming)} in the next {horizon} days"
             " · o reopen · z snooze · c close out"
         )
         if self.rows:

@@ -252,7 +252,7 @@ class CardList(Widget, can_focus=True):
         base = self._base or self.rich_style
         if self.count == 0:
             if y == 1:
-                empty = self.get_component_rich_style("card--empty", partial=True)
+                empty = self._fg("card--empty")
                 return self._strip([(" no deals", empty)], width, base)
             return Strip.blank(width, base)
         if index >= self.count or line == CARD_HEIGHT - 1:
@@ -269,11 +269,18 @@ class CardList(Widget, can_focus=True):
             strip = self._lines[key] = self._card_line(deal, line, width, state, base)
         return strip
 
+    def _fg(self, component: str) -> Style:
+        """A component's text colour and weight, resolved against the column's background
+        (so 'auto' and translucent colours read right in light and dark themes), without
+        its background, so the cursor row's highlight shows through."""
+        full = self.get_component_rich_style(component)
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
+
     def _card_line(self, deal: Deal, line: int, width: int, state: str, base: Style) -> Strip:
         text, component = card_text(deal, self.stage, self.ctx)[line]
-        style = self.get_component_rich_style(component, partial=True)
+        style = self._fg(component)
         stale = rules.is_stale(deal, self.stage, self.ctx.today)
-        bar_style = self.get_component_rich_style("card--bar-stale" if stale else "card--bar", partial=True)
+        bar_style = self._fg("card--bar-stale" if stale else "card--bar")
         row_style: Style | None = None
         if state:
             # The full style: a translucent background must be blended with the column's.
