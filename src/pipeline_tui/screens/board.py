@@ -212,7 +212,7 @@ class BoardScreen(Screen[None]):
             parts.append(f"[$text-error]{missing} lost without reason[/]")
         if self.filter_text:
             parts.append(f"filter: [b]{escape(self.filter_text)}[/] [dim](esc clears)[/]")
-        self.query_one("#status", Static).update("  ·  ".join(parts))
+        self.query_one("#status", Static).update("  ·  ".join(parts), layout=False)  # one line, always
 
     # -------------------------------------------------------------- selection
 

@@ -322,4 +322,5 @@ class StageColumn(Vertical):
         if self.stage.is_endpoint:
             detail += f" · {self.closed_days}d"
         text.append("\n" + detail, style="dim" if not summary.count else "")
-        self.header.update(text)
+        # The header is two lines, always: no relayout of the board for a new count.
+        self.header.update(text, layout=False)
