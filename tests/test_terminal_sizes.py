@@ -113,8 +113,8 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         # Stale list (s): `a` notes the first stale deal.
         await press(pilot, "s")
         stale = app.screen
-        assert isinstance(stale, StaleScreen) and stale.deals
-        assert stale.query_one(DataTable).row_count == len(stale.deals)
+        assert isinstance(stale, StaleScreen) and stale.row_ids
+        assert stale.query_one(DataTable).row_count == len(stale.row_ids)
         stale_deal = stale.deal
         assert stale_deal is not None
         await press(pilot, "a")

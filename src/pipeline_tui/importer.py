@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.csv_io import unneutralize
+from pipeline_tui.csv_io import DEAL_COLUMNS, unneutralize
 from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.models import LossReason, RevisitState, Stage, StageKind
 from pipeline_tui.money import parse_amount
@@ -88,35 +88,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "closed_at": ("close_date",),
         "value": ("close_value",),
     },
-    "pipeline-tui": {
-        name: (name,)
-        for name in (
-            "id",
-            "title",
-            "company",
-            "contact",
-            "value",
-            "currency",
-            "stage",
-            "status",
-            "expected_close",
-            "next_step",
-            "next_step_due",
-            "created_at",
-            "stage_entered_at",
-            "last_activity_at",
-            "closed_at",
-            "loss_reason",
-            "competitor",
-            "lost_at_stage",
-            "loss_note",
-            "revisit_on",
-            "revisit_state",
-            "source",
-            "source_id",
-            "notes",
-        )
-    },
+    # Our own export: the columns csv_io writes, by their own names.
+    "pipeline-tui": {name: (name,) for name in DEAL_COLUMNS},
 }
 # Headers that identify a format on their own.
 SIGNATURES = {

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
 
-from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
-
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
+from pipeline_tui.screens.deal_table import DealTableScreen
 
 LIMIT = 1000  # a screenful of work at a time; the title says how many there are
 
 
-class MissingReasonsScreen(Screen[None]):
+class MissingReasonsScreen(DealTableScreen):
+    NAME = "missing"
+    COLUMNS = ("Closed", "Deal", "Company", "Value")
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("l", "fill", "Give a reason"),
@@ -27,30 +22,14 @@ class MissingReasonsScreen(Screen[None]):
         Binding("d", "detail", "Detail"),
     ]
 
-    app: PipelineApp  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deals: list[Deal] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="missing-title", classes="screen-title")
-        yield DataTable(id="missing-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Closed", "Deal", "Company", "Value")
-        self.reload()
-        table.focus()
-
     def reload(self) -> None:
         table = self.query_one(DataTable)
         row = table.cursor_row
         total = self.app.store.lost_without_reason_count()
-        self.deals = self.app.store.lost_without_reason(limit=LIMIT)
+        deals = self.app.store.lost_without_reason(limit=LIMIT)
+        self.row_ids = [d.id for d in deals]
         table.clear()
-        for deal in self.deals:
+        for deal in deals:
             closed = f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else ""
             table.add_row(
                 closed,
@@ -59,21 +38,13 @@ class MissingReasonsScreen(Screen[None]):
                 format_money(deal.value, deal.currency, compact=True),
                 key=str(deal.id),
             )
-        shown = f" (first {len(self.deals):,})" if total > len(self.deals) else ""
-        self.query_one("#missing-title", Static).update(
+        shown = f" (first {len(deals):,})" if total > len(deals) else ""
+        self.set_title(
             f"[b]Lost without a reason[/] · {total:,}{shown} · l or enter gives one"
             if total
             else "[b]Lost without a reason[/] · none — every loss says why."
         )
-        if self.deals:
-            table.move_cursor(row=min(row, len(self.deals) - 1))
-
-    @property
-    def deal(self) -> Deal | None:
-        table = self.query_one(DataTable)
-        if not self.deals or table.cursor_row >= len(self.deals):
-            return None
-        return self.app.store.get(self.deals[table.cursor_row].id)
+        self.keep_cursor(row)
 
     def action_fill(self) -> None:
         if deal := self.deal:
@@ -83,5 +54,5 @@ class MissingReasonsScreen(Screen[None]):
         if deal := self.deal:
             self.app.open_detail(deal)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def action_open(self) -> None:
         self.action_fill()
