@@ -196,14 +196,14 @@ class PipelineApp(App[None]):
                 self._after(deal, then)
 
         self.push_screen(
-            LostModal(
-                deal,
-                self.store.reasons(),
-                today=self.today,
-                day_first=self.settings.day_first,
-                stage_name=target.name,
-            ),
+            self._lost_modal(deal, target.name),
             save,
+        )
+
+    def _lost_modal(self, deal: Deal, title: str) -> LostModal:
+        """The one Closed Lost prompt, offering the reasons that are not archived."""
+        return LostModal(
+            deal, self.store.reasons(), today=self.today, day_first=self.settings.day_first, stage_name=title
         )
 
     def fill_loss(self, deal: Deal) -> None:
@@ -216,13 +216,7 @@ class PipelineApp(App[None]):
                 )
 
         self.push_screen(
-            LostModal(
-                deal,
-                self.store.reasons(),
-                today=self.today,
-                day_first=self.settings.day_first,
-                stage_name="Why was it lost",
-            ),
+            self._lost_modal(deal, "Why was it lost"),
             save,
         )
 
