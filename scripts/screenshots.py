@@ -50,7 +50,7 @@ async def render(out: Path) -> list[Path]:
                 "tab",
                 *"+6m",
             )
-            await pilot.press("escape")  # cancel: the screenshot leaves the demo unchanged
+            await pilot.press("escape", "y")  # cancel (and drop what was typed): the demo stays unchanged
             await shot("stale", "escape", "s")
             await shot("revisits", "escape", "r")
             await shot("help", "escape", "question_mark")

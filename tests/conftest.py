@@ -83,3 +83,27 @@ def demo_store(store: Store) -> Store:
 
     seed_demo(store, TODAY)
     return store
+
+
+@pytest.fixture(autouse=True)
+def pilot_waits_for_typed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot's pause waits for every widget's queue; the app also holds typed keys in order
+    until the one before has been handled (keygate.py). A test reading the screen after a
+    pause must see every key it sent handled, as a person would after a moment."""
+    import asyncio
+
+    from textual.pilot import Pilot
+
+    original = Pilot._wait_for_screen
+
+    async def wait_for_screen(self, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+        result = await original(self, timeout)
+        for _ in range(2000):
+            app = self.app
+            if not getattr(app, "_gate_busy", False) and not getattr(app, "_gate_queue", None):
+                break
+            await asyncio.sleep(0.001)
+            result = await original(self, timeout)
+        return result
+
+    monkeypatch.setattr(Pilot, "_wait_for_screen", wait_for_screen)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from conftest import START, Clock
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from pipeline_tui.models import Deal, EventKind, LossInput
 from pipeline_tui.store import Store
@@ -33,7 +33,13 @@ def headers(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {c.stage.name: plain(c.header).split("\n")[1] for c in app.screen.columns}
 
 
-def table_rows(table: DataTable) -> list[list[str]]:
+def table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """Every row's cells as text: a DataTable's, or a windowed DealRows' (all rows, uncut)."""
+    from pipeline_tui.widgets.deal_rows import DealRows
+
+    if isinstance(table, DealRows):
+        widths = table.widths(1000)
+        return [[text for text, _ in table.cells(deal, widths)] for deal in listed(table)]
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -75,3 +81,14 @@ def add_at(store: Store, clock: Clock, when: date | datetime, title: str, **fiel
 def lose(store: Store, deal_id: int, reason: str, **loss: object) -> Deal:
     """Mark a deal lost directly in the store (set-up for the revisit tests)."""
     return store.mark_lost(deal_id, LossInput(store.find_reason(reason).id, **loss))  # type: ignore[arg-type]
+
+
+def listed(rows) -> list[Deal]:  # type: ignore[no-untyped-def]
+    """Every deal a windowed list (DealRows) holds, in its order."""
+    return rows.loader(list(rows.ids))
+
+
+def rows_text(rows) -> list[str]:  # type: ignore[no-untyped-def]
+    """What each row of a DealRows shows, as plain text (all rows, not just the visible)."""
+    widths = rows.widths(max(rows.size.width, 80))
+    return [" | ".join(text for text, _ in rows.cells(deal, widths)) for deal in listed(rows)]

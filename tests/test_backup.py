@@ -19,6 +19,7 @@ from crash_worker import problems
 from pilot_helpers import SIZE, headers, plain
 from textual.widgets import Static
 
+from pipeline_tui.migrations import known_names
 from pipeline_tui.store import Store
 
 WORKER = Path(__file__).with_name("crash_worker.py")
@@ -70,7 +71,7 @@ def check_copy(path: Path) -> int:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         assert problems(conn) == []
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         return conn.execute("SELECT COUNT(*) FROM deals").fetchone()[0]
     finally:
@@ -309,7 +310,7 @@ def test_restore_refusal_names_the_file_the_user_gave(tmp_path: Path) -> None:
 def test_restore_refuses_a_backup_from_a_newer_version(tmp_path: Path) -> None:
     path, backup = changed_since_backup(tmp_path)
     conn = sqlite3.connect(backup)
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute(f"PRAGMA user_version = {len(known_names()) + 1}")
     conn.close()
     before = dump(path)
     assert_clear_refusal(cli("--db", path, "restore", backup, "--yes"), "newer")
@@ -324,7 +325,7 @@ def test_restore_of_a_first_schema_backup_upgrades_it_on_the_way_in(tmp_path: Pa
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert old.read_bytes() == FIXTURE.read_bytes()  # the old backup is only read
     with Store.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
         assert [d.title for d in store.deals()] == [
             "Acme renewal",
             "Bluefin seats",

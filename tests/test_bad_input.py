@@ -33,19 +33,20 @@ from rich.errors import MarkupError as RichMarkupError
 from textual.markup import MarkupError as TextualMarkupError
 
 from pipeline_tui.cli import main
+from pipeline_tui.config import DESCRIPTIONS as PREFERENCES
 from pipeline_tui.config import THEMES, load_settings, update_setting
 from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.importer import FORMATS
 from pipeline_tui.modals.deal_form import DealFormModal
 from pipeline_tui.modals.lost import LostModal
-from pipeline_tui.modals.prompts import NextStepModal, NoteModal, PromptModal
+from pipeline_tui.modals.prompts import ConfirmModal, NextStepModal, NoteModal, PromptModal
 from pipeline_tui.models import LossInput
 from pipeline_tui.money import parse_amount
 from pipeline_tui.screens.deal_detail import DealDetailScreen
 from pipeline_tui.screens.report import ReportScreen
 from pipeline_tui.screens.revisits import RevisitsScreen
-from pipeline_tui.screens.settings import PREFERENCES, SettingsScreen
+from pipeline_tui.screens.settings import SettingsScreen
 from pipeline_tui.store import Store
 
 TODAY = date(2026, 11, 24)
@@ -669,14 +670,20 @@ def post_key(app, key: str, character: str | None) -> None:  # type: ignore[no-u
 
 
 def fill(field, text: str) -> None:
-    """Focus a field, empty it and type `text`: the keys queue behind the focus change."""
+    """Focus a field, empty it and type `text`: the keys queue behind the focus change, which
+    itself waits for the keys sent before it (as a click would, in a person's time)."""
     from textual.widgets import TextArea
 
-    field.focus()
-    if isinstance(field, TextArea):
-        field.clear()
-    else:
-        field.value = ""
+    from pipeline_tui.keygate import AfterKeys
+
+    def start() -> None:
+        field.screen.set_focus(field)
+        if isinstance(field, TextArea):
+            field.clear()
+        else:
+            field.value = ""
+
+    field.app.post_message(AfterKeys(start))
     queue_text(field.app, text)
     FILLED[field] = text
 
@@ -993,11 +1000,17 @@ async def prompt(pilot, app, key: str, text: str, *, prefix: str = "") -> tuple[
     `text` typed, and Enter."""
     from textual.widgets import Input
 
+    from pipeline_tui.keygate import AfterKeys
+
     modal = await open_form(pilot, app, PromptModal, key)
     field = modal.query_one("#prompt-input", Input)
-    fill(field, "")
-    field.value = prefix
-    field.cursor_position = len(prefix)
+
+    def start() -> None:
+        field.screen.set_focus(field)
+        field.value = prefix
+        field.cursor_position = len(prefix)
+
+    app.post_message(AfterKeys(start))
     queue_text(app, text)
     FILLED[field] = prefix + text
     await pilot.pause()
@@ -1043,6 +1056,10 @@ def test_export_path_prompt_takes_any_text(demo_template, names) -> None:
             typed_value, result = await prompt(pilot, app, "x", filename(name), prefix=f"{folder}/")
             path = Path(typed_value.strip()).expanduser()
             assert not isinstance(app.screen, PromptModal), result.message  # the prefix is never blank
+            if isinstance(app.screen, ConfirmModal):  # the file is there already: replace it
+                assert path.is_file()
+                await pilot.press("y")
+                await pilot.pause()
             assert app.notices[seen:], "the export said nothing"
             severity, message = app.notices[-1]
             if severity == "error":
@@ -1203,6 +1220,9 @@ VALID_PREFERENCES = {
     "theme": st.sampled_from(THEMES),
     "closed_days": st.sampled_from(["1", "90", " 3650 "]),
     "revisit_horizon_days": st.sampled_from(["7", "365"]),
+    "quota": st.sampled_from(["50k", "$120,000", "0"]),
+    "quota_period": st.sampled_from(["month", "quarter", "year"]),
+    "rates": st.sampled_from(["EUR=1.08", "GBP=1.27, EUR=1.1", ""]),
 }
 PREFERENCE_INPUTS = st.sampled_from(list(PREFERENCES)).flatmap(
     lambda key: st.tuples(st.just(key), VALID_PREFERENCES[key] | PREFERENCE_VALUES)

@@ -281,10 +281,11 @@ def test_note(run: Run, db: Path) -> None:
 
 def test_revisits_json_keeps_due_and_upcoming_apart(run: Run) -> None:
     for title, revisit in [
-        ("Overdue", "2026-11-01"), ("Today", "today"), ("Soon", "+10d"), ("Far", "+6m"),
+        ("Overdue", "2026-11-01"), ("Today", "2026-11-24"), ("Soon", "2026-12-04"), ("Far", "2027-05-24"),
     ]:  # fmt: skip
         run.ok("add", title)
-        run.ok("move", title, "lost", "--reason", "timing", "--revisit", revisit)
+        # A revisit is set after the day of the loss: these deals were lost in October.
+        run.ok("move", title, "lost", "--reason", "timing", "--revisit", revisit, "--today", "2026-10-15")
     run.ok("add", "No revisit")
     run.ok("move", "No revisit", "lost", "--reason", "price")
     data = run.json("revisits", "--json")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui import paths
-from pipeline_tui.config import Settings, load_settings, save_settings, update_setting
+from pipeline_tui.config import THEMES, Settings, load_settings, save_settings, update_setting
 from pipeline_tui.errors import InputError
 
 
@@ -73,13 +73,19 @@ def test_unreadable_file_means_defaults_with_a_warning(tmp_path: Path, content: 
 
 @settings(max_examples=100, deadline=None)
 @given(theme=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1).filter(str.strip))
-def test_any_theme_text_survives_save_and_load(tmp_path_factory, theme: str) -> None:  # type: ignore[no-untyped-def]
+def test_any_theme_text_in_the_file_leaves_valid_toml_and_a_warning(tmp_path_factory, theme: str) -> None:  # type: ignore[no-untyped-def]
     # A quote or backslash in a string setting used to write invalid TOML, so the next
-    # start lost every setting.
+    # start lost every setting. Now an unknown theme is also refused on load: the file
+    # stays readable (the currency survives) and the warning names the theme.
     path = tmp_path_factory.mktemp("cfg") / "config.toml"
-    wanted = Settings(theme=theme, currency="EUR")
-    save_settings(path, wanted)
-    assert load_settings(path) == (wanted, None)
+    save_settings(path, Settings(theme=theme, currency="EUR"))
+    loaded, warning = load_settings(path)
+    assert loaded.currency == "EUR"
+    if theme.strip() in THEMES:
+        assert (loaded.theme, warning) == (theme.strip(), None)
+    else:
+        assert loaded.theme == Settings().theme
+        assert warning is not None and "Unknown theme" in warning and "\n" not in warning
 
 
 # -------------------------------------------------------------------- paths

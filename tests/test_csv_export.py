@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from pipeline_tui.csv_io import (
 )
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import EventKind, LossInput
-from pipeline_tui.store import Store
+from pipeline_tui.store import Store, ts
 
 TRICKY = 'Müller, "Ltd"\nзаметка 注释'
 
@@ -74,7 +74,7 @@ def test_notes_one_row_per_text_entry_with_deal_context(store: Store, clock: Clo
     assert first["company"] == "Northwind"
     assert first["stage"] == "Closed Lost"  # the deal's current stage
     assert first["status"] == "lost"
-    assert first["note_time"] == "2026-11-24 10:00:00"
+    assert first["note_time"] == ts(datetime(2026, 11, 24, 10, 0))  # with its UTC offset
     assert first["loss_reason"] == "Lost to competitor"
     assert first["competitor"] == "HubSpot"
     assert first["revisit_on"] == "2027-05-01"
@@ -214,7 +214,7 @@ def test_deals_export(store: Store, clock: Clock) -> None:
     assert row["lost_at_stage"] == "Proposal"
     assert row["loss_note"] == "Cheaper; renews in May"
     assert (row["revisit_on"], row["revisit_state"]) == ("2027-05-01", "pending")
-    assert row["created_at"] == "2026-11-24 09:00:00"
+    assert row["created_at"] == ts(datetime(2026, 11, 24, 9, 0))
     assert '"Budget call went well"' in row["notes"]
 
 

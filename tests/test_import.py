@@ -20,7 +20,7 @@ from pipeline_tui import importer
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError, RuleError
 from pipeline_tui.models import EventKind, LossInput, RevisitState, StageKind
-from pipeline_tui.store import Store
+from pipeline_tui.store import Store, ts
 
 T = ["--today", TODAY.isoformat()]
 MAVEN = Path(__file__).parents[2] / "shared" / "data" / "maven-crm" / "sales_pipeline.csv"
@@ -456,8 +456,8 @@ def test_maven_sample_every_row_accounted_for(run: Run, db: Path, maven: Path) -
         deal = store.db.execute(
             "SELECT title, company, contact, closed_at, created_at FROM deals WHERE source_id = '1C1I7A6R'"
         ).fetchone()
-        assert deal == ("GTX Plus Basic — Cancity", "Cancity", "Moses Frase", "2017-03-01 00:00:00",
-                        "2016-10-20 00:00:00")  # fmt: skip
+        assert deal == ("GTX Plus Basic — Cancity", "Cancity", "Moses Frase",
+                        ts(datetime(2017, 3, 1)), ts(datetime(2016, 10, 20)))  # fmt: skip
 
 
 def test_maven_sample_dry_run_and_reimport(run: Run, db: Path, maven: Path) -> None:

@@ -10,6 +10,7 @@ from pilot_helpers import SIZE, event_count, paste, plain, stage_id, type_text
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from pipeline_tui.modals.lost import LostModal
+from pipeline_tui.modals.prompts import ConfirmModal
 from pipeline_tui.models import Deal, EventKind, RevisitState
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.store import Store
@@ -74,7 +75,11 @@ async def test_escape_changes_nothing(make_app, store: Store, deal: Deal) -> Non
         await pilot.press("tab")
         await paste(pilot, "Half-written note")
         assert focus_id(modal) == "lost-note"
-        await pilot.press("escape")  # from inside the multi-line note
+        await pilot.press("escape")  # from inside the multi-line note: typed text, so it asks
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing: nothing is lost
+        assert app.screen is modal and modal.query_one("#lost-note", TextArea).text == "Half-written note"
+        await pilot.press("escape", "y")  # throw it away
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
         assert app.screen.current_deal is not None and app.screen.current_deal.id == deal.id
@@ -91,7 +96,19 @@ async def test_cancel_button_changes_nothing(make_app, store: Store, deal: Deal)
         await type_text(pilot, "price")
         modal.query_one("#lost-cancel").focus()
         await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmModal)  # "price" was typed: ask before dropping it
+        await pilot.press("y")
         await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    assert_untouched(store, deal, events)
+
+
+async def test_escape_on_an_untouched_prompt_closes_at_once(make_app, store: Store, deal: Deal) -> None:
+    events = event_count(store)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lost(pilot)
+        await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
     assert_untouched(store, deal, events)
 

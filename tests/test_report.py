@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from conftest import START, TODAY, Clock
-from pilot_helpers import paste, plain
+from pilot_helpers import listed, paste, plain
 from textual.widgets import DataTable, Input, Static
 
-from pipeline_tui import store as store_module
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, LossInput
 from pipeline_tui.report import Period, Report, Row, custom_period, period
 from pipeline_tui.store import Store
+from pipeline_tui.store import codec as store_codec
+from pipeline_tui.store import queries as store_queries
+from pipeline_tui.store import reports as store_reports
+from pipeline_tui.widgets.deal_rows import DealRows
 
 # --------------------------------------------------------------------------------- the fixture
 #
@@ -433,13 +436,14 @@ def test_report_builds_no_deal_objects_beyond_revisits(
         for i in range(500)
     )  # fmt: skip
     built: list[int] = []
-    real = store_module._deal
+    real = store_codec.deal_from_row
 
     def counting(row: tuple[Any, ...]) -> Deal:
         built.append(row[0])
         return real(row)
 
-    monkeypatch.setattr(store_module, "_deal", counting)
+    for module in (store_queries, store_reports):
+        monkeypatch.setattr(module, "deal_from_row", counting)
     r = report_of(store, period("all", TODAY))
     assert r.lost_count == 9 + 500
     # At most the revisits within the horizon (L1, L7 due; L4 upcoming) become Deal objects.
@@ -659,8 +663,7 @@ async def test_enter_on_a_reason_lists_its_deals_and_opens_one(store: Store, pip
         assert isinstance(listing, DealListScreen)
         assert listing.deal_ids == pipeline.ids("L9", "L2", "L1")
         assert f"{PRICE}" in plain(listing.query_one("#list-title", Static))
-        list_table = listing.query_one("#list-table", DataTable)
-        assert [str(list_table.get_row_at(i)[1]) for i in range(list_table.row_count)] == [
+        assert [d.title for d in listed(listing.query_one("#list-table", DealRows))] == [
             "L9 deal", "L2 deal", "L1 deal",
         ]  # fmt: skip
         await pilot.press("down", "enter")
@@ -761,7 +764,7 @@ async def test_palette_opens_the_report(store: Store, pipeline: Pipeline) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"Win-loss")
+        await pilot.press(*"Report")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()

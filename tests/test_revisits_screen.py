@@ -8,13 +8,15 @@ from datetime import date, datetime
 import pytest
 from conftest import START, Clock
 from pilot_helpers import SIZE, lose, paste, plain, stage_id, table_rows, type_text
-from textual.widgets import DataTable, Input, OptionList, Static
+from pilot_helpers import listed as listed_rows
+from textual.widgets import Input, OptionList, Static
 
 from pipeline_tui.modals.prompts import NoteModal, PromptModal, StageModal
 from pipeline_tui.models import Deal, EventKind, RevisitState
 from pipeline_tui.screens.deal_detail import DealDetailScreen
 from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.store import Store
+from pipeline_tui.widgets.deal_rows import DealRows
 
 
 @dataclass
@@ -51,23 +53,23 @@ def lost(store: Store, clock: Clock) -> Lost:
 
 
 EXPECTED_ROWS = [
-    ["DUE Nov 20 · 4d overdue", "Overdue deal", "Price / budget", "Budget next year", "$3k", "Acme"],
-    ["DUE Nov 24 · today", "Due today", "Lost to competitor (HubSpot)",
-     "Went with HubSpot for the CRM bundle", "$12.5k", "Bluefin"],
-    ["Dec 10 · in 16d", "Coming up", "Timing / no urgency", "", "$7k", "Cobalt"],
+    ["DUE Nov 20 · 4d overdue", "Overdue deal — Acme", "Price / budget", "Budget next year", "$3k"],
+    ["DUE Nov 24 · today", "Due today — Bluefin", "Lost to competitor (HubSpot)",
+     "Went with HubSpot for the CRM bundle", "$12.5k"],
+    ["Dec 10 · in 16d", "Coming up — Cobalt", "Timing / no urgency", "", "$7k"],
 ]  # fmt: skip
 
 
-async def open_revisits(pilot) -> tuple[RevisitsScreen, DataTable]:  # type: ignore[no-untyped-def]
+async def open_revisits(pilot) -> tuple[RevisitsScreen, DealRows]:  # type: ignore[no-untyped-def]
     await pilot.pause()
     await pilot.press("r")
     screen = pilot.app.screen
     assert isinstance(screen, RevisitsScreen)
-    return screen, screen.query_one(DataTable)
+    return screen, screen.query_one(DealRows)
 
 
-def titles(table: DataTable) -> list[str]:
-    return [row[1] for row in table_rows(table)]
+def titles(table: DealRows) -> list[str]:
+    return [d.title for d in listed_rows(table)]
 
 
 def listed(store: Store) -> tuple[list[str], list[str]]:
@@ -125,7 +127,7 @@ async def test_o_then_escape_reopens_nothing(make_app, store: Store, lost: Lost)
         screen, table = await open_revisits(pilot)
         await pilot.press("o", "escape")
         assert app.screen is screen
-        assert table.row_count == 3
+        assert table.count == 3
     assert store.get(lost.overdue.id) == before
 
 
@@ -184,7 +186,7 @@ async def test_z_with_a_bad_date_keeps_the_prompt_and_snoozes_nothing(
         await pilot.pause()
         assert app.screen is modal
         assert plain(modal.query_one("#prompt-error", Static)).startswith("Cannot read 'later' as a date")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed text: thrown away after a yes
         assert app.screen is screen
     assert store.get(lost.overdue.id) == before
 
@@ -244,7 +246,7 @@ async def test_u_undoes_a_close_out(make_app, store: Store, lost: Lost) -> None:
         _, table = await open_revisits(pilot)
         await pilot.press("c")
         await pilot.pause()
-        assert table.row_count == 2
+        assert table.count == 2
         await pilot.press("u")
         await pilot.pause()
         assert titles(table) == ["Overdue deal", "Due today", "Coming up"]

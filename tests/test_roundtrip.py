@@ -7,7 +7,7 @@ import io
 import json
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -114,7 +114,8 @@ def test_roundtrip_of_the_loaded_copy(store: Store, clock: Clock, tmp_path: Path
     fill(store, clock)
     roundtrip(store, tmp_path)
     with Store.open(tmp_path / "copy.db") as copy:
-        assert list(copy.deals()) == list(store.deals())
+        # The same deals (`rev` counts changes made to this copy of the file, not data).
+        assert [replace(d, rev=0) for d in copy.deals()] == [replace(d, rev=0) for d in store.deals()]
         for deal in store.deals():
             assert [(n.at, n.text) for n in copy.notes(deal.id)] == [
                 (n.at, n.text) for n in store.notes(deal.id)

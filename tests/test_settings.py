@@ -83,7 +83,7 @@ def test_archive_and_restore_an_empty_stage(store: Store) -> None:
     store.archive_stage(neg.id)
     assert "Negotiation" not in names(store)
     assert store.stage(neg.id).archived
-    store.restore_stage(neg.id)
+    store.unarchive_stage(neg.id)
     assert "Negotiation" in names(store)
 
 
@@ -130,7 +130,7 @@ def test_an_archived_reason_stays_on_its_deals_and_in_reports_but_is_not_offered
     other = store.add("Initech")
     with pytest.raises(RuleError, match="archived"):
         store.mark_lost(other.id, LossInput(timing.id))
-    store.restore_reason(timing.id)
+    store.unarchive_reason(timing.id)
     assert "Timing / no urgency" in [r.label for r in store.reasons()]
 
 

@@ -39,3 +39,14 @@ def test_revisits_list(snap_compare, make_app, demo_store: Store, size: tuple[in
 @pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, make_app, demo_store: Store, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), press=["question_mark"], terminal_size=size)
+
+
+@pytest.mark.parametrize(
+    "press", [["right", "down"], ["l", *"comp"], ["s", "down"]], ids=["board", "lost", "stale"]
+)
+def test_focus_shows_without_colour(
+    snap_compare, make_app, demo_store: Store, monkeypatch: pytest.MonkeyPatch, press: list[str]
+) -> None:
+    """Under NO_COLOR the focused card, row and field still stand out (▶, reverse video, ▌)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make_app(), press=press, terminal_size=(80, 24))

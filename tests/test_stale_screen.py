@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import START, TODAY, Clock
-from pilot_helpers import SIZE, add_at, kinds, paste, plain, stage_id, table_rows, type_text
-from textual.widgets import DataTable, Input, Static
+from pilot_helpers import SIZE, add_at, kinds, listed, paste, plain, stage_id, table_rows, type_text
+from textual.widgets import Input, Static
 
 from pipeline_tui.modals.lost import LostModal
 from pipeline_tui.modals.prompts import NextStepModal, NoteModal, StageModal
@@ -17,6 +17,7 @@ from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
 from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
+from pipeline_tui.widgets.deal_rows import DealRows
 
 
 @dataclass
@@ -51,23 +52,23 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
 
 
 EXPECTED_ROWS = [
-    ["Old lead", "30 days idle in Lead", "Lead", "$1k", "Acme"],
-    ["Both ways", "20 days idle in Qualified; close date passed 10 days ago", "Qualified", "$2k", "Bluefin"],
-    ["Idle negotiation", "8 days idle in Negotiation", "Negotiation", "$3k", "Cobalt"],
-    ["Late proposal", "close date passed 3 days ago", "Proposal", "$4k", "Dune"],
+    ["Old lead — Acme", "30 days idle in Lead", "Lead", "$1k"],
+    ["Both ways — Bluefin", "20 days idle in Qualified; close date passed 10 days ago", "Qualified", "$2k"],
+    ["Idle negotiation — Cobalt", "8 days idle in Negotiation", "Negotiation", "$3k"],
+    ["Late proposal — Dune", "close date passed 3 days ago", "Proposal", "$4k"],
 ]
 
 
-async def open_stale(pilot) -> tuple[StaleScreen, DataTable]:  # type: ignore[no-untyped-def]
+async def open_stale(pilot) -> tuple[StaleScreen, DealRows]:  # type: ignore[no-untyped-def]
     await pilot.pause()
     await pilot.press("s")
     screen = pilot.app.screen
     assert isinstance(screen, StaleScreen)
-    return screen, screen.query_one(DataTable)
+    return screen, screen.query_one(DealRows)
 
 
-def titles(table: DataTable) -> list[str]:
-    return [row[0] for row in table_rows(table)]
+def titles(table: DealRows) -> list[str]:
+    return [d.title for d in listed(table)]
 
 
 def stale_titles(store: Store) -> list[str]:
@@ -85,7 +86,7 @@ async def test_s_lists_every_stale_deal_with_its_reason_oldest_first(
         assert screen.focused is table
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
-    assert stale_titles(store) == [row[0] for row in EXPECTED_ROWS]
+    assert stale_titles(store) == [row[0].split(" — ")[0] for row in EXPECTED_ROWS]
 
 
 async def test_nothing_stale_says_so(make_app, store: Store) -> None:
@@ -93,7 +94,7 @@ async def test_nothing_stale_says_so(make_app, store: Store) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = await open_stale(pilot)
-        assert table.row_count == 0
+        assert table.count == 0
         assert "nothing is stale" in plain(screen.query_one("#stale-title", Static))
         await pilot.press("a", "l", "m", "t")  # no row: nothing opens
         assert app.screen is screen
@@ -111,7 +112,7 @@ async def test_a_note_un_stales_an_idle_deal(make_app, store: Store, pipeline: P
         await pilot.pause()
         assert app.screen is screen
         assert titles(table) == ["Both ways", "Idle negotiation", "Late proposal"]
-        assert table.cursor_row == 0
+        assert table.cursor == 0
     deal = store.get(pipeline.old_lead.id)
     assert deal.last_activity_at == START
     assert [n.text for n in store.notes(deal.id)] == ["Called: still keen, budget in January"]
@@ -152,7 +153,11 @@ async def test_a_next_step_does_not_hide_a_passed_close_date(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen
-        assert table_rows(table)[-1][:3] == ["Late proposal", "close date passed 3 days ago", "Proposal"]
+        assert table_rows(table)[-1][:3] == [
+            "Late proposal — Dune",
+            "close date passed 3 days ago",
+            "Proposal",
+        ]
     assert store.get(pipeline.late.id).next_step_due == date(2026, 12, 1)
     assert "Late proposal" in stale_titles(store)
 
@@ -173,7 +178,7 @@ async def test_a_bad_due_date_keeps_the_prompt_and_saves_nothing(
         assert app.screen is modal
         assert plain(modal.query_one("#step-error", Static)).startswith("Due: Cannot read 'soonish'")
         assert modal.query_one("#step-due", Input).value == "soonish"
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed text: throw it away after a yes
         assert app.screen is screen
     deal = store.get(pipeline.old_lead.id)
     assert (deal.next_step, deal.next_step_due) == ("", None)
@@ -220,9 +225,9 @@ async def test_l_then_escape_leaves_the_deal_stale(make_app, store: Store, pipel
         screen, table = await open_stale(pilot)
         await pilot.press("l")
         await type_text(pilot, "price")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed text: throw it away after a yes
         assert app.screen is screen
-        assert titles(table) == [row[0] for row in EXPECTED_ROWS]
+        assert titles(table) == [row[0].split(" — ")[0] for row in EXPECTED_ROWS]
     assert store.get(pipeline.old_lead.id).stage_id == stage_id(store, "Lead")
 
 
@@ -240,5 +245,5 @@ async def test_enter_opens_the_deal_detail_once(make_app, store: Store, pipeline
         await pilot.pause()
         await pilot.press("escape")
         assert app.screen is screen
-        assert "Both ways" not in titles(screen.query_one(DataTable))
+        assert "Both ways" not in titles(screen.query_one(DealRows))
     assert store.get(pipeline.both.id).stage_id == stage_id(store, "Closed Won")

@@ -16,7 +16,7 @@ import pytest
 from conftest import TODAY
 from pilot_helpers import paste
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from pipeline_tui.config import Settings
 from pipeline_tui.modals.deal_form import DealFormModal
@@ -31,6 +31,7 @@ from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.screens.settings import SettingsScreen
 from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
+from pipeline_tui.widgets.deal_rows import DealRows
 
 SIZES = [(60, 18), (80, 24), (120, 40), (250, 70)]
 THEMES = ["textual-light", "textual-dark"]
@@ -114,7 +115,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await press(pilot, "s")
         stale = app.screen
         assert isinstance(stale, StaleScreen) and stale.row_ids
-        assert stale.query_one(DataTable).row_count == len(stale.row_ids)
+        assert stale.query_one(DealRows).count == len(stale.row_ids)
         stale_deal = stale.deal
         assert stale_deal is not None
         await press(pilot, "a")

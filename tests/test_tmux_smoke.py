@@ -19,9 +19,7 @@ from pipeline_tui.cli import main
 pytestmark = pytest.mark.tmux
 
 TMUX = shutil.which("tmux")
-COMMAND = shutil.which("pipeline-tui", path=str(Path(sys.executable).parent)) or shutil.which(
-    "pipeline-tui"
-)
+COMMAND = shutil.which("pipeline-tui", path=str(Path(sys.executable).parent)) or shutil.which("pipeline-tui")
 
 
 @pytest.fixture

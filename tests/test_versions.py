@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -78,6 +78,19 @@ def rows(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
     return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
 
 
+def as_schema1(conn: sqlite3.Connection, table: str, width: int) -> list[tuple[object, ...]]:
+    """The rows as the first schema held them: its columns only, and moments as local times
+    without the UTC offset that later schemas add to them (the same moment)."""
+
+    def local(value: object) -> object:
+        if isinstance(value, str) and len(value) == 25 and value[10] == " " and value[19] in "+-":
+            moment = datetime.fromisoformat(value).astimezone().replace(tzinfo=None)
+            return moment.isoformat(sep=" ")
+        return value
+
+    return [tuple(local(v) for v in row[:width]) for row in rows(conn, table)]
+
+
 def index_columns(conn: sqlite3.Connection, name: str) -> list[str]:
     return [r[2] for r in conn.execute(f"PRAGMA index_info({name})")]
 
@@ -118,7 +131,7 @@ def test_opening_the_first_schema_backs_it_up_then_upgrades_it(tmp_path: Path, c
     with Store.open(path, clock=clock) as store:
         backup = store.backup_path
         # The upgraded pipeline: every deal and event as it was, the new schema in place.
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names()) == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names()) >= 3
         assert store.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert applied == known_names()
@@ -131,9 +144,11 @@ def test_opening_the_first_schema_backs_it_up_then_upgrades_it(tmp_path: Path, c
             "stage_id",
             "last_activity_at",
             "next_step_due",
+            "snoozed_until",
         ]
-        assert rows(store.db.conn, "deals") == deals_before
-        assert rows(store.db.conn, "events") == events_before
+        # Every deal and event as it was (new columns aside; moments now say their offset).
+        assert as_schema1(store.db.conn, "deals", len(deals_before[0])) == deals_before
+        assert as_schema1(store.db.conn, "events", len(events_before[0])) == events_before
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # And the app reads it as before.
         lost = store.find("Cobalt pilot")
@@ -198,7 +213,7 @@ def test_the_command_line_upgrades_the_first_schema_too(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("old.db.schema1-*.bak"))) == 1
     conn = ro_connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
     finally:
         conn.close()
 
@@ -279,7 +294,7 @@ def test_an_empty_file_becomes_a_new_pipeline(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stderr == "", result.stderr
     with Store.open(path) as store:
         assert [d.title for d in store.deals()] == ["First deal"]
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
 
 
 def test_a_folder_is_not_a_database(tmp_path: Path) -> None:

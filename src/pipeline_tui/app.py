@@ -1,25 +1,37 @@
-"""The App: wiring only. Screens show; modals collect; the store changes things."""
+"""The App: wiring only. Screens show; modals collect; the operations layer changes things.
+
+Every change a screen starts goes through `change`, which runs one operation with the deal
+as the screen showed it and handles what can happen: done (refresh, toast with "u to
+undo"), changed elsewhere since (ask: save anyway, reload, cancel), another process holding
+the write lock (wait, keys held in order), refused (say why, nothing changed)."""
 
 from __future__ import annotations
 
 import gc
+import sqlite3
+import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pipeline_tui import csv_io, ics, importer, paths
-from pipeline_tui.config import Settings, save_settings
-from pipeline_tui.errors import InputError, PipelineError
-from pipeline_tui.modals.deal_form import DealDraft, DealFormModal
+from pipeline_tui import operations as ops
+from pipeline_tui import paths
+from pipeline_tui.config import Settings
+from pipeline_tui.display import safe
+from pipeline_tui.errors import BusyError, ConflictError, DatabaseFileError, InputError, PipelineError
+from pipeline_tui.host import Then
+from pipeline_tui.keygate import KeyGate
+from pipeline_tui.modals.deal_form import DealFormModal
 from pipeline_tui.modals.lost import LostModal
 from pipeline_tui.modals.prompts import (
+    ChoiceModal,
     ConfirmModal,
     NextStepModal,
     NoteModal,
@@ -27,16 +39,11 @@ from pipeline_tui.modals.prompts import (
     StageModal,
     date_prompt,
 )
-from pipeline_tui.models import Deal, LossInput, Stage, StageKind
-from pipeline_tui.screens.board import BoardScreen
-from pipeline_tui.screens.deal_detail import DealDetailScreen
-from pipeline_tui.screens.help import HelpScreen
-from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
-from pipeline_tui.screens.report import ReportScreen
-from pipeline_tui.screens.revisits import RevisitsScreen
-from pipeline_tui.screens.settings import SettingsScreen
-from pipeline_tui.screens.stale import StaleScreen
-from pipeline_tui.store import Store
+from pipeline_tui.models import Deal, DealDraft, LossInput, Stage, StageKind
+from pipeline_tui.store import Store, damaged
+
+BUSY_RETRY_S = 1.0
+BUSY_GIVE_UP_S = 15 * 60
 
 
 def _path(text: str) -> Path:
@@ -46,29 +53,46 @@ def _path(text: str) -> Path:
     return Path(text.strip()).expanduser()
 
 
-@dataclass(frozen=True)
-class UndoEntry:
-    label: str
-    snapshot: Deal | None = None  # the deal as it was before the change
-    after: Deal | None = None  # and as the change left it
-    note_event: int | None = None  # or the note to retract
-    new_deal: int | None = None  # or the deal that was added
-
-
-class PipelineApp(App[None]):
+class PipelineApp(KeyGate):
     """A seller's pipeline as a kanban board."""
 
     CSS_PATH = "app.tcss"
     TITLE = "pipeline-tui"
+    # description: the key bar's label; tooltip: "Palette title — what it does".
     BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        Binding("u", "undo", "Undo", show=False),
-        Binding("s", "stale", "Stale"),
-        Binding("r", "revisits", "Revisits"),
-        Binding("R", "report", "Report"),
-        Binding("comma", "settings", "Settings", show=False, key_display=","),
+        Binding("question_mark", "help", "Help", tooltip="Keys — every key on one page"),
+        Binding("q", "quit", "Quit", tooltip="Quit — leave pipeline-tui"),
+        # `u` always undoes (or says there is nothing to undo); the key bar shows it once
+        # there is something to undo.
+        Binding("u", "undo", "Undo", tooltip="Undo — your last change here"),
+        Binding("u", "undo_quietly", "Undo", show=False, tooltip="Undo — your last change here"),
+        Binding(
+            "d", "review", "Review", tooltip="Daily review — everything that needs you today, one at a time"
+        ),
+        Binding("s", "stale", "Stale", tooltip="Stale deals — every stale deal with its reason"),
+        Binding("r", "revisits", "Revisits", tooltip="Revisits — lost deals due for a revisit"),
+        Binding(
+            "R",
+            "report",
+            "Report",
+            tooltip="Win-loss report — why deals are lost, at which stage, to whom; win rate",
+        ),  # fmt: skip
+        Binding(
+            "comma",
+            "settings",
+            "Settings",
+            show=False,
+            key_display=",",
+            tooltip="Settings — stages, stale thresholds, loss reasons, preferences",
+        ),  # fmt: skip
     ]
+    # Palette entries with no key of their own.
+    PALETTE = (
+        ("Import deals from CSV", "HubSpot, Pipedrive, Salesforce or pipeline-tui export", "import_deals"),
+        ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
+        ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
+        ("Export notes to CSV", "Every note with its deal", "export_notes"),
+    )
 
     def __init__(
         self,
@@ -78,28 +102,58 @@ class PipelineApp(App[None]):
         today: date | None = None,
         poll_interval: float = 1.0,
         settings_warning: str | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings_warning = settings_warning
         self.store = store
         self.settings = settings or Settings()
+        self.config_path = config_path or paths.config_path()
         self._today = today
         self.poll_interval = poll_interval
-        self.undo_stack: list[UndoEntry] = []
+        # This board's own changes, for `u`: another process's are not ours to undo.
+        store.origin = f"board-{uuid.uuid4().hex[:12]}"
+        store.lock_wait_s = 0.3  # the board never freezes on a lock: it retries and says so
+        self.undo_ready = False
+        self.fatal_message: str | None = None
+        self._busy_since: float | None = None
+
+    # ------------------------------------------------------------------ basics
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
-        """Messages quote what people typed (titles, file names): shown as text, not markup."""
-        super().notify(message, markup=markup, **kwargs)
+        """Messages quote what people typed (titles, file names): shown inert, never as markup."""
+        if "title" in kwargs and kwargs["title"]:
+            kwargs["title"] = safe(kwargs["title"])
+        super().notify(safe(message), markup=False, **kwargs)
+
+    def notify_text(
+        self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None
+    ) -> None:
+        self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
     @property
     def today(self) -> date:
         """The app's clock: fixed in tests and screenshots, else the real date."""
         return self._today or date.today()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged file read half-way through: one line, like the command line, not a
+        traceback (the command line prints it after the board closes)."""
+        if isinstance(error, sqlite3.DatabaseError):
+            self.fatal_message = str(damaged(self.store.path or Path("the pipeline"), error))
+            self.exit(return_code=1)
+            return
+        super()._handle_exception(error)
+
+    def fatal_error(self) -> DatabaseFileError:
+        return DatabaseFileError(self.fatal_message or "The pipeline could not be read.")
+
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.store.changed()  # take the current data version as the baseline
+        from pipeline_tui.screens.board import BoardScreen
+
         self.push_screen(BoardScreen())
         if self.settings_warning:
             self.notify(self.settings_warning, title="Settings", severity="warning", timeout=15)
@@ -112,8 +166,6 @@ class PipelineApp(App[None]):
         collections over them would otherwise stall a keypress now and then."""
         gc.collect()
         gc.freeze()
-        # Fewer, younger collections: a full one over the board's caches cost ~20 ms, which
-        # landed on a keypress now and then.
         gc.set_threshold(10_000, 20, 50)
 
     # ---------------------------------------------------------------- refresh
@@ -126,104 +178,242 @@ class PipelineApp(App[None]):
     def reload_screens(self, stage_ids: set[int] | None = None) -> None:
         """Every screen re-reads what it shows; the board only the columns in `stage_ids`."""
         for screen in self.screen_stack:
-            if isinstance(screen, BoardScreen):
-                screen.reload(stage_ids)
-            elif (reload := getattr(screen, "reload", None)) is not None:
+            reload = getattr(screen, "reload", None)
+            if reload is None:
+                continue
+            if getattr(screen, "reloads_columns", False):
+                reload(stage_ids)
+            else:
                 reload()
+
+    def open_screen(self, name: str) -> None:
+        getattr(self, f"action_{name}")()
 
     # ---------------------------------------------------------------- changes
 
-    def change(self, label: str, deal_id: int, fn: Callable[[], Any]) -> bool:
-        """Run one store change, remember how to undo it, refresh, or say what went wrong."""
+    def run_change(
+        self,
+        op: Callable[[], ops.Done],
+        *,
+        then: Callable[[ops.Done], None] | None = None,
+        anyway: Callable[[], ops.Done] | None = None,
+        reload: Callable[[Deal], None] | None = None,
+        quiet: bool = False,
+    ) -> ops.Done | None:
+        """Run one operation and deal with what can happen; see the module docstring.
+
+        `anyway` runs the same operation without the check against what the user saw;
+        `reload` shows the deal as it is now (by default the screens re-read)."""
         try:
-            snapshot = self.store.get(deal_id)
-            fn()
-            after = self.store.get(deal_id)
+            done = op()
+        except ConflictError as exc:
+            self._conflict(exc, anyway=anyway, reload=reload, then=then)
+            return None
+        except BusyError:
+            self._wait_for_lock(
+                lambda: self.run_change(op, then=then, anyway=anyway, reload=reload, quiet=quiet)
+            )
+            return None
         except PipelineError as exc:
-            self.notify(str(exc), title="Not changed", severity="error")
-            return False
-        self.undo_stack.append(UndoEntry(label, snapshot=snapshot, after=after))
-        # One deal changed: only its old and new columns need reading again.
-        self.reload_screens({snapshot.stage_id, after.stage_id})
-        return True
+            self.notify(str(exc), title="Not changed", severity="error", timeout=8)
+            return None
+        self._busy_since = None
+        self.undo_ready = done.change_id is not None or self.undo_ready
+        stage_ids = set(done.moved) if done.moved else ({done.deal.stage_id} if done.deal else None)
+        self.reload_screens(stage_ids)
+        self.refresh_bindings()
+        if not quiet:
+            hint = "  ·  u to undo" if done.change_id is not None else ""
+            self.notify(done.message + hint, timeout=4)
+        if then is not None:
+            then(done)
+        return done
+
+    def _conflict(
+        self,
+        exc: ConflictError,
+        *,
+        anyway: Callable[[], ops.Done] | None,
+        reload: Callable[[Deal], None] | None,
+        then: Callable[[ops.Done], None] | None,
+    ) -> None:
+        current: Deal = exc.current  # type: ignore[assignment]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save" and anyway is not None:
+                self.run_change(anyway, then=then)
+            elif choice == "reload":
+                self.reload_screens()
+                if reload is not None:
+                    reload(current)
+            else:
+                self.notify("Nothing was changed.")
+                self.reload_screens()
+
+        options = [("s", "save", "Save anyway"), ("r", "reload", "Reload"), ("c", None, "Cancel")]
+        if anyway is None:
+            options = options[1:]
+        lines = [f"{current.title} changed since you opened it:"] + [f"  • {c}" for c in exc.changes]
+        self.push_screen(ChoiceModal("Changed elsewhere", "\n".join(lines), options), chosen)
+
+    def _wait_for_lock(self, retry: Callable[[], object]) -> None:
+        """Another process (a long import) holds the write lock: keep the keys typed
+        meanwhile in order, say so, and try again every second."""
+        import time
+
+        now = time.monotonic()
+        if self._busy_since is None:
+            self._busy_since = now
+            self.notify(
+                "Another process is writing to the pipeline (an import?); your change will be "
+                "saved as soon as it is done. Keys you type wait in order.",
+                title="Waiting",
+                timeout=6,
+            )
+        elif now - self._busy_since > BUSY_GIVE_UP_S:
+            self._busy_since = None
+            self.notify("Gave up waiting for the other process; nothing was changed.", severity="error")
+            return
+        self.hold_keys()
+
+        def again() -> None:
+            self.release_keys()
+            retry()
+
+        self.set_timer(BUSY_RETRY_S, again)
+
+    def undo(self, scope: str = ops.PIPELINE) -> None:
+        """Undo this board's last change (of the deals, or on the Settings screen of the
+        settings): never another process's, never one from the other scope."""
+        try:
+            undone = ops.undo(self.store, today=self.today, origin=self.store.origin, scope=scope)
+        except BusyError:
+            self._wait_for_lock(lambda: self.undo(scope))
+            return
+        except PipelineError as exc:
+            self.notify(
+                str(exc), title="Could not undo" if "Nothing" not in str(exc) else "", severity="warning"
+            )
+            return
+        if undone.settings is not None:
+            self.apply_settings(undone.settings)
+        self.undo_ready = self.store.last_change(origin=self.store.origin) is not None
+        self.notify(undone.message)
+        self.reload_screens()
+        self.refresh_bindings()
+        board = self._board()
+        if undone.deal is not None and board is not None and self.screen is board:
+            board.focus_deal(undone.deal)
 
     def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.notify("Nothing to undo.")
-            return
-        entry = self.undo_stack.pop()
-        try:
-            if entry.note_event is not None:
-                self.store.retract_note(entry.note_event)
-            elif entry.new_deal is not None:
-                self.store.remove_new_deal(entry.new_deal)
-            elif entry.snapshot is not None:
-                self.store.restore(entry.snapshot, label=f"Undid: {entry.label}", after=entry.after)
-        except PipelineError as exc:
-            self.notify(str(exc), title="Could not undo", severity="error")
-            return
-        self.notify(f"Undid: {entry.label}")
-        self.reload_screens()
-        if entry.snapshot is not None and isinstance(self.screen, BoardScreen):
-            self.screen.focus_deal(self.store.get(entry.snapshot.id))
+        self.undo(getattr(self.screen, "UNDO_SCOPE", ops.PIPELINE))
+
+    def action_undo_quietly(self) -> None:
+        self.action_undo()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.undo_ready
+        if action == "undo_quietly":
+            return not self.undo_ready
+        return True
+
+    def _board(self) -> Any:
+        from pipeline_tui.screens.board import BoardScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                return screen
+        return None
 
     # ------------------------------------------------------------- deal flows
 
-    def stage_name(self, stage_id: int) -> str:
-        return self.store.stage(stage_id).name
+    def _then(self, then: Then | None) -> Callable[[ops.Done], None] | None:
+        if then is None:
+            return None
 
-    def move_deal(self, deal: Deal, stage: Stage, then: Callable[[Deal], None] | None = None) -> None:
+        def call(done: ops.Done) -> None:
+            if done.deal is not None:
+                then(done.deal)
+
+        return call
+
+    def move_deal(self, deal: Deal, stage: Stage, then: Then | None = None) -> None:
         """Move to any stage; a lost stage always goes through the Closed Lost prompt."""
         if stage.kind is StageKind.LOST:
             self.mark_lost(deal, stage, then)
             return
-        verb = "Won" if stage.kind is StageKind.WON else f"Moved to {stage.name}"
-        if self.change(f"{verb}: {deal.title}", deal.id, lambda: self.store.move(deal.id, stage.id)):
-            self._after(deal, then)
+        self.run_change(
+            lambda: ops.move_deal(self.store, deal.id, stage.id, today=self.today, seen=deal),
+            anyway=lambda: ops.move_deal(self.store, deal.id, stage.id, today=self.today),
+            then=self._then(then),
+        )
 
-    def mark_lost(
-        self, deal: Deal, stage: Stage | None = None, then: Callable[[Deal], None] | None = None
-    ) -> None:
+    def move_step(self, deal: Deal, step: int, then: Then | None = None) -> None:
+        """The next (or previous) stage in board order."""
+        stages = self.store.stages()
+        target = next(
+            (
+                stages[i + step]
+                for i, s in enumerate(stages)
+                if s.id == deal.stage_id and 0 <= i + step < len(stages)
+            ),
+            None,
+        )
+        if target is None:
+            self.notify("No stage that way.")
+            return
+        self.move_deal(deal, target, then)
+
+    def mark_lost(self, deal: Deal, stage: Stage | None = None, then: Then | None = None) -> None:
         target = stage or self.store.first_stage(StageKind.LOST)
         if deal.stage_id == target.id:
             self.notify(f"{deal.title} is already in {target.name}.")
             return
 
         def save(loss: LossInput | None) -> None:
-            if loss is None:
-                return
-            if self.change(f"Lost: {deal.title}", deal.id, lambda: self.store.move(deal.id, target.id, loss)):
-                self._after(deal, then)
+            if loss is not None:
+                self.lose_with(deal, loss, then, stage=target)
 
-        self.push_screen(
-            self._lost_modal(deal, target.name),
-            save,
+        self.push_screen(self.lost_modal(deal, target.name), save)
+
+    def lose_with(
+        self, deal: Deal, loss: LossInput, then: Then | None = None, *, stage: Stage | None = None
+    ) -> None:
+        target = stage or self.store.first_stage(StageKind.LOST)
+        self.run_change(
+            lambda: ops.lose(self.store, deal.id, loss, today=self.today, stage_id=target.id, seen=deal),
+            anyway=lambda: ops.lose(self.store, deal.id, loss, today=self.today, stage_id=target.id),
+            then=self._then(then),
         )
 
-    def _lost_modal(self, deal: Deal, title: str) -> LostModal:
+    def lost_modal(self, deal: Deal, title: str, *, fill: bool = False) -> LostModal:
         """The one Closed Lost prompt, offering the reasons that are not archived."""
         return LostModal(
-            deal, self.store.reasons(), today=self.today, day_first=self.settings.day_first, stage_name=title
+            deal,
+            self.store.reasons(),
+            today=self.today,
+            day_first=self.settings.day_first,
+            stage_name=title,
         )
 
-    def fill_loss(self, deal: Deal) -> None:
+    def fill_loss(self, deal: Deal, then: Then | None = None) -> None:
         """Give an already-lost deal (an import, usually) its reason, note and revisit date."""
 
         def save(loss: LossInput | None) -> None:
             if loss is not None:
-                self.change(
-                    f"Reason for {deal.title}", deal.id, lambda: self.store.record_loss(deal.id, loss)
+                self.run_change(
+                    lambda: ops.fill_loss(self.store, deal.id, loss, today=self.today, seen=deal),
+                    anyway=lambda: ops.fill_loss(self.store, deal.id, loss, today=self.today),
+                    then=self._then(then),
                 )
 
-        self.push_screen(
-            self._lost_modal(deal, "Why was it lost"),
-            save,
-        )
+        self.push_screen(self.lost_modal(deal, "Why was it lost", fill=True), save)
 
-    def mark_won(self, deal: Deal, then: Callable[[Deal], None] | None = None) -> None:
+    def mark_won(self, deal: Deal, then: Then | None = None) -> None:
         self.move_deal(deal, self.store.first_stage(StageKind.WON), then)
 
-    def choose_stage(self, deal: Deal, then: Callable[[Deal], None] | None = None) -> None:
+    def choose_stage(self, deal: Deal, then: Then | None = None) -> None:
         def chosen(stage: Stage | None) -> None:
             if stage is not None:
                 self.move_deal(deal, stage, then)
@@ -232,182 +422,307 @@ class PipelineApp(App[None]):
             StageModal(f"Move {deal.title} to…", self.store.stages(), current=deal.stage_id), chosen
         )
 
-    def reopen(self, deal: Deal) -> None:
+    def reopen(self, deal: Deal, then: Then | None = None) -> None:
         stages = [s for s in self.store.stages() if s.is_open]
 
         def chosen(stage: Stage | None) -> None:
             if stage is not None:
-                self.change(f"Reopened: {deal.title}", deal.id, lambda: self.store.reopen(deal.id, stage.id))
+                self.run_change(
+                    lambda: ops.reopen(self.store, deal.id, stage.id, today=self.today, seen=deal),
+                    anyway=lambda: ops.reopen(self.store, deal.id, stage.id, today=self.today),
+                    then=self._then(then),
+                )
 
         self.push_screen(StageModal(f"Reopen {deal.title} in…", stages), chosen)
 
-    def add_note(self, deal: Deal) -> None:
+    def add_note(self, deal: Deal, then: Then | None = None) -> None:
         def save(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                event = self.store.add_note(deal.id, text)
-            except PipelineError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.undo_stack.append(UndoEntry(f"Note on {deal.title}", note_event=event.id))
-            self.notify(f"Noted on {deal.title}.")
-            self.reload_screens()
+            if text:
+                self.run_change(
+                    lambda: ops.add_note(self.store, deal.id, text, today=self.today), then=self._then(then)
+                )
 
         self.push_screen(NoteModal(f"Note on {deal.title}"), save)
 
-    def set_next_step(self, deal: Deal) -> None:
+    def set_next_step(
+        self, deal: Deal, then: Then | None = None, *, draft: tuple[str, date | None] | None = None
+    ) -> None:
         def save(result: tuple[str, date | None] | None) -> None:
-            if result is not None:
-                text, due = result
-                self.change(
-                    f"Next step on {deal.title}",
-                    deal.id,
-                    lambda: self.store.set_next_step(deal.id, text, due),
-                )
+            if result is None:
+                return
+            text, due = result
 
+            def reload(current: Deal) -> None:
+                self.set_next_step(current, then, draft=(text, due))
+
+            self.run_change(
+                lambda: ops.set_next_step(self.store, deal.id, text, due, today=self.today, seen=deal),
+                anyway=lambda: ops.set_next_step(self.store, deal.id, text, due, today=self.today),
+                reload=reload,
+                then=self._then(then),
+            )
+
+        step, due = draft if draft is not None else (deal.next_step, deal.next_step_due)
         self.push_screen(
             NextStepModal(
                 f"Next step: {deal.title}",
-                step=deal.next_step,
-                due=deal.next_step_due,
+                step=step,
+                due=due,
                 today=self.today,
                 day_first=self.settings.day_first,
             ),
             save,
         )
 
-    def edit_deal(self, deal: Deal) -> None:
-        def save(draft: DealDraft | None) -> None:
-            if draft is None:
+    def edit_deal(self, deal: Deal, then: Then | None = None, *, draft: DealDraft | None = None) -> None:
+        def save(result: DealDraft | None) -> None:
+            if result is None:
                 return
-            changes = {
-                "title": draft.title,
-                "company": draft.company,
-                "contact": draft.contact,
-                "value": draft.value,
-                "expected_close": draft.expected_close,
-                "next_step": draft.next_step,
-                "next_step_due": draft.next_step_due,
+            changes: dict[str, Any] = {
+                "title": result.title,
+                "company": result.company,
+                "contact": result.contact,
+                "value": result.value,
+                "expected_close": result.expected_close,
+                "next_step": result.next_step,
+                "next_step_due": result.next_step_due,
             }
-            if draft.currency:
-                changes["currency"] = draft.currency
-            self.change(f"Edit {deal.title}", deal.id, lambda: self.store.edit(deal.id, **changes))
+            if result.currency:
+                changes["currency"] = result.currency
 
-        self.push_screen(DealFormModal(deal, today=self.today, day_first=self.settings.day_first), save)
+            def reload(current: Deal) -> None:
+                # The form again, on the deal as it is now, keeping what the user typed
+                # where they changed a field (their edit wins only where they made one).
+                seen = _draft_of(deal)
+                mine = {k: v for k, v in vars_of(result).items() if vars_of(seen).get(k) != v}
+                merged = replace(_draft_of(current), **mine)
+                self.edit_deal(current, then, draft=merged)
+
+            self.run_change(
+                lambda: ops.edit_deal(self.store, deal.id, changes, today=self.today, seen=deal),
+                anyway=lambda: ops.edit_deal(self.store, deal.id, changes, today=self.today),
+                reload=reload,
+                then=self._then(then),
+            )
+
+        self.push_screen(
+            DealFormModal(deal, today=self.today, day_first=self.settings.day_first, draft=draft), save
+        )
 
     def new_deal(self, stage: Stage | None = None) -> None:
         def save(draft: DealDraft | None) -> None:
             if draft is None:
                 return
             target = stage if stage is not None and stage.is_open else None
-            try:
-                deal = self.store.add(
-                    draft.title,
-                    company=draft.company,
-                    contact=draft.contact,
-                    value=draft.value,
-                    currency=draft.currency,
-                    stage_id=target.id if target else None,
-                    expected_close=draft.expected_close,
-                    next_step=draft.next_step,
-                    next_step_due=draft.next_step_due,
-                )
-            except PipelineError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.undo_stack.append(UndoEntry(f"Add {deal.title}", new_deal=deal.id))
-            self.notify(f"Added {deal.title} to {self.stage_name(deal.stage_id)}.")
-            self.reload_screens()
-            if isinstance(self.screen, BoardScreen):
-                self.screen.focus_deal(deal)
+
+            def focus(done: ops.Done) -> None:
+                board = self._board()
+                if done.deal is not None and board is not None and self.screen is board:
+                    board.focus_deal(done.deal)
+
+            self.run_change(
+                lambda: ops.add_deal(
+                    self.store, draft, today=self.today, stage_id=target.id if target else None
+                ),
+                then=focus,
+            )
 
         self.push_screen(DealFormModal(None, today=self.today, day_first=self.settings.day_first), save)
 
-    def snooze(self, deal: Deal) -> None:
+    def snooze(self, deal: Deal, then: Then | None = None) -> None:
+        lost = self.store.stage(deal.stage_id).kind is StageKind.LOST
+
         def save(when: date | None) -> None:
             if when is not None:
-                self.change(
-                    f"Snoozed {deal.title}", deal.id, lambda: self.store.snooze_revisit(deal.id, when)
+                self.run_change(
+                    lambda: ops.snooze(self.store, deal.id, when, today=self.today, seen=deal),
+                    anyway=lambda: ops.snooze(self.store, deal.id, when, today=self.today),
+                    then=self._then(then),
                 )
 
+        title = f"Revisit {deal.title} on…" if lost else f"Quiet {deal.title} until…"
         self.push_screen(
             date_prompt(
-                f"Revisit {deal.title} on…",
+                title,
                 after=self.today,
                 today=self.today,
                 day_first=self.settings.day_first,
-                value="+3m",
+                value="+3m" if lost else "+2w",
+                picks=(("+1w", "+1w"), ("+2w", "+2w"), ("+1m", "+1m"), ("+3m", "+3m")),
             ),
             save,
         )
 
-    def close_revisit(self, deal: Deal) -> None:
-        if self.change(f"Closed out {deal.title}", deal.id, lambda: self.store.close_revisit(deal.id)):
-            self.notify(f"{deal.title}: no more revisits.")
+    def close_revisit(self, deal: Deal, then: Then | None = None) -> None:
+        self.run_change(
+            lambda: ops.close_out(self.store, deal.id, today=self.today, seen=deal),
+            anyway=lambda: ops.close_out(self.store, deal.id, today=self.today),
+            then=self._then(then),
+        )
+
+    def archive_deal(self, deal: Deal, then: Then | None = None) -> None:
+        """Archive a junk or duplicate deal, after a yes."""
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_change(
+                    lambda: ops.archive(self.store, deal.id, today=self.today, seen=deal),
+                    anyway=lambda: ops.archive(self.store, deal.id, today=self.today),
+                    then=self._then(then),
+                )
+
+        self.push_screen(
+            ConfirmModal(
+                f"Archive {deal.title}?\nIt leaves the board, the lists and the report; its history is "
+                "kept (u undoes, `pipeline-tui unarchive` brings it back)."
+            ),
+            confirmed,
+        )
 
     def open_detail(self, deal: Deal) -> None:
-        self.push_screen(DealDetailScreen(deal.id))
+        from pipeline_tui.screens.deal_detail import DealDetailScreen
 
-    def _after(self, deal: Deal, then: Callable[[Deal], None] | None) -> None:
-        if then is not None:
-            then(self.store.get(deal.id))
+        self.push_screen(DealDetailScreen(deal.id))
 
     # ---------------------------------------------------------------- screens
 
+    def _open(self, screen_class: type[Screen[Any]], *args: Any) -> None:
+        if not isinstance(self.screen, screen_class):
+            self.push_screen(screen_class(*args))
+
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        from pipeline_tui.screens.help import HelpScreen
+
+        self._open(HelpScreen)
 
     def action_stale(self) -> None:
-        if not isinstance(self.screen, StaleScreen):
-            self.push_screen(StaleScreen())
+        from pipeline_tui.screens.stale import StaleScreen
+
+        self._open(StaleScreen)
 
     def action_revisits(self) -> None:
-        if not isinstance(self.screen, RevisitsScreen):
-            self.push_screen(RevisitsScreen())
+        from pipeline_tui.screens.revisits import RevisitsScreen
+
+        self._open(RevisitsScreen)
+
+    def action_review(self) -> None:
+        try:
+            from pipeline_tui.screens.review import ReviewScreen
+        except ImportError:
+            self.notify("The daily review is not available yet.")
+            return
+        self._open(ReviewScreen)
 
     def action_settings(self) -> None:
-        if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen())
+        from pipeline_tui.screens.settings import SettingsScreen
 
-    def update_settings(self, settings: Settings) -> None:
-        """Use and save new preferences (only what differs from the defaults is written)."""
+        self._open(SettingsScreen)
+
+    def action_report(self) -> None:
+        from pipeline_tui.screens.report import ReportScreen
+
+        self._open(ReportScreen)
+
+    def action_missing_reasons(self) -> None:
+        from pipeline_tui.screens.missing_reasons import MissingReasonsScreen
+
+        self._open(MissingReasonsScreen)
+
+    def update_setting(self, key: str, raw: str) -> Settings | None:
+        """Check, save and use one preference (undoable from the Settings screen)."""
         try:
-            save_settings(paths.config_path(), settings)
+            done = ops.set_preference(self.settings, key, raw, config_path=self.config_path, store=self.store)
+        except PipelineError as exc:
+            self.notify(str(exc), title="Not changed", severity="error")
+            return None
         except OSError as exc:
-            self.notify(f"Could not save {paths.config_path()}: {exc.strerror}", severity="error")
-            return
+            self.notify(f"Could not save {self.config_path}: {exc.strerror}", severity="error")
+            return None
+        self.apply_settings(done.settings)
+        self.notify(done.message + ("  ·  u to undo" if done.change_id else ""), timeout=4)
+        return done.settings
+
+    def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         self.store.currency = settings.currency
         self.reload_screens()
 
-    def action_report(self) -> None:
-        if not isinstance(self.screen, ReportScreen):
-            self.push_screen(ReportScreen())
+    # ----------------------------------------------------------------- files
 
-    def action_missing_reasons(self) -> None:
-        if not isinstance(self.screen, MissingReasonsScreen):
-            self.push_screen(MissingReasonsScreen())
+    def default_export_path(self, name: str = "") -> Path:
+        folder = platformdirs.user_documents_path()
+        if not folder.is_dir():
+            folder = Path.home()
+        return folder / (name or f"pipeline-notes-{self.today.isoformat()}.csv")
 
-    def action_export_calendar(self) -> None:
+    def _write_file(
+        self,
+        path: Path,
+        write: Callable[[Any], object],
+        done: Callable[[Path], str],
+        *,
+        replace_ok: bool = False,
+    ) -> None:
+        from pipeline_tui.files import TargetExists, write_file
+
+        try:
+            written = write_file(path, write, replace=replace_ok)
+        except TargetExists:
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._write_file(path, write, done, replace_ok=True)
+
+            self.push_screen(ConfirmModal(f"{path} exists. Replace it?"), confirmed)
+            return
+        except (PipelineError, OSError) as exc:
+            self.notify(str(exc), title="Nothing written", severity="error")
+            return
+        self.notify(done(written), title="Written")
+
+    def export_notes(self) -> None:
+        from pipeline_tui import csv_io
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            counted: list[int] = []
+            self._write_file(
+                path,
+                lambda fh: counted.append(csv_io.export(self.store, "notes", fh)),
+                lambda p: f"Wrote {counted[-1] if counted else 0} notes to {p}",
+            )
+
+        self.push_screen(
+            PromptModal("Export notes to CSV file", _path, value=str(self.default_export_path())), save
+        )
+
+    action_export_notes = export_notes
+
+    def export_calendar(self) -> None:
+        from pipeline_tui import ics
+
         def save(path: Path | None) -> None:
             if path is None:
                 return
             try:
-                count = ics.write_calendar(self.store, path)
-            except (PipelineError, OSError) as exc:
+                text = ics.revisits_calendar(self.store)
+            except PipelineError as exc:
                 self.notify(str(exc), title="Calendar export failed", severity="error")
                 return
-            self.notify(f"Wrote {count} revisits to {path}", title="Calendar exported")
+            count = text.count("BEGIN:VEVENT")
+            self._write_file(path, lambda fh: fh.write(text), lambda p: f"Wrote {count} revisits to {p}")
 
-        default = self.default_export_path().with_name("pipeline-revisits.ics")
+        default = self.default_export_path("pipeline-revisits.ics")
         self.push_screen(PromptModal("Export revisits to an iCalendar file", _path, value=str(default)), save)
 
-    def action_import(self) -> None:
+    action_export_calendar = export_calendar
+
+    def action_import_deals(self) -> None:
         """Ask for a CSV file, show what importing it would do, and import on yes."""
+        from pipeline_tui import importer
 
         def chosen(path: Path | None) -> None:
             if path is None:
@@ -432,15 +747,20 @@ class PipelineApp(App[None]):
                 if not yes:
                     return
                 try:
-                    self.store.import_rows(plan.rows, source_label=f"Imported from {path.name}")
+                    done = ops.import_plan(self.store, plan, label=f"Imported {path.name}", today=self.today)
+                except BusyError:
+                    self._wait_for_lock(lambda: confirmed(True))
+                    return
                 except PipelineError as exc:
                     self.notify(str(exc), title="Nothing imported", severity="error")
                     return
-                message = f"Imported {len(plan.rows):,} deals."
+                message = done.message
                 if plan.missing_reasons:
                     message += f" {plan.missing_reasons:,} lost deals have no reason: see the palette."
-                self.notify(message, title="Imported", timeout=10)
+                self.undo_ready = True
+                self.notify(message + "  ·  u to undo", title="Imported", timeout=10)
                 self.reload_screens()
+                self.refresh_bindings()
 
             self.push_screen(ConfirmModal("\n".join(lines)), confirmed)
 
@@ -448,69 +768,48 @@ class PipelineApp(App[None]):
             PromptModal("Import deals from a CSV file", _path, placeholder="~/Downloads/deals.csv"), chosen
         )
 
-    def default_export_path(self) -> Path:
-        folder = platformdirs.user_documents_path()
-        if not folder.is_dir():
-            folder = Path.home()
-        return folder / f"pipeline-notes-{self.today.isoformat()}.csv"
-
-    def action_export(self) -> None:
-        def save(path: Path | None) -> None:
-            if path is None:
-                return
-            try:
-                count = csv_io.export_to_path(self.store, "notes", path)
-            except (PipelineError, OSError) as exc:
-                self.notify(str(exc), title="Export failed", severity="error")
-                return
-            self.notify(f"Wrote {count} notes to {path}", title="Exported")
-
-        self.push_screen(
-            PromptModal("Export notes to CSV file", _path, value=str(self.default_export_path())), save
-        )
+    # --------------------------------------------------------------- palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action by name: the palette reads the bindings, so a key changed in one
+        place changes in the footer, the help and the palette alike."""
         yield from super().get_system_commands(screen)
-        board = screen if isinstance(screen, BoardScreen) else None
-        commands: list[tuple[str, str, Callable[[], Any]]] = [
-            ("Stale deals", "Every stale deal with its reason (s)", self.action_stale),
-            ("Revisits", "Lost deals due for a revisit (r)", self.action_revisits),
-            (
-                "Win-loss report",
-                "Why deals are lost, at which stage, to whom; win rate (R)",
-                self.action_report,
-            ),
-            ("Export notes to CSV", "Write every note with its deal (x)", self.action_export),
-            ("Undo", "Undo the last change (u)", self.action_undo),
-            ("Keys", "Show every key (?)", self.action_help),
-            ("New deal", "Add a deal (n)", self.new_deal),
-            (
-                "Import deals from CSV",
-                "HubSpot, Pipedrive, Salesforce or pipeline-tui export",
-                self.action_import,
-            ),
-            (
-                "Lost deals without a reason",
-                "Fill in reasons for imported losses",
-                self.action_missing_reasons,
-            ),
-            (
-                "Export revisits to calendar (.ics)",
-                "One all-day event per revisit",
-                self.action_export_calendar,
-            ),
-        ]
-        if board is not None:
-            commands += [
-                ("Move deal to next stage", "shift+→ or >", lambda: board.action_move(1)),
-                ("Move deal to previous stage", "shift+← or <", lambda: board.action_move(-1)),
-                ("Move deal to…", "Any stage (m)", board.action_move_to),
-                ("Mark deal lost", "Closed Lost with a reason (l)", board.action_lost),
-                ("Mark deal won", "Closed Won (w)", board.action_won),
-                ("Edit deal", "Title, value, dates (e)", board.action_edit),
-                ("Add note", "To the selected deal (a)", board.action_note),
-                ("Deal detail", "Fields and timeline (enter)", board.action_detail),
-                ("Filter", "Show deals matching text (/)", board.action_filter),
-            ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        seen: set[str] = set()
+        sources: list[tuple[Any, list[Any]]] = [(screen, list(getattr(screen, "BINDINGS", [])))]
+        sources.append((self, list(self.BINDINGS)))
+        for target, bindings in sources:
+            for binding in bindings:
+                if not isinstance(binding, Binding) or not binding.tooltip or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                title, _, what = binding.tooltip.partition(" — ")
+                key = binding.key_display or binding.key.split(",")[0]
+                yield SystemCommand(
+                    title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                )
+        for title, help_text, action in self.PALETTE:
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+
+
+def _runner(target: Any, action: str) -> Callable[[], Any]:
+    def run() -> Any:
+        return target.run_action(action)
+
+    return run
+
+
+def _draft_of(deal: Deal) -> DealDraft:
+    return DealDraft(
+        title=deal.title,
+        company=deal.company,
+        contact=deal.contact,
+        value=deal.value,
+        currency=deal.currency,
+        expected_close=deal.expected_close,
+        next_step=deal.next_step,
+        next_step_due=deal.next_step_due,
+    )
+
+
+def vars_of(draft: DealDraft) -> dict[str, Any]:
+    return {name: getattr(draft, name) for name in DealDraft.__slots__}  # type: ignore[attr-defined]

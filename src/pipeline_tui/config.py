@@ -1,16 +1,27 @@
-"""Preferences: a dataclass with defaults, read from a TOML file that exists only once changed."""
+"""Preferences: a dataclass with defaults, read from a TOML file that exists only once changed.
+
+Every value is checked the same way whether it comes from the file, `pipeline-tui config`
+or the Settings screen; a bad value in the file is reported and the default used instead.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pipeline_tui.errors import InputError
+from pipeline_tui.limits import check_currency
+from pipeline_tui.money import format_rates, parse_amount, parse_rates
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
+QUOTA_PERIODS = ("month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -20,23 +31,71 @@ class Settings:
     theme: str = "textual-dark"
     closed_days: int = 30  # endpoint columns show closures this recent
     revisit_horizon_days: int = 30
+    quota: int = 0  # minor units of `currency` per quota period; 0: no quota set
+    quota_period: str = "quarter"
+    rates: str = ""  # 'EUR=1.08,GBP=1.27': one unit of each in `currency`
+
+    @property
+    def exchange_rates(self) -> dict[str, Decimal]:
+        return parse_rates(self.rates, self.currency) if self.rates else {}
 
 
-def _check(name: str, value: Any) -> Any:
-    default = getattr(Settings(), name)
-    if isinstance(default, bool):
+DESCRIPTIONS = {
+    "currency": "Currency for new deals and totals (USD, EUR, GBP…)",
+    "day_first": "Read 1/12 as 1 December (true) or January 12 (false)",
+    "theme": "Colours: " + ", ".join(THEMES),
+    "closed_days": "Days of closures the Won and Lost columns show",
+    "revisit_horizon_days": "Days ahead that count as upcoming revisits",
+    "quota": "Your number per quota period, in the default currency (0: none)",
+    "quota_period": "month, quarter or year",
+    "rates": "Exchange rates into the default currency, e.g. EUR=1.08,GBP=1.27",
+}
+
+
+def _days(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+        raise InputError(f"{name} must be a whole number of days from 1 to 3650, not {value!r}.")
+    return value
+
+
+def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
+    """A setting's value as stored, or InputError saying what is wrong with it."""
+    if name == "day_first":
         if not isinstance(value, bool):
             raise InputError(f"{name} must be true or false, not {value!r}.")
-    elif isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
-            raise InputError(f"{name} must be a whole number of days from 1 to 3650, not {value!r}.")
-    elif name == "currency":
-        if not isinstance(value, str) or len(value.strip()) != 3 or not value.strip().isalpha():
+        return value
+    if name in ("closed_days", "revisit_horizon_days"):
+        return _days(name, value)
+    if name == "currency":
+        if not isinstance(value, str):
             raise InputError(f"currency must be a three-letter code such as USD or EUR, not {value!r}.")
-        value = value.strip().upper()
-    elif not isinstance(value, str) or not value.strip():
-        raise InputError(f"{name} must be text, not {value!r}.")
-    return value
+        try:
+            return check_currency(value)
+        except InputError:
+            raise InputError(
+                f"currency must be a three-letter code such as USD or EUR, not {value!r}."
+            ) from None
+    if name == "theme":
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"theme must be text, not {value!r}.")
+        if value.strip() not in THEMES:
+            raise InputError(f"Unknown theme {value.strip()!r}; choose one of: {', '.join(THEMES)}.")
+        return value.strip()
+    if name == "quota":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"quota must be an amount, not {value!r}.")
+        return value
+    if name == "quota_period":
+        if value not in QUOTA_PERIODS:
+            raise InputError(f"quota_period must be one of {', '.join(QUOTA_PERIODS)}, not {value!r}.")
+        return value
+    if name == "rates":
+        if not isinstance(value, str):
+            raise InputError(f"rates must be text such as 'EUR=1.08,GBP=1.27', not {value!r}.")
+        return format_rates(parse_rates(value, currency))
+    raise InputError(
+        f"Unknown setting {name!r}; choose one of: {', '.join(f.name for f in fields(Settings))}."
+    )
 
 
 def load_settings(path: Path) -> tuple[Settings, str | None]:
@@ -52,20 +111,25 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
     known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
     problems = []
+    currency = "USD"
+    if "currency" in data:
+        with contextlib.suppress(InputError):
+            currency = check_setting("currency", data["currency"])
     for key, value in data.items():
         if key not in known:
             problems.append(f"unknown setting {key!r}")
             continue
         try:
-            values[key] = _check(key, value)
+            values[key] = check_setting(key, value, currency=currency)
         except InputError as exc:
-            problems.append(str(exc))
+            problems.append(str(exc).rstrip("."))
     warning = f"{path}: " + "; ".join(problems) + "; those were ignored." if problems else None
     return Settings(**values), warning
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write only the settings that differ from the defaults."""
+    """Write only the settings that differ from the defaults (atomically: a crash or a
+    full disk leaves the old file)."""
     defaults = asdict(Settings())
     lines = []
     for key, value in asdict(settings).items():
@@ -78,9 +142,14 @@ def save_settings(path: Path, settings: Settings) -> None:
         else:
             lines.append(f"{key} = {_toml_string(value)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("# pipeline-tui preferences\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("# pipeline-tui preferences\n" + "\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _toml_string(value: str) -> str:
@@ -89,21 +158,46 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def update_setting(settings: Settings, key: str, raw: str) -> Settings:
-    """A copy of `settings` with `key` set from text a person typed."""
-    known = {f.name: f for f in fields(Settings)}
+def parse_setting(settings: Settings, key: str, raw: str) -> Any:
+    """The value of `key` from text a person typed (not yet checked)."""
+    known = {f.name for f in fields(Settings)}
     if key not in known:
         raise InputError(f"Unknown setting {key!r}; choose one of: {', '.join(known)}.")
     default = getattr(Settings(), key)
-    value: Any = raw
     if isinstance(default, bool):
         lowered = raw.strip().lower()
         if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
             raise InputError(f"{key} must be true or false.")
-        value = lowered in ("true", "yes", "on", "1")
-    elif isinstance(default, int):
+        return lowered in ("true", "yes", "on", "1")
+    if key == "quota":
+        if raw.strip().lower() in ("", "0", "none", "off"):
+            return 0
+        amount, code = parse_amount(raw)
+        if code and code != settings.currency:
+            raise InputError(f"The quota is in the default currency ({settings.currency}), not {code}.")
+        return amount
+    if isinstance(default, int):
         try:
-            value = int(raw.strip())
+            return int(raw.strip())
         except ValueError:
             raise InputError(f"{key} must be a whole number of days.") from None
-    return Settings(**{**asdict(settings), key: _check(key, value)})
+    return raw.strip() if key != "rates" else raw
+
+
+def update_setting(settings: Settings, key: str, raw: str) -> Settings:
+    """A copy of `settings` with `key` set from text a person typed."""
+    value = parse_setting(settings, key, raw)
+    currency = value if key == "currency" else settings.currency
+    checked = check_setting(key, value, currency=check_currency(currency) if key == "currency" else currency)
+    updated = Settings(**{**asdict(settings), key: checked})
+    if key == "currency" and updated.rates:
+        # Rates are into the default currency: one for the new default itself makes no sense.
+        rates = {c: r for c, r in updated.exchange_rates.items() if c != updated.currency}
+        updated = Settings(**{**asdict(updated), "rates": format_rates(rates)})
+    return updated
+
+
+def show_setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

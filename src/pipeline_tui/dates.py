@@ -12,6 +12,7 @@ from dateutil import parser as du_parser
 from dateutil.relativedelta import relativedelta
 
 from pipeline_tui.errors import InputError
+from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 
 MONTHS = {
     name: number
@@ -67,7 +68,6 @@ UNITS = {
     "years": "years",
 }
 MAX_RELATIVE = 100 * 366  # days; beyond that it is a typo, not a plan
-MIN_YEAR, MAX_YEAR = 1900, 2200
 
 HINT = "try 2026-12-01, 12/1, Dec 1, today, fri, next fri, +2w or in 3 months"
 
@@ -221,3 +221,27 @@ def humanize_days(days: int) -> str:
     if days == 0:
         return "today"
     return f"{days} day" + ("" if abs(days) == 1 else "s")
+
+
+STALE_OFF = ("off", "none", "never", "0", "-", "")
+
+
+def parse_stale_days(text: str) -> int | None:
+    """A stale threshold as typed: a number of days from 1 to 3650, or 'off' (None)."""
+    value = text.strip().lower()
+    if value in STALE_OFF:
+        return None
+    try:
+        days = int(value)
+    except ValueError:
+        raise InputError(f"{text.strip()!r}: give a number of days, or 'off'.") from None
+    if not 1 <= days <= 3650:
+        raise InputError("A stale threshold is from 1 to 3650 days, or 'off'.")
+    return days
+
+
+def describe_stale_days(days: int | None, *, endpoint: bool = False) -> str:
+    """'stale after 10 days', 'never stale', 'endpoint'."""
+    if endpoint:
+        return "endpoint"
+    return f"stale after {days} days" if days else "never stale"

@@ -122,6 +122,7 @@ class ImportPlan:
     stage_rule: dict[str, str] = field(default_factory=dict)  # source stage -> why
     skipped_existing: int = 0
     total_rows: int = 0
+    currency: str = "USD"
 
     def counts(self) -> Counter[str]:
         return Counter(r["_stage_name"] for r in self.rows)
@@ -133,6 +134,14 @@ class ImportPlan:
     @property
     def total_value(self) -> int:
         return sum(r["value"] for r in self.rows)
+
+    def totals(self) -> dict[str, int]:
+        """The value per currency (rows without one are in the pipeline's currency)."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            code = r.get("currency") or self.currency
+            out[code] = out.get(code, 0) + r["value"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -385,7 +394,7 @@ def plan_import(
     overrides: dict[str, Stage] = {}
     for source, target in (stage_overrides or {}).items():
         overrides[_norm(source)] = store.find_stage(target)
-    plan = ImportPlan(format=fmt, total_rows=len(rows))
+    plan = ImportPlan(format=fmt, total_rows=len(rows), currency=store.currency)
     source_name = fmt
     existing = store.existing_source_ids(source_name) if fmt != "pipeline-tui" else set()
     # Our own export: a deal id already here is the same deal only if it was created at the

@@ -5,9 +5,16 @@ Never edit a migration that has shipped; add a new one.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlite_utils import Database, Migrations
 
-from pipeline_tui.models import DEFAULT_LOSS_REASONS, DEFAULT_STAGES
+from pipeline_tui.models import (
+    DEFAULT_LOSS_REASONS,
+    DEFAULT_PROBABILITIES,
+    DEFAULT_STAGES,
+    NO_DECISION_REASON,
+)
 
 MIGRATION_SET = "pipeline_tui"
 # PRAGMA application_id marks a file as ours ("PIPE"), so a foreign SQLite file is refused.
@@ -132,3 +139,83 @@ def m002_loss_reason_index(db: Database) -> None:
     # Column totals are kept per currency (never added across currencies): cover the currency.
     db.execute("DROP INDEX deals_stage_closed")
     db.execute("CREATE INDEX deals_stage_closed ON deals(stage_id, closed_at, currency, value)")
+
+
+@migration
+def m003_journal_outcomes_archive(db: Database) -> None:
+    """Undo journal, conflict detection, archived and snoozed deals, loss outcomes,
+    stage probabilities, and what a CRM last said about an imported deal."""
+    # Every change bumps `rev`: a form or a list that read an older rev is out of date.
+    db.execute("ALTER TABLE deals ADD COLUMN rev INTEGER NOT NULL DEFAULT 0")
+    # Archived deals (junk, duplicates) leave the board, lists and reports, history kept.
+    db.execute("ALTER TABLE deals ADD COLUMN archived_at TEXT")
+    # A stale deal snoozed by the seller is quiet until this day.
+    db.execute("ALTER TABLE deals ADD COLUMN snoozed_until TEXT")
+    # JSON: the CRM's values as last imported, to tell the CRM's changes from the seller's.
+    db.execute("ALTER TABLE deals ADD COLUMN crm_baseline TEXT")
+    db.execute(
+        "ALTER TABLE loss_reasons ADD COLUMN outcome TEXT NOT NULL DEFAULT 'lost' "
+        "CHECK (outcome IN ('lost', 'no_decision'))"
+    )
+    db.execute(
+        "UPDATE loss_reasons SET outcome = 'no_decision' WHERE label = ? COLLATE NOCASE",
+        [NO_DECISION_REASON],
+    )
+    db.execute(
+        "ALTER TABLE stages ADD COLUMN probability INTEGER "
+        "CHECK (probability IS NULL OR probability BETWEEN 0 AND 100)"
+    )
+    for name, percent in DEFAULT_PROBABILITIES.items():
+        db.execute(
+            "UPDATE stages SET probability = ? WHERE name = ? COLLATE NOCASE AND kind = 'open'",
+            [percent, name],
+        )
+    db.execute(
+        """
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('pipeline', 'settings')),
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL,
+            deal_id INTEGER,
+            payload TEXT NOT NULL DEFAULT '{}',
+            undone_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX changes_open ON changes(origin, scope, id) WHERE undone_at IS NULL")
+    # The board, the lists and the report never show archived deals: their indexes leave
+    # them out (a query uses a partial index only when it repeats `archived_at IS NULL`).
+    for name, columns, extra in (
+        ("deals_stage_entered", "stage_id, stage_entered_at, id", ""),
+        ("deals_stage_closed", "stage_id, closed_at, currency, value", ""),
+        ("deals_stage_activity", "stage_id, last_activity_at, next_step_due, snoozed_until", ""),
+        ("deals_stage_close", "stage_id, expected_close, snoozed_until", ""),
+        ("deals_loss_reason", "stage_id, loss_reason_id, closed_at", ""),
+        ("deals_revisit", "revisit_on", " AND revisit_state = 'pending' AND revisit_on IS NOT NULL"),
+    ):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+        db.execute(f"CREATE INDEX {name} ON deals({columns}) WHERE archived_at IS NULL{extra}")
+    db.execute("CREATE INDEX deals_archived ON deals(archived_at) WHERE archived_at IS NOT NULL")
+    # Moments now carry their UTC offset; older ones were the machine's local time.
+    db.conn.create_function("with_offset", 1, _with_offset, deterministic=True)
+    for table, columns in (
+        ("deals", ("created_at", "stage_entered_at", "last_activity_at", "closed_at")),
+        ("events", ("at",)),
+    ):
+        sets = ", ".join(f"{c} = with_offset({c})" for c in columns)
+        db.execute(f"UPDATE {table} SET {sets}")
+
+
+def _with_offset(value: str | None) -> str | None:
+    """'2026-11-24 09:00:00' (local) as '2026-11-24 09:00:00+01:00'; other text unchanged."""
+    if not value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        return value
+    return moment.replace(microsecond=0).astimezone().isoformat(sep=" ")

@@ -19,6 +19,17 @@ class RevisitState(StrEnum):
     CLOSED = "closed"
 
 
+class Outcome(StrEnum):
+    """What a loss reason says about the buyer: they decided against us, or never decided."""
+
+    LOST = "lost"
+    NO_DECISION = "no_decision"
+
+    @property
+    def label(self) -> str:
+        return "no decision" if self is Outcome.NO_DECISION else "lost"
+
+
 class EventKind(StrEnum):
     CREATED = "created"
     NOTE = "note"
@@ -32,6 +43,10 @@ class EventKind(StrEnum):
     REVISIT_CLOSED = "revisit_closed"
     UNDONE = "undone"
     IMPORTED = "imported"
+    SNOOZED = "snoozed"
+    ARCHIVED = "archived"
+    UNARCHIVED = "unarchived"
+    UPDATED = "updated"  # a re-import brought the CRM's changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +57,7 @@ class Stage:
     kind: StageKind
     stale_days: int | None = None
     archived: bool = False
+    probability: int | None = None  # percent chance an open deal here is won (forecast)
 
     @property
     def is_open(self) -> bool:
@@ -60,6 +76,7 @@ class LossReason:
     needs_competitor: bool = False
     needs_note: bool = False
     archived: bool = False
+    outcome: Outcome = Outcome.LOST
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +103,13 @@ class Deal:
     revisit_state: RevisitState | None = None
     source: str | None = None
     source_id: str | None = None
+    rev: int = 0  # bumped by every change: a form saved over a newer deal is a conflict
+    archived_at: datetime | None = None
+    snoozed_until: date | None = None  # not flagged stale before this day
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +135,20 @@ class LossInput:
 
 
 @dataclass(frozen=True, slots=True)
+class DealDraft:
+    """What the deal form (or `add`/`edit` on the command line) collects."""
+
+    title: str
+    company: str = ""
+    contact: str = ""
+    value: int = 0
+    currency: str | None = None  # None: the pipeline's default
+    expected_close: date | None = None
+    next_step: str = ""
+    next_step_due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StaleDeal:
     deal: Deal
     stage: Stage
@@ -122,8 +160,22 @@ class StaleDeal:
 class StageSummary:
     stage: Stage
     count: int
-    total: int  # minor units, in the pipeline's currency
-    others: tuple[tuple[str, int], ...] = ()  # totals of deals in other currencies, never added in
+    totals: tuple[tuple[str, int], ...] = ()  # (currency, minor units), largest first: never added up
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the change journal: what an operation did, and how to take it back."""
+
+    id: int
+    at: datetime
+    origin: str  # who made it: "cli", or one board session
+    scope: str  # "pipeline" (deals) or "settings" (stages, reasons, preferences)
+    kind: str
+    label: str
+    deal_id: int | None
+    payload: dict[str, Any]
+    undone_at: datetime | None = None
 
 
 DEFAULT_STAGES: tuple[tuple[str, StageKind, int | None], ...] = (
@@ -134,6 +186,10 @@ DEFAULT_STAGES: tuple[tuple[str, StageKind, int | None], ...] = (
     ("Closed Won", StageKind.WON, None),
     ("Closed Lost", StageKind.LOST, None),
 )
+
+# Percent chance that an open deal in a default stage is won, for the weighted forecast.
+DEFAULT_PROBABILITIES = {"Lead": 10, "Qualified": 25, "Proposal": 50, "Negotiation": 75}
+NO_DECISION_REASON = "No decision / went dark"
 
 # (label, needs_competitor, needs_note)
 DEFAULT_LOSS_REASONS: tuple[tuple[str, bool, bool], ...] = (

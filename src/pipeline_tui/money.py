@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from pipeline_tui.errors import InputError
+from pipeline_tui.limits import MAX_MINOR
 
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 CODE_TO_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
-MAX_MINOR = 10**15  # ten trillion in major units: anything bigger is a typo
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_']")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
 _CODE_LAST = re.compile(r"^(?P<rest>.*\d[kKmMbB]{0,2})\s*(?P<code>[A-Za-z]{3})$")
@@ -119,3 +120,76 @@ def minor_to_decimal_str(minor: int) -> str:
     sign = "-" if minor < 0 else ""
     minor = abs(minor)
     return f"{sign}{minor // 100}.{minor % 100:02d}"
+
+
+Rates = Mapping[str, Decimal]  # currency -> value of one unit in the base currency
+
+
+def add_totals(*parts: Mapping[str, int]) -> dict[str, int]:
+    """Per-currency totals added currency by currency (never across currencies)."""
+    out: dict[str, int] = {}
+    for part in parts:
+        for code, minor in part.items():
+            out[code] = out.get(code, 0) + minor
+    return out
+
+
+def convert(totals: Mapping[str, int], rates: Rates | None, base: str) -> int | None:
+    """The totals in `base` at the user's rates, or None when a currency has no rate."""
+    total = Decimal(0)
+    for code, minor in totals.items():
+        if code == base:
+            total += minor
+        elif rates and code in rates:
+            total += Decimal(minor) * rates[code]
+        else:
+            return None
+    return int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def format_totals(
+    totals: Mapping[str, int],
+    *,
+    base: str = "USD",
+    compact: bool = False,
+    rates: Rates | None = None,
+) -> str:
+    """'$12k + €30k' (largest first), never one figure added across currencies; with
+    exchange rates for every currency, '≈ $44k (converted)'."""
+    shown = {code: minor for code, minor in totals.items() if minor}
+    if not shown:
+        return format_money(0, base, compact=compact)
+    if len(shown) == 1:
+        code, minor = next(iter(shown.items()))
+        return format_money(minor, code, compact=compact)
+    converted = convert(shown, rates, base) if rates else None
+    if converted is not None:
+        return f"≈ {format_money(converted, base, compact=compact)} (converted)"
+    order = sorted(shown.items(), key=lambda item: (item[0] != base, -item[1], item[0]))
+    return " + ".join(format_money(minor, code, compact=compact) for code, minor in order)
+
+
+def parse_rates(text: str, base: str) -> dict[str, Decimal]:
+    """'EUR=1.08, GBP=1.27' (one unit of each in the base currency); '' clears them."""
+    rates: dict[str, Decimal] = {}
+    for part in re.split(r"[,;\s]+", text.strip()):
+        if not part:
+            continue
+        code, sep, number = part.partition("=")
+        code = code.strip().upper()
+        if not sep or len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise InputError(f"{part!r}: write rates as CODE=NUMBER, e.g. EUR=1.08,GBP=1.27.")
+        if code == base:
+            raise InputError(f"{code} is the default currency; it needs no rate.")
+        try:
+            value = Decimal(number.strip())
+        except InvalidOperation:
+            raise InputError(f"{part!r}: {number.strip()!r} is not a number.") from None
+        if not value.is_finite() or value <= 0 or value > 1_000_000:
+            raise InputError(f"{part!r}: a rate is a positive number.")
+        rates[code] = value
+    return rates
+
+
+def format_rates(rates: Mapping[str, Decimal]) -> str:
+    return ",".join(f"{code}={value}" for code, value in sorted(rates.items()))

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from pipeline_tui.dates import humanize_days
 from pipeline_tui.errors import NotFoundError, RuleError
-from pipeline_tui.models import Deal, LossInput, LossReason, RevisitState, Stage, StageKind
+from pipeline_tui.models import Deal, LossInput, LossReason, Outcome, RevisitState, Stage, StageKind
+from pipeline_tui.text import fold
 
 T = TypeVar("T")
 REVISIT_HORIZON_DAYS = 30
@@ -27,10 +28,13 @@ def stale_reason(deal: Deal, stage: Stage, today: date) -> str | None:
     """Why an open deal is stale, or None when it is not.
 
     Stale means idle for at least the stage's threshold with no next step due in the
-    future, or an expected close date that has passed.
+    future, or an expected close date that has passed; unless the deal is archived or
+    snoozed until a later day.
     """
-    if not stage.is_open:
+    if not stage.is_open or deal.archived:
         return None
+    if deal.snoozed_until is not None and deal.snoozed_until > today:
+        return None  # the seller asked for quiet until then
     reasons = []
     if deal.expected_close is not None and deal.expected_close < today:
         late = (today - deal.expected_close).days
@@ -61,7 +65,7 @@ def stale_cutoff(stage: Stage, today: date) -> date | None:
 
 def revisit_status(deal: Deal, today: date, horizon_days: int = REVISIT_HORIZON_DAYS) -> str | None:
     """'due', 'upcoming' (within the horizon) or None for a lost-with-potential deal."""
-    if deal.revisit_state is not RevisitState.PENDING or deal.revisit_on is None:
+    if deal.revisit_state is not RevisitState.PENDING or deal.revisit_on is None or deal.archived:
         return None
     if deal.revisit_on <= today:
         return "due"
@@ -127,7 +131,7 @@ def neighbour_stage(stages: Sequence[Stage], current_id: int, step: int) -> Stag
 
 def match_name(text: str, items: Iterable[T], key: Callable[[T], str], what: str) -> T:
     """Find an item by its name: exact (any case), else a unique prefix, else a unique part."""
-    wanted = " ".join(text.split()).casefold()
+    wanted = fold(text)
     pool = list(items)
     if not wanted:
         raise NotFoundError(f"Give a {what} name.")
@@ -136,7 +140,7 @@ def match_name(text: str, items: Iterable[T], key: Callable[[T], str], what: str
         lambda name: name.startswith(wanted),
         lambda name: wanted in name,
     ):
-        found = [item for item in pool if test(key(item).casefold())]
+        found = [item for item in pool if test(fold(key(item)))]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -144,3 +148,18 @@ def match_name(text: str, items: Iterable[T], key: Callable[[T], str], what: str
             raise NotFoundError(f"{text!r} matches more than one {what}: {names}.")
     names = ", ".join(key(i) for i in pool)
     raise NotFoundError(f"No {what} called {text!r}. Choose one of: {names}.")
+
+
+NO_REASON = "no reason recorded"
+
+
+def loss_label(reason: LossReason | None, competitor: str = "") -> str:
+    """How a loss is named everywhere: 'Lost to competitor (Acme)', 'Price / budget', or
+    'no reason recorded' for a lost deal that has none (an import)."""
+    label = reason.label if reason is not None else NO_REASON
+    return f"{label} ({competitor})" if competitor else label
+
+
+def outcome_of(reason: LossReason | None) -> Outcome:
+    """A loss without a reason counts as lost (the buyer decided; we do not know why)."""
+    return reason.outcome if reason is not None else Outcome.LOST

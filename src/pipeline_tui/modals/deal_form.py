@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from pipeline_tui.dates import format_date, parse_optional_date
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
-from pipeline_tui.models import Deal
+from pipeline_tui.modals.base import FormModal
+from pipeline_tui.models import Deal, DealDraft
 from pipeline_tui.money import minor_to_decimal_str, parse_amount
-
-
-@dataclass(frozen=True)
-class DealDraft:
-    title: str
-    company: str
-    contact: str
-    value: int
-    currency: str | None
-    expected_close: date | None
-    next_step: str
-    next_step_due: date | None
-
 
 FIELDS = (
     ("title", "Title", "What is being sold, to whom"),
@@ -37,29 +23,46 @@ FIELDS = (
     ("value", "Value", "12k, $12,000, €3 500"),
     ("close", "Close date", "Dec 15, +6w, 2027-01-31"),
     ("next-step", "Next step", "Send proposal"),
-    ("due", "Step due", "fri, +3d"),
+    ("due", "Step due", "fri, +3d, 2027-01-31"),
 )
 
 
-class DealFormModal(ModalScreen[DealDraft | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+def _value_text(value: int) -> str:
+    return minor_to_decimal_str(value).removesuffix(".00") if value else ""
 
-    def __init__(self, deal: Deal | None, *, today: date, day_first: bool = False) -> None:
+
+class DealFormModal(FormModal[DealDraft | None]):
+    AUTO_FOCUS = "#deal-title"
+
+    def __init__(
+        self, deal: Deal | None, *, today: date, day_first: bool = False, draft: DealDraft | None = None
+    ) -> None:
         super().__init__()
         self.deal = deal
         self.today = today
         self.day_first = day_first
+        self.draft = draft
 
     def compose(self) -> ComposeResult:
-        d = self.deal
+        d = self.draft or (
+            DealDraft(
+                title=self.deal.title,
+                company=self.deal.company,
+                contact=self.deal.contact,
+                value=self.deal.value,
+                currency=self.deal.currency,
+                expected_close=self.deal.expected_close,
+                next_step=self.deal.next_step,
+                next_step_due=self.deal.next_step_due,
+            )
+            if self.deal
+            else None
+        )
         values = {
             "title": d.title if d else "",
             "company": d.company if d else "",
             "contact": d.contact if d else "",
-            "value": minor_to_decimal_str(d.value).removesuffix(".00") if d and d.value else "",
+            "value": _value_text(d.value) if d else "",
             "close": format_date(d.expected_close) if d else "",
             "next-step": d.next_step if d else "",
             "due": format_date(d.next_step_due) if d else "",
@@ -67,7 +70,10 @@ class DealFormModal(ModalScreen[DealDraft | None]):
         dialog = VerticalScroll(id="deal-dialog", classes="dialog")
         dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
         with dialog:
-            yield Label(f"Edit #{d.id}" if d else "New deal", classes="dialog-title")
+            title = f"Edit #{self.deal.id}" if self.deal else "New deal"
+            if self.draft is not None and self.deal is not None:
+                title += " (as it is now, with your changes)"
+            yield Label(safe(title), classes="dialog-title", markup=False)
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="inline-label")
@@ -77,7 +83,7 @@ class DealFormModal(ModalScreen[DealDraft | None]):
                         placeholder=placeholder,
                         id=f"deal-{key}",
                         compact=True,
-                        select_on_focus=d is None,
+                        select_on_focus=self.deal is None,
                     )
             yield Static("", id="deal-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
@@ -89,15 +95,12 @@ class DealFormModal(ModalScreen[DealDraft | None]):
         if self.focused is not None:
             self.call_after_refresh(self.focused.scroll_visible, animate=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#deal-title", Input).focus()
-
     def _value(self, key: str) -> str:
         return self.query_one(f"#deal-{key}", Input).value
 
     def _fail(self, key: str, message: str) -> None:
         self.query_one("#deal-error", Static).update(message)
-        self.query_one(f"#deal-{key}", Input).focus()
+        self.focus_field(self.query_one(f"#deal-{key}", Input))
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
@@ -140,5 +143,5 @@ class DealFormModal(ModalScreen[DealDraft | None]):
         )
 
     @on(Button.Pressed, "#deal-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

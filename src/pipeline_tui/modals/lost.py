@@ -10,13 +10,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from pipeline_tui.dates import parse_optional_date
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
-from pipeline_tui.models import Deal, LossInput, LossReason
+from pipeline_tui.modals.base import FormModal
+from pipeline_tui.models import Deal, LossInput, LossReason, Outcome
+from pipeline_tui.text import fold
 
 
 class ReasonInput(Input):
@@ -31,13 +33,10 @@ class ReasonInput(Input):
 QUICK_PICKS = (("3 months", 3), ("6 months", 6), ("1 year", 12), ("none", 0))
 
 
-class LostModal(ModalScreen[LossInput | None]):
+class LostModal(FormModal[LossInput | None]):
     """Collects why a deal was lost and what comes next. Escape changes nothing."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    AUTO_FOCUS = "#lost-reason"
 
     def __init__(
         self,
@@ -60,7 +59,7 @@ class LostModal(ModalScreen[LossInput | None]):
         dialog = VerticalScroll(id="lost-dialog", classes="dialog")
         dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
         with dialog:
-            yield Label(f"{self.stage_name}: {self.deal.title}", classes="dialog-title", markup=False)
+            yield Label(Text(safe(f"{self.stage_name}: {self.deal.title}")), classes="dialog-title")
             yield Label("Reason  [dim](type to filter, ↑↓, Enter picks)[/]", classes="field-label")
             yield ReasonInput(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
             reason_list = OptionList(*self._options(self.reasons), id="lost-reasons", compact=True)
@@ -89,17 +88,23 @@ class LostModal(ModalScreen[LossInput | None]):
             self.call_after_refresh(self.focused.scroll_visible, animate=False)
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#lost-competitor-row").display = False
         reason_list = self.query_one("#lost-reasons", OptionList)
         reason_list.highlighted = None
-        self.query_one("#lost-reason", Input).focus()
         # In a short terminal the dialog scrolls; open it at the top, where the deal is named.
         dialog = self.query_one("#lost-dialog", VerticalScroll)
         self.call_after_refresh(dialog.scroll_home, animate=False)
 
     @staticmethod
     def _options(reasons: list[LossReason]) -> list[Option]:
-        return [Option(Text(r.label), id=str(r.id)) for r in reasons]
+        return [
+            Option(
+                Text(safe(r.label) + ("  ∅ no decision" if r.outcome is Outcome.NO_DECISION else "")),
+                id=str(r.id),
+            )
+            for r in reasons
+        ]
 
     # ------------------------------------------------------------- reason list
 
@@ -113,9 +118,14 @@ class LostModal(ModalScreen[LossInput | None]):
 
     @on(Input.Changed, "#lost-reason")
     def _filter(self, event: Input.Changed) -> None:
-        text = event.value.strip().casefold()
-        shown = [r for r in self.reasons if text in r.label.casefold()] if text else list(self.reasons)
-        exact = [r for r in shown if r.label.casefold() == text]
+        self._apply_filter(event.value)
+
+    def _apply_filter(self, value: str) -> None:
+        text = fold(value)
+        shown = [r for r in self.reasons if text in fold(r.label)] if text else list(self.reasons)
+        exact = [r for r in shown if fold(r.label) == text]
+        if [r.id for r in (exact or shown)] == [r.id for r in self._shown] and self.reason is not None:
+            return  # the same list: keep what ↑↓ highlighted
         self._shown = exact or shown
         reason_list = self.query_one("#lost-reasons", OptionList)
         reason_list.set_options(self._options(self._shown))
@@ -143,6 +153,10 @@ class LostModal(ModalScreen[LossInput | None]):
 
     @on(Input.Submitted, "#lost-reason")
     def _pick(self) -> None:
+        # Enter picks what the typed text selects, even if the filter has not run for it yet.
+        reason_input = self.query_one("#lost-reason", Input)
+        if self.reason is None or fold(reason_input.value) not in fold(self.reason.label):
+            self._apply_filter(reason_input.value)
         reason = self.reason
         if reason is None:
             self._error("Type part of a reason, or use ↑↓ to choose one.")
@@ -156,7 +170,10 @@ class LostModal(ModalScreen[LossInput | None]):
         reason_list.highlighted = 0
         self._sync_competitor()
         self._error("")
-        self.focus_next()
+        # Straight to the next field this reason asks for (not wherever Tab order says
+        # before the competitor row has appeared).
+        target = "#lost-competitor" if reason.needs_competitor else "#lost-note"
+        self.focus_field(self.query_one(target))
 
     def _sync_competitor(self) -> None:
         reason = self.reason
@@ -188,7 +205,7 @@ class LostModal(ModalScreen[LossInput | None]):
 
     @on(Input.Submitted, "#lost-competitor")
     def _competitor_done(self) -> None:
-        self.query_one("#lost-note", TextArea).focus()
+        self.focus_field(self.query_one("#lost-note", TextArea))
 
     @on(Input.Submitted, "#lost-revisit")
     @on(Button.Pressed, "#lost-save")
@@ -196,17 +213,18 @@ class LostModal(ModalScreen[LossInput | None]):
         reason = self.reason
         if reason is None:
             self._error("Choose a reason: type to filter the list, then Enter.")
-            self.query_one("#lost-reason", Input).focus()
+            self.focus_field(self.query_one("#lost-reason", Input))
             return
         competitor = self.query_one("#lost-competitor", Input).value.strip()
         note = self.query_one("#lost-note", TextArea).text.strip()
         if reason.needs_competitor and not competitor:
             self._error(f"{reason.label}: name the competitor.")
-            self.query_one("#lost-competitor", Input).focus()
+            self.query_one("#lost-competitor-row").display = True
+            self.focus_field(self.query_one("#lost-competitor", Input))
             return
         if reason.needs_note and not note:
             self._error(f"{reason.label}: the note is required — say what happened.")
-            self.query_one("#lost-note", TextArea).focus()
+            self.focus_field(self.query_one("#lost-note", TextArea))
             return
         try:
             revisit = parse_optional_date(
@@ -214,14 +232,14 @@ class LostModal(ModalScreen[LossInput | None]):
             )
         except InputError as exc:
             self._error(f"Revisit date: {exc}")
-            self.query_one("#lost-revisit", Input).focus()
+            self.focus_field(self.query_one("#lost-revisit", Input))
             return
         if revisit is not None and revisit <= self.today:
             self._error("Revisit date: choose a day after today (or none).")
-            self.query_one("#lost-revisit", Input).focus()
+            self.focus_field(self.query_one("#lost-revisit", Input))
             return
         self.dismiss(LossInput(reason.id, competitor if reason.needs_competitor else "", note, revisit))
 
     @on(Button.Pressed, "#lost-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

@@ -1,10 +1,10 @@
-"""Small modals: a note, a next step, one line of text, a date, a stage, a yes/no."""
+"""Small modals: a note, a next step, one line of text, a date, a stage, a yes/no, a choice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -16,35 +16,37 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from pipeline_tui.dates import parse_date, parse_optional_date
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
+from pipeline_tui.modals.base import FormModal
 from pipeline_tui.models import Stage
 
 T = TypeVar("T")
 
 
-class NoteModal(ModalScreen[str | None]):
+def shown(text: str) -> Text:
+    """Stored or typed text as a widget shows it: inert (no markup, no control codes)."""
+    return Text(safe(text, one_line=False))
+
+
+class NoteModal(FormModal[str | None]):
     """A multi-line note. ctrl+s saves, Escape cancels."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    AUTO_FOCUS = "#note-text"
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, text: str = "") -> None:
         super().__init__()
         self.title_text = title
+        self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield TextArea(id="note-text", compact=True, tab_behavior="focus", soft_wrap=True)
+            yield Label(shown(self.title_text), classes="dialog-title")
+            yield TextArea(self.text, id="note-text", compact=True, tab_behavior="focus", soft_wrap=True)
             yield Static("", id="note-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="note-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="note-cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#note-text", TextArea).focus()
 
     @on(Button.Pressed, "#note-save")
     def action_save(self) -> None:
@@ -55,17 +57,14 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(text)
 
     @on(Button.Pressed, "#note-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
 
-class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
+class NextStepModal(FormModal[tuple[str, date | None] | None]):
     """What happens next, and by when: a future due date un-stales the deal."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    AUTO_FOCUS = "#step-text"
 
     def __init__(self, title: str, *, step: str, due: date | None, today: date, day_first: bool) -> None:
         super().__init__()
@@ -77,7 +76,7 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="step-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(shown(self.title_text), classes="dialog-title")
             with Horizontal(classes="field-row"):
                 yield Label("Next step", classes="inline-label")
                 yield Input(self.step, id="step-text", placeholder="Call to confirm budget", compact=True)
@@ -94,12 +93,9 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
                 yield Button("Save  ^s", id="step-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="step-cancel", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#step-text", Input).focus()
-
     @on(Input.Submitted, "#step-text")
     def _next(self) -> None:
-        self.query_one("#step-due", Input).focus()
+        self.focus_field(self.query_one("#step-due", Input))
 
     @on(Input.Submitted, "#step-due")
     @on(Button.Pressed, "#step-save")
@@ -107,6 +103,7 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
         text = self.query_one("#step-text", Input).value.strip()
         if not text:
             self.query_one("#step-error", Static).update("Say what the next step is.")
+            self.focus_field(self.query_one("#step-text", Input))
             return
         try:
             due = parse_optional_date(
@@ -114,53 +111,86 @@ class NextStepModal(ModalScreen[tuple[str, date | None] | None]):
             )
         except InputError as exc:
             self.query_one("#step-error", Static).update(f"Due: {exc}")
+            self.focus_field(self.query_one("#step-due", Input))
             return
         self.dismiss((text, due))
 
     @on(Button.Pressed, "#step-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
 
-class PromptModal(ModalScreen[T | None], Generic[T]):
-    """One line of input, checked by `parse` (which raises InputError with a message)."""
+class PromptModal(FormModal[T | None], Generic[T]):
+    """One line of input, checked by `parse` (which raises InputError with a message);
+    optional quick picks fill the line in and confirm it."""
 
+    AUTO_FOCUS = "#prompt-input"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, title: str, parse: Callable[[str], T], *, value: str = "", placeholder: str = ""
+        self,
+        title: str,
+        parse: Callable[[str], T],
+        *,
+        value: str = "",
+        placeholder: str = "",
+        picks: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.title_text = title
         self.parse = parse
         self.value = value
         self.placeholder = placeholder
+        self.picks = tuple(picks)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(shown(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+            if self.picks:
+                with Horizontal(id="prompt-picks", classes="button-row"):
+                    for index, (label, _) in enumerate(self.picks):
+                        yield Button(label, id=f"pick-{index}", compact=True)
             yield Static("", id="prompt-error", classes="error", markup=False)
             yield Label("[dim]Enter to confirm · Escape to cancel[/]")
 
     def on_mount(self) -> None:
-        self.query_one("#prompt-input", Input).focus()
+        super().on_mount()
+        self._initial = {}  # a prompt pre-filled by the app has nothing of the user's yet
+
+    @property
+    def dirty(self) -> bool:
+        return self.query_one("#prompt-input", Input).value not in ("", self.value)
+
+    @on(Button.Pressed, "#prompt-picks Button")
+    def _pick(self, event: Button.Pressed) -> None:
+        index = int((event.button.id or "pick-0").removeprefix("pick-"))
+        self._submit_text(self.picks[index][1])
 
     @on(Input.Submitted, "#prompt-input")
     def _submit(self, event: Input.Submitted) -> None:
+        self._submit_text(event.value)
+
+    def _submit_text(self, text: str) -> None:
         try:
-            result = self.parse(event.value)
+            result = self.parse(text)
         except InputError as exc:
             self.query_one("#prompt-error", Static).update(str(exc))
             return
         self.dismiss(result)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_save(self) -> None:
+        self._submit_text(self.query_one("#prompt-input", Input).value)
 
 
 def date_prompt(
-    title: str, *, today: date, day_first: bool, value: str = "", after: date | None = None
+    title: str,
+    *,
+    today: date,
+    day_first: bool,
+    value: str = "",
+    after: date | None = None,
+    picks: Sequence[tuple[str, str]] = (),
 ) -> PromptModal[date]:
     def parse(text: str) -> date:
         when = parse_date(text, today, day_first=day_first)
@@ -168,17 +198,13 @@ def date_prompt(
             raise InputError(f"{when:%a %d %b %Y} has passed; choose a day after {after:%d %b}.")
         return when
 
-    return PromptModal(
-        title,
-        parse,
-        value=value,
-        placeholder="Mar 1, +3m, next fri, 2027-03-01",
-    )
+    return PromptModal(title, parse, value=value, placeholder="Mar 1, +3m, next fri, 2027-03-01", picks=picks)
 
 
 class StageModal(ModalScreen[Stage | None]):
     """Choose a stage from a list (type its first letters or use the arrows)."""
 
+    AUTO_FOCUS = "#stage-list"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, stages: list[Stage], *, current: int | None = None) -> None:
@@ -188,30 +214,25 @@ class StageModal(ModalScreen[Stage | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        first = next((i for i, s in enumerate(self.stages) if s.id != self.current), None)
+        options = OptionList(
+            *[
+                Option(
+                    Text(safe(s.name) + ("  (current)" if s.id == self.current else "")),
+                    id=str(s.id),
+                    disabled=s.id == self.current,
+                )
+                for s in self.stages
+            ],
+            id="stage-list",
+        )
+        options.highlighted = first
         with Vertical(id="stage-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield OptionList(
-                *[
-                    Option(
-                        Text(s.name + ("  (current)" if s.id == self.current else "")),
-                        id=str(s.id),
-                        disabled=s.id == self.current,
-                    )
-                    for s in self.stages
-                ],
-                id="stage-list",
-            )
+            yield Label(shown(self.title_text), classes="dialog-title")
+            yield options
             yield Label("[dim]Enter to choose · Escape to cancel[/]")
 
-    def on_mount(self) -> None:
-        options = self.query_one("#stage-list", OptionList)
-        options.focus()
-        for index, stage in enumerate(self.stages):
-            if stage.id != self.current:
-                options.highlighted = index
-                break
-
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: Any) -> None:
         """A letter jumps to the next stage starting with it."""
         if event.character and event.character.isalnum() and len(event.character) == 1:
             options = self.query_one("#stage-list", OptionList)
@@ -233,15 +254,19 @@ class StageModal(ModalScreen[Stage | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question: y or Enter on Yes; n or Escape says no."""
+
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, *, default_no: bool = False) -> None:
         super().__init__()
         self.question = question
+        self.default_no = default_no
+        self.AUTO_FOCUS = "#confirm-no" if default_no else "#confirm-yes"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, markup=False)
+            yield Static(shown(self.question))
             with Horizontal(classes="button-row"):
                 yield Button("Yes  y", id="confirm-yes", variant="primary", compact=True)
                 yield Button("No  n", id="confirm-no", compact=True)
@@ -252,3 +277,33 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class ChoiceModal(ModalScreen[Any]):
+    """One of a few answers, each with its own key (Escape: none)."""
+
+    AUTO_FOCUS = "#choice-0"
+
+    def __init__(self, title: str, text: str, options: Sequence[tuple[str, Any, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.options = list(options)
+        self._bindings.bind("escape", "choose(-1)", "Cancel", show=False)
+        for index, (key, _, label) in enumerate(self.options):
+            self._bindings.bind(key, f"choose({index})", label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="choice-dialog", classes="dialog"):
+            yield Label(shown(self.title_text), classes="dialog-title")
+            yield Static(shown(self.text))
+            with Horizontal(classes="button-row"):
+                for index, (key, _, label) in enumerate(self.options):
+                    yield Button(f"{label}  {key}", id=f"choice-{index}", compact=True)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(int((event.button.id or "choice-0").removeprefix("choice-")))
+
+    def action_choose(self, index: int) -> None:
+        self.dismiss(None if index < 0 else self.options[index][1])

@@ -2,45 +2,88 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
+from pipeline_tui.display import safe
+from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal, Stage
+from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.stage_column import CardContext, CardList, StageColumn
-
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
-
 
 NARROW_COLUMN = 14  # below this many cells a column is unreadable
 
 
 class BoardScreen(Screen[None]):
+    # description: the key bar's label; tooltip: "Palette title — what it does".
     BINDINGS = [
-        Binding("left,h", "focus_column(-1)", "←", show=False),
-        Binding("right", "focus_column(1)", "→", show=False),
-        Binding("shift+right,greater_than_sign", "move(1)", "Next stage", key_display=">"),
-        Binding("shift+left,less_than_sign", "move(-1)", "Prev stage", key_display="<", show=False),
-        Binding("m", "move_to", "Move"),
-        Binding("n", "new", "New"),
-        Binding("e", "edit", "Edit", show=False),
-        Binding("enter", "detail", "Detail", show=False),
-        Binding("a", "note", "Note"),
-        Binding("w", "won", "Won"),
-        Binding("l", "lost", "Lost"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("x", "export", "Export", show=False),
+        Binding(
+            "left,h",
+            "focus_column(-1)",
+            "Column ←",
+            show=False,
+            key_display="← h",
+            tooltip="Previous column — focus the column to the left",
+        ),  # fmt: skip
+        Binding(
+            "right",
+            "focus_column(1)",
+            "Column →",
+            show=False,
+            key_display="→",
+            tooltip="Next column — focus the column to the right (l is lost)",
+        ),  # fmt: skip
+        Binding(
+            "shift+right,greater_than_sign",
+            "move(1)",
+            "Next stage",
+            key_display=">",
+            tooltip="Move deal to next stage — one stage right",
+        ),  # fmt: skip
+        Binding(
+            "shift+left,less_than_sign",
+            "move(-1)",
+            "Prev stage",
+            key_display="<",
+            show=False,
+            tooltip="Move deal to previous stage — one stage left",
+        ),  # fmt: skip
+        Binding("m", "move_to", "Move", tooltip="Move deal to… — any stage"),
+        Binding("n", "new", "New", tooltip="New deal — add one to this column"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit deal — title, value, dates"),
+        Binding("enter", "detail", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
+        Binding("a", "note", "Note", tooltip="Add note — to the selected deal"),
+        Binding(
+            "t",
+            "next_step",
+            "Next step",
+            show=False,
+            tooltip="Set next step — what happens next, and by when",
+        ),
+        Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
+        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
+        Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze deal — quiet a stale deal until a date"),
+        Binding(
+            "A",
+            "archive",
+            "Archive",
+            show=False,
+            tooltip="Archive deal — hide junk or a duplicate, history kept",
+        ),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter — show deals matching text"),
+        Binding(
+            "x", "export", "Export", show=False, tooltip="Export notes to CSV — every note with its deal"
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
-
-    app: PipelineApp  # type: ignore[assignment]
+    reloads_columns = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,13 +93,22 @@ class BoardScreen(Screen[None]):
         self.columns: list[StageColumn] = []
         self._rebuilding = False
         self._status_pending = False
+        self._last_stage: int | None = None
+
+    @property
+    def host(self) -> Host:
+        return host(self)
 
     # ----------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        self.ctx = CardContext(today=app.today, currency=app.settings.currency)
-        yield Static("", id="status")
+        app = self.host
+        self.ctx = CardContext(
+            today=app.today, currency=app.settings.currency, rates=app.settings.exchange_rates
+        )
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status")
+            yield Static("", id="more")
         with Horizontal(id="board"):
             for stage in app.store.stages():
                 column = self._make_column(stage)
@@ -67,20 +119,20 @@ class BoardScreen(Screen[None]):
             id="filter",
             compact=True,
         )
-        yield Footer()
+        yield KeyBar()
 
     def _make_column(self, stage: Stage) -> StageColumn:
         assert self.ctx is not None
-        return StageColumn(stage, self.ctx, self._loader(stage), closed_days=self.app.settings.closed_days)
+        return StageColumn(stage, self.ctx, self._loader(stage), closed_days=self.host.settings.closed_days)
 
-    def _loader(self, stage: Stage):  # type: ignore[no-untyped-def]
+    def _loader(self, stage: Stage) -> Any:
         def load(offset: int, limit: int) -> list[Deal]:
-            return self.app.store.column(
+            return self.host.store.column(
                 stage,
-                today=self.app.today,
+                today=self.host.today,
                 offset=offset,
                 limit=limit,
-                closed_days=self.app.settings.closed_days,
+                closed_days=self.host.settings.closed_days,
                 text=self.filter_text or None,
             )
 
@@ -97,17 +149,39 @@ class BoardScreen(Screen[None]):
         narrow = self.size.width < len(self.columns) * NARROW_COLUMN
         for column in self.columns:
             column.styles.width = NARROW_COLUMN + 6 if narrow else "1fr"
+        self.call_after_refresh(self._show_more)
 
-    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_descendant_focus(self, event: Any) -> None:
         if isinstance(event.widget, CardList):
             event.widget.parent.scroll_visible(animate=False)  # type: ignore[union-attr]
+            self.call_after_refresh(self._show_more)
+
+    def _show_more(self) -> None:
+        """Say how many columns are off screen to either side ('‹ 2 more ›')."""
+        board = self.query_one("#board", Horizontal)
+        left = right = 0
+        view = board.scrollable_content_region
+        start, end = board.scroll_x, board.scroll_x + view.width
+        for column in self.columns:
+            region = column.virtual_region
+            if region.right <= start:
+                left += 1
+            elif region.x >= end:
+                right += 1
+        parts = []
+        if left:
+            parts.append(f"‹ {left} more")
+        if right:
+            parts.append(f"{right} more ›")
+        self.query_one("#more", Static).update("  ".join(parts))
+        self.query_one("#more", Static).display = bool(parts)
 
     def on_mount(self) -> None:
         self._fit_columns()
         self.query_one("#filter", Input).display = False
         self.reload()
         if self.columns:
-            self.columns[0].cards.focus()
+            self.set_focus(self.columns[0].cards)
         # Counting stale deals is the slowest query; the board paints first.
         self.call_after_refresh(self.update_status)
 
@@ -118,7 +192,8 @@ class BoardScreen(Screen[None]):
         each column's selected deal."""
         if self._rebuilding:
             return
-        store = self.app.store
+        app = self.host
+        store = app.store
         stages = store.stages()
         if [s.id for s in stages] != [c.stage.id for c in self.columns] or any(
             s != c.stage for s, c in zip(stages, self.columns, strict=False)
@@ -126,15 +201,16 @@ class BoardScreen(Screen[None]):
             self._rebuild(stages)
             return
         assert self.ctx is not None
-        self.ctx.today = self.app.today
-        self.ctx.currency = self.app.settings.currency
+        self.ctx.today = app.today
+        self.ctx.currency = app.settings.currency
+        self.ctx.rates = app.settings.exchange_rates
         self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
         self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
         summaries = {
             summary.stage.id: summary
             for summary in store.summaries(
-                today=self.app.today,
-                closed_days=self.app.settings.closed_days,
+                today=app.today,
+                closed_days=app.settings.closed_days,
                 text=self.filter_text or None,
                 stage_ids=stage_ids,
             )
@@ -143,7 +219,7 @@ class BoardScreen(Screen[None]):
             summary = summaries.get(column.stage.id)
             if summary is None:
                 continue
-            column.closed_days = self.app.settings.closed_days
+            column.closed_days = app.settings.closed_days
             column.show_summary(summary)
             column.cards.load(summary.count, cursor=self._cursor_for(column, summary.count))
         self.schedule_status()
@@ -158,17 +234,18 @@ class BoardScreen(Screen[None]):
         deal_id = self.selected.get(column.stage.id)
         if deal_id is None or not count:
             return None
+        store = self.host.store
         try:
-            deal = self.app.store.get(deal_id)
+            deal = store.get(deal_id)
         except Exception:  # deleted elsewhere: keep the cursor where it was
             return None
-        if deal.stage_id != column.stage.id:
+        if deal.stage_id != column.stage.id or deal.archived:
             return None
-        return self.app.store.column_position(
+        return store.column_position(
             deal,
             column.stage,
-            today=self.app.today,
-            closed_days=self.app.settings.closed_days,
+            today=self.host.today,
+            closed_days=self.host.settings.closed_days,
             text=self.filter_text or None,
         )
 
@@ -191,28 +268,39 @@ class BoardScreen(Screen[None]):
         self.reload()
         for column in self.columns:
             if column.stage.id == focused:
-                column.cards.focus()
+                self.set_focus(column.cards)
                 return
         if self.columns:
-            self.columns[0].cards.focus()
+            self.set_focus(self.columns[0].cards)
 
     def update_status(self) -> None:
+        """Counts that need the seller, most urgent first; the filter is never cut off."""
         self._status_pending = False
-        store, today = self.app.store, self.app.today
+        app = self.host
+        store, today = app.store, app.today
         stale = store.stale_count(today)
-        due, _ = store.revisit_counts(today, self.app.settings.revisit_horizon_days)
-        total = store.count()
-        parts = [f"[b]{total:,}[/] deal" + ("" if total == 1 else "s"), f"{today:%a %d %b %Y}"]
-        if store.readonly:
-            parts.insert(0, "[b $text-error]READ-ONLY[/]")
-        parts.append(f"[$text-warning]⚠ {stale} stale[/] [dim](s)[/]" if stale else "nothing stale")
-        parts.append(f"[$text-accent]↻ {due} revisits due[/] [dim](r)[/]" if due else "no revisits due")
+        due, _ = store.revisit_counts(today, app.settings.revisit_horizon_days)
         missing = store.lost_without_reason_count()
-        if missing:
-            parts.append(f"[$text-error]{missing} lost without reason[/]")
+        parts: list[str | tuple[str, str]] = []
+        if store.readonly:
+            parts += [("READ-ONLY", "bold $text-error"), "  ·  "]
         if self.filter_text:
-            parts.append(f"filter: [b]{escape(self.filter_text)}[/] [dim](esc clears)[/]")
-        self.query_one("#status", Static).update("  ·  ".join(parts), layout=False)  # one line, always
+            parts += [
+                ("filter: ", "bold"),
+                (safe(self.filter_text), "bold reverse"),
+                ("  (esc clears)  ·  ", "dim"),
+            ]
+        parts.append((f"⚠ {stale} stale (s)", "$text-warning") if stale else "nothing stale")
+        parts.append("  ·  ")
+        parts.append((f"↻ {due} revisits due (r)", "$text-accent") if due else "no revisits due")
+        if missing:
+            parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
+        total = store.count()
+        parts.append(
+            (f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}", "dim")
+        )
+        text = Content.assemble(*parts)
+        self.query_one("#status", Static).update(text, layout=False)  # one line, always
 
     # -------------------------------------------------------------- selection
 
@@ -222,7 +310,7 @@ class BoardScreen(Screen[None]):
         if isinstance(focused, CardList):
             return focused
         for column in self.columns:
-            if column.stage.id == getattr(self, "_last_stage", None):
+            if column.stage.id == self._last_stage:
                 return column.cards
         return None
 
@@ -233,6 +321,7 @@ class BoardScreen(Screen[None]):
 
     @property
     def current_deal(self) -> Deal | None:
+        """The deal under the cursor, as the board shows it."""
         cards = self.current_list
         return cards.deal if cards else None
 
@@ -245,36 +334,40 @@ class BoardScreen(Screen[None]):
 
     @on(CardList.Chosen)
     def _chosen(self, event: CardList.Chosen) -> None:
-        self.app.open_detail(event.deal)
+        self.host.open_detail(event.deal)
 
     def focus_deal(self, deal: Deal) -> None:
         """Focus the column holding `deal` and put the cursor on it (clearing a filter
         that would hide it)."""
+        if deal.archived:
+            return
         if self.filter_text and not self._matches_filter(deal):
             self.action_clear_filter()
         self.selected[deal.stage_id] = deal.id
         for column in self.columns:
             if column.stage.id == deal.stage_id:
-                position = self.app.store.column_position(
+                position = self.host.store.column_position(
                     deal,
                     column.stage,
-                    today=self.app.today,
-                    closed_days=self.app.settings.closed_days,
+                    today=self.host.today,
+                    closed_days=self.host.settings.closed_days,
                     text=self.filter_text or None,
                 )
-                column.cards.focus()
+                self.set_focus(column.cards)
+                self._last_stage = column.stage.id
                 if position < column.cards.count:
                     column.cards.cursor = position
                 return
 
     def _matches_filter(self, deal: Deal) -> bool:
-        wanted = " ".join(self.filter_text.split()).casefold()
-        return wanted in " ".join(f"{deal.title} {deal.company} {deal.contact}".split()).casefold()
+        from pipeline_tui.text import fold
+
+        return fold(self.filter_text) in fold(f"{deal.title} {deal.company} {deal.contact}")
 
     def _need_deal(self) -> Deal | None:
         deal = self.current_deal
         if deal is None:
-            self.app.notify("No deal selected.", severity="warning")
+            self.host.notify_text("No deal selected.", severity="warning")
         return deal
 
     # ---------------------------------------------------------------- actions
@@ -286,55 +379,60 @@ class BoardScreen(Screen[None]):
         current = self.current_stage_id
         index = ids.index(current) if current in ids else 0
         target = self.columns[max(0, min(len(ids) - 1, index + step))]
-        target.cards.focus()
+        self.set_focus(target.cards)  # now: the next key typed acts on this column
+        self._last_stage = target.stage.id
 
     def action_move(self, step: int) -> None:
-        deal = self._need_deal()
-        if deal is None:
-            return
-        stages = self.app.store.stages()
-        ids = [s.id for s in stages]
-        index = ids.index(deal.stage_id) + step if deal.stage_id in ids else -1
-        if not 0 <= index < len(stages):
-            self.app.notify("No stage that way.")
-            return
-        self.app.move_deal(deal, stages[index], then=self.focus_deal)
+        if deal := self._need_deal():
+            self.host.move_step(deal, step, then=self.focus_deal)
 
     def action_move_to(self) -> None:
         if deal := self._need_deal():
-            self.app.choose_stage(deal, then=self.focus_deal)
+            self.host.choose_stage(deal, then=self.focus_deal)
 
     def action_lost(self) -> None:
         if deal := self._need_deal():
-            self.app.mark_lost(deal, then=self.focus_deal)
+            self.host.mark_lost(deal, then=self.focus_deal)
 
     def action_won(self) -> None:
         if deal := self._need_deal():
-            self.app.mark_won(deal, then=self.focus_deal)
+            self.host.mark_won(deal, then=self.focus_deal)
 
     def action_new(self) -> None:
         stage_id = self.current_stage_id
-        self.app.new_deal(self.app.store.stage(stage_id) if stage_id else None)
+        self.host.new_deal(self.host.store.stage(stage_id) if stage_id else None)
 
     def action_edit(self) -> None:
         if deal := self._need_deal():
-            self.app.edit_deal(deal)
+            self.host.edit_deal(deal)
 
     def action_note(self) -> None:
         if deal := self._need_deal():
-            self.app.add_note(deal)
+            self.host.add_note(deal)
+
+    def action_next_step(self) -> None:
+        if deal := self._need_deal():
+            self.host.set_next_step(deal)
+
+    def action_snooze(self) -> None:
+        if deal := self._need_deal():
+            self.host.snooze(deal)
+
+    def action_archive(self) -> None:
+        if deal := self._need_deal():
+            self.host.archive_deal(deal)
 
     def action_detail(self) -> None:
         if deal := self._need_deal():
-            self.app.open_detail(deal)
+            self.host.open_detail(deal)
 
     def action_export(self) -> None:
-        self.app.action_export()
+        self.host.export_notes()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -358,10 +456,9 @@ class BoardScreen(Screen[None]):
         self._focus_cards()
 
     def _focus_cards(self) -> None:
-        stage_id = getattr(self, "_last_stage", None)
         for column in self.columns:
-            if column.stage.id == stage_id:
-                column.cards.focus()
+            if column.stage.id == self._last_stage:
+                self.set_focus(column.cards)
                 return
         if self.columns:
-            self.columns[0].cards.focus()
+            self.set_focus(self.columns[0].cards)

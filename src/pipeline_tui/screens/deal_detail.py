@@ -1,147 +1,158 @@
-"""One deal: its fields and its whole timeline."""
+"""One deal: its fields and its timeline (the latest entries; the count says how many)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from pipeline_tui import operations as ops
 from pipeline_tui import rules
+from pipeline_tui.display import safe
 from pipeline_tui.errors import NotFoundError
-from pipeline_tui.models import Deal, Event, EventKind
+from pipeline_tui.host import Host, host
+from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import format_money
+from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.serialize import describe_event
 
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
-
-EVENT_LABELS = {
-    EventKind.CREATED: "created",
-    EventKind.NOTE: "note",
-    EventKind.MOVED: "moved",
-    EventKind.WON: "won",
-    EventKind.LOST: "lost",
-    EventKind.REOPENED: "reopened",
-    EventKind.EDITED: "edited",
-    EventKind.NEXT_STEP: "next step",
-    EventKind.REVISIT_SNOOZED: "revisit",
-    EventKind.REVISIT_CLOSED: "closed out",
-    EventKind.UNDONE: "undo",
-    EventKind.IMPORTED: "imported",
-}
+TIMELINE_SHOWN = 200  # a deal with 100,000 notes opens as fast as one with ten
 
 
 class DealDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("a", "note", "Note"),
-        Binding("e", "edit", "Edit"),
-        Binding("t", "next_step", "Next step"),
-        Binding("m", "move", "Move"),
-        Binding("l", "lost", "Lost"),
-        Binding("w", "won", "Won"),
+        Binding("a", "note", "Note", tooltip="Add note — to this deal"),
+        Binding("e", "edit", "Edit", tooltip="Edit deal — title, value, dates"),
+        Binding("t", "next_step", "Next step", tooltip="Set next step — what happens next, and by when"),
+        Binding("z", "snooze", "Snooze", tooltip="Snooze — quiet a stale deal, or move a revisit"),
+        Binding("m", "move", "Move", tooltip="Move deal to… — any stage"),
+        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
+        Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
+        Binding(
+            "A",
+            "archive",
+            "Archive",
+            show=False,
+            tooltip="Archive deal — hide junk or a duplicate, history kept",
+        ),
     ]
-
-    app: PipelineApp  # type: ignore[assignment]
 
     def __init__(self, deal_id: int) -> None:
         super().__init__()
         self.deal_id = deal_id
+        self.shown: Deal | None = None
+
+    @property
+    def host(self) -> Host:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(id="detail-fields")
-            yield Static("[b]Timeline[/]", classes="section-title")
+            yield Static(id="detail-timeline-title", classes="section-title")
             yield Static(id="detail-timeline")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()
 
     @property
     def deal(self) -> Deal:
-        return self.app.store.get(self.deal_id)
+        """The deal as this screen shows it (changes are checked against it)."""
+        return self.shown or self.host.store.get(self.deal_id)
 
     def reload(self) -> None:
-        store, today = self.app.store, self.app.today
+        store, today = self.host.store, self.host.today
         try:
-            deal = self.deal
+            deal = self.shown = store.get(self.deal_id)
         except NotFoundError:
-            self.app.pop_screen()
+            self.host.pop_screen()
             return
         stage = store.stage(deal.stage_id)
-        rows = [
-            ("Stage", f"{stage.name} · {rules.days_in_stage(deal, today)} days"),
-            ("Company", deal.company),
-            ("Contact", deal.contact),
-            ("Value", format_money(deal.value, deal.currency)),
-            ("Close date", deal.expected_close.isoformat() if deal.expected_close else "—"),
-            ("Next step", deal.next_step + (f" (due {deal.next_step_due})" if deal.next_step_due else "")),
+        rows: list[tuple[str, str, str]] = [
+            ("Stage", f"{stage.name} · {rules.days_in_stage(deal, today)} days", ""),
+            ("Company", deal.company, ""),
+            ("Contact", deal.contact, ""),
+            ("Value", format_money(deal.value, deal.currency), ""),
+            ("Close date", deal.expected_close.isoformat() if deal.expected_close else "", ""),
+            (
+                "Next step",
+                deal.next_step + (f" (due {deal.next_step_due})" if deal.next_step_due else ""),
+                "",
+            ),
         ]
         stale = rules.stale_reason(deal, stage, today)
         if stale:
-            rows.append(("Stale", f"[$text-warning]⚠ {stale}[/]"))
-        if deal.loss_reason_id:
-            reason = store.reason(deal.loss_reason_id).label
-            rows.append(("Lost", reason + (f" to {deal.competitor}" if deal.competitor else "")))
+            rows.append(("Stale", f"⚠ {stale}", "$text-warning"))
+        if deal.snoozed_until and deal.snoozed_until > today:
+            rows.append(("Snoozed", f"quiet until {deal.snoozed_until:%a %d %b %Y}", ""))
+        if stage.kind is StageKind.LOST:
+            rows.append(("Lost", ops.loss_label(store, deal), "$text-error"))
             if deal.loss_note:
-                rows.append(("Follow-up", deal.loss_note))
+                rows.append(("Follow-up", deal.loss_note, ""))
             if deal.revisit_on:
                 state = deal.revisit_state.value if deal.revisit_state else ""
-                rows.append(("Revisit", f"{deal.revisit_on} ({state})"))
-        text = f"[b]#{deal.id} {escape(deal.title)}[/]\n\n" + "\n".join(
-            f"[dim]{label:>11}[/]  {value if label in ('Stale',) else escape(value or '—')}"
-            for label, value in rows
+                rows.append(("Revisit", f"{deal.revisit_on} ({state})", ""))
+        if deal.archived:
+            rows.append(("Archived", f"{deal.archived_at:%Y-%m-%d}", "$text-warning"))
+        parts: list[str | tuple[str, str]] = [(f"#{deal.id} {safe(deal.title)}", "bold"), "\n"]
+        for label, value, style in rows:
+            parts += ["\n", (f"{label:>11}", "dim"), "  ", (safe(value) or "—", style)]
+        self.query_one("#detail-fields", Static).update(Content.assemble(*parts))
+        total = store.event_count(deal.id)
+        events = list(reversed(store.timeline(deal.id, limit=TIMELINE_SHOWN)))
+        more = f" · the latest {len(events):,} of {total:,}" if total > len(events) else f" · {total:,}"
+        self.query_one("#detail-timeline-title", Static).update(
+            Content.assemble(("Timeline", "bold"), (more, "dim"))
         )
-        self.query_one("#detail-fields", Static).update(text)
-        lines = [self._event_line(e) for e in reversed(store.timeline(deal.id))]
-        self.query_one("#detail-timeline", Static).update("\n".join(lines) or "[dim]nothing yet[/]")
+        lines: list[str | tuple[str, str]] = []
+        for event in events:
+            lines += self._event_line(event)
+        self.query_one("#detail-timeline", Static).update(
+            Content.assemble(*lines) if lines else Content.assemble(("nothing yet", "dim"))
+        )
 
-    def _event_line(self, event: Event) -> str:
-        store = self.app.store
-        label = EVENT_LABELS.get(event.kind, event.kind.value)
-        detail = ""
-        if event.to_stage_id and event.from_stage_id:
-            detail = f"{store.stage(event.from_stage_id).name} → {store.stage(event.to_stage_id).name}"
-        elif event.to_stage_id:
-            detail = f"in {store.stage(event.to_stage_id).name}"
-        if event.kind is EventKind.LOST and event.data.get("reason"):
-            detail += f" · {event.data['reason']}"
-            if event.data.get("competitor"):
-                detail += f" ({event.data['competitor']})"
-            if event.data.get("revisit_on"):
-                detail += f" · revisit {event.data['revisit_on']}"
-        if event.kind is EventKind.REOPENED and (old := event.data.get("previous_loss")):
-            detail += f" · was lost: {old.get('reason') or 'no reason'}"
-        if event.kind is EventKind.EDITED:
-            detail = ", ".join(sorted(event.data.get("changes", {})))
-        if event.kind is EventKind.REVISIT_SNOOZED:
-            detail = f"→ {event.data.get('to')}"
-        struck = event.data.get("retracted")
-        body = escape(event.text)
-        if struck:
-            body = f"[strike]{body}[/]"
-        line = f"[dim]{event.at:%Y-%m-%d %H:%M}[/]  [b]{label}[/] {escape(detail)}"
-        return line + (f"\n                  {body}" if body else "")
+    def _event_line(self, event: Event) -> list[str | tuple[str, str]]:
+        label, detail = describe_event(self.host.store, event)
+        out: list[str | tuple[str, str]] = [
+            (f"{event.at:%Y-%m-%d %H:%M}", "dim"),
+            "  ",
+            (label, "bold"),
+            " " + safe(detail),
+            "\n",
+        ]
+        if event.text:
+            body = safe(event.text, one_line=False).replace("\n", "\n" + " " * 18)
+            out += [" " * 18, (body, "strike" if event.data.get("retracted") else ""), "\n"]
+        return out
+
+    def _then(self, deal: Deal) -> None:
+        self.reload()
 
     def action_note(self) -> None:
-        self.app.add_note(self.deal)
+        self.host.add_note(self.deal)
 
     def action_edit(self) -> None:
-        self.app.edit_deal(self.deal)
+        self.host.edit_deal(self.deal)
 
     def action_next_step(self) -> None:
-        self.app.set_next_step(self.deal)
+        self.host.set_next_step(self.deal)
+
+    def action_snooze(self) -> None:
+        self.host.snooze(self.deal)
 
     def action_move(self) -> None:
-        self.app.choose_stage(self.deal)
+        self.host.choose_stage(self.deal)
 
     def action_lost(self) -> None:
-        self.app.mark_lost(self.deal)
+        self.host.mark_lost(self.deal)
 
     def action_won(self) -> None:
-        self.app.mark_won(self.deal)
+        self.host.mark_won(self.deal)
+
+    def action_archive(self) -> None:
+        self.host.archive_deal(self.deal)

@@ -1,69 +1,94 @@
-"""The shape every deal list shares: a title line over a table with a row per deal."""
+"""The shape every deal list shares: a title line over a windowed list of deals, with the
+fixes at hand. The list holds ids (one indexed query) and draws only the visible rows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 from pipeline_tui.errors import NotFoundError
+from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal
-
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
+from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows
 
 
 class DealTableScreen(Screen[None]):
-    """Subclasses set NAME and COLUMNS, fill the table in `reload` (keeping `row_ids` in
-    table order) and say what Enter does in `action_open`."""
+    """Subclasses set NAME, COLUMNS and EMPTY, say which ids to list (`row_ids_now`) and how
+    a row reads (`cells`), write the title (`title_parts`) and say what Enter does."""
 
     NAME: ClassVar[str] = "deals"  # ids: #NAME-title, #NAME-table
-    COLUMNS: ClassVar[tuple[str, ...]] = ()
-
-    app: PipelineApp  # type: ignore[assignment]
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    EMPTY: ClassVar[str] = "nothing here"
+    BINDINGS = [Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline")]
 
     def __init__(self) -> None:
         super().__init__()
         self.row_ids: list[int] = []
 
+    @property
+    def host(self) -> Host:
+        return host(self)
+
     def compose(self) -> ComposeResult:
         yield Static("", id=f"{self.NAME}-title", classes="screen-title")
-        yield DataTable(id=f"{self.NAME}-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DealRows(self.COLUMNS, self.cells, empty=self.EMPTY, id=f"{self.NAME}-table")
+        yield KeyBar()
+
+    @property
+    def rows(self) -> DealRows:
+        return self.query_one(DealRows)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
         self.reload()
-        table.focus()
+        self.set_focus(self.rows)
 
-    def reload(self) -> None:
+    def row_ids_now(self) -> list[int]:
         raise NotImplementedError
 
-    def set_title(self, text: str) -> None:
-        self.query_one(f"#{self.NAME}-title", Static).update(text)
+    def cells(self, deal: Deal, widths: list[int]) -> Cells:
+        raise NotImplementedError
 
-    def keep_cursor(self, row: int) -> None:
-        """After a refill, the cursor stays on the same row number (or the last row)."""
-        if self.row_ids:
-            self.query_one(DataTable).move_cursor(row=min(row, len(self.row_ids) - 1))
+    def title_parts(self) -> list[str | tuple[str, str]]:
+        return [(self.NAME, "bold")]
+
+    def load(self, ids: list[int]) -> list[Deal]:
+        return self.host.store.get_many(ids)
+
+    def reload(self) -> None:
+        rows = self.rows
+        current = rows.deal
+        self.row_ids = self.row_ids_now()
+        rows.set_rows(self.row_ids, self.load, keep=current.id if current else None)
+        self.set_title(self.title_parts())
+
+    def set_title(self, parts: list[str | tuple[str, str]]) -> None:
+        self.query_one(f"#{self.NAME}-title", Static).update(Content.assemble(*parts))
 
     @property
     def deal(self) -> Deal | None:
-        """The deal on the cursor's row, read fresh from the store."""
-        table = self.query_one(DataTable)
-        if not self.row_ids or table.cursor_row >= len(self.row_ids):
+        """The deal on the cursor's row, as the list shows it."""
+        return self.rows.deal
+
+    def fresh_deal(self) -> Deal | None:
+        deal = self.deal
+        if deal is None:
             return None
         try:
-            return self.app.store.get(self.row_ids[table.cursor_row])
+            return self.host.store.get(deal.id)
         except NotFoundError:  # removed by another process since the list was read
             return None
 
     def action_open(self) -> None:
         if deal := self.deal:
-            self.app.open_detail(deal)
+            self.host.open_detail(deal)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(DealRows.Chosen)
+    def _chosen(self, event: DealRows.Chosen) -> None:
         self.action_open()

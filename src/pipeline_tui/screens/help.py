@@ -1,64 +1,86 @@
-"""Every key on one page."""
+"""Every key on one page, read from the bindings themselves (change a key once, and the
+help, the key bar and the palette all follow)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    (
-        "Board",
+KEY_NAMES = {
+    "question_mark": "?",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+    "slash": "/",
+    "comma": ",",
+    "escape": "esc",
+    "shift+right": "shift+→",
+    "shift+left": "shift+←",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+}
+
+
+def key_label(binding: Binding) -> str:
+    """Every key of a binding as a person types it: 'shift+→ >'."""
+    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
+
+
+def described(bindings: Iterable[object]) -> list[tuple[str, str]]:
+    """(keys, what) for each binding that says what it does, in declaration order."""
+    out: list[tuple[str, str]] = []
+    for binding in bindings:
+        if not isinstance(binding, Binding) or not binding.description:
+            continue
+        if binding.action in ("app.pop_screen", "clear_filter"):
+            continue
+        title, _, what = (binding.tooltip or binding.description).partition(" — ")
+        text = f"{title}: {what}" if what else title
+        out.append((key_label(binding), text[0].lower() + text[1:]))
+    return out
+
+
+def sections(app_bindings: Iterable[object]) -> list[tuple[str, list[tuple[str, str]]]]:
+    from pipeline_tui.screens.board import BoardScreen
+    from pipeline_tui.screens.revisits import RevisitsScreen
+    from pipeline_tui.screens.stale import StaleScreen
+
+    board = described(BoardScreen.BINDINGS)
+    board.insert(2, ("↑ ↓ j k", "previous / next card; g G first / last"))
+    return [
+        ("Board", board),
+        ("Stale list (s)", described(StaleScreen.BINDINGS)),
+        ("Revisits (r)", described(RevisitsScreen.BINDINGS)),
         (
-            ("← → h", "previous / next column"),
-            ("↑ ↓ j k", "previous / next card"),
-            ("shift+→  >", "move deal to the next stage"),
-            ("shift+←  <", "move deal to the previous stage"),
-            ("m", "move deal to any stage"),
-            ("w", "mark won"),
-            ("l", "mark lost (reason, note, revisit date)"),
-            ("n  e", "new deal / edit deal"),
-            ("a", "add a note"),
-            ("enter", "deal detail and timeline"),
-            ("/", "filter by title, company, contact"),
-            ("u", "undo the last change"),
-            ("x", "export notes to CSV"),
+            "Everywhere",
+            described(app_bindings)
+            + [
+                ("ctrl+p", "command palette: every action by name"),
+                ("ctrl+s", "save a form (esc cancels; typed text is kept unless you say so)"),
+                ("tab", "next field (shift+tab: previous)"),
+            ],
         ),
-    ),
-    (
-        "Lists",
-        (
-            ("s", "stale deals: a note · t next step · m move · l lost"),
-            ("r", "revisits: o reopen · z snooze · a note · c close out · i .ics"),
-            ("R", "win-loss report: 1-5 period · enter lists the deals"),
-            ("escape", "back"),
-        ),
-    ),
-    (
-        "Everywhere",
-        (
-            ("ctrl+p", "command palette: every action by name"),
-            (",", "settings: stages, stale days, reasons, preferences"),
-            ("ctrl+s", "save a form"),
-            ("?", "this help"),
-            ("q", "quit"),
-        ),
-    ),
-)
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]pipeline-tui keys[/]  [dim](escape closes)[/]"]
-        for section, keys in KEYS:
-            lines.append(f"\n[b $text-accent]{section}[/]")
-            lines.extend(f"  [b]{key:<12}[/] {what}" for key, what in keys)
+        parts: list[str | tuple[str, str]] = [("pipeline-tui keys", "bold"), ("  (escape closes)", "dim")]
+        for title, keys in sections(self.app.BINDINGS):
+            parts += ["\n\n", (title, "bold $text-accent")]
+            for key, what in keys:
+                parts += ["\n  ", (f"{key:<14}", "bold"), " ", what]
         with VerticalScroll(id="help-dialog", classes="dialog"):
-            yield Static("\n".join(lines))
+            yield Static(Content.assemble(*parts))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

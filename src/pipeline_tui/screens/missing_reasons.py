@@ -2,57 +2,57 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
+from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
-
-LIMIT = 1000  # a screenful of work at a time; the title says how many there are
+from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 
 
 class MissingReasonsScreen(DealTableScreen):
     NAME = "missing"
-    COLUMNS = ("Closed", "Deal", "Company", "Value")
+    COLUMNS = (
+        Column("Closed", width=10),
+        Column("Deal — company", weight=3),
+        Column("Value", width=9, justify="right"),
+    )
+    EMPTY = "none — every loss says why"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("l", "fill", "Give a reason"),
+        Binding(
+            "l",
+            "fill",
+            "Give a reason",
+            tooltip="Give the reason — the Closed Lost prompt for a deal lost already",
+        ),
         Binding("enter", "fill", "Give a reason", show=False),
-        Binding("d", "detail", "Detail"),
+        Binding("D", "detail", "Detail", tooltip="Deal detail — fields and timeline"),
     ]
 
-    def reload(self) -> None:
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        total = self.app.store.lost_without_reason_count()
-        deals = self.app.store.lost_without_reason(limit=LIMIT)
-        self.row_ids = [d.id for d in deals]
-        table.clear()
-        for deal in deals:
-            closed = f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else ""
-            table.add_row(
-                closed,
-                Text(deal.title),
-                Text(deal.company),
-                format_money(deal.value, deal.currency, compact=True),
-                key=str(deal.id),
-            )
-        shown = f" (first {len(deals):,})" if total > len(deals) else ""
-        self.set_title(
-            f"[b]Lost without a reason[/] · {total:,}{shown} · l or enter gives one"
-            if total
-            else "[b]Lost without a reason[/] · none — every loss says why."
-        )
-        self.keep_cursor(row)
+    def row_ids_now(self) -> list[int]:
+        return self.host.store.lost_without_reason_ids()
+
+    def cells(self, deal: Deal, widths: list[int]) -> Cells:
+        return [
+            (f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else "", "rows--muted"),
+            (two_part(deal.title, deal.company, widths[1]), ""),
+            (format_money(deal.value, deal.currency, compact=True), ""),
+        ]
+
+    def title_parts(self) -> list[str | tuple[str, str]]:
+        total = len(self.row_ids)
+        if not total:
+            return [("Lost without a reason", "bold"), " · none — every loss says why."]
+        return [("Lost without a reason", "bold"), f" · {total:,} · l or enter gives one"]
 
     def action_fill(self) -> None:
         if deal := self.deal:
-            self.app.fill_loss(deal)
+            self.host.fill_loss(deal)
 
     def action_detail(self) -> None:
         if deal := self.deal:
-            self.app.open_detail(deal)
+            self.host.open_detail(deal)
 
     def action_open(self) -> None:
         self.action_fill()

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pipeline_tui.dates import parse_optional_date
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
+from pipeline_tui.host import Host, host
 from pipeline_tui.money import format_money
 from pipeline_tui.report import PERIODS, Period, Report, Row, bar, custom_period, percent, period
 from pipeline_tui.screens.deal_list import DealListScreen
-
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
+from pipeline_tui.screens.keybar import KeyBar
 
 BAR_WIDTH = 24
 EMPTY = ("", "", "", "", "")
@@ -38,7 +38,9 @@ class ReportScreen(Screen[None]):
         Binding("enter", "open_row", "Deals", show=False),
     ]
 
-    app: PipelineApp  # type: ignore[assignment]
+    @property
+    def host(self) -> Host:
+        return host(self)
 
     def __init__(self, period_name: str = "this-quarter") -> None:
         super().__init__()
@@ -52,7 +54,7 @@ class ReportScreen(Screen[None]):
         yield Static("", id="report-title", classes="screen-title")
         yield Static("", id="report-summary")
         yield DataTable(id="report-table", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -71,10 +73,10 @@ class ReportScreen(Screen[None]):
 
     @property
     def period(self) -> Period:
-        return self.custom or period(self.period_name, self.app.today)
+        return self.custom or period(self.period_name, self.host.today)
 
     def reload(self) -> None:
-        app = self.app
+        app = self.host
         report = app.store.report(
             self.period, today=app.today, horizon_days=app.settings.revisit_horizon_days
         )
@@ -130,10 +132,12 @@ class ReportScreen(Screen[None]):
         value: int | None = None,
     ) -> None:
         self.keys[row_key], self.labels[row_key] = key, label
-        cur = self.app.settings.currency
+        cur = self.host.settings.currency
         count_text = "" if count is None else f"{count:,}"
         value_text = "" if value is None else format_money(value, cur, compact=True)
-        table.add_row(Text("  " + label), _right(count_text), _right(value_text), "", "", "", key=row_key)
+        table.add_row(
+            Text("  " + safe(label)), _right(count_text), _right(value_text), "", "", "", key=row_key
+        )
 
     def _section(self, table: DataTable[Any], title: str, rows: list[Row], by: str) -> None:
         self._heading(table, title)
@@ -141,14 +145,14 @@ class ReportScreen(Screen[None]):
             table.add_row(Text("  no losses in this period", style="dim"), *EMPTY, key=f"e-{title}")
             return
         top = max((r.count if by == "count" else r.value) for r in rows) or 1
-        cur = self.app.settings.currency
+        cur = self.host.settings.currency
         for index, r in enumerate(rows):
             row_key = f"{title}-{index}"
             self.keys[row_key], self.labels[row_key] = r.key, f"{title}: {r.label}"
             amount = r.count if by == "count" else r.value
             share = r.share if by == "count" else r.value_share
             table.add_row(
-                Text("  " + r.label),
+                Text("  " + safe(r.label)),
                 _right(f"{r.count:,}"),
                 _right(format_money(r.value, cur, compact=True)),
                 _right(percent(share)),
@@ -165,7 +169,7 @@ class ReportScreen(Screen[None]):
     def action_custom(self) -> None:
         from pipeline_tui.modals.prompts import PromptModal
 
-        today, day_first = self.app.today, self.app.settings.day_first
+        today, day_first = self.host.today, self.host.settings.day_first
 
         def parse(text: str) -> Period:
             since_text, sep, until_text = text.partition("..")
@@ -182,7 +186,7 @@ class ReportScreen(Screen[None]):
                 self.reload()
 
         prompt = PromptModal("Period: FROM..TO (either side may be empty)", parse, placeholder="Jan 1..today")
-        self.app.push_screen(prompt, chosen)
+        self.host.push_screen(prompt, chosen)
 
     def action_open_row(self) -> None:
         table = self.query_one(DataTable)
@@ -196,7 +200,7 @@ class ReportScreen(Screen[None]):
             getattr(self.app, f"action_{key[1]}")()
             return
         title = f"{self.labels[row_key]} · {self.period.label}"
-        self.app.push_screen(DealListScreen(title, self.app.store.report_deal_ids(key, self.period)))
+        self.host.push_screen(DealListScreen(title, self.host.store.report_deal_ids(key, self.period)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_row()

@@ -2,73 +2,85 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
+from pipeline_tui import operations as ops
+from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
+from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 
 
 class RevisitsScreen(DealTableScreen):
     NAME = "revisits"
-    COLUMNS = ("When", "Deal", "Lost because", "Follow-up note", "Value", "Company")
+    COLUMNS = (
+        Column("When", width=18),
+        Column("Deal — company", weight=3),
+        Column("Lost because", weight=2),
+        Column("Follow-up note", weight=2),
+        Column("Value", width=9, justify="right"),
+    )
+    EMPTY = "no revisits due or coming up"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("o", "reopen", "Reopen"),
-        Binding("z", "snooze", "Snooze"),
-        Binding("a", "note", "Note"),
-        Binding("c", "close_out", "Close out"),
-        Binding("i", "app.export_calendar", "Calendar (.ics)"),
-        Binding("enter", "detail", "Detail", show=False),
+        Binding("o", "reopen", "Reopen", tooltip="Reopen — back to an open stage"),
+        Binding("z", "snooze", "Snooze", tooltip="Snooze revisit — a new revisit date"),
+        Binding("a", "note", "Note", tooltip="Add note — to the selected deal"),
+        Binding("c", "close_out", "Close out", tooltip="Close out — no more potential, no more revisits"),
+        Binding(
+            "i",
+            "app.export_calendar",
+            "Calendar (.ics)",
+            tooltip="Export revisits to calendar (.ics) — one all-day event per revisit",
+        ),
+        Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
     ]
 
-    def reload(self) -> None:
-        store, today = self.app.store, self.app.today
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        due, upcoming = store.revisits(today, self.app.settings.revisit_horizon_days)
-        self.row_ids = [d.id for d in due + upcoming]
-        table.clear()
-        for deal in due + upcoming:
-            assert deal.revisit_on is not None
+    def row_ids_now(self) -> list[int]:
+        due, upcoming = self.host.store.revisit_ids(self.host.today, self.host.settings.revisit_horizon_days)
+        self.due_count, self.upcoming_count = len(due), len(upcoming)
+        return due + upcoming
+
+    def cells(self, deal: Deal, widths: list[int]) -> Cells:
+        today = self.host.today
+        if deal.revisit_on is None:
+            when, style = "—", ""
+        else:
             days = (deal.revisit_on - today).days
-            when = "today" if days == 0 else (f"{-days}d overdue" if days < 0 else f"in {days}d")
-            label = "DUE " if days <= 0 else ""
-            reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason"
-            if deal.competitor:
-                reason += f" ({deal.competitor})"
-            table.add_row(
-                f"{label}{deal.revisit_on:%b %d} · {when}",
-                Text(deal.title),
-                Text(reason),
-                Text(deal.loss_note.replace("\n", " ")),
-                format_money(deal.value, deal.currency, compact=True),
-                Text(deal.company),
-                key=str(deal.id),
-            )
-        horizon = self.app.settings.revisit_horizon_days
-        self.set_title(
-            f"[b]Revisits[/] · [$text-accent]{len(due)} due[/] · {len(upcoming)} in the next {horizon} days"
-            " · o reopen · z snooze · c close out"
-        )
-        self.keep_cursor(row)
+            if days > 0:
+                when, style = f"{deal.revisit_on:%b %d} · in {days}d", ""
+            else:
+                late = "today" if days == 0 else f"{-days}d overdue"
+                when, style = f"DUE {deal.revisit_on:%b %d} · {late}", "rows--accent"
+        return [
+            (when, style),
+            (two_part(deal.title, deal.company, widths[1]), ""),
+            (ops.loss_label(self.host.store, deal), "rows--error"),
+            (" ".join(deal.loss_note.split()), "rows--muted"),
+            (format_money(deal.value, deal.currency, compact=True), ""),
+        ]
+
+    def title_parts(self) -> list[str | tuple[str, str]]:
+        horizon = self.host.settings.revisit_horizon_days
+        return [
+            ("Revisits", "bold"),
+            " · ",
+            (f"{self.due_count:,} due", "$text-accent"),
+            f" · {self.upcoming_count:,} in the next {horizon} days · o reopen · z snooze · c close out",
+        ]
 
     def action_reopen(self) -> None:
         if deal := self.deal:
-            self.app.reopen(deal)
+            self.host.reopen(deal)
 
     def action_snooze(self) -> None:
         if deal := self.deal:
-            self.app.snooze(deal)
+            self.host.snooze(deal)
 
     def action_note(self) -> None:
         if deal := self.deal:
-            self.app.add_note(deal)
+            self.host.add_note(deal)
 
     def action_close_out(self) -> None:
         if deal := self.deal:
-            self.app.close_revisit(deal)
-
-    def action_detail(self) -> None:
-        self.action_open()
+            self.host.close_revisit(deal)

@@ -1,31 +1,30 @@
-"""Settings: the stages, the loss reasons, and preferences (saved in the config file)."""
+"""Settings: the stages, the loss reasons, and preferences (saved in the config file).
+
+Every change here goes through the operations layer and the change journal, so `u` on this
+screen undoes this screen's last change (and never one made on the board)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from pipeline_tui.config import THEMES, Settings, update_setting
+from pipeline_tui import operations as ops
+from pipeline_tui.config import DESCRIPTIONS, Settings, show_setting
+from pipeline_tui.dates import describe_stale_days, parse_stale_days
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError, PipelineError
+from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
-from pipeline_tui.models import LossReason, Stage, StageKind
-
-if TYPE_CHECKING:
-    from pipeline_tui.app import PipelineApp
-
-PREFERENCES = {
-    "currency": "Currency for new deals and totals (USD, EUR, GBP…)",
-    "day_first": "Read 1/12 as 1 December (true) or January 12 (false)",
-    "theme": "Colours: " + ", ".join(THEMES),
-    "closed_days": "Days of closures the Won and Lost columns show",
-    "revisit_horizon_days": "Days ahead that count as upcoming revisits",
-}
+from pipeline_tui.models import LossReason, Outcome, Stage, StageKind
+from pipeline_tui.money import format_money
+from pipeline_tui.screens.keybar import KeyBar
 
 
 def _text(value: str) -> str:
@@ -35,20 +34,40 @@ def _text(value: str) -> str:
     return text
 
 
-def _days(value: str) -> int | None:
-    text = value.strip().lower()
-    if text in ("off", "none", "never", "0", "-", ""):
+def _percent(value: str) -> int | None:
+    text = value.strip().rstrip("%").strip().lower()
+    if text in ("", "none", "off", "-"):
         return None
     try:
-        days = int(text)
+        percent = int(text)
     except ValueError:
-        raise InputError("A number of days, or 'off'.") from None
-    if not 1 <= days <= 3650:
-        raise InputError("From 1 to 3650 days, or 'off'.")
-    return days
+        raise InputError("A whole percent from 0 to 100 (or none).") from None
+    if not 0 <= percent <= 100:
+        raise InputError("A whole percent from 0 to 100 (or none).")
+    return percent
+
+
+class NavTable(DataTable[Any]):
+    """A table whose cursor moves as in every other list (g G home end)."""
+
+    BINDINGS = [
+        Binding("home,g", "cursor_first", show=False),
+        Binding("end,G", "cursor_last", show=False),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
+    def action_cursor_first(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_cursor_last(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
 
 class SettingsScreen(Screen[None]):
+    UNDO_SCOPE = ops.SETTINGS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("1", "show_tab('tab-stages')", "Stages"),
@@ -57,40 +76,60 @@ class SettingsScreen(Screen[None]):
         Binding("a", "add", "Add"),
         Binding("r", "rename", "Rename"),
         Binding("t", "threshold", "Stale days"),
+        Binding(
+            "p",
+            "probability",
+            "Probability",
+            tooltip="Stage probability — percent chance a deal here is won (forecast)",
+        ),
+        Binding(
+            "o",
+            "outcome",
+            "Lost/no decision",
+            tooltip="Lost or no decision — does this reason mean the buyer decided?",
+        ),
         Binding("K,ctrl+up", "move(-1)", "Up", key_display="K"),
         Binding("J,ctrl+down", "move(1)", "Down", key_display="J"),
-        Binding("x", "archive", "Archive/restore"),
+        Binding("x", "archive", "Archive/unarchive"),
         Binding("e", "edit", "Edit", show=False),
     ]
-
-    app: PipelineApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
         self.stage_rows: list[Stage] = []
         self.reason_rows: list[LossReason] = []
 
+    @property
+    def host(self) -> Host:
+        return host(self)
+
     def compose(self) -> ComposeResult:
         yield Static(
-            "[b]Settings[/] · stages and reasons travel with the database; preferences live in a config file",
+            Content.assemble(
+                ("Settings", "bold"),
+                " · stages and reasons travel with the database; preferences live in a config file"
+                " · u undoes",
+            ),
             classes="screen-title",
         )
         with TabbedContent(id="settings-tabs"):
             with TabPane("Stages", id="tab-stages"):
-                yield DataTable(id="stages-table", cursor_type="row")
+                yield NavTable(id="stages-table", cursor_type="row")
             with TabPane("Loss reasons", id="tab-reasons"):
-                yield DataTable(id="reasons-table", cursor_type="row")
+                yield NavTable(id="reasons-table", cursor_type="row")
             with TabPane("Preferences", id="tab-prefs"):
-                yield DataTable(id="prefs-table", cursor_type="row")
+                yield NavTable(id="prefs-table", cursor_type="row")
         yield Static("", id="settings-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#stages-table", DataTable).add_columns("Stage", "Kind", "Stale after", "Deals", "")
-        self.query_one("#reasons-table", DataTable).add_columns("Loss reason", "Asks for", "")
+        self.query_one("#stages-table", DataTable).add_columns(
+            "Stage", "Kind", "Stale after", "Prob.", "Deals", ""
+        )
+        self.query_one("#reasons-table", DataTable).add_columns("Loss reason", "Counts as", "Asks for", "")
         self.query_one("#prefs-table", DataTable).add_columns("Preference", "Value", "What it does")
         self.reload()
-        self.query_one("#stages-table", DataTable).focus()
+        self.set_focus(self.query_one("#stages-table", DataTable))
 
     @property
     def tab(self) -> str:
@@ -100,7 +139,7 @@ class SettingsScreen(Screen[None]):
         table_id = {"tab-stages": "#stages-table", "tab-reasons": "#reasons-table"}.get(
             event.pane.id or "", "#prefs-table"
         )
-        self.query_one(table_id, DataTable).focus()
+        self.set_focus(self.query_one(table_id, DataTable))
         self._hint()
         self.refresh_bindings()
 
@@ -109,16 +148,20 @@ class SettingsScreen(Screen[None]):
 
     def _hint(self) -> None:
         hints = {
-            "tab-stages": "a add · r rename · t stale days · K/J move · x archive/restore",
-            "tab-reasons": "a add · r rename · K/J move · x archive/restore (archived stay on their deals)",
-            "tab-prefs": "enter or e to change · saved to the config file",
+            "tab-stages": "a add · r rename · t stale days · p probability · K/J move · x archive/unarchive"
+            " · u undo",
+            "tab-reasons": "a add · r rename · o lost or no decision · K/J move · x archive/unarchive"
+            " · u undo",
+            "tab-prefs": "enter or e to change · saved to the config file · u undo",
         }
-        self.query_one("#settings-hint", Static).update(f"[dim]{hints[self.tab]}[/]")
+        self.query_one("#settings-hint", Static).update(Content.assemble((hints[self.tab], "dim")))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.tab if self.is_mounted else "tab-stages"
-        if action == "threshold":
+        if action in ("threshold", "probability"):
             return tab == "tab-stages"
+        if action == "outcome":
+            return tab == "tab-reasons"
         if action in ("add", "rename", "move", "archive"):
             return tab != "tab-prefs"
         if action == "edit":
@@ -126,21 +169,21 @@ class SettingsScreen(Screen[None]):
         return True
 
     def reload(self) -> None:
-        store = self.app.store
+        store = self.host.store
         table = self.query_one("#stages-table", DataTable)
         row = table.cursor_row
         table.clear()
         self.stage_rows = store.stages(include_archived=True)
         for stage in self.stage_rows:
-            stale = (
-                "endpoint"
-                if stage.is_endpoint
-                else (f"{stage.stale_days} days" if stage.stale_days else "off")
+            stale = describe_stale_days(stage.stale_days, endpoint=stage.is_endpoint).removeprefix(
+                "stale after "
             )
+            prob = f"{stage.probability}%" if stage.is_open and stage.probability is not None else ""
             table.add_row(
-                Text(stage.name),
+                Text(safe(stage.name)),
                 stage.kind.value,
                 stale,
+                prob,
                 f"{store.stage_deal_count(stage.id):,}",
                 "archived" if stage.archived else "",
             )
@@ -154,76 +197,85 @@ class SettingsScreen(Screen[None]):
             asks = ", ".join(
                 w for w, on in (("competitor", reason.needs_competitor), ("note", reason.needs_note)) if on
             )
-            table.add_row(Text(reason.label), asks, "archived" if reason.archived else "")
+            kind = "∅ no decision" if reason.outcome is Outcome.NO_DECISION else "lost"
+            table.add_row(Text(safe(reason.label)), kind, asks, "archived" if reason.archived else "")
         table.move_cursor(row=min(row, len(self.reason_rows) - 1))
 
         table = self.query_one("#prefs-table", DataTable)
         row = table.cursor_row
         table.clear()
-        for key, value in asdict(self.app.settings).items():
-            shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            table.add_row(key, Text(shown), PREFERENCES.get(key, ""), key=key)
-        table.move_cursor(row=min(row, len(PREFERENCES) - 1))
+        settings = self.host.settings
+        for key, value in asdict(settings).items():
+            shown = (
+                format_money(value, settings.currency) if key == "quota" and value else show_setting(value)
+            )
+            table.add_row(key, Text(safe(shown)), DESCRIPTIONS.get(key, ""), key=key)
+        table.move_cursor(row=min(row, len(DESCRIPTIONS) - 1))
         self._hint()
 
     # ---------------------------------------------------------------- helpers
 
     def _stage(self) -> Stage | None:
         table = self.query_one("#stages-table", DataTable)
-        return self.stage_rows[table.cursor_row] if self.stage_rows else None
+        row = table.cursor_row
+        return self.stage_rows[row] if 0 <= row < len(self.stage_rows) else None
 
     def _reason(self) -> LossReason | None:
         table = self.query_one("#reasons-table", DataTable)
-        return self.reason_rows[table.cursor_row] if self.reason_rows else None
+        row = table.cursor_row
+        return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
-    def _do(self, fn: Any, *args: Any, done: str = "") -> None:
+    def _do(self, fn: Any, *args: Any, follow: tuple[str, int] | None = None, **kwargs: Any) -> None:
         try:
-            fn(*args)
+            _, done = fn(self.host.store, *args, **kwargs)
         except PipelineError as exc:
-            self.app.notify(str(exc), title="Not changed", severity="error")
+            self.host.notify_text(str(exc), title="Not changed", severity="error")
             return
-        if done:
-            self.app.notify(done)
-        self.app.reload_screens()
+        self.host.notify_text(done.message + ("  ·  u to undo" if done.change_id else ""), timeout=4)
+        self.host.reload_screens()
+        if follow is not None:
+            table_id, item_id = follow
+            rows = self.stage_rows if table_id == "#stages-table" else self.reason_rows
+            ids = [r.id for r in rows]
+            if item_id in ids:
+                self.query_one(table_id, DataTable).move_cursor(row=ids.index(item_id))
 
     def _ask(self, title: str, parse: Any, then: Any, value: str = "") -> None:
         def answered(result: Any) -> None:
             if result is not None:
                 then(result)
 
-        self.app.push_screen(PromptModal(title, parse, value=value), answered)
+        self.host.push_screen(PromptModal(title, parse, value=value), answered)
 
     # ---------------------------------------------------------------- actions
 
     def action_add(self) -> None:
-        store = self.app.store
         if self.tab == "tab-stages":
             self._ask(
                 "New open stage (goes before the endpoints)",
                 _text,
-                lambda name: self._do(store.add_stage, name, done=f"Added {name}."),
+                lambda name: self._do(ops.add_stage, name),
             )
         else:
-            self._ask(
-                "New loss reason",
-                _text,
-                lambda label: self._do(store.add_reason, label, done=f"Added {label}."),
-            )
+            self._ask("New loss reason", _text, lambda label: self._do(ops.add_reason, label))
 
     def action_rename(self) -> None:
-        store = self.app.store
         if self.tab == "tab-stages" and (stage := self._stage()):
             self._ask(
                 f"Rename {stage.name}",
                 _text,
-                lambda name: self._do(store.rename_stage, stage.id, name),
+                lambda name: self._do(
+                    ops.update_stage, stage.id, f"Renamed stage {stage.name} to {name}", name=name
+                ),
                 value=stage.name,
             )
         elif self.tab == "tab-reasons" and (reason := self._reason()):
             self._ask(
                 f"Rename {reason.label}",
                 _text,
-                lambda label: self._do(store.rename_reason, reason.id, label),
+                lambda label: self._do(
+                    ops.update_reason, reason.id, f"Renamed reason {reason.label!r}", label=label
+                ),
                 value=reason.label,
             )
 
@@ -232,14 +284,17 @@ class SettingsScreen(Screen[None]):
         if stage is None:
             return
         if stage.kind is not StageKind.OPEN:
-            self.app.notify(f"{stage.name} is an endpoint; it never goes stale.")
+            self.host.notify_text(f"{stage.name} is an endpoint; it never goes stale.")
             return
 
-        def save(days: int | None | str) -> None:
-            self._do(self.app.store.set_stale_days, stage.id, None if days == "off" else days)
+        def save(days: int | str) -> None:
+            value = None if days == "off" else days
+            self._do(
+                ops.update_stage, stage.id, f"{stage.name}: {describe_stale_days(value)}", stale_days=value
+            )  # type: ignore[arg-type]
 
         def parse(text: str) -> int | str:
-            days = _days(text)
+            days = parse_stale_days(text)
             return "off" if days is None else days
 
         self._ask(
@@ -249,46 +304,68 @@ class SettingsScreen(Screen[None]):
             value=str(stage.stale_days or "off"),
         )
 
-    def action_move(self, step: int) -> None:
-        store = self.app.store
-        if self.tab == "tab-stages" and (stage := self._stage()):
-            self._do(store.move_stage, stage.id, step)
-            self._follow("#stages-table", [s.id for s in self.stage_rows], stage.id)
-        elif self.tab == "tab-reasons" and (reason := self._reason()):
-            self._do(store.move_reason, reason.id, step)
-            self._follow("#reasons-table", [r.id for r in self.reason_rows], reason.id)
+    def action_probability(self) -> None:
+        stage = self._stage()
+        if stage is None:
+            return
+        if not stage.is_open:
+            self.host.notify_text(f"{stage.name} is an endpoint; only open stages have a probability.")
+            return
 
-    def _follow(self, table_id: str, ids: list[int], item_id: int) -> None:
-        if item_id in ids:
-            self.query_one(table_id, DataTable).move_cursor(row=ids.index(item_id))
+        def save(percent: int | str) -> None:
+            value = None if percent == "none" else percent
+            self._do(ops.update_stage, stage.id, f"{stage.name}: {value}% probability", probability=value)
+
+        def parse(text: str) -> int | str:
+            percent = _percent(text)
+            return "none" if percent is None else percent
+
+        current = "" if stage.probability is None else str(stage.probability)
+        self._ask(f"{stage.name}: chance in % that a deal here is won", parse, save, value=current)
+
+    def action_outcome(self) -> None:
+        reason = self._reason()
+        if reason is None:
+            return
+        new = Outcome.LOST if reason.outcome is Outcome.NO_DECISION else Outcome.NO_DECISION
+        self._do(ops.update_reason, reason.id, f"{reason.label!r} counts as {new.label}", outcome=new)
+
+    def action_move(self, step: int) -> None:
+        if self.tab == "tab-stages" and (stage := self._stage()):
+            self._do(ops.move_stage, stage.id, step, follow=("#stages-table", stage.id))
+        elif self.tab == "tab-reasons" and (reason := self._reason()):
+            self._do(ops.move_reason, reason.id, step, follow=("#reasons-table", reason.id))
 
     def action_archive(self) -> None:
-        store = self.app.store
         if self.tab == "tab-stages" and (stage := self._stage()):
-            if stage.archived:
-                self._do(store.restore_stage, stage.id, done=f"{stage.name} is back on the board.")
-            else:
-                self._do(store.archive_stage, stage.id, done=f"Archived {stage.name}.")
+            verb = "Unarchived" if stage.archived else "Archived"
+            self._do(ops.update_stage, stage.id, f"{verb} stage {stage.name}", archived=not stage.archived)
         elif self.tab == "tab-reasons" and (reason := self._reason()):
-            if reason.archived:
-                self._do(store.restore_reason, reason.id, done=f"{reason.label} is offered again.")
-            else:
-                self._do(store.archive_reason, reason.id, done=f"{reason.label} is no longer offered.")
+            verb = "Unarchived" if reason.archived else "Archived"
+            self._do(
+                ops.update_reason, reason.id, f"{verb} reason {reason.label!r}", archived=not reason.archived
+            )
 
     def action_edit(self) -> None:
         table = self.query_one("#prefs-table", DataTable)
         keys = [f.name for f in fields(Settings)]
+        if not 0 <= table.cursor_row < len(keys):
+            return
         key = keys[table.cursor_row]
-        current = asdict(self.app.settings)[key]
+        current = asdict(self.host.settings)[key]
 
-        def parse(text: str) -> Settings:
-            updated = update_setting(self.app.settings, key, text)
-            if key == "theme" and updated.theme not in THEMES:
-                raise InputError(f"Choose one of: {', '.join(THEMES)}.")
-            return updated
+        def parse(text: str) -> str:
+            from pipeline_tui.config import update_setting
 
-        shown = ("true" if current else "false") if isinstance(current, bool) else str(current)
-        self._ask(f"{key}: {PREFERENCES[key]}", parse, self.app.update_settings, value=shown)
+            update_setting(self.host.settings, key, text)  # checked here, saved by the app
+            return text
+
+        self._ask(
+            f"{key}: {DESCRIPTIONS[key]}",
+            parse,
+            lambda raw: self.host.update_setting(key, raw),
+            value=show_setting(current),
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "prefs-table":

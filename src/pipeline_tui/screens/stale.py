@@ -2,65 +2,74 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
+from pipeline_tui import rules
+from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
+from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 
 
 class StaleScreen(DealTableScreen):
     NAME = "stale"
-    COLUMNS = ("Deal", "Why it is stale", "Stage", "Value", "Company")
+    COLUMNS = (
+        Column("Deal — company", weight=3),
+        Column("Why it is stale", weight=3),
+        Column("Stage", width=11),
+        Column("Value", width=9, justify="right"),
+    )
+    EMPTY = "nothing is stale — the pipeline is honest today"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("a", "note", "Note"),
-        Binding("t", "next_step", "Next step"),
-        Binding("m", "move", "Move"),
-        Binding("l", "lost", "Lost"),
-        Binding("enter", "detail", "Detail", show=False),
+        Binding("a", "note", "Note", tooltip="Add note — a note is activity: the deal is no longer idle"),
+        Binding(
+            "t", "next_step", "Next step", tooltip="Set next step — one due in the future un-stales the deal"
+        ),
+        Binding("z", "snooze", "Snooze", tooltip="Snooze deal — quiet until a date"),
+        Binding("m", "move", "Move", tooltip="Move deal to… — any stage"),
+        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
+        Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
     ]
 
-    def reload(self) -> None:
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        stale = self.app.store.stale(self.app.today)
-        self.row_ids = [s.deal.id for s in stale]
-        table.clear()
-        for item in stale:
-            d = item.deal
-            table.add_row(
-                Text(d.title),
-                item.reason,
-                Text(item.stage.name),
-                format_money(d.value, d.currency, compact=True),
-                Text(d.company),
-                key=str(d.id),
-            )
-        count = len(stale)
-        self.set_title(
-            f"[b]Stale deals[/] · {count} · oldest first · a note / t next step un-stales"
-            if count
-            else "[b]Stale deals[/] · nothing is stale — the pipeline is honest today."
-        )
-        self.keep_cursor(row)
+    def row_ids_now(self) -> list[int]:
+        return self.host.store.stale_ids(self.host.today)
+
+    def cells(self, deal: Deal, widths: list[int]) -> Cells:
+        stage = self.host.store.stage(deal.stage_id)
+        why = rules.stale_reason(deal, stage, self.host.today) or "no longer stale"
+        return [
+            (two_part(deal.title, deal.company, widths[0]), ""),
+            (why, "rows--warning"),
+            (stage.name, "rows--muted"),
+            (format_money(deal.value, deal.currency, compact=True), ""),
+        ]
+
+    def title_parts(self) -> list[str | tuple[str, str]]:
+        count = len(self.row_ids)
+        if not count:
+            return [("Stale deals", "bold"), " · nothing is stale — the pipeline is honest today."]
+        return [
+            ("Stale deals", "bold"),
+            f" · {count:,} · oldest first · a note / t next step un-stales · z snooze",
+        ]
 
     def action_note(self) -> None:
         if deal := self.deal:
-            self.app.add_note(deal)
+            self.host.add_note(deal)
 
     def action_next_step(self) -> None:
         if deal := self.deal:
-            self.app.set_next_step(deal)
+            self.host.set_next_step(deal)
+
+    def action_snooze(self) -> None:
+        if deal := self.deal:
+            self.host.snooze(deal)
 
     def action_move(self) -> None:
         if deal := self.deal:
-            self.app.choose_stage(deal)
+            self.host.choose_stage(deal)
 
     def action_lost(self) -> None:
         if deal := self.deal:
-            self.app.mark_lost(deal)
-
-    def action_detail(self) -> None:
-        self.action_open()
+            self.host.mark_lost(deal)

@@ -23,8 +23,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from pipeline_tui import rules
-from pipeline_tui.models import Deal, LossReason, Stage, StageKind, StageSummary
-from pipeline_tui.money import format_money
+from pipeline_tui.display import safe
+from pipeline_tui.models import Deal, LossReason, Outcome, Stage, StageKind, StageSummary
+from pipeline_tui.money import Rates, format_money, format_totals
 
 CARD_HEIGHT = 5  # four lines of card and one of space
 Loader = Callable[[int, int], list[Deal]]
@@ -36,6 +37,7 @@ class CardContext:
 
     today: date
     currency: str
+    rates: Rates | None = None
     stages: dict[int, Stage] = field(default_factory=dict)
     reasons: dict[int, LossReason] = field(default_factory=dict)
 
@@ -48,10 +50,11 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
     meta = f"{value} · {days}d"
     if stage.kind is StageKind.LOST:
         reason = ctx.reasons.get(deal.loss_reason_id or -1)
-        label = reason.label if reason else "no reason recorded"
-        if deal.competitor:
-            label += f" ({deal.competitor})"
-        fourth = (f"✗ {label}", "card--lost")
+        label = rules.loss_label(reason, deal.competitor)
+        if rules.outcome_of(reason) is Outcome.NO_DECISION:
+            fourth = (f"∅ {label}", "card--nodecision")
+        else:
+            fourth = (f"✗ {label}", "card--lost")
     elif stage.kind is StageKind.WON:
         fourth = ("✓ won", "card--won")
     elif stale:
@@ -62,10 +65,10 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
     else:
         fourth = ("", "card--note")
     return [
-        (deal.title, "card--title"),
-        (deal.company or "—", "card--meta"),
+        (safe(deal.title), "card--title"),
+        (safe(deal.company) or "—", "card--meta"),
         (meta + (" ⚠" if stale else ""), "card--value"),
-        fourth,
+        (safe(fourth[0]), fourth[1]),
     ]
 
 
@@ -79,6 +82,7 @@ class CardList(Widget, can_focus=True):
         "card--stale",
         "card--note",
         "card--lost",
+        "card--nodecision",
         "card--won",
         "card--bar",
         "card--bar-stale",
@@ -285,7 +289,17 @@ class CardList(Widget, can_focus=True):
         if state:
             # The full style: a translucent background must be blended with the column's.
             row_style = self.get_component_rich_style(f"card--{state}")
-        return self._strip([("▎", bar_style), (text, style)], width, base, row_style)
+        # The cursor shows without colour too (NO_COLOR, a monochrome terminal, colour
+        # blindness): its own glyphs, and its title in reverse video.
+        if state == "cursor":
+            bar, bar_style = ("▶" if line == 0 else "┃"), self._fg("card--title") + Style(bold=True)
+            if line == 0:
+                style = style + Style(reverse=True)
+        elif state == "selected":
+            bar, bar_style = ("▷" if line == 0 else "┆"), self._fg("card--meta")
+        else:
+            bar = "▎"
+        return self._strip([(bar, bar_style), (text, style)], width, base, row_style)
 
     def _strip(
         self, parts: list[tuple[str, Style]], width: int, base: Style, row_style: Style | None = None
@@ -307,18 +321,19 @@ class StageColumn(Vertical):
         self.ctx = ctx
         self.closed_days = closed_days
         self.cards = CardList(stage, ctx, loader, id=f"cards-{stage.id}")
-        self.header = Static(stage.name, classes="column-header")
+        self.header = Static(Text(safe(stage.name)), classes="column-header")
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.header
         yield self.cards
 
     def show_summary(self, summary: StageSummary) -> None:
-        total = format_money(summary.total, self.ctx.currency, compact=True)
-        text = Text(self.stage.name, style="bold", no_wrap=True, overflow="ellipsis")
+        # Never one figure added across currencies: "$12k + €30k" (or converted, and said so).
+        total = format_totals(
+            dict(summary.totals), base=self.ctx.currency, compact=True, rates=self.ctx.rates
+        )
+        text = Text(safe(self.stage.name), style="bold", no_wrap=True, overflow="ellipsis")
         detail = f"{summary.count} · {total}"
-        for code, value in summary.others:
-            detail += f" +{format_money(value, code, compact=True)}"
         if self.stage.is_endpoint:
             detail += f" · {self.closed_days}d"
         text.append("\n" + detail, style="dim" if not summary.count else "")

@@ -1,0 +1,118 @@
+"""The command line: argparse, one module per group of commands, each command a thin caller
+of the operations layer. Never imports Textual unless it opens the board."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+
+from pipeline_tui import __version__, paths
+from pipeline_tui.cli import board, data, deals, report, shape
+from pipeline_tui.cli.context import PROG, Context
+from pipeline_tui.display import safe
+from pipeline_tui.errors import PipelineError
+
+Handler = Callable[[Context], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"database file (default: ${paths.DB_ENV}, else the platform data folder)",
+    )
+    common.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="open the pipeline without changing anything",
+    )
+    common.add_argument(
+        "--today",
+        metavar="DATE",
+        default=argparse.SUPPRESS,
+        help="act as if today were DATE (for demos, screenshots and scripts)",
+    )
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="Keep your own sales pipeline honest. With no command, opens the board.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    deals.register(command)
+    report.register(command)
+    data.register(command)
+    shape.register(command)
+    return parser
+
+
+def _undecodable(argv: Sequence[str]) -> str | None:
+    """The first argument holding bytes that are not UTF-8 (decoded as lone surrogates)."""
+    for arg in argv:
+        if any("\udc80" <= c <= "\udcff" for c in arg):
+            return arg
+    return None
+
+
+def _tolerant_streams() -> None:
+    """A terminal that cannot show some characters gets '?' for them, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
+def _error(message: str) -> None:
+    # One line, whatever the message quotes (a file name may hold a line break or escapes).
+    sys.stderr.write(f"{PROG}: error: {safe(message)}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    bad = _undecodable(arguments)
+    if bad is not None:
+        _error(f"the argument {safe(bad)!r} is not valid UTF-8 text; nothing was changed.")
+        return 2
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    handler: Handler = getattr(args, "handler", board.cmd_board)
+    config_path = None
+    if handler is data.cmd_demo:
+        # The demo never reads or writes the user's database or preferences.
+        db, config_path = data.demo_paths(getattr(args, "db", None))
+        args.db = str(db)
+    ctx: Context | None = None
+    try:
+        ctx = Context(args, config_path=config_path)
+        return handler(ctx)
+    except PipelineError as exc:
+        _error(str(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:
+        _error(f"the database could not be used ({exc}); nothing was changed.")
+        return 1
+    except BrokenPipeError:  # `pipeline-tui list | head`
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        _error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if ctx is not None:
+            ctx.close()

@@ -1,0 +1,111 @@
+"""What every command needs: settings, today, the store (opened on first use), and the
+output boundary: everything printed goes through `safe` (or `json_text` for --json)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui import paths
+from pipeline_tui.config import Settings, load_settings
+from pipeline_tui.dates import parse_date, parse_optional_date
+from pipeline_tui.display import json_text, safe
+from pipeline_tui.store import Store, system_clock
+
+PROG = "pipeline-tui"
+
+
+def out(*lines: str) -> None:
+    """Print lines to stdout; each is one line, whatever the stored text in it holds."""
+    for line in lines:
+        sys.stdout.write(safe(line) + "\n")
+
+
+def out_block(text: str, *, indent: str = "") -> None:
+    """Print multi-line stored text (a note) inertly, each line indented."""
+    for line in safe(text, one_line=False).split("\n"):
+        sys.stdout.write(indent + line + "\n")
+
+
+def info(line: str) -> None:
+    """A line for the person (stderr), not for a pipe."""
+    sys.stderr.write(safe(line) + "\n")
+
+
+def warn(line: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {safe(line)}\n")
+
+
+def out_json(data: Any) -> None:
+    ascii_only = (getattr(sys.stdout, "encoding", "utf-8") or "").lower().replace("-", "") != "utf8"
+    if ascii_only:  # a terminal that cannot show the text still gets every character exactly
+        import json
+
+        sys.stdout.write(json.dumps(data, ensure_ascii=True, indent=2) + "\n")
+    else:
+        sys.stdout.write(json_text(data) + "\n")
+
+
+class Context:
+    """Settings, today, the clock, and the store (opened on first use)."""
+
+    def __init__(self, args: argparse.Namespace, *, config_path: Path | None = None) -> None:
+        self.args = args
+        self.config_path = config_path or paths.config_path()
+        self.settings: Settings
+        self.settings, warning = load_settings(self.config_path)
+        self.settings_warning = warning
+        if warning:
+            warn(warning)
+        today_text = getattr(args, "today", None)
+        self.today: date = (
+            parse_date(today_text, date.today(), day_first=self.settings.day_first)
+            if today_text
+            else date.today()
+        )
+        self._store: Store | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return paths.db_path(getattr(self.args, "db", None))
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = self.open(self.db_path)
+        return self._store
+
+    def open(self, path: Path, **kwargs: Any) -> Store:
+        store = Store.open(
+            path,
+            clock=self.clock,
+            currency=self.settings.currency,
+            readonly=bool(getattr(self.args, "read_only", False)),
+            **kwargs,
+        )
+        # A command waits for another writer (a long import) and says so, instead of failing.
+        store.lock_wait_s = 30 * 60
+        store.on_lock_wait = info
+        return store
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    def clock(self) -> datetime:
+        """Now, on the --today date when one is given, so what a command writes is stamped
+        on the day it acts as (a deal added with --today is not already days idle)."""
+        now = system_clock()
+        if getattr(self.args, "today", None):
+            return datetime.combine(self.today, now.time())
+        return now
+
+    def date(self, text: str | None, *, past: bool = False) -> date | None:
+        return parse_optional_date(text, self.today, day_first=self.settings.day_first, past=past)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()

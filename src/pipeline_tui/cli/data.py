@@ -1,0 +1,358 @@
+"""Commands that move data in and out or look after the file: import, export, backup,
+restore, repair, path and demo."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from pipeline_tui import operations as ops
+from pipeline_tui.cli.context import Context, info, out
+from pipeline_tui.cli.files import write_output
+from pipeline_tui.display import safe
+from pipeline_tui.errors import DatabaseFileError, InputError
+from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET
+from pipeline_tui.models import StageKind
+from pipeline_tui.money import format_totals
+from pipeline_tui.store import Store, check_database_file, unique_path
+
+Register = Any
+
+
+def _deals(count: int) -> str:
+    return f"{count:,} deal" + ("" if count == 1 else "s")
+
+
+# ------------------------------------------------------------------ import
+
+
+def cmd_import(ctx: Context) -> int:
+    from pipeline_tui import importer
+
+    a = ctx.args
+    overrides: dict[str, str] = {}
+    for item in a.map:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise InputError(f"--map {item!r}: write it as 'Source stage=Board stage'.")
+        overrides[source.strip()] = target.strip()
+    day_first = a.day_first or ctx.settings.day_first
+    if a.dry_run and not ctx.db_path.exists():
+        # Plan against an empty pipeline in memory: a dry run creates no file.
+        store = Store(Database(memory=True), clock=ctx.clock, currency=ctx.settings.currency)
+    else:
+        store = ctx.store
+    plan = importer.plan_import(store, a.file, fmt=a.format, stage_overrides=overrides, day_first=day_first)
+    out(f"{a.file.name}: {plan.format} export, {plan.total_rows:,} rows.")
+    out("Stages (override with --map 'SOURCE=STAGE'):")
+    for source, target in plan.stage_map.items():
+        out(f"  {source!r:>24} -> {target:<14} ({plan.stage_rule[source]})")
+    counts = plan.counts()
+    for stage in store.stages():
+        if counts.get(stage.name):
+            out(f"  {stage.name:<28} {counts[stage.name]:>7,}")
+    out(f"Total value: {format_totals(plan.totals(), base=ctx.settings.currency)}")
+    if plan.skipped_existing:
+        out(f"Already imported (skipped): {plan.skipped_existing:,}")
+    if a.dry_run:
+        out(f"Dry run: would import {len(plan.rows):,} deals; nothing was changed.")
+        return 0
+    done = ops.import_plan(store, plan, label=f"Imported {a.file.name} ({plan.format})", today=ctx.today)
+    out(f"Imported {done.imported:,} deals.")
+    if plan.missing_reasons:
+        out(
+            f"{plan.missing_reasons:,} lost deals have no loss reason; fill them in on the board "
+            "(palette: 'Lost deals without a reason')."
+        )
+    return 0
+
+
+# ------------------------------------------------------------------ export
+
+
+def cmd_export(ctx: Context) -> int:
+    from pipeline_tui.csv_io import export
+
+    a = ctx.args
+    store = ctx.store
+    counted: list[int] = []
+
+    def write(fh: Any) -> None:
+        counted.append(export(store, a.what, fh))
+
+    def what() -> str:
+        count = counted[0] if counted else 0
+        return f"{count:,} {a.what if count != 1 else a.what[:-1]}"
+
+    write_output(ctx, a.output, write, what=what, bom=a.excel)
+    return 0
+
+
+# ----------------------------------------------------------------- backups
+
+
+def cmd_backup(ctx: Context) -> int:
+    store = ctx.store
+    stamp = store.clock().strftime("%Y%m%d-%H%M%S")
+    target = (
+        Path(ctx.args.output).expanduser()
+        if ctx.args.output
+        else ctx.db_path.with_name(f"{ctx.db_path.stem}-backup-{stamp}.db")
+    )
+    if target.resolve() == ctx.db_path.resolve():
+        raise InputError("The backup cannot be the database itself.")
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{target} already exists; choose another file.")
+    if not target.parent.is_dir():
+        raise InputError(f"The folder {target.parent} does not exist.")
+    store.backup_to(target)
+    with Store.open(target, readonly=True) as copy:  # count what was copied, not the live file
+        copied = copy.count() + copy.count(archived=True)
+    out(f"Backed up {_deals(copied)} to {target}")
+    return 0
+
+
+def _check_backup(copy: Path, source: Path) -> list[str]:
+    """Refuse a file that is not a complete, intact pipeline; drop triggers it carries
+    (never restored into the live pipeline) and return their names."""
+    shown = safe(str(source))
+    try:
+        conn = sqlite3.connect(str(copy))
+    except sqlite3.Error as exc:
+        raise DatabaseFileError(f"{shown} cannot be read ({safe(str(exc))}); nothing was restored.") from None
+    try:
+        try:
+            ours = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not ours and "_sqlite_migrations" in tables:
+                ours = bool(
+                    conn.execute(
+                        "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+                    ).fetchall()
+                )
+            if not ours or "deals" not in tables:
+                what = "an empty SQLite file" if not tables else "not a pipeline-tui pipeline"
+                raise DatabaseFileError(f"{shown} is {what}; nothing was restored.")
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+            if problems != ["ok"]:
+                raise DatabaseFileError(
+                    f"{shown} fails SQLite's integrity check ({safe(problems[0])}); nothing was restored."
+                )
+            triggers = [
+                str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ]
+            for name in triggers:
+                conn.execute(f'DROP TRIGGER "{name.replace(chr(34), chr(34) * 2)}"')
+            conn.commit()
+            return triggers
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseFileError(
+                f"{shown} is damaged or not a database ({safe(str(exc))}); nothing was restored."
+            ) from None
+    finally:
+        conn.close()
+
+
+def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
+    """The live pipeline, or (None, why) when it cannot be opened (damaged, not a database)."""
+    if not ctx.db_path.exists():
+        return None, None
+    try:
+        return ctx.store, None
+    except DatabaseFileError as exc:
+        if getattr(ctx.args, "read_only", False):
+            raise
+        return None, str(exc)
+    except sqlite3.DatabaseError as exc:
+        return None, safe(str(exc))
+
+
+def cmd_restore(ctx: Context) -> int:
+    source = Path(ctx.args.file).expanduser()
+    if not source.is_file():
+        raise InputError(f"There is no file {source}.")
+    if source.stat().st_size == 0:
+        raise DatabaseFileError(
+            f"{safe(str(source))} is empty (0 bytes), not a backup; nothing was restored."
+        )
+    check_database_file(source)
+    # Check (and if old, upgrade) a copy, never the backup file itself: reading a WAL file
+    # in place would leave -wal and -shm files beside it.
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "restore.db"
+        try:
+            shutil.copyfile(source, copy)
+            if source.with_name(source.name + "-wal").exists():
+                shutil.copyfile(source.with_name(source.name + "-wal"), Path(tmp) / "restore.db-wal")
+        except OSError as exc:
+            raise InputError(f"Cannot read {source}: {exc.strerror}.") from None
+        dropped = _check_backup(copy, source)
+        try:
+            incoming_store = Store.open(copy, clock=ctx.clock)
+        except DatabaseFileError as exc:
+            raise DatabaseFileError(
+                str(exc).replace(str(copy), str(source)).replace("The file was left untouched.", "")
+                + " Nothing was restored."
+            ) from None
+        with incoming_store as incoming:
+            kinds = {s.kind for s in incoming.stages()}
+            if kinds != set(StageKind) or not incoming.reasons():
+                raise DatabaseFileError(
+                    f"{safe(str(source))} lacks its stages or loss reasons; it is not a complete pipeline. "
+                    "Nothing was restored."
+                )
+            count = incoming.count() + incoming.count(archived=True)
+            target = ctx.db_path
+            current, broken = _live_or_none(ctx)
+            question = f"Replace {target}"
+            if current is not None:
+                question += f" ({_deals(current.count() + current.count(archived=True))})"
+            elif broken:
+                question += " (it cannot be opened: " + broken.rstrip(".") + ")"
+            question += f" with {source} ({_deals(count)})? [y/N] "
+            if target.exists() and not ctx.args.yes:
+                if not sys.stdin.isatty():
+                    raise InputError("Restoring replaces your pipeline; add --yes to confirm.")
+                if input(safe(question)).strip().lower() not in ("y", "yes"):
+                    out("Nothing was changed.")
+                    return 1
+            stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
+            if current is not None:
+                safety = unique_path(target.with_name(f"{target.stem}-before-restore-{stamp}.db"))
+                current.backup_to(safety)
+                out(f"The pipeline as it was is kept in {safety}")
+                incoming.copy_into(current)
+            else:
+                if target.exists():
+                    # Damaged or not a database: keep its bytes beside, then put the backup in place.
+                    aside = unique_path(
+                        target.with_name(f"{target.stem}-damaged-{stamp}{target.suffix or '.db'}")
+                    )
+                    target.rename(aside)
+                    for extra in ("-wal", "-shm"):
+                        side = target.with_name(target.name + extra)
+                        if side.exists():
+                            side.rename(aside.with_name(aside.name + extra))
+                    out(f"The file that could not be opened is kept in {aside}")
+                incoming.backup_to(target)
+        for name in dropped:
+            out(f"Left out trigger {name!r}: pipeline-tui does not create triggers.")
+        out(f"Restored {_deals(count)} from {source}.")
+    return 0
+
+
+def cmd_repair(ctx: Context) -> int:
+    """Remove triggers pipeline-tui did not create, after keeping a copy of the file."""
+    path = ctx.db_path
+    if not path.exists():
+        raise InputError(f"There is no pipeline at {path}.")
+    check_database_file(path)
+    try:
+        conn = sqlite3.connect(str(path))
+        triggers = [
+            (str(n), str(t))
+            for n, t in conn.execute(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            )
+        ]
+        if not triggers:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(3)")]
+            conn.close()
+            if problems != ["ok"]:
+                raise DatabaseFileError(
+                    f"{safe(str(path))} is damaged ({safe(problems[0])}); repair cannot fix that. "
+                    "Restore a backup with `pipeline-tui restore FILE`."
+                )
+            out(f"Nothing to repair in {path}: no unknown triggers, and the file is intact.")
+            return 0
+        stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
+        keep = unique_path(path.with_name(f"{path.stem}-before-repair-{stamp}.db"))
+        dest = sqlite3.connect(str(keep))
+        with dest:
+            conn.backup(dest)
+        dest.close()
+        conn.execute("BEGIN IMMEDIATE")
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name.replace(chr(34), chr(34) * 2)}"')
+        conn.execute("COMMIT")
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(f"Cannot repair {safe(str(path))}: {safe(str(exc))}.") from None
+    out(f"The file as it was is kept in {keep}")
+    for name, table in triggers:
+        out(f"Removed trigger {name!r} on {table}.")
+    return 0
+
+
+def cmd_path(ctx: Context) -> int:
+    out(str(ctx.db_path))
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from pipeline_tui.demo import seed_demo
+
+    path = Path(ctx.args.db).expanduser()
+    if path.exists() and path.stat().st_size > 0:
+        raise DatabaseFileError(f"{path} already exists; the demo only writes to a new file (or omit --db).")
+    store = ctx._store = ctx.open(path)
+    count = seed_demo(store, ctx.today, seed=ctx.args.seed)
+    info(f"Demo pipeline with {count} deals: {path}")
+    if ctx.args.no_open:
+        return 0
+    from pipeline_tui.cli.board import cmd_board
+
+    return cmd_board(ctx)
+
+
+def demo_paths(db: str | None) -> tuple[Path, Path]:
+    """The demo's database and its own preferences file: the user's are never touched."""
+    if db:
+        path = Path(db).expanduser()
+        return path, path.with_name(f"{path.stem}-config.toml")
+    folder = Path(tempfile.mkdtemp(prefix="pipeline-tui-demo-"))
+    return folder / "demo.db", folder / "config.toml"
+
+
+def register(command: Register) -> None:
+    from pipeline_tui.importer import FORMATS
+
+    p = command("import", cmd_import, "import deals from a CRM's CSV export (one transaction)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", default="auto", choices=FORMATS, help="where the file comes from")
+    p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="'SOURCE=STAGE'",
+        help="put deals in the file's stage SOURCE into the board's STAGE (repeatable)",
+    )
+    p.add_argument("--day-first", action="store_true", help="dates in the file are day/month/year")
+
+    p = command("export", cmd_export, "export notes or deals as CSV")
+    p.add_argument("what", choices=("notes", "deals"))
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default or -: standard output)")
+    p.add_argument("--excel", action="store_true", help="add a byte-order mark for Excel")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    p = command("backup", cmd_backup, "copy the pipeline safely, even while the board is open")
+    p.add_argument("-o", "--output", metavar="FILE")
+
+    p = command("restore", cmd_restore, "replace the pipeline with a backup (asks first)")
+    p.add_argument("file")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+
+    command("repair", cmd_repair, "remove triggers pipeline-tui did not create (after a backup)")
+    command("path", cmd_path, "print where the database lives")
+
+    p = command("demo", cmd_demo, "open a throw-away demo pipeline (never your own database or settings)")
+    p.add_argument("--no-open", action="store_true", help="create it and print its path only")
+    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)

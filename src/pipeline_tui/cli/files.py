@@ -1,0 +1,62 @@
+"""Where a command's output file goes: standard output, or a file replaced only on purpose."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import IO
+
+from pipeline_tui.cli.context import Context, info
+from pipeline_tui.display import safe
+from pipeline_tui.errors import InputError
+from pipeline_tui.files import TargetExists, write_file
+
+
+def write_output(
+    ctx: Context,
+    output: str | None,
+    content: str | Callable[[IO[str]], object],
+    *,
+    what: str | Callable[[], str],
+    bom: bool = False,
+) -> None:
+    """Write `content` to standard output (no -o, or -o -) or to the file -o names.
+
+    Standard output gets UTF-8 bytes whatever the terminal's encoding (a CSV must stay
+    UTF-8). An existing file is replaced with --force or after a yes on a terminal."""
+
+    def write(fh: IO[str]) -> None:
+        if bom:
+            fh.write("\ufeff")
+        if isinstance(content, str):
+            fh.write(content)
+        else:
+            content(fh)
+
+    if not output or output == "-":
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            write(sys.stdout)
+            return
+        import io
+
+        sys.stdout.flush()
+        wrapper = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+        try:
+            write(wrapper)
+            wrapper.flush()
+        finally:
+            wrapper.detach()
+        return
+    force = bool(getattr(ctx.args, "force", False))
+    try:
+        path = write_file(output, write, replace=force)
+    except TargetExists as exc:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        sys.stderr.write(f"{safe(str(exc.path))} exists. Replace it? [y/N] ")
+        sys.stderr.flush()
+        if input().strip().lower() not in ("y", "yes"):
+            raise InputError("Nothing was written.") from None
+        path = write_file(output, write, replace=True)
+    info(f"Wrote {what if isinstance(what, str) else what()} to {path}.")

@@ -1,0 +1,122 @@
+"""Deals and timeline events as plain data (for JSON output): the one serializer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pipeline_tui import rules
+from pipeline_tui.models import Deal, Event, StageKind
+from pipeline_tui.money import minor_to_decimal_str
+from pipeline_tui.store import Store, ts
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def deal_dict(store: Store, deal: Deal, today: date) -> dict[str, Any]:
+    """Everything about a deal a script may want, names instead of ids."""
+    stage = store.stage(deal.stage_id)
+    out: dict[str, Any] = {
+        "id": deal.id,
+        "title": deal.title,
+        "company": deal.company,
+        "contact": deal.contact,
+        "stage": stage.name,
+        "status": stage.kind.value,
+        "value": float(minor_to_decimal_str(deal.value)),
+        "value_minor": deal.value,
+        "currency": deal.currency,
+        "expected_close": _day(deal.expected_close),
+        "next_step": deal.next_step,
+        "next_step_due": _day(deal.next_step_due),
+        "created_at": ts(deal.created_at),
+        "stage_entered_at": ts(deal.stage_entered_at),
+        "last_activity_at": ts(deal.last_activity_at),
+        "closed_at": ts(deal.closed_at) if deal.closed_at else None,
+        "days_in_stage": rules.days_in_stage(deal, today),
+        "stale": rules.stale_reason(deal, stage, today),
+        "snoozed_until": _day(deal.snoozed_until),
+        "archived": deal.archived,
+    }
+    if deal.source:
+        out["source"], out["source_id"] = deal.source, deal.source_id
+    if stage.kind is StageKind.LOST:
+        reason = store.reason(deal.loss_reason_id) if deal.loss_reason_id else None
+        out.update(
+            {
+                "loss_reason": reason.label if reason else None,
+                "outcome": rules.outcome_of(reason).value,
+                "competitor": deal.competitor or None,
+                "loss_note": deal.loss_note or None,
+                "lost_at_stage": store.stage(deal.lost_at_stage_id).name if deal.lost_at_stage_id else None,
+                "revisit_on": _day(deal.revisit_on),
+                "revisit_state": deal.revisit_state.value if deal.revisit_state else None,
+            }
+        )
+    return out
+
+
+def event_dict(store: Store, event: Event) -> dict[str, Any]:
+    """A timeline entry: when, what, stage names, its text and details."""
+    out: dict[str, Any] = {
+        "id": event.id,
+        "at": ts(event.at),
+        "kind": event.kind.value,
+        "text": event.text,
+    }
+    if event.from_stage_id:
+        out["from_stage"] = store.stage(event.from_stage_id).name
+    if event.to_stage_id:
+        out["to_stage"] = store.stage(event.to_stage_id).name
+    details = {k: v for k, v in event.data.items() if k != "batch"}
+    if details:
+        out["details"] = details
+    return out
+
+
+EVENT_LABELS = {
+    "created": "created",
+    "note": "note",
+    "moved": "moved",
+    "won": "won",
+    "lost": "lost",
+    "reopened": "reopened",
+    "edited": "edited",
+    "next_step": "next step",
+    "revisit_snoozed": "revisit",
+    "revisit_closed": "closed out",
+    "undone": "undo",
+    "imported": "imported",
+    "snoozed": "snoozed",
+    "archived": "archived",
+    "unarchived": "unarchived",
+    "updated": "CRM update",
+}
+
+
+def describe_event(store: Store, event: Event) -> tuple[str, str]:
+    """(label, detail) of a timeline entry as a person reads it: ('moved', 'Lead → Proposal')."""
+    label = EVENT_LABELS.get(event.kind.value, event.kind.value)
+    detail = ""
+    data = event.data
+    if event.to_stage_id and event.from_stage_id:
+        detail = f"{store.stage(event.from_stage_id).name} → {store.stage(event.to_stage_id).name}"
+    elif event.to_stage_id:
+        detail = f"in {store.stage(event.to_stage_id).name}"
+    if event.kind.value == "lost" and data.get("reason"):
+        detail += (" · " if detail else "") + str(data["reason"])
+        if data.get("competitor"):
+            detail += f" ({data['competitor']})"
+        if data.get("revisit_on"):
+            detail += f" · revisit {data['revisit_on']}"
+    if event.kind.value == "reopened" and (old := data.get("previous_loss")):
+        detail += f" · was lost: {old.get('reason') or 'no reason'}"
+    if event.kind.value in ("edited", "updated"):
+        detail = ", ".join(sorted(str(k).replace("_", " ") for k in data.get("changes", {})))
+    if event.kind.value in ("revisit_snoozed", "snoozed"):
+        detail = f"→ {data.get('to')}"
+    if data.get("retracted"):
+        label += " (taken back)"
+    return label, detail

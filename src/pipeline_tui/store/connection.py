@@ -1,0 +1,460 @@
+"""Opening a pipeline file safely: identity, schema, migrations, the write lock, backups."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from pipeline_tui.display import safe
+from pipeline_tui.errors import BusyError, DatabaseFileError, UnknownSchemaError
+from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
+from pipeline_tui.text import fold
+
+Clock = Callable[[], datetime]
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another writer before saying so
+LOCK_STEP_MS = 250  # one wait for the write lock; between steps the waiter is told why
+
+
+def system_clock() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def unique_path(path: Path) -> Path:
+    """`path`, or the same name with -2, -3… before the suffix if it is taken."""
+    candidate, n = path, 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite sees it."""
+    if path.is_dir():
+        raise DatabaseFileError(f"{path} is a folder, not a database file.")
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(16)
+        except OSError as exc:
+            raise DatabaseFileError(f"Cannot read {path}: {exc.strerror}.") from None
+        if header != SQLITE_HEADER:
+            raise DatabaseFileError(f"{path} is not a SQLite database; point --db at a pipeline-tui file.")
+
+
+@cache
+def expected_schema() -> dict[str, dict[str, Any]]:
+    """What the migrations create: {table: {"columns": [...], "indexes": {...}}}."""
+    db = Database(memory=True)
+    migrations.apply(db)
+    out: dict[str, dict[str, Any]] = {}
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({name})").fetchall()]
+        out[name] = {"columns": columns}
+    db.conn.close()
+    return out
+
+
+def _describe_sqlite_error(exc: sqlite3.Error) -> str:
+    return safe(str(exc))
+
+
+class Connection:
+    """The file: opened, checked, upgraded, written in transactions, backed up."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = system_clock,
+        path: Path | None = None,
+        readonly: bool = False,
+        currency: str = "USD",
+        allow_unknown_triggers: bool = False,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.path = path
+        self.readonly = readonly
+        self.currency = currency
+        self.backup_path: Path | None = None
+        # Who is writing, for the undo journal: the board sets its own session.
+        self.origin = "cli"
+        # How long a write waits for another writer (an import) and whom to tell meanwhile.
+        self.lock_wait_s = BUSY_TIMEOUT_MS / 1000
+        self.on_lock_wait: Callable[[str], None] | None = None
+        self._data_version = -1
+        self._configure()
+        self._check_identity()
+        if not allow_unknown_triggers:
+            self.check_triggers()
+        self._migrate()
+        self.check_schema()
+        self.invalidate()
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock = system_clock,
+        currency: str = "USD",
+        readonly: bool = False,
+        allow_unknown_triggers: bool = False,
+    ) -> Self:
+        """Open (or create) the pipeline at `path`, upgrading an older schema after a backup."""
+        path = Path(path).expanduser()
+        check_database_file(path)
+        # SQLite writes beside the file (-wal, -shm): a read-only file or folder means read-only.
+        forced = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        readonly = readonly or forced
+        if not readonly and not path.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseFileError(f"Cannot create the folder {path.parent}: {exc.strerror}.") from None
+            if not os.access(path.parent, os.W_OK):
+                raise DatabaseFileError(f"Cannot create {path}: the folder {path.parent} is read-only.")
+        if readonly and not path.exists():
+            raise DatabaseFileError(f"{path} does not exist.")
+        try:
+            if readonly:
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                if forced and not path.with_name(path.name + "-wal").exists():
+                    # Nobody can be writing here: read the file as it is and leave no -shm
+                    # behind (one made now would be unwritable later).
+                    uri += "&immutable=1"
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            else:
+                conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise DatabaseFileError(f"Cannot open {path}: {_describe_sqlite_error(exc)}.") from None
+        try:
+            return cls(
+                Database(conn),
+                clock=clock,
+                path=path,
+                readonly=readonly,
+                currency=currency,
+                allow_unknown_triggers=allow_unknown_triggers,
+            )
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise damaged(path, exc) from None
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # Functions and virtual tables named in a file's schema (views, triggers) must not
+        # run with the application's privileges.
+        conn.execute("PRAGMA trusted_schema = OFF")
+        # SQLite's NOCASE and LIKE fold ASCII only; people search for "müller" and "İSTANBUL".
+        conn.create_function("fold", 1, fold, deterministic=True)
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL: only once it is known to be ours (this writes to it)."""
+        if self.readonly:
+            return
+        conn = self.db.conn
+        for attempt in range(100):
+            try:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode not in ("memory", "wal"):
+                    conn.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                # Another process is creating or switching the same file right now.
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
+        # In WAL mode NORMAL keeps the file consistent across crashes.
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _check_identity(self) -> list[str]:
+        """Refuse a foreign or newer file (reading only); return the migrations applied."""
+        db = self.db
+        tables = set(db.table_names())
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        user_version = db.execute("PRAGMA user_version").fetchone()[0]
+        ours = (
+            app_id == APPLICATION_ID
+            or "_sqlite_migrations" in tables
+            and bool(
+                db.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+                ).fetchall()
+            )
+        )
+        user_tables = {t for t in tables if not t.startswith(("sqlite_", "_sqlite_"))}
+        if user_tables and not ours:
+            names = ", ".join(safe(t) for t in sorted(user_tables)[:5])
+            raise DatabaseFileError(
+                f"{self.name} is a SQLite database but not a pipeline-tui pipeline (it has tables {names})."
+            )
+        known = known_names()
+        applied = [m.name for m in migrations.applied(db)]
+        unknown = [name for name in applied if name not in known]
+        if unknown or user_version > len(known):
+            raise DatabaseFileError(
+                f"{self.name} was written by a newer pipeline-tui (schema "
+                f"{max(user_version, len(applied))}, this version knows {len(known)}); "
+                "upgrade pipeline-tui to open it. The file was left untouched."
+            )
+        return applied
+
+    def unknown_triggers(self) -> list[tuple[str, str]]:
+        """(trigger, table) for every trigger in the file: pipeline-tui creates none."""
+        rows = self.db.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall()
+        return [(str(name), str(table)) for name, table in rows]
+
+    def check_triggers(self) -> None:
+        """Refuse a file carrying triggers, before anything writes to it: a trigger would run
+        on pipeline-tui's own writes (and could rewrite or wipe history)."""
+        found = self.unknown_triggers()
+        if found:
+            names = ", ".join(f"{safe(name)!r} on {safe(table)}" for name, table in found[:3])
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            raise UnknownSchemaError(
+                f"{self.name} has a trigger pipeline-tui did not create ({names}{more}); it would run "
+                "on every change, so nothing was opened for writing. If you trust the file otherwise, "
+                "`pipeline-tui repair` removes unknown triggers after keeping a backup."
+            )
+
+    def check_schema(self) -> None:
+        """Our tables have the columns the migrations create (user tables and views are left
+        alone: people analyse a pipeline in other SQLite tools)."""
+        for table, spec in expected_schema().items():
+            if table.startswith("_sqlite"):
+                continue
+            have = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})").fetchall()]
+            missing = [c for c in spec["columns"] if c not in have]
+            if missing:
+                raise DatabaseFileError(
+                    f"{self.name} claims to be a pipeline but its table {table!r} lacks "
+                    f"{', '.join(missing[:4])}; it was changed outside pipeline-tui. Restore a backup."
+                )
+
+    def _migrate(self) -> None:
+        known = known_names()
+        applied = self._check_identity()
+        pending = [name for name in known if name not in applied]
+        if pending and self.readonly:
+            if applied:
+                raise DatabaseFileError(
+                    f"{self.name} needs a schema upgrade but is read-only; open it once with write access."
+                )
+            raise DatabaseFileError(f"{self.name} is read-only and empty.")
+        if pending and applied and self.path is not None:
+            # Before anything writes to it (even the switch to WAL), copy the file as it is.
+            self.backup_path = self._backup_before_upgrade(len(applied))
+        self._use_wal()
+        if not pending:
+            return
+        # Two processes may open a new or old file at once: the one holding the write lock
+        # decides what is still pending, applies it and stamps the version in one transaction.
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            applied = self._check_identity()
+            if [name for name in known if name not in applied]:
+                migrations.apply(self.db)  # each migration runs in a savepoint of this transaction
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {len(known)}")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @property
+    def name(self) -> str:
+        return safe(str(self.path)) if self.path else "The database"
+
+    def _backup_before_upgrade(self, version: int) -> Path:
+        """The file's own bytes, copied beside it, under a read lock after a checkpoint."""
+        assert self.path is not None
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        target = unique_path(self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak"))
+        conn = self.db.conn
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()  # hold a read lock
+            shutil.copyfile(self.path, target)
+        finally:
+            conn.execute("COMMIT")
+        return target
+
+    # ---------------------------------------------------------------- backups
+
+    def backup_to(self, target: str | os.PathLike[str]) -> Path:
+        """A consistent copy through SQLite's backup API, safe while others write.
+
+        Written to a temporary file beside `target` and moved into place only when
+        complete: a full disk leaves nothing behind. Never writes over an existing file."""
+        target = Path(target)
+        if target.exists() or target.is_symlink():
+            raise DatabaseFileError(f"{safe(str(target))} already exists; nothing was written over it.")
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise DatabaseFileError(
+                f"Cannot write the backup {safe(str(target))}: {exc.strerror}; nothing was written."
+            ) from None
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            dest = sqlite3.connect(str(tmp))
+            try:
+                with dest:
+                    self.db.conn.backup(dest)
+                # A copy is a single self-contained file: no -wal/-shm beside it when read later.
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, target)  # fails if `target` appeared meanwhile: never clobbers
+                tmp.unlink()
+            except OSError:
+                if target.exists():
+                    raise DatabaseFileError(
+                        f"{safe(str(target))} already exists; nothing was written over it."
+                    ) from None
+                os.replace(tmp, target)  # a filesystem without hard links
+        except (sqlite3.Error, OSError) as exc:
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                leftover.unlink(missing_ok=True)
+            reason = (
+                exc.strerror if isinstance(exc, OSError) and exc.strerror else _describe_sqlite_error(exc)
+            )
+            raise DatabaseFileError(
+                f"Cannot write the backup {safe(str(target))}: {reason}; nothing was written."
+            ) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return target
+
+    def copy_into(self, other: Connection) -> None:
+        """Replace everything in `other`'s file with this database (SQLite backup API), so
+        connections open on that file see the restored pipeline."""
+        if other.readonly:
+            raise DatabaseFileError(f"{other.name} is read-only; nothing was restored.")
+        self.db.conn.backup(other.db.conn)
+        other.invalidate()
+
+    # ------------------------------------------------------------ plumbing
+
+    def _begin(self) -> None:
+        """Take the write lock (BEGIN IMMEDIATE), waiting for another writer in short steps:
+        whoever waits is told why (an import may hold the lock for a while), and gives up
+        only after `lock_wait_s`."""
+        conn = self.db.conn
+        deadline = time.monotonic() + self.lock_wait_s
+        told = False
+        conn.execute(f"PRAGMA busy_timeout = {LOCK_STEP_MS}")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise BusyError(
+                            f"Another process has been writing to {self.name} for over "
+                            f"{self.lock_wait_s:.0f} s (an import?); nothing was changed. Try again "
+                            "when it is done."
+                        ) from None
+                    if not told and self.on_lock_wait is not None:
+                        told = True
+                        self.on_lock_wait(f"Waiting for another process writing to {self.name} (an import?)…")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One transaction that takes the write lock up front (BEGIN IMMEDIATE), so two
+        writers queue instead of failing on a stale snapshot. Nested: a savepoint."""
+        if self.readonly:
+            raise DatabaseFileError(f"{self.name} is open read-only; nothing was changed.")
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self._begin()
+        try:
+            with self.db.atomic():  # a savepoint inside the immediate transaction
+                yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self.invalidate()  # cached stages or reasons may hold what was rolled back
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    _write = write
+
+    def _rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def changed(self) -> bool:
+        """True when another connection committed since the last call (PRAGMA data_version)."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        changed = version != self._data_version
+        self._data_version = version
+        if changed:
+            self.invalidate()
+        return changed
+
+    def invalidate(self) -> None:
+        """Forget cached stages and reasons (subclasses hold them)."""
+
+
+def damaged(path: Path, exc: sqlite3.DatabaseError) -> DatabaseFileError:
+    """The one-line message for a file SQLite cannot read."""
+    message = _describe_sqlite_error(exc)
+    shown = safe(str(path))
+    if "not a database" in message or "malformed" in message or "disk I/O" in message:
+        return DatabaseFileError(
+            f"{shown} is damaged or not a database ({message}); restore a backup with "
+            "`pipeline-tui restore FILE`."
+        )
+    return DatabaseFileError(f"Cannot use {shown}: {message}.")
