@@ -80,3 +80,36 @@ def test_lost_through_the_modal_in_a_real_terminal(tmux: Callable[..., str], tmp
     wait_for(lost, "the deal to be saved as Closed Lost")
     tmux("send-keys", "-t", "smoke", "q")
     wait_for(lambda: "smoke" not in tmux("list-sessions"), "the app to quit")
+
+
+def test_keys_sent_in_one_burst_land_where_they_were_typed(tmux: Callable[..., str], tmp_path: Path) -> None:
+    """One send-keys call: the terminal delivers every key at once, as when a fast typist or
+    an ssh session gets ahead of the app. The form gets its fields, the Closed Lost prompt
+    its reason, competitor and note, all on the deal that was just created."""
+    db = tmp_path / "burst.db"
+    assert main(["--db", str(db), "add", "Existing deal"]) == 0
+    tmux("new-session", "-d", "-s", "burst", "-x", "120", "-y", "36",
+         f"{COMMAND} --db {db} --today 2026-11-24")  # fmt: skip
+    screen = lambda: tmux("capture-pane", "-p", "-t", "burst")  # noqa: E731
+    wait_for(lambda: "Existing deal" in screen(), "the board to show the deal")
+
+    tmux("send-keys", "-t", "burst", "n", "Deal A", "Tab", "Co A", "Tab", "Ct A", "C-s",
+         "l", "compet", "Enter", "Rival Co", "Tab", "They undercut us", "C-s")  # fmt: skip
+
+    def saved() -> bool:
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT d.title, d.company, d.contact, s.kind, r.label, d.competitor, d.loss_note "
+                "FROM deals d JOIN stages s ON s.id = d.stage_id "
+                "LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id WHERE d.title = 'Deal A'"
+            ).fetchone()
+        return row == ("Deal A", "Co A", "Ct A", "lost", "Lost to competitor", "Rival Co", "They undercut us")
+
+    wait_for(saved, "the burst to be saved as typed")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM deals").fetchone()[0] == 2
+        untouched = conn.execute("SELECT s.kind FROM deals d JOIN stages s ON s.id = d.stage_id "
+                                 "WHERE d.title = 'Existing deal'").fetchone()  # fmt: skip
+    assert untouched == ("open",)
+    tmux("send-keys", "-t", "burst", "q")
+    wait_for(lambda: "burst" not in tmux("list-sessions"), "the app to quit")

@@ -47,6 +47,7 @@ class KeyGate(App[Any]):
         super().__init__(*args, **kwargs)
         self._gate_queue: deque[events.Event] = deque()
         self._gate_busy = False
+        self._gate_typed = False  # characters were routed to a field without settling
         self._gate_holds = 0  # while > 0 (a write waiting for the lock), keys wait
         self._gate_round = 0
         self._gate_state: tuple[int, int, bool] | None = None
@@ -83,9 +84,17 @@ class KeyGate(App[Any]):
         if self._gate_busy or self._gate_holds or not self._gate_queue:
             return
         while self._gate_queue and not self._gate_holds:
-            event = self._gate_queue.popleft()
-            self._gate_busy = True
+            event = self._gate_queue[0]
             typing = self._is_typing(event)
+            if not typing and self._gate_typed:
+                # Characters went to a field without waiting: let the field take them all
+                # before a key that may read it (ctrl+s saves what the field holds).
+                self._gate_typed = False
+                self._gate_busy = True
+                self._start_settling()
+                return
+            self._gate_queue.popleft()
+            self._gate_busy = True
             try:
                 if isinstance(event, AfterKeys):
                     event.callback()
@@ -95,14 +104,23 @@ class KeyGate(App[Any]):
                 self.keys_routed += 1
             if typing:
                 # A character typed into a text field stays there and moves nothing: the
-                # next key can follow it into the same queue at once.
+                # next character can follow it into the same queue at once.
+                self._gate_typed = True
                 self._gate_busy = False
                 continue
-            self._gate_round = 0
-            self._gate_state = None
-            self._settle_round()
+            self._start_settling()
+            return
+        if self._gate_typed and not self._gate_queue:
+            self._gate_typed = False
+            self._gate_busy = True
+            self._start_settling()
             return
         self._gate_busy = False
+
+    def _start_settling(self) -> None:
+        self._gate_round = 0
+        self._gate_state = None
+        self._settle_round()
 
     def _is_typing(self, event: events.Event) -> bool:
         """A printable character (or a paste) for a focused text field, which no binding

@@ -14,10 +14,10 @@ from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 class RevisitsScreen(DealTableScreen):
     NAME = "revisits"
     COLUMNS = (
-        Column("When", width=18),
+        Column("When", width=16),
         Column("Deal — company", weight=3),
         Column("Lost because", weight=2),
-        Column("Follow-up note", weight=2),
+        Column("Follow-up note", weight=2, hide_below=100),
         Column("Value", width=9, justify="right"),
     )
     EMPTY = "no revisits due or coming up"
@@ -48,10 +48,10 @@ class RevisitsScreen(DealTableScreen):
         else:
             days = (deal.revisit_on - today).days
             if days > 0:
-                when, style = f"{deal.revisit_on:%b %d} · in {days}d", ""
+                when, style = f"{deal.revisit_on:%b %d} in {days}d", ""
             else:
-                late = "today" if days == 0 else f"{-days}d overdue"
-                when, style = f"DUE {deal.revisit_on:%b %d} · {late}", "rows--accent"
+                late = "today" if days == 0 else f"+{-days}d"
+                when, style = f"DUE {deal.revisit_on:%b %d} {late}", "rows--accent"
         return [
             (when, style),
             (two_part(deal.title, deal.company, widths[1]), ""),

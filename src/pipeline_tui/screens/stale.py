@@ -14,7 +14,7 @@ from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 class StaleScreen(DealTableScreen):
     NAME = "stale"
     COLUMNS = (
-        Column("Deal — company", weight=3),
+        Column("Deal — company", weight=4),
         Column("Why it is stale", weight=3),
         Column("Stage", width=11),
         Column("Value", width=9, justify="right"),

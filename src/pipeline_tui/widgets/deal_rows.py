@@ -33,6 +33,7 @@ class Column:
     width: int | None = None  # fixed cells; None shares what the fixed columns leave
     justify: str = "left"
     weight: int = 1  # share of the flexible width
+    hide_below: int = 0  # in a list narrower than this, the column is left out
 
 
 def two_part(first: str, second: str, width: int, sep: str = " — ") -> str:
@@ -45,7 +46,7 @@ def two_part(first: str, second: str, width: int, sep: str = " — ") -> str:
     room = width - cell_len(sep)
     if cell_len(whole) <= width or room < 4:
         return whole
-    second_width = min(cell_len(second), max(room // 3, 6))
+    second_width = min(cell_len(second), max(room // 2, 6))
     first_width = room - second_width
     if cell_len(first) < first_width:
         first_width = cell_len(first)
@@ -236,22 +237,25 @@ class DealRows(Widget, can_focus=True):
 
     def widths(self, total: int) -> list[int]:
         """Cells per column: fixed ones as asked, the rest shared by weight."""
-        gaps = len(self.columns) + 1  # the cursor mark, and one space before each column
-        fixed = sum(c.width or 0 for c in self.columns)
-        flexible = [c for c in self.columns if c.width is None]
+        shown = [c for c in self.columns if total >= c.hide_below]
+        gaps = len(shown) + 1  # the cursor mark, and one space before each column
+        fixed = sum(c.width or 0 for c in shown)
+        flexible = [c for c in shown if c.width is None]
         rest = max(0, total - fixed - gaps)
         weights = sum(c.weight for c in flexible) or 1
         out = []
         given = 0
         for column in self.columns:
-            if column.width is not None:
+            if total < column.hide_below:
+                out.append(0)
+            elif column.width is not None:
                 out.append(column.width)
             else:
                 share = rest * column.weight // weights
                 out.append(share)
                 given += share
         if flexible and rest > given:  # the remainder to the last flexible column
-            last = max(i for i, c in enumerate(self.columns) if c.width is None)
+            last = max(i for i, c in enumerate(self.columns) if c.width is None and total >= c.hide_below)
             out[last] += rest - given
         return out
 

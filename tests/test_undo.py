@@ -1,0 +1,150 @@
+"""Undo puts back everything a change changed, and only where the user is: the board undoes
+the board's changes, Settings its own, the command line the last change of all."""
+
+from __future__ import annotations
+
+from conftest import TODAY, Clock
+from pilot_helpers import SIZE, paste, stage_id
+
+from pipeline_tui import operations as ops
+from pipeline_tui.cli import main
+from pipeline_tui.modals.prompts import NoteModal, PromptModal
+from pipeline_tui.models import EventKind
+from pipeline_tui.screens.board import BoardScreen
+from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.screens.settings import SettingsScreen
+from pipeline_tui.screens.stale import StaleScreen
+from pipeline_tui.store import Store
+
+
+def notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+def keybar(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(KeyBar).visual.plain)
+
+
+async def test_undoing_a_note_puts_the_deal_back_on_the_stale_list(
+    make_app, store: Store, clock: Clock
+) -> None:
+    clock.advance(days=-30)
+    idle = store.add("Idle deal")
+    clock.advance(days=30)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        stale = app.screen
+        assert isinstance(stale, StaleScreen) and stale.row_ids == [idle.id]
+        await pilot.press("a")
+        assert isinstance(app.screen, NoteModal)
+        await paste(pilot, "Called")
+        await pilot.press("ctrl+s")
+        assert stale.row_ids == []  # a note is activity
+        assert any(m.endswith("u to undo") for m in notices(app))
+        await pilot.press("u")
+        assert stale.row_ids == [idle.id]  # its last activity is back: idle again
+    deal = store.get(idle.id)
+    assert deal.last_activity_at == idle.last_activity_at
+    assert store.notes(idle.id) == []  # the note is retracted (kept in the file, out of exports)
+    assert store.timeline(idle.id)[-1].kind is EventKind.UNDONE
+
+
+async def test_undo_shows_in_the_key_bar_once_there_is_something_to_undo(make_app, store: Store) -> None:
+    store.add("First deal")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Undo" not in keybar(app)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert "Undo" in keybar(app)
+        assert notices(app)[-1] == "Moved #1 First deal to Qualified.  ·  u to undo"
+
+
+async def test_settings_u_undoes_the_settings_change_never_a_board_change(make_app, store: Store) -> None:
+    deal = store.add("First deal")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("greater_than_sign")  # a board change
+        await pilot.press("comma")
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("u")  # nothing of the settings' own yet
+        assert notices(app)[-1] == "Nothing to undo here."
+        assert store.get(deal.id).stage_id == stage_id(store, "Qualified")
+        await pilot.press("r")  # rename the first stage
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press("ctrl+u")
+        await paste(pilot, "Prospect")
+        await pilot.press("enter")
+        assert store.stage(stage_id(store, "Prospect")).position == 0
+        await pilot.press("u")
+        assert [s.name for s in store.stages()][0] == "Lead"
+        assert store.get(deal.id).stage_id == stage_id(store, "Qualified")  # the board's move stays
+        await pilot.press("escape", "u")  # on the board, u undoes the board's move
+        assert isinstance(app.screen, BoardScreen)
+    assert store.get(deal.id).stage_id == stage_id(store, "Lead")
+
+
+async def test_board_u_never_undoes_another_process_change(make_app, store: Store) -> None:
+    deal = store.add("First deal")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert main(["--db", str(store.path), "--today", TODAY.isoformat(), "move", "1", "Proposal"]) == 0
+        await pilot.press("u")
+        assert notices(app)[-1] == "Nothing to undo."
+    assert store.get(deal.id).stage_id == stage_id(store, "Proposal")
+
+
+def test_cli_undo_takes_back_the_last_change_of_all(store: Store, capsys) -> None:  # type: ignore[no-untyped-def]
+    deal = store.add("First deal")
+    ops.move_deal(store, deal.id, stage_id(store, "Proposal"), today=TODAY)  # e.g. on the board
+    assert main(["--db", str(store.path), "--today", TODAY.isoformat(), "undo"]) == 0
+    assert capsys.readouterr().out == "Undid: Moved #1 First deal to Proposal.\n"
+    assert store.get(deal.id).stage_id == stage_id(store, "Lead")
+    assert main(["--db", str(store.path), "undo"]) == 1
+    assert "Nothing to undo" in capsys.readouterr().err
+
+
+def test_undo_of_a_stage_rename_and_of_a_preference(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pipeline_tui.config import Settings, load_settings
+
+    lead = store.find_stage("Lead")
+    ops.update_stage(store, lead.id, "Renamed Lead", name="Prospect")
+    config = tmp_path / "prefs.toml"
+    done = ops.set_preference(Settings(), "closed_days", "60", config_path=config, store=store)
+    assert load_settings(config)[0].closed_days == 60 and done.change_id is not None
+    undone = ops.undo(store, today=TODAY)
+    assert undone.settings == Settings() and load_settings(config)[0].closed_days == 30
+    ops.undo(store, today=TODAY)
+    assert store.stage(lead.id).name == "Lead"
+
+
+def test_undo_refuses_when_the_deal_moved_since(store: Store) -> None:
+    import pytest
+
+    from pipeline_tui.errors import RuleError
+
+    deal = store.add("First deal")
+    ops.edit_deal(store, deal.id, {"title": "Renamed"}, today=TODAY)
+    store.move(deal.id, stage_id(store, "Proposal"))  # after the edit, not through the journal
+    undone = ops.undo(store, today=TODAY)  # the title goes back; the move is not the edit's
+    assert undone.deal is not None and undone.deal.title == "First deal"
+    assert store.get(deal.id).stage_id == stage_id(store, "Proposal")
+    ops.move_deal(store, deal.id, stage_id(store, "Negotiation"), today=TODAY)
+    store.move(deal.id, stage_id(store, "Qualified"))
+    with pytest.raises(RuleError, match="moved since"):
+        ops.undo(store, today=TODAY)
+    assert store.get(deal.id).stage_id == stage_id(store, "Qualified")
+
+
+def test_notes_cli_and_plain_undo_label(store: Store) -> None:
+    deal = store.add("First deal")
+    done = ops.add_note(store, deal.id, "hello", today=TODAY)
+    assert done.message == "Noted on #1 First deal."
+    undone = ops.undo(store, today=TODAY)
+    assert undone.message == "Undid: Note on #1 First deal."
+    assert store.get(deal.id).last_activity_at == deal.last_activity_at
