@@ -103,8 +103,10 @@ class PipelineApp(KeyGate):
         poll_interval: float = 1.0,
         settings_warning: str | None = None,
         config_path: Path | None = None,
+        start: str | None = None,
     ) -> None:
         super().__init__()
+        self.start = start  # a screen to open over the board at once ("review")
         self.settings_warning = settings_warning
         self.store = store
         self.settings = settings or Settings()
@@ -155,6 +157,8 @@ class PipelineApp(KeyGate):
         from pipeline_tui.screens.board import BoardScreen
 
         self.push_screen(BoardScreen())
+        if self.start:
+            self.open_screen(self.start)
         if self.settings_warning:
             self.notify(self.settings_warning, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pipeline_tui import __version__, paths
-from pipeline_tui.cli import board, data, deals, report, shape, transfer
+from pipeline_tui.cli import board, data, deals, report, review, shape, transfer
 from pipeline_tui.cli.context import PROG, Context
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     deals.register(command)
     report.register(command)
+    review.register(command)
     transfer.register(command)
     data.register(command)
     shape.register(command)

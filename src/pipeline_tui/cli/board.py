@@ -20,7 +20,8 @@ def cmd_summary(ctx: Context) -> int:
     return 0
 
 
-def cmd_board(ctx: Context) -> int:
+def cmd_board(ctx: Context, *, start: str | None = None) -> int:
+    """Open the board (`start`: a screen to open on it at once, e.g. "review")."""
     store = ctx.store
     try:
         from pipeline_tui.app import PipelineApp
@@ -33,6 +34,7 @@ def cmd_board(ctx: Context) -> int:
         today=ctx.today if getattr(ctx.args, "today", None) else None,
         settings_warning=ctx.settings_warning,
         config_path=ctx.config_path,
+        start=start,
     )
     app.run()
     if app.fatal_message:

@@ -295,12 +295,20 @@ class BoardScreen(Screen[None]):
         parts.append((f"↻ {due} revisits due (r)", "$text-accent") if due else "no revisits due")
         if missing:
             parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
+        parts += ["  ·  ", *self._review_status()]
         total = store.count()
         parts.append(
             (f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}", "dim")
         )
         text = Content.assemble(*parts)
         self.query_one("#status", Static).update(text, layout=False)  # one line, always
+
+    def _review_status(self) -> list[str | tuple[str, str]]:
+        """Whether today's review is done (d), and the pipeline's health."""
+        from pipeline_tui.review import health
+        from pipeline_tui.screens.review import status_parts
+
+        return status_parts(health(self.host.store, self.host.today))
 
     # -------------------------------------------------------------- selection
 

@@ -10,6 +10,7 @@
 - `deals`: changing deals;
 - `journal`: the change journal behind undo;
 - `reports`: win-loss figures;
+- `review`: what the daily review takes up, and the pipeline's health;
 - `transfer`: imports and the rows exports read.
 """
 
@@ -27,10 +28,11 @@ from pipeline_tui.store.connection import (
 from pipeline_tui.store.deals import EDITABLE_FIELDS
 from pipeline_tui.store.journal import Journal
 from pipeline_tui.store.reports import Reports
+from pipeline_tui.store.review import ReviewQueries
 from pipeline_tui.store.transfer import Transfer
 
 
-class Store(Transfer, Reports, Journal):
+class Store(Transfer, Reports, ReviewQueries, Journal):
     """A pipeline in one SQLite database. Construct with `Store.open(path)` or a Database."""
 
 
