@@ -58,7 +58,9 @@ def imported_loss(store: Store, title: str, closed: datetime, **fields: object) 
 
 def review_pipeline(store: Store, clock: Clock) -> Pipeline:
     qualified, proposal = stage_id(store, "Qualified"), stage_id(store, "Proposal")
-    new_import = imported_loss(store, "New import loss", START - timedelta(days=5), company="Ajax", value=500_000)
+    new_import = imported_loss(
+        store, "New import loss", START - timedelta(days=5), company="Ajax", value=500_000
+    )
     old_import = imported_loss(
         store,
         "Old import loss",
@@ -105,6 +107,5 @@ def review_text(screen) -> str:  # type: ignore[no-untyped-def]
     """What the review shows of the current item: progress, why, fields and timeline."""
     from textual.widgets import Static
 
-    return "\n".join(
-        plain(screen.query_one(f"#review-{part}", Static)) for part in ("progress", "why", "fields", "timeline")
-    )
+    parts = ("progress", "why", "fields", "timeline")
+    return "\n".join(plain(screen.query_one(f"#review-{part}", Static)) for part in parts)

@@ -138,8 +138,13 @@ def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
             fields["next_step"] = rng.choice(["", "Call", "Call", "Call"])
             fields["next_step_due"] = rng.choice([None, *near, *near[-3:]])
         if stage.kind is StageKind.LOST and rng.random() < 0.3:
-            row = {"title": f"import {i}", "stage_id": stage.id, "closed_at": ts(clock()),
-                   "revisit_on": rng.choice([None, *near]), "revisit_state": rng.choice([None, "pending"])}
+            row = {
+                "title": f"import {i}",
+                "stage_id": stage.id,
+                "closed_at": ts(clock()),
+                "revisit_on": rng.choice([None, *near]),
+                "revisit_state": rng.choice([None, "pending"]),
+            }
             store.add_many([row])  # fmt: skip
             continue
         deal = store.add(f"deal {i}", **fields)  # type: ignore[arg-type]
@@ -178,7 +183,8 @@ def test_the_queries_agree_with_the_rules(tmp_path: Path, seed: int, size: int, 
                 expected[deal.id] = kind
             if stage.is_open and not deal.archived:
                 opened += 1
-                future = deal.next_step != "" and deal.next_step_due is not None and deal.next_step_due > today
+                due = deal.next_step_due
+                future = deal.next_step != "" and due is not None and due > today
                 healthy += future and not rules.is_stale(deal, stage, today)
         assert dict(zip(queue.ids, queue.kinds, strict=True)) == expected
         assert len(set(queue.ids)) == len(queue.ids)

@@ -392,7 +392,7 @@ class ReviewScreen(Screen[None]):
         def then(after: Deal) -> None:
             self._decided(index, after, what or self._move_kind(before_stage.kind, after))
 
-        flow(deal, then)
+        flow(deal, then=then)
 
     def _move_kind(self, before: StageKind, after: Deal) -> str:
         kind = self.store.stage(after.stage_id).kind
@@ -431,7 +431,7 @@ class ReviewScreen(Screen[None]):
         self._decide(self.host.set_next_step, "next_step")
 
     def action_next_stage(self) -> None:
-        self._decide(lambda deal, then: self.host.move_step(deal, 1, then))
+        self._decide(lambda deal, then: self.host.move_step(deal, 1, then=then))
 
     def action_move(self) -> None:
         self._decide(self.host.choose_stage)
