@@ -46,7 +46,7 @@ from pipeline_tui.serialize import describe_event
 from pipeline_tui.store import Store
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows, two_part
 
-TIMELINE_SHOWN = 4  # the latest entries: enough to decide, the detail (enter) has the rest
+TIMELINE_MIN, TIMELINE_MAX = 3, 12  # the latest entries, as many as fit: the detail (enter) has all
 KIND_MARKS = {Kind.MISSING_REASON: "?", Kind.REVISIT: "↻", Kind.STALE: "⚠", Kind.NO_NEXT_STEP: "○"}
 SHORT_LABELS = {
     Kind.MISSING_REASON: "? no reason",
@@ -278,7 +278,8 @@ class ReviewScreen(Screen[None]):
 
     def _timeline(self, deal: Deal) -> Content:
         store = self.store
-        events = list(reversed(store.timeline(deal.id, limit=TIMELINE_SHOWN)))
+        room = max(TIMELINE_MIN, min(TIMELINE_MAX, self.size.height - 18))
+        events = list(reversed(store.timeline(deal.id, limit=room)))
         total = store.event_count(deal.id)
         more = f"the latest {len(events)} of {total:,}" if total > len(events) else f"{total:,}"
         parts: list[Part] = ["\n", ("Timeline", "bold"), (f" · {more} · enter: all", "dim")]
@@ -290,6 +291,10 @@ class ReviewScreen(Screen[None]):
         label, detail = describe_event(self.store, event)
         text = " · ".join(x for x in (safe(detail), safe(event.text)) if x)
         return [(f"{event.at:%Y-%m-%d}", "dim"), "  ", (label, "bold"), "  " + text if text else ""]
+
+    def on_resize(self) -> None:
+        if self.deal is not None and not self.in_summary:
+            self._render_item()
 
     # --------------------------------------------------------------- summary
 
