@@ -1,0 +1,57 @@
+"""The daily review in a real terminal: `pipeline-tui review` (the installed command) opens
+the board straight into it; a short review is typed, partly in one burst, and checked in the
+database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_tmux_smoke import COMMAND, tmux, wait_for  # noqa: F401  (tmux is a fixture)
+
+from pipeline_tui.cli import main
+
+pytestmark = pytest.mark.tmux
+
+
+def test_a_short_review_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) -> None:  # noqa: F811
+    db = tmp_path / "review.db"
+    # Added in October and not touched since: stale on Nov 24, the biggest first.
+    for title, value in (("Quiet deal", "9k"), ("Second quiet", "4k"), ("Third quiet", "1k")):
+        assert main(["--db", str(db), "--today", "2026-10-01", "add", title, "--value", value]) == 0
+
+    tmux("new-session", "-d", "-s", "review", "-x", "100", "-y", "30",
+         f"{COMMAND} --db {db} --today 2026-11-24 review")  # fmt: skip
+    screen = lambda: tmux("capture-pane", "-p", "-t", "review")  # noqa: E731
+    wait_for(lambda: "1 of 3" in screen() and "Quiet deal" in screen(), "the review's first item")
+    assert "54 days idle in Lead" in screen()
+
+    tmux("send-keys", "-t", "review", "a")
+    wait_for(lambda: "Note on Quiet deal" in screen(), "the note prompt")
+    tmux("send-keys", "-t", "review", "-l", "Called, still keen")
+    tmux("send-keys", "-t", "review", "C-s")
+    wait_for(lambda: "2 of 3" in screen() and "Second quiet" in screen(), "the second item")
+
+    # One send-keys call: a next step for the second deal, then skip the third.
+    tmux("send-keys", "-t", "review", "t", "Send the quote", "Enter", "fri", "Enter", "Space")
+    wait_for(lambda: "Reviewed 3 of 3" in screen(), "the summary")
+    assert "1 note, 1 next step, 1 skipped; nothing left" in screen()
+
+    with sqlite3.connect(db) as conn:
+        notes = conn.execute(
+            "SELECT d.title, e.text FROM events e JOIN deals d ON d.id = e.deal_id WHERE e.kind = 'note'"
+        ).fetchall()
+        steps = conn.execute("SELECT title, next_step, next_step_due FROM deals ORDER BY id").fetchall()
+    assert notes == [("Quiet deal", "Called, still keen")]
+    assert steps == [
+        ("Quiet deal", "", None),
+        ("Second quiet", "Send the quote", "2026-11-27"),
+        ("Third quiet", "", None),
+    ]
+
+    tmux("send-keys", "-t", "review", "Escape")
+    wait_for(lambda: "review: 2 to do (d)" in screen(), "the board's status line")
+    tmux("send-keys", "-t", "review", "q")
+    wait_for(lambda: "review" not in tmux("list-sessions"), "the app to quit")
