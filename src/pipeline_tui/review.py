@@ -1,7 +1,7 @@
 """The daily review: one queue of everything that needs the seller today, taken one deal at a
 time. No Textual: the board's review screen and `pipeline-tui review --json` share it.
 
-The queue is built once, from indexed queries, as ids and kinds only, in this order: lost
+The queue is built once, from three queries (store/review.py), as ids and kinds only, in this order: lost
 deals without a reason; due revisits, oldest due first; stale deals, longest idle first, then
 the largest value; open deals with no next step, largest value first. A deal appears once,
 under the first kind it matches. Each deal is read when its turn comes, so a queue of tens of
@@ -76,17 +76,18 @@ class Queue:
 
 
 def build_queue(store: Store, today: date) -> Queue:
-    """Today's queue, from one indexed query per kind; each deal once, under its first kind."""
+    """Today's queue, from three queries; each deal once, under the first kind it matches."""
+    stale, no_step = store.open_review_ids(today)
     seen: set[int] = set()
     ids: list[int] = []
     kinds: list[Kind] = []
     for kind, found in (
         (Kind.MISSING_REASON, store.lost_without_reason_ids()),
         (Kind.REVISIT, store.due_revisit_ids(today)),
-        (Kind.STALE, store.stale_ids_by_idle(today)),
-        (Kind.NO_NEXT_STEP, store.no_next_step_ids(today)),
+        (Kind.STALE, stale),
+        (Kind.NO_NEXT_STEP, no_step),
     ):
-        fresh = [i for i in found if i not in seen]
+        fresh = [i for i in found if i not in seen] if seen else found
         seen.update(fresh)
         ids += fresh
         kinds += [kind] * len(fresh)

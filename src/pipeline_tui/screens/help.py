@@ -49,6 +49,7 @@ def described(bindings: Iterable[object]) -> list[tuple[str, str]]:
 
 def sections(app_bindings: Iterable[object]) -> list[tuple[str, list[tuple[str, str]]]]:
     from pipeline_tui.screens.board import BoardScreen
+    from pipeline_tui.screens.review import ReviewScreen
     from pipeline_tui.screens.revisits import RevisitsScreen
     from pipeline_tui.screens.stale import StaleScreen
 
@@ -56,6 +57,7 @@ def sections(app_bindings: Iterable[object]) -> list[tuple[str, list[tuple[str, 
     board.insert(2, ("↑ ↓ j k", "previous / next card; g G first / last"))
     return [
         ("Board", board),
+        ("Daily review (d)", described(ReviewScreen.BINDINGS)),
         ("Stale list (s)", described(StaleScreen.BINDINGS)),
         ("Revisits (r)", described(RevisitsScreen.BINDINGS)),
         (

@@ -385,11 +385,11 @@ class ReviewScreen(Screen[None]):
 
     # -------------------------------------------------------------- decisions
 
-    def _decide(self, flow: Callable[..., None], what: str | None = None) -> None:
+    def _decide(self, action: str, flow: Callable[..., None], what: str | None = None) -> None:
         """Run one of the board's flows on the deal as shown; when it is saved, count it and,
         if the deal no longer needs attention, show the next item."""
         deal = self.deal
-        if deal is None or self.in_summary:
+        if deal is None or not self.check_action(action, ()):  # (the palette runs any action)
             return
         index = self.session.position
         before_stage = self.store.stage(deal.stage_id)
@@ -430,44 +430,44 @@ class ReviewScreen(Screen[None]):
             self._show_item(after)
 
     def action_note(self) -> None:
-        self._decide(self.host.add_note, "note")
+        self._decide("note", self.host.add_note, "note")
 
     def action_next_step(self) -> None:
-        self._decide(self.host.set_next_step, "next_step")
+        self._decide("next_step", self.host.set_next_step, "next_step")
 
     def action_next_stage(self) -> None:
-        self._decide(lambda deal, then: self.host.move_step(deal, 1, then=then))
+        self._decide("next_stage", lambda deal, then: self.host.move_step(deal, 1, then=then))
 
     def action_move(self) -> None:
-        self._decide(self.host.choose_stage)
+        self._decide("move", self.host.choose_stage)
 
     def action_won(self) -> None:
-        self._decide(self.host.mark_won, "won")
+        self._decide("won", self.host.mark_won, "won")
 
     def action_lost(self) -> None:
-        self._decide(self.host.mark_lost, "lost")
+        self._decide("lost", self.host.mark_lost, "lost")
 
     def action_reason(self) -> None:
-        self._decide(self.host.fill_loss, "reason")
+        self._decide("reason", self.host.fill_loss, "reason")
 
     def action_snooze(self) -> None:
-        self._decide(self.host.snooze, "snoozed")
+        self._decide("snooze", self.host.snooze, "snoozed")
 
     def action_reopen(self) -> None:
-        self._decide(self.host.reopen, "reopened")
+        self._decide("reopen", self.host.reopen, "reopened")
 
     def action_close_out(self) -> None:
-        self._decide(self.host.close_revisit, "closed_out")
+        self._decide("close_out", self.host.close_revisit, "closed_out")
 
     def action_edit(self) -> None:
-        self._decide(self.host.edit_deal, "edited")
+        self._decide("edit", self.host.edit_deal, "edited")
 
     def action_detail(self) -> None:
-        if self.deal is not None:
+        if self.deal is not None and self.check_action("detail", ()):
             self.host.open_detail(self.deal)
 
     def action_skip(self) -> None:
-        if self.session.current is None or self.in_summary:
+        if self.session.current is None or not self.check_action("skip", ()):
             return
         self.session.skip()
         self.session.advance()
@@ -491,9 +491,12 @@ class ReviewScreen(Screen[None]):
         self.host.undo()
 
     def action_end(self) -> None:
-        self._show_summary()
+        if self.check_action("end", ()):
+            self._show_summary()
 
     def action_resume(self) -> None:
+        if not self.check_action("resume", ()):
+            return
         rows = self.query_one("#review-left", DealRows)
         deal = rows.deal
         if deal is None:
@@ -509,7 +512,8 @@ class ReviewScreen(Screen[None]):
         self.action_resume()
 
     def action_back(self) -> None:
-        self.host.pop_screen()
+        if self.check_action("back", ()):
+            self.host.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys that make sense for what is shown (the key bar shows only those)."""
