@@ -290,12 +290,12 @@ class BoardScreen(Screen[None]):
                 (safe(self.filter_text), "bold reverse"),
                 ("  (esc clears)  ·  ", "dim"),
             ]
+        parts += [*self._review_status(), "  ·  "]
         parts.append((f"⚠ {stale} stale (s)", "$text-warning") if stale else "nothing stale")
         parts.append("  ·  ")
         parts.append((f"↻ {due} revisits due (r)", "$text-accent") if due else "no revisits due")
         if missing:
             parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
-        parts += ["  ·  ", *self._review_status()]
         total = store.count()
         parts.append(
             (f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}", "dim")

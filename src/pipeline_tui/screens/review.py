@@ -109,7 +109,12 @@ class ReviewScreen(Screen[None]):
         Binding("m", "move", "Move", show=False, tooltip="Move deal to… — any stage"),
         Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
         Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
-        Binding("l", "reason", "Reason", tooltip="Give the reason — the Closed Lost prompt fills it in"),
+        Binding(
+            "l",
+            "reason",
+            "Reason",
+            tooltip="Give the reason — a deal lost without one: the Closed Lost prompt",
+        ),
         Binding("z", "snooze", "Snooze", tooltip="Snooze — quiet a stale deal, or a new revisit date"),
         Binding("o", "reopen", "Reopen", tooltip="Reopen — back to an open stage"),
         Binding("c", "close_out", "Close out", tooltip="Close out — no more potential, no more revisits"),
@@ -117,9 +122,14 @@ class ReviewScreen(Screen[None]):
         Binding("space", "skip", "Skip", tooltip="Skip — leave this deal for now, on to the next"),
         Binding("u", "undo", "Undo", tooltip="Undo — the last decision, back to that deal"),
         Binding("enter", "detail", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
-        Binding("enter", "resume", "Review it", tooltip="Review from here — back to the chosen deal"),
+        Binding(
+            "enter",
+            "resume",
+            "Review it",
+            tooltip="Review from here — on the summary: the chosen deal and those after it",
+        ),
         Binding("escape", "end", "End", tooltip="End the review — the summary, what is left"),
-        Binding("escape", "back", "Back", tooltip="Back to the board — the review closes"),
+        Binding("escape", "back", "Back", tooltip="Back to the board — from the summary"),
     ]
     SUMMARY_ACTIONS: ClassVar[set[str]] = {"resume", "back", "undo"}
 
