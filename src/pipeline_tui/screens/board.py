@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from pipeline_tui.display import safe
@@ -225,9 +225,20 @@ class BoardScreen(Screen[None]):
         self.schedule_status()
 
     def schedule_status(self) -> None:
-        """Recount the status line after the frame that shows the change (once per frame)."""
+        """Recount the status line after the frame that shows the change (once per frame);
+        under another screen (a list, the daily review), once the board shows again."""
         if self.is_mounted and not self._status_pending:
             self._status_pending = True
+            if self._on_screen():
+                self.call_after_refresh(self.update_status)
+
+    def _on_screen(self) -> bool:
+        """On top, or under dialogs only (its status line shows around them)."""
+        stack = self.app.screen_stack
+        return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
+
+    def on_screen_resume(self) -> None:
+        if self._status_pending:
             self.call_after_refresh(self.update_status)
 
     def _cursor_for(self, column: StageColumn, count: int) -> int | None:
