@@ -49,6 +49,8 @@ from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.screens.settings import SettingsScreen
 from pipeline_tui.store import Store
 
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
+
 TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 9, 0)
 PROG_ERROR = "pipeline-tui: error:"

@@ -19,9 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from crash_worker import problems
 
 from pipeline_tui.store import Store
+
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 KILLS = 25

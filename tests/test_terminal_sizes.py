@@ -33,6 +33,8 @@ from pipeline_tui.screens.stale import StaleScreen
 from pipeline_tui.store import Store
 from pipeline_tui.widgets.deal_rows import DealRows
 
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
+
 SIZES = [(60, 18), (80, 24), (120, 40), (250, 70)]
 THEMES = ["textual-light", "textual-dark"]
 MIN_CONTRAST = 2.0  # below 2:1 against its background, text is unreadable (WCAG asks 4.5, 3 for large)

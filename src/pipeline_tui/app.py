@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual.app import SystemCommand
@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pipeline_tui import operations as ops
-from pipeline_tui import paths
+from pipeline_tui import paths, rules
 from pipeline_tui.config import Settings
 from pipeline_tui.display import safe
 from pipeline_tui.errors import BusyError, ConflictError, DatabaseFileError, InputError, PipelineError
@@ -41,6 +41,9 @@ from pipeline_tui.modals.prompts import (
 )
 from pipeline_tui.models import Deal, DealDraft, LossInput, Stage, StageKind
 from pipeline_tui.store import Store, damaged
+
+if TYPE_CHECKING:
+    from pipeline_tui.screens.board import BoardScreen
 
 BUSY_RETRY_S = 1.0
 BUSY_GIVE_UP_S = 15 * 60
@@ -120,7 +123,7 @@ class PipelineApp(KeyGate):
 
     # ------------------------------------------------------------------ basics
 
-    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
         """Messages quote what people typed (titles, file names): shown inert, never as markup."""
         if "title" in kwargs and kwargs["title"]:
             kwargs["title"] = safe(kwargs["title"])
@@ -129,7 +132,7 @@ class PipelineApp(KeyGate):
     def notify_text(
         self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None
     ) -> None:
-        self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+        self.notify(message, title=title, severity=severity, timeout=timeout)
 
     @property
     def today(self) -> date:
@@ -318,7 +321,7 @@ class PipelineApp(KeyGate):
             return not self.undo_ready
         return True
 
-    def _board(self) -> Any:
+    def _board(self) -> BoardScreen | None:
         from pipeline_tui.screens.board import BoardScreen
 
         for screen in self.screen_stack:
@@ -351,15 +354,7 @@ class PipelineApp(KeyGate):
 
     def move_step(self, deal: Deal, step: int, then: Then | None = None) -> None:
         """The next (or previous) stage in board order."""
-        stages = self.store.stages()
-        target = next(
-            (
-                stages[i + step]
-                for i, s in enumerate(stages)
-                if s.id == deal.stage_id and 0 <= i + step < len(stages)
-            ),
-            None,
-        )
+        target = rules.neighbour_stage(self.store.stages(), deal.stage_id, step)
         if target is None:
             self.notify("No stage that way.")
             return
@@ -812,4 +807,4 @@ def _draft_of(deal: Deal) -> DealDraft:
 
 
 def vars_of(draft: DealDraft) -> dict[str, Any]:
-    return {name: getattr(draft, name) for name in DealDraft.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(draft, name) for name in DealDraft.__slots__}
