@@ -778,8 +778,9 @@ def try_date(text: str) -> date | None:
 
 def focus_first_card(app) -> None:  # type: ignore[no-untyped-def]
     board = app.screen
-    board.columns[0].cards.focus()
-    board.columns[0].cards.cursor = 0
+    board.set_focus(board.view)
+    board.view.focus_column(0)
+    board.view.set_cursor(board.columns[0], 0)
 
 
 # -------------------------------------------------------------- the deal form

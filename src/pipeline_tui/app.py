@@ -118,6 +118,8 @@ class PipelineApp(KeyGate):
         store.origin = f"board-{uuid.uuid4().hex[:12]}"
         store.lock_wait_s = 0.3  # the board never freezes on a lock: it retries and says so
         self.undo_ready = False
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
         self.fatal_message: str | None = None
         self._busy_since: float | None = None
 
@@ -151,13 +153,14 @@ class PipelineApp(KeyGate):
     def fatal_error(self) -> DatabaseFileError:
         return DatabaseFileError(self.fatal_message or "The pipeline could not be read.")
 
-    def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        self.store.changed()  # take the current data version as the baseline
+    def get_default_screen(self) -> Screen[Any]:
+        """The board is the app's first screen (not pushed over an empty one: one paint less)."""
         from pipeline_tui.screens.board import BoardScreen
 
-        self.push_screen(BoardScreen())
+        return BoardScreen()
+
+    def on_mount(self) -> None:
+        self.store.changed()  # take the current data version as the baseline
         if self.settings_warning:
             self.notify(self.settings_warning, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
