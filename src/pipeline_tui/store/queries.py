@@ -367,21 +367,15 @@ class Queries(Shape):
                 lambda r: f"deal #{r[0]} has a value that is not a valid amount ({r[1]!r})",
             ),
         ]
-        for column in ("expected_close", "next_step_due", "revisit_on", "snoozed_until"):
+        moments = [(c, "date") for c in ("expected_close", "next_step_due", "revisit_on", "snoozed_until")]
+        moments += [
+            (c, "datetime") for c in ("created_at", "stage_entered_at", "last_activity_at", "closed_at")
+        ]
+        for column, reader in moments:  # unreadable, or outside the years the app accepts
             checks.append(
                 (
-                    f"SELECT id, {column} FROM deals WHERE {column} IS NOT NULL AND ("
-                    f"date({column}) IS NULL OR substr({column}, 1, 4) < ? "
-                    f"OR substr({column}, 1, 4) > ?) LIMIT ?",
-                    [f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}", limit],
-                    lambda r, c=column: f"deal #{r[0]} has a {c.replace('_', ' ')} of {r[1]!r}",
-                )
-            )
-        for column in ("created_at", "stage_entered_at", "last_activity_at", "closed_at"):
-            checks.append(
-                (
-                    f"SELECT id, {column} FROM deals WHERE {column} IS NOT NULL AND ("
-                    f"datetime({column}) IS NULL OR substr({column}, 1, 4) < ? "
+                    f"SELECT id, {column} FROM deals WHERE {column} IS NOT NULL "
+                    f"AND ({reader}({column}) IS NULL OR substr({column}, 1, 4) < ? "
                     f"OR substr({column}, 1, 4) > ?) LIMIT ?",
                     [f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}", limit],
                     lambda r, c=column: f"deal #{r[0]} has a {c.replace('_', ' ')} of {r[1]!r}",
