@@ -65,13 +65,16 @@ def _decimal(minor: int) -> float:
     return float(minor_to_decimal_str(minor))
 
 
-def value_rate_text(rate: ValueRate) -> str:
-    """'20%', 'USD 20% · EUR 35%' or '≈ 22%'."""
-    if rate.converted:
-        return f"{CONVERTED_MARK} {percent(next(iter(rate.rates.values())))}"
-    if len(rate.rates) == 1:
-        return percent(next(iter(rate.rates.values())))
-    return " · ".join(f"{code} {percent(r)}" for code, r in rate.rates.items())
+def value_rates_text(closed: ValueRate, decided: ValueRate) -> str:
+    """Both win rates by value: '20% · 25%', '≈ 47% · 61%' (converted), or one pair per
+    currency, 'USD 38% · 50%, EUR 80% · 100%'."""
+    if closed.converted:
+        code = next(iter(closed.rates))
+        return f"{CONVERTED_MARK} {percent(closed.rates[code])} · {percent(decided.rates.get(code))}"
+    return ", ".join(
+        (f"{code} " if len(closed.rates) > 1 else "") + f"{percent(r)} · {percent(decided.rates.get(code))}"
+        for code, r in closed.rates.items()
+    )
 
 
 # ------------------------------------------------------------------ JSON
@@ -234,14 +237,25 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def win_rate_lines(report: Report) -> list[str]:
     """The two win rates, by count and by value, saying how values across currencies were used."""
-    by_value = report.win_rate_value
-    basis = "" if by_value.basis == "one currency" else f" ({by_value.basis})"
-    return [
+    closed, decided = report.win_rate_value, report.decided_win_rate_value
+    lines = [
         f"Win rate by count: {percent(report.win_rate_count)} of closed · "
         f"{percent(report.decided_win_rate_count)} of decided (won ÷ won + lost)",
-        f"Win rate by value{basis}: {value_rate_text(by_value)} of closed · "
-        f"{value_rate_text(report.decided_win_rate_value)} of decided",
     ]
+    if len(closed.rates) == 1:
+        code = next(iter(closed.rates))
+        basis = f" ({CONVERTED_MARK} converted to {code})" if closed.converted else ""
+        lines.append(
+            f"Win rate by value{basis}: {percent(closed.rates[code])} of closed · "
+            f"{percent(decided.rates.get(code))} of decided"
+        )
+    else:
+        lines.append("Win rate by value, per currency (never added across currencies):")
+        lines += [
+            f"  {code} {percent(r)} of closed · {percent(decided.rates.get(code))} of decided"
+            for code, r in closed.rates.items()
+        ]
+    return lines
 
 
 def days_line(report: Report) -> str:
@@ -276,7 +290,8 @@ def quota_lines(q: Quota) -> list[str]:
     lines.append(f"  Weighted forecast          {m(q.forecast):>14}{fc}")
     notes = quota_notes(q)
     if notes:
-        lines.append("  Not in these figures: " + "; ".join(notes))
+        lines.append("  Not in these figures:")
+        lines += [f"    {cut(note, LINE - 4)}" for note in notes]
     if q.converted:
         lines.append(f"  {CONVERTED_MARK} converted to {cur} at your exchange rates")
     return lines
@@ -300,7 +315,8 @@ def quota_notes(q: Quota) -> list[str]:
     for name, totals in q.not_counted.items():
         what = "won" if name == "won" else "in the pipeline"
         codes = ", ".join(sorted(totals))
-        notes.append(f"{format_totals(totals, base=q.currency)} {what} (no {codes} rate in the settings)")
+        shown = format_totals(totals, base=q.currency, compact=True)
+        notes.append(f"{shown} {what} (no {codes} rate in the settings)")
     return notes
 
 
@@ -391,9 +407,7 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
         tables = report.tables(outcome)
         empty = f"no {outcome.label} deals in this period"
         section(tables.reasons_by_count, empty)
-        for ranking in tables.reasons_by_value or [
-            Ranking(tables.reasons_by_count.title.replace("count", "value"), "value", [], base)
-        ]:
+        for ranking in tables.reasons_by_value:
             section(ranking, empty)
         section(tables.by_stage, empty)
         section(tables.by_competitor, "no competitor named")
@@ -716,10 +730,7 @@ def render_csv(report: Report) -> str:
             for col, cell in zip(table.columns, row, strict=True):
                 if col.kind == "money":
                     cells += [
-                        minor_to_decimal_str(cell[code])
-                        if cell and cell.get(code)
-                        else ("0.00" if cell else "")
-                        for code in codes[index] or [report.currency]
+                        money_csv(cell, code, report.currency) for code in codes[index] or [report.currency]
                     ]
                 else:
                     cells.append(neutralize(_raw(col.kind, cell)))
@@ -728,6 +739,15 @@ def render_csv(report: Report) -> str:
             writer.writerow([neutralize(table.note)])
         writer.writerow([])
     return buffer.getvalue()
+
+
+def money_csv(cell: Mapping[str, int] | None, code: str, base: str) -> str:
+    """One currency's amount, exact; empty where the row has none in it (none at all: 0)."""
+    if cell is None:
+        return ""
+    if code in cell:
+        return minor_to_decimal_str(cell[code])
+    return "0.00" if not any(cell.values()) and code == base else ""
 
 
 def _raw(kind: str, cell: Any) -> str:

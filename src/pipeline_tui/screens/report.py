@@ -44,7 +44,7 @@ from pipeline_tui.report_render import (
     money,
     top_reason_text,
     trend_label,
-    value_rate_text,
+    value_rates_text,
 )
 from pipeline_tui.screens.deal_list import DealListScreen
 from pipeline_tui.screens.keybar import KeyBar
@@ -114,6 +114,7 @@ class ReportScreen(Screen[None]):
         self.period_name = period_name
         self.custom: Period | None = None
         self.trend_by = "quarter"
+        self._trend_shown = False
         self.rows: dict[str, Line] = {}
         self.report: Report | None = None
 
@@ -213,7 +214,7 @@ class ReportScreen(Screen[None]):
             return money(totals, base, rates)
 
         by_value = report.win_rate_value
-        basis = "" if by_value.basis == "one currency" else f" ({by_value.basis})"
+        basis = " (converted)" if by_value.converted else " (per currency)" if len(by_value.rates) > 1 else ""
 
         def days(x: float | None) -> str:
             return "—" if x is None else f"{x:.0f}"
@@ -230,9 +231,7 @@ class ReportScreen(Screen[None]):
             " of closed · ",
             (percent(report.decided_win_rate_count), "bold"),
             " of decided · by value ",
-            (value_rate_text(by_value), "bold"),
-            " · ",
-            (value_rate_text(report.decided_win_rate_value), "bold"),
+            (value_rates_text(by_value, report.decided_win_rate_value), "bold"),
             f"{basis}\n Days to close: won {days(report.won.days)} · lost {days(report.lost.days)}"
             f" · no decision {days(report.no_decision.days)}",
         ]
@@ -360,9 +359,7 @@ class ReportScreen(Screen[None]):
         won_period = Period(
             q.period.label, q.period.since, min(self.host.today, q.period.until or self.host.today)
         )
-        title = f"Quota · {q.period.label}" + (
-            "" if q.quota else " (none set: Settings › Preferences › quota)"
-        )
+        title = f"Quota · {q.period.label}" + ("" if q.quota else " (none set)")
         lines.append(Line("h-quota", title, "bold", heading=True))
         if q.quota:
             lines.append(Line("quota", "Quota", value=m(q.quota)))
@@ -406,8 +403,8 @@ class ReportScreen(Screen[None]):
         )
         rates = q.rates or None
         for row_key, label, tally, when in (
-            ("quota-undated", "Open, no close date (not counted)", q.no_close_date, "none"),
-            ("quota-before", "Open, close date before the period", q.overdue, "before"),
+            ("quota-undated", "No close date (not counted)", q.no_close_date, "none"),
+            ("quota-before", "Close date passed (not counted)", q.overdue, "before"),
         ):
             if tally.count:
                 lines.append(
@@ -427,7 +424,7 @@ class ReportScreen(Screen[None]):
             lines.append(
                 Line(
                     f"quota-{name}-other",
-                    f"{what} in {codes}: no rate (not counted)",
+                    f"{what} in {codes} (no rate)",
                     "dim",
                     value=money(totals, q.currency, None),
                 )
@@ -495,7 +492,9 @@ class ReportScreen(Screen[None]):
                 Text(cut(top_reason_text(r), reason_width)),
                 key=f"trend-{index}",
             )
-        table.move_cursor(row=min(row, table.row_count - 1) if row >= 0 else table.row_count - 1)
+        # First shown on the current period; after that where the person left it.
+        table.move_cursor(row=min(row, table.row_count - 1) if self._trend_shown else table.row_count - 1)
+        self._trend_shown = True
 
     # ---------------------------------------------------------------- actions
 
