@@ -335,9 +335,10 @@ class Quota:
     won: Tally
     pipeline: Tally  # open deals expected to close in the period
     weighted: Totals  # each of those deals' value × its stage's probability, per currency
-    no_close_date: Tally
-    overdue: Tally  # close date before the period, still open
-    later: Tally  # close date after the period
+    # The open deals the figures leave out (None: not counted, as on the status line).
+    no_close_date: Tally | None
+    overdue: Tally | None  # close date before the period, still open
+    later: Tally | None  # close date after the period
     without_probability: int = 0  # deals in the period whose stage has no probability (0%)
     rates: Mapping[str, Decimal] = field(default_factory=dict)
 

@@ -159,9 +159,9 @@ def quota_json(q: Quota) -> dict[str, Any]:
         "forecast_attainment": _rate(q.forecast_attainment),
         "converted": q.converted,
         "not_counted": {name: _values(totals)["value"] for name, totals in q.not_counted.items()},
-        "open_without_close_date": _tally(q.no_close_date, q.currency, rates),
-        "open_with_close_date_before_period": _tally(q.overdue, q.currency, rates),
-        "open_closing_after_period": _tally(q.later, q.currency, rates),
+        "open_without_close_date": _tally(q.no_close_date or Tally(), q.currency, rates),
+        "open_with_close_date_before_period": _tally(q.overdue or Tally(), q.currency, rates),
+        "open_closing_after_period": _tally(q.later or Tally(), q.currency, rates),
         "in_period_in_stages_without_probability": q.without_probability,
     }
 
@@ -310,7 +310,7 @@ def quota_notes(q: Quota) -> list[str]:
         (q.overdue, f"with a close date before {q.period.label}"),
         (q.later, f"closing after {q.period.label}"),
     ):
-        if tally.count:
+        if tally is not None and tally.count:
             notes.append(f"{deals(tally)} {where} ({money(tally.values, q.currency, rates)})")
     for name, totals in q.not_counted.items():
         what = "won" if name == "won" else "in the pipeline"
@@ -579,9 +579,27 @@ def quota_table(q: Quota) -> Table:
         ["Left to win", None, amount(q.left_to_win), None, None],
         ["Pipeline closing in the period", q.pipeline.count, amount(q.pipeline_amount), None, q.coverage],
         ["Weighted forecast", None, amount(q.forecast), q.forecast_attainment, None],
-        ["Open, no close date (not counted)", q.no_close_date.count, q.no_close_date.values, None, None],
-        ["Open, close date before the period (not counted)", q.overdue.count, q.overdue.values, None, None],
-        ["Open, closing after the period (not counted)", q.later.count, q.later.values, None, None],
+        [
+            "Open, no close date (not counted)",
+            (q.no_close_date or Tally()).count,
+            (q.no_close_date or Tally()).values,
+            None,
+            None,
+        ],
+        [
+            "Open, close date before the period (not counted)",
+            (q.overdue or Tally()).count,
+            (q.overdue or Tally()).values,
+            None,
+            None,
+        ],
+        [
+            "Open, closing after the period (not counted)",
+            (q.later or Tally()).count,
+            (q.later or Tally()).values,
+            None,
+            None,
+        ],
     ]
     for name, totals in q.not_counted.items():
         what = "Won" if name == "won" else "Pipeline"

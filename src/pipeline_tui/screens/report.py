@@ -406,7 +406,7 @@ class ReportScreen(Screen[None]):
             ("quota-undated", "No close date (not counted)", q.no_close_date, "none"),
             ("quota-before", "Close date passed (not counted)", q.overdue, "before"),
         ):
-            if tally.count:
+            if tally is not None and tally.count:
                 lines.append(
                     Line(
                         row_key,

@@ -45,6 +45,8 @@ DAYS = (
     # A deal whose close precedes its creation (bad data) says nothing about speed.
     "CASE WHEN d.closed_at >= d.created_at THEN julianday(d.closed_at) - julianday(d.created_at) END"
 )
+# Deals whose close precedes their creation are left out of the average (as in DAYS).
+TIMED = "COUNT(CASE WHEN d.closed_at >= d.created_at THEN 1 END)"
 BUCKETS = {
     "month": "substr(d.closed_at, 1, 7)",
     "quarter": "substr(d.closed_at, 1, 4) || '-Q' || ((CAST(substr(d.closed_at, 6, 2) AS INTEGER) + 2) / 3)",
@@ -53,6 +55,24 @@ BUCKETS = {
 
 def _marks(ids: list[int]) -> str:
     return ", ".join("?" * len(ids))
+
+
+class _Tallies:
+    """Adds up grouped rows into one Tally per outcome (values stay per currency)."""
+
+    def __init__(self) -> None:
+        self.acc: dict[str, tuple[int, dict[str, int], float, int]] = {}
+
+    def add(self, name: str, code: str, count: int, value: int, days: float | None, timed: int) -> None:
+        n, values, total_days, n_timed = self.acc.get(name, (0, {}, 0.0, 0))
+        values[str(code)] = values.get(str(code), 0) + int(value)
+        self.acc[name] = (n + int(count), values, total_days + float(days or 0), n_timed + int(timed))
+
+    def tallies(self) -> dict[str, Tally]:
+        return {
+            name: Tally(n, values, total / timed if timed else None)
+            for name, (n, values, total, timed) in self.acc.items()
+        }
 
 
 class Reports(Queries):
@@ -80,37 +100,14 @@ class Reports(Queries):
         outcome, outcome_params = self._outcome_sql()
         where, params = self._closed_where(kinds, period)
         rows = self._rows(
-            f"SELECT {outcome}, d.currency, COUNT(*), COALESCE(SUM(d.value), 0), SUM({DAYS}), COUNT({DAYS}) "
+            f"SELECT {outcome}, d.currency, COUNT(*), COALESCE(SUM(d.value), 0), SUM({DAYS}), {TIMED} "
             f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2",
             [*outcome_params, *params],
         )
-        acc: dict[str, list[Any]] = {}
+        acc = _Tallies()
         for name, code, count, value, days, timed in rows:
-            entry = acc.setdefault(name, [0, {}, 0.0, 0])
-            entry[0] += int(count)
-            entry[1][str(code)] = entry[1].get(str(code), 0) + int(value)
-            entry[2] += float(days or 0)
-            entry[3] += int(timed)
-        return {
-            name: Tally(count, values, days / timed if timed else None)
-            for name, (count, values, days, timed) in acc.items()
-        }
-
-    def _loss_groups(
-        self, period: Period, column: str, extra: str = "", names: str | None = None
-    ) -> dict[str, list[tuple[Any, str, int, int, Any]]]:
-        """Lost deals grouped by outcome kind, `column` and currency (with `names`: a label
-        per group, e.g. how a competitor was first typed)."""
-        where, params = self._closed_where((StageKind.LOST,), period)
-        label = f", {names}" if names else ", NULL"
-        out: dict[str, list[tuple[Any, str, int, int, Any]]] = {LOST: [], NO_DECISION: []}
-        for kind, key, code, count, value, name in self._rows(
-            f"SELECT {REASON_OUTCOME}, {column}, d.currency, COUNT(*), COALESCE(SUM(d.value), 0){label} "
-            f"FROM deals d{JOIN_REASON}{where}{extra} GROUP BY 1, 2, 3",
-            params,
-        ):
-            out.setdefault(kind, []).append((key, str(code), int(count), int(value), name))
-        return out
+            acc.add(name, code, count, value, days, timed)
+        return acc.tallies()
 
     def report(
         self,
@@ -125,47 +122,58 @@ class Reports(Queries):
     ) -> Report:
         """Win-loss figures for deals closed in `period`; with `quota_period`, the current
         month, quarter or year against `quota`; with `trend` ('quarter' or 'month'), the last
-        eight of them. Every figure is an SQL aggregate."""
-        tallies = self._tallies(period, (StageKind.WON, StageKind.LOST))
+        eight of them. Every figure is an SQL aggregate: the closed deals of the period are
+        read once, grouped by outcome, currency, reason, stage lost at and competitor."""
+        outcome, outcome_params = self._outcome_sql()
+        where, params = self._closed_where((StageKind.WON, StageKind.LOST), period)
+        rows = self._rows(
+            # One row per competitor however it was typed ("Acme", "acme "): grouped by its
+            # folded name, shown as first typed (the least, in text order).
+            f"SELECT {outcome}, d.currency, d.loss_reason_id, d.lost_at_stage_id, "
+            "CASE WHEN d.competitor != '' THEN fold(d.competitor) END, MIN(d.competitor), "
+            f"COUNT(*), COALESCE(SUM(d.value), 0), SUM({DAYS}), {TIMED} "
+            f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3, 4, 5",
+            [*outcome_params, *params],
+        )
         reasons = {r.id: r.label for r in self.reasons(include_archived=True)}
         stages = {st.id: st.name for st in self.stages(include_archived=True)}
-        by_reason = self._loss_groups(period, "d.loss_reason_id")
-        by_stage = self._loss_groups(period, "d.lost_at_stage_id")
-        # One row per competitor however it was typed ("Acme", "acme "): grouped by its folded name.
-        by_competitor = self._loss_groups(
-            period, "fold(d.competitor)", " AND d.competitor != ''", names="MIN(d.competitor)"
-        )
-        names: dict[tuple[str, Any], str] = {}
-        for kind, groups in by_competitor.items():
-            for key, _, _, _, name in groups:
-                names[kind, key] = min(names.get((kind, key), name), name)
+        acc = _Tallies()
+        names: dict[tuple[str, str], str] = {}
+        for kind, _, _, _, folded, name, *_ in rows:
+            if folded is not None:
+                names[kind, folded] = min(names.get((kind, folded), name), name)
+        groups: dict[str, dict[str, list[Group]]] = {
+            kind: {"reason": [], "stage": [], "competitor": []} for kind in (LOST, NO_DECISION)
+        }
+        missing = 0
+        for kind, code, reason_id, stage_id, folded, _, count, value, days, timed in rows:
+            code, count, value = str(code), int(count), int(value)
+            acc.add(kind, code, count, value, days, timed)
+            if kind == WON:
+                continue
+            reason = reasons.get(reason_id, NO_REASON_LABEL) if reason_id else NO_REASON_LABEL
+            stage = stages.get(stage_id, UNKNOWN_STAGE_LABEL) if stage_id else UNKNOWN_STAGE_LABEL
+            groups[kind]["reason"].append((reason, ("reason", reason_id), code, count, value))
+            groups[kind]["stage"].append((stage, ("stage", stage_id, kind), code, count, value))
+            if folded is not None:
+                name = names[kind, folded]
+                groups[kind]["competitor"].append((name, ("competitor", name, kind), code, count, value))
+            if reason_id is None:
+                missing += count
+        tallies = acc.tallies()
         base = self.currency
-        tables = {}
-        for outcome in (Outcome.LOST, Outcome.NO_DECISION):
-            kind = outcome.value
-            reason_groups: list[Group] = [
-                (reasons.get(key, NO_REASON_LABEL) if key else NO_REASON_LABEL, ("reason", key), code, n, v)
-                for key, code, n, v, _ in by_reason.get(kind, [])
-            ]
-            stage_groups: list[Group] = [
-                (
-                    stages.get(key, UNKNOWN_STAGE_LABEL) if key else UNKNOWN_STAGE_LABEL,
-                    ("stage", key, kind),
-                    code,
-                    n,
-                    v,
-                )
-                for key, code, n, v, _ in by_stage.get(kind, [])
-            ]
-            competitor_groups: list[Group] = [
-                (names[kind, key], ("competitor", names[kind, key], kind), code, n, v)
-                for key, code, n, v, _ in by_competitor.get(kind, [])
-            ]
-            total = tallies.get(kind, Tally()).count
-            tables[kind] = build_losses(
-                outcome, total, reason_groups, stage_groups, competitor_groups, base=base, rates=rates
+        tables = {
+            outcome.value: build_losses(
+                outcome,
+                tallies.get(outcome.value, Tally()).count,
+                groups[outcome.value]["reason"],
+                groups[outcome.value]["stage"],
+                groups[outcome.value]["competitor"],
+                base=base,
+                rates=rates,
             )
-        missing = sum(n for key, _, n, _, _ in by_reason.get(LOST, []) if key is None)
+            for outcome in (Outcome.LOST, Outcome.NO_DECISION)
+        }
         due, _ = self.revisit_counts(today, horizon_days)
         return Report(
             period=period,
@@ -187,51 +195,73 @@ class Reports(Queries):
     # ---------------------------------------------------------------- quota
 
     def quota(
-        self, today: date, *, kind: str = "quarter", quota: int = 0, rates: Rates | None = None
+        self,
+        today: date,
+        *,
+        kind: str = "quarter",
+        quota: int = 0,
+        rates: Rates | None = None,
+        apart: bool = True,
     ) -> Quota:
-        """The current month, quarter or year: won so far, the open pipeline by close date
-        (in the period, none, before it, after it) and its probability-weighted value."""
+        """The current month, quarter or year: won so far, the open pipeline expected to close
+        in it (by close date) and its probability-weighted value; with `apart`, the open
+        deals left out too (no close date, a date before it, after it). The status line
+        leaves them out: it reads only the period's slice of the close-date index."""
         current = period_containing(kind, today)
         assert current.since is not None and current.until is not None
         won_period = Period(current.label, current.since, min(today, current.until))
         won = self._tallies(won_period, (StageKind.WON,)).get(WON, Tally())
         open_stages = {st.id: st for st in self.stages(include_archived=True) if st.is_open}
         ids = list(open_stages) or [-1]
-        rows = self._rows(
-            "SELECT CASE WHEN d.expected_close IS NULL THEN 'none' WHEN d.expected_close < ? THEN 'before' "
-            "WHEN d.expected_close <= ? THEN 'in' ELSE 'after' END, d.stage_id, d.currency, COUNT(*), "
-            f"COALESCE(SUM(d.value), 0) FROM deals d WHERE d.stage_id IN ({_marks(ids)}) "
-            "AND d.archived_at IS NULL GROUP BY 1, 2, 3",
-            [current.since.isoformat(), current.until.isoformat(), *ids],
-        )
-        acc: dict[str, tuple[int, dict[str, int]]] = {}
+        live = f"d.stage_id IN ({_marks(ids)}) AND d.archived_at IS NULL"
+        since, until = current.since.isoformat(), current.until.isoformat()
+        count = 0
+        values: dict[str, int] = {}
         weighted: dict[str, Decimal] = {}
         without_probability = 0
-        for when, stage_id, code, count, value in rows:
-            n, totals = acc.get(when, (0, {}))
-            acc[when] = (n + int(count), {**totals, code: totals.get(code, 0) + int(value)})
-            if when == "in":
-                probability = open_stages[stage_id].probability if stage_id in open_stages else None
-                if probability is None:
-                    without_probability += int(count)
-                    probability = 0
-                weighted[code] = weighted.get(code, Decimal(0)) + Decimal(int(value)) * probability / 100
-
-        def tally(when: str) -> Tally:
-            n, totals = acc.get(when, (0, {}))
-            return Tally(n, totals)
-
+        for stage_id, code, n, value in self._rows(
+            f"SELECT d.stage_id, d.currency, COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d WHERE {live} "
+            "AND d.expected_close >= ? AND d.expected_close <= ? GROUP BY 1, 2",
+            [*ids, since, until],
+        ):
+            count += int(n)
+            values[code] = values.get(code, 0) + int(value)
+            probability = open_stages[stage_id].probability if stage_id in open_stages else None
+            if probability is None:
+                without_probability += int(n)
+                probability = 0
+            weighted[code] = weighted.get(code, Decimal(0)) + Decimal(int(value)) * probability / 100
+        left_out: dict[str, Tally] = {}
+        if apart:
+            acc: dict[str, tuple[int, dict[str, int]]] = {
+                "none": (0, {}),
+                "before": (0, {}),
+                "after": (0, {}),
+            }
+            # Three ranges of the close-date index (which covers currency and value).
+            parts = [("none", "IS NULL", []), ("before", "< ?", [since]), ("after", "> ?", [until])]
+            for when, code, n, value in self._rows(
+                " UNION ALL ".join(
+                    f"SELECT '{when}', d.currency, COUNT(*), COALESCE(SUM(d.value), 0) FROM deals d "
+                    f"WHERE {live} AND d.expected_close {test} GROUP BY 2"
+                    for when, test, _ in parts
+                ),
+                [value for _, _, bound in parts for value in (*ids, *bound)],
+            ):
+                total, totals = acc[when]
+                acc[when] = (total + int(n), {**totals, code: totals.get(code, 0) + int(value)})
+            left_out = {when: Tally(n, totals) for when, (n, totals) in acc.items()}
         return Quota(
             period=current,
             kind=kind,
             quota=quota,
             currency=self.currency,
             won=won,
-            pipeline=tally("in"),
+            pipeline=Tally(count, values),
             weighted={c: int(v.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)) for c, v in weighted.items()},
-            no_close_date=tally("none"),
-            overdue=tally("before"),
-            later=tally("after"),
+            no_close_date=left_out.get("none"),
+            overdue=left_out.get("before"),
+            later=left_out.get("after"),
             without_probability=without_probability,
             rates=dict(rates or {}),
         )
@@ -240,30 +270,30 @@ class Reports(Queries):
 
     def trend(self, today: date, *, by: str = "quarter") -> Trend:
         """The last eight quarters (or months): outcomes per period and the top loss reason,
-        from two GROUP BY queries over the closures since the first of them."""
+        from one GROUP BY over the closures since the first of them."""
         periods = trend_periods(by, today)
         span = Period("trend", periods[0].since, today)
         outcome, outcome_params = self._outcome_sql()
-        bucket = BUCKETS[by]
         where, params = self._closed_where((StageKind.WON, StageKind.LOST), span)
+        reasons = {r.id: r for r in self.reasons(include_archived=True)}
         counts: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
-        for key, name, code, count, value in self._rows(
-            f"SELECT {bucket}, {outcome}, d.currency, COUNT(*), COALESCE(SUM(d.value), 0) "
-            f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3",
+        per_reason: dict[tuple[str, Any], int] = {}
+        for key, name, code, reason_id, count, value in self._rows(
+            f"SELECT {BUCKETS[by]}, {outcome}, d.currency, d.loss_reason_id, COUNT(*), "
+            f"COALESCE(SUM(d.value), 0) FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3, 4",
             [*outcome_params, *params],
         ):
             n, totals = counts.get((key, name), (0, {}))
             counts[key, name] = (n + int(count), {**totals, code: totals.get(code, 0) + int(value)})
-        reasons = {r.id: r for r in self.reasons(include_archived=True)}
-        where, params = self._closed_where((StageKind.LOST,), span)
+            if name != WON:
+                per_reason[key, reason_id] = per_reason.get((key, reason_id), 0) + int(count)
         top: dict[str, tuple[int, str, Outcome]] = {}
-        for key, reason_id, count in self._rows(
-            f"SELECT {bucket}, d.loss_reason_id, COUNT(*) FROM deals d{where} GROUP BY 1, 2", params
-        ):
+        for (key, reason_id), count in per_reason.items():
             reason = reasons.get(reason_id) if reason_id is not None else None
             label = reason.label if reason else NO_REASON_LABEL
-            candidate = (int(count), label, rules.outcome_of(reason))
+            candidate = (count, label, rules.outcome_of(reason))
             best = top.get(key)
+            # The most losses; a tie goes to the first label in text order.
             if best is None or (-candidate[0], candidate[1]) < (-best[0], best[1]):
                 top[key] = candidate
 
