@@ -96,6 +96,7 @@ class BoardScreen(Screen[None]):
         self._rebuilding = False
         self._status_pending = False
         self._last_stage: int | None = None
+        self._more = ""  # what #more says: the status line has the rest of the width
 
     @property
     def host(self) -> Host:
@@ -175,7 +176,8 @@ class BoardScreen(Screen[None]):
             parts.append(f"‹ {left} more")
         if right:
             parts.append(f"{right} more ›")
-        self.query_one("#more", Static).update("  ".join(parts))
+        self._more = "  ".join(parts)
+        self.query_one("#more", Static).update(self._more)
         self.query_one("#more", Static).display = bool(parts)
 
     def on_mount(self) -> None:
@@ -312,10 +314,17 @@ class BoardScreen(Screen[None]):
         if not settings.quota:
             return []
         quota = self.host.store.quota(
-            self.host.today, kind=settings.quota_period, quota=settings.quota, rates=settings.exchange_rates
+            self.host.today,
+            kind=settings.quota_period,
+            quota=settings.quota,
+            rates=settings.exchange_rates,
+            apart=False,
         )
         used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
-        room = self.query_one("#status", Static).size.width - 2 - used - len("  ·  ")
+        # The status line shares its row with #more (text and padding), which may have
+        # changed since the last layout.
+        width = self.query_one("#status-bar").size.width - (cell_len(self._more) + 2 if self._more else 0)
+        room = width - 2 - used - len("  ·  ")
         variants = quota_status(quota)
         fits = [t for t in variants if cell_len(t) <= room - cell_len(after)] or [
             t for t in variants if cell_len(t) <= room
