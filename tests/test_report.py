@@ -669,6 +669,9 @@ def test_cli_text_draws_bars(store: Store, pipeline: Pipeline, capsys: pytest.Ca
     assert "2 stale · 2 revisits due · 2 lost deals without a reason" in out
     assert "Quota · Q4 2026 (Oct 1 – Dec 31): none set" in out
     assert "Trend" not in out  # only when asked for
+    # No deal without a decision this year: one line, not four empty tables.
+    assert "\nNo decision (stalled): none in this period\n" in out
+    assert "No decision: reasons by count" not in out
     # Every line fits an 80-column terminal.
     assert max(len(x) for x in lines) <= 80, max(lines, key=len)
 

@@ -254,7 +254,8 @@ def test_a_period_with_only_no_decision_losses(store: Store, pipeline: Pipeline)
     ]
     text = render_text(q3)
     assert "Win rate by count: 0% of closed · — of decided" in text
-    assert "(no lost deals in this period)" in text
+    assert "\nLost (decided against us): none in this period\n" in text
+    assert "No decision: reasons by count · deals, value, share, cumulative" in text
 
 
 def test_a_pipeline_with_no_closed_deals(store: Store) -> None:
@@ -455,7 +456,7 @@ def test_quota_status_line_variants_shorten(store: Store, pipeline: Pipeline) ->
     ]
     converted = quarter_report(store, rates=EUR_RATE).quota
     assert quota_status(converted)[2] == "Q4: 31% of quota · 0.8× coverage"
-    assert quota_status(converted)[1].startswith("Q4: 31% of ≈$200k")
+    assert quota_status(converted)[1].startswith("Q4: 31% of $200k · ≈$138k to go")
 
 
 # --------------------------------------------------------------------------------- trend
@@ -812,3 +813,45 @@ def test_settings_file_keeps_the_quota(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["config", "quota_period", "month"]) == 0
     settings, warning = load_settings(Path(tmp_path / "config.toml"))
     assert warning is None and (settings.quota, settings.quota_period) == (150_000_00, "month")
+
+
+def test_cli_stages_prob_changes_the_forecast(
+    store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_quota(capsys, ("quota", "200k"))
+    assert json.loads(run(capsys, "report", "--json")[1])["quota"]["forecast"] == 70_000.0
+    code, out, _ = run(capsys, "stages", "prob", "Proposal", "80%")
+    assert code == 0 and "Proposal: 80% probability (weighted forecast)." in out
+    assert json.loads(run(capsys, "report", "--json")[1])["quota"]["forecast"] == 82_000.0  # O2: 32,000
+    assert run(capsys, "stages", "prob", "Closed Won", "50")[0] == 1  # an endpoint has none
+
+
+async def test_settings_p_sets_a_probability_and_the_report_follows(
+    make_app: Any, store: Store, pipeline: Pipeline
+) -> None:
+    from pipeline_tui.modals.prompts import PromptModal
+    from pipeline_tui.screens.report import ReportScreen
+
+    app = make_app(settings=Settings(quota=QUOTA, rates="EUR=1.10"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("comma")
+        table = app.screen.query_one("#stages-table", DataTable)
+        table.move_cursor(row=[s.name for s in store.stages(include_archived=True)].index("Lead"))
+        await pilot.press("p")
+        assert isinstance(app.screen, PromptModal)
+        app.screen.query_one("#prompt-input").value = "40"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert store.find_stage("Lead").probability == 40
+        await pilot.press("escape", "R")
+        screen = app.screen
+        assert isinstance(screen, ReportScreen) and screen.report is not None
+        quota = screen.report.quota
+        # O1 in Lead at 40%: 40,000; with EUR at 1.10 everything converts, and says so.
+        assert quota is not None and quota.forecast == usd(62_000 + 40_000 + 20_000 + 8_250)
+        summary = plain(screen.query_one("#report-summary", Static))
+        assert "Won 2 (≈ $62k)" in summary and "by value ≈ 47% · 61% (converted)" in summary
+        assert "Q4 2026: ≈$62k of $200k (31%)" in summary
+        table = screen.query_one("#report-table", DataTable)
+        labels = [str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)]
+        assert "No decision: reasons by value (USD, converted)" in labels
+        assert labels[-1] == "≈ converted to USD at your exchange rates"

@@ -333,7 +333,7 @@ def quota_status(q: Quota | None) -> list[str]:
     short = q.period.label.split(" ")[0]
     won, quota, left, att, cover = (
         m(q.won_amount),
-        m(q.quota),
+        format_money(q.quota, cur, compact=True),  # the quota itself is never converted
         m(q.left_to_win),
         percent(q.attainment),
         times(q.coverage),
@@ -381,7 +381,7 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
         title = ranking.title
         if ranking.by == "value":
             title += f" ({base}, converted)" if ranking.converted else f" ({ranking.currency})"
-        lines.append(f"{title} (share, cumulative)")
+        lines.append(f"{title} · deals, value, share, cumulative")
         if not ranking.rows:
             lines.append(f"  ({empty})")
             return
@@ -405,12 +405,13 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
 
     for outcome in (Outcome.LOST, Outcome.NO_DECISION):
         tables = report.tables(outcome)
-        empty = f"no {outcome.label} deals in this period"
-        section(tables.reasons_by_count, empty)
-        for ranking in tables.reasons_by_value:
-            section(ranking, empty)
-        section(tables.by_stage, empty)
-        section(tables.by_competitor, "no competitor named")
+        if not report.outcome(outcome.value).count:
+            lines += ["", f"{OUTCOME_NOTES[outcome.value]}: none in this period"]
+            continue
+        for ranking in (tables.reasons_by_count, *tables.reasons_by_value, tables.by_stage):
+            section(ranking, "none in this period")
+        if tables.by_competitor.rows or outcome is Outcome.LOST:
+            section(tables.by_competitor, "no competitor named")
     if report.quota is not None:
         lines.append("")
         lines += quota_lines(report.quota)

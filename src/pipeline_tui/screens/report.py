@@ -252,7 +252,7 @@ class ReportScreen(Screen[None]):
                 f" · pipeline {m(q.pipeline_amount)} · forecast {m(q.forecast)}"
             ]
         return [
-            f"{q.period.label}: {m(q.won_amount)} of {m(q.quota)} (",
+            f"{q.period.label}: {m(q.won_amount)} of {format_money(q.quota, q.currency, compact=True)} (",
             (percent(q.attainment), "bold"),
             f") · {m(q.left_to_win)} to go · ",
             (times(q.coverage), "bold"),
@@ -362,7 +362,7 @@ class ReportScreen(Screen[None]):
         title = f"Quota · {q.period.label}" + ("" if q.quota else " (none set)")
         lines.append(Line("h-quota", title, "bold", heading=True))
         if q.quota:
-            lines.append(Line("quota", "Quota", value=m(q.quota)))
+            lines.append(Line("quota", "Quota", value=format_money(q.quota, q.currency, compact=True)))
         lines.append(
             Line(
                 "quota-won",
