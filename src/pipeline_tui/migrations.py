@@ -224,3 +224,15 @@ def _with_offset(value: str | None) -> str | None:
     if moment.tzinfo is not None:
         return value
     return moment.replace(microsecond=0).astimezone().isoformat(sep=" ")
+
+
+@migration
+def m004_close_date_index_covers_value(db: Database) -> None:
+    """The quota's pipeline sums, per currency, the open deals expected to close in the
+    current period (on the status line after every change): the close-date index covers
+    currency and value, so that sum reads the index alone."""
+    db.execute("DROP INDEX IF EXISTS deals_stage_close")
+    db.execute(
+        "CREATE INDEX deals_stage_close ON deals(stage_id, expected_close, snoozed_until, currency, value) "
+        "WHERE archived_at IS NULL"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.widgets import Input, Static
 from pipeline_tui.display import safe
 from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal, Stage
+from pipeline_tui.report_render import quota_status
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 
@@ -246,10 +248,34 @@ class BoardScreen(Screen[None]):
         if missing:
             parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
         total = store.count()
-        parts.append(
-            (f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}", "dim")
+        tail = f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}"
+        parts += self._quota_parts(parts, tail)
+        parts.append((tail, "dim"))
+        text = Content.assemble(*parts)
+        self.query_one("#status", Static).update(text, layout=False)  # one line, always
+
+    def _quota_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
+        """The current period against the quota (attainment, to go, coverage, forecast), in
+        as many words as the line has room for between `before` and `after` (or, short of
+        that, before `after` is cut off); nothing when no quota is set."""
+        settings = self.host.settings
+        if not settings.quota:
+            return []
+        quota = self.host.store.quota(
+            self.host.today,
+            kind=settings.quota_period,
+            quota=settings.quota,
+            rates=settings.exchange_rates,
+            apart=False,
         )
-        self.query_one("#status", Static).update(Content.assemble(*parts), layout=False)  # one line, always
+        used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
+        width = self.query_one("#status", Static).size.width or self.size.width
+        room = width - 2 - used - len("  ·  ")
+        variants = quota_status(quota)
+        fits = [t for t in variants if cell_len(t) <= room - cell_len(after)] or [
+            t for t in variants if cell_len(t) <= room
+        ]
+        return ["  ·  ", (fits[0], "$text-accent")] if fits else []
 
     # -------------------------------------------------------------- selection
 
