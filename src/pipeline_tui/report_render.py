@@ -276,7 +276,7 @@ def quota_lines(q: Quota) -> list[str]:
     def m(minor: int | None) -> str:
         return "—" if minor is None else mark + format_money(minor, cur)
 
-    head = f"Quota · {q.period.label} ({q.period.since:%b %-d} – {q.period.until:%b %-d})"  # type: ignore[union-attr]
+    head = f"Quota · {q.period.label} ({q.period.since:%b %-d} – {q.period.until:%b %-d})"
     lines = [f"{head}: " + (format_money(q.quota, cur) if q.quota else "none set (config quota AMOUNT)")]
     won_tail = f"   {percent(q.attainment)} of quota" if q.quota else ""
     lines.append(f"  Won so far                 {m(q.won_amount):>14}{won_tail}   ({q.won.count:,} deals)")
