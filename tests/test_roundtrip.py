@@ -104,8 +104,9 @@ def test_roundtrip_is_byte_identical(store: Store, clock: Clock, tmp_path: Path)
     assert exported["=SUM(A1:A3)"]["lost_at_stage"] == "Negotiation"
     assert exported["+1 555 0100 deal"]["revisit_state"] == RevisitState.CLOSED.value
     assert exported["Snoozed"]["revisit_on"] == "2027-02-01"
-    notes = json.loads(exported["Platform licence, 2027"]["notes"])
-    assert [text for _, text in notes] == [TRICKY, '=HYPERLINK("http://evil")', "'=already quoted"]
+    timeline = json.loads(exported["Platform licence, 2027"]["timeline"])
+    notes = [e["text"] for e in timeline if e["kind"] == "note"]
+    assert notes == [TRICKY, '=HYPERLINK("http://evil")', "'=already quoted"]
     assert exported["Won 🎉 deal"]["value"] == "1000000000000.00"
 
 
@@ -350,9 +351,10 @@ def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes:
     deal = store.add("One")
     store.add_note(deal.id, "Called")
     table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
+    del table[0]["timeline"]
     table[0]["notes"] = notes
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, DEAL_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, [*DEAL_COLUMNS[:-1], "notes"], lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(table)
     path = tmp_path / "deals.csv"

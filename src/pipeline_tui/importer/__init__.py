@@ -31,7 +31,9 @@ class ImportResult:
     format: str
     imported: int
     updated: int
-    skipped_existing: int
+    skipped_existing: int  # already here and unchanged
+    duplicates: int  # rows seen twice in the file
+    conflicts: int
     missing_reasons: int
     per_stage: dict[str, int]
     totals: dict[str, int]  # value per currency of the new deals
@@ -69,6 +71,8 @@ def import_file(
         imported=len(plan.rows),
         updated=plan.updated,
         skipped_existing=plan.skipped_existing + plan.unchanged,
+        duplicates=plan.duplicates,
+        conflicts=len(plan.conflicts),
         missing_reasons=plan.missing_reasons,
         per_stage=dict(plan.counts()),
         totals=plan.totals(),

@@ -15,6 +15,7 @@ written. The steps, in order:
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -190,7 +191,8 @@ def _plan_own(store: Store, table: Table, plan: ImportPlan) -> None:
         def fail(column: str, value: str, why: str, number: int = number) -> RowError:
             return row_error(number, column, value, why)
 
-        row = reader.read(cell_reader(table.header, cells), fail)
+        key = "row-" + hashlib.sha1("\x1f".join(cells).encode()).hexdigest()[:16]
+        row = reader.read(cell_reader(table.header, cells), fail, key)
         if row is None:
             plan.skipped_existing += 1
             continue
@@ -222,6 +224,7 @@ class _Context:
     overrides: dict[str, Stage]
     now: datetime
     label: str
+    columns: dict[str, Column]
     stage_cache: dict[tuple[str, str, bool | None, bool | None], tuple[Stage, str, str]] = field(default_factory=dict)
 
 
@@ -238,7 +241,7 @@ def _plan_crm(store: Store, table: Table, form: Format, options: Options, plan: 
         store, form, options, stages, {s.id: s for s in store.stages(include_archived=True)},
         store.reasons(include_archived=True),
         {norm(k): store.find_stage(v) for k, v in options.stage_overrides.items()},
-        store.clock(), f"Updated from {form.label} export",
+        store.clock(), f"Updated from {form.label} export", columns,
     )  # fmt: skip
     existing = store.crm_index(plan.source)
     identities = Identities()
@@ -276,7 +279,8 @@ def _stage(ctx: _Context, row: SourceRow, plan: ImportPlan) -> tuple[Stage, str,
     if key in ctx.stage_cache:
         return ctx.stage_cache[key]
     if not row.stage and not status:
-        raise row_error(row.number, "stage", "", "is empty: every deal needs a stage")
+        column = ctx.columns.get("stage") or ctx.columns.get("status")
+        raise row_error(row.number, column.header if column else "stage", "", "is empty: every deal needs a stage")
     label = row.stage or status
     stage, why = map_stage(label, ctx.stages, ctx.overrides, ctx.form)
     plan.stage_map.setdefault(label, stage.name)

@@ -185,7 +185,7 @@ def read_row(
     return SourceRow(
         number=number,
         cells=tuple(cells),
-        source_id=cell("id"),
+        source_id=text("id"),
         title=title,
         company=text("company"),
         contact=text("contact"),

@@ -200,7 +200,7 @@ class Transfer(DealWrites):
                 values[16] = stage(row.lost_at_stage_id)
                 deals.append(values)
                 if row.timeline is None:
-                    events.append([deal_id, values[10], kind.value, source_label, values[6], None, json.dumps(tag)])
+                    events.append([deal_id, values[10], kind.value, source_label, None, values[6], json.dumps(tag)])
                     if len(row.notes) > MAX_NOTES_PER_DEAL_IMPORT:
                         raise InputError(f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT:,} notes.")
                     for at, text in row.notes:

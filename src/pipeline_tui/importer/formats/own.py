@@ -18,7 +18,16 @@ from typing import Any
 
 from pipeline_tui.csv_io import DEAL_COLUMNS, unneutralize
 from pipeline_tui.importer.formats import Format, norm
-from pipeline_tui.limits import MAX_NOTES_PER_DEAL_IMPORT
+from pipeline_tui.errors import InputError
+from pipeline_tui.limits import (
+    MAX_NOTES_PER_DEAL_IMPORT,
+    check_amount,
+    check_currency,
+    check_date,
+    check_moment,
+    check_note,
+    check_text,
+)
 from pipeline_tui.models import (
     EventKind,
     ImportEvent,
@@ -166,8 +175,9 @@ class OwnRows:
             {(s, i) for _, s, i in origins.values() if s and i},
         )
 
-    def read(self, cell: Callable[[str], str], fail: Fail) -> ImportRow | None:
-        """The row's deal, or None when it is already here."""
+    def read(self, cell: Callable[[str], str], fail: Fail, row_key: str) -> ImportRow | None:
+        """The row's deal, or None when it is already here. `row_key`: the row's hash, the
+        deal's identity when the file has neither deal ids nor CRM ids."""
 
         def guarded(column: str, parse: Callable[[str], Any], why: str) -> Any:
             text = cell(column)
@@ -194,6 +204,9 @@ class OwnRows:
                 )
             return None
         origin = (source, source_id) if source and source_id else None
+        if deal_id is None and origin is None:
+            source, source_id = FORMAT.name, row_key
+            origin = (source, source_id)
         if deal_id is not None and deal_id in self.seen_ids:
             return None
         if origin and (origin in self.here_by_source or origin in self.seen_sources):
@@ -219,7 +232,7 @@ class OwnRows:
             timeline = guarded("timeline", lambda t: read_timeline(t, self.names), "is not the timeline pipeline-tui writes")
         elif cell("notes"):
             notes = guarded("notes", read_notes, "is not the notes list pipeline-tui writes")
-        return ImportRow(
+        row = ImportRow(
             id=deal_id,
             title=cell("title"),
             company=cell("company"),
@@ -248,6 +261,37 @@ class OwnRows:
             notes=notes,
             timeline=timeline,
         )
+        check_limits(row, fail)
+        return row
+
+
+def check_limits(row: ImportRow, fail: Fail) -> None:
+    """The limits every path has, checked here so that a refusal names the column."""
+
+    def check(column: str, value: Any, test: Callable[[Any, str], Any]) -> None:
+        try:
+            test(value, column.replace("_", " "))
+        except InputError as exc:
+            raise fail(column, "" if value is None else str(value), f"is refused: {exc}") from None
+
+    check("title", row.title, lambda v, f: check_text(v, f, required=True))
+    for column in ("company", "contact", "next_step", "competitor"):
+        check(column, getattr(row, column), check_text)
+    check("loss_note", row.loss_note, check_note)
+    check("value", row.value, lambda v, f: check_amount(v))
+    if row.currency is not None:
+        check("currency", row.currency, lambda v, f: check_currency(v))
+    for column in ("expected_close", "next_step_due", "revisit_on", "snoozed_until"):
+        check(column, getattr(row, column), check_date)
+    for column in ("created_at", "stage_entered_at", "last_activity_at", "closed_at", "archived_at"):
+        if getattr(row, column) is not None:
+            check(column, getattr(row, column), check_moment)
+    for at, text in row.notes:
+        check("notes", at, check_moment)
+        check("notes", text, lambda v, f: check_note(v, f, required=True))
+    for event in row.timeline or ():
+        check("timeline", event.at, check_moment)
+        check("timeline", event.text, check_note)
 
 
 def _minor(text: str) -> int:
