@@ -77,9 +77,11 @@ class ImportPlan:
     stage_kinds: dict[int, StageKind] = field(default_factory=dict)
     competitor_words: tuple[str, ...] = COMPETITOR_WORDS
 
-    def counts(self) -> Counter[str]:
-        """New deals per board stage."""
-        return Counter(self.stage_names.get(r.stage_id, "?") for r in self.rows)
+    def counts(self) -> dict[str, int]:
+        """New deals per board stage, in board order."""
+        found = Counter(self.stage_names.get(r.stage_id, "?") for r in self.rows)
+        order = [name for name in self.stage_names.values() if name in found]
+        return {name: found[name] for name in [*order, *(n for n in found if n not in order)]}
 
     @property
     def missing_reasons(self) -> int:
@@ -388,11 +390,9 @@ def _plan_match(ctx: _Context, row: SourceRow, match: CrmDeal, stage: Stage, lab
         full=full, loss_fields=loss, closed_at=None if stage.is_open else _closed_at(row, ctx.now),
     )  # fmt: skip
     plan.conflicts.extend(planned.conflicts)
-    if planned.update is None:
-        plan.unchanged += 1
-        return
-    plan.updates.append(planned.update)
+    if planned.update is not None:
+        plan.updates.append(planned.update)  # (maybe only the CRM's new baseline)
     if planned.changes:
         plan.changes.append((match.id, match.title, planned.changes))
-    else:
+    elif not planned.conflicts:
         plan.unchanged += 1

@@ -36,7 +36,7 @@ from pipeline_tui.models import (
     RevisitState,
 )
 from pipeline_tui.store.codec import parse_ts, ts
-from pipeline_tui.store.deals import DealWrites
+from pipeline_tui.store.deals import LOSS_FIELDS, DealWrites
 
 # The columns an import writes, in INSERT order.
 _INSERT_COLUMNS = (
@@ -267,6 +267,8 @@ class Transfer(DealWrites):
         with self.write():
             for update in updates:
                 names = list(update.fields)
+                if "stage_id" in names:  # undo puts a move back whole: the loss and times with it
+                    names += [n for n in (*sorted(LOSS_FIELDS), "closed_at", "stage_entered_at") if n not in names]
                 current = self._rows(
                     f"SELECT rev, crm_baseline{''.join(', ' + n for n in names)} FROM deals WHERE id = ?",
                     [update.deal_id],
@@ -280,9 +282,10 @@ class Transfer(DealWrites):
                         changes=[],
                     )
                 before = dict(zip(["crm_baseline", *names], current[0][1:], strict=True))
-                after = {"crm_baseline": baseline_text(update.baseline), **update.fields}
-                visible = bool(update.fields)
-                sets = {**after, "rev": update.rev + 1} if visible else after
+                sets = {"crm_baseline": baseline_text(update.baseline), **update.fields}
+                after = {**before, **sets}
+                if update.fields:  # a new baseline alone is no change to the deal
+                    sets["rev"] = update.rev + 1
                 self.db.execute(
                     f"UPDATE deals SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                     [*sets.values(), update.deal_id],
@@ -387,8 +390,8 @@ class Transfer(DealWrites):
     # ------------------------------------------------------------------ export
 
     def note_rows(self) -> Iterator[dict[str, Any]]:
-        """Every timeline entry that carries text, with its deal's context and origin, for
-        export. A loss entry carries that loss's reason, competitor and revisit date (the
+        """Every timeline entry that carries text, and every loss, with its deal's context and
+        origin, for export. A loss entry carries that loss's reason, competitor and revisit date (the
         deal may have been reopened or lost again since)."""
         cursor = self.db.execute(
             """
@@ -398,7 +401,7 @@ class Transfer(DealWrites):
             JOIN deals d ON d.id = e.deal_id
             JOIN stages s ON s.id = d.stage_id
             LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id
-            WHERE e.text != '' AND e.kind NOT IN ('undone', 'imported', 'updated')
+            WHERE (e.text != '' OR e.kind = 'lost') AND e.kind NOT IN ('undone', 'imported', 'updated')
             ORDER BY e.deal_id, e.id
             """
         )
