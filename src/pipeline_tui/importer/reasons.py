@@ -10,7 +10,9 @@ from pipeline_tui.importer.formats import norm
 from pipeline_tui.models import LossReason
 
 # Words that mean "lost to a competitor" (matched at a word's start).
-COMPETITOR_WORDS = ("competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from")
+COMPETITOR_WORDS = (
+    "competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from", "out-sold", "outsold",
+)  # fmt: skip
 _KEYWORDS = (
     ("unqualified", "Unqualified / bad fit"),
     ("disqualif", "Unqualified / bad fit"),

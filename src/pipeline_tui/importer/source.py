@@ -23,6 +23,12 @@ from pipeline_tui.limits import (
 )
 
 DATE_FIELDS = ("close", "next_due")
+# Some exports (Dynamics 365) name the currency instead of giving its code.
+CURRENCY_NAMES = {
+    "us dollar": "USD", "euro": "EUR", "pound sterling": "GBP", "british pound": "GBP", "japanese yen": "JPY",
+    "indian rupee": "INR", "canadian dollar": "CAD", "australian dollar": "AUD", "swiss franc": "CHF",
+    "swedish krona": "SEK", "danish krone": "DKK", "norwegian krone": "NOK", "polish zloty": "PLN",
+}  # fmt: skip
 MOMENT_FIELDS = ("created", "activity", "closed_on")
 
 
@@ -151,7 +157,7 @@ def read_row(
                     value, currency = parse_money(raw)
             except (ValueError, InputError):
                 raise fail("value", raw, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
-    code = cell("currency")
+    code = CURRENCY_NAMES.get(norm(cell("currency")), cell("currency"))
     if code:
         try:
             currency = check_currency(code)
@@ -175,6 +181,8 @@ def read_row(
             raise fail(name, raw, "is not a date") from None
 
     status = norm(cell("status"))
+    if not status and parse_flag(cell("active")) is False:
+        status = "lost"  # Odoo archives a lost opportunity
     deleted_flag = parse_flag(cell("deleted")) if "deleted" in columns else None
     deleted = status in ("deleted", "archived") or deleted_flag is True or norm(cell("deleted")) == "archived"
     note = cell("note")

@@ -13,7 +13,7 @@ FORMAT = Format(
         "title": ("lead_name",),
         "company": ("lead_name",),
         "contact": ("contact_name",),
-        "value": ("value_formatted", "value"),
+        "value": ("value", "value_formatted"),
         "currency": ("value_currency",),
         "stage": ("status_label",),
         "status": ("status_type",),  # active, won, lost

@@ -21,6 +21,7 @@ FORMAT = Format(
         "activity": ("Last Updated on",),
         "lost_reason": ("Lost Reason",),
         "note": ("Notes", "Internal Notes"),
+        "active": ("Active",),
     },
     signature=("Opportunity", "Expected Revenue"),
     # Odoo's default CRM stages; a lost opportunity is archived with a lost reason.
