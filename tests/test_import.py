@@ -830,4 +830,6 @@ def test_ambiguous_dates_follow_the_setting(store: Store, tmp_path: Path) -> Non
     ]
     path = write_csv(tmp_path / "x.csv", SALESFORCE, rows)
     assert importer.plan_import(store, path).rows[0].expected_close == date(2027, 5, 6)
-    assert importer.plan_import(store, path, day_first_setting=True).rows[0].expected_close == date(2027, 6, 5)
+    assert importer.plan_import(store, path, day_first_setting=True).rows[0].expected_close == date(
+        2027, 6, 5
+    )

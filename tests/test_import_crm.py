@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -100,7 +100,10 @@ def test_trailing_short_rows_without_footer_text_are_an_error(store: Store, caps
 def test_footer_rules() -> None:
     rows = [(2, ["a", "b", "c"]), (3, ["d", "e", "f"])]
     footer = [(5, ["Report title"]), (6, ["Confidential Information - Do Not Distribute"])]
-    assert split_footer(3, rows + footer) == (rows, ("Report title", "Confidential Information - Do Not Distribute"))
+    assert split_footer(3, rows + footer) == (
+        rows,
+        ("Report title", "Confidential Information - Do Not Distribute"),
+    )
     assert split_footer(3, rows + [(5, ["just text"])]) == (rows + [(5, ["just text"])], ())
     cut = [(5, ["Ana", "cut short"]), *footer]  # a data row cut short is no footer line
     assert split_footer(3, rows + cut) == (rows + cut[:1], tuple(f[1][0] for f in footer))
@@ -119,9 +122,15 @@ def next_week_salesforce(tmp_path: Path) -> Path:
     text = path.read_text(encoding="utf-8")
     text = text.replace('"Id. Decision Makers","Q3-2024","USD","1.00","60","40"',
                         '"Negotiation/Review","Q3-2024","USD","2,000.00","90","47"')  # fmt: skip
-    text = text.replace('"Perception Analysis","Q3-2024","USD","48,000.00"', '"Perception Analysis","Q3-2024","USD","52,000.00"')
+    text = text.replace(
+        '"Perception Analysis","Q3-2024","USD","48,000.00"',
+        '"Perception Analysis","Q3-2024","USD","52,000.00"',
+    )
     text = text.replace('"30/09/2024","18/06/2024"', '"31/10/2024","18/06/2024"')
-    text = text.replace('"Ana Okafor","Hooli","Hooli - Platform","Closed Won"', '"Ana Okafor","Hooli","Hooli - Platform","Closed Won"')
+    text = text.replace(
+        '"Ana Okafor","Hooli","Hooli - Platform","Closed Won"',
+        '"Ana Okafor","Hooli","Hooli - Platform","Closed Won"',
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -201,7 +210,9 @@ def test_undo_puts_back_what_a_reimport_changed(store: Store, clock: Clock, caps
     assert "3 updated" in out
 
 
-def test_undo_of_an_update_keeps_what_changed_since(store: Store, clock: Clock, capsys, tmp_path: Path) -> None:
+def test_undo_of_an_update_keeps_what_changed_since(
+    store: Store, clock: Clock, capsys, tmp_path: Path
+) -> None:
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
     ok(capsys, "import", str(next_week_salesforce(tmp_path)))
     acme = by_title(store)["Acme Corp - 200 Widgets"]
@@ -264,8 +275,12 @@ def test_currency_columns_are_read(store: Store, name: str, title: str, currency
 # ----------------------------------------------------------- 4. deleted rows
 
 
-@pytest.mark.parametrize(("name", "gone"), [("pipedrive_deals.csv", "Old duplicate"), ("hubspot_deals.csv", "Test deal - ignore")])
-def test_deleted_and_archived_rows_are_skipped_and_counted(store: Store, capsys, name: str, gone: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "gone"), [("pipedrive_deals.csv", "Old duplicate"), ("hubspot_deals.csv", "Test deal - ignore")]
+)
+def test_deleted_and_archived_rows_are_skipped_and_counted(
+    store: Store, capsys, name: str, gone: str
+) -> None:
     out = ok(capsys, "import", str(FIXTURES / name))
     assert "Skipped: 1 deleted or archived rows." in out
     assert gone not in by_title(store)
@@ -274,7 +289,8 @@ def test_deleted_and_archived_rows_are_skipped_and_counted(store: Store, capsys,
 def test_salesforce_isdeleted_rows_are_skipped(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "opps.csv"
     path.write_text(
-        "Id,Opportunity Name,StageName,Stage,Amount,IsDeleted\r\n006A,Kept,Prospecting,Prospecting,1,false\r\n"
+        "Id,Opportunity Name,StageName,Stage,Amount,IsDeleted\r\n"
+        "006A,Kept,Prospecting,Prospecting,1,false\r\n"
         "006B,Gone,Prospecting,Prospecting,1,true\r\n",
         encoding="utf-8",
     )
@@ -330,7 +346,7 @@ def test_the_dry_run_table_stays_aligned_for_long_names(store: Store, capsys, tm
 @pytest.mark.parametrize(
     ("text", "day_first", "expected"),
     [
-        ("2024-06-30T10:15:00Z", False, datetime(2024, 6, 30, 10, 15, tzinfo=timezone.utc)),
+        ("2024-06-30T10:15:00Z", False, datetime(2024, 6, 30, 10, 15, tzinfo=UTC)),
         ("2024-06-30T10:15:00.123000+05:30", False,
          datetime(2024, 6, 30, 10, 15, 0, 123000, tzinfo=timezone(timedelta(hours=5, minutes=30)))),
         ("6/30/2024 10:15 AM", False, datetime(2024, 6, 30, 10, 15)),
@@ -373,7 +389,9 @@ def test_ambiguous_dates_say_which_order_was_used(store: Store, capsys, tmp_path
     assert by_title(store)["A"].expected_close == date(2024, 6, 5)  # type: ignore[attr-defined]
 
 
-def test_dates_that_contradict_each_other_are_refused_naming_two_rows(store: Store, capsys, tmp_path: Path) -> None:
+def test_dates_that_contradict_each_other_are_refused_naming_two_rows(
+    store: Store, capsys, tmp_path: Path
+) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text(
         "Opportunity Name,Stage,Close Date\r\nA,Prospecting,01/02/2024\r\nB,Prospecting,31/01/2024\r\n"
@@ -391,7 +409,8 @@ def test_dates_that_contradict_each_other_are_refused_naming_two_rows(store: Sto
 
 @pytest.mark.parametrize(
     ("text", "minor"),
-    [("1234.5600000000001", 123_456), ("1.2E+05", 12_000_000), ("1.5e3", 150_000), ("0.30000000000000004", 30),
+    [("1234.5600000000001", 123_456), ("1.2E+05", 12_000_000), ("1.5e3", 150_000),
+     ("0.30000000000000004", 30),
      ("$20,000.00", 2_000_000), ("1.234,50", 123_450)],
 )  # fmt: skip
 def test_spreadsheet_amounts_are_read(store: Store, tmp_path: Path, text: str, minor: int) -> None:
@@ -420,7 +439,8 @@ def test_a_value_that_is_not_money_names_row_column_value(store: Store, tmp_path
         ("freshsales_deals.csv", "freshsales", {"Loyalty app": "Qualified", "CRM rollout": "Closed Lost"}),
         ("odoo_opportunities.csv", "odoo",
          {"Office furniture": "Qualified", "Conference chairs": "Closed Lost", "Desks for HQ": "Closed Won"}),
-        ("dynamics_opportunities.csv", "dynamics", {"Contoso ERP rollout": "Proposal", "Fabrikam analytics": "Closed Lost"}),
+        ("dynamics_opportunities.csv", "dynamics",
+         {"Contoso ERP rollout": "Proposal", "Fabrikam analytics": "Closed Lost"}),
     ],
 )  # fmt: skip
 def test_other_crm_exports_import(store: Store, capsys, name: str, fmt: str, stages: dict[str, str]) -> None:
@@ -444,7 +464,10 @@ def test_column_maps_any_csv_and_the_dry_run_shows_it(store: Store, capsys) -> N
     ok(capsys, "import", str(path), *args, "--map", "Angebot=Proposal", "--map", "Verhandlung=Negotiation")
     deal = by_title(store)["Shop-Relaunch"]
     assert (deal.company, deal.value, deal.currency, deal.expected_close) == (  # type: ignore[attr-defined]
-        "Müller GmbH", 1_250_000, "EUR", date(2024, 9, 30),
+        "Müller GmbH",
+        1_250_000,
+        "EUR",
+        date(2024, 9, 30),
     )
     assert stage_of(store, "Wartungsvertrag") == "Negotiation"
 
@@ -455,7 +478,9 @@ def test_column_overrides_a_formats_column(store: Store, tmp_path: Path) -> None
     assert {r.company for r in plan.rows} == {"Ana Okafor"}
 
 
-@pytest.mark.parametrize(("column", "message"), [("owner=Deal owner", "is not a field"), ("title=Nope", "has no such column")])
+@pytest.mark.parametrize(
+    ("column", "message"), [("owner=Deal owner", "is not a field"), ("title=Nope", "has no such column")]
+)
 def test_a_bad_column_option_is_one_clear_line(store: Store, capsys, column: str, message: str) -> None:
     code, _, err = cli(capsys, "import", str(FIXTURES / "hubspot_deals.csv"), "--column", column)
     assert code == 1 and message in err and err.count("\n") == 1
@@ -486,7 +511,9 @@ def test_with_exchange_rates_the_converted_figure_says_so(store: Store, capsys) 
 # -------------------------------------------------------------- 11. competitors
 
 
-def test_competitors_come_from_the_reason_or_a_competitor_column(store: Store, capsys, tmp_path: Path) -> None:
+def test_competitors_come_from_the_reason_or_a_competitor_column(
+    store: Store, capsys, tmp_path: Path
+) -> None:
     out = ok(capsys, "import", str(FIXTURES / "hubspot_deals.csv"), "--dry-run")
     assert "Lost to a competitor when the reason says 'competit', 'lost to', 'went with'" in out
     assert "competitors found: 1" in out
@@ -496,7 +523,8 @@ def test_competitors_come_from_the_reason_or_a_competitor_column(store: Store, c
     assert store.reason(lost.loss_reason_id).label == "Lost to competitor"  # type: ignore[attr-defined]
     path = tmp_path / "report.csv"
     path.write_text(
-        "Opportunity Name,Stage,Loss Reason,Main Competitor(s)\r\nX,Closed Lost,Price,Acme\r\nY,Closed Lost,,Initrode\r\n",
+        "Opportunity Name,Stage,Loss Reason,Main Competitor(s)\r\n"
+        "X,Closed Lost,Price,Acme\r\nY,Closed Lost,,Initrode\r\n",
         encoding="utf-8",
     )
     importer.import_file(store, path)
@@ -508,7 +536,9 @@ def test_competitors_come_from_the_reason_or_a_competitor_column(store: Store, c
 # ------------------------------------------------------------ 12. notes to CRMs
 
 
-def test_notes_go_back_to_each_crm_in_its_own_columns(store: Store, clock: Clock, capsys, tmp_path: Path) -> None:
+def test_notes_go_back_to_each_crm_in_its_own_columns(
+    store: Store, clock: Clock, capsys, tmp_path: Path
+) -> None:
     ok(capsys, "import", str(FIXTURES / "hubspot_deals.csv"))
     ok(capsys, "import", str(FIXTURES / "pipedrive_deals.csv"))
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
@@ -518,14 +548,15 @@ def test_notes_go_back_to_each_crm_in_its_own_columns(store: Store, clock: Clock
     store.add_note(native.id, "Native note")
     rows = list(csv.DictReader(io.StringIO(ok(capsys, "export", "notes"), newline="")))
     assert {(r["title"], r["source"], r["source_id"]) for r in rows if r["kind"] == "note"} >= {
-        ("Platform licence", "hubspot", "18001"), ("Website relaunch", "pipedrive", "101"), ("Made here", "", ""),
+        ("Platform licence", "hubspot", "18001"), ("Website relaunch", "pipedrive", "101"),
+        ("Made here", "", ""),
     }  # fmt: skip
 
     code, out, err = cli(capsys, "export", "notes", "--for", "hubspot")
     assert code == 0
     table = list(csv.reader(io.StringIO(out, newline="")))
     assert table[0] == ["Record ID", "Deal Name", "Activity date", "Note body"]
-    assert ["18001", "Platform licence"] == table[1][:2] and table[1][3] == "Spoke to Platform licence"
+    assert table[1][:2] == ["18001", "Platform licence"] and table[1][3] == "Spoke to Platform licence"
     assert table[1][2].endswith("Z")
     assert "Left out" in err and "Made here (made here" in err and "Website relaunch (pipedrive" in err
 
@@ -543,11 +574,14 @@ def test_notes_go_back_to_each_crm_in_its_own_columns(store: Store, clock: Clock
 
 def test_salesforce_notes_with_opportunity_ids(store: Store, capsys, tmp_path: Path) -> None:
     path = tmp_path / "opps.csv"
-    path.write_text("Opportunity ID,Opportunity Name,Stage\r\n0065g00000AbCdE,Big deal,Prospecting\r\n", encoding="utf-8")
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Stage\r\n0065g00000AbCdE,Big deal,Prospecting\r\n", encoding="utf-8"
+    )
     importer.import_file(store, path)
     store.add_note(by_title(store)["Big deal"].id, "Demo went well\nsecond line")  # type: ignore[attr-defined]
     table = list(csv.reader(io.StringIO(ok(capsys, "export", "notes", "--for", "salesforce"), newline="")))
-    assert table[1] == ["0065g00000AbCdE", "Note: Demo went well", "Demo went well\nsecond line", "2026-11-24",
+    assert table[1] == ["0065g00000AbCdE", "Note: Demo went well", "Demo went well\nsecond line",
+                        "2026-11-24",
                         "Completed"]  # fmt: skip
 
 

@@ -354,7 +354,11 @@ def test_huge_fields(capsys, template, data) -> None:
         # Every path has the same limits: a cell longer than its field takes is refused,
         # naming the row and the column; anything else imports.
         longest = max(len(cell) for row in csv.reader(io.StringIO(data.decode())) for cell in row)
-        limit = MAX_NOTE if b"Closed lost reason" in data and longest > MAX_LINE and _in_reason(data) else MAX_LINE
+        limit = (
+            MAX_NOTE
+            if b"Closed lost reason" in data and longest > MAX_LINE and _in_reason(data)
+            else MAX_LINE
+        )
         if longest <= limit:
             assert error is None
         else:

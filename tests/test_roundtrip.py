@@ -389,7 +389,9 @@ def full_history(store: Store, clock: Clock) -> None:
     store.snooze_stale(b.id, date(2026, 12, 20))
     store.archive(b.id)
     hubspot = Path(store.path or ".").with_name("hubspot.csv")  # type: ignore[arg-type]
-    hubspot.write_text("Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline="")
+    hubspot.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline=""
+    )
     importer.import_file(store, hubspot)
 
 
@@ -413,7 +415,9 @@ def test_export_import_export_is_byte_identical_for_deals_and_timeline(
         assert copy.count(archived=True) == 1
         # A CRM deal keeps its baseline: re-importing the CRM's file changes nothing.
         hubspot = tmp_path / "hubspot.csv"
-        hubspot.write_text("Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline="")
+        hubspot.write_text(
+            "Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline=""
+        )
         plan = importer.plan_import(copy, hubspot)
         assert (len(plan.rows), plan.updated, plan.unchanged) == (0, 0, 1)
     lines = rows(first)
@@ -424,11 +428,15 @@ def test_export_import_export_is_byte_identical_for_deals_and_timeline(
     assert timeline[6]["data"] == {"retracted_event": 5}
 
 
-def test_an_older_export_with_a_notes_column_is_still_read(store: Store, clock: Clock, tmp_path: Path) -> None:
+def test_an_older_export_with_a_notes_column_is_still_read(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
     deal = store.add("Old export", company="Acme")
     store.add_note(deal.id, "First call")
     table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
-    old_columns = [c for c in DEAL_COLUMNS if c not in ("archived_at", "snoozed_until", "crm_baseline", "timeline")]
+    old_columns = [
+        c for c in DEAL_COLUMNS if c not in ("archived_at", "snoozed_until", "crm_baseline", "timeline")
+    ]
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, [*old_columns, "notes"], lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()

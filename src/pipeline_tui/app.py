@@ -739,7 +739,9 @@ class PipelineApp(KeyGate):
             ]
             lines += plan.notices
             if plan.conflicts:
-                lines.append(f"{len(plan.conflicts):,} fields you changed are kept (the CRM changed them too)")
+                lines.append(
+                    f"{len(plan.conflicts):,} fields you changed are kept (the CRM changed them too)"
+                )
             already = plan.skipped_existing + plan.unchanged
             lines.append(
                 f"Import {len(plan.rows):,} deals"

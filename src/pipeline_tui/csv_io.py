@@ -7,8 +7,8 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -206,12 +206,18 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
     def rows() -> Iterator[list[str]]:
         for note in store.note_rows():
             # A CRM id is what its import matches on; a deal matched by name has none.
-            if note["source"] != crm or not note["source_id"] or note["source_id"].startswith(("key-", "row-")):
+            if (
+                note["source"] != crm
+                or not note["source_id"]
+                or note["source_id"].startswith(("key-", "row-"))
+            ):
                 seen = left.get(note["deal_id"])
                 origin = note["source"] or "made here"
                 if note["source"] == crm:
                     origin = f"{crm} export without record ids"
-                left[note["deal_id"]] = LeftOut(note["deal_id"], note["title"], origin, (seen.notes if seen else 0) + 1)
+                left[note["deal_id"]] = LeftOut(
+                    note["deal_id"], note["title"], origin, (seen.notes if seen else 0) + 1
+                )
                 continue
             yield list(spec.row(note))
 

@@ -92,7 +92,10 @@ def _show_plan(plan: Any, path: Path, *, rates: Any, base: str) -> None:
         target_width = max(len(t) for t in plan.stage_map.values())
         out("Stages (override with --map 'SOURCE=STAGE'):")
         for source, target in plan.stage_map.items():
-            out(f"  {_cut(repr(source), width):>{width}} -> {target:<{target_width}}  ({plan.stage_rule[source]})")
+            out(
+                f"  {_cut(repr(source), width):>{width}} -> {target:<{target_width}}"
+                f"  ({plan.stage_rule[source]})"
+            )
     counts, per_stage = plan.counts(), plan.stage_totals()
     if counts:
         out("New deals per stage:")
@@ -103,10 +106,14 @@ def _show_plan(plan: Any, path: Path, *, rates: Any, base: str) -> None:
     out(f"Total value of new deals: {format_totals(plan.totals(), base=base, rates=rates)}")
     if plan.competitors_found or plan.missing_reasons or plan.rows:
         words = ", ".join(repr(w) for w in plan.competitor_words)
-        out(f"Lost to a competitor when the reason says {words}; competitors found: {plan.competitors_found:,}.")
+        out(
+            f"Lost to a competitor when the reason says {words}; "
+            f"competitors found: {plan.competitors_found:,}."
+        )
     if plan.skipped_existing or plan.unchanged or plan.updates or plan.conflicts:
         out(
-            f"Already imported: {plan.unchanged + plan.skipped_existing:,} unchanged, {plan.updated:,} updated, "
+            f"Already imported: {plan.unchanged + plan.skipped_existing:,} unchanged, "
+            f"{plan.updated:,} updated, "
             f"{len(plan.conflicts):,} conflicts."
         )
         out(f"Already imported (skipped): {plan.unchanged + plan.skipped_existing:,}")
@@ -188,7 +195,9 @@ def cmd_export(ctx: Context) -> int:
     write_output(ctx, a.output, write, what=what, bom=a.excel)
     if left:
         notes = sum(item.notes for item in left)
-        info(f"Left out {notes:,} notes of {len(left):,} deals that did not come from {crm} with a record id:")
+        info(
+            f"Left out {notes:,} notes of {len(left):,} deals that did not come from {crm} with a record id:"
+        )
         for item in left:
             info(f"  #{item.deal_id} {item.title} ({item.source}, {item.notes} notes)")
     return 0
@@ -222,7 +231,8 @@ def register(command: Register) -> None:
         "--prefer",
         choices=("seller", "file"),
         default="seller",
-        help="when the CRM and you both changed a field since the last import: keep yours (default) or the file's",
+        help="when the CRM and you both changed a field since the last import: "
+        "keep yours (default) or the file's",
     )
     p.add_argument("--json", action="store_true", help="print what the import did (or would do) as JSON")
 

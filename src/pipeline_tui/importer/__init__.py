@@ -65,7 +65,9 @@ def import_file(
         store, path, fmt=fmt, stage_overrides=stage_overrides, columns=columns, day_first=day_first,
         day_first_setting=day_first_setting, prefer_file=prefer_file,
     )  # fmt: skip
-    ops.import_plan(store, plan, label=f"Imported {path.name} ({plan.format})", today=today or store.clock().date())
+    ops.import_plan(
+        store, plan, label=f"Imported {path.name} ({plan.format})", today=today or store.clock().date()
+    )
     return ImportResult(
         format=plan.format,
         imported=len(plan.rows),

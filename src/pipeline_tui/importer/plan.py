@@ -40,8 +40,16 @@ from pipeline_tui.importer.source import (
 from pipeline_tui.importer.stages import map_stage
 from pipeline_tui.importer.table import Table, read_table
 from pipeline_tui.importer.update import Conflict, plan_update
-from pipeline_tui.importer.values import DateOrder, decide_order
-from pipeline_tui.models import ImportRow, ImportUpdate, LossReason, PendingReason, PendingStage, Stage, StageKind
+from pipeline_tui.importer.values import decide_order
+from pipeline_tui.models import (
+    ImportRow,
+    ImportUpdate,
+    LossReason,
+    PendingReason,
+    PendingStage,
+    Stage,
+    StageKind,
+)
 from pipeline_tui.store import Store
 from pipeline_tui.store.transfer import CrmDeal
 
@@ -86,7 +94,9 @@ class ImportPlan:
     @property
     def missing_reasons(self) -> int:
         return sum(
-            1 for r in self.rows if self.stage_kinds.get(r.stage_id) is StageKind.LOST and not r.loss_reason_id
+            1
+            for r in self.rows
+            if self.stage_kinds.get(r.stage_id) is StageKind.LOST and not r.loss_reason_id
         )
 
     @property
@@ -133,7 +143,9 @@ def plan_import(
     prefer_file: bool = False,
 ) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises InputError naming the row."""
-    options = Options(fmt, dict(stage_overrides or {}), dict(columns or {}), day_first, day_first_setting, prefer_file)
+    options = Options(
+        fmt, dict(stage_overrides or {}), dict(columns or {}), day_first, day_first_setting, prefer_file
+    )
     table = read_table(path)
     form = choose_format(table.header, options)
     plan = ImportPlan(form.name, form.label, form.name, store.currency, len(table.rows), table.footer)
@@ -205,7 +217,9 @@ def _plan_own(store: Store, table: Table, plan: ImportPlan) -> None:
         plan.stage_names[pending.key] = pending.name
         plan.stage_kinds[pending.key] = pending.kind
     if plan.pending_stages:
-        plan.notices.append("Stages made by the import: " + ", ".join(p.name for p in plan.pending_stages) + ".")
+        plan.notices.append(
+            "Stages made by the import: " + ", ".join(p.name for p in plan.pending_stages) + "."
+        )
     if plan.pending_reasons:
         plan.notices.append(
             "Loss reasons made by the import: " + ", ".join(p.label for p in plan.pending_reasons) + "."
@@ -227,7 +241,9 @@ class _Context:
     now: datetime
     label: str
     columns: dict[str, Column]
-    stage_cache: dict[tuple[str, str, bool | None, bool | None], tuple[Stage, str, str]] = field(default_factory=dict)
+    stage_cache: dict[tuple[str, str, bool | None, bool | None], tuple[Stage, str, str]] = field(
+        default_factory=dict
+    )
 
 
 def _plan_crm(store: Store, table: Table, form: Format, options: Options, plan: ImportPlan) -> None:
@@ -282,7 +298,9 @@ def _stage(ctx: _Context, row: SourceRow, plan: ImportPlan) -> tuple[Stage, str,
         return ctx.stage_cache[key]
     if not row.stage and not status:
         column = ctx.columns.get("stage") or ctx.columns.get("status")
-        raise row_error(row.number, column.header if column else "stage", "", "is empty: every deal needs a stage")
+        raise row_error(
+            row.number, column.header if column else "stage", "", "is empty: every deal needs a stage"
+        )
     label = row.stage or status
     stage, why = map_stage(label, ctx.stages, ctx.overrides, ctx.form)
     plan.stage_map.setdefault(label, stage.name)
@@ -307,7 +325,9 @@ def _stage(ctx: _Context, row: SourceRow, plan: ImportPlan) -> tuple[Stage, str,
     return stage, label, why
 
 
-def _file_values(ctx: _Context, row: SourceRow, stage: Stage, label: str, columns: set[str]) -> dict[str, Any]:
+def _file_values(
+    ctx: _Context, row: SourceRow, stage: Stage, label: str, columns: set[str]
+) -> dict[str, Any]:
     """The CRM's values of the fields the file has: what a later import compares with."""
     out: dict[str, Any] = {"title": row.title, "stage": label, "stage_id": stage.id}
     for name in ("company", "contact"):
@@ -342,7 +362,9 @@ def _loss(ctx: _Context, row: SourceRow, plan: ImportPlan) -> dict[str, Any]:
     }
 
 
-def _new_row(ctx: _Context, row: SourceRow, sid: str, stage: Stage, label: str, plan: ImportPlan) -> ImportRow:
+def _new_row(
+    ctx: _Context, row: SourceRow, sid: str, stage: Stage, label: str, plan: ImportPlan
+) -> ImportRow:
     columns = {c.field for c in plan.columns}
     created = row.created or ctx.now
     closed_at = None if stage.is_open else _closed_at(row, ctx.now)
@@ -379,7 +401,9 @@ def _comparable(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _plan_match(ctx: _Context, row: SourceRow, match: CrmDeal, stage: Stage, label: str, plan: ImportPlan) -> None:
+def _plan_match(
+    ctx: _Context, row: SourceRow, match: CrmDeal, stage: Stage, label: str, plan: ImportPlan
+) -> None:
     columns = {c.field for c in plan.columns}
     file = _file_values(ctx, row, stage, label, columns)
     moves = match.stage_id != stage.id

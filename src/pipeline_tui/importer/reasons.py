@@ -11,7 +11,8 @@ from pipeline_tui.models import LossReason
 
 # Words that mean "lost to a competitor" (matched at a word's start).
 COMPETITOR_WORDS = (
-    "competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from", "out-sold", "outsold",
+    "competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from", "out-sold",
+    "outsold",
 )  # fmt: skip
 _KEYWORDS = (
     ("unqualified", "Unqualified / bad fit"),

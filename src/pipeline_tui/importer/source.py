@@ -52,7 +52,9 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
                 break
     for name, wanted in overrides.items():
         if name not in USER_FIELDS:
-            raise InputError(f"--column {name}=…: {name!r} is not a field; use one of {', '.join(USER_FIELDS)}.")
+            raise InputError(
+                f"--column {name}=…: {name!r} is not a field; use one of {', '.join(USER_FIELDS)}."
+            )
         if norm(wanted) not in index:
             shown = ", ".join(repr(h) for h in header[:12]) + (", …" if len(header) > 12 else "")
             raise InputError(f"--column {name}={wanted!r}: the file has no such column (it has {shown}).")

@@ -16,7 +16,8 @@ STAGE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("qualified", ("qualif*", "engag*", "discovery", "demo", "sql", "needs", "analysis", "develop*",
                    "follow-up", "interested")),
     ("proposal", ("propos*", "quote*", "quotation", "present*", "perception", "pricing")),
-    ("negotiation", ("negotiat*", "contract*", "decision*", "commit*", "review", "closing", "verbal", "legal")),
+    ("negotiation", ("negotiat*", "contract*", "decision*", "commit*", "review", "closing", "verbal",
+                     "legal")),
 )  # fmt: skip
 _WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -44,7 +45,9 @@ def _slot_stage(slot: str, stages: list[Stage]) -> Stage:
     return named or open_stages[min(SLOTS.index(slot), len(open_stages) - 1)]
 
 
-def map_stage(name: str, stages: list[Stage], overrides: dict[str, Stage], fmt: Format | None = None) -> tuple[Stage, str]:
+def map_stage(
+    name: str, stages: list[Stage], overrides: dict[str, Stage], fmt: Format | None = None
+) -> tuple[Stage, str]:
     """The board stage for a source stage name, and the rule that chose it."""
     key = norm(name)
     if key in overrides:

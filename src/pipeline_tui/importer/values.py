@@ -26,8 +26,12 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _NAMED_MD = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")  # Jun 30, 2024
-_NAMED_DM = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4}|\d{2})$")  # 30 Jun 2024
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$")
+_NAMED_DM = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4}|\d{2})$"
+)  # 30 Jun 2024
+_CLOCK = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$"
+)
 _SPLIT = re.compile(r"^(.+?)(?:[T ]|,\s*|\s+)(\d{1,2}:\d{2}.*)$")
 _SPREADSHEET_NUMBER = re.compile(r"^\+?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d{1,3}))?$")
 

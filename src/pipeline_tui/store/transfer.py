@@ -28,7 +28,6 @@ from pipeline_tui.limits import (
 )
 from pipeline_tui.models import (
     EventKind,
-    ImportEvent,
     ImportRow,
     ImportUpdate,
     PendingReason,
@@ -49,7 +48,8 @@ _INSERT_DEAL = (
     f"INSERT INTO deals ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
 )
 _INSERT_EVENT = (
-    "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -196,20 +196,28 @@ class Transfer(DealWrites):
                 next_id = max(next_id, deal_id + 1)
                 values = self._insert_values(row, deal_id)
                 values[6] = stage(row.stage_id)
-                values[14] = reasons.get(row.loss_reason_id, row.loss_reason_id) if row.loss_reason_id else None
+                values[14] = (
+                    reasons.get(row.loss_reason_id, row.loss_reason_id) if row.loss_reason_id else None
+                )
                 values[16] = stage(row.lost_at_stage_id)
                 deals.append(values)
                 if row.timeline is None:
-                    events.append([deal_id, values[10], kind.value, source_label, None, values[6], json.dumps(tag)])
+                    events.append(
+                        [deal_id, values[10], kind.value, source_label, None, values[6], json.dumps(tag)]
+                    )
                     if len(row.notes) > MAX_NOTES_PER_DEAL_IMPORT:
-                        raise InputError(f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT:,} notes.")
+                        raise InputError(
+                            f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT:,} notes."
+                        )
                     for at, text in row.notes:
                         note = check_note(text, required=True)
                         events.append([deal_id, ts(check_moment(at, "note time")), EventKind.NOTE.value, note,
                                        None, None, json.dumps(tag)])  # fmt: skip
                 else:
                     if len(row.timeline) > MAX_NOTES_PER_DEAL_IMPORT * 10:
-                        raise InputError(f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT * 10:,} events.")
+                        raise InputError(
+                            f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT * 10:,} events."
+                        )
                     for position, event in enumerate(row.timeline):
                         data = dict(event.data)
                         if isinstance(data.get("retracted_event"), int):
@@ -231,11 +239,17 @@ class Transfer(DealWrites):
         """An undo event names the note it took back by its place in the deal's timeline in
         an export; here it names it by its event id again."""
         for deal_id, position, target in retractions:
-            ids = [int(r[0]) for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])]
+            ids = [
+                int(r[0])
+                for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])
+            ]
             if 0 <= target < len(ids) and position < len(ids):
                 row = self._rows("SELECT data FROM events WHERE id = ?", [ids[position]])[0]
                 data = {**json.loads(row[0]), "retracted_event": ids[target]}
-                self.db.execute("UPDATE events SET data = ? WHERE id = ?", [json.dumps(data, ensure_ascii=False), ids[position]])
+                self.db.execute(
+                    "UPDATE events SET data = ? WHERE id = ?",
+                    [json.dumps(data, ensure_ascii=False), ids[position]],
+                )
 
     def create_pending(
         self, stages: Iterable[PendingStage], reasons: Iterable[PendingReason]
@@ -268,7 +282,9 @@ class Transfer(DealWrites):
             for update in updates:
                 names = list(update.fields)
                 if "stage_id" in names:  # undo puts a move back whole: the loss and times with it
-                    names += [n for n in (*sorted(LOSS_FIELDS), "closed_at", "stage_entered_at") if n not in names]
+                    names += [
+                        n for n in (*sorted(LOSS_FIELDS), "closed_at", "stage_entered_at") if n not in names
+                    ]
                 current = self._rows(
                     f"SELECT rev, crm_baseline{''.join(', ' + n for n in names)} FROM deals WHERE id = ?",
                     [update.deal_id],
@@ -435,15 +451,17 @@ class Transfer(DealWrites):
         return [
             (at, kind, text, from_id, to_id, data)
             for at, kind, text, from_id, to_id, data in self._rows(
-                "SELECT at, kind, text, from_stage_id, to_stage_id, data FROM events WHERE deal_id = ? ORDER BY id",
+                "SELECT at, kind, text, from_stage_id, to_stage_id, data FROM events "
+                "WHERE deal_id = ? ORDER BY id",
                 [deal_id],
             )
         ]
 
     def event_ids(self, deal_id: int) -> list[int]:
-        return [int(r[0]) for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])]
+        return [
+            int(r[0]) for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])
+        ]
 
     def crm_baseline(self, deal_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT crm_baseline FROM deals WHERE id = ?", [deal_id])
         return json.loads(rows[0][0]) if rows and rows[0][0] else None
-

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pipeline_tui.csv_io import DEAL_COLUMNS, unneutralize
-from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.errors import InputError
+from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.limits import (
     MAX_NOTES_PER_DEAL_IMPORT,
     check_amount,
@@ -224,12 +224,18 @@ class OwnRows:
         if not cell("stage"):
             raise fail("stage", "", "is empty: every deal needs a stage")
         stage_id = self.names.stage(cell("stage"), kind)
-        reason_id = self.names.reason(cell("loss_reason")) if cell("loss_reason") and kind is StageKind.LOST else None
-        revisit_state = guarded("revisit_state", lambda t: RevisitState(t) if t else None, "is not pending or closed")
+        reason_id = (
+            self.names.reason(cell("loss_reason")) if cell("loss_reason") and kind is StageKind.LOST else None
+        )
+        revisit_state = guarded(
+            "revisit_state", lambda t: RevisitState(t) if t else None, "is not pending or closed"
+        )
         timeline = None
         notes: tuple[tuple[datetime, str], ...] = ()
         if cell("timeline"):
-            timeline = guarded("timeline", lambda t: read_timeline(t, self.names), "is not the timeline pipeline-tui writes")
+            timeline = guarded(
+                "timeline", lambda t: read_timeline(t, self.names), "is not the timeline pipeline-tui writes"
+            )
         elif cell("notes"):
             notes = guarded("notes", read_notes, "is not the notes list pipeline-tui writes")
         row = ImportRow(
@@ -249,7 +255,9 @@ class OwnRows:
             closed_at=guarded("closed_at", _maybe_moment, "is not a time"),
             loss_reason_id=reason_id,
             competitor=cell("competitor"),
-            lost_at_stage_id=self.names.stage(cell("lost_at_stage"), archived=True) if cell("lost_at_stage") else None,
+            lost_at_stage_id=self.names.stage(cell("lost_at_stage"), archived=True)
+            if cell("lost_at_stage")
+            else None,
             loss_note=cell("loss_note"),
             revisit_on=guarded("revisit_on", _maybe_day, "is not a date"),
             revisit_state=revisit_state,
@@ -257,7 +265,9 @@ class OwnRows:
             source_id=source_id,
             archived_at=guarded("archived_at", _maybe_moment, "is not a time"),
             snoozed_until=guarded("snoozed_until", _maybe_day, "is not a date"),
-            crm_baseline=guarded("crm_baseline", lambda t: read_baseline(t, self.names), "is not a CRM baseline"),
+            crm_baseline=guarded(
+                "crm_baseline", lambda t: read_baseline(t, self.names), "is not a CRM baseline"
+            ),
             notes=notes,
             timeline=timeline,
         )

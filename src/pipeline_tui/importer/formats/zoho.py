@@ -27,7 +27,12 @@ FORMAT = Format(
     # Zoho's standard deal stages.
     stages=stage_table(
         qualified=("Qualification", "Needs Analysis"),
-        proposal=("Value Proposition", "Identify Decision Makers", "Id. Decision Makers", "Proposal/Price Quote"),
+        proposal=(
+            "Value Proposition",
+            "Identify Decision Makers",
+            "Id. Decision Makers",
+            "Proposal/Price Quote",
+        ),
         negotiation=("Negotiation/Review",),
         won=("Closed Won",),
         lost=("Closed Lost", "Closed-Lost to Competition"),
