@@ -88,7 +88,7 @@ class PipelineApp(KeyGate):
     ]
     # Palette entries with no key of their own.
     PALETTE = (
-        ("Import deals from CSV", "HubSpot, Pipedrive, Salesforce or pipeline-tui export", "import_deals"),
+        ("Import deals from CSV", "A CRM export (HubSpot, Salesforce, …) or pipeline-tui", "import_deals"),
         ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
         ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
         ("Export notes to CSV", "Every note with its deal", "export_notes"),
