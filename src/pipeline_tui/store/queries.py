@@ -333,8 +333,3 @@ class Queries(Shape):
             "AND loss_reason_id IS NULL"
         )
         return int(self._rows(sql, ids)[0][0])
-
-    def existing_source_ids(self, source: str) -> set[str]:
-        """Source ids already imported from `source`, so a re-import adds nothing twice."""
-        rows = self._rows("SELECT source_id FROM deals WHERE source = ? AND source_id IS NOT NULL", [source])
-        return {r[0] for r in rows}
