@@ -163,12 +163,11 @@ def _stage_move(
     text = ""
     if target.kind is StageKind.LOST:
         loss = dict(loss_fields or {})
+        reason = loss.pop("reason_label", None)
         loss["lost_at_stage_id"] = source.id if source.is_open else deal.lost_at_stage_id
         fields.update(loss)
         fields["closed_at"] = ts(closed_at or now)
-        data.update({"reason": loss.pop("reason_label", None), "competitor": loss.get("competitor", ""),
-                     "revisit_on": None})  # fmt: skip
-        fields.pop("reason_label", None)
+        data.update({"reason": reason, "competitor": loss.get("competitor", ""), "revisit_on": None})
         kind, text = EventKind.LOST, str(loss.get("loss_note", ""))
     elif target.kind is StageKind.WON:
         fields["closed_at"] = ts(closed_at or now)
