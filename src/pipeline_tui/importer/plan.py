@@ -27,7 +27,7 @@ from pipeline_tui.importer import formats
 from pipeline_tui.importer.formats import CUSTOM, USER_FIELDS, Format, norm
 from pipeline_tui.importer.formats.own import OwnRows, cell_reader
 from pipeline_tui.importer.identity import Identities, legacy_key
-from pipeline_tui.importer.reasons import COMPETITOR_WORDS, loss_of
+from pipeline_tui.importer.reasons import COMPETITOR_WORDS, Loss, loss_of
 from pipeline_tui.importer.source import (
     Column,
     RowError,
@@ -241,6 +241,7 @@ class _Context:
     now: datetime
     label: str
     columns: dict[str, Column]
+    loss_cache: dict[tuple[str, str], Loss] = field(default_factory=dict)
     stage_cache: dict[tuple[str, str, bool | None, bool | None], tuple[Stage, str, str]] = field(
         default_factory=dict
     )
@@ -351,7 +352,10 @@ def _closed_at(row: SourceRow, now: datetime) -> datetime:
 
 
 def _loss(ctx: _Context, row: SourceRow, plan: ImportPlan) -> dict[str, Any]:
-    loss = loss_of(row.lost_reason, row.competitor, ctx.reasons)
+    key = (row.lost_reason, row.competitor)
+    if key not in ctx.loss_cache:  # the same few reasons on every lost row
+        ctx.loss_cache[key] = loss_of(row.lost_reason, row.competitor, ctx.reasons)
+    loss = ctx.loss_cache[key]
     if loss.competitor:
         plan.competitors_found += 1
     return {

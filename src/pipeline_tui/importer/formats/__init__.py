@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 USER_FIELDS = (
@@ -38,6 +39,7 @@ FIELD_HELP = {
 SLOTS = ("lead", "qualified", "proposal", "negotiation")
 
 
+@lru_cache(maxsize=8192)  # the same few stage, status and currency names on every row
 def norm(text: str) -> str:
     """A header or stage name compared case- and space-insensitively."""
     return re.sub(r"\s+", " ", text.strip().lstrip("\ufeff")).casefold()
