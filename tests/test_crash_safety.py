@@ -116,7 +116,7 @@ def big_pipeline(path: Path, company: str, count: int) -> Path:
                 "company": company,
                 "stage_id": lead,
                 "value": i,
-                "_notes": [("2026-11-01 10:00:00", f"{company} note " * 20)],
+                "notes": [("2026-11-01 10:00:00", f"{company} note " * 20)],
             }
             for i in range(count)
         )

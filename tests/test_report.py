@@ -107,7 +107,7 @@ def build_pipeline(store: Store, clock: Clock) -> Pipeline:
 
     # Imported losses: Closed Lost with no reason and no stage they were lost at.
     clock.set(START)
-    store.import_rows(
+    store.add_many(
         {
             "title": f"{name} deal",
             "company": f"{name} Co",

@@ -91,7 +91,7 @@ class PipelineApp(KeyGate):
     ]
     # Palette entries with no key of their own.
     PALETTE = (
-        ("Import deals from CSV", "HubSpot, Pipedrive, Salesforce or pipeline-tui export", "import_deals"),
+        ("Import deals from CSV", "A CRM export (HubSpot, Salesforce, …) or pipeline-tui", "import_deals"),
         ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
         ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
         ("Export notes to CSV", "Every note with its deal", "export_notes"),
@@ -726,7 +726,7 @@ class PipelineApp(KeyGate):
             if path is None:
                 return
             try:
-                plan = importer.plan_import(self.store, path, day_first=self.settings.day_first)
+                plan = importer.plan_import(self.store, path, day_first_setting=self.settings.day_first)
             except PipelineError as exc:
                 self.notify(str(exc), title="Cannot import", severity="error", timeout=12)
                 return
@@ -735,9 +735,16 @@ class PipelineApp(KeyGate):
                 f"  {source} → {target}  ({plan.stage_rule[source]})"
                 for source, target in plan.stage_map.items()
             ]
+            lines += plan.notices
+            if plan.conflicts:
+                lines.append(
+                    f"{len(plan.conflicts):,} fields you changed are kept (the CRM changed them too)"
+                )
+            already = plan.skipped_existing + plan.unchanged
             lines.append(
                 f"Import {len(plan.rows):,} deals"
-                + (f", skip {plan.skipped_existing:,} already here" if plan.skipped_existing else "")
+                + (f", update {plan.updated:,}" if plan.updated else "")
+                + (f", skip {already:,} already here" if already else "")
                 + "?"
             )
 

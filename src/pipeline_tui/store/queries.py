@@ -387,8 +387,3 @@ class Queries(Shape):
                 if len(found) >= limit:
                     return found
         return found
-
-    def existing_source_ids(self, source: str) -> set[str]:
-        """Source ids already imported from `source`, so a re-import adds nothing twice."""
-        rows = self._rows("SELECT source_id FROM deals WHERE source = ? AND source_id IS NOT NULL", [source])
-        return {r[0] for r in rows}
