@@ -1,14 +1,20 @@
-.PHONY: test lint snapshots screenshots bench
+.PHONY: test test-fast lint typecheck snapshots screenshots bench
 
 test:
-	python -m pytest
+	python -m pytest -n auto
+
+test-fast:  # everything but the slowest tests, while working
+	python -m pytest -n auto -m "not slow"
 
 lint:
 	ruff check src tests benchmarks scripts
 	ruff format --check src tests benchmarks scripts
 
+typecheck:
+	mypy
+
 snapshots:
-	python -m pytest tests/test_snapshots.py --snapshot-update
+	python -m pytest tests/test_snapshots.py tests/test_report_snapshot.py tests/test_settings.py --snapshot-update
 
 screenshots:
 	python scripts/screenshots.py

@@ -24,13 +24,13 @@ def header(app, stage: str) -> str:  # type: ignore[no-untyped-def]
     """A board column's header text, e.g. 'Lead\\n2 · $30k'."""
     for column in app.screen.columns:
         if column.stage.name == stage:
-            return plain(column.header)
+            return str(column.header)
     raise AssertionError(f"no column {stage!r} on {app.screen!r}")
 
 
 def headers(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Every column's count line: {'Lead': '2 · $30k', ...}."""
-    return {c.stage.name: plain(c.header).split("\n")[1] for c in app.screen.columns}
+    return {c.stage.name: c.header.split("\n")[1] for c in app.screen.columns}
 
 
 def table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -81,6 +81,14 @@ def add_at(store: Store, clock: Clock, when: date | datetime, title: str, **fiel
 def lose(store: Store, deal_id: int, reason: str, **loss: object) -> Deal:
     """Mark a deal lost directly in the store (set-up for the revisit tests)."""
     return store.mark_lost(deal_id, LossInput(store.find_reason(reason).id, **loss))  # type: ignore[arg-type]
+
+
+def focus_first_card(app) -> None:  # type: ignore[no-untyped-def]
+    """The board's first column focused, its cursor on the first card."""
+    board = app.screen
+    board.set_focus(board.view)
+    board.view.focus_column(0)
+    board.view.set_cursor(board.columns[0], 0)
 
 
 def listed(rows) -> list[Deal]:  # type: ignore[no-untyped-def]

@@ -49,6 +49,8 @@ from pipeline_tui.screens.revisits import RevisitsScreen
 from pipeline_tui.screens.settings import SettingsScreen
 from pipeline_tui.store import Store
 
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
+
 TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 9, 0)
 PROG_ERROR = "pipeline-tui: error:"
@@ -776,8 +778,9 @@ def try_date(text: str) -> date | None:
 
 def focus_first_card(app) -> None:  # type: ignore[no-untyped-def]
     board = app.screen
-    board.columns[0].cards.focus()
-    board.columns[0].cards.cursor = 0
+    board.set_focus(board.view)
+    board.view.focus_column(0)
+    board.view.set_cursor(board.columns[0], 0)
 
 
 # -------------------------------------------------------------- the deal form

@@ -338,7 +338,8 @@ def test_export_to_file(run: Run, tmp_path: Path) -> None:
     header, row = _rows(raw.decode("utf-8-sig"))
     assert row[header.index("value")] == "12000.00"
     assert row[header.index("stage")] == "Lead"
-    assert json.loads(row[header.index("notes")])[0][1] == "one"
+    timeline = json.loads(row[header.index("timeline")])
+    assert [e["text"] for e in timeline if e["kind"] == "note"] == ["one"]
     assert notes.read_bytes().startswith(b"deal_id,")
 
 

@@ -19,9 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from crash_worker import problems
 
 from pipeline_tui.store import Store
+
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 KILLS = 25
@@ -113,7 +116,7 @@ def big_pipeline(path: Path, company: str, count: int) -> Path:
                 "company": company,
                 "stage_id": lead,
                 "value": i,
-                "_notes": [("2026-11-01 10:00:00", f"{company} note " * 20)],
+                "notes": [("2026-11-01 10:00:00", f"{company} note " * 20)],
             }
             for i in range(count)
         )

@@ -215,7 +215,7 @@ def test_deals_export(store: Store, clock: Clock) -> None:
     assert row["loss_note"] == "Cheaper; renews in May"
     assert (row["revisit_on"], row["revisit_state"]) == ("2027-05-01", "pending")
     assert row["created_at"] == ts(datetime(2026, 11, 24, 9, 0))
-    assert '"Budget call went well"' in row["notes"]
+    assert '"text": "Budget call went well"' in row["timeline"]
 
 
 def test_unknown_export_kind(store: Store) -> None:

@@ -114,7 +114,7 @@ def test_description_carries_reason_competitor_and_the_exact_note(
 
 def test_a_reasonless_imported_loss_says_so(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     lost = store.find_stage("Closed Lost").id
-    store.import_rows(
+    store.add_many(
         [{"title": "Imported", "stage_id": lost, "revisit_on": "2027-01-15", "revisit_state": "pending"}]
     )
     (event,) = events(calendar_text(capsys)).values()

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, LossInput
-from pipeline_tui.report import Period, Report, Row, custom_period, period
+from pipeline_tui.report import Losses, Period, Ranking, Report, custom_period, period
 from pipeline_tui.store import Store
 from pipeline_tui.store import codec as store_codec
 from pipeline_tui.store import queries as store_queries
@@ -107,7 +107,7 @@ def build_pipeline(store: Store, clock: Clock) -> Pipeline:
 
     # Imported losses: Closed Lost with no reason and no stage they were lost at.
     clock.set(START)
-    store.import_rows(
+    store.add_many(
         {
             "title": f"{name} deal",
             "company": f"{name} Co",
@@ -148,18 +148,35 @@ def report_of(store: Store, p: Period) -> Report:
     return store.report(p, today=TODAY)
 
 
-def figures(rows: list[Row]) -> list[tuple[Any, ...]]:
-    """A ranking as plain tuples, floats made comparable with approx."""
+def figures(ranking: Ranking) -> list[tuple[Any, ...]]:
+    """A ranking by count as plain tuples, floats made comparable with approx."""
+    assert ranking.by == "count"
     return [
-        (r.label, r.count, r.value, pytest.approx(r.share), pytest.approx(r.value_share),
-         pytest.approx(r.cumulative), r.key)
-        for r in rows
-    ]  # fmt: skip
+        (r.label, r.count, r.values, pytest.approx(r.share), pytest.approx(r.cumulative), r.key)
+        for r in ranking.rows
+    ]
+
+
+def value_figures(ranking: Ranking) -> list[tuple[Any, ...]]:
+    """A ranking by value: the amount it ranks by, its share of the value, the running share."""
+    assert ranking.by == "value"
+    return [
+        (r.label, r.count, r.value, pytest.approx(r.value_share), pytest.approx(r.cumulative), r.key)
+        for r in ranking.rows
+    ]
 
 
 def expected(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return [(label, n, v, pytest.approx(s), pytest.approx(vs), pytest.approx(c), key)
-            for label, n, v, s, vs, c, key in rows]  # fmt: skip
+    return [(label, n, v, pytest.approx(s), pytest.approx(c), key) for label, n, v, s, c, key in rows]
+
+
+def usd(minor: int) -> dict[str, int]:
+    return {"USD": minor}
+
+
+def only_usd_value_ranking(tables: Losses) -> Ranking:
+    assert [(k.currency, k.converted) for k in tables.reasons_by_value] == [("USD", False)]
+    return tables.reasons_by_value[0]
 
 
 # ------------------------------------------------------------------------ periods
@@ -218,70 +235,93 @@ def test_this_year_every_figure(store: Store, pipeline: Pipeline) -> None:
     r = report_of(store, period("this-year", TODAY))
     assert r.period == Period("This year", date(2026, 1, 1), TODAY)
     assert r.currency == "USD"
-    # Won W1 + W2; lost L1 L2 L3 L4 L5 L6 L9 (W3, L7, L8 closed in 2025).
-    assert (r.won_count, r.won_value) == (2, 3_000_000)
-    assert (r.lost_count, r.lost_value) == (7, 3_000_000 + 1_000_000 + 4_000_000 + 500_000 + 2_500_000
-                                            + 700_000 + 300_000)  # fmt: skip
-    assert r.lost_value == 12_000_000
+    # Won W1 + W2; lost L1 L2 L3 L4 L5 L6 L9 (W3, L7, L8 closed in 2025). Every reason here
+    # is of the lost kind, so nothing is "no decision".
+    assert (r.won_count, r.won.values) == (2, usd(3_000_000))
+    assert (r.lost_count, r.lost.values) == (7, usd(3_000_000 + 1_000_000 + 4_000_000 + 500_000
+                                                     + 2_500_000 + 700_000 + 300_000))  # fmt: skip
+    assert r.lost.values == usd(12_000_000)
+    assert (r.no_decision_count, r.no_decision.values) == (0, {})
+    assert r.closed_count == 9
+    assert r.share("won") == pytest.approx(2 / 9) and r.share("lost") == pytest.approx(7 / 9)
+    assert r.share("no_decision") == 0.0
     assert r.win_rate_count == pytest.approx(2 / 9)
-    assert r.win_rate_value == pytest.approx(3_000_000 / 15_000_000)
-    assert r.avg_days_won == pytest.approx((30 + 10.5) / 2)
-    assert r.avg_days_lost == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14) / 7)
+    assert r.decided_win_rate_count == pytest.approx(2 / 9)  # no deal without a decision
+    assert r.win_rate_value.rates == {"USD": pytest.approx(3_000_000 / 15_000_000)}
+    assert not r.win_rate_value.converted and r.win_rate_value.basis == "one currency"
+    assert r.decided_win_rate_value.rates == {"USD": pytest.approx(0.2)}
+    assert r.won.days == pytest.approx((30 + 10.5) / 2)
+    assert r.lost.days == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14) / 7)
+    assert r.no_decision.days is None
 
     rid = pipeline.reason
+    lost = r.lost_tables
     # By count: Price 3 (L1 L2 L9), Competitor 2 (L3 L4), then two singles in label order.
-    assert figures(r.reasons_by_count) == expected([
-        (PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 3 / 7, ("reason", rid[PRICE])),
-        (COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 5 / 7, ("reason", rid[COMPETITOR])),
-        (NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 6 / 7, ("reason", None)),
-        (TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 1.0, ("reason", rid[TIMING])),
+    assert figures(lost.reasons_by_count) == expected([
+        (PRICE, 3, usd(4_300_000), 3 / 7, 3 / 7, ("reason", rid[PRICE])),
+        (COMPETITOR, 2, usd(4_500_000), 2 / 7, 5 / 7, ("reason", rid[COMPETITOR])),
+        (NO_REASON, 1, usd(700_000), 1 / 7, 6 / 7, ("reason", None)),
+        (TIMING, 1, usd(2_500_000), 1 / 7, 1.0, ("reason", rid[TIMING])),
     ])  # fmt: skip
     # By value the competitor comes first, and the running share is by value.
-    assert figures(r.reasons_by_value) == expected([
-        (COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 4.5 / 12, ("reason", rid[COMPETITOR])),
-        (PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 8.8 / 12, ("reason", rid[PRICE])),
-        (TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 11.3 / 12, ("reason", rid[TIMING])),
-        (NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 1.0, ("reason", None)),
+    assert value_figures(only_usd_value_ranking(lost)) == expected([
+        (COMPETITOR, 2, 4_500_000, 4.5 / 12, 4.5 / 12, ("reason", rid[COMPETITOR])),
+        (PRICE, 3, 4_300_000, 4.3 / 12, 8.8 / 12, ("reason", rid[PRICE])),
+        (TIMING, 1, 2_500_000, 2.5 / 12, 11.3 / 12, ("reason", rid[TIMING])),
+        (NO_REASON, 1, 700_000, 0.7 / 12, 1.0, ("reason", None)),
     ])  # fmt: skip
+    assert [row.share for row in only_usd_value_ranking(lost).rows] == pytest.approx(
+        [2 / 7, 3 / 7, 1 / 7, 1 / 7]
+    )
     sid = pipeline.stage
-    assert figures(r.by_stage) == expected([
-        ("Proposal", 2, 3_500_000, 2 / 7, 3.5 / 12, 2 / 7, ("stage", sid["Proposal"])),  # L1 L4
-        ("Qualified", 2, 1_300_000, 2 / 7, 1.3 / 12, 4 / 7, ("stage", sid["Qualified"])),  # L2 L9
-        ("Lead", 1, 2_500_000, 1 / 7, 2.5 / 12, 5 / 7, ("stage", sid["Lead"])),  # L5
-        ("Negotiation", 1, 4_000_000, 1 / 7, 4 / 12, 6 / 7, ("stage", sid["Negotiation"])),  # L3
-        (UNKNOWN_STAGE, 1, 700_000, 1 / 7, 0.7 / 12, 1.0, ("stage", None)),  # L6 (imported)
+    assert figures(lost.by_stage) == expected([
+        ("Proposal", 2, usd(3_500_000), 2 / 7, 2 / 7, ("stage", sid["Proposal"], "lost")),  # L1 L4
+        ("Qualified", 2, usd(1_300_000), 2 / 7, 4 / 7, ("stage", sid["Qualified"], "lost")),  # L2 L9
+        ("Lead", 1, usd(2_500_000), 1 / 7, 5 / 7, ("stage", sid["Lead"], "lost")),  # L5
+        ("Negotiation", 1, usd(4_000_000), 1 / 7, 6 / 7, ("stage", sid["Negotiation"], "lost")),  # L3
+        (UNKNOWN_STAGE, 1, usd(700_000), 1 / 7, 1.0, ("stage", None, "lost")),  # L6 (imported)
     ])  # fmt: skip
     # Shares of all losses: the competitors' rows add up to the competitor reason's share.
-    assert figures(r.by_competitor) == expected([
-        ("Acme", 1, 4_000_000, 1 / 7, 4 / 12, 1 / 7, ("competitor", "Acme")),
-        ("Globex", 1, 500_000, 1 / 7, 0.5 / 12, 2 / 7, ("competitor", "Globex")),
+    assert figures(lost.by_competitor) == expected([
+        ("Acme", 1, usd(4_000_000), 1 / 7, 1 / 7, ("competitor", "Acme", "lost")),
+        ("Globex", 1, usd(500_000), 1 / 7, 2 / 7, ("competitor", "Globex", "lost")),
     ])  # fmt: skip
+    nd = r.no_decision_tables
+    assert nd.reasons_by_count.rows == nd.by_stage.rows == nd.by_competitor.rows == []
+    assert only_usd_value_ranking(nd).rows == []
     assert r.stale_now == 2  # O1 idle, O3 close date passed
     assert r.revisits_due == 2  # L1 (2026-10-01) and L7 (today); L4 is upcoming
     assert r.lost_without_reason == 1  # L6
     assert r.lost_without_reason_all == 2  # L6 and L8
+    # Without a quota period or a trend asked for, neither is computed.
+    assert r.quota is None and r.trend is None
 
 
 def test_all_time_every_figure(store: Store, pipeline: Pipeline) -> None:
     r = report_of(store, period("all", TODAY))
-    assert (r.won_count, r.won_value) == (3, 8_000_000)
-    assert (r.lost_count, r.lost_value) == (9, 21_100_000)
+    assert (r.won_count, r.won.values) == (3, usd(8_000_000))
+    assert (r.lost_count, r.lost.values) == (9, usd(21_100_000))
     assert r.win_rate_count == pytest.approx(3 / 12)
-    assert r.win_rate_value == pytest.approx(8_000_000 / 29_100_000)
-    assert r.avg_days_won == pytest.approx((30 + 10.5 + 31) / 3)
-    assert r.avg_days_lost == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14 + 30 + 30.5) / 9)
+    assert r.win_rate_value.rates == {"USD": pytest.approx(8_000_000 / 29_100_000)}
+    assert r.won.days == pytest.approx((30 + 10.5 + 31) / 3)
+    assert r.lost.days == pytest.approx((59 + 20 + 60 + 44 + 54 + 14 + 14 + 30 + 30.5) / 9)
     rid = pipeline.reason
-    assert figures(r.reasons_by_count) == expected([
-        (PRICE, 4, 13_300_000, 4 / 9, 13.3 / 21.1, 4 / 9, ("reason", rid[PRICE])),
-        (COMPETITOR, 2, 4_500_000, 2 / 9, 4.5 / 21.1, 6 / 9, ("reason", rid[COMPETITOR])),
-        (NO_REASON, 2, 800_000, 2 / 9, 0.8 / 21.1, 8 / 9, ("reason", None)),
-        (TIMING, 1, 2_500_000, 1 / 9, 2.5 / 21.1, 1.0, ("reason", rid[TIMING])),
+    lost = r.lost_tables
+    assert figures(lost.reasons_by_count) == expected([
+        (PRICE, 4, usd(13_300_000), 4 / 9, 4 / 9, ("reason", rid[PRICE])),
+        (COMPETITOR, 2, usd(4_500_000), 2 / 9, 6 / 9, ("reason", rid[COMPETITOR])),
+        (NO_REASON, 2, usd(800_000), 2 / 9, 8 / 9, ("reason", None)),
+        (TIMING, 1, usd(2_500_000), 1 / 9, 1.0, ("reason", rid[TIMING])),
     ])  # fmt: skip
-    assert [row.label for row in r.reasons_by_value] == [PRICE, COMPETITOR, TIMING, NO_REASON]
-    assert [row.cumulative for row in r.reasons_by_value] == pytest.approx(
+    by_value = only_usd_value_ranking(lost)
+    assert [row.label for row in by_value.rows] == [PRICE, COMPETITOR, TIMING, NO_REASON]
+    assert [row.value_share for row in by_value.rows] == pytest.approx(
+        [13.3 / 21.1, 4.5 / 21.1, 2.5 / 21.1, 0.8 / 21.1]
+    )
+    assert [row.cumulative for row in by_value.rows] == pytest.approx(
         [13.3 / 21.1, 17.8 / 21.1, 20.3 / 21.1, 1.0]
     )
-    assert [(row.label, row.count) for row in r.by_stage] == [
+    assert [(row.label, row.count) for row in lost.by_stage.rows] == [
         ("Lead", 2), ("Proposal", 2), ("Qualified", 2), (UNKNOWN_STAGE, 2), ("Negotiation", 1),
     ]  # fmt: skip
     assert r.lost_without_reason == 2
@@ -291,30 +331,39 @@ def test_all_time_every_figure(store: Store, pipeline: Pipeline) -> None:
 
 def test_this_quarter_and_last_90_days(store: Store, pipeline: Pipeline) -> None:
     q = report_of(store, period("this-quarter", TODAY))  # 2026-10-01..: L4 L5 L9
-    assert (q.won_count, q.won_value, q.lost_count, q.lost_value) == (0, 0, 3, 3_300_000)
-    assert q.win_rate_count == 0.0 and q.win_rate_value == 0.0
-    assert q.avg_days_won is None
-    assert q.avg_days_lost == pytest.approx((44 + 54 + 14) / 3)
+    assert (q.won_count, q.won.values, q.lost_count, q.lost.values) == (0, {}, 3, usd(3_300_000))
+    assert q.win_rate_count == 0.0 and q.win_rate_value.rates == {"USD": 0.0}
+    assert q.decided_win_rate_count == 0.0
+    assert q.won.days is None
+    assert q.lost.days == pytest.approx((44 + 54 + 14) / 3)
     # Three ties: label order.
-    assert [(row.label, row.count, row.value) for row in q.reasons_by_count] == [
-        (COMPETITOR, 1, 500_000), (PRICE, 1, 300_000), (TIMING, 1, 2_500_000),
+    assert [(row.label, row.count, row.values) for row in q.lost_tables.reasons_by_count.rows] == [
+        (COMPETITOR, 1, usd(500_000)), (PRICE, 1, usd(300_000)), (TIMING, 1, usd(2_500_000)),
     ]  # fmt: skip
-    assert [row.label for row in q.reasons_by_value] == [TIMING, COMPETITOR, PRICE]
-    assert [(row.label, row.count) for row in q.by_competitor] == [("Globex", 1)]
+    assert [row.label for row in only_usd_value_ranking(q.lost_tables).rows] == [TIMING, COMPETITOR, PRICE]
+    assert [(row.label, row.count) for row in q.lost_tables.by_competitor.rows] == [("Globex", 1)]
     assert q.lost_without_reason == 0 and q.lost_without_reason_all == 2
 
     n = report_of(store, period("last-90-days", TODAY))  # 2026-08-27..: L3 L4 L5 L9
-    assert (n.won_count, n.lost_count, n.lost_value) == (0, 4, 7_300_000)
-    assert [(row.label, row.count) for row in n.by_competitor] == [("Acme", 1), ("Globex", 1)]
-    assert [row.cumulative for row in n.by_competitor] == pytest.approx([1 / 4, 2 / 4])
+    assert (n.won_count, n.lost_count, n.lost.values) == (0, 4, usd(7_300_000))
+    assert [(row.label, row.count) for row in n.lost_tables.by_competitor.rows] == [
+        ("Acme", 1),
+        ("Globex", 1),
+    ]
+    assert [row.cumulative for row in n.lost_tables.by_competitor.rows] == pytest.approx([1 / 4, 2 / 4])
 
 
 def test_a_period_with_nothing_closed(store: Store, pipeline: Pipeline) -> None:
     r = report_of(store, custom_period(date(2024, 1, 1), date(2024, 12, 31)))
-    assert (r.won_count, r.won_value, r.lost_count, r.lost_value) == (0, 0, 0, 0)
-    assert r.win_rate_count is None and r.win_rate_value is None
-    assert r.avg_days_won is None and r.avg_days_lost is None
-    assert r.reasons_by_count == r.reasons_by_value == r.by_stage == r.by_competitor == []
+    assert (r.won_count, r.won.values, r.lost_count, r.lost.values) == (0, {}, 0, {})
+    assert (r.no_decision_count, r.no_decision.values, r.closed_count) == (0, {}, 0)
+    assert r.win_rate_count is None and r.decided_win_rate_count is None
+    assert r.win_rate_value.rates == {"USD": None} and r.decided_win_rate_value.rates == {"USD": None}
+    assert r.share("won") is None and r.share("no_decision") is None
+    assert r.won.days is None and r.lost.days is None and r.no_decision.days is None
+    for tables in (r.lost_tables, r.no_decision_tables):
+        assert tables.reasons_by_count.rows == tables.by_stage.rows == tables.by_competitor.rows == []
+        assert only_usd_value_ranking(tables).rows == []  # an empty table, in the default currency
     assert (r.stale_now, r.revisits_due, r.lost_without_reason, r.lost_without_reason_all) == (2, 2, 0, 2)
 
 
@@ -341,8 +390,8 @@ def test_imported_closures_without_a_created_date_do_not_give_negative_days(
     r = report_of(store, period("all", TODAY))
     assert (r.won_count, r.lost_count) == (1, 1)
     # The file does not say when these deals started: no average, rather than a negative one.
-    assert r.avg_days_won is None or r.avg_days_won >= 0
-    assert r.avg_days_lost is None or r.avg_days_lost >= 0
+    assert r.won.days is None or r.won.days >= 0
+    assert r.lost.days is None or r.lost.days >= 0
 
 
 # --------------------------------------------------------------- the deals behind each row
@@ -352,7 +401,7 @@ def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> N
     year = period("this-year", TODAY)
     r = report_of(store, year)
 
-    def listed(key: tuple[str, Any], p: Period = year) -> list[int]:
+    def listed(key: tuple[Any, ...], p: Period = year) -> list[int]:
         return [d.id for d in store.report_deals(key, p)]
 
     # Most recently closed first.
@@ -362,10 +411,12 @@ def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> N
         TIMING: pipeline.ids("L5"),
         NO_REASON: pipeline.ids("L6"),
     }
-    for row in r.reasons_by_count + r.reasons_by_value:
+    lost = r.lost_tables
+    for row in lost.reasons_by_count.rows + only_usd_value_ranking(lost).rows:
         assert listed(row.key) == expected_rows[row.label], row.label
         assert len(listed(row.key)) == row.count
-        assert sum(d.value for d in store.report_deals(row.key, year)) == row.value
+        assert sum(d.value for d in store.report_deals(row.key, year)) == row.values["USD"]
+        assert store.report_deal_ids(row.key, year) == listed(row.key)
     stages = {
         "Proposal": pipeline.ids("L4", "L1"),
         "Qualified": pipeline.ids("L9", "L2"),
@@ -373,13 +424,18 @@ def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> N
         "Negotiation": pipeline.ids("L3"),
         UNKNOWN_STAGE: pipeline.ids("L6"),
     }
-    for row in r.by_stage:
+    for row in lost.by_stage.rows:
         assert listed(row.key) == stages[row.label], row.label
-    assert {row.label: listed(row.key) for row in r.by_competitor} == {
+    assert {row.label: listed(row.key) for row in lost.by_competitor.rows} == {
         "Acme": pipeline.ids("L3"), "Globex": pipeline.ids("L4"),
     }  # fmt: skip
     assert listed(("won", None)) == pipeline.ids("W2", "W1")
     assert listed(("lost", None)) == pipeline.ids("L5", "L9", "L4", "L3", "L2", "L6", "L1")
+    assert listed(("no_decision", None)) == []
+    assert listed(("closed", None)) == pipeline.ids("L5", "L9", "L4", "L3", "L2", "W2", "L6", "L1", "W1")
+    # The same stage or competitor of the other kind lists nothing.
+    assert listed(("stage", pipeline.stage["Proposal"], "no_decision")) == []
+    assert listed(("competitor", "acme", "lost")) == pipeline.ids("L3")
     # All time brings back last year's deals, and the other period's rows stay apart.
     assert listed(("reason", None), period("all", TODAY)) == pipeline.ids("L6", "L8")
     assert listed(("reason", pipeline.reason[PRICE]), period("all", TODAY)) == pipeline.ids(
@@ -393,6 +449,8 @@ def test_an_unknown_row_key_is_refused(store: Store, pipeline: Pipeline) -> None
 
     with pytest.raises(NotFoundError):
         store.report_deals(("colour", "blue"), period("all", TODAY))
+    with pytest.raises(NotFoundError):
+        store.report_deals(("open", "sideways"), period("all", TODAY))
 
 
 # --------------------------------------------------------------- SQL aggregates, indexed
@@ -408,14 +466,22 @@ def _statements(store: Store, fn: Any) -> list[str]:
     return seen
 
 
+def full_report(store: Store, p: Period) -> Report:
+    """The report with every part: a quota for the quarter and the trend by quarter."""
+    return store.report(p, today=TODAY, quota=5_000_000, quota_period="quarter", trend="quarter")
+
+
 @pytest.mark.parametrize("name", ["all", "this-year", "this-quarter"])
 def test_report_queries_search_deals_by_index(store: Store, pipeline: Pipeline, name: str) -> None:
     """Every statement the report runs on `deals` searches it through an index: none reads
     the whole table (a plain SCAN of deals)."""
     p = period(name, TODAY)
-    statements = _statements(store, lambda: store.report(p, today=TODAY))
+    statements = _statements(store, lambda: full_report(store, p))
     on_deals = [s for s in statements if re.search(r"\bdeals\b", s)]
-    assert len(on_deals) >= 7  # won, lost, three groupings, stale, revisits, lost without reason
+    # The period's closures (outcomes and every grouping in one GROUP BY), stale, revisits,
+    # lost without reason; the quota's won, its pipeline and the open deals it leaves out;
+    # the trend.
+    assert len(on_deals) == 8
     conn = store.db.conn
     for sql in on_deals:
         assert "?" not in sql  # the trace shows the statement with its values bound
@@ -444,8 +510,9 @@ def test_report_builds_no_deal_objects_beyond_revisits(
 
     for module in (store_queries, store_reports):
         monkeypatch.setattr(module, "deal_from_row", counting)
-    r = report_of(store, period("all", TODAY))
+    r = full_report(store, period("all", TODAY))
     assert r.lost_count == 9 + 500
+    assert r.trend is not None and r.trend.rows[-3].lost.count == 2 + 500  # Q2 2026: L6, L1, the bulk
     # At most the revisits within the horizon (L1, L7 due; L4 upcoming) become Deal objects.
     assert set(built) <= set(pipeline.ids("L1", "L7", "L4"))
 
@@ -471,39 +538,84 @@ def test_cli_json_has_the_known_figures(
         "until": "2026-11-24",
     }
     assert data["currency"] == "USD"
-    assert data["won"] == {"count": 2, "value": 30_000.0}
-    assert data["lost"] == {"count": 7, "value": 120_000.0}
-    assert data["win_rate"] == {"by_count": round(2 / 9, 4), "by_value": 0.2}
-    assert data["avg_days_to_close"] == {"won": 20.2, "lost": round(265 / 7, 1)}  # 20.25 -> 20.2
+    assert data["exchange_rates"] == {}
 
-    def row(label: str, count: int, minor: int, share: float, value_share: float, cumulative: float) -> Any:
+    def tally(count: int, minor: int | None, share: float | None) -> dict[str, Any]:
+        values = {} if minor is None else {"USD": minor}
+        return {
+            "count": count,
+            "value": {c: m / 100 for c, m in values.items()},
+            "value_minor": values,
+            "share": None if share is None else round(share, 4),
+        }
+
+    assert data["outcomes"] == {
+        "won": tally(2, 3_000_000, 2 / 9),
+        "lost": tally(7, 12_000_000, 7 / 9),
+        "no_decision": tally(0, None, 0.0),
+        "closed": {"count": 9, "value": {"USD": 150_000.0}, "value_minor": {"USD": 15_000_000}},
+    }
+    assert data["win_rate"] == {
+        "of_closed": {"by_count": round(2 / 9, 4), "by_value": {"USD": 0.2}},
+        "of_decided": {"by_count": round(2 / 9, 4), "by_value": {"USD": 0.2}},
+        "by_value_basis": "one currency",
+    }
+    assert data["avg_days_to_close"] == {"won": 20.2, "lost": round(265 / 7, 1), "no_decision": None}
+
+    def row(label: str, count: int, minor: int, share: float, cumulative: float) -> Any:
         return {
             "label": label,
             "count": count,
-            "value": minor / 100,
-            "value_minor": minor,
+            "value": {"USD": minor / 100},
+            "value_minor": {"USD": minor},
             "share": round(share, 4),
-            "value_share": round(value_share, 4),
             "cumulative": round(cumulative, 4),
         }
 
-    assert data["loss_reasons_by_count"] == [
-        row(PRICE, 3, 4_300_000, 3 / 7, 4.3 / 12, 3 / 7),
-        row(COMPETITOR, 2, 4_500_000, 2 / 7, 4.5 / 12, 5 / 7),
-        row(NO_REASON, 1, 700_000, 1 / 7, 0.7 / 12, 6 / 7),
-        row(TIMING, 1, 2_500_000, 1 / 7, 2.5 / 12, 1.0),
+    lost = data["losses"]["lost"]
+    assert lost["reasons_by_count"] == [
+        row(PRICE, 3, 4_300_000, 3 / 7, 3 / 7),
+        row(COMPETITOR, 2, 4_500_000, 2 / 7, 5 / 7),
+        row(NO_REASON, 1, 700_000, 1 / 7, 6 / 7),
+        row(TIMING, 1, 2_500_000, 1 / 7, 1.0),
     ]
-    assert [(r["label"], r["cumulative"]) for r in data["loss_reasons_by_value"]] == [
-        (COMPETITOR, 0.375), (PRICE, round(8.8 / 12, 4)), (TIMING, round(11.3 / 12, 4)), (NO_REASON, 1.0),
+    [by_value] = lost["reasons_by_value"]
+    assert (by_value["currency"], by_value["converted"]) == ("USD", False)
+    assert [(r["label"], r["amount"], r["value_share"], r["cumulative"]) for r in by_value["rows"]] == [
+        (COMPETITOR, 45_000.0, 0.375, 0.375),
+        (PRICE, 43_000.0, round(4.3 / 12, 4), round(8.8 / 12, 4)),
+        (TIMING, 25_000.0, round(2.5 / 12, 4), round(11.3 / 12, 4)),
+        (NO_REASON, 7_000.0, round(0.7 / 12, 4), 1.0),
     ]  # fmt: skip
-    assert [(r["label"], r["count"]) for r in data["lost_at_stage"]] == [
+    assert [(r["label"], r["count"]) for r in lost["at_stage"]] == [
         ("Proposal", 2), ("Qualified", 2), ("Lead", 1), ("Negotiation", 1), (UNKNOWN_STAGE, 1),
     ]  # fmt: skip
-    assert [(r["label"], r["count"], r["value"]) for r in data["lost_to_competitor"]] == [
-        ("Acme", 1, 40_000.0), ("Globex", 1, 5_000.0),
+    assert [(r["label"], r["count"], r["value"]) for r in lost["to_competitor"]] == [
+        ("Acme", 1, {"USD": 40_000.0}), ("Globex", 1, {"USD": 5_000.0}),
     ]  # fmt: skip
+    assert data["losses"]["no_decision"] == {
+        "reasons_by_count": [], "reasons_by_value": [{"currency": "USD", "converted": False, "rows": []}],
+        "at_stage": [], "to_competitor": [],
+    }  # fmt: skip
     assert data["now"] == {"stale": 2, "revisits_due": 2, "lost_without_reason": 2}
     assert data["lost_without_reason_in_period"] == 1
+    # No quota set: the quota part says so, and still counts the pipeline of the quarter.
+    quota = data["quota"]
+    assert quota["period"] == {
+        "label": "Q4 2026",
+        "since": "2026-10-01",
+        "until": "2026-12-31",
+        "kind": "quarter",
+    }
+    assert (quota["quota"], quota["attainment"], quota["coverage"], quota["left_to_win"]) == (None,) * 4
+    assert quota["pipeline"]["count"] == 1 and quota["pipeline"]["value"] == {"USD": 300.0}  # O3
+    assert quota["open_without_close_date"]["count"] == 2  # O1, O2
+    # --json always carries the trend (by quarter), the current quarter marked partial.
+    assert data["trend"]["by"] == "quarter"
+    assert [p["label"] for p in data["trend"]["periods"]] == [
+        "Q1 2025", "Q2 2025", "Q3 2025", "Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026",
+    ]  # fmt: skip
+    assert [p["partial"] for p in data["trend"]["periods"]] == [False] * 7 + [True]
 
 
 def test_cli_period_all_and_default(
@@ -513,34 +625,55 @@ def test_cli_period_all_and_default(
     assert code == 0, err
     data = json.loads(out)
     assert data["period"] == {"label": "All time", "since": None, "until": None}
-    assert (data["won"]["count"], data["lost"]["count"]) == (3, 9)
-    assert data["lost"]["value"] == 211_000.0
-    assert data["win_rate"] == {"by_count": 0.25, "by_value": round(8 / 29.1, 4)}
+    outcomes = data["outcomes"]
+    assert (outcomes["won"]["count"], outcomes["lost"]["count"], outcomes["no_decision"]["count"]) == (
+        3,
+        9,
+        0,
+    )
+    assert outcomes["lost"]["value"] == {"USD": 211_000.0}
+    assert data["win_rate"]["of_closed"] == {"by_count": 0.25, "by_value": {"USD": round(8 / 29.1, 4)}}
     assert data["lost_without_reason_in_period"] == 2
     # Without a period: this quarter.
     code, out, err = run_cli(capsys, "report", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert data["period"] == {"label": "This quarter", "since": "2026-10-01", "until": "2026-11-24"}
-    assert (data["won"]["count"], data["lost"]["count"]) == (0, 3)
-    assert data["win_rate"] == {"by_count": 0.0, "by_value": 0.0}
-    assert data["avg_days_to_close"] == {"won": None, "lost": round(112 / 3, 1)}
+    assert (data["outcomes"]["won"]["count"], data["outcomes"]["lost"]["count"]) == (0, 3)
+    assert data["win_rate"]["of_closed"] == {"by_count": 0.0, "by_value": {"USD": 0.0}}
+    assert data["win_rate"]["of_decided"] == {"by_count": 0.0, "by_value": {"USD": 0.0}}
+    assert data["avg_days_to_close"] == {"won": None, "lost": round(112 / 3, 1), "no_decision": None}
 
 
 def test_cli_text_draws_bars(store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(capsys, "report", "--period", "this-year")
     assert code == 0, err
     assert "Win-loss report · This year" in out
-    assert "Won 2 ($30,000)  ·  Lost 7 ($120,000)" in out
-    assert "Average days to close: won 20, lost 38" in out
-    assert "Win rate: 22% by count, 20% by value" in out
+    lines = out.splitlines()
+
+    def line(start: str) -> str:
+        return next(x for x in lines if x.strip().startswith(start))
+
+    assert line("Won").split()[:3] == ["Won", "2", "$30k"] and "22%" in line("Won")
+    assert line("Lost (decided").split()[4:7] == ["7", "$120k", "78%"]
+    assert line("No decision (stalled)").split()[3:6] == ["0", "$0", "0%"]
+    assert "Average days to close: won 20 · lost 38 · no decision —" in out
+    assert "Win rate by count: 22% of closed · 22% of decided (won ÷ won + lost)" in out
+    assert "Win rate by value: 20% of closed · 20% of decided" in out
     for label in (PRICE, COMPETITOR, TIMING, NO_REASON, "Acme", "Globex", "Negotiation"):
         assert label in out
-    price_line = next(line for line in out.splitlines() if line.strip().startswith(PRICE))
+    price_line = line(PRICE)
     assert "█" in price_line and "43%" in price_line
-    # The longest bar is the top row of the section: Price by count is full width (24 cells).
-    assert "█" * 24 in price_line
+    # The longest bar is the top row of the section: Price by count is full width (20 cells).
+    assert "█" * 20 in price_line and "█" * 21 not in price_line
     assert "2 stale · 2 revisits due · 2 lost deals without a reason" in out
+    assert "Quota · Q4 2026 (Oct 1 – Dec 31): none set" in out
+    assert "Trend" not in out  # only when asked for
+    # No deal without a decision this year: one line, not four empty tables.
+    assert "\nNo decision (stalled): none in this period\n" in out
+    assert "No decision: reasons by count" not in out
+    # Every line fits an 80-column terminal.
+    assert max(len(x) for x in lines) <= 80, max(lines, key=len)
 
 
 @pytest.mark.parametrize(
@@ -592,7 +725,9 @@ async def test_R_opens_the_report_and_keys_switch_period(store: Store, pipeline:
         assert screen.report.period.label == "This quarter"
         assert (screen.report.won_count, screen.report.lost_count) == (0, 3)
         summary = plain(screen.query_one("#report-summary", Static))
-        assert "Lost 3" in summary and "Win rate 0% by count" in summary
+        assert "Lost 3" in summary and "No decision 0" in summary
+        assert "Win rate 0% of closed · 0% of decided" in summary
+        assert "Q4 2026: no quota set" in summary
         seen = {}
         for key, label in (
             ("2", "Last 90 days"),
@@ -602,22 +737,31 @@ async def test_R_opens_the_report_and_keys_switch_period(store: Store, pipeline:
         ):
             await pilot.press(key)
             assert screen.report.period.label == label
-            seen[label] = (screen.report.won_count, screen.report.lost_count, screen.report.lost_value)
+            seen[label] = (screen.report.won_count, screen.report.lost_count, screen.report.lost.values)
         assert seen == {
-            "Last 90 days": (0, 4, 7_300_000),
-            "This year": (2, 7, 12_000_000),
-            "All time": (3, 9, 21_100_000),
-            "This quarter": (0, 3, 3_300_000),
+            "Last 90 days": (0, 4, {"USD": 7_300_000}),
+            "This year": (2, 7, {"USD": 12_000_000}),
+            "All time": (3, 9, {"USD": 21_100_000}),
+            "This quarter": (0, 3, {"USD": 3_300_000}),
         }
         await pilot.press("3")
         labels = table_labels(screen)
-        assert labels[:6] == ["Loss reasons by count", PRICE, COMPETITOR, NO_REASON, TIMING,
-                              "Loss reasons by value"]  # fmt: skip
+        assert labels[:10] == [
+            "Outcomes", "Won", "Lost (decided against us)", "No decision (stalled)",
+            "Lost: reasons by count", PRICE, COMPETITOR, NO_REASON, TIMING, "Lost: reasons by value (USD)",
+        ]  # fmt: skip
+        # No deal without a decision this year: one line says so, not four empty tables.
+        at = labels.index("No decision (stalled)", 4)
+        assert labels[at : at + 3] == [
+            "No decision (stalled)",
+            "none in this period",
+            "Quota · Q4 2026 (none set)",
+        ]
         assert "Stale deals: 2" in labels and "Revisits due: 2" in labels
         assert "Lost without a reason: 2" in labels
         # The bars: the top reason's bar is the full 24 cells.
         table = screen.query_one("#report-table", DataTable)
-        assert str(table.get_row_at(1)[5]) == "█" * 24
+        assert str(table.get_row_at(5)[5]) == "█" * 24
         await pilot.press("escape")
         assert not isinstance(app.screen, ReportScreen)
 
@@ -657,7 +801,8 @@ async def test_enter_on_a_reason_lists_its_deals_and_opens_one(store: Store, pip
         await pilot.press("R", "3")
         report_screen = app.screen
         table = report_screen.query_one("#report-table", DataTable)
-        assert table.cursor_row == 1  # on the first reason, under the heading
+        assert table.cursor_row == 1  # on the first row, under the heading: Won
+        table.move_cursor(row=table_labels(report_screen).index(PRICE))
         await pilot.press("enter")
         listing = app.screen
         assert isinstance(listing, DealListScreen)
@@ -744,7 +889,7 @@ async def test_opening_a_row_reads_its_deals_in_a_few_queries(store: Store, pipe
         await pilot.press("R", "4")
         screen = app.screen
         table = screen.query_one("#report-table", DataTable)
-        table.move_cursor(row=table_labels(screen).index("Lost"))
+        table.move_cursor(row=table_labels(screen).index("Lost (decided against us)"))
         seen: list[str] = []
         store.db.conn.set_trace_callback(seen.append)
         try:

@@ -33,3 +33,36 @@ def test_report_demo_this_quarter_80x24(snap_compare, store: Store) -> None:
     seed_demo(store, TODAY)
     app = PipelineApp(store, today=TODAY, poll_interval=0)
     assert snap_compare(app, terminal_size=(80, 24), press=["R"])
+
+
+# The new report: won, lost and no decision in two currencies, a quota for the quarter, the
+# trend. The hand-built pipeline of test_report_outcomes.py, where every figure is known.
+
+
+def outcomes_app(store: Store, clock: Clock) -> PipelineApp:
+    from test_report_outcomes import QUOTA, build
+
+    from pipeline_tui.config import Settings
+
+    build(store, clock)
+    return PipelineApp(store, today=TODAY, poll_interval=0, settings=Settings(quota=QUOTA))
+
+
+def test_report_outcomes_quota_80x24(snap_compare, store: Store, clock: Clock) -> None:
+    assert snap_compare(outcomes_app(store, clock), terminal_size=(80, 24), press=["R"])
+
+
+def test_report_outcomes_quota_120x40(snap_compare, store: Store, clock: Clock) -> None:
+    assert snap_compare(outcomes_app(store, clock), terminal_size=(120, 40), press=["R"])
+
+
+def test_report_trend_80x24(snap_compare, store: Store, clock: Clock) -> None:
+    assert snap_compare(outcomes_app(store, clock), terminal_size=(80, 24), press=["R", "t"])
+
+
+def test_report_trend_by_month_120x40(snap_compare, store: Store, clock: Clock) -> None:
+    assert snap_compare(outcomes_app(store, clock), terminal_size=(120, 40), press=["R", "t", "m"])
+
+
+def test_board_status_with_a_quota_80x24(snap_compare, store: Store, clock: Clock) -> None:
+    assert snap_compare(outcomes_app(store, clock), terminal_size=(80, 24))

@@ -506,7 +506,7 @@ async def test_nothing_to_review(make_app, store: Store) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
         status = plain(app.screen.query_one("#status", Static))
-        assert "✓ review done  ·  health 100%" in status
+        assert "✓ reviewed · health 100%" in status  # the short form: 80 columns
 
 
 async def test_the_status_line_says_what_is_to_do_and_when_the_review_is_done(
@@ -516,7 +516,7 @@ async def test_the_status_line_says_what_is_to_do_and_when_the_review_is_done(
     stale = add_at(store, clock, TODAY - timedelta(days=20), "Quiet one", next_step="Call",
                    next_step_due=TODAY - timedelta(days=3))  # fmt: skip
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         status = plain(app.screen.query_one("#status", Static))
         assert "review: 1 to do (d)  ·  health 50%" in status

@@ -34,7 +34,7 @@ def roundtrip(store: Store, folder: Path) -> tuple[str, str]:
     with Store.open(folder / "copy.db", clock=store.clock) as copy:
         assert copy.count() == 0
         result = importer.import_file(copy, path, fmt="pipeline-tui")
-        assert result.imported == store.count()
+        assert result.imported == store.count() + store.count(archived=True)
         assert result.skipped_existing == 0
         return first, export_to_string(copy, "deals")
 
@@ -104,8 +104,9 @@ def test_roundtrip_is_byte_identical(store: Store, clock: Clock, tmp_path: Path)
     assert exported["=SUM(A1:A3)"]["lost_at_stage"] == "Negotiation"
     assert exported["+1 555 0100 deal"]["revisit_state"] == RevisitState.CLOSED.value
     assert exported["Snoozed"]["revisit_on"] == "2027-02-01"
-    notes = json.loads(exported["Platform licence, 2027"]["notes"])
-    assert [text for _, text in notes] == [TRICKY, '=HYPERLINK("http://evil")', "'=already quoted"]
+    timeline = json.loads(exported["Platform licence, 2027"]["timeline"])
+    notes = [e["text"] for e in timeline if e["kind"] == "note"]
+    assert notes == [TRICKY, '=HYPERLINK("http://evil")', "'=already quoted"]
     assert exported["Won 🎉 deal"]["value"] == "1000000000000.00"
 
 
@@ -350,9 +351,10 @@ def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes:
     deal = store.add("One")
     store.add_note(deal.id, "Called")
     table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
+    del table[0]["timeline"]
     table[0]["notes"] = notes
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, DEAL_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, [*DEAL_COLUMNS[:-1], "notes"], lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(table)
     path = tmp_path / "deals.csv"
@@ -361,3 +363,100 @@ def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes:
         with pytest.raises(InputError, match=r"^Row 2, column 'notes': .* is not the notes list"):
             importer.import_file(copy, path)
         assert copy.count() == 0
+
+
+# ------------------------------------------------------- the whole timeline
+
+
+def full_history(store: Store, clock: Clock) -> None:
+    """Moves, losses with reason / competitor / note / revisit, reopenings, notes, edits, a
+    taken-back note, an archived deal, a custom stage and reason, an imported CRM deal."""
+    fill(store, clock)
+    demo = store.add_stage("Demo booked")
+    legal = store.add_reason("Legal blocked", needs_note=False)
+    a = store.add("Reopened twice", company="Umbrella", value=50_000)
+    clock.advance(hours=1)
+    store.move(a.id, demo.id, note="Demo on Friday")
+    store.mark_lost(a.id, LossInput(store.find_reason("Lost to competitor").id, competitor="Initrode",
+                                    note="They undercut us", revisit_on=date(2027, 3, 1)))  # fmt: skip
+    clock.advance(days=1)
+    store.reopen(a.id, store.find_stage("Proposal").id, note="They came back")
+    store.edit(a.id, value=60_000, title="Reopened twice (v2)")
+    gone = store.add_note(a.id, "typo")
+    store.retract_note(gone.id)
+    store.mark_lost(a.id, LossInput(legal.id, note="Procurement said no"))
+    b = store.add("Archived one")
+    store.snooze_stale(b.id, date(2026, 12, 20))
+    store.archive(b.id)
+    hubspot = Path(store.path or ".").with_name("hubspot.csv")  # type: ignore[arg-type]
+    hubspot.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline=""
+    )
+    importer.import_file(store, hubspot)
+
+
+def test_export_import_export_is_byte_identical_for_deals_and_timeline(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    full_history(store, clock)
+    first_notes = export_to_string(store, "notes")
+    first, second = roundtrip(store, tmp_path)
+    assert second == first
+    with Store.open(tmp_path / "copy.db", clock=store.clock) as copy:
+        assert export_to_string(copy, "notes") == first_notes
+        # The same events, kinds and texts, in the same order, deal by deal.
+        for deal in store.deals(archived=None):
+            assert [(e.at, e.kind, e.text) for e in copy.timeline(deal.id)] == [
+                (e.at, e.kind, e.text) for e in store.timeline(deal.id)
+            ]
+        # A stage only the history names comes back archived (no empty column on the board).
+        assert copy.find_stage_any("Demo booked").archived
+        assert copy.find_reason("Legal blocked")
+        assert copy.count(archived=True) == 1
+        # A CRM deal keeps its baseline: re-importing the CRM's file changes nothing.
+        hubspot = tmp_path / "hubspot.csv"
+        hubspot.write_text(
+            "Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline=""
+        )
+        plan = importer.plan_import(copy, hubspot)
+        assert (len(plan.rows), plan.updated, plan.unchanged) == (0, 0, 1)
+    lines = rows(first)
+    timeline = json.loads(next(r for r in lines if r["title"] == "Reopened twice (v2)")["timeline"])
+    kinds = [e["kind"] for e in timeline]
+    assert kinds == ["created", "moved", "lost", "reopened", "edited", "note", "undone", "lost"]
+    assert timeline[3]["data"]["previous_loss"]["lost_at_stage"] == "Demo booked"
+    assert timeline[6]["data"] == {"retracted_event": 5}
+
+
+def test_an_older_export_with_a_notes_column_is_still_read(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    deal = store.add("Old export", company="Acme")
+    store.add_note(deal.id, "First call")
+    table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
+    old_columns = [
+        c for c in DEAL_COLUMNS if c not in ("archived_at", "snoozed_until", "crm_baseline", "timeline")
+    ]
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, [*old_columns, "notes"], lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerow({**table[0], "notes": json.dumps([[table[0]["created_at"], "First call"]])})
+    path = tmp_path / "old.csv"
+    path.write_bytes(out.getvalue().encode())
+    with Store.open(tmp_path / "copy.db") as copy:
+        importer.import_file(copy, path)
+        (copied,) = copy.deals()
+        assert [n.text for n in copy.notes(copied.id)] == ["First call"]
+
+
+def test_a_notes_row_of_a_loss_carries_that_loss_even_after_a_reopening(store: Store, clock: Clock) -> None:
+    deal = store.add("Twice lost")
+    store.mark_lost(deal.id, LossInput(store.find_reason("Lost to competitor").id, competitor="Initrode",
+                                       note="Cheaper", revisit_on=date(2027, 3, 1)))  # fmt: skip
+    store.reopen(deal.id, store.find_stage("Lead").id)
+    store.mark_lost(deal.id, LossInput(store.find_reason("Price").id))  # no note: still a row
+    losses = [r for r in rows(export_to_string(store, "notes")) if r["kind"] == "lost"]
+    assert [(r["text"], r["loss_reason"], r["competitor"], r["revisit_on"]) for r in losses] == [
+        ("Cheaper", "Lost to competitor", "Initrode", "2027-03-01"),
+        ("", "Price / budget", "", ""),
+    ]

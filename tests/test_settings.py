@@ -65,8 +65,8 @@ def test_rename_keeps_history_and_reports(store: Store) -> None:
     events = store.timeline(deal.id)
     assert store.stage(events[-1].from_stage_id).name == "Quote sent"  # type: ignore[arg-type]
     report = store.report(period("all", TODAY), today=TODAY)
-    assert [r.label for r in report.by_stage] == ["Quote sent"]
-    assert [r.label for r in report.reasons_by_count] == ["Budget"]
+    assert [r.label for r in report.lost_tables.by_stage.rows] == ["Quote sent"]
+    assert [r.label for r in report.lost_tables.reasons_by_count.rows] == ["Budget"]
 
 
 def test_a_stage_holding_deals_cannot_be_archived_and_says_where_to_move_them(store: Store) -> None:
@@ -126,7 +126,7 @@ def test_an_archived_reason_stays_on_its_deals_and_in_reports_but_is_not_offered
     assert "Timing / no urgency" not in [r.label for r in store.reasons()]
     assert store.get(deal.id).loss_reason_id == timing.id
     report = store.report(period("all", TODAY), today=TODAY)
-    assert [r.label for r in report.reasons_by_count] == ["Timing / no urgency"]
+    assert [r.label for r in report.lost_tables.reasons_by_count.rows] == ["Timing / no urgency"]
     other = store.add("Initech")
     with pytest.raises(RuleError, match="archived"):
         store.mark_lost(other.id, LossInput(timing.id))

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline_tui.cli import main
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.slow]
 
 TMUX = shutil.which("tmux")
 COMMAND = shutil.which("pipeline-tui", path=str(Path(sys.executable).parent)) or shutil.which("pipeline-tui")

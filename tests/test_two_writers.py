@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from conftest import TODAY, Clock
 from pilot_helpers import SIZE, headers, paste, plain
 from textual.widgets import Static
@@ -20,6 +21,8 @@ from textual.widgets import Static
 from pipeline_tui.modals.prompts import NoteModal
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.store import Store
+
+pytestmark = pytest.mark.slow  # among the slowest files: CI runs them, -m 'not slow' skips them
 
 # argv: DB PREFIX COUNT TARGET_STAGE [PAUSE]. For each of COUNT deals: add, move to TARGET_STAGE,
 # note: 3 x COUNT commands, PAUSE seconds apart. Exits 1 if any command failed (its message is

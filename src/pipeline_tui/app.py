@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual.app import SystemCommand
@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pipeline_tui import operations as ops
-from pipeline_tui import paths
+from pipeline_tui import paths, rules
 from pipeline_tui.config import Settings
 from pipeline_tui.display import safe
 from pipeline_tui.errors import BusyError, ConflictError, DatabaseFileError, InputError, PipelineError
@@ -41,6 +41,9 @@ from pipeline_tui.modals.prompts import (
 )
 from pipeline_tui.models import Deal, DealDraft, LossInput, Stage, StageKind
 from pipeline_tui.store import Store, damaged
+
+if TYPE_CHECKING:
+    from pipeline_tui.screens.board import BoardScreen
 
 BUSY_RETRY_S = 1.0
 BUSY_GIVE_UP_S = 15 * 60
@@ -88,7 +91,7 @@ class PipelineApp(KeyGate):
     ]
     # Palette entries with no key of their own.
     PALETTE = (
-        ("Import deals from CSV", "HubSpot, Pipedrive, Salesforce or pipeline-tui export", "import_deals"),
+        ("Import deals from CSV", "A CRM export (HubSpot, Salesforce, …) or pipeline-tui", "import_deals"),
         ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
         ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
         ("Export notes to CSV", "Every note with its deal", "export_notes"),
@@ -117,12 +120,14 @@ class PipelineApp(KeyGate):
         store.origin = f"board-{uuid.uuid4().hex[:12]}"
         store.lock_wait_s = 0.3  # the board never freezes on a lock: it retries and says so
         self.undo_ready = False
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
         self.fatal_message: str | None = None
         self._busy_since: float | None = None
 
     # ------------------------------------------------------------------ basics
 
-    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
         """Messages quote what people typed (titles, file names): shown inert, never as markup."""
         if "title" in kwargs and kwargs["title"]:
             kwargs["title"] = safe(kwargs["title"])
@@ -131,7 +136,7 @@ class PipelineApp(KeyGate):
     def notify_text(
         self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None
     ) -> None:
-        self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+        self.notify(message, title=title, severity=severity, timeout=timeout)
 
     @property
     def today(self) -> date:
@@ -150,13 +155,14 @@ class PipelineApp(KeyGate):
     def fatal_error(self) -> DatabaseFileError:
         return DatabaseFileError(self.fatal_message or "The pipeline could not be read.")
 
-    def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        self.store.changed()  # take the current data version as the baseline
+    def get_default_screen(self) -> Screen[Any]:
+        """The board is the app's first screen (not pushed over an empty one: one paint less)."""
         from pipeline_tui.screens.board import BoardScreen
 
-        self.push_screen(BoardScreen())
+        return BoardScreen()
+
+    def on_mount(self) -> None:
+        self.store.changed()  # take the current data version as the baseline
         if self.start:
             self.open_screen(self.start)
         if self.settings_warning:
@@ -322,7 +328,7 @@ class PipelineApp(KeyGate):
             return not self.undo_ready
         return True
 
-    def _board(self) -> Any:
+    def _board(self) -> BoardScreen | None:
         from pipeline_tui.screens.board import BoardScreen
 
         for screen in self.screen_stack:
@@ -355,15 +361,7 @@ class PipelineApp(KeyGate):
 
     def move_step(self, deal: Deal, step: int, then: Then | None = None) -> None:
         """The next (or previous) stage in board order."""
-        stages = self.store.stages()
-        target = next(
-            (
-                stages[i + step]
-                for i, s in enumerate(stages)
-                if s.id == deal.stage_id and 0 <= i + step < len(stages)
-            ),
-            None,
-        )
+        target = rules.neighbour_stage(self.store.stages(), deal.stage_id, step)
         if target is None:
             self.notify("No stage that way.")
             return
@@ -732,7 +730,7 @@ class PipelineApp(KeyGate):
             if path is None:
                 return
             try:
-                plan = importer.plan_import(self.store, path, day_first=self.settings.day_first)
+                plan = importer.plan_import(self.store, path, day_first_setting=self.settings.day_first)
             except PipelineError as exc:
                 self.notify(str(exc), title="Cannot import", severity="error", timeout=12)
                 return
@@ -741,9 +739,16 @@ class PipelineApp(KeyGate):
                 f"  {source} → {target}  ({plan.stage_rule[source]})"
                 for source, target in plan.stage_map.items()
             ]
+            lines += plan.notices
+            if plan.conflicts:
+                lines.append(
+                    f"{len(plan.conflicts):,} fields you changed are kept (the CRM changed them too)"
+                )
+            already = plan.skipped_existing + plan.unchanged
             lines.append(
                 f"Import {len(plan.rows):,} deals"
-                + (f", skip {plan.skipped_existing:,} already here" if plan.skipped_existing else "")
+                + (f", update {plan.updated:,}" if plan.updated else "")
+                + (f", skip {already:,} already here" if already else "")
                 + "?"
             )
 
@@ -816,4 +821,4 @@ def _draft_of(deal: Deal) -> DealDraft:
 
 
 def vars_of(draft: DealDraft) -> dict[str, Any]:
-    return {name: getattr(draft, name) for name in DealDraft.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(draft, name) for name in DealDraft.__slots__}

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +28,8 @@ NOTE_COLUMNS = (
     "loss_reason",
     "competitor",
     "revisit_on",
+    "source",
+    "source_id",
 )
 DEAL_COLUMNS = (
     "id",
@@ -52,8 +55,16 @@ DEAL_COLUMNS = (
     "revisit_state",
     "source",
     "source_id",
-    "notes",
+    "archived_at",
+    "snoozed_until",
+    "crm_baseline",
+    "timeline",
 )
+# The deals export carries each deal's whole timeline ("timeline", JSON): a list of
+# {"at", "kind", "text", "from", "to", "data"} (empty ones left out), stage names for stage
+# ids, and in "data" no database ids: a loss's reason by its label, the stage a deal was
+# lost at by its name ("lost_at_stage"), a retracted note by its place in the timeline. An
+# older export's "notes" column (JSON [[time, text], ...]) is still read.
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -87,13 +98,60 @@ def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, An
     return count
 
 
+def portable_data(data: dict[str, Any], stage_names: dict[int, str], event_ids: list[int]) -> dict[str, Any]:
+    """An event's details without database ids (see DEAL_COLUMNS)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("batch", "reason_id"):
+            continue
+        if key == "retracted_event" and isinstance(value, int):
+            out[key] = event_ids.index(value) if value in event_ids else None
+        elif key == "lost_at_stage_id":
+            out["lost_at_stage"] = stage_names.get(value) if isinstance(value, int) else None
+        elif isinstance(value, dict):
+            out[key] = portable_data(value, stage_names, event_ids)
+        else:
+            out[key] = value
+    return out
+
+
+def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> str:
+    """A deal's whole timeline as the deals export writes it."""
+    ids = store.event_ids(deal_id)
+    events = []
+    for at, kind, text, from_id, to_id, data in store.event_rows(deal_id):
+        entry: dict[str, Any] = {"at": at, "kind": kind}
+        if text:
+            entry["text"] = text
+        if from_id is not None:
+            entry["from"] = stage_names.get(from_id)
+        if to_id is not None:
+            entry["to"] = stage_names.get(to_id)
+        details = portable_data(json.loads(data or "{}"), stage_names, ids)
+        if details:
+            entry["data"] = details
+        events.append(entry)
+    return json.dumps(events, ensure_ascii=False)
+
+
+def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, str]) -> str:
+    """The CRM baseline with the board stage by name."""
+    if not baseline:
+        return ""
+    out = {k: v for k, v in baseline.items() if k != "stage_id"}
+    if "stage_id" in baseline:
+        out["board_stage"] = stage_names.get(baseline["stage_id"])
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
 def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
-    """One dict per deal in export form (names instead of ids, notes as JSON)."""
+    """One dict per deal, archived ones too, in export form (names instead of ids, the
+    timeline as JSON)."""
     stages = {s.id: s for s in store.stages(include_archived=True)}
+    names = {i: s.name for i, s in stages.items()}
     reasons = {r.id: r.label for r in store.reasons(include_archived=True)}
-    for deal in store.deals():
+    for deal in store.deals(archived=None):
         stage = stages[deal.stage_id]
-        notes = [[ts(e.at), e.text] for e in store.notes(deal.id)]
         yield {
             "id": deal.id,
             "title": deal.title,
@@ -118,8 +176,58 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "revisit_state": deal.revisit_state.value if deal.revisit_state else "",
             "source": deal.source or "",
             "source_id": deal.source_id or "",
-            "notes": json.dumps(notes, ensure_ascii=False) if notes else "",
+            "archived_at": ts(deal.archived_at) if deal.archived_at else "",
+            "snoozed_until": deal.snoozed_until or "",
+            "crm_baseline": portable_baseline(store.crm_baseline(deal.id), names),
+            "timeline": timeline_json(store, deal.id, names),
         }
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A deal whose notes a CRM's notes file cannot carry (it did not come from that CRM)."""
+
+    deal_id: int
+    title: str
+    source: str
+    notes: int
+
+
+def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[LeftOut]]:
+    """Write the notes of deals that came from `crm` in the columns that CRM's own import
+    of notes or activities expects; returns the row count and the deals left out."""
+    from pipeline_tui.importer.formats import by_name
+
+    spec = by_name(crm).notes
+    if spec is None:
+        raise PipelineError(f"Cannot write notes for {crm}; choose hubspot, pipedrive or salesforce.")
+    left: dict[int, LeftOut] = {}
+
+    def rows() -> Iterator[list[str]]:
+        for note in store.note_rows():
+            # A CRM id is what its import matches on; a deal matched by name has none.
+            if (
+                note["source"] != crm
+                or not note["source_id"]
+                or note["source_id"].startswith(("key-", "row-"))
+            ):
+                seen = left.get(note["deal_id"])
+                origin = note["source"] or "made here"
+                if note["source"] == crm:
+                    origin = f"{crm} export without record ids"
+                left[note["deal_id"]] = LeftOut(
+                    note["deal_id"], note["title"], origin, (seen.notes if seen else 0) + 1
+                )
+                continue
+            yield list(spec.row(note))
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(spec.columns)
+    count = 0
+    for row in rows():
+        writer.writerow([neutralize(cell) for cell in row])
+        count += 1
+    return count, list(left.values())
 
 
 def export(store: Store, what: str, out: IO[str]) -> int:

@@ -151,7 +151,8 @@ def _parse(text: str, today: date, day_first: bool, past: bool = False) -> date 
         if m.group(2) in MONTHS:
             return _with_year(today, MONTHS[m.group(2)], int(m.group(1)), m.group(3), past)
         return None
-    if re.search(r"\d{4}", text) and re.search(r"\d", text.replace(re.search(r"\d{4}", text).group(), "", 1)):
+    year = re.search(r"\d{4}", text)
+    if year and re.search(r"\d", text.replace(year.group(), "", 1)):
         # Something absolute with an explicit year ("1 December 2026", "2026-12-01T09:00"):
         # dateutil handles the long tail of absolute forms.
         try:
@@ -184,7 +185,14 @@ def _shift(today: date, amount: int, unit: str) -> date:
     days_estimate = abs(amount) * {"days": 1, "weeks": 7, "months": 31, "years": 366}[unit]
     if days_estimate > MAX_RELATIVE:
         raise InputError("That is more than a hundred years away; check the number.")
-    return today + relativedelta(**{unit: amount})
+    step = {
+        "days": relativedelta(days=amount),
+        "weeks": relativedelta(weeks=amount),
+        "months": relativedelta(months=amount),
+        "years": relativedelta(years=amount),
+    }[unit]
+    result: date = today + step
+    return result
 
 
 def _with_year(today: date, month: int, day: int, year: str | None, past: bool = False) -> date:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline_tui import __version__
 from pipeline_tui.errors import PipelineError
+from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, EventKind
 from pipeline_tui.store import Store
 
@@ -36,7 +37,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for char in line:
         if len((current + char).encode()) > (75 if not out else 74):
             out.append(current)
@@ -76,6 +78,8 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
     ]
     for deal in deals:
         assert deal.revisit_on is not None
+        if not MIN_YEAR <= deal.revisit_on.year < MAX_YEAR:
+            continue  # a date no calendar can hold (only a file changed outside the app has one)
         reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason recorded"
         if deal.competitor:
             reason += f" ({deal.competitor})"

@@ -3,6 +3,7 @@ the command line, the forms, imports and restores all refuse the same things."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from pipeline_tui.errors import InputError
@@ -13,6 +14,8 @@ MAX_NAME = 60  # a stage or loss reason name
 MAX_NOTES_PER_DEAL_IMPORT = 1_000  # notes one imported row may carry
 MIN_YEAR, MAX_YEAR = 1900, 2200  # dates outside are typos (and break calendars)
 MAX_MINOR = 10**15  # ten trillion in major units: anything bigger is a typo
+
+_SURROGATES = re.compile("[\ud800-\udfff]")  # undecodable bytes, kept by surrogateescape
 
 LINE_FIELDS = ("title", "company", "contact", "next step", "competitor")
 
@@ -26,7 +29,7 @@ def check_text(value: str | None, field: str, *, required: bool = False, limit: 
         raise InputError(f"The {field} is longer than {limit:,} characters ({len(text):,}).")
     if "\x00" in text:
         raise InputError(f"The {field} contains a NUL character.")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if not text.isascii() and _SURROGATES.search(text):
         raise InputError(f"The {field} is not valid text (undecodable bytes).")
     return text
 

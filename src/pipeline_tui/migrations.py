@@ -5,6 +5,7 @@ Never edit a migration that has shipped; add a new one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlite_utils import Database, Migrations
@@ -24,10 +25,14 @@ migrations = Migrations(MIGRATION_SET)
 _NAMES: list[str] = []
 
 
-def migration(fn):  # type: ignore[no-untyped-def]
+Step = Callable[[Database], None]
+
+
+def migration(fn: Step) -> Step:
     """Register a schema change, remembering its name so newer files can be recognized."""
     _NAMES.append(fn.__name__)
-    return migrations()(fn)
+    migrations()(fn)
+    return fn
 
 
 @migration
@@ -200,11 +205,11 @@ def m003_journal_outcomes_archive(db: Database) -> None:
     db.execute("CREATE INDEX deals_archived ON deals(archived_at) WHERE archived_at IS NOT NULL")
     # Moments now carry their UTC offset; older ones were the machine's local time.
     db.conn.create_function("with_offset", 1, _with_offset, deterministic=True)
-    for table, columns in (
+    for table, moments in (
         ("deals", ("created_at", "stage_entered_at", "last_activity_at", "closed_at")),
         ("events", ("at",)),
     ):
-        sets = ", ".join(f"{c} = with_offset({c})" for c in columns)
+        sets = ", ".join(f"{c} = with_offset({c})" for c in moments)
         db.execute(f"UPDATE {table} SET {sets}")
 
 
@@ -219,3 +224,15 @@ def _with_offset(value: str | None) -> str | None:
     if moment.tzinfo is not None:
         return value
     return moment.replace(microsecond=0).astimezone().isoformat(sep=" ")
+
+
+@migration
+def m004_close_date_index_covers_value(db: Database) -> None:
+    """The quota's pipeline sums, per currency, the open deals expected to close in the
+    current period (on the status line after every change): the close-date index covers
+    currency and value, so that sum reads the index alone."""
+    db.execute("DROP INDEX IF EXISTS deals_stage_close")
+    db.execute(
+        "CREATE INDEX deals_stage_close ON deals(stage_id, expected_close, snoozed_until, currency, value) "
+        "WHERE archived_at IS NULL"
+    )

@@ -203,3 +203,86 @@ DEFAULT_LOSS_REASONS: tuple[tuple[str, bool, bool], ...] = (
     ("Unqualified / bad fit", False, False),
     ("Other", False, True),
 )
+
+
+# ------------------------------------------------------------------ imports
+# What an import hands the store: typed rows, checked by the store with the same limits as
+# every other path. Times may carry their UTC offset (kept as written).
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEvent:
+    """One timeline entry carried by an import (our own export's timeline, a CRM update)."""
+
+    at: datetime
+    kind: EventKind
+    text: str = ""
+    from_stage_id: int | None = None
+    to_stage_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """A deal an import creates. With `timeline` the deal's history comes with it (our own
+    export); without, the store writes one 'imported' event and the `notes`."""
+
+    title: str
+    stage_id: int
+    created_at: datetime
+    stage_entered_at: datetime
+    last_activity_at: datetime
+    company: str = ""
+    contact: str = ""
+    value: int = 0
+    currency: str | None = None  # None: the pipeline's default
+    expected_close: date | None = None
+    next_step: str = ""
+    next_step_due: date | None = None
+    closed_at: datetime | None = None
+    loss_reason_id: int | None = None
+    competitor: str = ""
+    lost_at_stage_id: int | None = None
+    loss_note: str = ""
+    revisit_on: date | None = None
+    revisit_state: RevisitState | None = None
+    source: str | None = None
+    source_id: str | None = None
+    archived_at: datetime | None = None
+    snoozed_until: date | None = None
+    crm_baseline: dict[str, Any] | None = None  # the CRM's values as imported
+    id: int | None = None  # our own export keeps its deal ids
+    notes: tuple[tuple[datetime, str], ...] = ()
+    timeline: tuple[ImportEvent, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportUpdate:
+    """What a re-import changes on a deal it created before: `fields` (SQLite values), the
+    CRM's new baseline, and the timeline entries that record it. `rev` is the deal's rev
+    when the import was planned: a deal changed since is not overwritten."""
+
+    deal_id: int
+    rev: int
+    fields: dict[str, Any]
+    baseline: dict[str, Any]
+    events: tuple[ImportEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingStage:
+    """A stage our own export names that this pipeline lacks: made by the import. Rows
+    refer to it by `key` (a negative number) until it has an id."""
+
+    key: int
+    name: str
+    kind: StageKind
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReason:
+    key: int
+    label: str
+    needs_competitor: bool = False
+    needs_note: bool = False

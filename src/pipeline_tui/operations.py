@@ -412,15 +412,29 @@ class ImportDone:
     message: str
     imported: int
     change_id: int | None = None
+    updated: int = 0
 
 
 def import_plan(store: Store, plan: Any, *, label: str, today: date) -> ImportDone:
-    """Carry out a checked import plan in one transaction; undo takes it back as a whole."""
+    """Carry out a checked import plan (`importer.ImportPlan`) in one transaction: the new
+    deals, the stages and reasons they need, and the CRM's changes to deals imported
+    before. Undo takes it back as a whole (updated deals: what it changed, where nothing
+    changed since)."""
     batch = uuid.uuid4().hex
     with store.write():
-        count = store.import_rows(plan.rows, source_label=label, batch=batch)
-        change_id = store.record_change("import", label, {"batch": batch, "count": count}) if count else None
-    return ImportDone(f"Imported {count:,} deals.", count, change_id)
+        stage_keys, reason_keys = store.create_pending(plan.pending_stages, plan.pending_reasons)
+        count = store.import_rows(
+            plan.rows, source_label=label, batch=batch, stage_keys=stage_keys, reason_keys=reason_keys
+        )
+        updates = store.apply_import_updates(plan.updates, batch=batch)
+        changed = sum(1 for u in plan.updates if u.fields)
+        change_id = None
+        if count or updates:
+            change_id = store.record_change(
+                "import", label, {"batch": batch, "count": count, "updated": changed, "updates": updates}
+            )
+    message = f"Imported {count:,} deals." + (f" Updated {changed:,}." if changed else "")
+    return ImportDone(message, count, change_id, changed)
 
 
 # -------------------------------------------------------------- preferences

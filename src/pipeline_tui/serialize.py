@@ -105,6 +105,8 @@ def describe_event(store: Store, event: Event) -> tuple[str, str]:
         detail = f"{store.stage(event.from_stage_id).name} → {store.stage(event.to_stage_id).name}"
     elif event.to_stage_id:
         detail = f"in {store.stage(event.to_stage_id).name}"
+    if event.kind.value == "lost" and data.get("outcome") == "no_decision":
+        label = "no decision"  # as it was recorded, whatever the reason counts as now
     if event.kind.value == "lost" and data.get("reason"):
         detail += (" · " if detail else "") + str(data["reason"])
         if data.get("competitor"):

@@ -14,6 +14,7 @@ from pipeline_tui.cli import board, data, deals, report, review, shape, transfer
 from pipeline_tui.cli.context import PROG, Context
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
+from pipeline_tui.store import damaged
 
 Handler = Callable[[Context], int]
 
@@ -105,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return 1
     except sqlite3.DatabaseError as exc:
-        _error(f"the database could not be used ({exc}); nothing was changed.")
+        if ctx is not None:
+            _error(str(damaged(ctx.db_path, exc)))
+        else:
+            _error(f"the database could not be used ({exc}); nothing was changed.")
         return 1
     except BrokenPipeError:  # `pipeline-tui list | head`
         sys.stderr.close()

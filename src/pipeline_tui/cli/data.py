@@ -92,15 +92,27 @@ def _check_backup(copy: Path, source: Path) -> list[str]:
 
 def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
     """The live pipeline, or (None, why) when it cannot be opened (damaged, not a database)."""
-    if not ctx.db_path.exists():
+    path = ctx.db_path
+    if not path.exists():
         return None, None
     try:
+        # Read-only first: a damaged file is kept beside exactly as it was.
+        check_database_file(path)
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            problems = [r[0] for r in probe.execute("PRAGMA quick_check(3)").fetchall()]
+        finally:
+            probe.close()
+        if problems != ["ok"]:
+            return None, f"it is damaged ({safe(problems[0])})"
         return ctx.store, None
     except DatabaseFileError as exc:
         if getattr(ctx.args, "read_only", False):
             raise
         return None, str(exc)
     except sqlite3.DatabaseError as exc:
+        ctx.close()
+        ctx._store = None
         return None, safe(str(exc))
 
 
@@ -136,6 +148,13 @@ def cmd_restore(ctx: Context) -> int:
             if kinds != set(StageKind) or not incoming.reasons():
                 raise DatabaseFileError(
                     f"{safe(str(source))} lacks its stages or loss reasons; it is not a complete pipeline. "
+                    "Nothing was restored."
+                )
+            # The limits every other path enforces hold for a restored file too.
+            problems = incoming.content_problems()
+            if problems:
+                raise DatabaseFileError(
+                    f"{safe(str(source))} holds what pipeline-tui never accepts: {'; '.join(problems)}. "
                     "Nothing was restored."
                 )
             count = incoming.count() + incoming.count(archived=True)

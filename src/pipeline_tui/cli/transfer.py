@@ -8,13 +8,33 @@ from typing import Any
 from sqlite_utils import Database
 
 from pipeline_tui import operations as ops
-from pipeline_tui.cli.context import Context, out
+from pipeline_tui.cli.context import Context, info, out, out_json
 from pipeline_tui.cli.files import write_output
 from pipeline_tui.errors import InputError
-from pipeline_tui.money import format_totals
+from pipeline_tui.money import convert, format_totals, minor_to_decimal_str
 from pipeline_tui.store import Store
 
 Register = Any
+NOTES_FOR = ("hubspot", "pipedrive", "salesforce")
+STAGE_NAME_WIDTH = 40  # a longer CRM stage name is cut, so the table stays aligned
+
+
+def _pairs(items: list[str], option: str, shape: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise InputError(f"{option} {item!r}: write it as '{shape}'.")
+        pairs[left.strip()] = right.strip()
+    return pairs
+
+
+def _money(totals: dict[str, int]) -> dict[str, str]:
+    return {code: minor_to_decimal_str(minor) for code, minor in sorted(totals.items())}
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # ------------------------------------------------------------------ import
@@ -24,35 +44,34 @@ def cmd_import(ctx: Context) -> int:
     from pipeline_tui import importer
 
     a = ctx.args
-    overrides: dict[str, str] = {}
-    for item in a.map:
-        source, sep, target = item.partition("=")
-        if not sep or not source.strip() or not target.strip():
-            raise InputError(f"--map {item!r}: write it as 'Source stage=Board stage'.")
-        overrides[source.strip()] = target.strip()
-    day_first = a.day_first or ctx.settings.day_first
+    overrides = _pairs(a.map, "--map", "Source stage=Board stage")
+    columns = _pairs(a.column, "--column", "FIELD=HEADER")
     if a.dry_run and not ctx.db_path.exists():
         # Plan against an empty pipeline in memory: a dry run creates no file.
         store = Store(Database(memory=True), clock=ctx.clock, currency=ctx.settings.currency)
     else:
         store = ctx.store
-    plan = importer.plan_import(store, a.file, fmt=a.format, stage_overrides=overrides, day_first=day_first)
-    out(f"{a.file.name}: {plan.format} export, {plan.total_rows:,} rows.")
-    out("Stages (override with --map 'SOURCE=STAGE'):")
-    for source, target in plan.stage_map.items():
-        out(f"  {source!r:>24} -> {target:<14} ({plan.stage_rule[source]})")
-    counts = plan.counts()
-    for stage in store.stages():
-        if counts.get(stage.name):
-            out(f"  {stage.name:<28} {counts[stage.name]:>7,}")
-    out(f"Total value: {format_totals(plan.totals(), base=ctx.settings.currency)}")
-    if plan.skipped_existing:
-        out(f"Already imported (skipped): {plan.skipped_existing:,}")
-    if a.dry_run:
-        out(f"Dry run: would import {len(plan.rows):,} deals; nothing was changed.")
+    order = True if a.day_first else False if a.month_first else None
+    plan = importer.plan_import(
+        store, a.file, fmt=a.format, stage_overrides=overrides, columns=columns, day_first=order,
+        day_first_setting=ctx.settings.day_first, prefer_file=a.prefer == "file",
+    )  # fmt: skip
+    rates = ctx.settings.exchange_rates or None
+    base = ctx.settings.currency
+    done = None
+    if not a.dry_run:
+        done = ops.import_plan(store, plan, label=f"Imported {a.file.name} ({plan.format})", today=ctx.today)
+    if a.json:
+        out_json(_plan_json(plan, a.file, rates=rates, base=base, dry_run=a.dry_run))
         return 0
-    done = ops.import_plan(store, plan, label=f"Imported {a.file.name} ({plan.format})", today=ctx.today)
-    out(f"Imported {done.imported:,} deals.")
+    _show_plan(plan, a.file, rates=rates, base=base)
+    if done is None:
+        out(
+            f"Dry run: would import {len(plan.rows):,} deals, update {plan.updated:,} "
+            f"({plan.unchanged:,} unchanged, {len(plan.conflicts):,} conflicts); nothing was changed."
+        )
+        return 0
+    out(f"Imported {done.imported:,} deals." + (f" Updated {done.updated:,}." if done.updated else ""))
     if plan.missing_reasons:
         out(
             f"{plan.missing_reasons:,} lost deals have no loss reason; fill them in on the board "
@@ -61,29 +80,131 @@ def cmd_import(ctx: Context) -> int:
     return 0
 
 
+def _show_plan(plan: Any, path: Path, *, rates: Any, base: str) -> None:
+    footer = f" (a footer of {len(plan.footer)} lines left out)" if plan.footer else ""
+    out(f"{path.name}: {plan.format} export, {plan.total_rows:,} rows{footer}.")
+    out("Columns (override with --column FIELD=HEADER):")
+    for col in plan.columns:
+        if plan.format != "pipeline-tui":
+            out(f"  {col.field:<12} <- {col.header!r}" + (" (--column)" if col.how == "--column" else ""))
+    if plan.stage_map:
+        width = min(STAGE_NAME_WIDTH, max(len(repr(s)) for s in plan.stage_map))
+        target_width = max(len(t) for t in plan.stage_map.values())
+        out("Stages (override with --map 'SOURCE=STAGE'):")
+        for source, target in plan.stage_map.items():
+            out(
+                f"  {_cut(repr(source), width):>{width}} -> {target:<{target_width}}"
+                f"  ({plan.stage_rule[source]})"
+            )
+    counts, per_stage = plan.counts(), plan.stage_totals()
+    if counts:
+        out("New deals per stage:")
+        stage_width = max(len(name) for name in counts)
+        for name, count in counts.items():
+            total = format_totals(per_stage.get(name, {}), base=base, compact=True, rates=rates)
+            out(f"  {name:<{stage_width}} {count:>7,}  {total}")
+    out(f"Total value of new deals: {format_totals(plan.totals(), base=base, rates=rates)}")
+    if plan.competitors_found or plan.missing_reasons or plan.rows:
+        words = ", ".join(repr(w) for w in plan.competitor_words)
+        out(
+            f"Lost to a competitor when the reason says {words}; "
+            f"competitors found: {plan.competitors_found:,}."
+        )
+    if plan.skipped_existing or plan.unchanged or plan.updates or plan.conflicts:
+        out(
+            f"Already imported: {plan.unchanged + plan.skipped_existing:,} unchanged, "
+            f"{plan.updated:,} updated, "
+            f"{len(plan.conflicts):,} conflicts."
+        )
+        out(f"Already imported (skipped): {plan.unchanged + plan.skipped_existing:,}")
+    for deal_id, title, changes in plan.changes:
+        out(f"  #{deal_id} {title}: {'; '.join(changes)}")
+    if plan.conflicts:
+        out("Conflicts (your changes are kept; --prefer file takes the file's):")
+        for c in plan.conflicts:
+            out(f"  #{c.deal_id} {c.title}: {c.field}: yours {c.yours}, file {c.theirs}")
+    if plan.skipped_deleted:
+        out(f"Skipped: {plan.skipped_deleted:,} deleted or archived rows.")
+    if plan.duplicates:
+        out(f"Skipped: {plan.duplicates:,} rows seen twice in the file.")
+    for notice in plan.notices:
+        out(notice)
+
+
+def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -> dict[str, Any]:
+    totals = plan.totals()
+    data: dict[str, Any] = {
+        "file": path.name,
+        "format": plan.format,
+        "rows": plan.total_rows,
+        "footer_lines": len(plan.footer),
+        "dry_run": dry_run,
+        "new": len(plan.rows),
+        "updated": plan.updated,
+        "unchanged": plan.unchanged + plan.skipped_existing,
+        "skipped_deleted": plan.skipped_deleted,
+        "duplicates": plan.duplicates,
+        "missing_reasons": plan.missing_reasons,
+        "columns": {c.field: c.header for c in plan.columns} if plan.format != "pipeline-tui" else {},
+        "stages": {s: {"stage": t, "rule": plan.stage_rule[s]} for s, t in plan.stage_map.items()},
+        "per_stage": {
+            name: {"count": count, "totals": _money(plan.stage_totals().get(name, {}))}
+            for name, count in plan.counts().items()
+        },
+        # Money per currency, never one figure across currencies.
+        "totals": _money(totals),
+        "changes": [{"deal_id": i, "title": t, "changes": list(c)} for i, t, c in plan.changes],
+        "conflicts": [
+            {"deal_id": c.deal_id, "title": c.title, "field": c.field, "yours": c.yours, "file": c.theirs}
+            for c in plan.conflicts
+        ],
+        "notices": list(plan.notices),
+    }
+    converted = convert({k: v for k, v in totals.items() if v}, rates, base) if rates and totals else None
+    if converted is not None:
+        data["converted"] = {"currency": base, "value": minor_to_decimal_str(converted), "rates": True}
+    return data
+
+
 # ------------------------------------------------------------------ export
 
 
 def cmd_export(ctx: Context) -> int:
-    from pipeline_tui.csv_io import export
+    from pipeline_tui.csv_io import export, export_notes_for
 
     a = ctx.args
     store = ctx.store
     counted: list[int] = []
+    left: list[Any] = []
+    crm = getattr(a, "for_crm", None)
+    if crm and a.what != "notes":
+        raise InputError("--for writes notes for a CRM's import: use it with 'export notes'.")
 
     def write(fh: Any) -> None:
-        counted.append(export(store, a.what, fh))
+        if crm:
+            count, left_out = export_notes_for(store, crm, fh)
+            counted.append(count)
+            left.extend(left_out)
+        else:
+            counted.append(export(store, a.what, fh))
 
     def what() -> str:
         count = counted[0] if counted else 0
         return f"{count:,} {a.what if count != 1 else a.what[:-1]}"
 
     write_output(ctx, a.output, write, what=what, bom=a.excel)
+    if left:
+        notes = sum(item.notes for item in left)
+        info(
+            f"Left out {notes:,} notes of {len(left):,} deals that did not come from {crm} with a record id:"
+        )
+        for item in left:
+            info(f"  #{item.deal_id} {item.title} ({item.source}, {item.notes} notes)")
     return 0
 
 
 def register(command: Register) -> None:
-    from pipeline_tui.importer import FORMATS
+    from pipeline_tui.importer import FORMATS, USER_FIELDS
 
     p = command("import", cmd_import, "import deals from a CRM's CSV export (one transaction)")
     p.add_argument("file", type=Path)
@@ -96,10 +217,33 @@ def register(command: Register) -> None:
         metavar="'SOURCE=STAGE'",
         help="put deals in the file's stage SOURCE into the board's STAGE (repeatable)",
     )
-    p.add_argument("--day-first", action="store_true", help="dates in the file are day/month/year")
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help=f"read FIELD from the column HEADER (repeatable); FIELD is one of {', '.join(USER_FIELDS)}",
+    )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--day-first", action="store_true", help="dates in the file are day/month/year")
+    order.add_argument("--month-first", action="store_true", help="dates in the file are month/day/year")
+    p.add_argument(
+        "--prefer",
+        choices=("seller", "file"),
+        default="seller",
+        help="when the CRM and you both changed a field since the last import: "
+        "keep yours (default) or the file's",
+    )
+    p.add_argument("--json", action="store_true", help="print what the import did (or would do) as JSON")
 
     p = command("export", cmd_export, "export notes or deals as CSV")
     p.add_argument("what", choices=("notes", "deals"))
     p.add_argument("-o", "--output", metavar="FILE", help="file to write (default or -: standard output)")
     p.add_argument("--excel", action="store_true", help="add a byte-order mark for Excel")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument(
+        "--for",
+        dest="for_crm",
+        choices=NOTES_FOR,
+        help="notes in the columns that CRM's own import of notes / activities expects",
+    )

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from pipeline_tui.modals.confirm import ConfirmModal
+
 T = TypeVar("T")
 
 
@@ -47,7 +49,6 @@ class FormModal(ModalScreen[T], Generic[T]):
         if not self.dirty:
             self.dismiss(None)
             return
-        from pipeline_tui.modals.prompts import ConfirmModal
 
         def answered(discard: bool | None) -> None:
             if discard:

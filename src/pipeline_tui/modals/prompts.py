@@ -19,14 +19,19 @@ from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal
+from pipeline_tui.modals.confirm import ConfirmModal, shown
 from pipeline_tui.models import Stage
 
 T = TypeVar("T")
-
-
-def shown(text: str) -> Text:
-    """Stored or typed text as a widget shows it: inert (no markup, no control codes)."""
-    return Text(safe(text, one_line=False))
+__all__ = [
+    "ChoiceModal",
+    "ConfirmModal",
+    "NextStepModal",
+    "NoteModal",
+    "PromptModal",
+    "StageModal",
+    "date_prompt",
+]
 
 
 class NoteModal(FormModal[str | None]):
@@ -251,32 +256,6 @@ class StageModal(ModalScreen[Stage | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question: y or Enter on Yes; n or Escape says no."""
-
-    BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
-
-    def __init__(self, question: str, *, default_no: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.default_no = default_no
-        self.AUTO_FOCUS = "#confirm-no" if default_no else "#confirm-yes"
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(shown(self.question))
-            with Horizontal(classes="button-row"):
-                yield Button("Yes  y", id="confirm-yes", variant="primary", compact=True)
-                yield Button("No  n", id="confirm-no", compact=True)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
 
 
 class ChoiceModal(ModalScreen[Any]):

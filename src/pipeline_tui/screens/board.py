@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
@@ -15,10 +15,9 @@ from textual.widgets import Input, Static
 from pipeline_tui.display import safe
 from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal, Stage
+from pipeline_tui.report_render import quota_status
 from pipeline_tui.screens.keybar import KeyBar
-from pipeline_tui.widgets.stage_column import CardContext, CardList, StageColumn
-
-NARROW_COLUMN = 14  # below this many cells a column is unreadable
+from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 
 
 class BoardScreen(Screen[None]):
@@ -90,10 +89,9 @@ class BoardScreen(Screen[None]):
         self.filter_text = ""
         self.selected: dict[int, int] = {}  # stage id -> deal id under the cursor
         self.ctx: CardContext | None = None
-        self.columns: list[StageColumn] = []
-        self._rebuilding = False
         self._status_pending = False
         self._last_stage: int | None = None
+        self._more_text = ""
 
     @property
     def host(self) -> Host:
@@ -106,24 +104,15 @@ class BoardScreen(Screen[None]):
         self.ctx = CardContext(
             today=app.today, currency=app.settings.currency, rates=app.settings.exchange_rates
         )
-        with Horizontal(id="status-bar"):
-            yield Static("", id="status")
-            yield Static("", id="more")
-        with Horizontal(id="board"):
-            for stage in app.store.stages():
-                column = self._make_column(stage)
-                self.columns.append(column)
-                yield column
-        yield Input(
-            placeholder="Filter: title, company or contact — Enter keeps it, Escape clears",
-            id="filter",
-            compact=True,
-        )
+        yield Static("", id="status")
+        self.view = BoardView(self.ctx, id="board")
+        self.view.set_columns([Column(stage, self._loader(stage)) for stage in app.store.stages()])
+        yield self.view
         yield KeyBar()
 
-    def _make_column(self, stage: Stage) -> StageColumn:
-        assert self.ctx is not None
-        return StageColumn(stage, self.ctx, self._loader(stage), closed_days=self.host.settings.closed_days)
+    @property
+    def columns(self) -> list[Column]:
+        return self.view.columns
 
     def _loader(self, stage: Stage) -> Any:
         def load(offset: int, limit: int) -> list[Deal]:
@@ -139,59 +128,35 @@ class BoardScreen(Screen[None]):
         return load
 
     def on_resize(self) -> None:
-        self._fit_columns()
-
-    def _fit_columns(self) -> None:
-        """Columns share the width; when there is not room for all of them, each keeps a
-        readable width and the board scrolls sideways to the focused one."""
-        if not self.columns:
-            return
-        narrow = self.size.width < len(self.columns) * NARROW_COLUMN
-        for column in self.columns:
-            column.styles.width = NARROW_COLUMN + 6 if narrow else "1fr"
         self.call_after_refresh(self._show_more)
-
-    def on_descendant_focus(self, event: Any) -> None:
-        if isinstance(event.widget, CardList):
-            event.widget.parent.scroll_visible(animate=False)  # type: ignore[union-attr]
-            self.call_after_refresh(self._show_more)
 
     def _show_more(self) -> None:
         """Say how many columns are off screen to either side ('‹ 2 more ›')."""
-        board = self.query_one("#board", Horizontal)
-        left = right = 0
-        view = board.scrollable_content_region
-        start, end = board.scroll_x, board.scroll_x + view.width
-        for column in self.columns:
-            region = column.virtual_region
-            if region.right <= start:
-                left += 1
-            elif region.x >= end:
-                right += 1
+        left, right = self.view.off_screen()
         parts = []
         if left:
             parts.append(f"‹ {left} more")
         if right:
             parts.append(f"{right} more ›")
-        self.query_one("#more", Static).update("  ".join(parts))
-        self.query_one("#more", Static).display = bool(parts)
+        self._set_more("  ".join(parts))
+
+    def _set_more(self, text: str) -> None:
+        if text != self._more_text:
+            self._more_text = text
+            self.update_status()
 
     def on_mount(self) -> None:
-        self._fit_columns()
-        self.query_one("#filter", Input).display = False
         self.reload()
-        if self.columns:
-            self.set_focus(self.columns[0].cards)
+        self.set_focus(self.view)
         # Counting stale deals is the slowest query; the board paints first.
         self.call_after_refresh(self.update_status)
+        self.call_after_refresh(self._show_more)
 
     # ------------------------------------------------------------------- data
 
     def reload(self, stage_ids: set[int] | None = None) -> None:
         """Re-read counts and visible windows (of the columns in `stage_ids`, or all), keeping
         each column's selected deal."""
-        if self._rebuilding:
-            return
         app = self.host
         store = app.store
         stages = store.stages()
@@ -206,6 +171,7 @@ class BoardScreen(Screen[None]):
         self.ctx.rates = app.settings.exchange_rates
         self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
         self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
+        self.view.closed_days = app.settings.closed_days
         summaries = {
             summary.stage.id: summary
             for summary in store.summaries(
@@ -219,9 +185,9 @@ class BoardScreen(Screen[None]):
             summary = summaries.get(column.stage.id)
             if summary is None:
                 continue
-            column.closed_days = app.settings.closed_days
-            column.show_summary(summary)
-            column.cards.load(summary.count, cursor=self._cursor_for(column, summary.count))
+            column.summary = summary
+            column.header = header_text(column.stage, summary, self.ctx, app.settings.closed_days)
+            self.view.load_column(column, summary.count, self._cursor_for(column, summary.count))
         self.schedule_status()
 
     def schedule_status(self) -> None:
@@ -241,7 +207,7 @@ class BoardScreen(Screen[None]):
         if self._status_pending:
             self.call_after_refresh(self.update_status)
 
-    def _cursor_for(self, column: StageColumn, count: int) -> int | None:
+    def _cursor_for(self, column: Column, count: int) -> int | None:
         deal_id = self.selected.get(column.stage.id)
         if deal_id is None or not count:
             return None
@@ -262,27 +228,11 @@ class BoardScreen(Screen[None]):
 
     def _rebuild(self, stages: list[Stage]) -> None:
         """The stages themselves changed (settings, another process): new columns."""
-        if self._rebuilding:
-            return
-        self._rebuilding = True
-        self.call_later(self._replace_columns, stages, self.current_stage_id)
-
-    async def _replace_columns(self, stages: list[Stage], focused: int | None) -> None:
-        board = self.query_one("#board", Horizontal)
-        try:
-            await board.remove_children()
-            self.columns = [self._make_column(stage) for stage in stages]
-            await board.mount_all(self.columns)
-            self._fit_columns()
-        finally:
-            self._rebuilding = False
+        focused = self.current_stage_id
+        self.view.set_columns([Column(stage, self._loader(stage)) for stage in stages])
+        ids = [s.id for s in stages]
+        self.view.focus_column(ids.index(focused) if focused in ids else 0)
         self.reload()
-        for column in self.columns:
-            if column.stage.id == focused:
-                self.set_focus(column.cards)
-                return
-        if self.columns:
-            self.set_focus(self.columns[0].cards)
 
     def update_status(self) -> None:
         """Counts that need the seller, most urgent first; the filter is never cut off."""
@@ -301,58 +251,85 @@ class BoardScreen(Screen[None]):
                 (safe(self.filter_text), "bold reverse"),
                 ("  (esc clears)  ·  ", "dim"),
             ]
-        parts += [*self._review_status(), "  ·  "]
+        if self._more_text:  # columns off screen: said before the counts, never cut off
+            parts += [(self._more_text, "bold $text-accent"), "  ·  "]
         parts.append((f"⚠ {stale} stale (s)", "$text-warning") if stale else "nothing stale")
         parts.append("  ·  ")
         parts.append((f"↻ {due} revisits due (r)", "$text-accent") if due else "no revisits due")
         if missing:
             parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
         total = store.count()
-        parts.append(
-            (f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}", "dim")
-        )
+        tail = f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}"
+        parts += self._quota_parts(parts, tail)
+        parts += self._review_parts(parts, tail)
+        parts.append((tail, "dim"))
         text = Content.assemble(*parts)
         self.query_one("#status", Static).update(text, layout=False)  # one line, always
 
-    def _review_status(self) -> list[str | tuple[str, str]]:
-        """Whether today's review is done (d), and the pipeline's health."""
+    def _review_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
+        """Whether today's review is done (d) and the pipeline's health, in the longest form
+        that fits between `before` and `after` (or, short of that, before `after` is cut off)."""
         from pipeline_tui.review import health
-        from pipeline_tui.screens.review import status_parts
+        from pipeline_tui.screens.review import status_variants
 
-        return status_parts(health(self.host.store, self.host.today))
+        variants = status_variants(health(self.host.store, self.host.today))
+        used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
+        width = self.query_one("#status", Static).size.width or self.size.width
+        room = width - 2 - used - len("  ·  ")
+        fits = [v for v in variants if cell_len(v[0]) <= room - cell_len(after)] or [
+            v for v in variants if cell_len(v[0]) <= room
+        ]
+        return ["  ·  ", fits[0]] if fits else []
+
+    def _quota_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
+        """The current period against the quota (attainment, to go, coverage, forecast), in
+        as many words as the line has room for between `before` and `after` (or, short of
+        that, before `after` is cut off); nothing when no quota is set."""
+        settings = self.host.settings
+        if not settings.quota:
+            return []
+        quota = self.host.store.quota(
+            self.host.today,
+            kind=settings.quota_period,
+            quota=settings.quota,
+            rates=settings.exchange_rates,
+            apart=False,
+        )
+        used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
+        width = self.query_one("#status", Static).size.width or self.size.width
+        room = width - 2 - used - len("  ·  ")
+        variants = quota_status(quota)
+        fits = [t for t in variants if cell_len(t) <= room - cell_len(after)] or [
+            t for t in variants if cell_len(t) <= room
+        ]
+        return ["  ·  ", (fits[0], "$text-accent")] if fits else []
 
     # -------------------------------------------------------------- selection
 
     @property
-    def current_list(self) -> CardList | None:
-        focused = self.focused
-        if isinstance(focused, CardList):
-            return focused
-        for column in self.columns:
-            if column.stage.id == self._last_stage:
-                return column.cards
-        return None
+    def current_list(self) -> Column | None:
+        return self.view.focused_column
 
     @property
     def current_stage_id(self) -> int | None:
-        cards = self.current_list
-        return cards.stage.id if cards else None
+        column = self.view.focused_column
+        return column.stage.id if column else None
 
     @property
     def current_deal(self) -> Deal | None:
         """The deal under the cursor, as the board shows it."""
-        cards = self.current_list
-        return cards.deal if cards else None
+        return self.view.deal
 
-    @on(CardList.Highlighted)
-    def _remember(self, event: CardList.Highlighted) -> None:
+    @on(BoardView.Highlighted)
+    def _remember(self, event: BoardView.Highlighted) -> None:
         if event.deal is not None:
-            self.selected[event.card_list.stage.id] = event.deal.id
-        if event.card_list.has_focus:
-            self._last_stage = event.card_list.stage.id
+            self.selected[event.column.stage.id] = event.deal.id
+        self._last_stage = event.column.stage.id
+        if self.view.scrolled:
+            self.call_after_refresh(self._show_more)
 
-    @on(CardList.Chosen)
-    def _chosen(self, event: CardList.Chosen) -> None:
+    @on(BoardView.Chosen)
+    def _chosen(self, event: BoardView.Chosen) -> None:
         self.host.open_detail(event.deal)
 
     def focus_deal(self, deal: Deal) -> None:
@@ -363,7 +340,7 @@ class BoardScreen(Screen[None]):
         if self.filter_text and not self._matches_filter(deal):
             self.action_clear_filter()
         self.selected[deal.stage_id] = deal.id
-        for column in self.columns:
+        for index, column in enumerate(self.columns):
             if column.stage.id == deal.stage_id:
                 position = self.host.store.column_position(
                     deal,
@@ -372,10 +349,11 @@ class BoardScreen(Screen[None]):
                     closed_days=self.host.settings.closed_days,
                     text=self.filter_text or None,
                 )
-                self.set_focus(column.cards)
+                self.set_focus(self.view)
+                self.view.focus_column(index)
+                if position < column.count:
+                    self.view.set_cursor(column, position)
                 self._last_stage = column.stage.id
-                if position < column.cards.count:
-                    column.cards.cursor = position
                 return
 
     def _matches_filter(self, deal: Deal) -> bool:
@@ -392,14 +370,9 @@ class BoardScreen(Screen[None]):
     # ---------------------------------------------------------------- actions
 
     def action_focus_column(self, step: int) -> None:
-        if not self.columns:
-            return
-        ids = [c.stage.id for c in self.columns]
-        current = self.current_stage_id
-        index = ids.index(current) if current in ids else 0
-        target = self.columns[max(0, min(len(ids) - 1, index + step))]
-        self.set_focus(target.cards)  # now: the next key typed acts on this column
-        self._last_stage = target.stage.id
+        # Now, not later: the next key typed acts on this column.
+        self.view.focus_column(self.view.focus_index + step)
+        self.set_focus(self.view)
 
     def action_move(self, step: int) -> None:
         if deal := self._need_deal():
@@ -448,8 +421,24 @@ class BoardScreen(Screen[None]):
     def action_export(self) -> None:
         self.host.export_notes()
 
+    @property
+    def filter_box(self) -> Input:
+        """The filter line, made the first time / is pressed (not before the first paint)."""
+        found = self.query("#filter")
+        if found:
+            box = found.first()
+            assert isinstance(box, Input)
+            return box
+        box = Input(
+            placeholder="Filter: title, company or contact — Enter keeps it, Escape clears",
+            id="filter",
+            compact=True,
+        )
+        self.mount(box, before=self.query_one(KeyBar))
+        return box
+
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.display = True
         self.set_focus(box)
 
@@ -460,12 +449,13 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = bool(self.filter_text)
+        self.filter_box.display = bool(self.filter_text)
         self._focus_cards()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        if not self.query("#filter"):
+            return
+        box = self.filter_box
         if not self.filter_text and not box.display:
             return
         box.value = ""
@@ -475,9 +465,4 @@ class BoardScreen(Screen[None]):
         self._focus_cards()
 
     def _focus_cards(self) -> None:
-        for column in self.columns:
-            if column.stage.id == self._last_stage:
-                self.set_focus(column.cards)
-                return
-        if self.columns:
-            self.set_focus(self.columns[0].cards)
+        self.set_focus(self.view)

@@ -63,16 +63,18 @@ KIND_STYLES = {
 Part = str | tuple[str, str]
 
 
-def status_parts(health: Health) -> list[Part]:
-    """The board's status line: whether today's review is done, and the pipeline's health."""
-    parts: list[Part] = []
+def status_variants(health: Health) -> list[tuple[str, str]]:
+    """The board's status line: whether today's review is done, and the pipeline's health,
+    longest first (the line shows the longest that fits)."""
+    percent = f"health {health.percent}%" if health.percent is not None else ""
     if health.to_review:
-        parts.append((f"review: {health.to_review:,} to do (d)", "$text-primary"))
+        texts = [f"review: {health.to_review:,} to do (d)", f"review {health.to_review:,} (d)"]
+        style = "$text-primary"
     else:
-        parts.append(("✓ review done", "$text-success"))
-    if health.percent is not None:
-        parts += ["  ·  ", f"health {health.percent}%"]
-    return parts
+        texts = ["✓ review done", "✓ reviewed"]
+        style = "$text-success"
+    variants = [f"{texts[0]}  ·  {percent}", f"{texts[1]} · {percent}"] if percent else []
+    return [(text, style) for text in [*variants, texts[1]]]
 
 
 class ProgressBar(Widget):

@@ -288,10 +288,9 @@ class SettingsScreen(Screen[None]):
             return
 
         def save(days: int | str) -> None:
-            value = None if days == "off" else days
-            self._do(
-                ops.update_stage, stage.id, f"{stage.name}: {describe_stale_days(value)}", stale_days=value
-            )  # type: ignore[arg-type]
+            value = days if isinstance(days, int) else None
+            summary = f"{stage.name}: {describe_stale_days(value)}"
+            self._do(ops.update_stage, stage.id, summary, stale_days=value)
 
         def parse(text: str) -> int | str:
             days = parse_stale_days(text)

@@ -358,9 +358,7 @@ class Connection:
         except (sqlite3.Error, OSError) as exc:
             for leftover in (tmp, Path(f"{tmp}-journal")):
                 leftover.unlink(missing_ok=True)
-            reason = (
-                exc.strerror if isinstance(exc, OSError) and exc.strerror else _describe_sqlite_error(exc)
-            )
+            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else _describe_sqlite_error(exc)
             raise DatabaseFileError(
                 f"Cannot write the backup {safe(str(target))}: {reason}; nothing was written."
             ) from None
@@ -437,7 +435,7 @@ class Connection:
 
     def changed(self) -> bool:
         """True when another connection committed since the last call (PRAGMA data_version)."""
-        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
         changed = version != self._data_version
         self._data_version = version
         if changed:
@@ -454,7 +452,7 @@ def damaged(path: Path, exc: sqlite3.DatabaseError) -> DatabaseFileError:
     shown = safe(str(path))
     if "not a database" in message or "malformed" in message or "disk I/O" in message:
         return DatabaseFileError(
-            f"{shown} is damaged or not a database ({message}); restore a backup with "
-            "`pipeline-tui restore FILE`."
+            f"{shown} is damaged or not a database ({message}); nothing was changed. Restore a "
+            "backup with `pipeline-tui restore FILE`."
         )
-    return DatabaseFileError(f"Cannot use {shown}: {message}.")
+    return DatabaseFileError(f"Cannot use {shown}: {message}; nothing was changed.")

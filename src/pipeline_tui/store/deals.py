@@ -176,6 +176,9 @@ class DealWrites(Queries):
         return {
             "reason": reason.label,
             "reason_id": reason.id,
+            # What the loss was when it was recorded: a later change of the reason's kind
+            # re-labels reports, not this entry.
+            "outcome": reason.outcome.value,
             "competitor": loss.competitor.strip(),
             "revisit_on": loss.revisit_on.isoformat() if loss.revisit_on else None,
         }

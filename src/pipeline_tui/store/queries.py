@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline_tui import rules
 from pipeline_tui.errors import NotFoundError
+from pipeline_tui.limits import MAX_LINE, MAX_MINOR, MAX_NOTE, MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, Event, Stage, StageKind, StageSummary, StaleDeal
 from pipeline_tui.store.codec import DEAL_SELECT, EVENT_SELECT, deal_from_row, event_from_row, ts
 from pipeline_tui.store.shape import Shape
@@ -334,7 +335,55 @@ class Queries(Shape):
         )
         return int(self._rows(sql, ids)[0][0])
 
-    def existing_source_ids(self, source: str) -> set[str]:
-        """Source ids already imported from `source`, so a re-import adds nothing twice."""
-        rows = self._rows("SELECT source_id FROM deals WHERE source = ? AND source_id IS NOT NULL", [source])
-        return {r[0] for r in rows}
+    def content_problems(self, limit: int = 3) -> list[str]:
+        """What in the file breaks the limits every other path enforces (a restored or
+        handed-over file): the first few, each naming the deal and the field."""
+        found: list[str] = []
+        checks: list[tuple[str, list[Any], Any]] = [
+            (
+                f"SELECT id, length({column}) FROM deals WHERE length({column}) > ? LIMIT ?",
+                [MAX_LINE, limit],
+                lambda r, c=column: (
+                    f"deal #{r[0]} has a {c.replace('_', ' ')} of {r[1]:,} characters (at most {MAX_LINE:,})"
+                ),
+            )
+            for column in ("title", "company", "contact", "next_step", "competitor")
+        ]
+        checks += [
+            (
+                "SELECT id, length(loss_note) FROM deals WHERE length(loss_note) > ? LIMIT ?",
+                [MAX_NOTE, limit],
+                lambda r: f"deal #{r[0]} has a loss note of {r[1]:,} characters (at most {MAX_NOTE:,})",
+            ),
+            (
+                "SELECT deal_id, length(text) FROM events WHERE length(text) > ? LIMIT ?",
+                [MAX_NOTE, limit],
+                lambda r: f"deal #{r[0]} has a note of {r[1]:,} characters (at most {MAX_NOTE:,})",
+            ),
+            (
+                "SELECT id, value FROM deals "
+                "WHERE value < 0 OR value >= ? OR typeof(value) != 'integer' LIMIT ?",
+                [MAX_MINOR, limit],
+                lambda r: f"deal #{r[0]} has a value that is not a valid amount ({r[1]!r})",
+            ),
+        ]
+        moments = [(c, "date") for c in ("expected_close", "next_step_due", "revisit_on", "snoozed_until")]
+        moments += [
+            (c, "datetime") for c in ("created_at", "stage_entered_at", "last_activity_at", "closed_at")
+        ]
+        for column, reader in moments:  # unreadable, or outside the years the app accepts
+            checks.append(
+                (
+                    f"SELECT id, {column} FROM deals WHERE {column} IS NOT NULL "
+                    f"AND ({reader}({column}) IS NULL OR substr({column}, 1, 4) < ? "
+                    f"OR substr({column}, 1, 4) > ?) LIMIT ?",
+                    [f"{MIN_YEAR:04d}", f"{MAX_YEAR:04d}", limit],
+                    lambda r, c=column: f"deal #{r[0]} has a {c.replace('_', ' ')} of {r[1]!r}",
+                )
+            )
+        for sql, params, say in checks:
+            for row in self._rows(sql, params):
+                found.append(say(row))
+                if len(found) >= limit:
+                    return found
+        return found

@@ -1,93 +1,393 @@
-"""Moving deals in and out in bulk: imports (one transaction) and the rows exports read."""
+"""Moving deals in and out in bulk: imports (one transaction), their undo, and the rows
+exports read.
+
+An import hands typed rows (`ImportRow`, `ImportUpdate`): the store checks them with the
+same limits as every other path, writes them with one timeline entry each (or the history
+they carry), and tags every entry it writes with the import's batch so the import can be
+taken back as a whole.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from pipeline_tui.errors import RuleError
-from pipeline_tui.models import EventKind
-from pipeline_tui.store.codec import ts
-from pipeline_tui.store.deals import DealWrites
+from pipeline_tui.errors import ConflictError, InputError, RuleError
+from pipeline_tui.limits import (
+    MAX_NOTES_PER_DEAL_IMPORT,
+    check_amount,
+    check_currency,
+    check_date,
+    check_moment,
+    check_note,
+    check_text,
+)
+from pipeline_tui.models import (
+    EventKind,
+    ImportRow,
+    ImportUpdate,
+    PendingReason,
+    PendingStage,
+    RevisitState,
+)
+from pipeline_tui.store.codec import parse_ts, ts
+from pipeline_tui.store.deals import LOSS_FIELDS, DealWrites
+
+# The columns an import writes, in INSERT order.
+_INSERT_COLUMNS = (
+    "id", "title", "company", "contact", "value", "currency", "stage_id", "expected_close", "next_step",
+    "next_step_due", "created_at", "stage_entered_at", "last_activity_at", "closed_at", "loss_reason_id",
+    "competitor", "lost_at_stage_id", "loss_note", "revisit_on", "revisit_state", "source", "source_id",
+    "archived_at", "snoozed_until", "crm_baseline",
+)  # fmt: skip
+_INSERT_DEAL = (
+    f"INSERT INTO deals ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CrmDeal:
+    """What a re-import compares: a deal an earlier import created, as it is now."""
+
+    id: int
+    rev: int
+    title: str
+    company: str
+    contact: str
+    value: int
+    currency: str
+    expected_close: date | None
+    stage_id: int
+    baseline: dict[str, Any] | None
+
+
+def baseline_text(baseline: Mapping[str, Any] | None) -> str | None:
+    """The CRM baseline as stored: JSON with sorted keys, so equal baselines are equal text."""
+    if baseline is None:
+        return None
+    return json.dumps(baseline, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _day(value: date | None, field: str) -> str | None:
+    return check_date(value, field).isoformat() if value is not None else None  # type: ignore[union-attr]
+
+
+def _moment(value: datetime | None, field: str) -> str | None:
+    return ts(check_moment(value, field)) if value is not None else None
+
+
+def _event_data(data: Mapping[str, Any], tag: Mapping[str, Any]) -> str:
+    return json.dumps({**data, **tag}, ensure_ascii=False, default=str)
 
 
 class Transfer(DealWrites):
-    def add_many(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Insert many prepared deals (column -> SQLite value) and their 'created' events in
-        one transaction: all or nothing. For demos and benchmarks."""
-        return self.import_rows(rows, kind=EventKind.CREATED)
+    # ------------------------------------------------------------------ import
+
+    def add_many(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert many deals given as column -> SQLite value (times as stored text; an
+        optional `notes`: [(time, text)]) with their 'created' events, in one transaction:
+        all or nothing. For demos and benchmarks; checked like every import."""
+        return self.import_rows((self._row_from_columns(r) for r in rows), kind=EventKind.CREATED)
+
+    def _row_from_columns(self, columns: Mapping[str, Any]) -> ImportRow:
+        values = dict(columns)
+        notes = tuple((parse_ts(at), text) for at, text in values.pop("notes", ()) or ())
+        now = self.clock()
+        for name in ("created_at", "stage_entered_at", "last_activity_at", "closed_at", "archived_at"):
+            if isinstance(values.get(name), str):
+                values[name] = datetime.fromisoformat(values[name])
+        for name in ("expected_close", "next_step_due", "revisit_on", "snoozed_until"):
+            if isinstance(values.get(name), str):
+                values[name] = date.fromisoformat(values[name])
+        if isinstance(values.get("revisit_state"), str):
+            values["revisit_state"] = RevisitState(values["revisit_state"])
+        created = values.pop("created_at", None) or now
+        return ImportRow(
+            created_at=created,
+            stage_entered_at=values.pop("stage_entered_at", None) or created,
+            last_activity_at=values.pop("last_activity_at", None) or created,
+            notes=notes,
+            **values,
+        )
+
+    def _insert_values(self, row: ImportRow, deal_id: int) -> list[Any]:
+        """The row checked with the limits every path uses, as SQLite values."""
+        created = _moment(row.created_at, "created date")
+        return [
+            deal_id,
+            check_text(row.title, "title", required=True),
+            check_text(row.company, "company"),
+            check_text(row.contact, "contact"),
+            check_amount(row.value),
+            check_currency(row.currency or self.currency),
+            row.stage_id,
+            _day(row.expected_close, "close date"),
+            check_text(row.next_step, "next step"),
+            _day(row.next_step_due, "next step's due date"),
+            created,
+            created
+            if row.stage_entered_at is row.created_at
+            else _moment(row.stage_entered_at, "stage entered date"),
+            created
+            if row.last_activity_at is row.created_at
+            else _moment(row.last_activity_at, "last activity date"),
+            _moment(row.closed_at, "closed date"),
+            row.loss_reason_id,
+            check_text(row.competitor, "competitor"),
+            row.lost_at_stage_id,
+            check_note(row.loss_note, "loss note"),
+            _day(row.revisit_on, "revisit date"),
+            row.revisit_state.value if row.revisit_state else None,
+            row.source,
+            row.source_id,
+            _moment(row.archived_at, "archived date"),
+            _day(row.snoozed_until, "snooze date"),
+            baseline_text(row.crm_baseline),
+        ]
 
     def import_rows(
         self,
-        rows: Iterable[dict[str, Any]],
+        rows: Iterable[ImportRow],
         *,
         kind: EventKind = EventKind.IMPORTED,
         source_label: str = "",
         batch: str | None = None,
+        stage_keys: Mapping[int, int] | None = None,
+        reason_keys: Mapping[int, int] | None = None,
     ) -> int:
-        """Insert prepared deals in one transaction, each with an event that puts it in its
-        stage, and its notes (`_notes`: [(timestamp, text)]). Keys starting with _ are hints.
-        Every event carries the import's `batch`, so the import can be undone as a whole."""
-        now = ts(self.clock())
+        """Insert new deals in one transaction. A row without a timeline gets one event that
+        puts it in its stage (`kind`) and its notes; a row with one gets exactly that history.
+        Every event carries `batch`. `stage_keys`/`reason_keys` turn the keys of stages and
+        reasons made by this import (`create_pending`) into their ids."""
+        tag: dict[str, Any] = {"batch": batch} if batch else {}
+        stages = dict(stage_keys or {})
+        reasons = dict(reason_keys or {})
         count = 0
-        tag = json.dumps({"batch": batch}) if batch else "{}"
-        with self.write():
-            cursor = self.db.conn.cursor()
-            for prepared in rows:
-                notes = prepared.get("_notes") or []
-                row = {
-                    "created_at": now,
-                    "stage_entered_at": now,
-                    "last_activity_at": now,
-                    "currency": self.currency,
-                }
-                row.update({k: v for k, v in prepared.items() if not k.startswith("_")})
-                cursor.execute(
-                    f"INSERT INTO deals ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                    list(row.values()),
-                )
-                deal_id = cursor.lastrowid
-                cursor.execute(
-                    "INSERT INTO events (deal_id, at, kind, text, to_stage_id, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [deal_id, row["created_at"], kind.value, source_label, row["stage_id"], tag],
-                )
-                for at, text in notes:
-                    cursor.execute(
-                        "INSERT INTO events (deal_id, at, kind, text, data) VALUES (?, ?, ?, ?, ?)",
-                        [deal_id, at, EventKind.NOTE.value, text, tag],
-                    )
-                count += 1
+        # A big import touches every index of the deals: a larger page cache for its length.
+        cache = self._rows("PRAGMA cache_size")[0][0]
+        self.db.execute("PRAGMA cache_size = -65536")
+        try:
+            with self.write():
+                count = self._insert_rows(rows, kind, source_label, tag, stages, reasons)
+        finally:
+            self.db.execute(f"PRAGMA cache_size = {int(cache)}")
         return count
+
+    def _insert_rows(
+        self,
+        rows: Iterable[ImportRow],
+        kind: EventKind,
+        source_label: str,
+        tag: dict[str, Any],
+        stages: dict[int, int],
+        reasons: dict[int, int],
+    ) -> int:
+        tag_text = json.dumps(tag)
+        count = 0
+
+        def stage(value: int | None) -> int | None:
+            return stages.get(value, value) if value is not None and value < 0 else value
+
+        next_id = int(self._rows("SELECT COALESCE(MAX(id), 0) FROM deals")[0][0]) + 1
+        deals: list[list[Any]] = []
+        events: list[list[Any]] = []
+        retractions: list[tuple[int, int, int]] = []  # (deal, event position, retracted position)
+
+        def flush() -> None:
+            cursor = self.db.conn.cursor()
+            try:
+                cursor.executemany(_INSERT_DEAL, deals)
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError(
+                    f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
+                    seen=None,
+                    current=None,
+                    changes=[],
+                ) from None
+            cursor.executemany(_INSERT_EVENT, events)
+            deals.clear()
+            events.clear()
+
+        for row in rows:
+            deal_id = row.id if row.id is not None else next_id
+            next_id = max(next_id, deal_id + 1)
+            values = self._insert_values(row, deal_id)
+            values[6] = stage(row.stage_id)
+            values[14] = reasons.get(row.loss_reason_id, row.loss_reason_id) if row.loss_reason_id else None
+            values[16] = stage(row.lost_at_stage_id)
+            deals.append(values)
+            if row.timeline is None:
+                events.append([deal_id, values[10], kind.value, source_label, None, values[6], tag_text])
+                if len(row.notes) > MAX_NOTES_PER_DEAL_IMPORT:
+                    raise InputError(f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT:,} notes.")
+                for at, text in row.notes:
+                    note = check_note(text, required=True)
+                    events.append([deal_id, ts(check_moment(at, "note time")), EventKind.NOTE.value, note,
+                                   None, None, tag_text])  # fmt: skip
+            else:
+                if len(row.timeline) > MAX_NOTES_PER_DEAL_IMPORT * 10:
+                    raise InputError(
+                        f"{row.title!r} carries more than {MAX_NOTES_PER_DEAL_IMPORT * 10:,} events."
+                    )
+                for position, event in enumerate(row.timeline):
+                    data = dict(event.data)
+                    if isinstance(data.get("retracted_event"), int):
+                        retractions.append((deal_id, position, data["retracted_event"]))
+                    events.append([
+                        deal_id, ts(check_moment(event.at, "event time")), event.kind.value,
+                        check_note(event.text, "event text"), stage(event.from_stage_id),
+                        stage(event.to_stage_id), _event_data(data, tag),
+                    ])  # fmt: skip
+            count += 1
+            if len(deals) >= 2_000:
+                flush()
+        flush()
+        if retractions:
+            self._link_retractions(retractions)
+        return count
+
+    def _link_retractions(self, retractions: list[tuple[int, int, int]]) -> None:
+        """An undo event names the note it took back by its place in the deal's timeline in
+        an export; here it names it by its event id again."""
+        for deal_id, position, target in retractions:
+            ids = [
+                int(r[0])
+                for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])
+            ]
+            if 0 <= target < len(ids) and position < len(ids):
+                row = self._rows("SELECT data FROM events WHERE id = ?", [ids[position]])[0]
+                data = {**json.loads(row[0]), "retracted_event": ids[target]}
+                self.db.execute(
+                    "UPDATE events SET data = ? WHERE id = ?",
+                    [json.dumps(data, ensure_ascii=False), ids[position]],
+                )
+
+    def create_pending(
+        self, stages: Iterable[PendingStage], reasons: Iterable[PendingReason]
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """Make the stages and reasons an import needs; their keys -> their new ids."""
+        stage_ids: dict[int, int] = {}
+        reason_ids: dict[int, int] = {}
+        with self.write():
+            for pending in stages:
+                made = self.add_stage(pending.name, kind=pending.kind)
+                if pending.archived:
+                    self.db.execute("UPDATE stages SET archived = 1 WHERE id = ?", [made.id])
+                    self.invalidate()
+                stage_ids[pending.key] = made.id
+            for reason in reasons:
+                reason_ids[reason.key] = self.add_reason(
+                    reason.label, needs_competitor=reason.needs_competitor, needs_note=reason.needs_note
+                ).id
+        return stage_ids, reason_ids
+
+    def apply_import_updates(
+        self, updates: Iterable[ImportUpdate], *, batch: str
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Write what a re-import changes on deals it created before, each with its timeline
+        entries. Returns, per deal, the columns before and after (for undo). A deal changed
+        since the import was planned stops the import (ConflictError): nothing is written."""
+        tag = {"batch": batch}
+        journal: dict[str, dict[str, dict[str, Any]]] = {}
+        with self.write():
+            for update in updates:
+                names = list(update.fields)
+                if "stage_id" in names:  # undo puts a move back whole: the loss and times with it
+                    names += [
+                        n for n in (*sorted(LOSS_FIELDS), "closed_at", "stage_entered_at") if n not in names
+                    ]
+                current = self._rows(
+                    f"SELECT rev, crm_baseline{''.join(', ' + n for n in names)} FROM deals WHERE id = ?",
+                    [update.deal_id],
+                )
+                if not current or current[0][0] != update.rev:
+                    raise ConflictError(
+                        f"Deal #{update.deal_id} changed while the import was read; nothing was imported. "
+                        "Run it again.",
+                        seen=None,
+                        current=None,
+                        changes=[],
+                    )
+                before = dict(zip(["crm_baseline", *names], current[0][1:], strict=True))
+                sets = {"crm_baseline": baseline_text(update.baseline), **update.fields}
+                after = {**before, **sets}
+                if update.fields:  # a new baseline alone is no change to the deal
+                    sets["rev"] = update.rev + 1
+                self.db.execute(
+                    f"UPDATE deals SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                    [*sets.values(), update.deal_id],
+                )
+                for event in update.events:
+                    self._log(
+                        update.deal_id,
+                        event.kind,
+                        event.text,
+                        at=event.at,
+                        from_stage=event.from_stage_id,
+                        to_stage=event.to_stage_id,
+                        data={**event.data, **tag},
+                    )
+                journal[str(update.deal_id)] = {"before": before, "after": after}
+        return journal
+
+    def crm_index(self, source: str) -> dict[str, CrmDeal]:
+        """Every deal imported from `source`, by its source id, as a re-import compares it."""
+        rows = self.db.execute(
+            "SELECT source_id, id, rev, title, company, contact, value, currency, expected_close, stage_id, "
+            "crm_baseline FROM deals WHERE source = ? AND source_id IS NOT NULL",
+            [source],
+        )
+        out: dict[str, CrmDeal] = {}
+        for sid, id_, rev, title, company, contact, value, currency, close, stage_id, baseline in rows:
+            out[sid] = CrmDeal(
+                id_, rev, title, company, contact, value, currency,
+                date.fromisoformat(close) if close else None, stage_id,
+                json.loads(baseline) if baseline else None,
+            )  # fmt: skip
+        return out
+
+    def deal_origins(self) -> dict[int, tuple[str, str | None, str | None]]:
+        """Every deal id with its created time and (source, source id), for our own import."""
+        return {
+            int(i): (created, source, sid)
+            for i, created, source, sid in self._rows("SELECT id, created_at, source, source_id FROM deals")
+        }
+
+    # -------------------------------------------------------------------- undo
 
     def undo_import(self, payload: dict[str, Any], *, label: str = "") -> set[int]:
         """Take an import back: the deals it created go, unless something happened to them
-        since (those stay, and are counted in the message of the RuleError raised when
-        nothing could go). Returns the stages whose columns changed."""
+        since (those stay); on the deals it updated, what it changed goes back where nothing
+        changed it since. Raises RuleError when nothing could be taken back. Returns the
+        stages whose columns changed."""
         batch = payload["batch"]
+        stages: set[int] = set()
         with self.write():
             created = [
-                int(r[0])
+                (int(r[0]), int(r[1]))
                 for r in self._rows(
-                    "SELECT deal_id FROM events "
-                    "WHERE kind = 'imported' AND json_extract(data, '$.batch') = ?",
+                    "SELECT e.deal_id, d.rev FROM events e JOIN deals d ON d.id = e.deal_id "
+                    "WHERE e.id = (SELECT MIN(id) FROM events WHERE deal_id = e.deal_id) "
+                    "AND json_extract(e.data, '$.batch') = ?",
                     [batch],
                 )
             ]
-            touched = {
-                int(r[0])
-                for r in self._rows(
-                    "SELECT DISTINCT e.deal_id FROM events e JOIN events i ON i.deal_id = e.deal_id "
-                    "WHERE i.kind = 'imported' AND json_extract(i.data, '$.batch') = ? "
-                    "AND json_extract(e.data, '$.batch') IS NOT ?",
-                    [batch, batch],
-                )
-            }
-            going = [d for d in created if d not in touched]
-            if created and not going:
+            # A deal changed since (a note, a move, a later import) has a newer rev: it stays.
+            going = [d for d, rev in created if rev == 0]
+            put_back = 0
+            for deal_id, change in (payload.get("updates") or {}).items():
+                if self._undo_update(int(deal_id), change, label=label, stages=stages):
+                    put_back += 1
+            if (created or payload.get("updates")) and not going and not put_back:
                 raise RuleError(f"Every deal of that import has changed since; nothing was undone ({label}).")
-            stages: set[int] = set()
             for start in range(0, len(going), 500):
                 chunk = going[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
@@ -99,36 +399,56 @@ class Transfer(DealWrites):
                 self.db.execute(f"DELETE FROM deals WHERE id IN ({marks})", chunk)
         return stages
 
+    def _undo_update(self, deal_id: int, change: dict[str, Any], *, label: str, stages: set[int]) -> bool:
+        """Put back one re-import update where nothing changed it since. True if anything went back."""
+        rows = self._rows("SELECT crm_baseline FROM deals WHERE id = ?", [deal_id])
+        if not rows:
+            return False
+        before, after = dict(change["before"]), dict(change["after"])
+        old_baseline, new_baseline = before.pop("crm_baseline", None), after.pop("crm_baseline", None)
+        done = False
+        if before:
+            deal = self.get(deal_id)
+            try:
+                restored = self.apply_undo(deal, before, after, label=label)
+            except RuleError:
+                restored = None
+            if restored is not None:
+                stages |= {deal.stage_id, restored.stage_id}
+                done = True
+        if rows[0][0] == new_baseline and old_baseline != new_baseline:
+            # The CRM's values as imported before: a later re-import compares with those again.
+            self.db.execute("UPDATE deals SET crm_baseline = ? WHERE id = ?", [old_baseline, deal_id])
+            done = True
+        return done
+
+    # ------------------------------------------------------------------ export
+
     def note_rows(self) -> Iterator[dict[str, Any]]:
-        """Every timeline entry that carries text, with its deal's context, for export."""
+        """Every timeline entry that carries text, and every loss, with its deal's context and
+        origin, for export. A loss entry carries that loss's reason, competitor and revisit date (the
+        deal may have been reopened or lost again since)."""
         cursor = self.db.execute(
             """
             SELECT d.id, d.title, d.company, s.name, s.kind, e.at, e.kind, e.text,
-                   r.label, d.competitor, d.revisit_on, e.data
+                   r.label, d.competitor, d.revisit_on, e.data, d.source, d.source_id
             FROM events e
             JOIN deals d ON d.id = e.deal_id
             JOIN stages s ON s.id = d.stage_id
             LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id
-            WHERE e.text != '' AND e.kind NOT IN ('undone', 'imported')
+            WHERE (e.text != '' OR e.kind = 'lost') AND e.kind NOT IN ('undone', 'imported', 'updated')
             ORDER BY e.deal_id, e.id
             """
         )
-        for (
-            deal_id,
-            title,
-            company,
-            stage,
-            kind,
-            at,
-            ekind,
-            text,
-            reason,
-            competitor,
-            revisit,
-            data,
-        ) in cursor:
-            if json.loads(data or "{}").get("retracted"):
+        for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor, revisit, data,
+             source, source_id) in cursor:  # fmt: skip
+            details = json.loads(data or "{}")
+            if details.get("retracted"):
                 continue
+            if ekind == EventKind.LOST.value:
+                reason = details.get("reason") or ""
+                competitor = details.get("competitor") or ""
+                revisit = details.get("revisit_on") or ""
             yield {
                 "deal_id": deal_id,
                 "title": title,
@@ -141,4 +461,26 @@ class Transfer(DealWrites):
                 "loss_reason": reason or "",
                 "competitor": competitor,
                 "revisit_on": revisit or "",
+                "source": source or "",
+                "source_id": source_id or "",
             }
+
+    def event_rows(self, deal_id: int) -> list[tuple[str, str, str, int | None, int | None, str]]:
+        """A deal's events as stored (at, kind, text, from stage, to stage, data), in order."""
+        return [
+            (at, kind, text, from_id, to_id, data)
+            for at, kind, text, from_id, to_id, data in self._rows(
+                "SELECT at, kind, text, from_stage_id, to_stage_id, data FROM events "
+                "WHERE deal_id = ? ORDER BY id",
+                [deal_id],
+            )
+        ]
+
+    def event_ids(self, deal_id: int) -> list[int]:
+        return [
+            int(r[0]) for r in self._rows("SELECT id FROM events WHERE deal_id = ? ORDER BY id", [deal_id])
+        ]
+
+    def crm_baseline(self, deal_id: int) -> dict[str, Any] | None:
+        rows = self._rows("SELECT crm_baseline FROM deals WHERE id = ?", [deal_id])
+        return json.loads(rows[0][0]) if rows and rows[0][0] else None

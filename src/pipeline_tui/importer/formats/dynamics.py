@@ -1,0 +1,33 @@
+"""Microsoft Dynamics 365 Sales: opportunities exported from a view to Excel / CSV."""
+
+from __future__ import annotations
+
+from pipeline_tui.importer.formats import Format, stage_table
+
+FORMAT = Format(
+    name="dynamics",
+    label="Dynamics 365",
+    aliases={
+        "id": ("(Do Not Modify) Opportunity", "Opportunity"),
+        "title": ("Topic",),
+        "company": ("Potential Customer", "Account"),
+        "contact": ("Contact",),
+        "value": ("Est. Revenue", "Actual Revenue"),
+        "currency": ("Currency",),
+        "stage": ("Pipeline Phase", "Sales Stage", "Process Stage"),
+        "status": ("Status",),  # Open, Won, Lost
+        "lost_reason": ("Status Reason",),
+        "close": ("Est. Close Date", "Actual Close Date"),
+        "created": ("Created On",),
+        "activity": ("Modified On",),
+        "competitor": ("Competitor",),
+        "note": ("Description",),
+    },
+    signature=("Topic", "Est. Revenue"),
+    # The stages of Dynamics' opportunity sales process ("1-Qualify" and so on).
+    stages=stage_table(
+        qualified=("Qualify", "1-Qualify", "Develop", "2-Develop"),
+        proposal=("Propose", "3-Propose"),
+        negotiation=("Close", "4-Close"),
+    ),
+)

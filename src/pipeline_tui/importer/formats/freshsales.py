@@ -1,0 +1,26 @@
+"""Freshsales (Freshworks CRM): a deals export."""
+
+from __future__ import annotations
+
+from pipeline_tui.importer.formats import Format
+
+FORMAT = Format(
+    name="freshsales",
+    label="Freshsales",
+    aliases={
+        "id": ("Id", "Deal Id"),
+        "title": ("Name", "Deal name"),
+        "company": ("Account name", "Sales account", "Account"),
+        "contact": ("Contacts", "Contact"),
+        "value": ("Deal value", "Amount", "Deal value in base currency"),
+        "currency": ("Currency",),
+        "stage": ("Deal stage",),
+        "close": ("Expected close date",),
+        "closed_on": ("Closed date",),
+        "created": ("Created at",),
+        "activity": ("Last activity date", "Updated at"),
+        "lost_reason": ("Lost reason",),
+        "note": ("Description",),
+    },
+    signature=("Deal stage", "Expected close date"),
+)

@@ -1,0 +1,100 @@
+"""A CRM's loss reason text -> one of our loss reasons, the competitor it names, and the
+text to keep as the loss note."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline_tui.importer.formats import norm
+from pipeline_tui.models import LossReason
+
+# Words that mean "lost to a competitor" (matched at a word's start).
+COMPETITOR_WORDS = (
+    "competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from", "out-sold",
+    "outsold",
+)  # fmt: skip
+_KEYWORDS = (
+    ("unqualified", "Unqualified / bad fit"),
+    ("disqualif", "Unqualified / bad fit"),
+    ("not qualified", "Unqualified / bad fit"),
+    ("bad fit", "Unqualified / bad fit"),
+    ("price", "Price / budget"),
+    ("overpriced", "Price / budget"),
+    ("budget", "Price / budget"),
+    ("cost", "Price / budget"),
+    ("expensive", "Price / budget"),
+    ("timing", "Timing / no urgency"),
+    ("urgen", "Timing / no urgency"),
+    ("feature", "Product fit / missing feature"),
+    ("fit", "Product fit / missing feature"),
+    *((word, "Lost to competitor") for word in COMPETITOR_WORDS),
+    ("went dark", "No decision / went dark"),
+    ("no decision", "No decision / went dark"),
+    ("unresponsive", "No decision / went dark"),
+    ("ghost", "No decision / went dark"),
+    ("abandon", "No decision / went dark"),
+    ("champion", "Champion or buyer left"),
+    ("in-house", "Chose to build in-house"),
+    ("in house", "Chose to build in-house"),
+)
+# "Went with a competitor (Salesforce)", "Lost to competitor: Acme", "Lost to Acme".
+_IN_PARENS = re.compile(r"\(([^()]{1,80})\)\s*$")
+_AFTER_COLON = re.compile(r"\bcompetit\w*\s*[:\-–—]\s*(.{1,80})$", re.IGNORECASE)
+_NAMED = re.compile(
+    r"\b(?i:lost to|went with|chose|switched to|signed with|bought from)\s+"
+    r"(?!(?i:a|an|the|another|other|our|their|competitor|competition|to|not|in-house|in)\b)"
+    r"([A-Z0-9][\w.&'’ -]{0,60})$"
+)
+
+
+@dataclass(frozen=True)
+class Loss:
+    reason: LossReason | None
+    competitor: str
+    note: str
+
+
+def competitor_in(text: str) -> str:
+    """The competitor a loss reason names, or ''."""
+    text = text.strip()
+    for pattern in (_AFTER_COLON, _NAMED):
+        m = pattern.search(text)
+        if m:
+            return m[1].strip(" .")
+    m = _IN_PARENS.search(text)
+    if m and any(re.search(r"\b" + re.escape(w), norm(text)) for w in COMPETITOR_WORDS):
+        return m[1].strip()
+    return ""
+
+
+def match_reason(text: str, reasons: list[LossReason]) -> tuple[LossReason | None, str]:
+    """Our reason for a CRM's loss reason text, and any text to keep as a note."""
+    t = norm(text)
+    if not t:
+        return None, ""
+    for reason in reasons:
+        if norm(reason.label) == t:
+            return reason, ""
+    by_label = {norm(r.label): r for r in reasons}
+    competitor_reason = next((r for r in reasons if r.needs_competitor and not r.archived), None)
+    if competitor_in(text) and competitor_reason:
+        return competitor_reason, f"Imported loss reason: {text.strip()}"
+    # Most specific first ("bad fit" is not a product fit); words match at a word start,
+    # so "profit" is not "fit".
+    for word, label in _KEYWORDS:
+        if re.search(r"\b" + re.escape(word), t) and norm(label) in by_label:
+            return by_label[norm(label)], f"Imported loss reason: {text.strip()}"
+    return by_label.get("other"), f"Imported loss reason: {text.strip()}"
+
+
+def loss_of(text: str, competitor_cell: str, reasons: list[LossReason]) -> Loss:
+    """A lost deal's reason, competitor (the CRM's competitor column first, then a name in
+    the reason) and note."""
+    reason, note = match_reason(text, reasons)
+    competitor = competitor_cell.strip() or competitor_in(text)
+    if competitor_cell.strip() and reason is None:
+        reason = next((r for r in reasons if r.needs_competitor and not r.archived), None)
+    if reason is not None and reason.needs_note and not note:
+        note = "Imported without a note."
+    return Loss(reason, competitor, note)

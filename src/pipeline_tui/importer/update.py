@@ -1,0 +1,178 @@
+"""A row of a deal imported before: what changed in the CRM since (against the baseline,
+the CRM's values as last imported), what the seller changed here, and what to write.
+
+The seller's own work wins: a field changed here since the last import is not overwritten
+by the CRM (a conflict, listed; `--prefer file` takes the CRM's value instead)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipeline_tui.models import Deal, EventKind, ImportEvent, ImportUpdate, Stage, StageKind
+from pipeline_tui.money import format_money
+from pipeline_tui.store.codec import ts
+from pipeline_tui.store.transfer import CrmDeal
+
+FIELD_COLUMNS = {"title": "title", "company": "company", "contact": "contact", "value": "value",
+                 "currency": "currency", "close": "expected_close"}  # fmt: skip
+LABELS = {"title": "title", "company": "company", "contact": "contact", "value": "amount",
+          "currency": "currency", "close": "close date", "stage": "stage"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Conflict:
+    deal_id: int
+    title: str
+    field: str
+    yours: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One matched row's outcome: an update (or None when nothing changed), the changes as
+    a person reads them, and the conflicts."""
+
+    update: ImportUpdate | None
+    changes: tuple[str, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+def current_values(deal: CrmDeal) -> dict[str, Any]:
+    return {
+        "title": deal.title,
+        "company": deal.company,
+        "contact": deal.contact,
+        "value": deal.value,
+        "currency": deal.currency,
+        "close": deal.expected_close.isoformat() if deal.expected_close else None,
+        "stage_id": deal.stage_id,
+    }
+
+
+def _shown(name: str, value: Any, currency: str, stages: dict[int, Stage]) -> str:
+    if value is None or value == "":
+        return "none"
+    if name == "value":
+        return format_money(int(value), currency)
+    if name == "stage_id":
+        return stages[value].name if value in stages else str(value)
+    return str(value)
+
+
+def plan_update(
+    deal: CrmDeal,
+    file: dict[str, Any],
+    *,
+    stages: dict[int, Stage],
+    prefer_file: bool,
+    now: datetime,
+    label: str,
+    full: Deal | None,
+    loss_fields: dict[str, Any] | None,
+    closed_at: datetime | None,
+) -> Planned:
+    """`file`: the CRM's values of the fields the file has ("stage" is the CRM's stage
+    label, "stage_id" the board stage it maps to). `full`: the deal, read when its stage
+    may change (for the loss it leaves); `loss_fields`: the loss a move to a lost stage
+    records; `closed_at`: when it closed, for a move to an endpoint."""
+    here = current_values(deal)
+    # No baseline (imported by an older version): untouched since (rev 0), the deal is
+    # what the CRM said; touched, nobody can tell who changed what, so differences conflict.
+    base = deal.baseline if deal.baseline is not None else (here if deal.rev == 0 else None)
+    fields: dict[str, Any] = {}
+    changes: list[str] = []
+    conflicts: list[Conflict] = []
+    shown_currency = file.get("currency") or deal.currency
+    for name in ("title", "company", "contact", "value", "currency", "close", "stage_id"):
+        if name not in file:
+            continue
+        theirs, yours = file[name], here[name]
+        if name == "stage_id" and base is not None and "stage" in base and "stage" in file:
+            crm_changed = base["stage"] != file["stage"]
+        else:
+            crm_changed = base is None or base.get(name) != theirs
+        if not crm_changed or theirs == yours:
+            continue
+        seller_changed = base is None or base.get(name) != yours
+        if seller_changed and not prefer_file:
+            conflicts.append(
+                Conflict(
+                    deal.id, deal.title, LABELS.get(name, "stage"),
+                    _shown(name, yours, deal.currency, stages), _shown(name, theirs, shown_currency, stages),
+                )
+            )  # fmt: skip
+            continue
+        changes.append(
+            f"{LABELS.get(name, 'stage')} {_shown(name, yours, deal.currency, stages)} → "
+            f"{_shown(name, theirs, shown_currency, stages)}"
+        )
+        if name == "stage_id":
+            fields["stage_id"] = theirs
+        else:
+            fields[FIELD_COLUMNS[name]] = theirs
+    events: list[ImportEvent] = []
+    edits = {k: [here_value(deal, k), v] for k, v in fields.items() if k != "stage_id"}
+    if edits:
+        events.append(ImportEvent(now, EventKind.UPDATED, label, data={"changes": edits}))
+    if "stage_id" in fields:
+        events.append(_stage_move(full, stages, fields, now, loss_fields, closed_at, file.get("stage", "")))
+    if fields:
+        fields["last_activity_at"] = ts(now)
+    baseline = {k: v for k, v in file.items()}
+    if not fields and deal.baseline == baseline:
+        return Planned(None, (), tuple(conflicts))
+    update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
+    return Planned(update, tuple(changes), tuple(conflicts))
+
+
+def here_value(deal: CrmDeal, column: str) -> Any:
+    if column == "expected_close":
+        return deal.expected_close.isoformat() if deal.expected_close else None
+    return getattr(deal, column)
+
+
+def _stage_move(
+    deal: Deal | None,
+    stages: dict[int, Stage],
+    fields: dict[str, Any],
+    now: datetime,
+    loss_fields: dict[str, Any] | None,
+    closed_at: datetime | None,
+    crm_stage: str,
+) -> ImportEvent:
+    """The stage columns a move writes (into `fields`) and its timeline entry, as a move on
+    the board writes them: into a lost stage with its loss, out of one keeping the old loss
+    in the entry."""
+    assert deal is not None
+    source, target = stages[deal.stage_id], stages[fields["stage_id"]]
+    fields["stage_entered_at"] = ts(now)
+    data: dict[str, Any] = {"from": source.name, "to": target.name, "crm_stage": crm_stage}
+    if source.kind is StageKind.LOST:
+        data["previous_loss"] = {
+            "reason_id": deal.loss_reason_id,
+            "competitor": deal.competitor,
+            "note": deal.loss_note,
+            "revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None,
+            "lost_at_stage_id": deal.lost_at_stage_id,
+        }
+        fields.update({"loss_reason_id": None, "competitor": "", "loss_note": "", "lost_at_stage_id": None,
+                       "revisit_on": None, "revisit_state": None})  # fmt: skip
+    text = ""
+    if target.kind is StageKind.LOST:
+        loss = dict(loss_fields or {})
+        reason = loss.pop("reason_label", None)
+        loss["lost_at_stage_id"] = source.id if source.is_open else deal.lost_at_stage_id
+        fields.update(loss)
+        fields["closed_at"] = ts(closed_at or now)
+        data.update({"reason": reason, "competitor": loss.get("competitor", ""), "revisit_on": None})
+        kind, text = EventKind.LOST, str(loss.get("loss_note", ""))
+    elif target.kind is StageKind.WON:
+        fields["closed_at"] = ts(closed_at or now)
+        kind = EventKind.WON
+    else:
+        fields["closed_at"] = None
+        kind = EventKind.REOPENED if source.is_endpoint else EventKind.MOVED
+    return ImportEvent(now, kind, text, source.id, target.id, data)

@@ -1,0 +1,516 @@
+"""The board as one widget: every column's header and its visible cards, drawn line by line.
+
+One widget, not a widget per column and per card: Textual lays out and styles each widget
+on every frame, so the board's first paint and every move cost what one widget costs,
+whatever the number of stages. The view never queries the store itself: each column has a
+loader for a window of deals, called when the cursor or the scroll position moves, never
+while rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from pipeline_tui import rules
+from pipeline_tui.display import safe
+from pipeline_tui.models import Deal, LossReason, Outcome, Stage, StageKind, StageSummary
+from pipeline_tui.money import Rates, format_money, format_totals
+
+CARD_HEIGHT = 5  # four lines of card and one of space
+HEADER_HEIGHT = 2
+NARROW_COLUMN = 14  # below this many cells a column is unreadable
+SCROLLED_WIDTH = NARROW_COLUMN + 6  # each column's width when they cannot all fit
+Loader = Callable[[int, int], list[Deal]]
+
+
+@dataclass
+class CardContext:
+    """What a card needs to draw itself, shared by all columns."""
+
+    today: date
+    currency: str
+    rates: Rates | None = None
+    stages: dict[int, Stage] = field(default_factory=dict)
+    reasons: dict[int, LossReason] = field(default_factory=dict)
+
+
+def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str]]:
+    """The card's four lines as (text, component class) pairs; pure, for testing too."""
+    stale = rules.stale_reason(deal, stage, ctx.today)
+    days = rules.days_in_stage(deal, ctx.today)
+    value = format_money(deal.value, deal.currency, compact=True)
+    meta = f"{value} · {days}d"
+    if stage.kind is StageKind.LOST:
+        reason = ctx.reasons.get(deal.loss_reason_id or -1)
+        label = rules.loss_label(reason, deal.competitor)
+        if rules.outcome_of(reason) is Outcome.NO_DECISION:
+            fourth = (f"∅ {label}", "card--nodecision")
+        else:
+            fourth = (f"✗ {label}", "card--lost")
+    elif stage.kind is StageKind.WON:
+        fourth = ("✓ won", "card--won")
+    elif stale:
+        fourth = (f"⚠ {stale}", "card--stale")
+    elif deal.next_step:
+        due = f" ({deal.next_step_due:%b %-d})" if deal.next_step_due else ""
+        fourth = (f"→ {deal.next_step}{due}", "card--note")
+    else:
+        fourth = ("", "card--note")
+    return [
+        (safe(deal.title), "card--title"),
+        (safe(deal.company) or "—", "card--meta"),
+        (meta + (" ⚠" if stale else ""), "card--value"),
+        (safe(fourth[0]), fourth[1]),
+    ]
+
+
+def header_text(stage: Stage, summary: StageSummary | None, ctx: CardContext, closed_days: int) -> str:
+    """The column's two header lines: 'Proposal' and '24 · $644k' (never one total across
+    currencies: '$12k + €30k', or converted and said so)."""
+    if summary is None:
+        return safe(stage.name) + "\n"
+    total = format_totals(dict(summary.totals), base=ctx.currency, compact=True, rates=ctx.rates)
+    detail = f"{summary.count} · {total}"
+    if stage.is_endpoint:
+        detail += f" · {closed_days}d"
+    return safe(stage.name) + "\n" + detail
+
+
+class Column:
+    """One stage's column: its header, and a cached window of its deals around the cursor."""
+
+    def __init__(self, stage: Stage, loader: Loader) -> None:
+        self.stage = stage
+        self.loader = loader
+        self.count = 0
+        self.cursor = 0
+        self.top = 0
+        self.summary: StageSummary | None = None
+        self.header = ""
+        self._window_start = 0
+        self._window: list[Deal] = []
+
+    @property
+    def cards(self) -> Column:
+        """The column's cards (the column itself holds them)."""
+        return self
+
+    @property
+    def deal(self) -> Deal | None:
+        """The deal under the column's cursor."""
+        return self.cached(self.cursor)
+
+    def cached(self, index: int) -> Deal | None:
+        offset = index - self._window_start
+        if 0 <= offset < len(self._window):
+            return self._window[offset]
+        return None
+
+    def ensure_window(self, visible: int) -> None:
+        """Load the visible cards (and a margin) if the cache does not hold them."""
+        if self.count == 0:
+            self._window_start, self._window = 0, []
+            return
+        need_end = min(self.count, self.top + visible + 1)
+        have_end = self._window_start + len(self._window)
+        cursor_ok = self._window_start <= self.cursor < have_end
+        if self._window and self._window_start <= self.top and need_end <= have_end and cursor_ok:
+            return
+        span = max(30, visible * 3)
+        start = max(0, min(self.top, self.cursor) - span // 3)
+        self._window_start = start
+        self._window = self.loader(start, span)
+
+    def scroll_to_cursor(self, visible: int) -> None:
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + visible:
+            self.top = self.cursor - visible + 1
+        self.top = max(0, min(self.top, max(0, self.count - visible)))
+
+    def load(self, count: int, cursor: int | None, visible: int) -> None:
+        """New data: the column's size, and where the cursor should be."""
+        self.count = count
+        self._window = []
+        target = self.cursor if cursor is None else cursor
+        self.cursor = max(0, min(target, count - 1)) if count else 0
+        self.scroll_to_cursor(visible)
+        self.ensure_window(visible)
+
+
+class BoardView(Widget, can_focus=True):
+    """Every column of the board in one widget; the focused column's cursor is the deal."""
+
+    COMPONENT_CLASSES = {
+        "card--title",
+        "card--meta",
+        "card--value",
+        "card--stale",
+        "card--note",
+        "card--lost",
+        "card--nodecision",
+        "card--won",
+        "card--bar",
+        "card--bar-stale",
+        "card--selected",
+        "card--cursor",
+        "card--empty",
+        "column--header",
+        "column--header-won",
+        "column--header-lost",
+        "column--rule",
+    }
+    BINDINGS = [
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("home,g", "jump(0)", show=False),
+        Binding("end,G", "jump(-1)", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another card or column."""
+
+        def __init__(self, view: BoardView, column: Column, deal: Deal | None) -> None:
+            super().__init__()
+            self.view = view
+            self.column = column
+            self.deal = deal
+
+    class Chosen(Message):
+        """Enter or a double click on a card."""
+
+        def __init__(self, view: BoardView, deal: Deal) -> None:
+            super().__init__()
+            self.view = view
+            self.deal = deal
+
+    def __init__(self, ctx: CardContext, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ctx = ctx
+        self.columns: list[Column] = []
+        self.focus_index = 0
+        self.first_shown = 0  # the leftmost column in view, when they cannot all fit
+        self.closed_days = 30
+        self._lines: dict[tuple[object, ...], Strip] = {}
+        self._base: Style | None = None
+
+    # --------------------------------------------------------------- geometry
+
+    @property
+    def visible_cards(self) -> int:
+        return max(1, (self.size.height - HEADER_HEIGHT) // CARD_HEIGHT)
+
+    @property
+    def scrolled(self) -> bool:
+        """Too narrow for every column: each keeps a readable width and the view scrolls."""
+        return self.size.width < len(self.columns) * NARROW_COLUMN
+
+    def layout_columns(self) -> list[tuple[int, int, int]]:
+        """(column index, x, width) of every column in view, left to right."""
+        width, count = self.size.width, len(self.columns)
+        if not count or width <= 0:
+            return []
+        if not self.scrolled:
+            base, extra = divmod(width, count)
+            out, x = [], 0
+            for i in range(count):
+                w = base + (1 if i < extra else 0)
+                out.append((i, x, w))
+                x += w
+            return out
+        per_view = max(1, width // SCROLLED_WIDTH)
+        self.first_shown = max(0, min(self.first_shown, count - per_view))
+        out, x = [], 0
+        for i in range(self.first_shown, min(count, self.first_shown + per_view)):
+            w = SCROLLED_WIDTH if i < self.first_shown + per_view - 1 else width - x
+            out.append((i, x, w))
+            x += w
+        return out
+
+    def column_text(self, index: int, y: int) -> str:
+        """What column `index` shows on line `y` of the view, as plain text ('' if out of view)."""
+        for shown, _, width in self.layout_columns():
+            if shown == index:
+                base = self.rich_style
+                column = self.columns[index]
+                inner = max(1, width - 1)
+                if y < HEADER_HEIGHT:
+                    return self._header_line(column, y, inner, base).text
+                return self._card_area_line(column, index, y - HEADER_HEIGHT, inner, base).text
+        return ""
+
+    def off_screen(self) -> tuple[int, int]:
+        """How many columns are out of view to the left and to the right."""
+        shown = [i for i, _, _ in self.layout_columns()]
+        if not shown:
+            return 0, 0
+        return shown[0], len(self.columns) - 1 - shown[-1]
+
+    def _keep_focus_in_view(self) -> None:
+        if not self.scrolled:
+            self.first_shown = 0
+            return
+        per_view = max(1, self.size.width // SCROLLED_WIDTH)
+        if self.focus_index < self.first_shown:
+            self.first_shown = self.focus_index
+        elif self.focus_index >= self.first_shown + per_view:
+            self.first_shown = self.focus_index - per_view + 1
+
+    # ------------------------------------------------------------------ data
+
+    def set_columns(self, columns: list[Column]) -> None:
+        self.columns = columns
+        self.focus_index = min(self.focus_index, max(0, len(columns) - 1))
+        self._lines.clear()
+        self.refresh()
+
+    @property
+    def focused_column(self) -> Column | None:
+        return self.columns[self.focus_index] if self.columns else None
+
+    @property
+    def deal(self) -> Deal | None:
+        column = self.focused_column
+        return column.deal if column else None
+
+    def load_column(self, column: Column, count: int, cursor: int | None) -> None:
+        column.load(count, cursor, self.visible_cards)
+        self.refresh()
+        if column is self.focused_column:
+            self._announce()
+
+    def focus_column(self, index: int) -> None:
+        """Put the focus on column `index` (now: the next key acts on it)."""
+        if not self.columns:
+            return
+        index = max(0, min(len(self.columns) - 1, index))
+        if index != self.focus_index:
+            self.focus_index = index
+            self._keep_focus_in_view()
+            self.refresh()
+        self._announce()
+
+    def set_cursor(self, column: Column, index: int) -> None:
+        if not column.count:
+            return
+        column.cursor = max(0, min(column.count - 1, index))
+        column.scroll_to_cursor(self.visible_cards)
+        column.ensure_window(self.visible_cards)
+        self.refresh()
+        if column is self.focused_column:
+            self._announce()
+
+    def _announce(self) -> None:
+        column = self.focused_column
+        if column is not None:
+            self.post_message(self.Highlighted(self, column, column.deal))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # a theme or CSS change: every cached line has old colours
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._keep_focus_in_view()
+        for column in self.columns:
+            column.scroll_to_cursor(self.visible_cards)
+            column.ensure_window(self.visible_cards)
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+        self._announce()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # --------------------------------------------------------------- actions
+
+    def action_cursor(self, step: int) -> None:
+        column = self.focused_column
+        if column is not None:
+            self.set_cursor(column, column.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        self.action_cursor(step * self.visible_cards)
+
+    def action_jump(self, where: int) -> None:
+        column = self.focused_column
+        if column is not None and column.count:
+            self.set_cursor(column, 0 if where == 0 else column.count - 1)
+
+    def _at(self, x: int, y: int) -> tuple[int, int | None] | None:
+        """(column index, card index or None) under a point of the view."""
+        for index, left, width in self.layout_columns():
+            if left <= x < left + width:
+                if y < HEADER_HEIGHT:
+                    return index, None
+                card = self.columns[index].top + (y - HEADER_HEIGHT) // CARD_HEIGHT
+                return index, card if card < self.columns[index].count else None
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        hit = self._at(event.x, event.y)
+        if hit is None:
+            return
+        index, card = hit
+        self.focus()
+        self.focus_column(index)
+        if card is not None:
+            self.set_cursor(self.columns[index], card)
+            if event.chain >= 2 and self.deal is not None:
+                self.post_message(self.Chosen(self, self.deal))
+
+    def _scroll_column(self, event: events.MouseEvent, step: int) -> None:
+        hit = self._at(event.x, event.y)
+        if hit is None:
+            return
+        event.stop()
+        column = self.columns[hit[0]]
+        visible = self.visible_cards
+        column.top = max(0, min(max(0, column.count - visible), column.top + step))
+        if column.cursor < column.top:
+            column.cursor = column.top
+        elif column.cursor >= column.top + visible:
+            column.cursor = column.top + visible - 1
+        column.ensure_window(visible)
+        self.refresh()
+        if column is self.focused_column:
+            self._announce()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scroll_column(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._scroll_column(event, -1)
+
+    # --------------------------------------------------------------- drawing
+
+    def _fg(self, component: str) -> Style:
+        """A component's text colour and weight, resolved against the view's background
+        (so 'auto' and translucent colours read right in light and dark themes), without
+        its background, so the cursor row's highlight shows through."""
+        full = self.get_component_rich_style(component)
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Every line is drawn whole by render_line, so the lines go straight to the
+        screen, through the app's line filters (NO_COLOR, a terminal's colour depth) only."""
+        self._base = self.rich_style  # walked up the DOM once per paint, not once per line
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        strips = []
+        for y in range(crop.y, crop.bottom):
+            strip = self.render_line(y).crop(crop.x, crop.right)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self._base or self.rich_style
+        layout = self.layout_columns()
+        if not layout:
+            return Strip.blank(width, base)
+        rule = self._fg("column--rule")
+        parts: list[Strip] = []
+        for index, _, column_width in layout:
+            column = self.columns[index]
+            inner = max(1, column_width - 1)
+            if y < HEADER_HEIGHT:
+                parts.append(self._header_line(column, y, inner, base))
+            else:
+                parts.append(self._card_area_line(column, index, y - HEADER_HEIGHT, inner, base))
+            parts.append(Strip([self._segment("│", base + rule)], 1))
+        return Strip.join(parts).crop(0, width).adjust_cell_length(width, base)
+
+    @staticmethod
+    def _segment(text: str, style: Style):  # type: ignore[no-untyped-def]
+        from rich.segment import Segment
+
+        return Segment(text, style)
+
+    def _header_line(self, column: Column, line: int, width: int, base: Style) -> Strip:
+        key = ("header", column.stage.id, column.header, line, width)
+        strip = self._lines.get(key)
+        if strip is None:
+            lines = column.header.split("\n")
+            text = lines[line] if line < len(lines) else ""
+            kind = column.stage.kind
+            component = (
+                "column--header-won"
+                if kind is StageKind.WON
+                else ("column--header-lost" if kind is StageKind.LOST else "column--header")
+            )
+            header_style = self.get_component_rich_style(component)
+            style = Style(bold=line == 0) if line == 0 else Style(dim=not column.count)
+            strip = self._strip([(" " + text, style)], width, base + header_style)
+            self._lines[key] = strip
+        return strip
+
+    def _card_area_line(self, column: Column, index: int, y: int, width: int, base: Style) -> Strip:
+        if column.count == 0:
+            if y == 1:
+                return self._strip([(" no deals", self._fg("card--empty"))], width, base)
+            return Strip.blank(width, base)
+        card, line = divmod(y, CARD_HEIGHT)
+        card += column.top
+        if card >= column.count or line == CARD_HEIGHT - 1:
+            return Strip.blank(width, base)
+        deal = column.cached(card)
+        if deal is None:  # not loaded yet; the next refresh will have it
+            return Strip.blank(width, base)
+        state = ""
+        if card == column.cursor:
+            state = "cursor" if self.has_focus and index == self.focus_index else "selected"
+        key = (deal, column.stage.id, line, width, state, self.ctx.today)
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) > 6000:
+                self._lines.clear()
+            strip = self._lines[key] = self._card_line(deal, column.stage, line, width, state, base)
+        return strip
+
+    def _card_line(self, deal: Deal, stage: Stage, line: int, width: int, state: str, base: Style) -> Strip:
+        text, component = card_text(deal, stage, self.ctx)[line]
+        style = self._fg(component)
+        stale = rules.is_stale(deal, stage, self.ctx.today)
+        bar_style = self._fg("card--bar-stale" if stale else "card--bar")
+        row_style: Style | None = None
+        if state:
+            # The full style: a translucent background must be blended with the view's.
+            row_style = self.get_component_rich_style(f"card--{state}")
+        # The cursor shows without colour too (NO_COLOR, a monochrome terminal, colour
+        # blindness): its own glyphs, and its title in reverse video.
+        if state == "cursor":
+            bar, bar_style = ("▶" if line == 0 else "┃"), self._fg("card--title") + Style(bold=True)
+            if line == 0:
+                style = style + Style(reverse=True)
+        elif state == "selected":
+            bar, bar_style = ("▷" if line == 0 else "┆"), self._fg("card--meta")
+        else:
+            bar = "▎"
+        return self._strip([(bar, bar_style), (text, style)], width, base, row_style)
+
+    def _strip(
+        self, parts: list[tuple[str, Style]], width: int, base: Style, row_style: Style | None = None
+    ) -> Strip:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        for chunk, style in parts:
+            text.append(chunk.replace("\n", " "), style)
+        text.truncate(width, overflow="ellipsis")
+        strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
+        return strip.apply_style(base + row_style if row_style is not None else base)
