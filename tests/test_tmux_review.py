@@ -22,9 +22,10 @@ def test_a_short_review_in_a_real_terminal(tmux: Callable[..., str], tmp_path: P
     for title, value in (("Quiet deal", "9k"), ("Second quiet", "4k"), ("Third quiet", "1k")):
         assert main(["--db", str(db), "--today", "2026-10-01", "add", title, "--value", value]) == 0
 
-    # Wide enough that a toast ("… u to undo", on the right) never covers the summary line.
+    # Wide enough that a toast ("… u to undo", on the right) never covers the summary line;
+    # pytest-xdist workers set COLUMNS=80 and LINES=24, which the app would take over the pane's size.
     tmux("new-session", "-d", "-s", "review", "-x", "160", "-y", "36",
-         f"{COMMAND} --db {db} --today 2026-11-24 review")  # fmt: skip
+         f"env -u COLUMNS -u LINES {COMMAND} --db {db} --today 2026-11-24 review")  # fmt: skip
     screen = lambda: tmux("capture-pane", "-p", "-t", "review")  # noqa: E731
     wait_for(lambda: "1 of 3" in screen() and "54 days idle in Lead" in screen(), "the review's first item")
     assert "Quiet deal" in screen()
