@@ -381,8 +381,8 @@ class ReviewScreen(Screen[None]):
         off the log; the review goes back to the deal of the earliest of them."""
         back = None
         log = self.session.log
-        while log and log[-1].change_id is not None:
-            change = self.store.change(log[-1].change_id)  # type: ignore[arg-type]
+        while log and (change_id := log[-1].change_id) is not None:
+            change = self.store.change(change_id)
             if change is None or change.undone_at is None:
                 break
             back = self.session.undo()
