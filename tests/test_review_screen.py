@@ -461,6 +461,7 @@ async def test_a_change_elsewhere_does_not_move_the_review_on(
         assert "Called from the CLI" in review_text(screen)
         await pilot.press("space")
         assert shown(screen) == "Idle small"
+        assert summary_counts(screen).endswith("4 skipped, 1 settled elsewhere; 5 left")
 
 
 async def test_a_conflict_is_asked_about_and_save_anyway_counts(
@@ -484,7 +485,9 @@ async def test_a_conflict_is_asked_about_and_save_anyway_counts(
     assert (deal.next_step, deal.value) == ("Call back", 1_000_000)
 
 
-async def test_enter_opens_the_deal_detail(make_app, store: Store, pipeline: Pipeline) -> None:
+async def test_enter_opens_the_deal_detail_and_a_fix_there_counts(
+    make_app, store: Store, pipeline: Pipeline
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_review(pilot)
@@ -492,6 +495,13 @@ async def test_enter_opens_the_deal_detail(make_app, store: Store, pipeline: Pip
         assert isinstance(app.screen, DealDetailScreen) and app.screen.deal_id == pipeline.new_import.id
         await pilot.press("escape")
         assert app.screen is screen and shown(screen) == "New import loss"
+        await pilot.press(*["space"] * 4, "enter", "w")  # Idle big, won from its detail
+        await pilot.press("escape")
+        assert app.screen is screen and shown(screen) == "Idle big"
+        assert "✓ no longer needs attention" in review_text(screen)
+        await pilot.press("space")  # on: not a skip, the deal was seen to
+        assert shown(screen) == "Idle small"
+        assert summary_counts(screen).endswith("4 skipped, 1 settled elsewhere; 5 left")
 
 
 async def test_nothing_to_review(make_app, store: Store) -> None:

@@ -479,9 +479,13 @@ class ReviewScreen(Screen[None]):
             self.host.open_detail(self.deal)
 
     def action_skip(self) -> None:
-        if self.session.current is None or not self.check_action("skip", ()):
+        item, deal = self.session.current, self.deal
+        if item is None or deal is None or not self.check_action("skip", ()):
             return
-        self.session.skip()
+        if needs_attention(item.kind, deal, self.store.stage(deal.stage_id), self.host.today):
+            self.session.skip()
+        else:  # fixed meanwhile (from the detail, or by another process): not a skip
+            self.session.settled()
         self.session.advance()
         self._arrive()
 
