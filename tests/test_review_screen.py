@@ -594,3 +594,23 @@ async def test_the_review_is_readable_in_both_themes(
 
 def test_every_kind_has_a_mark_and_a_style() -> None:
     assert set(review_screen.KIND_MARKS) == set(review_screen.KIND_STYLES) == set(Kind)
+
+
+async def test_after_a_change_on_the_board_the_figures_follow(make_app, store: Store, clock: Clock) -> None:
+    """Counting the review and health reads every open deal: after a move on the board they
+    are recounted a moment later (the move shows first), then say what is true."""
+    store.add("Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=2))
+    quiet = add_at(store, clock, TODAY - timedelta(days=20), "Quiet one")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        status = app.screen.query_one("#status", Static)
+        assert "review: 1 to do (d)  ·  health 50%" in plain(status)
+        assert app.screen.current_deal.id == quiet.id
+        await pilot.press("w")
+        for _ in range(100):  # the recount comes within a second (never a wait on its own)
+            if "✓ review done" in plain(status):
+                break
+            await pilot.pause(0.05)
+        assert "✓ review done  ·  health 100%" in plain(status)
+    assert store.stage(store.get(quiet.id).stage_id).kind is StageKind.WON

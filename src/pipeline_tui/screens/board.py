@@ -19,6 +19,8 @@ from pipeline_tui.report_render import quota_status
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 
+REVIEW_RECOUNT_S = 0.5  # after changes on the board, the review and health figures follow once
+
 
 class BoardScreen(Screen[None]):
     # description: the key bar's label; tooltip: "Palette title — what it does".
@@ -92,6 +94,9 @@ class BoardScreen(Screen[None]):
         self._status_pending = False
         self._last_stage: int | None = None
         self._more_text = ""
+        self._review: Any = None  # the review and health figures last counted (review.Health)
+        self._review_recount = False
+        self._review_timer: Any = None
 
     @property
     def host(self) -> Host:
@@ -204,6 +209,7 @@ class BoardScreen(Screen[None]):
         return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
 
     def on_screen_resume(self) -> None:
+        self._review_recount = True  # what was done under another screen (the review) shows
         if self._status_pending:
             self.call_after_refresh(self.update_status)
 
@@ -268,11 +274,20 @@ class BoardScreen(Screen[None]):
 
     def _review_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
         """Whether today's review is done (d) and the pipeline's health, in the longest form
-        that fits between `before` and `after` (or, short of that, before `after` is cut off)."""
+        that fits between `before` and `after` (or, short of that, before `after` is cut off).
+
+        Counting them reads every open deal (about 60 ms at 100,000 deals): after a change on
+        the board they are recounted a moment later, once for a burst of changes, so that a
+        move shows without waiting for them."""
         from pipeline_tui.review import health
         from pipeline_tui.screens.review import status_variants
 
-        variants = status_variants(health(self.host.store, self.host.today))
+        if self._review is None or self._review_recount:
+            self._review_recount = False
+            self._review = health(self.host.store, self.host.today)
+        elif self._review_timer is None:
+            self._review_timer = self.set_timer(REVIEW_RECOUNT_S, self._recount_review)
+        variants = status_variants(self._review)
         used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
         width = self.query_one("#status", Static).size.width or self.size.width
         room = width - 2 - used - len("  ·  ")
@@ -280,6 +295,11 @@ class BoardScreen(Screen[None]):
             v for v in variants if cell_len(v[0]) <= room
         ]
         return ["  ·  ", fits[0]] if fits else []
+
+    def _recount_review(self) -> None:
+        self._review_timer = None
+        self._review_recount = True
+        self.update_status()
 
     def _quota_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
         """The current period against the quota (attainment, to go, coverage, forecast), in
