@@ -617,6 +617,18 @@ def git_state() -> dict[str, Any]:
     }
 
 
+def build_child(size: int, db: Path) -> dict[str, Any]:
+    """Build the database in a process of its own: Linux keeps a process's peak memory
+    across exec, so a child started by a parent that built 100,000 deals would start with
+    the parent's high-water mark and spoil the memory figures."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--build", str(size), "--db", str(db)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    results = [line for line in done.stdout.splitlines() if line.startswith(RESULT_TAG)]
+    if done.returncode or not results:
+        raise SystemExit(f"bench: building {size:,} deals failed (exit {done.returncode})")
+    return json.loads(results[-1][len(RESULT_TAG) :])
+
+
 def run_child(size: int, db: Path, runs: int, moves: int) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--one", str(size), "--db", str(db),
                "--runs", str(runs), "--moves", str(moves)]  # fmt: skip
@@ -691,6 +703,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--moves", type=int, default=20, help="moves per size (default 20)")
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: measure one size
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # child: build one database
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -701,6 +714,9 @@ def main(argv: list[str] | None = None) -> None:
         result = measure_one(args.one, args.db, args.runs, args.moves)
         print(RESULT_TAG + json.dumps(result), flush=True)
         return
+    if args.build is not None:
+        print(RESULT_TAG + json.dumps(build_database(args.db, args.build)), flush=True)
+        return
     started = now()
     load_before = os.getloadavg()
     sizes: dict[str, dict[str, Any]] = {}
@@ -708,7 +724,7 @@ def main(argv: list[str] | None = None) -> None:
         for size in args.sizes:
             db = Path(folder) / f"pipeline-{size}.db"
             log(f"bench: building {size:,} deals…")
-            built = build_database(db, size)
+            built = build_child(size, db)
             log(f"bench: built {size:,} deals in {built['build_s']:.2f} s; measuring…")
             result = run_child(size, db, args.runs, args.moves)
             sizes[str(size)] = {**result, **built}

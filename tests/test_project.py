@@ -27,3 +27,40 @@ def test_readme_shows_every_screenshot_that_exists() -> None:
     for svg in ("board", "lost-prompt", "stale", "revisits"):
         assert (ROOT / "screenshots" / f"{svg}.svg").is_file()
         assert f"screenshots/{svg}.svg" in readme
+
+
+def readme_key_table() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Keys", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("|"))
+
+
+SHOWN = {
+    "greater_than_sign": ">", "less_than_sign": "<", "slash": "/", "comma": ",", "question_mark": "?",
+    "left": "←", "right": "→", "up": "↑", "down": "↓", "shift+right": "shift+→", "shift+left": "shift+←",
+}  # fmt: skip
+
+
+def test_readme_key_table_matches_the_bindings() -> None:
+    """Every key the board and the app bind is in README's table, and every key the table
+    names is bound: a key changed in the code and not in the README fails here."""
+    from pipeline_tui.app import PipelineApp
+    from pipeline_tui.screens.board import BoardScreen
+    from pipeline_tui.widgets.board_view import BoardView
+
+    table = readme_key_table()
+    bound: set[str] = set()
+    for binding in [*BoardScreen.BINDINGS, *PipelineApp.BINDINGS, *BoardView.BINDINGS]:
+        for key in binding.key.split(","):  # type: ignore[union-attr]
+            bound.add(SHOWN.get(key, key))
+    missing = []
+    for binding in [*BoardScreen.BINDINGS, *PipelineApp.BINDINGS]:
+        if binding.action in ("clear_filter", "undo_quietly"):  # type: ignore[union-attr]
+            continue
+        keys = [SHOWN.get(k, k) for k in binding.key.split(",")]  # type: ignore[union-attr]
+        if not any(f"`{k}`" in table or f" {k} " in table or f"| {k}" in table for k in keys):
+            missing.append(f"{binding.key} ({binding.action})")  # type: ignore[union-attr]
+    assert not missing, f"README's key table lacks: {missing}"
+    named = set(re.findall(r"`([^`]+)`", table))
+    unbound = sorted(k for k in named if k not in bound and k not in ("enter", "ctrl+p"))
+    assert not unbound, f"README names keys nothing binds: {unbound}"

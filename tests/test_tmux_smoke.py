@@ -29,7 +29,9 @@ def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
     if COMMAND is None:
         pytest.skip("the pipeline-tui command is not installed in this environment")
     socket = f"pipeline-tui-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "TERM": "xterm-256color"}
+    # pytest-xdist sets COLUMNS and LINES; the app would take them over the pane's size.
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
 
     def run(*args: str) -> str:
         result = subprocess.run([TMUX, "-L", socket, *args], capture_output=True, text=True,
