@@ -21,7 +21,7 @@ LAYERS = [
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
                     "report_render")),
     ("cli", ("cli",)),
-    ("ui", ("host", "keygate")),
+    ("ui", ("host", "keygate", "styles")),
     ("screens", ("screens", "modals", "widgets")),
     ("app", ("app", "__main__")),
 ]  # fmt: skip

@@ -64,3 +64,31 @@ def test_readme_key_table_matches_the_bindings() -> None:
     named = set(re.findall(r"`([^`]+)`", table))
     unbound = sorted(k for k in named if k not in bound and k not in ("enter", "ctrl+p"))
     assert not unbound, f"README names keys nothing binds: {unbound}"
+
+
+def test_every_screen_but_the_board_brings_the_screens_stylesheet() -> None:
+    """The board's first paint parses the board's CSS only (app.tcss); any other screen,
+    whichever opens first, must bring screens.tcss, or it would show unstyled."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import pipeline_tui
+    from pipeline_tui.screens.board import BoardScreen
+    from pipeline_tui.styles import SCREENS_CSS
+
+    for info in pkgutil.walk_packages(pipeline_tui.__path__, "pipeline_tui."):
+        if not info.name.endswith("__main__"):  # that one runs the command line
+            importlib.import_module(info.name)
+
+    def subclasses(cls: type) -> set[type]:
+        return {cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))}
+
+    ours = {c for c in subclasses(Screen) if c.__module__.startswith("pipeline_tui.")}
+    assert len(ours) > 10
+    for screen in ours - {BoardScreen}:
+        paths = screen.CSS_PATH if isinstance(screen.CSS_PATH, list) else [screen.CSS_PATH]
+        assert SCREENS_CSS in paths, screen
+    assert not BoardScreen.CSS_PATH
+    assert Path(SCREENS_CSS).is_file()

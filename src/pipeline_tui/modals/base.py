@@ -12,12 +12,15 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from pipeline_tui.modals.confirm import ConfirmModal
+from pipeline_tui.styles import SCREENS_CSS
 
 T = TypeVar("T")
 
 
 class FormModal(ModalScreen[T], Generic[T]):
     """A modal that collects input. Subclasses set AUTO_FOCUS to their first field."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "cancel", "Cancel"),

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pipeline_tui.display import safe
+from pipeline_tui.styles import SCREENS_CSS
 
 
 def shown(text: str) -> Text:
@@ -20,6 +21,8 @@ def shown(text: str) -> Text:
 
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question: y or Enter on Yes; n or Escape says no."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 

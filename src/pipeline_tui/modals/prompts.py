@@ -21,6 +21,7 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal
 from pipeline_tui.modals.confirm import ConfirmModal, shown
 from pipeline_tui.models import Stage
+from pipeline_tui.styles import SCREENS_CSS
 
 T = TypeVar("T")
 __all__ = [
@@ -209,6 +210,8 @@ def date_prompt(
 class StageModal(ModalScreen[Stage | None]):
     """Choose a stage from a list (type its first letters or use the arrows)."""
 
+    CSS_PATH = SCREENS_CSS
+
     AUTO_FOCUS = "#stage-list"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -260,6 +263,8 @@ class StageModal(ModalScreen[Stage | None]):
 
 class ChoiceModal(ModalScreen[Any]):
     """One of a few answers, each with its own key (Escape: none)."""
+
+    CSS_PATH = SCREENS_CSS
 
     AUTO_FOCUS = "#choice-0"
 

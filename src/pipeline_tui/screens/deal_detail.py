@@ -18,11 +18,14 @@ from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
+from pipeline_tui.styles import SCREENS_CSS
 
 TIMELINE_SHOWN = 200  # a deal with 100,000 notes opens as fast as one with ten
 
 
 class DealDetailScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "note", "Note", tooltip="Add note — to this deal"),

@@ -16,12 +16,15 @@ from pipeline_tui.errors import NotFoundError
 from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal
 from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows
 
 
 class DealTableScreen(Screen[None]):
     """Subclasses set NAME, COLUMNS and EMPTY, say which ids to list (`row_ids_now`) and how
     a row reads (`cells`), write the title (`title_parts`) and say what Enter does."""
+
+    CSS_PATH = SCREENS_CSS
 
     NAME: ClassVar[str] = "deals"  # ids: #NAME-title, #NAME-table
     COLUMNS: ClassVar[tuple[Column, ...]] = ()

@@ -12,6 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from pipeline_tui.styles import SCREENS_CSS
+
 KEY_NAMES = {
     "question_mark": "?",
     "greater_than_sign": ">",
@@ -73,6 +75,8 @@ def sections(app_bindings: Iterable[object]) -> list[tuple[str, list[tuple[str, 
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = SCREENS_CSS
+
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:

@@ -48,6 +48,7 @@ from pipeline_tui.report_render import (
 )
 from pipeline_tui.screens.deal_list import DealListScreen
 from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.styles import SCREENS_CSS
 
 BAR_WIDTH = 24
 SHORT_PERIODS = {"this-quarter": "Quarter", "last-90-days": "90 days", "this-year": "Year", "all": "All time"}
@@ -80,6 +81,8 @@ def _right(text: str) -> Text:
 
 
 class ReportScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("1", "period('this-quarter')", "Quarter", tooltip="Report: this quarter — closures so far"),

@@ -44,6 +44,7 @@ from pipeline_tui.review import (
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
 from pipeline_tui.store import Store
+from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows, two_part
 
 TIMELINE_MIN, TIMELINE_MAX = 3, 12  # the latest entries, as many as fit: the detail (enter) has all
@@ -97,6 +98,8 @@ class ProgressBar(Widget):
 
 
 class ReviewScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
+
     # description: the key bar's label; tooltip: "Palette title — what it does".
     BINDINGS = [
         Binding("a", "note", "Note", tooltip="Add note — to the deal under review"),

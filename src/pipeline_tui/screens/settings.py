@@ -25,6 +25,7 @@ from pipeline_tui.modals.prompts import PromptModal
 from pipeline_tui.models import LossReason, Outcome, Stage, StageKind
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.styles import SCREENS_CSS
 
 
 def _text(value: str) -> str:
@@ -67,6 +68,8 @@ class NavTable(DataTable[Any]):
 
 
 class SettingsScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
+
     UNDO_SCOPE = ops.SETTINGS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
