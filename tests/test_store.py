@@ -920,3 +920,52 @@ def test_edit_refuses_a_date_field_that_is_not_a_date(store: Store) -> None:
     with pytest.raises(InputError):
         store.edit(deal.id, expected_close="fri")
     assert store.get(deal.id).expected_close is None
+
+
+def test_a_changed_deal_moves_the_column_summaries_as_counting_would(store: Store, clock: Clock) -> None:
+    """The board follows one deal's change without counting the column again: after every
+    kind of change, in several currencies and with zero values, what `summary_after`
+    derives is exactly what `summaries` counts (or None where only counting can tell)."""
+    from pipeline_tui import operations as ops
+
+    build_board(store, clock)
+    rng = random.Random(5)
+    stages = store.stages()
+    open_ids = [s.id for s in stages if s.is_open]
+    price = reason_id(store, "Price")
+    shown = {s.stage.id: s for s in store.summaries(today=TODAY)}
+    followed = 0
+    for _ in range(150):
+        deal = rng.choice(list(store.deals(archived=None)))
+        pick = rng.randrange(7)
+        try:
+            if deal.archived:
+                done = ops.unarchive(store, deal.id, today=TODAY)
+            elif pick == 0:
+                done = ops.archive(store, deal.id, today=TODAY)
+            elif pick == 1:
+                value, currency = rng.choice([0, 100, 250_000]), rng.choice(["USD", "EUR", "GBP"])
+                changes = {"value": value, "currency": currency}
+                done = ops.edit_deal(store, deal.id, changes, today=TODAY)
+            elif pick == 2:
+                done = ops.win(store, deal.id, today=TODAY)
+            elif pick == 3:
+                done = ops.lose(store, deal.id, LossInput(price), today=TODAY)
+            elif pick == 4:
+                done = ops.add_note(store, deal.id, "called", today=TODAY)
+            else:
+                done = ops.move_deal(store, deal.id, rng.choice(open_ids), today=TODAY)
+        except (RuleError, InputError):
+            continue
+        assert done.before is not None and done.deal is not None
+        counted = {s.stage.id: s for s in store.summaries(today=TODAY)}
+        for stage_id in {done.before.stage_id, done.deal.stage_id}:
+            derived = store.summary_after(shown[stage_id], done.before, done.deal)
+            if derived is None:
+                assert not shown[stage_id].stage.is_open
+            else:
+                followed += 1
+                assert derived == counted[stage_id], (done.message, derived, counted[stage_id])
+        assert store.summary_after(counted[open_ids[0]], done.before, done.deal, text="alpha") is None
+        shown = counted
+    assert followed > 100

@@ -185,14 +185,15 @@ class PipelineApp(KeyGate):
         if self.store.changed():
             self.reload_screens()
 
-    def reload_screens(self, stage_ids: set[int] | None = None) -> None:
-        """Every screen re-reads what it shows; the board only the columns in `stage_ids`."""
+    def reload_screens(self, stage_ids: set[int] | None = None, done: ops.Done | None = None) -> None:
+        """Every screen re-reads what it shows; the board only the columns in `stage_ids`
+        (told what `done` changed, it need not count them again)."""
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
             if reload is None:
                 continue
             if getattr(screen, "reloads_columns", False):
-                reload(stage_ids)
+                reload(stage_ids, done)
             else:
                 reload()
 
@@ -230,7 +231,7 @@ class PipelineApp(KeyGate):
         self._busy_since = None
         self.undo_ready = done.change_id is not None or self.undo_ready
         stage_ids = set(done.moved) if done.moved else ({done.deal.stage_id} if done.deal else None)
-        self.reload_screens(stage_ids)
+        self.reload_screens(stage_ids, done)
         self.refresh_bindings()
         if not quiet:
             hint = "  ·  u to undo" if done.change_id is not None else ""

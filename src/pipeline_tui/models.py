@@ -161,6 +161,7 @@ class StageSummary:
     stage: Stage
     count: int
     totals: tuple[tuple[str, int], ...] = ()  # (currency, minor units), largest first: never added up
+    tallies: tuple[tuple[str, int], ...] = ()  # (currency, deals): what each total is made of
 
 
 @dataclass(frozen=True, slots=True)

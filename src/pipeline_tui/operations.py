@@ -47,6 +47,7 @@ class Done:
     change_id: int | None = None
     event_id: int | None = None
     moved: tuple[int, int] | None = None  # (from stage, to stage) when a deal changed column
+    before: Deal | None = None  # the changed deal as it was (not for a new deal)
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def edit_deal(
         step_only = set(changes) <= {"next_step", "next_step_due"}
         label = f"{'Next step on' if step_only else 'Edited'} {deal_name(before)}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + ".", after, change_id)
+    return Done(label + ".", after, change_id, before=before)
 
 
 def set_next_step(
@@ -209,7 +210,7 @@ def move_deal(
         else:
             label = f"Moved {deal_name(before)} to {target.name}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + ".", after, change_id, moved=(before.stage_id, after.stage_id))
+    return Done(label + ".", after, change_id, moved=(before.stage_id, after.stage_id), before=before)
 
 
 def win(store: Store, deal_id: int, *, today: date, seen: Deal | None = None) -> Done:
@@ -237,7 +238,7 @@ def fill_loss(store: Store, deal_id: int, loss: LossInput, *, today: date, seen:
         after = store.apply_record_loss(before, loss)
         label = f"Reason for {deal_name(before)}: {loss_label(store, after)}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + ".", after, change_id)
+    return Done(label + ".", after, change_id, before=before)
 
 
 def reopen(
@@ -266,7 +267,7 @@ def add_note(store: Store, deal_id: int, text: str, *, today: date) -> Done:
             {"event": event_id, "before": {"last_activity_at": deal_row(before)["last_activity_at"]}},
             deal_id=before.id,
         )
-    return Done(f"Noted on {deal_name(before)}.", after, change_id, event_id)
+    return Done(f"Noted on {deal_name(before)}.", after, change_id, event_id, before=before)
 
 
 def snooze(store: Store, deal_id: int, until: date, *, today: date, seen: Deal | None = None) -> Done:
@@ -285,7 +286,7 @@ def snooze(store: Store, deal_id: int, until: date, *, today: date, seen: Deal |
         else:
             raise RuleError(f"{before.title!r} is won; there is nothing to snooze.")
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + ".", after, change_id)
+    return Done(label + ".", after, change_id, before=before)
 
 
 def close_out(store: Store, deal_id: int, *, today: date, seen: Deal | None = None) -> Done:
@@ -295,7 +296,7 @@ def close_out(store: Store, deal_id: int, *, today: date, seen: Deal | None = No
         after = store.apply_close_revisit(before)
         label = f"Closed out {deal_name(before)}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(f"{label}: no more revisits.", after, change_id)
+    return Done(f"{label}: no more revisits.", after, change_id, before=before)
 
 
 def archive(store: Store, deal_id: int, *, today: date, seen: Deal | None = None) -> Done:
@@ -305,7 +306,7 @@ def archive(store: Store, deal_id: int, *, today: date, seen: Deal | None = None
         after = store.apply_archive(before, archived=True)
         label = f"Archived {deal_name(before)}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + " (unarchive brings it back).", after, change_id)
+    return Done(label + " (unarchive brings it back).", after, change_id, before=before)
 
 
 def unarchive(store: Store, deal_id: int, *, today: date, seen: Deal | None = None) -> Done:
@@ -314,7 +315,7 @@ def unarchive(store: Store, deal_id: int, *, today: date, seen: Deal | None = No
         after = store.apply_archive(before, archived=False)
         label = f"Unarchived {deal_name(before)}"
         change_id = _deal_change(store, "deal", label, before, after)
-    return Done(label + f": back in {store.stage(after.stage_id).name}.", after, change_id)
+    return Done(label + f": back in {store.stage(after.stage_id).name}.", after, change_id, before=before)
 
 
 # ------------------------------------------------------------ stages/reasons

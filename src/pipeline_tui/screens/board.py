@@ -12,13 +12,15 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from pipeline_tui import operations as ops
 from pipeline_tui.display import safe
 from pipeline_tui.host import Host, host
-from pipeline_tui.models import Deal, Stage
+from pipeline_tui.models import Deal, Stage, StageSummary
 from pipeline_tui.report_render import quota_status
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 
+STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first
 REVIEW_RECOUNT_S = 0.5  # after changes on the board, the review and health figures follow once
 
 
@@ -159,9 +161,10 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------------- data
 
-    def reload(self, stage_ids: set[int] | None = None) -> None:
+    def reload(self, stage_ids: set[int] | None = None, done: ops.Done | None = None) -> None:
         """Re-read counts and visible windows (of the columns in `stage_ids`, or all), keeping
-        each column's selected deal."""
+        each column's selected deal. `done`, the change that made the reload, lets an open
+        column's count follow without counting it again."""
         app = self.host
         store = app.store
         stages = store.stages()
@@ -177,15 +180,15 @@ class BoardScreen(Screen[None]):
         self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
         self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
         self.view.closed_days = app.settings.closed_days
-        summaries = {
-            summary.stage.id: summary
-            for summary in store.summaries(
+        summaries = self._followed(stage_ids, done)
+        if stage_ids is None or stage_ids - summaries.keys():
+            counted = store.summaries(
                 today=app.today,
                 closed_days=app.settings.closed_days,
                 text=self.filter_text or None,
-                stage_ids=stage_ids,
+                stage_ids=None if stage_ids is None else stage_ids - summaries.keys(),
             )
-        }
+            summaries.update((summary.stage.id, summary) for summary in counted)
         for column in self.columns:
             summary = summaries.get(column.stage.id)
             if summary is None:
@@ -195,13 +198,33 @@ class BoardScreen(Screen[None]):
             self.view.load_column(column, summary.count, self._cursor_for(column, summary.count))
         self.schedule_status()
 
+    def _followed(self, stage_ids: set[int] | None, done: ops.Done | None) -> dict[int, StageSummary]:
+        """The summaries of the columns in `stage_ids` that follow from `done` alone."""
+        if done is None or done.before is None or done.deal is None or stage_ids is None:
+            return {}
+        out = {}
+        for column in self.columns:
+            if column.stage.id in stage_ids and column.summary is not None:
+                summary = self.host.store.summary_after(
+                    column.summary, done.before, done.deal, text=self.filter_text or None
+                )
+                if summary is not None:
+                    out[column.stage.id] = summary
+        return out
+
     def schedule_status(self) -> None:
         """Recount the status line after the frame that shows the change (once per frame);
         under another screen (a list, the daily review), once the board shows again."""
         if self.is_mounted and not self._status_pending:
             self._status_pending = True
             if self._on_screen():
-                self.call_after_refresh(self.update_status)
+                self.view.after_paint(self._pending_status)
+                # Under a dialog the board may not repaint at all: the counts follow anyway.
+                self.set_timer(STATUS_AT_LATEST_S, self._pending_status)
+
+    def _pending_status(self) -> None:
+        if self._status_pending:
+            self.update_status()
 
     def _on_screen(self) -> bool:
         """On top, or under dialogs only (its status line shows around them)."""
@@ -211,7 +234,7 @@ class BoardScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self._review_recount = True  # what was done under another screen (the review) shows
         if self._status_pending:
-            self.call_after_refresh(self.update_status)
+            self.call_after_refresh(self._pending_status)
 
     def _cursor_for(self, column: Column, count: int) -> int | None:
         deal_id = self.selected.get(column.stage.id)

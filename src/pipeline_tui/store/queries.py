@@ -190,8 +190,33 @@ class Queries(Shape):
             )
             count = sum(n for _, n, _ in per_currency)
             totals = tuple((str(code), int(v)) for code, _, v in per_currency)
-            out.append(StageSummary(stage, int(count), totals))
+            tallies = tuple((str(code), int(n)) for code, n, _ in per_currency)
+            out.append(StageSummary(stage, int(count), totals, tallies))
         return out
+
+    @staticmethod
+    def summary_after(
+        summary: StageSummary, before: Deal, after: Deal, *, text: str | None = None
+    ) -> StageSummary | None:
+        """An open column's `summary` once one of its deals (or one joining it) went from
+        `before` to `after`, without counting the column again: what `summaries` would
+        say now. None where only counting can tell: an endpoint column (its recent
+        closures depend on the day) or a text filter."""
+        stage = summary.stage
+        if stage.is_endpoint or text:
+            return None
+        sums, counts = dict(summary.totals), dict(summary.tallies)
+        for deal, sign in ((before, -1), (after, 1)):
+            if deal.stage_id != stage.id or deal.archived:  # the column's WHERE, LIVE included
+                continue
+            sums[deal.currency] = sums.get(deal.currency, 0) + sign * deal.value
+            counts[deal.currency] = counts.get(deal.currency, 0) + sign
+        if any(n < 0 for n in counts.values()):
+            return None  # the summary was older than `before`: count again
+        kept = [(code, sums[code]) for code, n in counts.items() if n > 0]
+        kept.sort(key=lambda item: (-item[1], item[0]))  # ORDER BY SUM DESC, currency
+        tallies = tuple((code, counts[code]) for code, _ in kept)
+        return StageSummary(stage, sum(n for _, n in tallies), tuple(kept), tallies)
 
     def open_totals(self) -> dict[str, int]:
         """The open pipeline's value per currency."""

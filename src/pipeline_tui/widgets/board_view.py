@@ -204,8 +204,9 @@ class BoardView(Widget, can_focus=True):
         self.focus_index = 0
         self.first_shown = 0  # the leftmost column in view, when they cannot all fit
         self.closed_days = 30
-        self._lines: dict[tuple[object, ...], Strip] = {}
-        self._base: Style | None = None
+        self._lines: dict[tuple[object, ...], Strip] = {}  # one column's line, drawn
+        self._joined: dict[tuple[object, ...], tuple[tuple[Strip, ...], Strip]] = {}  # whole lines
+        self._after_paint: list[Callable[[], object]] = []
 
     # --------------------------------------------------------------- geometry
 
@@ -274,7 +275,7 @@ class BoardView(Widget, can_focus=True):
     def set_columns(self, columns: list[Column]) -> None:
         self.columns = columns
         self.focus_index = min(self.focus_index, max(0, len(columns) - 1))
-        self._lines.clear()
+        self._forget_lines()
         self.refresh()
 
     @property
@@ -313,6 +314,12 @@ class BoardView(Widget, can_focus=True):
         if column is self.focused_column:
             self._announce()
 
+    def after_paint(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once the view's next frame has gone to the screen: work that can
+        wait (the status line's counts) never holds up the frame that shows a change."""
+        self._after_paint.append(callback)
+        self.refresh()
+
     def _announce(self) -> None:
         column = self.focused_column
         if column is not None:
@@ -320,14 +327,21 @@ class BoardView(Widget, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()  # a theme or CSS change: every cached line has old colours
+        self._forget_lines()  # a theme or CSS change: every cached line has old colours
 
     def on_resize(self, event: events.Resize) -> None:
+        """A new size was drawn already; another frame only if what is in view changed."""
+
+        def in_view() -> list[object]:
+            return [self.first_shown, *((c.top, c._window_start, len(c._window)) for c in self.columns)]
+
+        before = in_view()
         self._keep_focus_in_view()
         for column in self.columns:
             column.scroll_to_cursor(self.visible_cards)
             column.ensure_window(self.visible_cards)
-        self.refresh()
+        if in_view() != before:
+            self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -405,27 +419,47 @@ class BoardView(Widget, can_focus=True):
         full = self.get_component_rich_style(component)
         return Style(color=full.color, bold=full.bold, italic=full.italic)
 
+    def _forget_lines(self) -> None:
+        self._lines.clear()
+        self._joined.clear()
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Every line is drawn whole by render_line, so the lines go straight to the
-        screen, through the app's line filters (NO_COLOR, a terminal's colour depth) only."""
-        self._base = self.rich_style  # walked up the DOM once per paint, not once per line
+        """Every line is drawn whole here, so the lines go straight to the screen, through
+        the app's line filters (NO_COLOR, a terminal's colour depth) only. A line is made of
+        one cached strip per column; the same strips make the same line, which is reused:
+        a frame redraws only the lines whose cards changed."""
+        base = self.rich_style  # walked up the DOM once per paint, not once per line
         filters = self.get_line_filters()
         background = self.background_colors[1]
+        width = self.size.width
+        layout = self.layout_columns()
+        rule_style = base + self._fg("column--rule")
+        rule = self._cached(("rule",), lambda: Strip([self._segment("│", rule_style)], 1))
+        blank = self._cached(("blank", width), lambda: Strip.blank(width, base))
         strips = []
         for y in range(crop.y, crop.bottom):
-            strip = self.render_line(y).crop(crop.x, crop.right)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
+            parts: tuple[Strip, ...] = (blank,)
+            if layout:
+                parts = tuple(self._line_parts(layout, y, base, rule))
+            key = (*map(id, parts), *map(id, filters), crop.x, crop.right, width)
+            known = self._joined.get(key)
+            if known is None:
+                strip = Strip.join(parts).crop(0, width).adjust_cell_length(width, base)
+                strip = strip.crop(crop.x, crop.right)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                # The parts are kept with the line: their ids stay theirs while it is cached.
+                known = self._joined[key] = (parts, strip)
+            strips.append(known[1])
+        if self._after_paint:  # queued behind this frame, which is written out first
+            for callback in self._after_paint:
+                self.call_later(callback)
+            self._after_paint.clear()
         return strips
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self._base or self.rich_style
-        layout = self.layout_columns()
-        if not layout:
-            return Strip.blank(width, base)
-        rule = self._fg("column--rule")
+    def _line_parts(
+        self, layout: list[tuple[int, int, int]], y: int, base: Style, rule: Strip
+    ) -> list[Strip]:
         parts: list[Strip] = []
         for index, _, column_width in layout:
             column = self.columns[index]
@@ -434,8 +468,14 @@ class BoardView(Widget, can_focus=True):
                 parts.append(self._header_line(column, y, inner, base))
             else:
                 parts.append(self._card_area_line(column, index, y - HEADER_HEIGHT, inner, base))
-            parts.append(Strip([self._segment("│", base + rule)], 1))
-        return Strip.join(parts).crop(0, width).adjust_cell_length(width, base)
+            parts.append(rule)
+        return parts
+
+    def _cached(self, key: tuple[object, ...], draw: Callable[[], Strip]) -> Strip:
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = draw()
+        return strip
 
     @staticmethod
     def _segment(text: str, style: Style):  # type: ignore[no-untyped-def]
@@ -464,15 +504,16 @@ class BoardView(Widget, can_focus=True):
     def _card_area_line(self, column: Column, index: int, y: int, width: int, base: Style) -> Strip:
         if column.count == 0:
             if y == 1:
-                return self._strip([(" no deals", self._fg("card--empty"))], width, base)
-            return Strip.blank(width, base)
+                empty = [(" no deals", self._fg("card--empty"))]
+                return self._cached(("empty", width), lambda: self._strip(empty, width, base))
+            return self._cached(("blank", width), lambda: Strip.blank(width, base))
         card, line = divmod(y, CARD_HEIGHT)
         card += column.top
         if card >= column.count or line == CARD_HEIGHT - 1:
-            return Strip.blank(width, base)
+            return self._cached(("blank", width), lambda: Strip.blank(width, base))
         deal = column.cached(card)
         if deal is None:  # not loaded yet; the next refresh will have it
-            return Strip.blank(width, base)
+            return self._cached(("blank", width), lambda: Strip.blank(width, base))
         state = ""
         if card == column.cursor:
             state = "cursor" if self.has_focus and index == self.focus_index else "selected"
@@ -480,7 +521,7 @@ class BoardView(Widget, can_focus=True):
         strip = self._lines.get(key)
         if strip is None:
             if len(self._lines) > 6000:
-                self._lines.clear()
+                self._forget_lines()
             strip = self._lines[key] = self._card_line(deal, column.stage, line, width, state, base)
         return strip
 
