@@ -772,3 +772,30 @@ async def test_lost_and_revisit_fields_survive_the_board(make_app, store: Store,
         "Pipedrive", "Cheaper per seat", date(2027, 11, 24), RevisitState.PENDING,
     )  # fmt: skip
     assert deal.lost_at_stage_id == stage_id(store, "Qualified")
+
+
+async def test_no_style_of_the_board_depends_on_focus(store: Store) -> None:
+    """BoardView redraws on focus without restyling (the cursor card shows focus itself):
+    so no rule in any stylesheet the app loads may style it by :focus or :blur."""
+    from textual.css.model import SelectorType
+
+    from pipeline_tui.app import PipelineApp
+    from pipeline_tui.screens.help import HelpScreen
+
+    app = PipelineApp(store, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(HelpScreen())  # loads screens.tcss as well
+        await pilot.pause()
+        rules = app.stylesheet.rules
+        assert any("focus" in rule.pseudo_classes for rule in rules)  # the dialogs' fields do
+        for rule in rules:
+            for selector_set in rule.selector_set:
+                for selector in selector_set.selectors:  # BoardView:focus > .card--cursor too
+                    if not {"focus", "blur", "focus-within"} & set(selector.pseudo_classes):
+                        continue
+                    board = (
+                        selector.type is SelectorType.UNIVERSAL
+                        or (selector.type is SelectorType.TYPE and selector.name in {"BoardView", "Widget"})
+                        or (selector.type is SelectorType.ID and selector.name == "board")
+                    )
+                    assert not board, rule.css

@@ -22,6 +22,7 @@ from pipeline_tui.review import Kind
 from pipeline_tui.screens import review as review_screen
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
+from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.screens.review import ReviewScreen
 from pipeline_tui.store import Store
 from pipeline_tui.widgets.deal_rows import DealRows
@@ -57,7 +58,7 @@ def shown(screen: ReviewScreen) -> str:
 
 
 def keybar(app) -> str:  # type: ignore[no-untyped-def]
-    return plain(app.screen.query_one("#keybar", Static))
+    return app.screen.query_one(KeyBar).text
 
 
 def summary(screen: ReviewScreen) -> str:

@@ -22,7 +22,7 @@ def notices(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def keybar(app) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one(KeyBar).visual.plain)
+    return app.screen.query_one(KeyBar).text
 
 
 async def test_undoing_a_note_puts_the_deal_back_on_the_stale_list(

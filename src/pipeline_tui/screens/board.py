@@ -153,10 +153,14 @@ class BoardScreen(Screen[None]):
             self.update_status()
 
     def on_mount(self) -> None:
-        self.reload()
+        # The first frame shows each column's first cards. Counting the columns and the
+        # status line's figures (the slow part with 100,000 deals) follow that frame.
+        ctx = self._set_context()
+        for column in self.columns:
+            column.header = header_text(column.stage, None, ctx, self.host.settings.closed_days)
+            self.view.load_column(column, None, None)
         self.set_focus(self.view)
-        # Counting stale deals is the slowest query; the board paints first.
-        self.call_after_refresh(self.update_status)
+        self.view.after_paint(self.reload)
         self.call_after_refresh(self._show_more)
 
     # ------------------------------------------------------------------- data
@@ -173,13 +177,7 @@ class BoardScreen(Screen[None]):
         ):
             self._rebuild(stages)
             return
-        assert self.ctx is not None
-        self.ctx.today = app.today
-        self.ctx.currency = app.settings.currency
-        self.ctx.rates = app.settings.exchange_rates
-        self.ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
-        self.ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
-        self.view.closed_days = app.settings.closed_days
+        ctx = self._set_context()
         summaries = self._followed(stage_ids, done)
         if stage_ids is None or stage_ids - summaries.keys():
             counted = store.summaries(
@@ -194,9 +192,21 @@ class BoardScreen(Screen[None]):
             if summary is None:
                 continue
             column.summary = summary
-            column.header = header_text(column.stage, summary, self.ctx, app.settings.closed_days)
+            column.header = header_text(column.stage, summary, ctx, app.settings.closed_days)
             self.view.load_column(column, summary.count, self._cursor_for(column, summary.count))
         self.schedule_status()
+
+    def _set_context(self) -> CardContext:
+        """What every card is drawn against: today, the currency, stages and reasons."""
+        app, store, ctx = self.host, self.host.store, self.ctx
+        assert ctx is not None
+        ctx.today = app.today
+        ctx.currency = app.settings.currency
+        ctx.rates = app.settings.exchange_rates
+        ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
+        ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
+        self.view.closed_days = app.settings.closed_days
+        return ctx
 
     def _followed(self, stage_ids: set[int] | None, done: ops.Done | None) -> dict[int, StageSummary]:
         """The summaries of the columns in `stage_ids` that follow from `done` alone."""

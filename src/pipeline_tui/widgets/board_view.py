@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
@@ -26,6 +26,7 @@ from pipeline_tui import rules
 from pipeline_tui.display import safe
 from pipeline_tui.models import Deal, LossReason, Outcome, Stage, StageKind, StageSummary
 from pipeline_tui.money import Rates, format_money, format_totals
+from pipeline_tui.widgets.lines import draw_line
 
 CARD_HEIGHT = 5  # four lines of card and one of space
 HEADER_HEIGHT = 2
@@ -61,16 +62,16 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
     elif stage.kind is StageKind.WON:
         fourth = ("✓ won", "card--won")
     elif stale:
-        fourth = (f"⚠ {stale}", "card--stale")
+        fourth = (f"⚠ {stale}", "card--warning")
     elif deal.next_step:
         due = f" ({deal.next_step_due:%b %-d})" if deal.next_step_due else ""
-        fourth = (f"→ {deal.next_step}{due}", "card--note")
+        fourth = (f"→ {deal.next_step}{due}", "card--meta")
     else:
-        fourth = ("", "card--note")
+        fourth = ("", "card--meta")
     return [
         (safe(deal.title), "card--title"),
         (safe(deal.company) or "—", "card--meta"),
-        (meta + (" ⚠" if stale else ""), "card--value"),
+        (meta + (" ⚠" if stale else ""), ""),  # the view's own colour
         (safe(fourth[0]), fourth[1]),
     ]
 
@@ -139,8 +140,13 @@ class Column:
             self.top = self.cursor - visible + 1
         self.top = max(0, min(self.top, max(0, self.count - visible)))
 
-    def load(self, count: int, cursor: int | None, visible: int) -> None:
-        """New data: the column's size, and where the cursor should be."""
+    def load(self, count: int | None, cursor: int | None, visible: int) -> None:
+        """New data: the column's size, and where the cursor should be. A column not
+        counted yet (None) holds its first window, the cursor on top."""
+        if count is None:
+            self._window_start, self._window = 0, self.loader(0, max(30, visible * 3))
+            self.count, self.cursor, self.top = len(self._window), 0, 0
+            return
         self.count = count
         self._window = []
         target = self.cursor if cursor is None else cursor
@@ -152,23 +158,19 @@ class Column:
 class BoardView(Widget, can_focus=True):
     """Every column of the board in one widget; the focused column's cursor is the deal."""
 
+    # Few on purpose: Textual restyles every component class of the view each time its
+    # styles are applied (twice before the first paint).
     COMPONENT_CLASSES = {
         "card--title",
-        "card--meta",
-        "card--value",
-        "card--stale",
-        "card--note",
+        "card--meta",  # the company, the next step, the selected card's bar
+        "card--warning",  # stale, and a loss for no decision (in italics)
         "card--lost",
-        "card--nodecision",
         "card--won",
         "card--bar",
-        "card--bar-stale",
         "card--selected",
         "card--cursor",
         "card--empty",
-        "column--header",
-        "column--header-won",
-        "column--header-lost",
+        "column--header",  # endpoint headers take the won and lost colours
         "column--rule",
     }
     BINDINGS = [
@@ -205,7 +207,9 @@ class BoardView(Widget, can_focus=True):
         self.first_shown = 0  # the leftmost column in view, when they cannot all fit
         self.closed_days = 30
         self._lines: dict[tuple[object, ...], Strip] = {}  # one column's line, drawn
+        self._cards: dict[tuple[object, ...], list[Strip]] = {}  # a card's four lines, drawn
         self._joined: dict[tuple[object, ...], tuple[tuple[Strip, ...], Strip]] = {}  # whole lines
+        self._fg_styles: dict[str, Style] = {}
         self._after_paint: list[Callable[[], object]] = []
 
     # --------------------------------------------------------------- geometry
@@ -245,12 +249,8 @@ class BoardView(Widget, can_focus=True):
         """What column `index` shows on line `y` of the view, as plain text ('' if out of view)."""
         for shown, _, width in self.layout_columns():
             if shown == index:
-                base = self.rich_style
                 column = self.columns[index]
-                inner = max(1, width - 1)
-                if y < HEADER_HEIGHT:
-                    return self._header_line(column, y, inner, base).text
-                return self._card_area_line(column, index, y - HEADER_HEIGHT, inner, base).text
+                return self._column_lines(column, index, max(1, width - 1), y + 1, self.rich_style)[y].text
         return ""
 
     def off_screen(self) -> tuple[int, int]:
@@ -287,7 +287,7 @@ class BoardView(Widget, can_focus=True):
         column = self.focused_column
         return column.deal if column else None
 
-    def load_column(self, column: Column, count: int, cursor: int | None) -> None:
+    def load_column(self, column: Column, count: int | None, cursor: int | None) -> None:
         column.load(count, cursor, self.visible_cards)
         self.refresh()
         if column is self.focused_column:
@@ -313,6 +313,14 @@ class BoardView(Widget, can_focus=True):
         self.refresh()
         if column is self.focused_column:
             self._announce()
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Redraw, without restyling: no style of the board depends on :focus (the cursor
+        card shows focus itself, in colour and in glyphs), and restyling its component
+        classes cost about 2 ms of the first paint and of every return from a dialog.
+        A test holds the stylesheets to that. (A card's lines are cached with its focus
+        state in the key: the redraw shows the change.)"""
+        self.refresh()
 
     def after_paint(self, callback: Callable[[], object]) -> None:
         """Call `callback` once the view's next frame has gone to the screen: work that can
@@ -415,13 +423,25 @@ class BoardView(Widget, can_focus=True):
     def _fg(self, component: str) -> Style:
         """A component's text colour and weight, resolved against the view's background
         (so 'auto' and translucent colours read right in light and dark themes), without
-        its background, so the cursor row's highlight shows through."""
-        full = self.get_component_rich_style(component)
-        return Style(color=full.color, bold=full.bold, italic=full.italic)
+        its background, so the cursor row's highlight shows through. "card--nodecision" is
+        the warning colour in italics; "" is the view's own colour."""
+        style = self._fg_styles.get(component)
+        if style is None:
+            if not component:
+                style = Style()
+            elif component == "card--nodecision":
+                style = self._fg("card--warning") + Style(italic=True)
+            else:
+                full = self.get_component_rich_style(component)
+                style = Style(color=full.color, bold=full.bold, italic=full.italic)
+            self._fg_styles[component] = style
+        return style
 
     def _forget_lines(self) -> None:
         self._lines.clear()
+        self._cards.clear()
         self._joined.clear()
+        self._fg_styles.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Every line is drawn whole here, so the lines go straight to the screen, through
@@ -434,16 +454,23 @@ class BoardView(Widget, can_focus=True):
         width = self.size.width
         layout = self.layout_columns()
         rule_style = base + self._fg("column--rule")
-        rule = self._cached(("rule",), lambda: Strip([self._segment("│", rule_style)], 1))
+        rule = self._cached(("rule",), lambda: Strip([Segment("│", rule_style)], 1))
         blank = self._cached(("blank", width), lambda: Strip.blank(width, base))
+        height = max(crop.bottom, HEADER_HEIGHT)
+        shown = [
+            self._column_lines(self.columns[index], index, max(1, column_width - 1), height, base)
+            for index, _, column_width in layout
+        ]
         strips = []
         for y in range(crop.y, crop.bottom):
             parts: tuple[Strip, ...] = (blank,)
             if layout:
-                parts = tuple(self._line_parts(layout, y, base, rule))
+                parts = tuple(strip for lines in shown for strip in (lines[y], rule))
             key = (*map(id, parts), *map(id, filters), crop.x, crop.right, width)
             known = self._joined.get(key)
             if known is None:
+                if len(self._joined) > 4000:
+                    self._joined.clear()
                 strip = Strip.join(parts).crop(0, width).adjust_cell_length(width, base)
                 strip = strip.crop(crop.x, crop.right)
                 for line_filter in filters:
@@ -457,31 +484,11 @@ class BoardView(Widget, can_focus=True):
             self._after_paint.clear()
         return strips
 
-    def _line_parts(
-        self, layout: list[tuple[int, int, int]], y: int, base: Style, rule: Strip
-    ) -> list[Strip]:
-        parts: list[Strip] = []
-        for index, _, column_width in layout:
-            column = self.columns[index]
-            inner = max(1, column_width - 1)
-            if y < HEADER_HEIGHT:
-                parts.append(self._header_line(column, y, inner, base))
-            else:
-                parts.append(self._card_area_line(column, index, y - HEADER_HEIGHT, inner, base))
-            parts.append(rule)
-        return parts
-
     def _cached(self, key: tuple[object, ...], draw: Callable[[], Strip]) -> Strip:
         strip = self._lines.get(key)
         if strip is None:
             strip = self._lines[key] = draw()
         return strip
-
-    @staticmethod
-    def _segment(text: str, style: Style):  # type: ignore[no-untyped-def]
-        from rich.segment import Segment
-
-        return Segment(text, style)
 
     def _header_line(self, column: Column, line: int, width: int, base: Style) -> Strip:
         key = ("header", column.stage.id, column.header, line, width)
@@ -490,68 +497,68 @@ class BoardView(Widget, can_focus=True):
             lines = column.header.split("\n")
             text = lines[line] if line < len(lines) else ""
             kind = column.stage.kind
-            component = (
-                "column--header-won"
-                if kind is StageKind.WON
-                else ("column--header-lost" if kind is StageKind.LOST else "column--header")
-            )
-            header_style = self.get_component_rich_style(component)
+            header_style = self.get_component_rich_style("column--header")
+            if kind is StageKind.WON or kind is StageKind.LOST:
+                header_style += self._fg("card--won" if kind is StageKind.WON else "card--lost")
             style = Style(bold=line == 0) if line == 0 else Style(dim=not column.count)
             strip = self._strip([(" " + text, style)], width, base + header_style)
             self._lines[key] = strip
         return strip
 
-    def _card_area_line(self, column: Column, index: int, y: int, width: int, base: Style) -> Strip:
+    def _column_lines(self, column: Column, index: int, width: int, height: int, base: Style) -> list[Strip]:
+        """Lines 0 to `height` of a column: its header, then a card (four lines and a gap)
+        after another from its top, each line a cached strip."""
+        blank = self._cached(("blank", width), lambda: Strip.blank(width, base))
+        out = [self._header_line(column, line, width, base) for line in range(HEADER_HEIGHT)]
         if column.count == 0:
-            if y == 1:
-                empty = [(" no deals", self._fg("card--empty"))]
-                return self._cached(("empty", width), lambda: self._strip(empty, width, base))
-            return self._cached(("blank", width), lambda: Strip.blank(width, base))
-        card, line = divmod(y, CARD_HEIGHT)
-        card += column.top
-        if card >= column.count or line == CARD_HEIGHT - 1:
-            return self._cached(("blank", width), lambda: Strip.blank(width, base))
-        deal = column.cached(card)
-        if deal is None:  # not loaded yet; the next refresh will have it
-            return self._cached(("blank", width), lambda: Strip.blank(width, base))
-        state = ""
-        if card == column.cursor:
-            state = "cursor" if self.has_focus and index == self.focus_index else "selected"
-        key = (deal, column.stage.id, line, width, state, self.ctx.today)
-        strip = self._lines.get(key)
-        if strip is None:
-            if len(self._lines) > 6000:
-                self._forget_lines()
-            strip = self._lines[key] = self._card_line(deal, column.stage, line, width, state, base)
-        return strip
+            empty = [(" no deals", self._fg("card--empty"))]
+            out += [blank, self._cached(("empty", width), lambda: self._strip(empty, width, base))]
+        card = column.top
+        while len(out) < height and card < column.count:
+            deal = column.cached(card)
+            if deal is None:  # not loaded yet; the next refresh will have it
+                out += [blank] * CARD_HEIGHT
+            else:
+                state = ""
+                if card == column.cursor:
+                    state = "cursor" if self.has_focus and index == self.focus_index else "selected"
+                key = (deal, column.stage.id, width, state, self.ctx.today)
+                card_lines = self._cards.get(key)
+                if card_lines is None:
+                    if len(self._cards) > 1500:
+                        self._forget_lines()
+                    card_lines = self._card_lines(deal, column.stage, width, state, base)
+                    self._cards[key] = card_lines
+                out += card_lines
+                out.append(blank)
+            card += 1
+        out += [blank] * (height - len(out))
+        return out[:height]
 
-    def _card_line(self, deal: Deal, stage: Stage, line: int, width: int, state: str, base: Style) -> Strip:
-        text, component = card_text(deal, stage, self.ctx)[line]
-        style = self._fg(component)
+    def _card_lines(self, deal: Deal, stage: Stage, width: int, state: str, base: Style) -> list[Strip]:
+        """A card's four lines, drawn together."""
         stale = rules.is_stale(deal, stage, self.ctx.today)
-        bar_style = self._fg("card--bar-stale" if stale else "card--bar")
-        row_style: Style | None = None
+        under = base
         if state:
             # The full style: a translucent background must be blended with the view's.
-            row_style = self.get_component_rich_style(f"card--{state}")
-        # The cursor shows without colour too (NO_COLOR, a monochrome terminal, colour
-        # blindness): its own glyphs, and its title in reverse video.
-        if state == "cursor":
-            bar, bar_style = ("▶" if line == 0 else "┃"), self._fg("card--title") + Style(bold=True)
-            if line == 0:
-                style = style + Style(reverse=True)
-        elif state == "selected":
-            bar, bar_style = ("▷" if line == 0 else "┆"), self._fg("card--meta")
-        else:
-            bar = "▎"
-        return self._strip([(bar, bar_style), (text, style)], width, base, row_style)
+            under = base + self.get_component_rich_style(f"card--{state}")
+        out = []
+        for line, (text, component) in enumerate(card_text(deal, stage, self.ctx)):
+            style = self._fg(component)
+            # The cursor shows without colour too (NO_COLOR, a monochrome terminal, colour
+            # blindness): its own glyphs, and its title in reverse video.
+            if state == "cursor":
+                bar, bar_style = ("▶" if line == 0 else "┃"), self._fg("card--title") + Style(bold=True)
+                if line == 0:
+                    style = style + Style(reverse=True)
+            elif state == "selected":
+                bar, bar_style = ("▷" if line == 0 else "┆"), self._fg("card--meta")
+            else:
+                bar, bar_style = "▎", self._fg("card--warning" if stale else "card--bar")
+            out.append(draw_line([(bar, bar_style), (text, style)], width, under))
+        return out
 
     def _strip(
         self, parts: list[tuple[str, Style]], width: int, base: Style, row_style: Style | None = None
     ) -> Strip:
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
-        for chunk, style in parts:
-            text.append(chunk.replace("\n", " "), style)
-        text.truncate(width, overflow="ellipsis")
-        strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
-        return strip.apply_style(base + row_style if row_style is not None else base)
+        return draw_line(parts, width, base + row_style if row_style is not None else base)
