@@ -143,8 +143,8 @@ class Column:
     def load(self, count: int | None, cursor: int | None, visible: int) -> None:
         """New data: the column's size, and where the cursor should be. A column not
         counted yet (None) holds its first window, the cursor on top."""
-        if count is None:
-            self._window_start, self._window = 0, self.loader(0, max(30, visible * 3))
+        if count is None:  # what the first frame shows, and no more
+            self._window_start, self._window = 0, self.loader(0, visible + 1)
             self.count, self.cursor, self.top = len(self._window), 0, 0
             return
         self.count = count
@@ -216,7 +216,9 @@ class BoardView(Widget, can_focus=True):
 
     @property
     def visible_cards(self) -> int:
-        return max(1, (self.size.height - HEADER_HEIGHT) // CARD_HEIGHT)
+        # Before the first layout, the terminal's height: at most one card too many.
+        height = self.size.height or self.app.size.height
+        return max(1, (height - HEADER_HEIGHT) // CARD_HEIGHT)
 
     @property
     def scrolled(self) -> bool:
