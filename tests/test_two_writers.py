@@ -207,3 +207,46 @@ def test_two_processes_creating_the_same_new_file_both_succeed(tmp_path: Path) -
     for k in range(trials):
         with Store.open(tmp_path / f"new-{k}.db") as store:
             assert sorted(d.title for d in store.deals()) == [f"left {k}", f"right {k}"]
+
+
+# ------------------------------------------------- a second connection in the same process
+
+
+@pytest.mark.parametrize("second", ["reader", "open"])
+def test_a_second_connection_here_never_drops_the_first_ones_locks(tmp_path: Path, second: str) -> None:
+    """The board counts the review on another thread, on a second connection. POSIX locks
+    belong to the process: had that connection's opening read the file outside SQLite (a
+    header check), closing it would drop the board's locks, and a CLI writing meanwhile
+    would checkpoint under the board's reads ("database disk image is malformed")."""
+    import threading
+
+    db = tmp_path / "pipeline.db"
+    store = Store.open(db)
+    for i in range(5):
+        store.add(f"Board {i}")
+    proc = writer(db, "CLI", 20, "Proposal")
+    errors: list[BaseException] = []
+
+    def count_meanwhile() -> None:
+        try:
+            while proc.poll() is None:
+                other = store.reader() if second == "reader" else Store.open(db, readonly=True)
+                with other:
+                    other.count()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=count_meanwhile)
+    thread.start()
+    while proc.poll() is None:
+        store.count()
+        time.sleep(0.005)
+    thread.join()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert errors == []
+    assert store.count() == 5 + 20
+    assert store.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    store.close()
+    with Store.open(db) as fresh:
+        assert fresh.count() == 25

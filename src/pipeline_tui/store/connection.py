@@ -40,10 +40,34 @@ def unique_path(path: Path) -> Path:
     return candidate
 
 
+# Files this process has open through SQLite (resolved path -> connections). POSIX advisory
+# locks belong to the process: closing any descriptor of such a file, even one opened just
+# to read its header, drops every lock SQLite holds on it, and a writer elsewhere may then
+# checkpoint under a reader here (a "malformed" file). Such a file is never opened again
+# outside SQLite.
+_OPEN_HERE: dict[str, int] = {}
+
+
+def _opened_here(path: Path) -> str:
+    key = str(path.resolve())
+    _OPEN_HERE[key] = _OPEN_HERE.get(key, 0) + 1
+    return key
+
+
+def _closed_here(key: str) -> None:
+    left = _OPEN_HERE.get(key, 0) - 1
+    if left > 0:
+        _OPEN_HERE[key] = left
+    else:
+        _OPEN_HERE.pop(key, None)
+
+
 def check_database_file(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite sees it."""
     if path.is_dir():
         raise DatabaseFileError(f"{path} is a folder, not a database file.")
+    if str(path.resolve()) in _OPEN_HERE:
+        return  # SQLite has it open already (and reading it here would drop its locks)
     if path.exists() and path.stat().st_size > 0:
         try:
             with path.open("rb") as fh:
@@ -92,6 +116,7 @@ class Connection:
         self.readonly = readonly
         self.currency = currency
         self.backup_path: Path | None = None
+        self._open_key: str | None = None  # set when opened from a file (see _OPEN_HERE)
         # Who is writing, for the undo journal: the board sets its own session.
         self.origin = "cli"
         # How long a write waits for another writer (an import) and whom to tell meanwhile.
@@ -145,24 +170,43 @@ class Connection:
                 conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
             raise DatabaseFileError(f"Cannot open {path}: {_describe_sqlite_error(exc)}.") from None
+        return cls._on(conn, path, clock=clock, readonly=readonly, currency=currency,
+                       allow_unknown_triggers=allow_unknown_triggers)  # fmt: skip
+
+    @classmethod
+    def _on(cls, conn: sqlite3.Connection, path: Path, **options: Any) -> Self:
+        key = _opened_here(path)
         try:
-            return cls(
-                Database(conn),
-                clock=clock,
-                path=path,
-                readonly=readonly,
-                currency=currency,
-                allow_unknown_triggers=allow_unknown_triggers,
-            )
+            store = cls(Database(conn), path=path, **options)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            _closed_here(key)
             raise damaged(path, exc) from None
         except BaseException:
             conn.close()
+            _closed_here(key)
             raise
+        store._open_key = key
+        return store
+
+    def reader(self) -> Self:
+        """A second, read-only connection to the same file, for work on another thread
+        (the review's counts): opened through SQLite only, never by reading the file."""
+        if self.path is None:
+            raise DatabaseFileError("A database in memory has no second connection.")
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise DatabaseFileError(f"Cannot open {self.name}: {_describe_sqlite_error(exc)}.") from None
+        return self._on(conn, self.path, clock=self.clock, readonly=True, currency=self.currency)
 
     def close(self) -> None:
         self.db.conn.close()
+        key = getattr(self, "_open_key", None)
+        if key is not None:
+            self._open_key = None
+            _closed_here(key)
 
     def __enter__(self) -> Self:
         return self
