@@ -88,8 +88,9 @@ def demo_store(store: Store) -> Store:
 @pytest.fixture(autouse=True)
 def pilot_waits_for_typed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pilot's pause waits for every widget's queue; the app also holds typed keys in order
-    until the one before has been handled (keygate.py). A test reading the screen after a
-    pause must see every key it sent handled, as a person would after a moment."""
+    until the one before has been handled (keygate.py), and counts the review on another
+    thread. A test reading the screen after a pause must see every key it sent handled and
+    the counts in, as a person would after a moment."""
     import asyncio
 
     from textual.pilot import Pilot
@@ -98,9 +99,14 @@ def pilot_waits_for_typed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def wait_for_screen(self, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
         result = await original(self, timeout)
-        for _ in range(2000):
+        for _ in range(5000):
             app = self.app
-            if not getattr(app, "_gate_busy", False) and not getattr(app, "_gate_queue", None):
+            counting = any(w.group == "review-count" and not w.is_finished for w in app.workers)
+            if (
+                not counting
+                and not getattr(app, "_gate_busy", False)
+                and not getattr(app, "_gate_queue", None)
+            ):
                 break
             await asyncio.sleep(0.001)
             result = await original(self, timeout)

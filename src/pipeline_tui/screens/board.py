@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from pipeline_tui import operations as ops
 from pipeline_tui.display import safe
@@ -21,6 +22,7 @@ from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 
 STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first
+REVIEW_WORKERS = "review-count"  # the worker group counting the review and health
 REVIEW_RECOUNT_S = 0.5  # after changes on the board, the review and health figures follow once
 
 
@@ -99,6 +101,8 @@ class BoardScreen(Screen[None]):
         self._review: Any = None  # the review and health figures last counted (review.Health)
         self._review_recount = False
         self._review_timer: Any = None
+        self._review_counting = False  # a count is under way, on another thread
+        self._review_counted = False  # the status line is redrawn for a count just made
 
     @property
     def host(self) -> Host:
@@ -309,17 +313,19 @@ class BoardScreen(Screen[None]):
         """Whether today's review is done (d) and the pipeline's health, in the longest form
         that fits between `before` and `after` (or, short of that, before `after` is cut off).
 
-        Counting them reads every open deal (about 60 ms at 100,000 deals): after a change on
-        the board they are recounted a moment later, once for a burst of changes, so that a
-        move shows without waiting for them."""
-        from pipeline_tui.review import health
+        Counting them reads every open deal (about 60 ms at 100,000 deals): they are counted
+        on another thread, on a read-only connection of their own, so no key ever waits for
+        them; after changes on the board, once for a burst, a moment after it."""
         from pipeline_tui.screens.review import status_variants
 
-        if self._review is None or self._review_recount:
+        if (self._review is None or self._review_recount) and not self._review_counting:
             self._review_recount = False
-            self._review = health(self.host.store, self.host.today)
-        elif self._review_timer is None:
+            self._count_review()
+        elif not self._review_counted and self._review_timer is None:
             self._review_timer = self.set_timer(REVIEW_RECOUNT_S, self._recount_review)
+        self._review_counted = False
+        if self._review is None:  # the first count is still under way
+            return []
         variants = status_variants(self._review)
         used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
         width = self.query_one("#status", Static).size.width or self.size.width
@@ -332,6 +338,35 @@ class BoardScreen(Screen[None]):
     def _recount_review(self) -> None:
         self._review_timer = None
         self._review_recount = True
+        self.update_status()
+
+    def _count_review(self) -> None:
+        from pipeline_tui.review import Health, health
+
+        store, today = self.host.store, self.host.today
+        if store.path is None:  # a database in memory has no second connection
+            self._review = health(store, today)
+            return
+
+        def count() -> Health:
+            with store.reader() as reader:
+                return health(reader, today)
+
+        self._review_counting = True
+        self.run_worker(count, thread=True, group=REVIEW_WORKERS, exit_on_error=False)
+
+    @on(Worker.StateChanged)
+    def _review_count_done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != REVIEW_WORKERS or not event.worker.is_finished:
+            return
+        self._review_counting = False
+        if event.state is WorkerState.SUCCESS:
+            self._review = event.worker.result
+        else:  # the second connection failed: count here (a damaged file then says so)
+            from pipeline_tui.review import health
+
+            self._review = health(self.host.store, self.host.today)
+        self._review_counted = True
         self.update_status()
 
     def _quota_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
