@@ -15,18 +15,21 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline_tui.app import PipelineApp
+from pipeline_tui.config import Settings
 from pipeline_tui.demo import seed_demo
 from pipeline_tui.store import Store
 
 TODAY = date(2026, 11, 24)
 SIZE = (140, 40)
+QUOTA = 1_200_000_00  # $1.2M a quarter, in cents
 
 
 async def render(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "demo.db", clock=lambda: datetime(2026, 11, 24, 9, 0))
         seed_demo(store, TODAY)
-        app = PipelineApp(store, today=TODAY, poll_interval=0)
+        # A quarterly quota, so that the report and the status line show attainment and coverage.
+        app = PipelineApp(store, settings=Settings(quota=QUOTA), today=TODAY, poll_interval=0)
         written: list[Path] = []
 
         async with app.run_test(size=SIZE) as pilot:
@@ -53,7 +56,8 @@ async def render(out: Path) -> list[Path]:
             await pilot.press("escape", "y")  # cancel (and drop what was typed): the demo stays unchanged
             await shot("stale", "escape", "s")
             await shot("revisits", "escape", "r")
-            await shot("help", "escape", "question_mark")
+            await shot("review", "escape", "d")
+            await shot("report", "escape", "escape", "R")
         store.close()
         return written
 

@@ -24,9 +24,10 @@ def test_readme_first_screen_has_run_and_test_commands() -> None:
 
 def test_readme_shows_every_screenshot_that_exists() -> None:
     readme = (ROOT / "README.md").read_text()
-    for svg in ("board", "lost-prompt", "stale", "revisits"):
+    for svg in ("board", "lost-prompt", "stale", "revisits", "review", "report"):
         assert (ROOT / "screenshots" / f"{svg}.svg").is_file()
-        assert f"screenshots/{svg}.svg" in readme
+    for path in (ROOT / "screenshots").glob("*.svg"):  # and none left behind, unshown
+        assert f"screenshots/{path.name}" in readme
 
 
 def readme_key_table() -> str:
