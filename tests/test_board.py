@@ -178,6 +178,26 @@ async def test_move_forward_one_stage(make_app, store: Store, deals: Deals, key:
     assert kinds(store, deals.bravo.id) == [EventKind.CREATED, EventKind.MOVED, EventKind.MOVED]
 
 
+async def test_a_move_reads_its_deal_once(make_app, store: Store, deals: Deals) -> None:
+    """The move itself reads the deal (to check it against what the board showed); the
+    board's reload afterwards uses the deal the move wrote, not a second read."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j")  # Bravo, selected in Lead (and Charlie in Qualified)
+        await pilot.pause()
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            await pilot.press("shift+right")
+            await pilot.pause()
+        finally:
+            store.db.conn.set_trace_callback(None)
+        assert store.get(deals.bravo.id).stage_id == stage_id(store, "Qualified")
+    reads = [s for s in statements if s.rstrip().endswith(f"FROM deals d WHERE d.id = {deals.bravo.id}")]
+    assert len(reads) == 1, statements
+
+
 @pytest.mark.parametrize("key", ["shift+left", "less_than_sign"])
 async def test_move_back_one_stage(make_app, store: Store, deals: Deals, key: str) -> None:
     app = make_app()

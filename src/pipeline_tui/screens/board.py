@@ -197,7 +197,8 @@ class BoardScreen(Screen[None]):
                 continue
             column.summary = summary
             column.header = header_text(column.stage, summary, ctx, app.settings.closed_days)
-            self.view.load_column(column, summary.count, self._cursor_for(column, summary.count))
+            cursor = self._cursor_for(column, summary.count, done.deal if done else None)
+            self.view.load_column(column, summary.count, cursor)
         self.schedule_status()
 
     def _set_context(self) -> CardContext:
@@ -250,15 +251,20 @@ class BoardScreen(Screen[None]):
         if self._status_pending:
             self.call_after_refresh(self._pending_status)
 
-    def _cursor_for(self, column: Column, count: int) -> int | None:
+    def _cursor_for(self, column: Column, count: int, changed: Deal | None = None) -> int | None:
+        """Where the column's selected deal is now (`changed`, the deal a change just
+        wrote, is not read again)."""
         deal_id = self.selected.get(column.stage.id)
         if deal_id is None or not count:
             return None
         store = self.host.store
-        try:
-            deal = store.get(deal_id)
-        except Exception:  # deleted elsewhere: keep the cursor where it was
-            return None
+        if changed is not None and changed.id == deal_id:
+            deal = changed
+        else:
+            try:
+                deal = store.get(deal_id)
+            except Exception:  # deleted elsewhere: keep the cursor where it was
+                return None
         if deal.stage_id != column.stage.id or deal.archived:
             return None
         return store.column_position(
