@@ -148,3 +148,40 @@ def test_notes_cli_and_plain_undo_label(store: Store) -> None:
     undone = ops.undo(store, today=TODAY)
     assert undone.message == "Undid: Note on #1 First deal."
     assert store.get(deal.id).last_activity_at == deal.last_activity_at
+
+
+def test_an_undone_loss_leaves_the_notes_export(store: Store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A loss taken back is no loss: the deal is open again, and the notes export (what a
+    manager or a CRM reads) no longer has the loss row. The timeline keeps it, struck."""
+    import csv
+
+    deal = store.add("Undo me", company="FastCo")
+    db = ["--db", str(store.path), "--today", TODAY.isoformat()]
+    lose = ["move", str(deal.id), "Closed Lost", "--reason", "price", "--note", "lost then undone"]
+    assert main([*db, *lose]) == 0
+    assert main([*db, "undo"]) == 0
+    out = tmp_path / "notes.csv"
+    assert main([*db, "export", "notes", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r for r in rows if r["deal_id"] == str(deal.id)] == []
+    assert store.stage(store.get(deal.id).stage_id).name == "Lead"
+    lost = [e for e in store.timeline(deal.id) if e.kind is EventKind.LOST]
+    assert len(lost) == 1 and lost[0].data.get("retracted") is True
+    capsys.readouterr()
+    assert main([*db, "show", str(deal.id)]) == 0
+    assert "lost (taken back)" in capsys.readouterr().out
+
+
+async def test_an_undone_loss_from_the_board_leaves_the_export_too(make_app, store: Store) -> None:
+    deal = store.add("Board loss", company="Globex")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("l", *"compet", "enter", *"Rival Co", "tab", *"They undercut us", "ctrl+s")
+        await pilot.pause()
+        assert store.stage(store.get(deal.id).stage_id).name == "Closed Lost"
+        assert [r["kind"] for r in store.note_rows()] == ["lost"]
+        await pilot.press("u")
+        await pilot.pause()
+    assert store.stage(store.get(deal.id).stage_id).name == "Lead"
+    assert list(store.note_rows()) == []

@@ -125,9 +125,11 @@ def loss_label(store: Store, deal: Deal) -> str:
 
 
 def _deal_change(store: Store, kind: str, label: str, before: Deal, after: Deal) -> int:
-    return store.record_change(
-        kind, label, {"before": deal_row(before), "after": deal_row(after)}, deal_id=before.id
-    )
+    """The journal entry of a change to one deal: its columns before and after, and the
+    timeline entries the change wrote (an undo takes those back too)."""
+    events = store.written_events(before.id)
+    payload = {"before": deal_row(before), "after": deal_row(after), "events": events}
+    return store.record_change(kind, label, payload, deal_id=before.id)
 
 
 # -------------------------------------------------------------------- deals
@@ -485,6 +487,7 @@ def undo(
             deal = store.apply_undo(
                 current, payload["before"], payload["after"], label=f"Undid: {change.label}"
             )
+            store.retract_events(payload.get("events", []))
             stage_ids = {current.stage_id, deal.stage_id}
         elif change.kind == "note":
             deal = store.retract_note(payload["event"], deal_before=payload.get("before"))

@@ -117,6 +117,7 @@ class Connection:
         self.currency = currency
         self.backup_path: Path | None = None
         self._open_key: str | None = None  # set when opened from a file (see _OPEN_HERE)
+        self.events_written: list[tuple[int, int]] = []  # (deal, event) of the transaction
         # Who is writing, for the undo journal: the board sets its own session.
         self.origin = "cli"
         # How long a write waits for another writer (an import) and whom to tell meanwhile.
@@ -461,6 +462,7 @@ class Connection:
                 yield
             return
         self._begin()
+        self.events_written = []
         try:
             with self.db.atomic():  # a savepoint inside the immediate transaction
                 yield

@@ -76,7 +76,24 @@ class DealWrites(Queries):
                 json.dumps(data or {}, ensure_ascii=False, default=str),
             ],
         )
-        return int(cur.lastrowid or 0)
+        event_id = int(cur.lastrowid or 0)
+        self.events_written.append((deal_id, event_id))
+        return event_id
+
+    def written_events(self, deal_id: int) -> list[int]:
+        """The events this transaction wrote for `deal_id` (an undo takes them back)."""
+        return [event_id for written_for, event_id in self.events_written if written_for == deal_id]
+
+    def retract_events(self, event_ids: list[int]) -> None:
+        """Mark what an undone change wrote to the timeline as taken back: it stays in the
+        file, shows struck through, and leaves the exports (a loss undone is no loss)."""
+        with self.write():
+            for event_id in event_ids:
+                event = self.event(event_id)
+                if event.data.get("retracted"):
+                    continue
+                data = json.dumps({**event.data, "retracted": True}, ensure_ascii=False)
+                self.db.execute("UPDATE events SET data = ? WHERE id = ?", [data, event_id])
 
     def _apply(self, deal: Deal, fields: dict[str, Any]) -> Deal:
         """UPDATE the deal's `fields` (SQLite values) and bump its rev; the deal as it is now."""
