@@ -274,4 +274,9 @@ def test_neighbour_stage() -> None:
     assert rules.neighbour_stage(STAGES, LEAD.id, -1) is None
     assert rules.neighbour_stage(STAGES, LOST.id, 1) is None
     assert rules.neighbour_stage(STAGES, LEAD.id, 5) is LOST
+    # A closed deal never steps into the other end (a key too many must not lose a win).
+    won = next(s for s in STAGES if s.kind is StageKind.WON)
+    assert rules.neighbour_stage(STAGES, won.id, 1) is None
+    assert rules.neighbour_stage(STAGES, LOST.id, -1) is None
+    assert rules.neighbour_stage(STAGES, won.id, -1) is NEGOTIATION
     assert rules.neighbour_stage(STAGES, 999, 1) is None

@@ -364,7 +364,11 @@ class PipelineApp(KeyGate):
         """The next (or previous) stage in board order."""
         target = rules.neighbour_stage(self.store.stages(), deal.stage_id, step)
         if target is None:
-            self.notify("No stage that way.")
+            here = self.store.stage(deal.stage_id)
+            if here.is_endpoint and step > 0:
+                self.notify(f"{here.name} is an end of the pipeline; m moves the deal to any stage.")
+            else:
+                self.notify("No stage that way.")
             return
         self.move_deal(deal, target, then)
 

@@ -118,15 +118,20 @@ def check_move(
 
 
 def neighbour_stage(stages: Sequence[Stage], current_id: int, step: int) -> Stage | None:
-    """The stage `step` places away in board order, or None at either end."""
+    """The stage `step` places away in board order, or None at either end. A closed deal's
+    next stage is never another end (won to lost, lost to won): a key typed once too often
+    must not turn a win into a loss; moving it there is a deliberate `m`."""
     ids = [s.id for s in stages]
     try:
-        index = ids.index(current_id) + step
+        here = ids.index(current_id)
     except ValueError:
         return None
-    if 0 <= index < len(stages):
-        return stages[index]
-    return None
+    index = here + step
+    if not 0 <= index < len(stages):
+        return None
+    if stages[here].is_endpoint and stages[index].is_endpoint:
+        return None
+    return stages[index]
 
 
 def match_name(text: str, items: Iterable[T], key: Callable[[T], str], what: str) -> T:
