@@ -245,3 +245,22 @@ def test_moments_are_stored_with_their_utc_offset(store: Store) -> None:
     ops.add_note(store, deal.id, "hello", today=TODAY)
     at = store.db.execute("SELECT at FROM events WHERE kind = 'note'").fetchone()[0]
     assert at[19] in "+-"
+
+
+def test_a_csv_printed_to_a_terminal_is_inert_and_exact_in_a_pipe(hostile: Store) -> None:
+    """`export … -o -` on a person's terminal shows hostile names as visible marks; piped,
+    the same command writes the CSV byte for byte (a spreadsheet or a script reads it)."""
+    hostile.close()
+    base = [COMMAND or "pipeline-tui", "--db", str(hostile.path), "--today", TODAY.isoformat()]
+    for what in ("notes", "deals"):
+        term = Terminal([*base, "export", what, "-o", "-"], size=(200, 50))
+        try:
+            term.wait()
+            shown = bytes(term.output)
+        finally:
+            term.close()
+        for payload in (OSC52, OSC0, CLEAR, CSI_C1, RLO):
+            assert payload.encode() not in shown, f"{payload!r} reached the terminal ({what})"
+        assert "␛".encode() in shown
+        piped = subprocess.run([*base, "export", what, "-o", "-"], capture_output=True)
+        assert piped.returncode == 0 and OSC52.encode() in piped.stdout  # exact, for a pipe

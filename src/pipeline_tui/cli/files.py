@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, cast
 
 from pipeline_tui.cli.context import Context, info
 from pipeline_tui.display import safe
@@ -43,7 +43,9 @@ def write_output(
         sys.stdout.flush()
         wrapper = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
         try:
-            write(wrapper)
+            # A pipe gets the CSV exact; a person's terminal gets it inert, as every other
+            # output (a name holding an escape sequence would act on the terminal).
+            write(cast(IO[str], _InertText(wrapper)) if sys.stdout.isatty() else wrapper)
             wrapper.flush()
         finally:
             wrapper.detach()
@@ -60,3 +62,18 @@ def write_output(
             raise InputError("Nothing was written.") from None
         path = write_file(output, write, replace=True)
     info(f"Wrote {what if isinstance(what, str) else what()} to {path}.")
+
+
+class _InertText:
+    """A text stream for a terminal: control and bidi characters written to it show as
+    visible marks (line breaks and tabs stay; CRLF line ends read as plain line breaks)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(safe(text.replace("\r\n", "\n"), one_line=False))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
