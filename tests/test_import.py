@@ -459,6 +459,12 @@ def test_maven_sample_every_row_accounted_for(run: Run, db: Path, maven: Path) -
         ).fetchone()
         assert deal == ("GTX Plus Basic — Cancity", "Cancity", "Moses Frase",
                         ts(datetime(2017, 3, 1)), ts(datetime(2016, 10, 20)))  # fmt: skip
+        # A closed deal has been in its stage since it closed, not since it was engaged.
+        entered = store.db.execute(
+            "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
+            "WHERE s.kind != 'open' AND d.stage_entered_at != d.closed_at"
+        ).fetchone()[0]
+        assert entered == 0
 
 
 def test_maven_sample_dry_run_and_reimport(run: Run, db: Path, maven: Path) -> None:

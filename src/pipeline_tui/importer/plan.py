@@ -390,7 +390,7 @@ def _new_row(
         next_step=row.next_step,
         next_step_due=row.next_due,
         created_at=created,
-        stage_entered_at=created,
+        stage_entered_at=closed_at or created,  # a closed deal entered its stage when it closed
         last_activity_at=activity,
         closed_at=closed_at,
         source=plan.source,
