@@ -420,3 +420,17 @@ def test_demo_without_db_ignores_the_env_database(
     [made] = scratch.glob("pipeline-tui-demo-*/demo.db")
     assert str(made) in run.err
     assert not (tmp_path / "pipeline.db").exists()
+
+
+def test_reading_a_pipeline_that_is_not_there_creates_nothing(run: Run, tmp_path: Path) -> None:
+    """A mistyped --db: the answer is an empty pipeline's, stderr says there is none there,
+    and no folder or file appears (a typo must not pass for "all my deals are gone")."""
+    typo = tmp_path / "no-such-folder" / "sub" / "pipeline.db"
+    for argv in (["list"], ["list", "--json"], ["revisits"], ["report"], ["show", "1"]):
+        code = run("--db", str(typo), *argv)
+        assert "There is no pipeline at" in run.err and "nothing was created" in run.err
+        assert code == (1 if argv[0] == "show" else 0)
+    assert run("--db", str(typo), "list") == 0 and run.out == "No deals.\n"
+    assert not (tmp_path / "no-such-folder").exists()
+    assert run("--db", str(typo), "add", "First deal") == 0  # writing creates it, as ever
+    assert typo.exists()

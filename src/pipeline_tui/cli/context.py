@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from pipeline_tui import paths
 from pipeline_tui.config import Settings, load_settings
 from pipeline_tui.dates import parse_date, parse_optional_date
@@ -16,6 +18,10 @@ from pipeline_tui.display import json_text, safe
 from pipeline_tui.store import Store, system_clock
 
 PROG = "pipeline-tui"
+
+
+# Commands that only read: on a path with no pipeline they say so instead of creating one.
+READING = frozenset({"list", "show", "revisits", "report", "export"})
 
 
 def out(*lines: str) -> None:
@@ -75,7 +81,17 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = self.open(self.db_path)
+            path = self.db_path
+            if getattr(self.args, "command", None) in READING and not path.exists():
+                # Reading creates nothing, and a mistyped --db or PIPELINE_TUI_DB must not pass
+                # for an empty pipeline: the answer is an empty one's, and stderr says why.
+                info(
+                    f"There is no pipeline at {path} yet (check --db or PIPELINE_TUI_DB); nothing "
+                    "was created there."
+                )
+                self._store = Store(Database(memory=True), clock=self.clock, currency=self.settings.currency)
+            else:
+                self._store = self.open(path)
         return self._store
 
     def open(self, path: Path, **kwargs: Any) -> Store:
