@@ -822,3 +822,28 @@ async def test_no_style_of_the_board_depends_on_focus(store: Store) -> None:
                         or (selector.type is SelectorType.ID and selector.name == "board")
                     )
                     assert not board, rule.css
+
+
+async def test_read_only_refuses_a_change_when_the_key_is_pressed(store: Store, deals: Deals) -> None:
+    """On a read-only file no form opens to take typing that cannot be saved: n, a, e, l, w,
+    > and u each say so at once, and nothing changes."""
+    from pipeline_tui.app import PipelineApp
+
+    path = store.path
+    store.close()
+    readonly = Store.open(path, readonly=True)  # type: ignore[arg-type]
+    app = PipelineApp(readonly, today=TODAY, poll_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("n", "a", "e", "l", "w", "greater_than_sign", "t", "u"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, BoardScreen), key
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert warnings and all("read-only" in w for w in warnings)
+    readonly.close()
+    with Store.open(path) as again:  # type: ignore[arg-type]
+        assert [d.stage_id for d in again.deals()] == [
+            d.stage_id for d in (deals.alpha, deals.bravo, deals.charlie, deals.delta)
+        ]
+        assert again.event_count(deals.alpha.id) == 1

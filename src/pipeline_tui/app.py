@@ -7,6 +7,7 @@ the write lock (wait, keys held in order), refused (say why, nothing changed).""
 
 from __future__ import annotations
 
+import functools
 import gc
 import sqlite3
 import uuid
@@ -54,6 +55,24 @@ def _path(text: str) -> Path:
     if not text.strip():
         raise InputError("Give a file name.")
     return Path(text.strip()).expanduser()
+
+
+def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A flow that changes the pipeline: on a read-only file it says so when the key is
+    pressed, before a form opens and takes the user's typing for nothing."""
+
+    @functools.wraps(method)
+    def guarded(self: PipelineApp, *args: Any, **kwargs: Any) -> Any:
+        if self.store.readonly:
+            self.notify(
+                f"{self.store.name} is open read-only; nothing can be changed.",
+                title="Read-only",
+                severity="warning",
+            )
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class PipelineApp(KeyGate):
@@ -293,6 +312,7 @@ class PipelineApp(KeyGate):
 
         self.set_timer(BUSY_RETRY_S, again)
 
+    @_writes
     def undo(self, scope: str = ops.PIPELINE) -> None:
         """Undo this board's last change (of the deals, or on the Settings screen of the
         settings): never another process's, never one from the other scope."""
@@ -349,6 +369,7 @@ class PipelineApp(KeyGate):
 
         return call
 
+    @_writes
     def move_deal(self, deal: Deal, stage: Stage, then: Then | None = None) -> None:
         """Move to any stage; a lost stage always goes through the Closed Lost prompt."""
         if stage.kind is StageKind.LOST:
@@ -360,6 +381,7 @@ class PipelineApp(KeyGate):
             then=self._then(then),
         )
 
+    @_writes
     def move_step(self, deal: Deal, step: int, then: Then | None = None) -> None:
         """The next (or previous) stage in board order."""
         target = rules.neighbour_stage(self.store.stages(), deal.stage_id, step)
@@ -372,6 +394,7 @@ class PipelineApp(KeyGate):
             return
         self.move_deal(deal, target, then)
 
+    @_writes
     def mark_lost(self, deal: Deal, stage: Stage | None = None, then: Then | None = None) -> None:
         target = stage or self.store.first_stage(StageKind.LOST)
         if deal.stage_id == target.id:
@@ -384,6 +407,7 @@ class PipelineApp(KeyGate):
 
         self.push_screen(self.lost_modal(deal, target.name), save)
 
+    @_writes
     def lose_with(
         self, deal: Deal, loss: LossInput, then: Then | None = None, *, stage: Stage | None = None
     ) -> None:
@@ -404,6 +428,7 @@ class PipelineApp(KeyGate):
             stage_name=title,
         )
 
+    @_writes
     def fill_loss(self, deal: Deal, then: Then | None = None) -> None:
         """Give an already-lost deal (an import, usually) its reason, note and revisit date."""
 
@@ -417,9 +442,11 @@ class PipelineApp(KeyGate):
 
         self.push_screen(self.lost_modal(deal, "Why was it lost", fill=True), save)
 
+    @_writes
     def mark_won(self, deal: Deal, then: Then | None = None) -> None:
         self.move_deal(deal, self.store.first_stage(StageKind.WON), then)
 
+    @_writes
     def choose_stage(self, deal: Deal, then: Then | None = None) -> None:
         def chosen(stage: Stage | None) -> None:
             if stage is not None:
@@ -429,6 +456,7 @@ class PipelineApp(KeyGate):
             StageModal(f"Move {deal.title} to…", self.store.stages(), current=deal.stage_id), chosen
         )
 
+    @_writes
     def reopen(self, deal: Deal, then: Then | None = None) -> None:
         stages = [s for s in self.store.stages() if s.is_open]
 
@@ -442,6 +470,7 @@ class PipelineApp(KeyGate):
 
         self.push_screen(StageModal(f"Reopen {deal.title} in…", stages), chosen)
 
+    @_writes
     def add_note(self, deal: Deal, then: Then | None = None) -> None:
         def save(text: str | None) -> None:
             if text:
@@ -451,6 +480,7 @@ class PipelineApp(KeyGate):
 
         self.push_screen(NoteModal(f"Note on {deal.title}"), save)
 
+    @_writes
     def set_next_step(
         self, deal: Deal, then: Then | None = None, *, draft: tuple[str, date | None] | None = None
     ) -> None:
@@ -481,6 +511,7 @@ class PipelineApp(KeyGate):
             save,
         )
 
+    @_writes
     def edit_deal(self, deal: Deal, then: Then | None = None, *, draft: DealDraft | None = None) -> None:
         def save(result: DealDraft | None) -> None:
             if result is None:
@@ -516,6 +547,7 @@ class PipelineApp(KeyGate):
             DealFormModal(deal, today=self.today, day_first=self.settings.day_first, draft=draft), save
         )
 
+    @_writes
     def new_deal(self, stage: Stage | None = None) -> None:
         def save(draft: DealDraft | None) -> None:
             if draft is None:
@@ -536,6 +568,7 @@ class PipelineApp(KeyGate):
 
         self.push_screen(DealFormModal(None, today=self.today, day_first=self.settings.day_first), save)
 
+    @_writes
     def snooze(self, deal: Deal, then: Then | None = None) -> None:
         lost = self.store.stage(deal.stage_id).kind is StageKind.LOST
 
@@ -560,6 +593,7 @@ class PipelineApp(KeyGate):
             save,
         )
 
+    @_writes
     def close_revisit(self, deal: Deal, then: Then | None = None) -> None:
         self.run_change(
             lambda: ops.close_out(self.store, deal.id, today=self.today, seen=deal),
@@ -567,6 +601,7 @@ class PipelineApp(KeyGate):
             then=self._then(then),
         )
 
+    @_writes
     def archive_deal(self, deal: Deal, then: Then | None = None) -> None:
         """Archive a junk or duplicate deal, after a yes."""
 
@@ -727,6 +762,7 @@ class PipelineApp(KeyGate):
 
     action_export_calendar = export_calendar
 
+    @_writes
     def action_import_deals(self) -> None:
         """Ask for a CSV file, show what importing it would do, and import on yes."""
         from pipeline_tui import importer
