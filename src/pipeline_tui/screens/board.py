@@ -302,11 +302,11 @@ class BoardScreen(Screen[None]):
             ]
         if self._more_text:  # columns off screen: said before the counts, never cut off
             parts += [(self._more_text, "bold $text-accent"), "  ·  "]
-        parts.append((f"⚠ {stale} stale (s)", "$text-warning") if stale else "nothing stale")
+        parts.append((f"⚠ {stale:,} stale (s)", "$text-warning") if stale else "nothing stale")
         parts.append("  ·  ")
-        parts.append((f"↻ {due} revisits due (r)", "$text-accent") if due else "no revisits due")
+        parts.append((f"↻ {due:,} revisits due (r)", "$text-accent") if due else "no revisits due")
         if missing:
-            parts += ["  ·  ", (f"{missing} lost without reason", "$text-error")]
+            parts += ["  ·  ", (f"{missing:,} lost without reason", "$text-error")]
         total = store.count()
         tail = f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}"
         parts += self._quota_parts(parts, tail)
