@@ -388,6 +388,11 @@ def test_demo_seeds_a_lived_in_pipeline(run: Run, tmp_path: Path) -> None:
         due, upcoming = store.revisits(TODAY)
         assert len(due) >= 1 and len(upcoming) >= 1
         assert all(d.revisit_on <= TODAY for d in due)
+        # A revisit falls after the loss it follows up, and the loss after the last activity.
+        for d in [*due, *upcoming]:
+            assert d.closed_at is not None and d.revisit_on is not None
+            assert d.revisit_on > d.closed_at.date(), (d.id, d.closed_at, d.revisit_on)
+            assert d.last_activity_at <= d.closed_at
         assert sum(1 for _ in store.note_rows()) > 10
     assert not (tmp_path / "pipeline.db").exists()  # $PIPELINE_TUI_DB untouched
 

@@ -192,14 +192,17 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 if target.is_open
                 else open_stages[: rng.randint(1, len(open_stages))]
             )
+            # A lost deal whose revisit has come due went quiet a couple of weeks ago.
+            due_revisit = target.kind is StageKind.LOST and n < 8
+            last_day = today - timedelta(days=14 if due_revisit else 0)
             day = created
             for stage in path[1:]:
-                day = min(today, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
+                day = min(last_day, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
                 clock.now = _at(day, rng)
                 store.move(deal.id, stage.id)
             # Activity: most deals were touched this week; about one in five was left alone.
             if rng.random() < 0.8:
-                day = max(day, today - timedelta(days=rng.randint(0, 8)))
+                day = max(day, last_day - timedelta(days=rng.randint(0, 8)))
                 clock.now = _at(day, rng)
                 store.add_note(deal.id, rng.choice(NOTES))
             if target.is_open:
@@ -213,6 +216,8 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 continue
             # Closed deals: the first few closed recently so the endpoint columns have content.
             closed_day = today - timedelta(days=rng.randint(0, 25) if n < how_many * 0.7 else 90)
+            if due_revisit:
+                closed_day = today - timedelta(days=rng.randint(13, 25))
             clock.now = _at(max(day, closed_day), rng)
             if target.kind is StageKind.WON:
                 store.mark_won(deal.id)
@@ -220,8 +225,9 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             reason = rng.choices(reasons, weights=[9, 7, 6, 6, 8, 2, 2, 3, 1][: len(reasons)])[0]
             revisit: date | None = None
             roll = rng.random()
-            if n < 8:  # revisits that have come due
-                revisit = today - timedelta(days=rng.randint(0, 12))
+            if due_revisit:  # revisits that have come due (never before the loss itself)
+                came = today - timedelta(days=rng.randint(0, 12))
+                revisit = min(today, max(came, clock.now.date() + timedelta(days=1)))
             elif n < 14:  # revisits coming up this month
                 revisit = today + timedelta(days=rng.randint(2, 28))
             elif roll < 0.3:
