@@ -190,6 +190,63 @@ def test_the_board_never_passes_escape_sequences_to_the_terminal(store: Store, c
     assert "␛]52;c;SE9TVElMRQ==␇".encode() in out  # shown, inert
 
 
+def _form_pipeline(store: Store) -> Store:
+    """One open deal whose every text field, and its stage, carries hostile text."""
+    lead = store.find_stage("Lead")
+    store.rename_stage(lead.id, f"Lead{OSC0}")
+    store.add(f"Deal {OSC52} one", company=f"Acme {CLEAR} Ltd", contact=f"Ana{CSI_C1}{RLO}",
+              next_step=f"Call {OSC0}\nthen{CLEAR}")  # fmt: skip
+    return store
+
+
+@pytest.mark.skipif(COMMAND is None, reason="the pipeline-tui command is not installed here")
+def test_forms_show_stored_text_inert(store: Store) -> None:
+    """A form pre-filled with stored text (edit, next step, a Settings rename) draws it on
+    the terminal like any other text: inert, read as raw bytes from a pseudo-terminal."""
+    _form_pipeline(store).close()
+    keys = [b"e", b"\x1b", b"t", b"\x1b", b",", b"r", b"\x1b", b"\x1b"]
+    out = _board_session(store.path, keys)
+    for payload in (OSC52, OSC0, CLEAR, CSI_C1, RLO, "\nthen"):
+        assert payload.encode() not in out, f"{payload!r} reached the terminal"
+    assert "Call ␛]0;PWNED-TITLE␇⏎then".encode() in out  # the next step form, shown inert
+    assert "Lead␛]0;PWNED-TITLE␇".encode() in out  # the rename prompt
+
+
+async def test_a_field_left_as_shown_keeps_the_stored_text_exactly(make_app, store: Store) -> None:
+    """Editing one field of a deal whose other fields hold control characters changes only
+    that field: the others are saved as stored, not as their inert pictures."""
+    from pipeline_tui.modals.deal_form import DealFormModal
+    from pipeline_tui.modals.prompts import NextStepModal
+
+    _form_pipeline(store)
+    (before,) = store.deals()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, DealFormModal)
+        assert form.query_one("#deal-title").value == safe(before.title)
+        await pilot.press("tab", "tab", "tab", *"5000", "ctrl+s")  # only the value
+        await pilot.pause()
+        await pilot.press("t")
+        assert isinstance(app.screen, NextStepModal)
+        await pilot.press("tab", *"+3d", "ctrl+s")  # only the due date
+        await pilot.pause()
+    after = store.get(before.id)
+    assert after.value == 5000_00 and after.next_step_due is not None
+    assert (after.title, after.company, after.contact, after.next_step) == (
+        before.title, before.company, before.contact, before.next_step
+    )  # fmt: skip
+    ops.edit_deal(store, before.id, {"title": "Renamed"}, today=TODAY)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await pilot.press("ctrl+u", *"Clean title", "tab", "ctrl+u", *"Clean Co", "ctrl+s")
+        await pilot.pause()
+    typed = store.get(before.id)
+    assert (typed.title, typed.company, typed.contact) == ("Clean title", "Clean Co", before.contact)
+
+
 # ------------------------------------------------------------- bad encodings
 
 

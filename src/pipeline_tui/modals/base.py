@@ -11,10 +11,24 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from pipeline_tui.display import safe
 from pipeline_tui.modals.confirm import ConfirmModal
 from pipeline_tui.styles import SCREENS_CSS
 
 T = TypeVar("T")
+
+
+def editable(stored: str, *, one_line: bool = True) -> str:
+    """Stored text as a form field shows it: inert (see `display.safe`), since a field
+    draws its value on the terminal like any other text."""
+    return safe(stored, one_line=one_line)
+
+
+def as_stored(typed: str, stored: str, *, one_line: bool = True) -> str:
+    """What a field pre-filled with `editable(stored)` holds on save: left as shown, the
+    stored text itself, exactly (whatever control characters it carries); changed, what
+    is now in the field."""
+    return stored if typed == editable(stored, one_line=one_line) else typed
 
 
 class FormModal(ModalScreen[T], Generic[T]):

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 from pipeline_tui.dates import format_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
-from pipeline_tui.modals.base import FormModal
+from pipeline_tui.modals.base import FormModal, as_stored, editable
 from pipeline_tui.models import Deal, DealDraft
 from pipeline_tui.money import minor_to_decimal_str, parse_amount
 
@@ -58,13 +58,16 @@ class DealFormModal(FormModal[DealDraft | None]):
             if self.deal
             else None
         )
-        values = {
+        # Text fields show the stored text made inert; left as shown, they save it exactly.
+        self._stored = {
             "title": d.title if d else "",
             "company": d.company if d else "",
             "contact": d.contact if d else "",
+            "next-step": d.next_step if d else "",
+        }
+        values = {key: editable(text) for key, text in self._stored.items()} | {
             "value": _value_text(d.value) if d else "",
             "close": format_date(d.expected_close) if d else "",
-            "next-step": d.next_step if d else "",
             "due": format_date(d.next_step_due) if d else "",
         }
         dialog = VerticalScroll(id="deal-dialog", classes="dialog")
@@ -98,6 +101,10 @@ class DealFormModal(FormModal[DealDraft | None]):
     def _value(self, key: str) -> str:
         return self.query_one(f"#deal-{key}", Input).value
 
+    def _text(self, key: str) -> str:
+        """A text field's value to save: the stored text where it was left as shown."""
+        return as_stored(self._value(key), self._stored[key]).strip()
+
     def _fail(self, key: str, message: str) -> None:
         self.query_one("#deal-error", Static).update(message)
         self.focus_field(self.query_one(f"#deal-{key}", Input))
@@ -111,7 +118,7 @@ class DealFormModal(FormModal[DealDraft | None]):
 
     @on(Button.Pressed, "#deal-save")
     def action_save(self) -> None:
-        title = self._value("title").strip()
+        title = self._text("title")
         if not title:
             self._fail("title", "A deal needs a title.")
             return
@@ -132,12 +139,12 @@ class DealFormModal(FormModal[DealDraft | None]):
         self.dismiss(
             DealDraft(
                 title=title,
-                company=self._value("company").strip(),
-                contact=self._value("contact").strip(),
+                company=self._text("company"),
+                contact=self._text("contact"),
                 value=value,
                 currency=currency,
                 expected_close=dates["close"],
-                next_step=self._value("next-step").strip(),
+                next_step=self._text("next-step"),
                 next_step_due=dates["due"],
             )
         )

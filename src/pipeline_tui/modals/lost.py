@@ -122,8 +122,9 @@ class LostModal(FormModal[LossInput | None]):
 
     def _apply_filter(self, value: str) -> None:
         text = fold(value)
-        shown = [r for r in self.reasons if text in fold(r.label)] if text else list(self.reasons)
-        exact = [r for r in shown if fold(r.label) == text]
+        # Matched against the labels as shown (a label is stored text, shown inert).
+        shown = [r for r in self.reasons if text in fold(safe(r.label))] if text else list(self.reasons)
+        exact = [r for r in shown if fold(safe(r.label)) == text]
         if [r.id for r in (exact or shown)] == [r.id for r in self._shown] and self.reason is not None:
             return  # the same list: keep what ↑↓ highlighted
         self._shown = exact or shown
@@ -155,7 +156,7 @@ class LostModal(FormModal[LossInput | None]):
     def _pick(self) -> None:
         # Enter picks what the typed text selects, even if the filter has not run for it yet.
         reason_input = self.query_one("#lost-reason", Input)
-        if self.reason is None or fold(reason_input.value) not in fold(self.reason.label):
+        if self.reason is None or fold(reason_input.value) not in fold(safe(self.reason.label)):
             self._apply_filter(reason_input.value)
         reason = self.reason
         if reason is None:
@@ -163,7 +164,7 @@ class LostModal(FormModal[LossInput | None]):
             return
         reason_input = self.query_one("#lost-reason", Input)
         with reason_input.prevent(Input.Changed):
-            reason_input.value = reason.label
+            reason_input.value = safe(reason.label)
         self._shown = [reason]
         reason_list = self.query_one("#lost-reasons", OptionList)
         reason_list.set_options(self._options(self._shown))
@@ -218,12 +219,12 @@ class LostModal(FormModal[LossInput | None]):
         competitor = self.query_one("#lost-competitor", Input).value.strip()
         note = self.query_one("#lost-note", TextArea).text.strip()
         if reason.needs_competitor and not competitor:
-            self._error(f"{reason.label}: name the competitor.")
+            self._error(f"{safe(reason.label)}: name the competitor.")
             self.query_one("#lost-competitor-row").display = True
             self.focus_field(self.query_one("#lost-competitor", Input))
             return
         if reason.needs_note and not note:
-            self._error(f"{reason.label}: the note is required — say what happened.")
+            self._error(f"{safe(reason.label)}: the note is required — say what happened.")
             self.focus_field(self.query_one("#lost-note", TextArea))
             return
         try:

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
-from pipeline_tui.modals.base import FormModal
+from pipeline_tui.modals.base import FormModal, as_stored, editable
 from pipeline_tui.modals.confirm import ConfirmModal, shown
 from pipeline_tui.models import Stage
 from pipeline_tui.styles import SCREENS_CSS
@@ -48,7 +48,13 @@ class NoteModal(FormModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
             yield Label(shown(self.title_text), classes="dialog-title")
-            yield TextArea(self.text, id="note-text", compact=True, tab_behavior="focus", soft_wrap=True)
+            yield TextArea(
+                editable(self.text, one_line=False),
+                id="note-text",
+                compact=True,
+                tab_behavior="focus",
+                soft_wrap=True,
+            )
             yield Static("", id="note-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="note-save", variant="primary", compact=True)
@@ -56,7 +62,7 @@ class NoteModal(FormModal[str | None]):
 
     @on(Button.Pressed, "#note-save")
     def action_save(self) -> None:
-        text = self.query_one("#note-text", TextArea).text.strip()
+        text = as_stored(self.query_one("#note-text", TextArea).text, self.text, one_line=False).strip()
         if not text:
             self.query_one("#note-error", Static).update("Write something first (or Escape).")
             return
@@ -85,7 +91,9 @@ class NextStepModal(FormModal[tuple[str, date | None] | None]):
             yield Label(shown(self.title_text), classes="dialog-title")
             with Horizontal(classes="field-row"):
                 yield Label("Next step", classes="inline-label")
-                yield Input(self.step, id="step-text", placeholder="Call to confirm budget", compact=True)
+                yield Input(
+                    editable(self.step), id="step-text", placeholder="Call to confirm budget", compact=True
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Due", classes="inline-label")
                 yield Input(
@@ -106,7 +114,7 @@ class NextStepModal(FormModal[tuple[str, date | None] | None]):
     @on(Input.Submitted, "#step-due")
     @on(Button.Pressed, "#step-save")
     def action_save(self) -> None:
-        text = self.query_one("#step-text", Input).value.strip()
+        text = as_stored(self.query_one("#step-text", Input).value, self.step).strip()
         if not text:
             self.query_one("#step-error", Static).update("Say what the next step is.")
             self.focus_field(self.query_one("#step-text", Input))
@@ -152,7 +160,7 @@ class PromptModal(FormModal[T | None], Generic[T]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog", classes="dialog"):
             yield Label(shown(self.title_text), classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+            yield Input(editable(self.value), placeholder=self.placeholder, id="prompt-input", compact=True)
             if self.picks:
                 with Horizontal(id="prompt-picks", classes="button-row"):
                     for index, (label, _) in enumerate(self.picks):
@@ -166,7 +174,7 @@ class PromptModal(FormModal[T | None], Generic[T]):
 
     @property
     def dirty(self) -> bool:
-        return self.query_one("#prompt-input", Input).value not in ("", self.value)
+        return self.query_one("#prompt-input", Input).value not in ("", editable(self.value))
 
     @on(Button.Pressed, "#prompt-picks Button")
     def _pick(self, event: Button.Pressed) -> None:
@@ -179,7 +187,7 @@ class PromptModal(FormModal[T | None], Generic[T]):
 
     def _submit_text(self, text: str) -> None:
         try:
-            result = self.parse(text)
+            result = self.parse(as_stored(text, self.value))
         except InputError as exc:
             self.query_one("#prompt-error", Static).update(str(exc))
             return
