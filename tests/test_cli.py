@@ -431,11 +431,26 @@ def test_reading_a_pipeline_that_is_not_there_creates_nothing(run: Run, tmp_path
     """A mistyped --db: the answer is an empty pipeline's, stderr says there is none there,
     and no folder or file appears (a typo must not pass for "all my deals are gone")."""
     typo = tmp_path / "no-such-folder" / "sub" / "pipeline.db"
-    for argv in (["list"], ["list", "--json"], ["revisits"], ["report"], ["show", "1"]):
+    reading = (["list"], ["list", "--json"], ["revisits"], ["report"], ["show", "1"], ["review", "--json"],
+               ["stages"], ["reasons", "list"], ["export", "deals"])  # fmt: skip
+    for argv in reading:
         code = run("--db", str(typo), *argv)
-        assert "There is no pipeline at" in run.err and "nothing was created" in run.err
+        assert "There is no pipeline at" in run.err and "nothing was written" in run.err, argv
         assert code == (1 if argv[0] == "show" else 0)
     assert run("--db", str(typo), "list") == 0 and run.out == "No deals.\n"
     assert not (tmp_path / "no-such-folder").exists()
     assert run("--db", str(typo), "add", "First deal") == 0  # writing creates it, as ever
     assert typo.exists()
+
+
+def test_reading_an_empty_file_leaves_it_empty(run: Run, tmp_path: Path) -> None:
+    """A 0-byte file (a `touch`, a failed copy) is not a pipeline: reading it says so and
+    leaves it as it was, where SQLite would quietly have made it a pipeline."""
+    empty = tmp_path / "pipeline.db"
+    empty.touch()
+    for argv in (["list"], ["report", "--json"], ["review", "--json"], ["stages"]):
+        assert run("--db", str(empty), *argv) == 0, run.err
+        assert "is an empty file, not a pipeline yet" in run.err and run.err.count("\n") == 1
+        assert empty.stat().st_size == 0, argv
+    assert run("--db", str(empty), "add", "First deal") == 0  # writing makes it one
+    assert empty.stat().st_size > 0

@@ -82,13 +82,10 @@ class Context:
     def store(self) -> Store:
         if self._store is None:
             path = self.db_path
-            if getattr(self.args, "command", None) in READING and not path.exists():
+            if _only_reads(self.args) and (empty := _no_pipeline(path)):
                 # Reading creates nothing, and a mistyped --db or PIPELINE_TUI_DB must not pass
                 # for an empty pipeline: the answer is an empty one's, and stderr says why.
-                info(
-                    f"There is no pipeline at {path} yet (check --db or PIPELINE_TUI_DB); nothing "
-                    "was created there."
-                )
+                info(f"{empty} (check --db or PIPELINE_TUI_DB); nothing was written there.")
                 self._store = Store(Database(memory=True), clock=self.clock, currency=self.settings.currency)
             else:
                 self._store = self.open(path)
@@ -125,3 +122,27 @@ class Context:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def _no_pipeline(path: Path) -> str:
+    """Why `path` holds no pipeline yet (it does not exist, or is an empty file, which
+    SQLite would silently turn into one), or "" when there is something to open."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return f"There is no pipeline at {path} yet"
+    except OSError:
+        return ""  # let opening it say what is wrong
+    if size == 0 and path.is_file():
+        return f"{path} is an empty file, not a pipeline yet"
+    return ""
+
+
+def _only_reads(args: argparse.Namespace) -> bool:
+    """Whether the command only reads the pipeline (so must not create one)."""
+    command = getattr(args, "command", None)
+    if command in ("stages", "reasons"):
+        return getattr(args, "action", None) in (None, "list")
+    if command == "review":
+        return bool(getattr(args, "json", False))  # without --json it opens the board
+    return command in READING
