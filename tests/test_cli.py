@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import tempfile
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -395,6 +395,32 @@ def test_demo_seeds_a_lived_in_pipeline(run: Run, tmp_path: Path) -> None:
             assert d.last_activity_at <= d.closed_at
         assert sum(1 for _ in store.note_rows()) > 10
     assert not (tmp_path / "pipeline.db").exists()  # $PIPELINE_TUI_DB untouched
+
+
+@pytest.mark.parametrize("hour", [0, 7, 23])
+def test_demo_stamps_nothing_later_than_now(tmp_path: Path, hour: int) -> None:
+    """Opened early in the morning, the demo has no note from this afternoon: the day's
+    changes fit before now, in the order they were made."""
+    from pipeline_tui.demo import seed_demo
+
+    now = datetime.combine(TODAY, time(hour, 5))
+    with Store.open(tmp_path / "demo.db") as store:
+        seed_demo(store, TODAY, now=now)
+        moments = [e.at for d in store.deals(archived=None) for e in store.timeline(d.id)]
+        assert max(moments) <= now
+        assert sum(1 for m in moments if m.date() == TODAY) > 10  # today still has its changes
+        for d in store.deals(archived=None):
+            at = [(e.id, e.at) for e in store.timeline(d.id)]
+            assert [m for _, m in sorted(at)] == sorted(m for _, m in at), d.id  # order kept
+
+
+def test_demo_on_the_real_clock_has_no_future(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    assert run("demo", "--no-open", "--db", str(path), today=False) == 0, run.err
+    after = datetime.now()
+    with Store.open(path) as store:
+        latest = max(e.at for d in store.deals(archived=None) for e in store.timeline(d.id))
+    assert latest <= after
 
 
 def test_demo_is_repeatable(run: Run, tmp_path: Path) -> None:

@@ -136,17 +136,35 @@ COMPETITORS = ("Pipedrive", "HubSpot", "Salesforce", "Close", "Copper")
 
 
 class _Clock:
-    def __init__(self, now: datetime) -> None:
+    """The moment each demo change is stamped with. Changes made on the day of `limit`
+    (the real now) are squeezed, in order, into that day up to `limit`: a pipeline opened
+    at 7 am has no note from 3 pm today."""
+
+    def __init__(self, now: datetime, limit: datetime | None = None) -> None:
         self.now = now
+        self.limit = limit
+
+    def set(self, day: date, rng: random.Random, *, first: bool = False) -> None:
+        """The next change is on `day`, at a working hour after the deal's previous change
+        (`first`: the deal's first change)."""
+        moment = _at(day, rng)
+        if not first and moment <= self.now:
+            moment = self.now + timedelta(minutes=rng.choice((5, 15, 30)))
+        self.now = moment
 
     def __call__(self) -> datetime:
-        return self.now
+        if self.limit is None or self.now.date() != self.limit.date():
+            return self.now
+        midnight = datetime.combine(self.limit.date(), time())
+        share = (self.limit - midnight) / timedelta(days=1)
+        return (midnight + (self.now - midnight) * share).replace(microsecond=0)
 
 
-def seed_demo(store: Store, today: date, *, seed: int = 7) -> int:
-    """Fill an empty store with a lived-in pipeline as of `today`; returns the deal count."""
+def seed_demo(store: Store, today: date, *, seed: int = 7, now: datetime | None = None) -> int:
+    """Fill an empty store with a lived-in pipeline as of `today`; returns the deal count.
+    `now`: no change is stamped later than it."""
     rng = random.Random(seed)
-    clock = _Clock(datetime.combine(today, time(9, 0)))
+    clock = _Clock(datetime.combine(today, time(9, 0)), now)
     real_clock: Callable[[], datetime] = store.clock
     store.clock = clock
     try:
@@ -177,14 +195,14 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             company = rng.choice(COMPANIES)
             age = rng.randint(3, 45) if target.is_open else rng.randint(20, 120)
             created = today - timedelta(days=age)
-            clock.now = _at(created, rng)
+            clock.set(created, rng, first=True)
             deal = store.add(
                 f"{rng.choice(PRODUCTS)}, {rng.choice(SCOPES)}",
                 company=company,
                 contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 value=_value(rng),
                 expected_close=today + timedelta(days=rng.randint(-10, 90)),
-                created_at=clock.now,
+                created_at=clock(),
             )
             count += 1
             path = (
@@ -198,27 +216,27 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             day = created
             for stage in path[1:]:
                 day = min(last_day, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
-                clock.now = _at(day, rng)
+                clock.set(day, rng)
                 store.move(deal.id, stage.id)
             # Activity: most deals were touched this week; about one in five was left alone.
             if rng.random() < 0.8:
                 day = max(day, last_day - timedelta(days=rng.randint(0, 8)))
-                clock.now = _at(day, rng)
+                clock.set(day, rng)
                 store.add_note(deal.id, rng.choice(NOTES))
             if target.is_open:
                 if rng.random() < 0.45:
                     due = today + timedelta(days=rng.randint(-3, 14))
-                    clock.now = _at(max(day, today - timedelta(days=rng.randint(0, 6))), rng)
+                    clock.set(max(day, today - timedelta(days=rng.randint(0, 6))), rng)
                     store.set_next_step(deal.id, rng.choice(NEXT_STEPS), due)
                 if rng.random() < 0.5:  # most open deals have a believable close date
-                    clock.now = _at(min(today, day + timedelta(days=1)), rng)
+                    clock.set(min(today, day + timedelta(days=1)), rng)
                     store.edit(deal.id, expected_close=today + timedelta(days=rng.randint(5, 90)))
                 continue
             # Closed deals: the first few closed recently so the endpoint columns have content.
             closed_day = today - timedelta(days=rng.randint(0, 25) if n < how_many * 0.7 else 90)
             if due_revisit:
                 closed_day = today - timedelta(days=rng.randint(13, 25))
-            clock.now = _at(max(day, closed_day), rng)
+            clock.set(max(day, closed_day), rng)
             if target.kind is StageKind.WON:
                 store.mark_won(deal.id)
                 continue

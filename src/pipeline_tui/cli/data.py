@@ -252,7 +252,7 @@ def cmd_demo(ctx: Context) -> int:
     if path.exists() and path.stat().st_size > 0:
         raise DatabaseFileError(f"{path} already exists; the demo only writes to a new file (or omit --db).")
     store = ctx._store = ctx.open(path)
-    count = seed_demo(store, ctx.today, seed=ctx.args.seed)
+    count = seed_demo(store, ctx.today, seed=ctx.args.seed, now=ctx.clock())
     info(f"Demo pipeline with {count} deals: {path}")
     if ctx.args.no_open:
         return 0
