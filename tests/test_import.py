@@ -152,7 +152,7 @@ def test_hubspot_export_is_recognized_and_imported(run: Run, db: Path, tmp_path:
     out = run.ok("import", str(path))
     assert "hubspot export, 7 rows" in out
     assert "Imported 7 deals." in out
-    assert "1 lost deals have no loss reason" in out
+    assert "1 lost deal has no loss reason" in out
     with Store.open(db) as store:
         deals = by_title(store)
         stages = {s.id: s.name for s in store.stages()}
@@ -476,7 +476,7 @@ def test_maven_sample_dry_run_and_reimport(run: Run, db: Path, maven: Path) -> N
         assert store.count() == 0
     run.ok("import", str(maven))
     out = run.ok("import", str(maven))
-    assert "Already imported (skipped): 8,800" in out
+    assert "Already imported: 8,800 unchanged" in out
     assert "Imported 0 deals." in out
     with Store.open(db) as store:
         assert store.count() == 8_800
@@ -596,14 +596,14 @@ def test_reimporting_the_same_file_adds_nothing(run: Run, db: Path, tmp_path: Pa
     path = hubspot_file(tmp_path)
     run.ok("import", str(path))
     out = run.ok("import", str(path))
-    assert "Already imported (skipped): 7" in out
+    assert "Already imported: 7 unchanged" in out
     assert "Imported 0 deals." in out
     # A later export with one new deal adds just that one.
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))[1:]
     rows.append(["9008", "New one", "Appointment Scheduled", "", "10", "", "", "", "", "", "", ""])
     write_csv(path, HUBSPOT, rows)
     out = run.ok("import", str(path))
-    assert "Already imported (skipped): 7" in out
+    assert "Already imported: 7 unchanged" in out
     assert "Imported 1 deals." in out
     with Store.open(db) as store:
         assert store.count() == 8

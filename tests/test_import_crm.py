@@ -19,6 +19,7 @@ from pipeline_tui import importer
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
+from pipeline_tui.importer.reasons import competitor_in
 from pipeline_tui.importer.table import split_footer
 from pipeline_tui.importer.values import parse_day, parse_moment
 from pipeline_tui.models import EventKind, StageKind
@@ -531,6 +532,43 @@ def test_competitors_come_from_the_reason_or_a_competitor_column(
     x, y = by_title(store)["X"], by_title(store)["Y"]
     assert (x.competitor, store.reason(x.loss_reason_id).label) == ("Acme", "Price / budget")  # type: ignore[attr-defined]
     assert (y.competitor, store.reason(y.loss_reason_id).label) == ("Initrode", "Lost to competitor")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Went with a competitor (Salesforce)", "Salesforce"),
+        ("Lost to competitor: Acme", "Acme"),
+        ("Lost to Acme Corp.", "Acme Corp"),
+        ("Went with competitor Gong", "Gong"),
+        ("went with the competitor Initrode", "Initrode"),
+        ("Chose a rival Zoho", "Zoho"),
+        ("Went with a competitor", ""),
+        ("Lost to competition", ""),
+        ("Went with another vendor", ""),
+        ("lost to price", ""),
+    ],
+)
+def test_the_competitor_a_reason_names(text: str, named: str) -> None:
+    assert competitor_in(text) == named
+
+
+def test_lost_to_a_competitor_with_none_named_is_said(store: Store, capsys, tmp_path: Path) -> None:
+    """The import says how many losses to a competitor name none (where the command line
+    would have asked for one), rather than "competitors found: 0" alone."""
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount,Closed Lost Reason\r\n"
+        "1,A,Closed Lost,100,Went with a competitor\r\n2,B,Closed Lost,100,Lost to competition\r\n"
+        "3,C,Closed Lost,100,Went with competitor Gong\r\n4,D,Closed Lost,100,Price\r\n",
+        encoding="utf-8",
+    )
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "competitors found: 1." in out
+    assert "Lost to a competitor with none named: 2 deals" in out
+    data = json.loads(ok(capsys, "import", str(path), "--json"))
+    assert (data["competitors_found"], data["competitors_missing"]) == (1, 2)
+    assert by_title(store)["C"].competitor == "Gong"  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------ 12. notes to CRMs

@@ -139,7 +139,7 @@ def test_roundtrip_through_the_cli(
     assert second.read_bytes() == first.read_bytes()
     # Auto-detection recognizes our own export, and importing it again adds nothing.
     assert main(["--db", str(copy_db), "import", str(first), *T]) == 0
-    assert "Already imported (skipped): 6" in capsys.readouterr().out
+    assert "Already imported: 6 unchanged" in capsys.readouterr().out
 
 
 def test_roundtrip_of_the_excel_flavour(store: Store, clock: Clock, tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_our_export_skips_a_crm_deal_already_imported_here(
     code = main(["--db", str(tmp_path / "b.db"), "import", str(exported)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "Already imported (skipped): 1" in captured.out
+    assert "Already imported: 1 unchanged" in captured.out
     with Store.open(tmp_path / "b.db") as b:
         assert sorted(d.title for d in b.deals()) == ["Alpha", "s"]
 

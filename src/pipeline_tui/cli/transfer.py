@@ -74,8 +74,8 @@ def cmd_import(ctx: Context) -> int:
     out(f"Imported {done.imported:,} deals." + (f" Updated {done.updated:,}." if done.updated else ""))
     if plan.missing_reasons:
         out(
-            f"{plan.missing_reasons:,} lost deals have no loss reason; fill them in on the board "
-            "(palette: 'Lost deals without a reason')."
+            f"{plan.missing_reasons:,} lost {_deals(plan.missing_reasons)} no loss reason; fill "
+            "them in on the board (palette: 'Lost deals without a reason')."
         )
     return 0
 
@@ -110,13 +110,18 @@ def _show_plan(plan: Any, path: Path, *, rates: Any, base: str) -> None:
             f"Lost to a competitor when the reason says {words}; "
             f"competitors found: {plan.competitors_found:,}."
         )
+    if plan.competitors_missing:
+        out(
+            f"Lost to a competitor with none named: {plan.competitors_missing:,} "
+            f"{'deal' if plan.competitors_missing == 1 else 'deals'} (the report lists them as "
+            "'(no competitor named)')."
+        )
     if plan.skipped_existing or plan.unchanged or plan.updates or plan.conflicts:
         out(
             f"Already imported: {plan.unchanged + plan.skipped_existing:,} unchanged, "
             f"{plan.updated:,} updated, "
             f"{len(plan.conflicts):,} conflicts."
         )
-        out(f"Already imported (skipped): {plan.unchanged + plan.skipped_existing:,}")
     for deal_id, title, changes in plan.changes:
         out(f"  #{deal_id} {title}: {'; '.join(changes)}")
     if plan.conflicts:
@@ -145,6 +150,8 @@ def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -
         "skipped_deleted": plan.skipped_deleted,
         "duplicates": plan.duplicates,
         "missing_reasons": plan.missing_reasons,
+        "competitors_found": plan.competitors_found,
+        "competitors_missing": plan.competitors_missing,
         "columns": {c.field: c.header for c in plan.columns} if plan.format != "pipeline-tui" else {},
         "stages": {s: {"stage": t, "rule": plan.stage_rule[s]} for s, t in plan.stage_map.items()},
         "per_stage": {
@@ -247,3 +254,7 @@ def register(command: Register) -> None:
         choices=NOTES_FOR,
         help="notes in the columns that CRM's own import of notes / activities expects",
     )
+
+
+def _deals(count: int) -> str:
+    return "deal has" if count == 1 else "deals have"

@@ -79,6 +79,7 @@ class ImportPlan:
     stage_rule: dict[str, str] = field(default_factory=dict)  # source stage -> why
     notices: list[str] = field(default_factory=list)
     competitors_found: int = 0
+    competitors_missing: int = 0  # lost to a competitor, none named
     pending_stages: list[PendingStage] = field(default_factory=list)
     pending_reasons: list[PendingReason] = field(default_factory=list)
     stage_names: dict[int, str] = field(default_factory=dict)
@@ -358,6 +359,8 @@ def _loss(ctx: _Context, row: SourceRow, plan: ImportPlan) -> dict[str, Any]:
     loss = ctx.loss_cache[key]
     if loss.competitor:
         plan.competitors_found += 1
+    elif loss.reason is not None and loss.reason.needs_competitor:
+        plan.competitors_missing += 1
     return {
         "loss_reason_id": loss.reason.id if loss.reason else None,
         "reason_label": loss.reason.label if loss.reason else None,

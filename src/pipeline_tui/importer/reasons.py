@@ -43,6 +43,7 @@ _IN_PARENS = re.compile(r"\(([^()]{1,80})\)\s*$")
 _AFTER_COLON = re.compile(r"\bcompetit\w*\s*[:\-–—]\s*(.{1,80})$", re.IGNORECASE)
 _NAMED = re.compile(
     r"\b(?i:lost to|went with|chose|switched to|signed with|bought from)\s+"
+    r"(?:(?i:the|a|an)\s+)?(?:(?i:competitor|competition|vendor|rival)\s+)?"  # "went with competitor Acme"
     r"(?!(?i:a|an|the|another|other|our|their|competitor|competition|to|not|in-house|in)\b)"
     r"([A-Z0-9][\w.&'’ -]{0,60})$"
 )
