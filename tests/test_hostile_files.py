@@ -140,7 +140,7 @@ def test_sqlite_text_in_messages_is_shown_inertly(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- restore
 
 
-@pytest.mark.parametrize("kind", ["empty file", "empty sqlite", "damaged", "no stages"])
+@pytest.mark.parametrize("kind", ["empty file", "empty sqlite", "damaged", "no stages", "folder"])
 def test_restore_refuses_anything_but_a_complete_intact_pipeline(tmp_path: Path, kind: str) -> None:
     live = pipeline(tmp_path / "live.db", deals=2)
     before = live.read_bytes()
@@ -155,6 +155,9 @@ def test_restore_refuses_anything_but_a_complete_intact_pipeline(tmp_path: Path,
         conn.execute("DROP TABLE t")
         conn.close()
         words = ["empty sqlite"]
+    elif kind == "folder":
+        backup.mkdir()
+        words = ["is a folder"]
     elif kind == "damaged":
         pipeline(backup, deals=400)
         damage(backup)
@@ -165,6 +168,7 @@ def test_restore_refuses_anything_but_a_complete_intact_pipeline(tmp_path: Path,
         words = ["stages"]
     result = cli("--db", live, "restore", backup, "--yes")
     assert_clear_refusal(result, *words)
+    assert ".  " not in result.stderr  # one sentence after another, not a gap
     assert live.read_bytes() == before
 
 

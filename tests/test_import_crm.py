@@ -385,7 +385,7 @@ def test_ambiguous_dates_say_which_order_was_used(store: Store, capsys, tmp_path
         encoding="utf-8",
     )
     out = ok(capsys, "import", str(path), "--dry-run")
-    assert "read them month first" in out and "--day-first" in out and "--month-first" in out
+    assert "read them month first" in out and "If that is wrong, import again with --day-first." in out
     ok(capsys, "import", str(path), "--day-first")
     assert by_title(store)["A"].expected_close == date(2024, 6, 5)  # type: ignore[attr-defined]
 

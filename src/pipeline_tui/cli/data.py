@@ -118,8 +118,10 @@ def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
 
 def cmd_restore(ctx: Context) -> int:
     source = Path(ctx.args.file).expanduser()
+    if source.is_dir():
+        raise InputError(f"{safe(str(source))} is a folder; give the backup file in it.")
     if not source.is_file():
-        raise InputError(f"There is no file {source}.")
+        raise InputError(f"There is no file {safe(str(source))}.")
     if source.stat().st_size == 0:
         raise DatabaseFileError(
             f"{safe(str(source))} is empty (0 bytes), not a backup; nothing was restored."
@@ -140,7 +142,7 @@ def cmd_restore(ctx: Context) -> int:
             incoming_store = Store.open(copy, clock=ctx.clock)
         except DatabaseFileError as exc:
             raise DatabaseFileError(
-                str(exc).replace(str(copy), str(source)).replace("The file was left untouched.", "")
+                str(exc).replace(str(copy), str(source)).replace(" The file was left untouched.", "")
                 + " Nothing was restored."
             ) from None
         with incoming_store as incoming:

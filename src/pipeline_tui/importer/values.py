@@ -97,7 +97,7 @@ def decide_order(
         setting,
         f"Every d/m/y date in the file could be read either way (row {number}: {text!r}); "
         f"read them {order} ({text.split()[0]} = {read.day} {read:%B}), as the day_first setting says. "
-        f"If that is wrong, import with {other} (or --day-first / --month-first to say so).",
+        f"If that is wrong, import again with {other}.",
     )
 
 
