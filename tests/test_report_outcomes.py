@@ -392,6 +392,11 @@ def test_quota_without_rates_counts_the_quota_currency_and_shows_the_rest(
     assert store.report_deal_ids(("open", "none"), p) == pipeline.ids("O4")
     assert store.report_deal_ids(("open", "before"), p) == pipeline.ids("O5")
     assert store.report_deal_ids(("open", "after"), p) == pipeline.ids("O6")
+    text = render_text(quarter_report(store))
+    assert "$140,000   70% of quota" not in text  # coverage is "0.7×", the count says what it covers
+    pipeline_line = next(line for line in text.splitlines() if "Pipeline closing in period" in line)
+    assert "$140,000" in pipeline_line and pipeline_line.endswith("(3 deals†)")
+    assert "† Not in these figures:" in text
 
 
 def test_quota_with_rates_converts_and_says_so(store: Store, pipeline: Pipeline) -> None:
@@ -403,6 +408,7 @@ def test_quota_with_rates_converts_and_says_so(store: Store, pipeline: Pipeline)
     assert q.forecast == usd(100_250)
     text = render_text(quarter_report(store, rates=EUR_RATE))
     assert "≈ $62,000" in text and "≈ converted to USD at your exchange rates" in text
+    assert "(3 deals)" in text and "†" not in text
 
 
 def test_no_quota_set_still_shows_the_period_and_its_pipeline(store: Store, pipeline: Pipeline) -> None:

@@ -278,19 +278,26 @@ def quota_lines(q: Quota) -> list[str]:
 
     head = f"Quota · {q.period.label} ({q.period.since:%b %-d} – {q.period.until:%b %-d})"
     lines = [f"{head}: " + (format_money(q.quota, cur) if q.quota else "none set (config quota AMOUNT)")]
+    left_out = q.not_counted
+
+    def count(tally: Tally, name: str) -> str:
+        # The count covers every deal; an amount in a currency without a rate is not in the
+        # figure beside it but in the notes below, and a † says so.
+        return f"({tally.count:,} deals{'†' if name in left_out else ''})"
+
     won_tail = f"   {percent(q.attainment)} of quota" if q.quota else ""
-    lines.append(f"  Won so far                 {m(q.won_amount):>14}{won_tail}   ({q.won.count:,} deals)")
+    lines.append(f"  Won so far                 {m(q.won_amount):>14}{won_tail}   {count(q.won, 'won')}")
     if q.quota:
         lines.append(f"  Left to win                {m(q.left_to_win):>14}")
     cover = f"   {times(q.coverage)} coverage" if q.quota else ""
     lines.append(
-        f"  Pipeline closing in period {m(q.pipeline_amount):>14}{cover}   ({q.pipeline.count:,} deals)"
+        f"  Pipeline closing in period {m(q.pipeline_amount):>14}{cover}   {count(q.pipeline, 'pipeline')}"
     )
     fc = f"   {percent(q.forecast_attainment)} of quota" if q.quota else ""
     lines.append(f"  Weighted forecast          {m(q.forecast):>14}{fc}")
     notes = quota_notes(q)
     if notes:
-        lines.append("  Not in these figures:")
+        lines.append(f"  {'† ' if left_out else ''}Not in these figures:")
         lines += [f"    {cut(note, LINE - 4)}" for note in notes]
     if q.converted:
         lines.append(f"  {CONVERTED_MARK} converted to {cur} at your exchange rates")
