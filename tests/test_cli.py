@@ -480,3 +480,17 @@ def test_reading_an_empty_file_leaves_it_empty(run: Run, tmp_path: Path) -> None
         assert empty.stat().st_size == 0, argv
     assert run("--db", str(empty), "add", "First deal") == 0  # writing makes it one
     assert empty.stat().st_size > 0
+
+
+def test_a_value_that_starts_with_a_dash_gets_a_hint(run: Run, db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run.ok("add", "Dash deal")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", str(db), "note", "1", "-2%"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "put -- before it" in err and "'-2%'" in err and "Traceback" not in err
+    assert run("note", "1", "--", "-2%", today=False) == 0 and "Noted on #1" in run.out
+    assert run("note", "1", "-2% discount, agreed") == 0  # with a space it is plain text
+    with pytest.raises(SystemExit):
+        main(["--db", str(db), "list", "--bogus"])
+    assert "put --" not in capsys.readouterr().err  # a mistyped option is not a value

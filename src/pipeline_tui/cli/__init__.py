@@ -8,6 +8,7 @@ import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from typing import ClassVar, NoReturn
 
 from pipeline_tui import __version__, paths
 from pipeline_tui.cli import board, data, deals, report, review, shape, transfer
@@ -19,8 +20,28 @@ from pipeline_tui.store import damaged
 Handler = Callable[[Context], int]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a hint when a value that starts with '-' was taken for an option."""
+
+    arguments: ClassVar[list[str]] = []
+
+    def error(self, message: str) -> NoReturn:
+        known = self._option_string_actions
+        dashed = [
+            a
+            for a in self.arguments
+            if a.startswith("-") and a != "-" and not a.startswith("--") and a.split("=")[0] not in known
+        ]
+        if dashed and "--" not in self.arguments:
+            message += (
+                f"; a value that starts with '-' ({safe(dashed[-1])!r}) is read as an option: "
+                "put -- before it, e.g. note 3 -- '-2% discount'"
+            )
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
@@ -39,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="act as if today were DATE (for demos, screenshots and scripts)",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         parents=[common],
         description="Keep your own sales pipeline honest. With no command, opens the board.",
@@ -91,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"the argument {safe(bad)!r} is not valid UTF-8 text; nothing was changed.")
         return 2
     parser = build_parser()
+    _Parser.arguments = arguments
     args = parser.parse_args(arguments)
     handler: Handler = getattr(args, "handler", board.cmd_board)
     config_path = None
