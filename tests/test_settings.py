@@ -171,6 +171,20 @@ def test_a_broken_preferences_file_names_the_line_and_falls_back(tmp_path: Path,
     assert "line 2" in err and "default" in err and "Traceback" not in err
 
 
+def test_a_preferences_file_that_cannot_be_read_falls_back(tmp_path: Path) -> None:
+    """A folder where the file should be, or a file where its folder should be: the
+    defaults, and a warning that names the path (a file under an unreadable home is the
+    same case, which root cannot show)."""
+    folder = tmp_path / "config.toml"
+    folder.mkdir()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    for path in (folder, blocker / "config.toml"):
+        settings, warning = load_settings(path)
+        assert settings == Settings()
+        assert warning is not None and "Cannot read" in warning and "default settings" in warning
+
+
 def test_bad_preference_values_are_refused_with_a_message(capsys) -> None:  # type: ignore[no-untyped-def]
     for key, value, message in (
         ("closed_days", "soon", "whole number"),

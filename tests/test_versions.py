@@ -368,7 +368,7 @@ def test_a_read_only_file_opens_read_only(tmp_path: Path) -> None:
             assert store.readonly
         listed = cli("--db", path, "list")
         assert listed.returncode == 0 and "Acme renewal" in listed.stdout
-        assert_clear_refusal(cli("--db", path, "add", "New deal"), "read-only")
+        assert_clear_refusal(cli("--db", path, "add", "New deal"), "read-only", "(the file is read-only)")
         assert path.read_bytes() == before
     finally:
         path.chmod(0o644)
@@ -400,7 +400,7 @@ def test_a_read_only_folder_opens_read_only_or_says_the_folder_is_why(tmp_path: 
                 assert "Acme renewal" in result.stdout
             else:
                 assert_clear_refusal(result, "folder")
-        assert_clear_refusal(cli("--db", path, "add", "New deal"))
+        assert_clear_refusal(cli("--db", path, "add", "New deal"), "folder")
         assert folder_state(folder) == before
     finally:
         folder.chmod(0o755)

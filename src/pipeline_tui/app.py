@@ -65,7 +65,7 @@ def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(self: PipelineApp, *args: Any, **kwargs: Any) -> Any:
         if self.store.readonly:
             self.notify(
-                f"{self.store.name} is open read-only; nothing can be changed.",
+                f"{self.store.read_only_text()}; nothing can be changed.",
                 title="Read-only",
                 severity="warning",
             )

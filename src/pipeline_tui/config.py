@@ -100,10 +100,10 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
 
 def load_settings(path: Path) -> tuple[Settings, str | None]:
     """Settings from `path` (defaults if it is absent), and a warning if it could not be used."""
-    if not path.exists():
-        return Settings(), None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings(), None
     except tomllib.TOMLDecodeError as exc:
         return Settings(), f"{path}: {exc}; using the default settings."
     except (OSError, UnicodeDecodeError) as exc:

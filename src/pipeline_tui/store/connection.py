@@ -114,6 +114,7 @@ class Connection:
         self.clock = clock
         self.path = path
         self.readonly = readonly
+        self.readonly_why = ""  # why a file opened as asked is read-only, when it was not asked
         self.currency = currency
         self.backup_path: Path | None = None
         self._open_key: str | None = None  # set when opened from a file (see _OPEN_HERE)
@@ -149,6 +150,13 @@ class Connection:
         check_database_file(path)
         # SQLite writes beside the file (-wal, -shm): a read-only file or folder means read-only.
         forced = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        why = ""
+        if forced and not readonly:
+            why = (
+                "the file is read-only"
+                if not os.access(path, os.W_OK)
+                else f"its folder {path.parent} is read-only, and SQLite writes beside the file"
+            )
         readonly = readonly or forced
         if not readonly and not path.exists():
             try:
@@ -171,8 +179,10 @@ class Connection:
                 conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
             raise DatabaseFileError(f"Cannot open {path}: {_describe_sqlite_error(exc)}.") from None
-        return cls._on(conn, path, clock=clock, readonly=readonly, currency=currency,
-                       allow_unknown_triggers=allow_unknown_triggers)  # fmt: skip
+        store = cls._on(conn, path, clock=clock, readonly=readonly, currency=currency,
+                        allow_unknown_triggers=allow_unknown_triggers)  # fmt: skip
+        store.readonly_why = why
+        return store
 
     @classmethod
     def _on(cls, conn: sqlite3.Connection, path: Path, **options: Any) -> Self:
@@ -450,12 +460,17 @@ class Connection:
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
+    def read_only_text(self) -> str:
+        """'<file> is open read-only', with why when nobody asked for it."""
+        why = f" ({self.readonly_why})" if self.readonly_why else ""
+        return f"{self.name} is open read-only{why}"
+
     @contextmanager
     def write(self) -> Iterator[None]:
         """One transaction that takes the write lock up front (BEGIN IMMEDIATE), so two
         writers queue instead of failing on a stale snapshot. Nested: a savepoint."""
         if self.readonly:
-            raise DatabaseFileError(f"{self.name} is open read-only; nothing was changed.")
+            raise DatabaseFileError(f"{self.read_only_text()}; nothing was changed.")
         conn = self.db.conn
         if conn.in_transaction:
             with self.db.atomic():
