@@ -120,6 +120,15 @@ async def test_o_reopens_into_a_chosen_open_stage_keeping_the_old_loss(
     assert listed(store) == (["Due today"], ["Coming up"])
 
 
+async def test_o_enter_reopens_where_the_deal_was_lost(make_app, store: Store, lost: Lost) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_revisits(pilot)
+        await pilot.press("j", "o", "enter")  # Due today, lost at Qualified
+        await pilot.pause()
+    assert store.get(lost.today.id).stage_id == stage_id(store, "Qualified")
+
+
 async def test_o_then_escape_reopens_nothing(make_app, store: Store, lost: Lost) -> None:
     before = store.get(lost.overdue.id)
     app = make_app()
@@ -135,7 +144,7 @@ async def test_reopened_deal_detail_still_shows_the_old_loss(make_app, store: St
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_revisits(pilot)
-        await pilot.press("down", "o", "enter")  # Due today, back into the first open stage, Lead
+        await pilot.press("down", "o", "l", "enter")  # Due today (lost at Qualified), into Lead
         await pilot.press("escape")  # the board: the cursor stays on the card it was on, Open deal
         await pilot.pause()
         assert app.screen.current_deal.title == "Open deal"

@@ -468,7 +468,8 @@ class PipelineApp(KeyGate):
                     then=self._then(then),
                 )
 
-        self.push_screen(StageModal(f"Reopen {deal.title} in…", stages), chosen)
+        # Back where it was lost, unless the user picks another stage.
+        self.push_screen(StageModal(f"Reopen {deal.title} in…", stages, start=deal.lost_at_stage_id), chosen)
 
     @_writes
     def add_note(self, deal: Deal, then: Then | None = None) -> None:

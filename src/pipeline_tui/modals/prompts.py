@@ -223,14 +223,22 @@ class StageModal(ModalScreen[Stage | None]):
     AUTO_FOCUS = "#stage-list"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, stages: list[Stage], *, current: int | None = None) -> None:
+    def __init__(
+        self, title: str, stages: list[Stage], *, current: int | None = None, start: int | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.stages = stages
         self.current = current
+        self.start = start  # the stage highlighted at first (else the first one to choose)
 
     def compose(self) -> ComposeResult:
-        first = next((i for i, s in enumerate(self.stages) if s.id != self.current), None)
+        ids = [s.id for s in self.stages]
+        first = (
+            ids.index(self.start)
+            if self.start in ids and self.start != self.current
+            else next((i for i, s in enumerate(self.stages) if s.id != self.current), None)
+        )
         options = OptionList(
             *[
                 Option(
