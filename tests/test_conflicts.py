@@ -76,6 +76,33 @@ async def test_save_anyway_keeps_the_other_change_and_applies_mine(
     assert store.stage(now.stage_id).kind is StageKind.WON  # my edit never touched the stage
 
 
+async def test_save_anyway_writes_only_the_fields_i_changed(make_app, store: Store, deal: Deal) -> None:
+    """The other process changed a field the form also shows (the company): saving my
+    contact anyway keeps their company, never the one the form first showed."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        modal = await open_edit(pilot)
+        modal.query_one("#deal-contact", Input).value = "Ana Li"
+        elsewhere(store, "edit", str(deal.id), "--company", "Acme Holdings")
+        await pilot.press("ctrl+s")
+        assert "company" in choice_text(app)
+        await pilot.press("s")
+        assert isinstance(app.screen, BoardScreen)
+    now = store.get(deal.id)
+    assert (now.company, now.contact, now.title) == ("Acme Holdings", "Ana Li", "Acme renewal")
+
+
+async def test_an_edit_form_saved_unchanged_writes_nothing(make_app, store: Store, deal: Deal) -> None:
+    events = len(store.timeline(deal.id))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_edit(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    assert store.get(deal.id) == deal and len(store.timeline(deal.id)) == events
+
+
 async def test_reload_reopens_the_form_on_the_deal_as_it_is_keeping_my_edits(
     make_app, store: Store, deal: Deal
 ) -> None:

@@ -528,6 +528,12 @@ class PipelineApp(KeyGate):
             }
             if result.currency:
                 changes["currency"] = result.currency
+            # Only what the user changed in the form: "save anyway" over a deal changed
+            # elsewhere must not put back the other fields as the form first showed them.
+            changes = {k: v for k, v in changes.items() if getattr(deal, k) != v}
+            if not changes:
+                self.notify_text("Nothing was changed.", timeout=2)
+                return
 
             def reload(current: Deal) -> None:
                 # The form again, on the deal as it is now, keeping what the user typed
