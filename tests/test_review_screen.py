@@ -408,6 +408,37 @@ async def test_typed_ahead_skips_and_decisions_in_a_burst(
     assert store.notes(first) == [] and store.get(third).snoozed_until is None
 
 
+async def test_a_key_that_does_nothing_here_is_said_and_drops_what_was_typed_after(
+    make_app, store: Store, pipeline: Pipeline
+) -> None:
+    """On a due revisit a note keeps the deal (the revisit is still due); a `t` typed
+    ahead for a next step does nothing there, so the word typed after it must not run as
+    commands (the c of "call them" would close the revisit out)."""
+    app = make_app()
+    notes: list[str] = []
+    app.notify_text = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        await pilot.press("space", "space")
+        assert shown(screen) == "Long due"
+        for key, char in [("a", "a"), ("x", "x"), ("ctrl+s", None), ("t", "t"), ("c", "c"), ("a", "a"),
+                          ("l", "l"), ("l", "l"), ("ctrl+s", None)]:  # fmt: skip
+            post_key(app, key, char)
+        await pilot.pause()
+        await pilot.pause()
+        assert shown(screen) == "Long due" and isinstance(app.screen, type(screen))
+    deal = store.get(pipeline.long_due.id)
+    assert store.notes(deal.id)[-1].text == "x"
+    assert deal.revisit_state is RevisitState.PENDING  # still due: not closed out
+    assert any("Still here: the revisit is still due" in n for n in notes)
+    refused = [n for n in notes if "does nothing on this deal" in n]
+    assert (
+        refused
+        and refused[0].startswith("'t' does nothing")
+        and "5 keys typed after it dropped" in refused[0]
+    )
+
+
 # -------------------------------------------------------------- summary and more
 
 

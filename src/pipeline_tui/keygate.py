@@ -78,6 +78,15 @@ class KeyGate(App[Any]):
     def keys_waiting(self) -> int:
         return len(self._gate_queue)
 
+    def drop_typed_ahead(self) -> int:
+        """Forget the keys typed after the one being handled: they were typed for what the
+        user expected to see next, and a key just refused says that is not what they got.
+        Returns how many were dropped."""
+        kept: deque[events.Event] = deque(e for e in self._gate_queue if isinstance(e, AfterKeys))
+        dropped = len(self._gate_queue) - len(kept)
+        self._gate_queue = kept
+        return dropped
+
     # ---------------------------------------------------------------- routing
 
     async def _gate_next(self) -> None:

@@ -15,7 +15,7 @@ from datetime import date
 from time import monotonic
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -422,6 +422,34 @@ class ReviewScreen(Screen[None]):
             return "lost"
         return "reopened" if before is not StageKind.OPEN else "moved"
 
+    # What still settles an item of each kind, said when a decision did not (a note on a due
+    # revisit) and when a key does nothing on the item shown.
+    STILL: ClassVar[dict[Kind, str]] = {
+        Kind.MISSING_REASON: "no loss reason yet: l fills it in · space skips",
+        Kind.REVISIT: "the revisit is still due: o reopens · z snoozes · c closes out · space skips",
+        Kind.STALE: "still stale: t next step · z snooze · > next stage · space skips",
+        Kind.NO_NEXT_STEP: "still no next step: t sets one · space skips",
+    }
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that does nothing on this item is said, and the keys typed after it are
+        dropped: they were meant for what the user expected to see, not for this deal (a
+        word typed ahead must not run as commands: the c of "call" closing out a revisit)."""
+        if not self.is_mounted or self.in_summary or self.session.current is None:
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            return
+        if active is None and not event.is_printable:
+            return  # arrows, function keys: nothing to say
+        event.stop()
+        dropped = self.host.drop_typed_ahead()
+        key = event.character if event.is_printable and event.character else event.key
+        message = f"{key!r} does nothing on this deal; {self.STILL[self.session.current.kind]}"
+        if dropped:
+            message += f"; {dropped:,} key{'s' if dropped != 1 else ''} typed after it dropped."
+        self.host.notify_text(message, severity="warning", timeout=5)
+
     def _decided(self, index: int, after: Deal, what: str) -> None:
         store, session, today = self.store, self.session, self.host.today
         if after.id != session.queue.ids[index]:
@@ -443,6 +471,7 @@ class ReviewScreen(Screen[None]):
             self._arrive()
         else:
             self._show_item(after)
+            self.host.notify_text(f"Still here: {self.STILL[kind]}", timeout=4)
 
     def action_note(self) -> None:
         self._decide("note", self.host.add_note, "note")
