@@ -265,6 +265,21 @@ async def test_settings_screen_shapes_stages_and_the_board_follows(make_app, sto
         assert header(app, "Demo booked").startswith("Demo booked")
 
 
+async def test_what_is_added_has_the_cursor_so_the_next_key_acts_on_it(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """Add a reason, then rename at once: the new reason is renamed, never the first row."""
+    notes: list[str] = []
+    app = make_app()
+    app.notify_text = lambda message, **kw: notes.append(message)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("comma", "2", "a", *"Vendor lock-in", "enter", "r", "ctrl+u", *"Lock-in", "enter")
+        await pilot.press("1", "a", *"Discovery", "enter", "r", "ctrl+u", *"Discovery call", "enter")
+        await pilot.pause()
+    labels = [r.label for r in store.reasons()]
+    assert "Price / budget" in labels and labels[-1] == "Lock-in"
+    assert "Discovery call" in [s.name for s in store.stages()] and "Lead" in [s.name for s in store.stages()]
+    assert any("Renamed reason 'Vendor lock-in' to 'Lock-in'" in n for n in notes)
+
+
 async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -228,9 +228,13 @@ class SettingsScreen(Screen[None]):
         row = table.cursor_row
         return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
-    def _do(self, fn: Any, *args: Any, follow: tuple[str, int] | None = None, **kwargs: Any) -> None:
+    def _do(
+        self, fn: Any, *args: Any, follow: tuple[str, int | None] | None = None, **kwargs: Any
+    ) -> None:
+        """Run a change; `follow`: the table row to put the cursor on after it (an id, or
+        None for the item the change made: a stage or reason just added)."""
         try:
-            _, done = fn(self.host.store, *args, **kwargs)
+            made, done = fn(self.host.store, *args, **kwargs)
         except PipelineError as exc:
             self.host.notify_text(str(exc), title="Not changed", severity="error")
             return
@@ -238,6 +242,8 @@ class SettingsScreen(Screen[None]):
         self.host.reload_screens()
         if follow is not None:
             table_id, item_id = follow
+            if item_id is None:
+                item_id = made.id
             rows = self.stage_rows if table_id == "#stages-table" else self.reason_rows
             ids = [r.id for r in rows]
             if item_id in ids:
@@ -257,10 +263,14 @@ class SettingsScreen(Screen[None]):
             self._ask(
                 "New open stage (goes before the endpoints)",
                 _text,
-                lambda name: self._do(ops.add_stage, name),
+                lambda name: self._do(ops.add_stage, name, follow=("#stages-table", None)),
             )
         else:
-            self._ask("New loss reason", _text, lambda label: self._do(ops.add_reason, label))
+            self._ask(
+                "New loss reason",
+                _text,
+                lambda label: self._do(ops.add_reason, label, follow=("#reasons-table", None)),
+            )
 
     def action_rename(self) -> None:
         if self.tab == "tab-stages" and (stage := self._stage()):
@@ -277,7 +287,7 @@ class SettingsScreen(Screen[None]):
                 f"Rename {reason.label}",
                 _text,
                 lambda label: self._do(
-                    ops.update_reason, reason.id, f"Renamed reason {reason.label!r}", label=label
+                    ops.update_reason, reason.id, f"Renamed reason {reason.label!r} to {label!r}", label=label
                 ),
                 value=reason.label,
             )
