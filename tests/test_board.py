@@ -105,6 +105,15 @@ async def test_header_total_does_not_add_different_currencies(make_app, store: S
     assert store.get(euro.id).currency == "EUR"
 
 
+def test_header_counts_use_thousands_separators(store: Store) -> None:
+    from pipeline_tui.models import StageSummary
+    from pipeline_tui.widgets.board_view import CardContext, header_text
+
+    lead = store.stages()[0]
+    summary = StageSummary(lead, 1589, totals=(("USD", 123_456_00),))
+    assert header_text(lead, summary, CardContext(today=TODAY, currency="USD"), 30) == "Lead\n1,589 · $123k"
+
+
 # ------------------------------------------------------------------ focus
 
 

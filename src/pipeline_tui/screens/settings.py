@@ -228,9 +228,7 @@ class SettingsScreen(Screen[None]):
         row = table.cursor_row
         return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
-    def _do(
-        self, fn: Any, *args: Any, follow: tuple[str, int | None] | None = None, **kwargs: Any
-    ) -> None:
+    def _do(self, fn: Any, *args: Any, follow: tuple[str, int | None] | None = None, **kwargs: Any) -> None:
         """Run a change; `follow`: the table row to put the cursor on after it (an id, or
         None for the item the change made: a stage or reason just added)."""
         try:

@@ -82,7 +82,7 @@ def header_text(stage: Stage, summary: StageSummary | None, ctx: CardContext, cl
     if summary is None:
         return safe(stage.name) + "\n"
     total = format_totals(dict(summary.totals), base=ctx.currency, compact=True, rates=ctx.rates)
-    detail = f"{summary.count} · {total}"
+    detail = f"{summary.count:,} · {total}"
     if stage.is_endpoint:
         detail += f" · {closed_days}d"
     return safe(stage.name) + "\n" + detail
