@@ -139,9 +139,8 @@ def read_row(
             raise fail(name, value, f"is longer than {limit:,} characters or not text") from None
 
     title = text("title") if "title" in columns else ""
-    if "product" in columns:  # a product sold to an account
-        product, account = cell("product"), cell("company")
-        title = f"{product} — {account}" if account else product
+    if "product" in columns:  # a product sold to an account: the account is the company,
+        title = cell("product")  # shown beside the title everywhere, so not repeated in it
     if not title.strip():
         raise fail("title", cell("title"), "is empty: every deal needs a title")
     title = text("title") if "product" not in columns else check_text(title[:MAX_LINE], "title")

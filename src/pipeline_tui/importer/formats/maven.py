@@ -1,5 +1,5 @@
 """The Maven Analytics CRM sample (sales_pipeline.csv): one row per opportunity of a
-product to an account; a deal's title is "product — account"."""
+product to an account; a deal's title is the product, its company the account."""
 
 from __future__ import annotations
 
