@@ -1132,13 +1132,14 @@ STAGE_NAMES = typed(st.sampled_from(["Lead", "lead", "Discovery", " ", "x" * 61,
 def test_settings_stage_name_prompt_takes_any_text(demo_template, names) -> None:
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("comma")
-        assert isinstance(app.screen, SettingsScreen)
+        settings = app.screen
+        assert isinstance(settings, SettingsScreen)
         key = "a"
         for next_key, text in names:
             if not isinstance(app.screen, PromptModal):
                 key = next_key  # a refused prompt is still open: the same action again
             stages = app.store.stages(include_archived=True)
-            first = stages[0]  # the cursor's row: rename renames it
+            first = settings._stage()  # the cursor's row (a stage just added): rename renames it
             typed_value, result = await prompt(pilot, app, key, text)
             others = [s.name for s in stages if key == "a" or s.id != first.id]
             assert result.saved == name_ok(typed_value, others), (key, typed_value, result.message)
@@ -1197,7 +1198,7 @@ def test_settings_reason_label_prompt_takes_any_text(demo_template, labels) -> N
             if not isinstance(app.screen, PromptModal):
                 key = next_key
             reasons = app.store.reasons(include_archived=True)
-            first = reasons[0]
+            first = screen._reason()  # the cursor's row (a reason just added)
             typed_value, result = await prompt(pilot, app, key, text)
             others = [r.label for r in reasons if key == "a" or r.id != first.id]
             assert result.saved == name_ok(typed_value, others), (key, typed_value, result.message)

@@ -325,6 +325,20 @@ async def test_n_creates_a_deal_from_the_form(make_app, store: Store, deals: Dea
     assert deal.stage_id == stage_id(store, "Qualified")
 
 
+async def test_a_field_reached_with_tab_is_replaced_by_what_is_typed(
+    make_app, store: Store, deals: Deals
+) -> None:
+    """As in a browser: Tab selects the field's text, so typing replaces it (appending made
+    "Quinn ItoAna Li" and a value of 4400050k); the title keeps its cursor at the end."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "e", *" v2", "tab", "tab", *"Ana Li", "tab", *"50k", "ctrl+s")
+        await pilot.pause()
+    deal = store.get(deals.bravo.id)
+    assert (deal.title, deal.contact, deal.value) == ("Bravo seats v2", "Ana Li", 5_000_000)
+
+
 async def test_e_edits_the_selected_deal(make_app, store: Store, deals: Deals) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

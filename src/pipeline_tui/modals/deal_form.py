@@ -80,13 +80,15 @@ class DealFormModal(FormModal[DealDraft | None]):
             for key, label, placeholder in FIELDS:
                 with Horizontal(classes="field-row"):
                     yield Label(label, classes="inline-label")
-                    # Editing: the cursor lands at the end, so a typo can be fixed without retyping.
+                    # Editing, the form opens with the cursor at the end of the title, so a typo
+                    # is fixed without retyping; a field reached with Tab is selected, as in
+                    # a browser, so what is typed replaces it instead of joining the old text.
                     yield Input(
                         values[key],
                         placeholder=placeholder,
                         id=f"deal-{key}",
                         compact=True,
-                        select_on_focus=self.deal is None,
+                        select_on_focus=self.deal is None or key != "title",
                     )
             yield Static("", id="deal-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
