@@ -724,6 +724,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def environment(load_before: tuple[float, ...], **run: Any) -> dict[str, Any]:
+    """What a report's figures were measured on (shared by the benchmark scripts)."""
+    return {
+        "python": platform.python_version(),
+        "textual": textual.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "terminal": list(TERMINAL),
+        "today": TODAY.isoformat(),
+        **run,
+        # Other work on the machine skews the timings: compare runs made at low load.
+        "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.one is not None:
@@ -750,19 +765,7 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "benchmark": "pipeline-tui board",
         "when": datetime.now().isoformat(timespec="seconds"),
-        "environment": {
-            "python": platform.python_version(),
-            "textual": textual.__version__,
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-            "terminal": list(TERMINAL),
-            "today": TODAY.isoformat(),
-            "runs": args.runs,
-            "moves": args.moves,
-            "git": git_state(),
-            # Other work on the machine skews the timings: compare runs made at low load.
-            "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-        },
+        "environment": environment(load_before, runs=args.runs, moves=args.moves, git=git_state()),
         "sizes": sizes,
         "targets": targets,
         "total_s": round(now() - started, 1),

@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -52,13 +51,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import textual
 from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import TODAY, StepClock, deal_rows  # noqa: E402
+from bench import TODAY, StepClock, deal_rows, environment  # noqa: E402
 
 from pipeline_tui.app import PipelineApp  # noqa: E402
 from pipeline_tui.config import Settings  # noqa: E402
@@ -362,17 +360,7 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "benchmark": "pipeline-tui daily review",
         "when": datetime.now().isoformat(timespec="seconds"),
-        "environment": {
-            "python": platform.python_version(),
-            "textual": textual.__version__,
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-            "terminal": list(TERMINAL),
-            "today": TODAY.isoformat(),
-            "runs": args.runs,
-            "decisions": args.decisions,
-            "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-        },
+        "environment": environment(load_before, runs=args.runs, decisions=args.decisions),
         "pipeline": built,
         "queries_ms": queries,
         "app_ms": app,
