@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline_tui.importer.formats import USER_FIELDS, detect
 from pipeline_tui.importer.plan import FORMATS, ImportPlan, plan_import
@@ -46,25 +47,12 @@ def detect_format(header: list[str]) -> str:
     return choose_format(header, Options()).name
 
 
-def import_file(
-    store: Store,
-    path: Path,
-    *,
-    fmt: str = "auto",
-    stage_overrides: dict[str, str] | None = None,
-    columns: dict[str, str] | None = None,
-    day_first: bool | None = None,
-    day_first_setting: bool = False,
-    prefer_file: bool = False,
-    today: date | None = None,
-) -> ImportResult:
-    """Plan and carry out an import in one transaction: every row, or nothing."""
+def import_file(store: Store, path: Path, *, today: date | None = None, **options: Any) -> ImportResult:
+    """Plan and carry out an import in one transaction: every row, or nothing. `options`
+    are `plan_import`'s (fmt, stage_overrides, columns, day_first, …)."""
     from pipeline_tui import operations as ops
 
-    plan = plan_import(
-        store, path, fmt=fmt, stage_overrides=stage_overrides, columns=columns, day_first=day_first,
-        day_first_setting=day_first_setting, prefer_file=prefer_file,
-    )  # fmt: skip
+    plan = plan_import(store, path, **options)
     ops.import_plan(
         store, plan, label=f"Imported {path.name} ({plan.format})", today=today or store.clock().date()
     )
