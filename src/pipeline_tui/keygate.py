@@ -74,10 +74,6 @@ class KeyGate(App[Any]):
         if not self._gate_holds and not self._gate_busy and self._gate_queue:
             self.call_later(self._gate_next)
 
-    @property
-    def keys_waiting(self) -> int:
-        return len(self._gate_queue)
-
     def drop_typed_ahead(self) -> int:
         """Forget the keys typed after the one being handled: they were typed for what the
         user expected to see next, and a key just refused says that is not what they got.

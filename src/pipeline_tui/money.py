@@ -125,15 +125,6 @@ def minor_to_decimal_str(minor: int) -> str:
 Rates = Mapping[str, Decimal]  # currency -> value of one unit in the base currency
 
 
-def add_totals(*parts: Mapping[str, int]) -> dict[str, int]:
-    """Per-currency totals added currency by currency (never across currencies)."""
-    out: dict[str, int] = {}
-    for part in parts:
-        for code, minor in part.items():
-            out[code] = out.get(code, 0) + minor
-    return out
-
-
 def convert(totals: Mapping[str, int], rates: Rates | None, base: str) -> int | None:
     """The totals in `base` at the user's rates, or None when a currency has no rate."""
     total = Decimal(0)

@@ -80,11 +80,6 @@ def custom_period(since: date | None, until: date | None) -> Period:
     return Period(label, since, until)
 
 
-def last_quarter(today: date) -> Period:
-    start = quarter_start(today) - relativedelta(months=3)
-    return Period("Last quarter", start, start + relativedelta(months=3) - timedelta(days=1))
-
-
 def period_containing(kind: str, day: date) -> Period:
     """The whole month, quarter or year that holds `day`: 'Nov 2026', 'Q4 2026', '2026'."""
     if kind == "month":

@@ -104,10 +104,6 @@ class Context:
         store.on_lock_wait = info
         return store
 
-    @property
-    def has_store(self) -> bool:
-        return self._store is not None
-
     def clock(self) -> datetime:
         """Now, on the --today date when one is given, so what a command writes is stamped
         on the day it acts as (a deal added with --today is not already days idle)."""

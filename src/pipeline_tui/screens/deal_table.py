@@ -12,7 +12,6 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from pipeline_tui.errors import NotFoundError
 from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal
 from pipeline_tui.screens.keybar import KeyBar
@@ -78,15 +77,6 @@ class DealTableScreen(Screen[None]):
     def deal(self) -> Deal | None:
         """The deal on the cursor's row, as the list shows it."""
         return self.rows.deal
-
-    def fresh_deal(self) -> Deal | None:
-        deal = self.deal
-        if deal is None:
-            return None
-        try:
-            return self.host.store.get(deal.id)
-        except NotFoundError:  # removed by another process since the list was read
-            return None
 
     def action_open(self) -> None:
         if deal := self.deal:

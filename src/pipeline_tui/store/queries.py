@@ -218,16 +218,6 @@ class Queries(Shape):
         tallies = tuple((code, counts[code]) for code, _ in kept)
         return StageSummary(stage, sum(n for _, n in tallies), tuple(kept), tallies)
 
-    def open_totals(self) -> dict[str, int]:
-        """The open pipeline's value per currency."""
-        ids = [s.id for s in self.stages() if s.is_open] or [-1]
-        rows = self._rows(
-            f"SELECT currency, SUM(value) FROM deals d WHERE d.stage_id IN ({', '.join('?' * len(ids))}) "
-            f"AND {LIVE} GROUP BY currency",
-            ids,
-        )
-        return {str(code): int(total) for code, total in rows}
-
     # ------------------------------------------------------------------ lists
 
     def _stale_ids_sql(self, today: date) -> tuple[str, list[Any]]:

@@ -213,9 +213,6 @@ class Shape(Connection):
     def set_stale_days(self, stage_id: int, days: int | None) -> Stage:
         return self.update_stage(stage_id, stale_days=days)
 
-    def set_probability(self, stage_id: int, percent: int | None) -> Stage:
-        return self.update_stage(stage_id, probability=percent)
-
     def move_stage(self, stage_id: int, step: int) -> Stage:
         """Move a stage `step` places along the board (among stages that are not archived)."""
         with self.write():
@@ -329,9 +326,6 @@ class Shape(Connection):
 
     def unarchive_reason(self, reason_id: int) -> LossReason:
         return self.update_reason(reason_id, archived=False)
-
-    def set_reason_outcome(self, reason_id: int, outcome: Outcome) -> LossReason:
-        return self.update_reason(reason_id, outcome=outcome)
 
     def _reorder(self, table: str, order: list[int], item_id: int, step: int, what: str) -> None:
         if item_id not in order:
