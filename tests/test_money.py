@@ -106,6 +106,25 @@ def test_unreadable_amounts(text: str, message: str) -> None:
         parse_money(text)
 
 
+@pytest.mark.parametrize("text", ["12abc", "abc 12", "12k xyz", "5 usb"])
+def test_letters_that_are_no_currency_code_are_refused(text: str) -> None:
+    """'12abc' is a typo, not 12 in a currency called ABC."""
+    with pytest.raises(InputError, match="is not a currency code"):
+        parse_amount(text)
+
+
+def test_letters_that_are_no_currency_code_refuse_an_import_row(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from pipeline_tui.cli import main
+
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal Name,Deal Stage,Amount\r\nA,Closed Won,12\r\nB,Closed Won,12abc\r\n", encoding="utf-8"
+    )
+    assert main(["--db", str(tmp_path / "p.db"), "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Row 3" in err and "12abc" in err and "Nothing was imported" in err
+
+
 def test_unreadable_message_has_examples() -> None:
     with pytest.raises(InputError) as info:
         parse_money("lots")

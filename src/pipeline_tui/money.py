@@ -16,6 +16,18 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_']")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
 _CODE_LAST = re.compile(r"^(?P<rest>.*\d[kKmMbB]{0,2})\s*(?P<code>[A-Za-z]{3})$")
 _SHAPE = re.compile(r"^(?P<num>\d[\d.,]*)(?P<mult>k|mm|m|bn|b)?$")
+# ISO 4217 codes: a code typed beside an amount must be one ("12abc" is not 12 in "ABC").
+_ISO_4217_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS
+    INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
+    MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR
+    PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS
+    SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
+    UZS VED VES VND VUV WST XAF XAG XAU XCD XCG XDR XOF XPD XPF XPT YER ZAR ZMW ZWG ZWL
+"""
+ISO_4217 = frozenset(_ISO_4217_CODES.split())
 HINT = "try 12000, 12,000, $12,000.50, 12k, 1.2m or €3 500"
 
 
@@ -34,7 +46,10 @@ def parse_amount(text: str) -> tuple[int, str | None]:
     stripped = work.strip()
     m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
     if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
-        currency, work = currency or m.group("code").upper(), m.group("rest")
+        code = m.group("code").upper()
+        if code not in ISO_4217:
+            raise InputError(f"Cannot read {raw!r} as an amount: {code} is not a currency code; {HINT}.")
+        currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
     if work.startswith(("-", "(")):
         raise InputError(f"{raw!r}: a deal value cannot be negative.")
