@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "pipeline_tui"
 # Lower layers never import higher ones. A module's layer is the first rule that names it.
 LAYERS = [
     ("domain", ("models", "errors", "limits", "text", "display", "dates", "money", "rules", "config",
-                "paths", "migrations", "report", "files", "__init__")),
+                "paths", "migrations", "report", "files", "csv_cells", "__init__")),
     ("store", ("store",)),
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
                     "report_render")),
