@@ -6,7 +6,10 @@ from datetime import date, datetime
 
 from conftest import START, Clock
 from textual import events
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Static
 
 from pipeline_tui.models import Deal, EventKind, LossInput
@@ -18,6 +21,39 @@ SIZE = (80, 24)  # roomy enough that no dialog has to scroll in the Pilot tests
 def plain(static: Static) -> str:
     """What a Static shows, without markup."""
     return static.visual.plain  # type: ignore[attr-defined]
+
+
+def drawn(screen: Screen) -> list[Strip]:
+    """Every line each widget on the screen draws (its own text, not its children's)."""
+    lines: list[Strip] = []
+    for widget in screen.query("*"):
+        if widget.region.area:  # laid out and on the screen
+            width, height = widget.outer_size
+            lines.extend(widget.render_lines(Region(0, 0, width, height)))
+    return lines
+
+
+def assert_shown_as_typed(screen: Screen, *texts: str) -> None:
+    """Each text is drawn character for character, square brackets included, in one style
+    and with no link or action behind it: text that looks like markup is shown, not obeyed
+    (markup would have eaten its tags, styled part of it or made it clickable)."""
+    lines = drawn(screen)
+    for text in texts:
+        for strip in lines:
+            at = strip.text.find(text)
+            if at < 0:
+                continue
+            styles = [segment.style for segment in strip for _ in segment.text][at : at + len(text)]
+            looks = {style.clear_meta_and_links() if style else None for style in styles}
+            assert len(looks) == 1, f"{text!r} is drawn in {len(looks)} styles: {looks}"
+            for style in styles:
+                assert style is None or not (style.link or any(k.startswith("@") for k in style.meta)), (
+                    f"{text!r} is drawn with a link or an action: {style!r}"
+                )
+            break
+        else:
+            shown = "\n".join(strip.text.rstrip() for strip in lines if strip.text.strip())
+            raise AssertionError(f"{text!r} is not shown as typed; the screen shows:\n{shown}")
 
 
 def header(app, stage: str) -> str:  # type: ignore[no-untyped-def]

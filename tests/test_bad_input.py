@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from pilot_helpers import assert_shown_as_typed
 from rich.errors import MarkupError as RichMarkupError
 from textual.markup import MarkupError as TextualMarkupError
 
@@ -1310,8 +1311,9 @@ def markup_store(store: Store) -> None:
     store.add_reason("[/] Reason")
 
 
-def play_markup(keys: Sequence[str], typed_text: str = "", then: Sequence[str] = ()) -> None:
-    """Press `keys` on a board of markup-named things, type `typed_text`, press `then`."""
+def play_markup(*steps: tuple[Sequence[str], Sequence[str]]) -> None:
+    """On a board of markup-named things, press each step's keys; the screen then shows each
+    of the step's texts as typed (brackets and all, no markup obeyed)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.db"
         store = Store.open(path, clock=lambda: NOW)
@@ -1319,12 +1321,11 @@ def play_markup(keys: Sequence[str], typed_text: str = "", then: Sequence[str] =
         store.close()
 
         async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
-            for key in keys:
-                await pilot.press(key)
-            queue_text(app, typed_text)
-            await pilot.pause()
-            for key in then:
-                await pilot.press(key)
+            for keys, shown in steps:
+                for key in keys:
+                    await pilot.press(key)
+                await pilot.pause()
+                assert_shown_as_typed(app.screen, *shown)
 
         play(path, script)
 
@@ -1340,18 +1341,20 @@ MARKUP_CRASH = (
 
 
 @pytest.mark.parametrize(
-    "keys",
-    [["l"], ["a"], ["enter", "t"], ["s"], ["r"], ["comma"]],
+    ("keys", "shown"),
+    [(["l"], ["Closed Lost: [/] Acme"]), (["a"], ["Note on [/] Acme"]),
+     (["enter", "t"], ["Next step: [/] Acme"]), (["s"], ["[/] Acme — [/b] Corp"]),
+     (["r"], ["[/] Lost — [/b]"]), (["comma"], ["[/] Stage"])],
     ids=["lost-modal-title", "note-modal-title", "next-step-title", "stale-list", "revisits-list",
          "settings-stages"],
 )  # fmt: skip
-def test_bug_names_with_markup_crash_the_app(keys) -> None:
-    play_markup(keys)
+def test_bug_names_with_markup_crash_the_app(keys, shown) -> None:
+    play_markup((keys, shown))
 
 
-def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: str) -> None:
+def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: str, shown: str) -> None:
     """Type into the `fields` of the form `keys` opens, and submit: the error message quotes
-    what was typed."""
+    what was typed, as typed (`shown`)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.db"
         store = Store.open(path, clock=lambda: NOW)
@@ -1365,24 +1368,31 @@ def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: s
                 fill(app.screen.query_one(field), text)
             await pilot.pause()
             await pilot.press(submit_key)
+            await pilot.pause()
+            assert_shown_as_typed(app.screen, shown)
 
         play(path, script)
 
 
 @pytest.mark.parametrize(
-    ("keys", "fields", "submit_key"),
+    ("keys", "fields", "submit_key", "shown"),
     [
-        (["n"], {"#deal-title": "Acme", "#deal-close": "[/]"}, "ctrl+s"),
-        (["l"], {"#lost-reason": "price", "#lost-revisit": "[/]"}, "ctrl+s"),
-        (["R", "5"], {"#prompt-input": "[/].."}, "enter"),
-        (["comma", "3", "e"], {"#prompt-input": "[/]"}, "enter"),
+        (["n"], {"#deal-title": "Acme", "#deal-close": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
+        (["l"], {"#lost-reason": "price", "#lost-revisit": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
+        (["R", "5"], {"#prompt-input": "[/].."}, "enter", "Cannot read '[/]' as a date"),
+        (["comma", "3", "e"], {"#prompt-input": "[/]"}, "enter", "not '[/]'."),
     ],
     ids=["deal-close-date", "lost-revisit", "report-period", "currency"],
 )
-def test_bug_typed_markup_echoed_in_an_error_crashes_the_app(keys, fields, submit_key) -> None:
-    play_markup_typed(keys, fields, submit_key)
+def test_bug_typed_markup_echoed_in_an_error_crashes_the_app(keys, fields, submit_key, shown) -> None:
+    play_markup_typed(keys, fields, submit_key, shown)
 
 
 def test_markup_like_names_that_parse_do_not_crash_the_board() -> None:
-    """The board, the detail and the report draw names as plain text (no markup): they work."""
-    play_markup(["enter", "escape", "R", "4", "escape"])
+    """The board, the detail and the report draw names as plain text (no markup), as typed."""
+    play_markup(
+        (["enter"], ["#1 [/] Acme", "[/b] Corp"]),  # the detail
+        (["escape"], ["[/] Acme", "[/b] Corp", "[/] Lost", "[/] Stage"]),  # the board
+        (["R", "4"], ["[/] Rival"]),  # the report, all time: the competitor
+        (["escape"], ["[/] Stage"]),
+    )

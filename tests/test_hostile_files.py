@@ -7,13 +7,12 @@ writer makes others wait (with a message) instead of fail, and preferences are c
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import stat
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -286,23 +285,32 @@ def test_the_board_opens_a_damaged_file_with_one_line(tmp_path: Path) -> None:
 
 def test_a_writer_waits_for_a_long_one_and_says_so(tmp_path: Path) -> None:
     db = pipeline(tmp_path / "p.db", deals=1)
-    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # an import holding the write lock
-
-    def release() -> None:
-        time.sleep(1.5)
-        holder.execute("COMMIT")
-
-    thread = threading.Thread(target=release)
-    thread.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline_tui", "--db", str(db), "add", "While importing"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
     try:
-        result = cli("--db", db, "add", "While importing")
+        # The lock is let go only once the command says it is waiting, so a slow start on a
+        # busy machine cannot miss the wait (the 60 s are a guard against a hang, no more).
+        said, _, _ = select.select([proc.stderr], [], [], 60)
+        waiting = proc.stderr.readline() if said else ""
+        assert waiting.startswith("Waiting for another process writing to"), waiting
+        assert proc.poll() is None  # still waiting, not failed
+        holder.execute("COMMIT")
+        out, err = proc.communicate(timeout=60)
     finally:
-        thread.join()
         holder.close()
-    assert result.returncode == 0, result.stderr
-    assert "Waiting for another process writing to" in result.stderr
-    assert "Added #2 While importing" in result.stdout
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, waiting + err
+    assert err == "" and out.startswith("Added #2 While importing"), (out, err)
 
 
 # ------------------------------------------------------------- preferences

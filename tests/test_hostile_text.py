@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, Clock
-from pilot_helpers import plain
+from pilot_helpers import assert_shown_as_typed
 from terminal import COMMAND, Terminal
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
@@ -149,16 +149,49 @@ async def test_markup_in_names_is_shown_as_typed_and_never_runs(make_app, hostil
         labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         row = next(i for i, label in enumerate(labels) if "Initech [/] Ltd" in label)
         table.move_cursor(row=row)
+        await pilot.pause()
+        assert_shown_as_typed(report, "Initech [/] Ltd")
         await pilot.press("enter")  # used to crash with a MarkupError
         assert isinstance(app.screen, DealListScreen)
-        assert "Initech [/] Ltd" in plain(app.screen.query_one("#list-title", Static))
-        shown = app.screen.query_one("#list-table").render_line(1).text
-        assert "[@click=app.quit]Evil" in shown and "ACME [EU]" in shown
+        assert_shown_as_typed(app.screen, "Initech [/] Ltd", "[@click=app.quit]Evil", "ACME [EU]")
         await pilot.press("enter")
-        fields = plain(app.screen.query_one("#detail-fields", Static))
-        assert "ACME [EU]" in fields and "[b]bold[/b]" in fields and "[@click=app.quit]Evil" in fields
+        assert_shown_as_typed(app.screen, "[@click=app.quit]Evil", "ACME [EU]", "[b]bold[/b]")
         await pilot.click("#detail-fields", offset=(4, 0))  # a click on the title runs nothing
         assert app.is_running
+
+
+async def test_the_check_would_notice_markup() -> None:
+    # Guards assert_shown_as_typed against passing vacuously: markup obeyed is noticed.
+    from textual.app import App, ComposeResult
+    from textual.content import Content
+    from textual.widgets import Static
+
+    class Shows(App[None]):
+        def __init__(self, content: str | Content, markup: bool) -> None:
+            super().__init__()
+            self.content, self.markup = content, markup
+
+        def compose(self) -> ComposeResult:
+            yield Static(self.content, markup=self.markup)
+
+    bold, click = "ACME [b]bold[/b]", "[@click=app.quit]Evil"
+    cases: list[tuple[str | Content, bool, str, bool]] = [
+        (bold, False, bold, True),
+        (click, False, click, True),
+        (bold, True, bold, False),  # the tags eaten, the word in bold
+        (click, True, click, False),  # the tag eaten, a click would quit
+        (Content.assemble("ACME ", ("[b]bold", "bold"), "[/b]"), False, bold, False),  # in part
+        (Content.assemble("ACME ", ("[b]bold[/b]", "link='https://example.com'")), False, bold, False),
+    ]
+    for content, markup, text, shown in cases:
+        async with Shows(content, markup).run_test(size=(40, 3)) as pilot:
+            await pilot.pause()
+            try:
+                assert_shown_as_typed(pilot.app.screen, text)
+            except AssertionError:
+                assert not shown, content
+            else:
+                assert shown, content
 
 
 def _board_session(db: Path, keys: list[bytes]) -> bytes:

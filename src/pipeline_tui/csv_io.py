@@ -1,4 +1,4 @@
-"""CSV export (and the shared CSV conventions): RFC 4180, UTF-8, formula-safe cells."""
+"""CSV export: RFC 4180, UTF-8, formula-safe cells (the columns and cell rules: csv_cells)."""
 
 from __future__ import annotations
 
@@ -12,79 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+# The columns and cell rules moved to csv_cells (own.py reads them without the export);
+# re-exported, since the report's CSV and the tests take them from here.
+from pipeline_tui.csv_cells import DEAL_COLUMNS as DEAL_COLUMNS
+from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
+from pipeline_tui.csv_cells import neutralize as neutralize
+from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
 
-NOTE_COLUMNS = (
-    "deal_id",
-    "title",
-    "company",
-    "stage",
-    "status",
-    "note_time",
-    "kind",
-    "text",
-    "loss_reason",
-    "competitor",
-    "revisit_on",
-    "source",
-    "source_id",
-)
-DEAL_COLUMNS = (
-    "id",
-    "title",
-    "company",
-    "contact",
-    "value",
-    "currency",
-    "stage",
-    "status",
-    "expected_close",
-    "next_step",
-    "next_step_due",
-    "created_at",
-    "stage_entered_at",
-    "last_activity_at",
-    "closed_at",
-    "loss_reason",
-    "competitor",
-    "lost_at_stage",
-    "loss_note",
-    "revisit_on",
-    "revisit_state",
-    "source",
-    "source_id",
-    "archived_at",
-    "snoozed_until",
-    "crm_baseline",
-    "timeline",
-)
-# The deals export carries each deal's whole timeline ("timeline", JSON): a list of
-# {"at", "kind", "text", "from", "to", "data"} (empty ones left out), stage names for stage
-# ids, and in "data" no database ids: a loss's reason by its label, the stage a deal was
-# lost at by its name ("lost_at_stage"), a retracted note by its place in the timeline. An
-# older export's "notes" column (JSON [[time, text], ...]) is still read.
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-
-
-def neutralize(value: Any) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet would run it."""
-    text = "" if value is None else str(value)
-    # Text that already starts with apostrophes before a trigger ("'=x") gets one more, so
-    # unneutralize can tell it from a neutralized "=x" and the round trip stays lossless.
-    if text.lstrip("'").startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
-def unneutralize(text: str) -> str:
-    """Undo `neutralize` on a cell read back from our own export."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
 
 
 def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> int:
@@ -99,7 +37,7 @@ def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, An
 
 
 def portable_data(data: dict[str, Any], stage_names: dict[int, str], event_ids: list[int]) -> dict[str, Any]:
-    """An event's details without database ids (see DEAL_COLUMNS)."""
+    """An event's details without database ids (see csv_cells.DEAL_COLUMNS)."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key in ("batch", "reason_id"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pipeline_tui.csv_io import DEAL_COLUMNS, unneutralize
+from pipeline_tui.csv_cells import DEAL_COLUMNS, unneutralize
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.limits import (
