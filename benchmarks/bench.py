@@ -226,7 +226,7 @@ def deal_rows(
 def build_database(path: Path, size: int) -> dict[str, float]:
     started = now()
     with Store.open(path, clock=StepClock()) as store:
-        added = store.add_many(deal_rows(size, store.stages(), store.reasons()))
+        added = store.transfer.add_many(deal_rows(size, store.shape.stages(), store.shape.reasons()))
     assert added == size
     build_s = now() - started
     file_mb = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
@@ -540,31 +540,33 @@ def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
 def store_queries(db: Path) -> dict[str, Any]:
     with Store.open(db, clock=StepClock()) as store:
         out: dict[str, Any] = {}
-        ms, summaries = timed(lambda: store.summaries(today=TODAY))
+        ms, summaries = timed(lambda: store.board.summaries(today=TODAY))
         out["summaries"] = {"ms": r(ms), "shown_on_board": sum(s.count for s in summaries)}
-        ms, stale_count = timed(lambda: store.stale_count(TODAY))
+        ms, stale_count = timed(lambda: store.review.stale_count(TODAY))
         out["stale_count"] = {"ms": r(ms), "value": stale_count}
-        ms, stale = timed(lambda: store.stale(TODAY))
+        ms, stale = timed(lambda: store.review.stale(TODAY))
         out["stale"] = {"ms": r(ms), "returned": len(stale)}
         del stale
-        ms, (due, upcoming) = timed(lambda: store.revisits(TODAY))
+        ms, (due, upcoming) = timed(lambda: store.review.revisits(TODAY))
         out["revisits"] = {"ms": r(ms), "due": len(due), "upcoming": len(upcoming)}
-        ms, _ = timed(store.count)
+        ms, _ = timed(store.deals.count)
         out["count"] = {"ms": r(ms)}
         first: dict[str, float | None] = {}
         last: dict[str, float | None] = {}
         position: dict[str, Any] = {}
         for summary in summaries:
             stage = summary.stage
-            ms, _ = timed(lambda s=stage: store.column(s, today=TODAY, limit=WINDOW))
+            ms, _ = timed(lambda s=stage: store.board.column(s, today=TODAY, limit=WINDOW))
             first[stage.name] = r(ms)
             if stage.is_open and summary.count:
                 offset = max(0, summary.count - WINDOW)
                 ms, window = timed(
-                    lambda s=stage, o=offset: store.column(s, today=TODAY, offset=o, limit=WINDOW)
+                    lambda s=stage, o=offset: store.board.column(s, today=TODAY, offset=o, limit=WINDOW)
                 )
                 last[stage.name] = r(ms)
-                ms, where = timed(lambda s=stage, d=window[-1]: store.column_position(d, s, today=TODAY))
+                ms, where = timed(
+                    lambda s=stage, d=window[-1]: store.board.column_position(d, s, today=TODAY)
+                )
                 position[stage.name] = {"ms": r(ms), "position": where}
         out["column_first_window_ms"] = first
         out["column_last_window_ms"] = last

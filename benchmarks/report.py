@@ -72,8 +72,8 @@ def build(path: Path, size: int) -> float:
     started = time.perf_counter()
     rng = random.Random(15)
     with Store.open(path, clock=StepClock()) as store:
-        rows = deal_rows(size, store.stages(), store.reasons())
-        store.add_many(row | ({"currency": "EUR"} if rng.random() < 0.1 else {}) for row in rows)
+        rows = deal_rows(size, store.shape.stages(), store.shape.reasons())
+        store.transfer.add_many(row | ({"currency": "EUR"} if rng.random() < 0.1 else {}) for row in rows)
     return round(time.perf_counter() - started, 1)
 
 
@@ -84,16 +84,18 @@ def store_timings(store: Store, settings: Settings, runs: int) -> dict[str, floa
         p = period(name, TODAY)
         for by in ("quarter", "month") if name == "all" else ("quarter",):
             out[f"report_{name}_trend_by_{by}"] = median_ms(
-                lambda p=p, by=by: store.report(
+                lambda p=p, by=by: store.reports.report(
                     p, today=TODAY, rates=rates, quota=QUOTA, quota_period="quarter", trend=by
                 ),
                 runs,
             )
     out["report_all_without_quota_or_trend"] = median_ms(
-        lambda: store.report(period("all", TODAY), today=TODAY, rates=rates), runs
+        lambda: store.reports.report(period("all", TODAY), today=TODAY, rates=rates), runs
     )
-    out["quota_only"] = median_ms(lambda: store.quota(TODAY, kind="quarter", quota=QUOTA, rates=rates), runs)
-    out["trend_only"] = median_ms(lambda: store.trend(TODAY, by="quarter"), runs)
+    out["quota_only"] = median_ms(
+        lambda: store.reports.quota(TODAY, kind="quarter", quota=QUOTA, rates=rates), runs
+    )
+    out["trend_only"] = median_ms(lambda: store.reports.trend(TODAY, by="quarter"), runs)
     return out
 
 
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"building {args.size:,} deals…")
             build_s = build(path, args.size)
         with Store.open(path, clock=StepClock(), currency=settings.currency) as store:
-            deals = store.count()
+            deals = store.deals.count()
             log(f"{deals:,} deals; store queries…")
             stored = store_timings(store, settings, args.runs)
             log("the Report screen…")

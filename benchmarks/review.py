@@ -114,10 +114,10 @@ def import_rows(n: int, stages: list[Stage], reasons: list[LossReason]) -> Itera
 def build_database(path: Path, size: int) -> dict[str, Any]:
     started = now()
     with Store.open(path, clock=StepClock()) as store:
-        store.add_many(import_rows(size, store.stages(), store.reasons()))
+        store.transfer.add_many(import_rows(size, store.shape.stages(), store.shape.reasons()))
         queue = build_queue(store, TODAY)
         counts = {kind.value: n for kind, n in queue.counts().items()}
-        stale = store.stale_count(TODAY)
+        stale = store.review.stale_count(TODAY)
     return {
         "deals": size,
         "build_s": round(now() - started, 2),
@@ -259,7 +259,9 @@ async def app_session(db: Path, runs: int, decisions: int) -> dict[str, Any]:
             committed: list[bool] = []
             for i in range(decisions):
                 # A stale deal a note un-stales: idle, its close date not passed (set-up, untimed).
-                while (close := store.get(queue.ids[index]).expected_close) is not None and close < TODAY:
+                while (
+                    close := store.deals.get(queue.ids[index]).expected_close
+                ) is not None and close < TODAY:
                     index += 1
                 review.session.go_to(index)
                 review._arrive()
@@ -325,12 +327,12 @@ def store_queries(db: Path, runs: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, fn in (
             ("build_queue", lambda: build_queue(store, TODAY)),
-            ("lost_without_reason_ids", store.lost_without_reason_ids),
-            ("due_revisit_ids", lambda: store.due_revisit_ids(TODAY)),
-            ("open_review_ids", lambda: store.open_review_ids(TODAY)),
-            ("review_counts", lambda: store.review_counts(TODAY)),
-            ("stale_ids", lambda: store.stale_ids(TODAY)),
-            ("revisit_ids", lambda: store.revisit_ids(TODAY)),
+            ("lost_without_reason_ids", store.review.lost_without_reason_ids),
+            ("due_revisit_ids", lambda: store.review.due_revisit_ids(TODAY)),
+            ("open_review_ids", lambda: store.review.open_review_ids(TODAY)),
+            ("review_counts", lambda: store.review.review_counts(TODAY)),
+            ("stale_ids", lambda: store.review.stale_ids(TODAY)),
+            ("revisit_ids", lambda: store.review.revisit_ids(TODAY)),
         ):
             ms, found = timed(fn, runs)
             out[name] = {**ms, "returned": returned(found)}

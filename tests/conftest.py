@@ -102,11 +102,8 @@ def pilot_waits_for_typed_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         for _ in range(5000):
             app = self.app
             counting = any(w.group == "review-count" and not w.is_finished for w in app.workers)
-            if (
-                not counting
-                and not getattr(app, "_gate_busy", False)
-                and not getattr(app, "_gate_queue", None)
-            ):
+            gate = getattr(app, "gate", None)
+            if not counting and (gate is None or gate.idle):
                 break
             await asyncio.sleep(0.001)
             result = await original(self, timeout)

@@ -20,6 +20,8 @@ import sqlite3
 import sys
 from datetime import date, timedelta
 
+import builders
+
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import LossInput, StageKind
 from pipeline_tui.store import Store
@@ -66,11 +68,11 @@ class Worker:
     def __init__(self, store: Store, rng: random.Random) -> None:
         self.store = store
         self.rng = rng
-        self.stages = store.stages()
+        self.stages = store.shape.stages()
         self.open_stages = [s for s in self.stages if s.kind is StageKind.OPEN]
-        self.won = store.first_stage(StageKind.WON)
-        self.reasons = store.reasons()
-        self.deal_ids = [r[0] for r in store.db.execute("SELECT id FROM deals")]
+        self.won = store.shape.first_stage(StageKind.WON)
+        self.reasons = store.shape.reasons()
+        self.deal_ids = [r[0] for r in store.conn.db.execute("SELECT id FROM deals")]
         self.serial = len(self.deal_ids)
 
     def loss(self) -> LossInput:
@@ -87,7 +89,8 @@ class Worker:
         rng, store = self.rng, self.store
         if not self.deal_ids or rng.random() < 0.06:
             self.serial += 1
-            deal = store.add(
+            deal = builders.add(
+                store,
                 f"Deal {self.serial}",
                 company=rng.choice(["Acme", "Bluefin", "Cobalt", "Müller GmbH"]),
                 value=rng.randrange(0, 5_000_000),
@@ -95,22 +98,23 @@ class Worker:
             )
             self.deal_ids.append(deal.id)
             return
-        deal = store.get(rng.choice(self.deal_ids))
-        kind = store.stage(deal.stage_id).kind
+        deal = store.deals.get(rng.choice(self.deal_ids))
+        kind = store.shape.stage(deal.stage_id).kind
         roll = rng.random()
         if kind is StageKind.OPEN:
             if roll < 0.35:
                 others = [s for s in self.open_stages if s.id != deal.stage_id]
-                store.move(deal.id, rng.choice(others).id, note=rng.choice(["", "Demo went well"]))
+                builders.move(store, deal.id, rng.choice(others).id, note=rng.choice(["", "Demo went well"]))
             elif roll < 0.55:
-                store.mark_lost(deal.id, self.loss())
+                builders.mark_lost(store, deal.id, self.loss())
             elif roll < 0.62:
-                store.mark_won(deal.id)
+                builders.mark_won(store, deal.id)
             elif roll < 0.85:
                 text = f"Call {rng.randrange(10_000)}: " + "follow up " * rng.randrange(1, 40)
-                store.add_note(deal.id, text)
+                builders.add_note(store, deal.id, text)
             else:
-                store.edit(
+                builders.edit(
+                    store,
                     deal.id,
                     value=rng.randrange(0, 5_000_000),
                     next_step=rng.choice(["Send the quote", "Book the demo", ""]),
@@ -118,20 +122,20 @@ class Worker:
                 )
         elif kind is StageKind.LOST:
             if roll < 0.4:
-                store.reopen(deal.id, rng.choice(self.open_stages).id, note="They called back")
+                builders.reopen(store, deal.id, rng.choice(self.open_stages).id, note="They called back")
             elif roll < 0.7:
-                store.snooze_revisit(deal.id, date(2027, 1, 1) + timedelta(days=rng.randrange(365)))
+                builders.snooze_revisit(store, deal.id, date(2027, 1, 1) + timedelta(days=rng.randrange(365)))
             elif roll < 0.85:
-                store.add_note(deal.id, "Checked in; still with the competitor")
+                builders.add_note(store, deal.id, "Checked in; still with the competitor")
             else:
-                store.record_loss(deal.id, self.loss())
+                builders.record_loss(store, deal.id, self.loss())
         else:  # won
             if roll < 0.5:
-                store.reopen(deal.id, rng.choice(self.open_stages).id, note="Expansion")
+                builders.reopen(store, deal.id, rng.choice(self.open_stages).id, note="Expansion")
             elif roll < 0.7:
-                store.mark_lost(deal.id, self.loss())
+                builders.mark_lost(store, deal.id, self.loss())
             else:
-                store.add_note(deal.id, "Renewal in a year")
+                builders.add_note(store, deal.id, "Renewal in a year")
 
 
 def main() -> None:
@@ -145,7 +149,7 @@ def main() -> None:
             worker.step()
         except PipelineError:  # a rule said no (e.g. a reason that needs a note): not a crash
             continue
-        last = store.db.execute("SELECT MAX(id) FROM events").fetchone()[0]
+        last = store.conn.db.execute("SELECT MAX(id) FROM events").fetchone()[0]
         os.write(fd, f"{last}\n".encode())
 
 

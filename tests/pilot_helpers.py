@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import builders
 from conftest import START, Clock
 from textual import events
 from textual.geometry import Region
@@ -80,15 +81,15 @@ def table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
 
 
 def stage_id(store: Store, name: str) -> int:
-    return store.find_stage(name).id
+    return store.shape.find_stage(name).id
 
 
 def kinds(store: Store, deal_id: int) -> list[EventKind]:
-    return [e.kind for e in store.timeline(deal_id)]
+    return [e.kind for e in store.deals.timeline(deal_id)]
 
 
 def event_count(store: Store) -> int:
-    return store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    return store.conn.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
@@ -109,14 +110,14 @@ def add_at(store: Store, clock: Clock, when: date | datetime, title: str, **fiel
     """Add a deal as if it was created (and last touched) on `when`; the clock goes back to START."""
     clock.set(when)
     try:
-        return store.add(title, **fields)  # type: ignore[arg-type]
+        return builders.add(store, title, **fields)  # type: ignore[arg-type]
     finally:
         clock.set(START)
 
 
 def lose(store: Store, deal_id: int, reason: str, **loss: object) -> Deal:
     """Mark a deal lost directly in the store (set-up for the revisit tests)."""
-    return store.mark_lost(deal_id, LossInput(store.find_reason(reason).id, **loss))  # type: ignore[arg-type]
+    return builders.mark_lost(store, deal_id, LossInput(store.shape.find_reason(reason).id, **loss))  # type: ignore[arg-type]
 
 
 def focus_first_card(app) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import builders
 from conftest import START, TODAY, Clock
 from pilot_helpers import add_at, lose, plain, stage_id
 
@@ -38,9 +39,9 @@ class Pipeline:
 
 def imported_loss(store: Store, title: str, closed: datetime, **fields: object) -> Deal:
     """A lost deal with no reason, as an import leaves it."""
-    lost = store.first_stage(StageKind.LOST).id
+    lost = store.shape.first_stage(StageKind.LOST).id
     stamp = ts(closed)
-    store.add_many(
+    store.transfer.add_many(
         [
             {
                 "title": title,
@@ -53,7 +54,7 @@ def imported_loss(store: Store, title: str, closed: datetime, **fields: object) 
             }
         ]
     )
-    return max(store.deals(stage_id=lost), key=lambda d: d.id)
+    return max(store.deals.all(stage_id=lost), key=lambda d: d.id)
 
 
 def review_pipeline(store: Store, clock: Clock) -> Pipeline:
@@ -71,9 +72,9 @@ def review_pipeline(store: Store, clock: Clock) -> Pipeline:
         revisit_state="pending",
     )
     clock.set(datetime(2026, 8, 3, 10, 0))  # lost in the summer
-    long_due = store.add("Long due", company="Cedar", value=300_000, stage_id=proposal)
-    due = store.add("Due again", company="Delta", value=1_250_000, stage_id=qualified)
-    upcoming = store.add("Coming up", company="Echo")
+    long_due = builders.add(store, "Long due", company="Cedar", value=300_000, stage_id=proposal)
+    due = builders.add(store, "Due again", company="Delta", value=1_250_000, stage_id=qualified)
+    upcoming = builders.add(store, "Coming up", company="Echo")
     lose(store, long_due.id, "Timing", revisit_on=date(2026, 11, 14))
     lose(store, due.id, "Price", note="Budget frozen until Q2", revisit_on=date(2026, 11, 20))
     lose(store, upcoming.id, "Price", revisit_on=date(2026, 12, 10))  # not due: not in the review
@@ -81,25 +82,25 @@ def review_pipeline(store: Store, clock: Clock) -> Pipeline:
     found = Pipeline(
         new_import,
         old_import,
-        store.get(long_due.id),
-        store.get(due.id),
+        store.deals.get(long_due.id),
+        store.deals.get(due.id),
         add_at(store, clock, TODAY - timedelta(days=30), "Idle big", company="Fir", value=900_000),
         add_at(store, clock, TODAY - timedelta(days=30), "Idle small", company="Gale", value=100_000),
         add_at(store, clock, TODAY - timedelta(days=20), "Both ways", company="Hale", value=200_000,
                stage_id=qualified, expected_close=TODAY - timedelta(days=10)),
-        store.add("Late proposal", company="Iris", value=400_000, stage_id=proposal,
+        builders.add(store, "Late proposal", company="Iris", value=400_000, stage_id=proposal,
                   expected_close=TODAY - timedelta(days=3)),
-        store.add("Fresh big", company="Juno", value=5_000_000),
-        store.add("Fresh small", company="Kilo", value=200_000),
+        builders.add(store, "Fresh big", company="Juno", value=5_000_000),
+        builders.add(store, "Fresh small", company="Kilo", value=200_000),
     )  # fmt: skip
     # Not in the review: a next step due in the future; snoozed; won; archived.
-    store.add("Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=7))
-    snoozed = store.add("Snoozed", value=9_900_000)
-    store.snooze_stale(snoozed.id, TODAY + timedelta(days=14))
-    won = store.add("Won deal")
-    store.mark_won(won.id)
-    junk = store.add("Junk")
-    store.archive(junk.id)
+    builders.add(store, "Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=7))
+    snoozed = builders.add(store, "Snoozed", value=9_900_000)
+    builders.snooze_stale(store, snoozed.id, TODAY + timedelta(days=14))
+    won = builders.add(store, "Won deal")
+    builders.mark_won(store, won.id)
+    junk = builders.add(store, "Junk")
+    builders.archive(store, junk.id)
     return found
 
 

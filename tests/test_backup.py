@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY
 from crash_worker import problems
@@ -27,11 +28,13 @@ FIXTURE = Path(__file__).parent / "fixtures" / "schema1.db"
 # A writer that only adds deals, as fast as it can, until it is killed.
 ADDER = r"""
 import sys
+from pipeline_tui import operations as ops
+from pipeline_tui.models import DealDraft
 from pipeline_tui.store import Store
 store = Store.open(sys.argv[1])
 print("ready", flush=True)
 while True:
-    store.add("Added while backing up", company="Adder")
+    ops.add(store, DealDraft("Added while backing up", company="Adder"))
 """
 
 
@@ -89,7 +92,7 @@ def titles(path: Path) -> list[str]:
 def pipeline(path: Path, *names: str) -> Path:
     with Store.open(path) as store:
         for name in names:
-            store.add(name, company="Acme", value=250_000)
+            builders.add(store, name, company="Acme", value=250_000)
     return path
 
 
@@ -116,22 +119,22 @@ def test_backup_while_another_connection_holds_an_open_write(tmp_path: Path) -> 
     committed_stage = stage_of(path, 1)
     target = tmp_path / "copy.db"
     with Store.open(path) as other:
-        other.db.conn.execute("BEGIN IMMEDIATE")  # the write lock, held across the backup
+        other.conn.db.conn.execute("BEGIN IMMEDIATE")  # the write lock, held across the backup
         for i in range(5):
-            other.add(f"Not committed yet {i}")
-        other.move(1, other.find_stage("Qualified").id)
+            builders.add(other, f"Not committed yet {i}")
+        builders.move(other, 1, other.shape.find_stage("Qualified").id)
         result = cli("--db", path, "backup", "-o", target)
         # The backup is done and the writer's transaction is still open: the backup read the
         # last commit instead of waiting for the writer (waiting would have failed, or hung
         # until cli()'s timeout, since the lock is only let go below).
-        assert other.db.conn.in_transaction
-        other.db.conn.execute("COMMIT")
+        assert other.conn.db.conn.in_transaction
+        other.conn.db.conn.execute("COMMIT")
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert check_copy(target) == 20 == reported(result)
     assert titles(target) == [f"Deal {i}" for i in range(20)]  # none of the uncommitted rows
     assert stage_of(target, 1) == committed_stage != "Qualified"  # nor the uncommitted move
     with Store.open(path) as store:
-        assert store.count() == 25  # and the writer's work is all there
+        assert store.deals.count() == 25  # and the writer's work is all there
 
 
 def test_backups_while_a_process_writes_are_whole_and_consistent(tmp_path: Path) -> None:
@@ -190,16 +193,16 @@ def changed_since_backup(tmp_path: Path) -> tuple[Path, Path]:
     backup = tmp_path / "saved.db"
     assert cli("--db", path, "backup", "-o", backup).returncode == 0
     with Store.open(path) as store:
-        store.add("Delta upgrade")
-        store.add("Echo expansion")
-        store.add_note(1, "Said yes on the phone")
-        store.rename_stage(store.find_stage("Proposal").id, "Pitch")
+        builders.add(store, "Delta upgrade")
+        builders.add(store, "Echo expansion")
+        builders.add_note(store, 1, "Said yes on the phone")
+        builders.rename_stage(store, store.shape.find_stage("Proposal").id, "Pitch")
     return path, backup
 
 
 def dump(path: Path) -> list[str]:
     with Store.open(path, readonly=True) as store:
-        return list(store.db.conn.iterdump())
+        return list(store.conn.db.conn.iterdump())
 
 
 def test_restore_yes_puts_the_backup_back_and_keeps_the_replaced_pipeline(tmp_path: Path) -> None:
@@ -209,9 +212,9 @@ def test_restore_yes_puts_the_backup_back_and_keeps_the_replaced_pipeline(tmp_pa
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert "Restored 3 deals" in result.stdout
     with Store.open(path) as store:
-        assert [d.title for d in store.deals()] == ["Acme renewal", "Bluefin seats", "Cobalt pilot"]
-        assert "Proposal" in [s.name for s in store.stages()]
-        assert store.notes(1) == []
+        assert [d.title for d in store.deals.all()] == ["Acme renewal", "Bluefin seats", "Cobalt pilot"]
+        assert "Proposal" in [s.name for s in store.shape.stages()]
+        assert store.deals.notes(1) == []
     # The pipeline it replaced is kept beside it, whole.
     safety = sorted(tmp_path.glob("pipeline-before-restore-*.db"))
     assert len(safety) == 1 and str(safety[0]) in result.stdout
@@ -337,25 +340,25 @@ def test_restore_of_a_first_schema_backup_upgrades_it_on_the_way_in(tmp_path: Pa
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert old.read_bytes() == FIXTURE.read_bytes()  # the old backup is only read
     with Store.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
-        assert [d.title for d in store.deals()] == [
+        assert store.conn.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
+        assert [d.title for d in store.deals.all()] == [
             "Acme renewal",
             "Bluefin seats",
             "Delta upgrade",
             "Cobalt pilot",
         ]
-        assert store.backup_path is None
+        assert store.conn.backup_path is None
     assert not list(tmp_path.glob("pipeline.db.schema*.bak"))  # the live file was never schema 1
 
 
 async def test_an_open_board_shows_the_restored_pipeline(make_app, store: Store, tmp_path: Path) -> None:
     for name in ("Acme renewal", "Bluefin seats", "Cobalt pilot"):
-        store.add(name, value=100_000)
+        builders.add(store, name, value=100_000)
     backup = tmp_path / "saved.db"
     assert cli("--db", store.path, "backup", "-o", backup).returncode == 0  # type: ignore[arg-type]
-    store.add("Delta upgrade")
-    store.add("Echo expansion", stage_id=store.find_stage("Qualified").id)
-    store.rename_stage(store.find_stage("Proposal").id, "Pitch")
+    builders.add(store, "Delta upgrade")
+    builders.add(store, "Echo expansion", stage_id=store.shape.find_stage("Qualified").id)
+    builders.rename_stage(store, store.shape.find_stage("Proposal").id, "Pitch")
     app = make_app()  # no poll timer: the test calls check_for_changes itself
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -365,9 +368,9 @@ async def test_an_open_board_shows_the_restored_pipeline(make_app, store: Store,
         app.check_for_changes()
         await pilot.pause()
         await pilot.pause()
-        assert [c.stage.name for c in app.screen.columns] == [s.name for s in store.stages()]
+        assert [c.stage.name for c in app.screen.columns] == [s.name for s in store.shape.stages()]
         assert "Proposal" in headers(app) and "Pitch" not in headers(app)
         shown = {name: int(line.split(" · ")[0]) for name, line in headers(app).items()}
-        assert shown == {s.stage.name: s.count for s in store.summaries(today=TODAY)}
+        assert shown == {s.stage.name: s.count for s in store.board.summaries(today=TODAY)}
         assert shown["Lead"] == 3 and shown["Qualified"] == 0
         assert "3 deals" in plain(app.screen.query_one("#status", Static))

@@ -26,6 +26,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
+import builders
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -135,19 +136,29 @@ def make_template(path: Path) -> None:
     """A small pipeline: open deals, one lost with a revisit, one won, notes."""
     store = Store.open(path, clock=lambda: NOW)
     try:
-        acme = store.add("Acme renewal", company="Acme", value=1_200_000, next_step="Call")
-        store.add("Globex pilot", company="Globex", value=500_000, stage_id=store.find_stage("Proposal").id)
-        lost = store.add("Initech seats", company="Initech", value=90_000)
-        store.move(
+        acme = builders.add(store, "Acme renewal", company="Acme", value=1_200_000, next_step="Call")
+        builders.add(
+            store,
+            "Globex pilot",
+            company="Globex",
+            value=500_000,
+            stage_id=store.shape.find_stage("Proposal").id,
+        )
+        lost = builders.add(store, "Initech seats", company="Initech", value=90_000)
+        builders.move(
+            store,
             lost.id,
-            store.find_stage("Closed Lost").id,
+            store.shape.find_stage("Closed Lost").id,
             LossInput(
-                store.find_reason("Lost to competitor").id, "Hooli", "Came back cheaper", date(2027, 1, 5)
+                store.shape.find_reason("Lost to competitor").id,
+                "Hooli",
+                "Came back cheaper",
+                date(2027, 1, 5),
             ),
         )
-        won = store.add("Umbrella", company="Umbrella Corp", value=3_000_000)
-        store.move(won.id, store.find_stage("Closed Won").id)
-        store.add_note(acme.id, 'Said "maybe", then\nwent quiet')
+        won = builders.add(store, "Umbrella", company="Umbrella Corp", value=3_000_000)
+        builders.move(store, won.id, store.shape.find_stage("Closed Won").id)
+        builders.add_note(store, acme.id, 'Said "maybe", then\nwent quiet')
     finally:
         store.close()
 
@@ -672,21 +683,17 @@ def post_key(app, key: str, character: str | None) -> None:  # type: ignore[no-u
     app.post_message(event)
 
 
-def fill(field, text: str) -> None:
+async def fill(pilot, field, text: str) -> None:  # type: ignore[no-untyped-def]
     """Focus a field, empty it and type `text`: the keys queue behind the focus change, which
-    itself waits for the keys sent before it (as a click would, in a person's time)."""
+    waits for the keys sent before it to be handled (as a click would, in a person's time)."""
     from textual.widgets import TextArea
 
-    from pipeline_tui.keygate import AfterKeys
-
-    def start() -> None:
-        field.screen.set_focus(field)
-        if isinstance(field, TextArea):
-            field.clear()
-        else:
-            field.value = ""
-
-    field.app.post_message(AfterKeys(start))
+    await pilot.pause()  # the keys sent before it are handled
+    field.screen.set_focus(field)
+    if isinstance(field, TextArea):
+        field.clear()
+    else:
+        field.value = ""
     queue_text(field.app, text)
     FILLED[field] = text
 
@@ -827,7 +834,7 @@ async def fill_deal_form(pilot, modal, draft: dict[str, str]) -> dict[str, str]:
 
     fields = {key: modal.query_one(f"#deal-{key}", Input) for key in draft}
     for key, text in draft.items():
-        fill(fields[key], text)
+        await fill(pilot, fields[key], text)
     await pilot.pause()
     return {key: value(field) for key, field in fields.items()}
 
@@ -843,12 +850,12 @@ def test_new_deal_form_takes_any_text(demo_template, drafts) -> None:
         for draft in drafts:
             modal = await open_form(pilot, app, DealFormModal, "n", lambda: focus_first_card(app))
             values = await fill_deal_form(pilot, modal, draft)
-            count = app.store.count()
+            count = app.store.deals.count()
             result = await submit(pilot, app, DealFormModal)
             assert result.saved == draft_ok(values), (values, result.message)
-            assert app.store.count() == count + result.saved
+            assert app.store.deals.count() == count + result.saved
             if result.saved:
-                assert_deal_has(max(app.store.deals(), key=lambda d: d.id), values)
+                assert_deal_has(max(app.store.deals.all(), key=lambda d: d.id), values)
 
     play(demo_template, script)
 
@@ -859,14 +866,14 @@ def test_edit_deal_form_takes_any_text(demo_template, drafts) -> None:
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
         for draft in drafts:
             modal = await open_form(pilot, app, DealFormModal, "e", lambda: focus_first_card(app))
-            deal = app.store.get(modal.deal.id)
+            deal = app.store.deals.get(modal.deal.id)
             values = await fill_deal_form(pilot, modal, draft)
             result = await submit(pilot, app, DealFormModal)
             assert result.saved == draft_ok(values), (values, result.message)
             if result.saved:
-                assert_deal_has(app.store.get(deal.id), values)
+                assert_deal_has(app.store.deals.get(deal.id), values)
             else:
-                assert app.store.get(deal.id) == deal
+                assert app.store.deals.get(deal.id) == deal
 
     play(demo_template, script)
 
@@ -893,18 +900,19 @@ def test_lost_modal_takes_any_text(demo_template, losses) -> None:
     from textual.widgets import Input, TextArea
 
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
-        lost_stage = app.store.find_stage("Closed Lost")
+        lost_stage = app.store.shape.find_stage("Closed Lost")
         for loss in losses:
             modal = await open_form(pilot, app, LostModal, "l", lambda: focus_first_card(app))
-            deal = app.store.get(modal.deal.id)
-            fill(modal.query_one("#lost-reason", Input), loss["reason"])
+            deal = app.screen_stack[0].current_deal
+            assert deal is not None and modal.subject == deal.title
+            await fill(pilot, modal.query_one("#lost-reason", Input), loss["reason"])
             await pilot.pause()
             reason = modal.reason
             competitor_field = modal.query_one("#lost-competitor", Input)
             if modal.query_one("#lost-competitor-row").display:  # only there for a competitor reason
-                fill(competitor_field, loss["competitor"])
-            fill(modal.query_one("#lost-note", TextArea), loss["note"])
-            fill(modal.query_one("#lost-revisit", Input), loss["revisit"])
+                await fill(pilot, competitor_field, loss["competitor"])
+            await fill(pilot, modal.query_one("#lost-note", TextArea), loss["note"])
+            await fill(pilot, modal.query_one("#lost-revisit", Input), loss["revisit"])
             await pilot.pause()
             competitor, note = value(competitor_field), value(modal.query_one("#lost-note", TextArea))
             revisit_text = value(modal.query_one("#lost-revisit", Input))
@@ -919,7 +927,7 @@ def test_lost_modal_takes_any_text(demo_template, losses) -> None:
                 and (revisit is None or revisit > TODAY)
             )
             assert result.saved == expected, (loss, reason, result.message)
-            after = app.store.get(deal.id)
+            after = app.store.deals.get(deal.id)
             if result.saved:
                 assert reason is not None
                 assert after.stage_id == lost_stage.id
@@ -946,14 +954,14 @@ def test_note_modal_takes_any_text(demo_template, notes) -> None:
         deal = app.screen.current_deal
         for text in notes:
             modal = await open_form(pilot, app, NoteModal, "a")
-            events = len(app.store.timeline(deal.id))
+            events = len(app.store.deals.timeline(deal.id))
             field = modal.query_one("#note-text", TextArea)
-            fill(field, text)
+            await fill(pilot, field, text)
             await pilot.pause()
             note = value(field)
             result = await submit(pilot, app, NoteModal)
             assert result.saved == bool(note.strip()), (note, result.message)
-            timeline = app.store.timeline(deal.id)
+            timeline = app.store.deals.timeline(deal.id)
             assert len(timeline) == events + result.saved
             if result.saved:
                 assert timeline[-1].text == note.strip()
@@ -977,16 +985,16 @@ def test_next_step_modal_takes_any_text(demo_template, steps) -> None:
         assert isinstance(app.screen, DealDetailScreen)
         for step_text, due_text in steps:
             modal = await open_form(pilot, app, NextStepModal, "t")
-            before = app.store.get(deal.id)
+            before = app.store.deals.get(deal.id)
             step_field, due_field = modal.query_one("#step-text", Input), modal.query_one("#step-due", Input)
-            fill(step_field, step_text)
-            fill(due_field, due_text)
+            await fill(pilot, step_field, step_text)
+            await fill(pilot, due_field, due_text)
             await pilot.pause()
             step, due = value(step_field), value(due_field)
             result = await submit(pilot, app, NextStepModal)
             expected = bool(step.strip()) and parses(lambda: parse_optional_date(due, TODAY))  # noqa: B023
             assert result.saved == expected, (step, due, result.message)
-            after = app.store.get(deal.id)
+            after = app.store.deals.get(deal.id)
             if result.saved:
                 assert after.next_step == step.strip()
                 assert after.next_step_due == parse_optional_date(due, TODAY)
@@ -1004,17 +1012,12 @@ async def prompt(pilot, app, key: str, text: str, *, prefix: str = "") -> tuple[
     `text` typed, and Enter."""
     from textual.widgets import Input
 
-    from pipeline_tui.keygate import AfterKeys
-
     modal = await open_form(pilot, app, PromptModal, key)
     field = modal.query_one("#prompt-input", Input)
-
-    def start() -> None:
-        field.screen.set_focus(field)
-        field.value = prefix
-        field.cursor_position = len(prefix)
-
-    app.post_message(AfterKeys(start))
+    await pilot.pause()  # the keys sent before are handled
+    field.screen.set_focus(field)
+    field.value = prefix
+    field.cursor_position = len(prefix)
     queue_text(app, text)
     FILLED[field] = prefix + text
     await pilot.pause()
@@ -1034,15 +1037,15 @@ def test_snooze_date_prompt_takes_any_text(demo_template, dates) -> None:
             if not isinstance(app.screen, PromptModal):
                 deal = screen.deal
             assert deal is not None
-            before = app.store.get(deal.id)
+            before = app.store.deals.get(deal.id)
             typed_value, result = await prompt(pilot, app, "z", text)
             when = try_date(typed_value)
             expected = when is not None and when > TODAY  # a snooze is to a day after today
             assert result.saved == expected, (typed_value, result.message)
             if result.saved:
-                assert app.store.get(deal.id).revisit_on == parse_date(typed_value, TODAY)
+                assert app.store.deals.get(deal.id).revisit_on == parse_date(typed_value, TODAY)
             else:
-                assert app.store.get(deal.id) == before
+                assert app.store.deals.get(deal.id) == before
 
     play(demo_template, script)
 
@@ -1139,17 +1142,17 @@ def test_settings_stage_name_prompt_takes_any_text(demo_template, names) -> None
         for next_key, text in names:
             if not isinstance(app.screen, PromptModal):
                 key = next_key  # a refused prompt is still open: the same action again
-            stages = app.store.stages(include_archived=True)
+            stages = app.store.shape.stages(include_archived=True)
             first = settings._stage()  # the cursor's row (a stage just added): rename renames it
             typed_value, result = await prompt(pilot, app, key, text)
             others = [s.name for s in stages if key == "a" or s.id != first.id]
             assert result.saved == name_ok(typed_value, others), (key, typed_value, result.message)
-            after = app.store.stages(include_archived=True)
+            after = app.store.shape.stages(include_archived=True)
             if result.saved and key == "a":
                 assert len(after) == len(stages) + 1
                 assert " ".join(typed_value.split()) in [s.name for s in after]
             elif result.saved:
-                assert app.store.stage(first.id).name == " ".join(typed_value.split())
+                assert app.store.shape.stage(first.id).name == " ".join(typed_value.split())
             else:
                 assert after == stages
 
@@ -1167,7 +1170,7 @@ def test_settings_stale_days_prompt_takes_any_text(demo_template, days) -> None:
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("comma")
         assert isinstance(app.screen, SettingsScreen)
-        lead = app.store.stages()[0]
+        lead = app.store.shape.stages()[0]
         for text in days:
             typed_value, result = await prompt(pilot, app, "t", text)
             word = typed_value.strip().lower()
@@ -1178,7 +1181,7 @@ def test_settings_stale_days_prompt_takes_any_text(demo_template, days) -> None:
             expected = off or (number is not None and 1 <= number <= 3650)
             assert result.saved == expected, (typed_value, result.message)
             if result.saved:
-                assert app.store.stage(lead.id).stale_days == (None if off else number)
+                assert app.store.shape.stage(lead.id).stale_days == (None if off else number)
 
     play(demo_template, script)
 
@@ -1198,17 +1201,17 @@ def test_settings_reason_label_prompt_takes_any_text(demo_template, labels) -> N
         for next_key, text in labels:
             if not isinstance(app.screen, PromptModal):
                 key = next_key
-            reasons = app.store.reasons(include_archived=True)
+            reasons = app.store.shape.reasons(include_archived=True)
             first = screen._reason()  # the cursor's row (a reason just added)
             typed_value, result = await prompt(pilot, app, key, text)
             others = [r.label for r in reasons if key == "a" or r.id != first.id]
             assert result.saved == name_ok(typed_value, others), (key, typed_value, result.message)
             if result.saved and key == "a":
-                assert " ".join(typed_value.split()) in [r.label for r in app.store.reasons()]
+                assert " ".join(typed_value.split()) in [r.label for r in app.store.shape.reasons()]
             elif result.saved:
-                assert app.store.reason(first.id).label == " ".join(typed_value.split())
+                assert app.store.shape.reason(first.id).label == " ".join(typed_value.split())
             else:
-                assert app.store.reasons(include_archived=True) == reasons
+                assert app.store.shape.reasons(include_archived=True) == reasons
 
     play(demo_template, script)
 
@@ -1299,16 +1302,19 @@ def test_bug_cli_error_naming_a_path_with_a_line_break_is_one_line(capsys, templ
 
 def markup_store(store: Store) -> None:
     """A deal, stage and reason whose names hold Textual/Rich markup: an unmatched closing tag."""
-    deal = store.add("[/] Acme", company="[/b] Corp", value=100_000, expected_close=date(2026, 1, 1))
-    store.add_note(deal.id, "[/]")
-    lost = store.add("[/] Lost", company="[/b]", value=1)
-    store.move(
-        lost.id,
-        store.find_stage("Closed Lost").id,
-        LossInput(store.find_reason("Lost to competitor").id, "[/] Rival", "[/]", date(2026, 12, 1)),
+    deal = builders.add(
+        store, "[/] Acme", company="[/b] Corp", value=100_000, expected_close=date(2026, 1, 1)
     )
-    store.add_stage("[/] Stage")
-    store.add_reason("[/] Reason")
+    builders.add_note(store, deal.id, "[/]")
+    lost = builders.add(store, "[/] Lost", company="[/b]", value=1)
+    builders.move(
+        store,
+        lost.id,
+        store.shape.find_stage("Closed Lost").id,
+        LossInput(store.shape.find_reason("Lost to competitor").id, "[/] Rival", "[/]", date(2026, 12, 1)),
+    )
+    store.shape.add_stage("[/] Stage")
+    store.shape.add_reason("[/] Reason")
 
 
 def play_markup(*steps: tuple[Sequence[str], Sequence[str]]) -> None:
@@ -1358,14 +1364,14 @@ def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: s
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.db"
         store = Store.open(path, clock=lambda: NOW)
-        store.add("Acme", value=100_000)
+        builders.add(store, "Acme", value=100_000)
         store.close()
 
         async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
             for key in keys:
                 await pilot.press(key)
             for field, text in fields.items():
-                fill(app.screen.query_one(field), text)
+                await fill(pilot, app.screen.query_one(field), text)
             await pilot.pause()
             await pilot.press(submit_key)
             await pilot.pause()

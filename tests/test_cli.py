@@ -80,7 +80,7 @@ def test_add_with_parsed_value_and_dates(run: Run, db: Path) -> None:
     )  # fmt: skip
     assert out == "Added #1 Platform licence to Lead.\n"
     with open_store(db) as store:
-        deal = store.get(1)
+        deal = store.deals.get(1)
     assert (deal.title, deal.company, deal.contact) == (
         "Platform licence",
         "Northwind",
@@ -110,7 +110,7 @@ def test_today_stamps_what_the_command_writes(run: Run) -> None:
 
 def test_add_refuses_a_lost_stage(run: Run, db: Path) -> None:
     assert_one_line_error(run, run("add", "x", "--stage", "Closed Lost"), "--reason")
-    assert not db.exists() or open_store(db).count() == 0
+    assert not db.exists() or open_store(db).deals.count() == 0
 
 
 # --------------------------------------------------------------------- list
@@ -189,8 +189,8 @@ def test_move_by_name_and_prefix(run: Run, db: Path) -> None:
         "Moved #1 Alpha deal to Negotiation.\n"
     )
     with open_store(db) as store:
-        assert store.get(1).stage_id == store.find_stage("Negotiation").id
-        assert store.timeline(1)[-1].text == "Pricing agreed"
+        assert store.deals.get(1).stage_id == store.shape.find_stage("Negotiation").id
+        assert store.deals.timeline(1)[-1].text == "Pricing agreed"
 
 
 def test_move_to_lost_without_reason_fails_and_changes_nothing(run: Run, db: Path) -> None:
@@ -199,9 +199,9 @@ def test_move_to_lost_without_reason_fails_and_changes_nothing(run: Run, db: Pat
     assert code != 0
     assert_one_line_error(run, code, "needs --reason", "Price / budget", "Other")
     with open_store(db) as store:
-        deal = store.get(1)
-        assert deal.stage_id == store.find_stage("Proposal").id
-        assert len(store.timeline(1)) == 1
+        deal = store.deals.get(1)
+        assert deal.stage_id == store.shape.find_stage("Proposal").id
+        assert len(store.deals.timeline(1)) == 1
 
 
 @pytest.mark.parametrize("reason", ["Price / budget", "price / BUDGET", "pri", "PRICE", "budget"])
@@ -209,9 +209,9 @@ def test_move_to_lost_reason_by_label_any_case_or_unique_prefix(run: Run, db: Pa
     run.ok("add", "Lose")
     run.ok("move", "1", "lost", "--reason", reason, "--note", "Too dear", "--revisit", "2027-03-01")
     with open_store(db) as store:
-        deal = store.get(1)
-        assert store.stage(deal.stage_id).kind is StageKind.LOST
-        assert store.reason(deal.loss_reason_id).label == "Price / budget"
+        deal = store.deals.get(1)
+        assert store.shape.stage(deal.stage_id).kind is StageKind.LOST
+        assert store.shape.reason(deal.loss_reason_id).label == "Price / budget"
         assert deal.loss_note == "Too dear"
         assert deal.revisit_on == date(2027, 3, 1)
 
@@ -224,10 +224,10 @@ def test_move_to_lost_competitor_and_other_rules(run: Run, db: Path) -> None:
     assert_one_line_error(run, run("move", "1", "lost", "--reason", "weather"), "No loss reason")
     assert_one_line_error(run, run("move", "1", "qual", "--reason", "price"), "--reason only")
     with open_store(db) as store:
-        assert len(store.timeline(1)) == 1
+        assert len(store.deals.timeline(1)) == 1
     run.ok("move", "1", "lost", "--reason", "competitor", "--competitor", "Pipedrive")
     with open_store(db) as store:
-        assert store.get(1).competitor == "Pipedrive"
+        assert store.deals.get(1).competitor == "Pipedrive"
 
 
 def test_move_json(run: Run) -> None:
@@ -276,7 +276,7 @@ def test_note(run: Run, db: Path) -> None:
     run.ok("add", "Talk")
     assert run.ok("note", "talk", "Called; they want SSO") == "Noted on #1 Talk.\n"
     with open_store(db) as store:
-        assert [e.text for e in store.notes(1)] == ["Called; they want SSO"]
+        assert [e.text for e in store.deals.notes(1)] == ["Called; they want SSO"]
 
 
 def test_revisits_json_keeps_due_and_upcoming_apart(run: Run) -> None:
@@ -373,19 +373,19 @@ def test_demo_seeds_a_lived_in_pipeline(run: Run, tmp_path: Path) -> None:
     assert run.out == ""
     assert str(path) in run.err
     with Store.open(path) as store:
-        deals = list(store.deals())
+        deals = list(store.deals.all())
         assert f"{len(deals)} deals" in run.err
-        per_stage = {s.name: 0 for s in store.stages()}
+        per_stage = {s.name: 0 for s in store.shape.stages()}
         for d in deals:
-            per_stage[store.stage(d.stage_id).name] += 1
+            per_stage[store.shape.stage(d.stage_id).name] += 1
         assert all(count > 0 for count in per_stage.values()), per_stage
-        stale = store.stale(TODAY)
+        stale = store.review.stale(TODAY)
         assert len(stale) >= 3
-        lost = [d for d in deals if store.stage(d.stage_id).kind is StageKind.LOST]
+        lost = [d for d in deals if store.shape.stage(d.stage_id).kind is StageKind.LOST]
         assert lost and all(d.loss_reason_id is not None for d in lost)
         assert len({d.loss_reason_id for d in lost}) >= 3
         assert any(d.competitor for d in lost)
-        due, upcoming = store.revisits(TODAY)
+        due, upcoming = store.review.revisits(TODAY)
         assert len(due) >= 1 and len(upcoming) >= 1
         assert all(d.revisit_on <= TODAY for d in due)
         # A revisit falls after the loss it follows up, and the loss after the last activity.
@@ -393,7 +393,7 @@ def test_demo_seeds_a_lived_in_pipeline(run: Run, tmp_path: Path) -> None:
             assert d.closed_at is not None and d.revisit_on is not None
             assert d.revisit_on > d.closed_at.date(), (d.id, d.closed_at, d.revisit_on)
             assert d.last_activity_at <= d.closed_at
-        assert sum(1 for _ in store.note_rows()) > 10
+        assert sum(1 for _ in store.transfer.note_rows()) > 10
     assert not (tmp_path / "pipeline.db").exists()  # $PIPELINE_TUI_DB untouched
 
 
@@ -406,11 +406,11 @@ def test_demo_stamps_nothing_later_than_now(tmp_path: Path, hour: int) -> None:
     now = datetime.combine(TODAY, time(hour, 5))
     with Store.open(tmp_path / "demo.db") as store:
         seed_demo(store, TODAY, now=now)
-        moments = [e.at for d in store.deals(archived=None) for e in store.timeline(d.id)]
+        moments = [e.at for d in store.deals.all(archived=None) for e in store.deals.timeline(d.id)]
         assert max(moments) <= now
         assert sum(1 for m in moments if m.date() == TODAY) > 10  # today still has its changes
-        for d in store.deals(archived=None):
-            at = [(e.id, e.at) for e in store.timeline(d.id)]
+        for d in store.deals.all(archived=None):
+            at = [(e.id, e.at) for e in store.deals.timeline(d.id)]
             assert [m for _, m in sorted(at)] == sorted(m for _, m in at), d.id  # order kept
 
 
@@ -419,7 +419,7 @@ def test_demo_on_the_real_clock_has_no_future(run: Run, tmp_path: Path) -> None:
     assert run("demo", "--no-open", "--db", str(path), today=False) == 0, run.err
     after = datetime.now()
     with Store.open(path) as store:
-        latest = max(e.at for d in store.deals(archived=None) for e in store.timeline(d.id))
+        latest = max(e.at for d in store.deals.all(archived=None) for e in store.deals.timeline(d.id))
     assert latest <= after
 
 
@@ -428,8 +428,8 @@ def test_demo_is_repeatable(run: Run, tmp_path: Path) -> None:
     run.ok("demo", "--no-open", "--db", str(a))
     run.ok("demo", "--no-open", "--db", str(b))
     with Store.open(a) as sa, Store.open(b) as sb:
-        assert [(d.title, d.value, d.stage_id) for d in sa.deals()] == [
-            (d.title, d.value, d.stage_id) for d in sb.deals()
+        assert [(d.title, d.value, d.stage_id) for d in sa.deals.all()] == [
+            (d.title, d.value, d.stage_id) for d in sb.deals.all()
         ]
 
 

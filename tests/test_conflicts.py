@@ -4,6 +4,7 @@ is the command line, on the same file, while the board does not poll."""
 
 from __future__ import annotations
 
+import builders
 import pytest
 from conftest import TODAY
 from pilot_helpers import SIZE, paste, stage_id
@@ -21,7 +22,7 @@ from pipeline_tui.store import Store
 
 @pytest.fixture
 def deal(store: Store) -> Deal:
-    return store.add("Acme renewal", company="Acme", value=1_200_000)
+    return builders.add(store, "Acme renewal", company="Acme", value=1_200_000)
 
 
 def elsewhere(store: Store, *args: str) -> None:
@@ -54,9 +55,9 @@ async def test_edit_form_saved_over_a_deal_won_elsewhere_asks(make_app, store: S
         assert "changed since you opened it" in text and "stage Lead → Closed Won" in text
         await pilot.press("c")  # cancel: nothing of mine is saved
         assert isinstance(app.screen, BoardScreen)
-    now = store.get(deal.id)
+    now = store.deals.get(deal.id)
     assert now.title == "Acme renewal"
-    assert store.stage(now.stage_id).kind is StageKind.WON
+    assert store.shape.stage(now.stage_id).kind is StageKind.WON
 
 
 async def test_save_anyway_keeps_the_other_change_and_applies_mine(
@@ -71,9 +72,9 @@ async def test_save_anyway_keeps_the_other_change_and_applies_mine(
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("s")
         assert isinstance(app.screen, BoardScreen)
-    now = store.get(deal.id)
+    now = store.deals.get(deal.id)
     assert now.title == "Acme renewal 2027"
-    assert store.stage(now.stage_id).kind is StageKind.WON  # my edit never touched the stage
+    assert store.shape.stage(now.stage_id).kind is StageKind.WON  # my edit never touched the stage
 
 
 async def test_save_anyway_writes_only_the_fields_i_changed(make_app, store: Store, deal: Deal) -> None:
@@ -88,19 +89,19 @@ async def test_save_anyway_writes_only_the_fields_i_changed(make_app, store: Sto
         assert "company" in choice_text(app)
         await pilot.press("s")
         assert isinstance(app.screen, BoardScreen)
-    now = store.get(deal.id)
+    now = store.deals.get(deal.id)
     assert (now.company, now.contact, now.title) == ("Acme Holdings", "Ana Li", "Acme renewal")
 
 
 async def test_an_edit_form_saved_unchanged_writes_nothing(make_app, store: Store, deal: Deal) -> None:
-    events = len(store.timeline(deal.id))
+    events = len(store.deals.timeline(deal.id))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_edit(pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    assert store.get(deal.id) == deal and len(store.timeline(deal.id)) == events
+    assert store.deals.get(deal.id) == deal and len(store.deals.timeline(deal.id)) == events
 
 
 async def test_reload_reopens_the_form_on_the_deal_as_it_is_keeping_my_edits(
@@ -122,7 +123,7 @@ async def test_reload_reopens_the_form_on_the_deal_as_it_is_keeping_my_edits(
         assert again.query_one("#deal-value", Input).value == "15000"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, BoardScreen)
-    now = store.get(deal.id)
+    now = store.deals.get(deal.id)
     assert (now.title, now.company, now.value) == ("Acme renewal 2027", "Acme Holdings", 1_500_000)
 
 
@@ -137,7 +138,7 @@ async def test_a_note_added_elsewhere_is_not_a_conflict(make_app, store: Store, 
         elsewhere(store, "note", str(deal.id), "Called from my phone")
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, BoardScreen)
-    assert store.get(deal.id).next_step == "Send the quote"
+    assert store.deals.get(deal.id).next_step == "Send the quote"
 
 
 async def test_move_from_an_out_of_date_board_asks(make_app, store: Store, deal: Deal) -> None:
@@ -148,12 +149,12 @@ async def test_move_from_an_out_of_date_board_asks(make_app, store: Store, deal:
         await pilot.press("greater_than_sign")
         assert "stage Lead → Proposal" in choice_text(app)
         await pilot.press("c")
-    assert store.get(deal.id).stage_id == stage_id(store, "Proposal")  # not moved on again
+    assert store.deals.get(deal.id).stage_id == stage_id(store, "Proposal")  # not moved on again
 
 
 async def test_loss_from_an_out_of_date_stale_list_asks(make_app, store: Store, clock) -> None:  # type: ignore[no-untyped-def]
     clock.advance(days=-30)
-    idle = store.add("Idle deal")
+    idle = builders.add(store, "Idle deal")
     clock.advance(days=30)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -167,4 +168,4 @@ async def test_loss_from_an_out_of_date_stale_list_asks(make_app, store: Store, 
         assert "stage Lead → Closed Won" in choice_text(app)
         await pilot.press("escape")  # no answer is no change
         assert isinstance(app.screen, StaleScreen)
-    assert store.stage(store.get(idle.id).stage_id).kind is StageKind.WON
+    assert store.shape.stage(store.deals.get(idle.id).stage_id).kind is StageKind.WON

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import builders
 import pytest
 from crash_worker import problems
 
@@ -59,7 +60,7 @@ def test_sigkill_at_random_moments_never_breaks_the_pipeline(tmp_path: Path) -> 
     db = tmp_path / "pipeline.db"
     with Store.open(db) as store:
         for i in range(40):
-            store.add(f"Seed {i}", company="Acme", value=100_000 * i)
+            builders.add(store, f"Seed {i}", company="Acme", value=100_000 * i)
     rng = random.Random(SEED)
     deals_before = events_before = 0
     changes = 0
@@ -82,8 +83,8 @@ def test_sigkill_at_random_moments_never_breaks_the_pipeline(tmp_path: Path) -> 
         # The first to look after the kill is a read-only reader (`--read-only`): it sees the
         # last commit through the WAL the dead process left, without recovering anything.
         with Store.open(db, readonly=True) as viewer:
-            seen = viewer.count()
-            seen_event = viewer.db.execute("SELECT MAX(id) FROM events").fetchone()[0]
+            seen = viewer.deals.count()
+            seen_event = viewer.conn.db.execute("SELECT MAX(id) FROM events").fetchone()[0]
         conn = sqlite3.connect(db)
         try:
             found = problems(conn)
@@ -99,8 +100,8 @@ def test_sigkill_at_random_moments_never_breaks_the_pipeline(tmp_path: Path) -> 
         deals_before, events_before = deals, events
         # And the app opens it as it is: no upgrade, no complaint.
         with Store.open(db) as store:
-            assert store.count() == deals
-            assert store.backup_path is None
+            assert store.deals.count() == deals
+            assert store.conn.backup_path is None
 
     assert changes >= 1_000, f"only {changes} changes were committed across {KILLS} runs"
     assert not list(tmp_path.glob("*.bak")), "a kill made the next start think the schema was old"
@@ -109,8 +110,8 @@ def test_sigkill_at_random_moments_never_breaks_the_pipeline(tmp_path: Path) -> 
 def big_pipeline(path: Path, company: str, count: int) -> Path:
     """A pipeline large enough (megabytes) that copying it takes a while to kill into."""
     with Store.open(path) as store:
-        lead = store.stages()[0].id
-        store.add_many(
+        lead = store.shape.stages()[0].id
+        store.transfer.add_many(
             {
                 "title": f"{company} deal {i}",
                 "company": company,

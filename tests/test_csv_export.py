@@ -7,11 +7,13 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import Clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline_tui import operations as ops
 from pipeline_tui.csv_io import (
     BOM,
     DEAL_COLUMNS,
@@ -25,6 +27,7 @@ from pipeline_tui.csv_io import (
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import EventKind, LossInput
 from pipeline_tui.store import Store, ts
+from pipeline_tui.store.transfer import Transfer
 
 TRICKY = 'Müller, "Ltd"\nзаметка 注释'
 
@@ -34,17 +37,18 @@ def read(text: str) -> list[dict[str, str]]:
 
 
 def lost_deal(store: Store, clock: Clock) -> int:
-    deal = store.add("Platform licence", company="Northwind", value=1_200_050)
+    deal = builders.add(store, "Platform licence", company="Northwind", value=1_200_050)
     clock.advance(hours=1)
-    store.add_note(deal.id, "Budget call went well")
+    builders.add_note(store, deal.id, "Budget call went well")
     clock.advance(hours=1)
-    store.move(deal.id, store.find_stage("Proposal").id, note="Sent the proposal")
+    builders.move(store, deal.id, store.shape.find_stage("Proposal").id, note="Sent the proposal")
     clock.advance(days=2)
-    store.move(
+    builders.move(
+        store,
         deal.id,
-        store.find_stage("Closed Lost").id,
+        store.shape.find_stage("Closed Lost").id,
         LossInput(
-            store.find_reason("Lost to competitor").id,
+            store.shape.find_reason("Lost to competitor").id,
             competitor="HubSpot",
             note="Cheaper; renews in May",
             revisit_on=date(2027, 5, 1),
@@ -58,9 +62,9 @@ def lost_deal(store: Store, clock: Clock) -> int:
 
 def test_notes_one_row_per_text_entry_with_deal_context(store: Store, clock: Clock) -> None:
     deal_id = lost_deal(store, clock)
-    other = store.add("Team seats", company="Kestrel")
-    store.add_note(other.id, "Asked for SSO")
-    store.edit(other.id, value=500)  # an edit carries no text: not exported
+    other = builders.add(store, "Team seats", company="Kestrel")
+    builders.add_note(store, other.id, "Asked for SSO")
+    builders.edit(store, other.id, value=500)  # an edit carries no text: not exported
     rows = read(export_to_string(store, "notes"))
     assert tuple(rows[0].keys()) == NOTE_COLUMNS
     assert [(r["deal_id"], r["kind"], r["text"]) for r in rows] == [
@@ -89,18 +93,18 @@ def test_notes_one_row_per_text_entry_with_deal_context(store: Store, clock: Clo
 
 def test_notes_match_the_timeline(store: Store, clock: Clock) -> None:
     lost_deal(store, clock)
-    d = store.add("Second")
-    keep = store.add_note(d.id, "kept")
-    gone = store.add_note(d.id, "retracted")
-    store.retract_note(gone.id)
-    store.set_next_step(d.id, "Call Tuesday", date(2026, 12, 1))
+    d = builders.add(store, "Second")
+    keep = builders.add_note(store, d.id, "kept")
+    builders.add_note(store, d.id, "retracted")
+    ops.undo(store)
+    builders.set_next_step(store, d.id, "Call Tuesday", date(2026, 12, 1))
     expected = [
         (e.deal_id, e.kind.value, e.text)
-        for deal in store.deals()
-        for e in store.timeline(deal.id)
+        for deal in store.deals.all()
+        for e in store.deals.timeline(deal.id)
         if e.text and not e.data.get("retracted") and e.kind is not EventKind.UNDONE
     ]
-    rows = [(r["deal_id"], r["kind"], r["text"]) for r in store.note_rows()]
+    rows = [(r["deal_id"], r["kind"], r["text"]) for r in store.transfer.note_rows()]
     assert sorted(rows) == sorted(expected)
     assert (d.id, "note", keep.text) in rows
     assert (d.id, "next_step", "Call Tuesday") in rows
@@ -116,8 +120,8 @@ def test_empty_export_is_a_header(store: Store) -> None:
 
 
 def test_rfc4180_crlf_and_doubled_quotes(store: Store) -> None:
-    d = store.add('The "big" one', company="Acme, Inc.")
-    store.add_note(d.id, 'She said "yes", then "maybe"')
+    d = builders.add(store, 'The "big" one', company="Acme, Inc.")
+    builders.add_note(store, d.id, 'She said "yes", then "maybe"')
     text = export_to_string(store, "notes")
     records = text.split("\r\n")
     assert records[-1] == ""  # every record ends with CRLF
@@ -128,8 +132,8 @@ def test_rfc4180_crlf_and_doubled_quotes(store: Store) -> None:
 
 
 def test_utf8_and_tricky_text_survive_csv_reader(store: Store, tmp_path: Path) -> None:
-    d = store.add(TRICKY, company=TRICKY, contact=TRICKY)
-    store.add_note(d.id, TRICKY)
+    d = builders.add(store, TRICKY, company=TRICKY, contact=TRICKY)
+    builders.add_note(store, d.id, TRICKY)
     path = tmp_path / "notes.csv"
     assert export_to_path(store, "notes", path) == 1
     raw = path.read_bytes()
@@ -146,7 +150,7 @@ def test_utf8_and_tricky_text_survive_csv_reader(store: Store, tmp_path: Path) -
 
 
 def test_excel_adds_a_bom(store: Store, tmp_path: Path) -> None:
-    store.add_note(store.add("x").id, "hi")
+    builders.add_note(store, builders.add(store, "x").id, "hi")
     assert export_to_string(store, "notes", excel=True).startswith(BOM + "deal_id,")
     path = tmp_path / "excel.csv"
     export_to_path(store, "notes", path, excel=True)
@@ -169,8 +173,8 @@ def test_formula_triggers_are_neutralized(text: str) -> None:
 @pytest.mark.parametrize("text", ["=SUM(A1:A9)", "+1 555 0100", "-1", "@cmd", '=HYPERLINK("x")'])
 def test_formula_cells_are_neutralized_in_both_exports(store: Store, text: str) -> None:
     # (The store trims what people type, so a leading tab or CR never reaches a deal or note.)
-    d = store.add(text, company=text)
-    store.add_note(d.id, text)
+    d = builders.add(store, text, company=text)
+    builders.add_note(store, d.id, text)
     [row] = read(export_to_string(store, "notes"))
     assert row["text"] == row["title"] == row["company"] == "'" + text
     assert unneutralize(row["text"]) == text
@@ -234,9 +238,9 @@ NOTE_TEXT = st.text(
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(NOTE_TEXT, min_size=1, max_size=4))
 def test_any_note_text_round_trips(store: Store, texts: list[str]) -> None:
-    deal = store.add("Round trip")
+    deal = builders.add(store, "Round trip")
     for text in texts:
-        store.add_note(deal.id, text)
+        builders.add_note(store, deal.id, text)
     rows = [r for r in read(export_to_string(store, "notes")) if r["deal_id"] == str(deal.id)]
     # The store keeps what was typed, trimmed; the CSV gives back exactly that.
     assert [unneutralize(r["text"]) for r in rows] == [t.strip() for t in texts]
@@ -254,14 +258,14 @@ def test_neutralize_round_trip(text: str) -> None:
 
 
 def test_failed_export_leaves_no_file(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = store.add("x")
-    store.add_note(d.id, "first")
+    d = builders.add(store, "x")
+    builders.add_note(store, d.id, "first")
 
     def exploding_rows():  # type: ignore[no-untyped-def]
-        yield from Store.note_rows(store)
+        yield from Transfer.note_rows(store.transfer)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "note_rows", exploding_rows)
+    monkeypatch.setattr(store.transfer, "note_rows", exploding_rows)
     target = tmp_path / "out" / "notes.csv"
     target.parent.mkdir()
     with pytest.raises(OSError, match="No space left"):
@@ -279,7 +283,7 @@ def test_failed_export_keeps_the_previous_file(
         yield {"deal_id": 1, "text": "half"}
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "note_rows", exploding_rows)
+    monkeypatch.setattr(store.transfer, "note_rows", exploding_rows)
     with pytest.raises(KeyboardInterrupt):
         export_to_path(store, "notes", target)
     assert target.read_bytes() == b"previous export\r\n"

@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY
 from terminal import COMMAND, Terminal
@@ -33,8 +34,8 @@ WIPER = (
 def pipeline(path: Path, deals: int = 3) -> Path:
     with Store.open(path) as store:
         for n in range(deals):
-            store.add(f"Deal {n}", company="Acme")
-            store.add_note(n + 1, f"note {n}")
+            builders.add(store, f"Deal {n}", company="Acme")
+            builders.add_note(store, n + 1, f"note {n}")
     return path
 
 
@@ -187,7 +188,7 @@ def test_restore_works_over_a_live_file_that_cannot_be_opened(tmp_path: Path, ki
     [aside] = list(tmp_path.glob("live-damaged-*.db"))
     assert aside.read_bytes() == broken  # kept beside, as it was
     with Store.open(live) as store:
-        assert store.count() == 3
+        assert store.deals.count() == 3
 
 
 # ------------------------------------------------------------------ backup
@@ -359,9 +360,11 @@ def test_the_calendar_skips_a_date_no_calendar_can_hold(tmp_path: Path) -> None:
     from pipeline_tui.models import LossInput
 
     with Store.open(tmp_path / "p.db") as store:
-        deal = store.add("Far away")
-        store.mark_lost(
-            deal.id, LossInput(store.find_reason("price").id, revisit_on=TODAY.replace(year=2027))
+        deal = builders.add(store, "Far away")
+        builders.mark_lost(
+            store,
+            deal.id,
+            LossInput(store.shape.find_reason("price").id, revisit_on=TODAY.replace(year=2027)),
         )
-        store.db.execute("UPDATE deals SET revisit_on = '9999-12-31' WHERE id = ?", [deal.id])
+        store.conn.db.execute("UPDATE deals SET revisit_on = '9999-12-31' WHERE id = ?", [deal.id])
         assert "BEGIN:VEVENT" not in revisits_calendar(store)  # no OverflowError

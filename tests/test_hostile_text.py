@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 from pilot_helpers import assert_shown_as_typed
@@ -35,19 +36,19 @@ RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\x00", "\r")
 
 def hostile_pipeline(store: Store, clock: Clock) -> None:
     """Deals, names and notes carrying every kind of hostile text (as an import brings)."""
-    lead = store.find_stage("Lead")
-    store.rename_stage(lead.id, f"Lead{OSC0}")
-    reason = store.add_reason(f"Too dear{CLEAR}")
-    comp = store.find_reason("competitor")
+    lead = store.shape.find_stage("Lead")
+    builders.rename_stage(store, lead.id, f"Lead{OSC0}")
+    reason = store.shape.add_reason(f"Too dear{CLEAR}")
+    comp = store.shape.find_reason("competitor")
     clock.advance(days=-40)
-    one = store.add(f"Deal {OSC52} one", company=f"Acme {CLEAR} Ltd", contact=f"Ana{CSI_C1}")
-    two = store.add(FORGED, company=f"Invoice {RLO}gnp.exe", next_step=f"Call {OSC0}")
-    three = store.add("[@click=app.quit]Evil", company="ACME [EU]", contact="[b]bold[/b]")
+    one = builders.add(store, f"Deal {OSC52} one", company=f"Acme {CLEAR} Ltd", contact=f"Ana{CSI_C1}")
+    two = builders.add(store, FORGED, company=f"Invoice {RLO}gnp.exe", next_step=f"Call {OSC0}")
+    three = builders.add(store, "[@click=app.quit]Evil", company="ACME [EU]", contact="[b]bold[/b]")
     clock.advance(days=40)
-    store.add_note(one.id, f"Note with {OSC52} and\nsecond line {CLEAR}")
-    store.mark_lost(three.id, LossInput(comp.id, competitor="Initech [/] Ltd", note=f"Lost {OSC0}",
+    builders.add_note(store, one.id, f"Note with {OSC52} and\nsecond line {CLEAR}")
+    builders.mark_lost(store, three.id, LossInput(comp.id, competitor="Initech [/] Ltd", note=f"Lost {OSC0}",
                                         revisit_on=date(2026, 11, 20)))  # fmt: skip
-    store.mark_lost(two.id, LossInput(reason.id, note="x"))
+    builders.mark_lost(store, two.id, LossInput(reason.id, note="x"))
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_a_title_with_a_line_break_cannot_forge_a_row(
 ) -> None:
     assert main(["--db", str(hostile.path), "--today", TODAY.isoformat(), "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == hostile.count()
+    assert len(lines) == hostile.deals.count()
     assert not any(line.startswith("#999") for line in lines)
     assert any(f"Harmless{NEWLINE_MARK}#999" in line for line in lines)
 
@@ -225,9 +226,9 @@ def test_the_board_never_passes_escape_sequences_to_the_terminal(store: Store, c
 
 def _form_pipeline(store: Store) -> Store:
     """One open deal whose every text field, and its stage, carries hostile text."""
-    lead = store.find_stage("Lead")
-    store.rename_stage(lead.id, f"Lead{OSC0}")
-    store.add(f"Deal {OSC52} one", company=f"Acme {CLEAR} Ltd", contact=f"Ana{CSI_C1}{RLO}",
+    lead = store.shape.find_stage("Lead")
+    builders.rename_stage(store, lead.id, f"Lead{OSC0}")
+    builders.add(store, f"Deal {OSC52} one", company=f"Acme {CLEAR} Ltd", contact=f"Ana{CSI_C1}{RLO}",
               next_step=f"Call {OSC0}\nthen{CLEAR}")  # fmt: skip
     return store
 
@@ -252,7 +253,7 @@ async def test_a_field_left_as_shown_keeps_the_stored_text_exactly(make_app, sto
     from pipeline_tui.modals.prompts import NextStepModal
 
     _form_pipeline(store)
-    (before,) = store.deals()
+    (before,) = store.deals.all()
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
@@ -265,18 +266,18 @@ async def test_a_field_left_as_shown_keeps_the_stored_text_exactly(make_app, sto
         assert isinstance(app.screen, NextStepModal)
         await pilot.press("tab", *"+3d", "ctrl+s")  # only the due date
         await pilot.pause()
-    after = store.get(before.id)
+    after = store.deals.get(before.id)
     assert after.value == 5000_00 and after.next_step_due is not None
     assert (after.title, after.company, after.contact, after.next_step) == (
         before.title, before.company, before.contact, before.next_step
     )  # fmt: skip
-    ops.edit_deal(store, before.id, {"title": "Renamed"}, today=TODAY)
+    ops.edit(store, [before.id], {"title": "Renamed"})
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
         await pilot.press("ctrl+u", *"Clean title", "tab", "ctrl+u", *"Clean Co", "ctrl+s")
         await pilot.pause()
-    typed = store.get(before.id)
+    typed = store.deals.get(before.id)
     assert (typed.title, typed.company, typed.contact) == ("Clean title", "Clean Co", before.contact)
 
 
@@ -298,7 +299,7 @@ def test_an_argument_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
 def test_a_terminal_that_is_not_utf8_gets_replaced_characters(hostile: Store, encoding: str) -> None:
-    hostile.add("Müller 🎉 deal", company="Åkerlund")
+    builders.add(hostile, "Müller 🎉 deal", company="Åkerlund")
     env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONUTF8": "0"}
     base = [sys.executable, "-m", "pipeline_tui", "--db", str(hostile.path), "--today", TODAY.isoformat()]
     listed = subprocess.run([*base, "list"], capture_output=True, env=env)
@@ -320,20 +321,20 @@ def test_matching_folds_case_the_unicode_way_turkish_i_included(store: Store) ->
 
     assert fold("İSTANBUL") == fold("istanbul") == fold("ıstanbul") == fold("Istanbul")
     assert fold("STRASSE") == fold("Straße")
-    deal = store.add("İstanbul expansion", company="Şişecam")
-    assert store.find("istanbul").id == deal.id
-    assert store.find("ISTANBUL EXP").id == deal.id
-    stage = store.stages()[0]
-    assert [d.id for d in store.column(stage, today=TODAY, text="şişecam")] == [deal.id]
-    assert store.find_reason("PRİCE").label == "Price / budget"
+    deal = builders.add(store, "İstanbul expansion", company="Şişecam")
+    assert store.deals.find("istanbul").id == deal.id
+    assert store.deals.find("ISTANBUL EXP").id == deal.id
+    stage = store.shape.stages()[0]
+    assert [d.id for d in store.board.column(stage, today=TODAY, text="şişecam")] == [deal.id]
+    assert store.shape.find_reason("PRİCE").label == "Price / budget"
 
 
 def test_moments_are_stored_with_their_utc_offset(store: Store) -> None:
-    deal = store.add("Offset deal")
-    stored = store.db.execute("SELECT created_at FROM deals WHERE id = ?", [deal.id]).fetchone()[0]
+    deal = builders.add(store, "Offset deal")
+    stored = store.conn.db.execute("SELECT created_at FROM deals WHERE id = ?", [deal.id]).fetchone()[0]
     assert stored[19] in "+-" and stored[22] == ":"  # '2026-11-24 09:00:00+00:00'
-    ops.add_note(store, deal.id, "hello", today=TODAY)
-    at = store.db.execute("SELECT at FROM events WHERE kind = 'note'").fetchone()[0]
+    ops.note(store, [deal.id], "hello")
+    at = store.conn.db.execute("SELECT at FROM events WHERE kind = 'note'").fetchone()[0]
     assert at[19] in "+-"
 
 

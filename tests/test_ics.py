@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import builders
 import icalendar
 import pytest
 from conftest import TODAY, Clock
@@ -40,12 +41,13 @@ def events(text: str) -> dict[str, icalendar.Event]:
 
 
 def lose(store: Store, title: str, reason: str, *, revisit: date | None, **kwargs: object) -> Deal:
-    deal = store.add(title, **kwargs)  # type: ignore[arg-type]
-    store.move(deal.id, store.find_stage("Proposal").id)
-    return store.mark_lost(
+    deal = builders.add(store, title, **kwargs)  # type: ignore[arg-type]
+    builders.move(store, deal.id, store.shape.find_stage("Proposal").id)
+    return builders.mark_lost(
+        store,
         deal.id,
         LossInput(
-            store.find_reason(reason).id,
+            store.shape.find_reason(reason).id,
             competitor="HubSpot" if reason == "Lost to competitor" else "",
             note=NOTE if reason == "Lost to competitor" else "",
             revisit_on=revisit,
@@ -63,9 +65,9 @@ def pipeline(store: Store, clock: Clock) -> dict[str, Deal]:
         "timing": lose(store, "Seats; expansion", "Timing / no urgency", revisit=date(2026, 12, 1)),
         "no-revisit": lose(store, "Gone for good", "Price / budget", revisit=None),
         "closed": lose(store, "Closed out", "Price / budget", revisit=date(2026, 11, 1)),
-        "open": store.add("Still open", expected_close=date(2026, 12, 1)),
+        "open": builders.add(store, "Still open", expected_close=date(2026, 12, 1)),
     }
-    store.close_revisit(deals["closed"].id)
+    builders.close_revisit(store, deals["closed"].id)
     clock.advance(hours=1)
     return deals
 
@@ -113,8 +115,8 @@ def test_description_carries_reason_competitor_and_the_exact_note(
 
 
 def test_a_reasonless_imported_loss_says_so(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    lost = store.find_stage("Closed Lost").id
-    store.add_many(
+    lost = store.shape.find_stage("Closed Lost").id
+    store.transfer.add_many(
         [{"title": "Imported", "stage_id": lost, "revisit_on": "2027-01-15", "revisit_state": "pending"}]
     )
     (event,) = events(calendar_text(capsys)).values()
@@ -137,17 +139,17 @@ def test_uids_are_stable_and_a_snoozed_revisit_keeps_its_uid(
     assert uids() == first  # same UIDs (and dates) when exported again later
 
     deal = pipeline["timing"]
-    store.snooze_revisit(deal.id, date(2027, 6, 30), note="Try again in summer")
+    builders.snooze_revisit(store, deal.id, date(2027, 6, 30), note="Try again in summer")
     after = uids()
     assert after["Revisit: Seats; expansion"] == (first["Revisit: Seats; expansion"][0], date(2027, 6, 30))
     assert (
         after["Revisit: Platform licence — Müller, GmbH"] == first["Revisit: Platform licence — Müller, GmbH"]
     )
-    assert ics.uid(store.get(deal.id)) == first["Revisit: Seats; expansion"][0]
+    assert ics.uid(store.deals.get(deal.id)) == first["Revisit: Seats; expansion"][0]
 
     # Closed out or reopened: the event leaves the calendar.
-    store.close_revisit(deal.id)
-    store.reopen(pipeline["competitor"].id, store.find_stage("Qualified").id)
+    builders.close_revisit(store, deal.id)
+    builders.reopen(store, pipeline["competitor"].id, store.shape.find_stage("Qualified").id)
     assert uids() == {}
 
 
@@ -159,7 +161,7 @@ def test_a_snooze_makes_the_event_newer(
     summary = "Revisit: Seats; expansion"
     before = events(calendar_text(capsys))[summary]
     clock.advance(days=3)
-    store.snooze_revisit(pipeline["timing"].id, date(2027, 6, 30))
+    builders.snooze_revisit(store, pipeline["timing"].id, date(2027, 6, 30))
     after = events(calendar_text(capsys))[summary]
     assert str(after["UID"]) == str(before["UID"])
     assert after["DTSTART"].dt == date(2027, 6, 30)
@@ -199,9 +201,11 @@ def unfolded_without_stamp(text: str) -> list[str]:
 
 def test_control_characters_never_reach_the_file(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     """RFC 5545 TEXT allows no control characters but tab; a pasted note can hold some."""
-    deal = store.add("Bell\x07deal")
-    store.mark_lost(
-        deal.id, LossInput(store.find_reason("Other").id, note="page\x0cbreak\x1bend\ttab", revisit_on=TODAY)
+    deal = builders.add(store, "Bell\x07deal")
+    builders.mark_lost(
+        store,
+        deal.id,
+        LossInput(store.shape.find_reason("Other").id, note="page\x0cbreak\x1bend\ttab", revisit_on=TODAY),
     )
     text = calendar_text(capsys)
     assert not any(ch in text for ch in "\x07\x0c\x1b")
@@ -211,7 +215,7 @@ def test_control_characters_never_reach_the_file(store: Store, capsys: pytest.Ca
 
 
 def test_empty_calendar_is_still_a_calendar(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    store.add("Open deal")
+    builders.add(store, "Open deal")
     assert events(calendar_text(capsys)) == {}
 
 
@@ -224,7 +228,7 @@ def test_write_calendar_counts_and_replaces_the_file(
     assert len(events(target.read_text(encoding="utf-8"))) == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".revisits-")] == []
     for event in events(target.read_text(encoding="utf-8")).values():
-        assert event["DTSTAMP"].dt == store.clock().astimezone(UTC)  # stamped in UTC, now
+        assert event["DTSTAMP"].dt == store.conn.clock().astimezone(UTC)  # stamped in UTC, now
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 
@@ -101,14 +102,14 @@ def db(tmp_path: Path) -> Path:
 
 
 def per_stage(store: Store) -> dict[str, int]:
-    rows = store.db.execute(
+    rows = store.conn.db.execute(
         "SELECT s.name, COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id GROUP BY s.name"
     ).fetchall()
     return dict(rows)
 
 
 def by_title(store: Store) -> dict[str, object]:
-    return {d.title: d for d in store.deals()}
+    return {d.title: d for d in store.deals.all()}
 
 
 def snapshot(db: Path) -> dict[str, str]:
@@ -155,7 +156,7 @@ def test_hubspot_export_is_recognized_and_imported(run: Run, db: Path, tmp_path:
     assert "1 lost deal has no loss reason" in out
     with Store.open(db) as store:
         deals = by_title(store)
-        stages = {s.id: s.name for s in store.stages()}
+        stages = {s.id: s.name for s in store.shape.stages()}
         assert {t: stages[d.stage_id] for t, d in deals.items()} == {
             "Platform licence": "Lead",  # Appointment Scheduled
             "Renewal 2027": "Negotiation",  # Contract Sent
@@ -175,12 +176,12 @@ def test_hubspot_export_is_recognized_and_imported(run: Run, db: Path, tmp_path:
         assert deals["Data migration"].value == 320_000
         assert deals["Pilot"].closed_at == datetime(2026, 11, 2)
         lost = deals["Analytics add-on"]
-        assert store.reason(lost.loss_reason_id).label == "Lost to competitor"
+        assert store.shape.reason(lost.loss_reason_id).label == "Lost to competitor"
         assert lost.loss_note == "Imported loss reason: Went with a competitor"
         assert deals["Seats expansion"].loss_reason_id is None
-        assert [d.title for d in store.lost_without_reason()] == ["Seats expansion"]
+        assert [d.title for d in store.review.lost_without_reason()] == ["Seats expansion"]
         # Every imported deal says where it came from in its timeline.
-        first = store.timeline(deals["Pilot"].id)[0]
+        first = store.deals.timeline(deals["Pilot"].id)[0]
         assert first.kind is EventKind.IMPORTED
         assert "hubspot-deals.csv" in first.text
 
@@ -210,7 +211,7 @@ def test_pipedrive_export_lost_and_won_by_status(run: Run, db: Path, tmp_path: P
     run.ok("import", str(path))
     with Store.open(db) as store:
         deals = by_title(store)
-        stages = {s.id: s for s in store.stages()}
+        stages = {s.id: s for s in store.shape.stages()}
         assert stages[deals["Website relaunch"].stage_id].name == "Proposal"
         assert stages[deals["SEO retainer"].stage_id].kind is StageKind.LOST
         assert stages[deals["Shop integration"].stage_id].kind is StageKind.WON
@@ -220,8 +221,8 @@ def test_pipedrive_export_lost_and_won_by_status(run: Run, db: Path, tmp_path: P
         assert relaunch.company == "Müller GmbH"
         assert relaunch.contact == "Jana Müller"
         assert relaunch.next_step_due == date(2026, 11, 28)
-        assert store.reason(deals["SEO retainer"].loss_reason_id).label == "Price / budget"
-        assert [d.title for d in store.lost_without_reason()] == ["Intranet"]
+        assert store.shape.reason(deals["SEO retainer"].loss_reason_id).label == "Price / budget"
+        assert [d.title for d in store.review.lost_without_reason()] == ["Intranet"]
 
 
 def test_salesforce_report_lost_by_stage_name_and_by_flags(run: Run, db: Path, tmp_path: Path) -> None:
@@ -245,7 +246,7 @@ def test_salesforce_report_lost_by_stage_name_and_by_flags(run: Run, db: Path, t
     assert "salesforce export, 5 rows" in out
     with Store.open(db) as store:
         deals = by_title(store)
-        stages = {s.id: s for s in store.stages()}
+        stages = {s.id: s for s in store.shape.stages()}
         name = {t: stages[d.stage_id].name for t, d in deals.items()}
         assert name == {
             "Acme - 200 Widgets": "Lead",
@@ -260,19 +261,19 @@ def test_salesforce_report_lost_by_stage_name_and_by_flags(run: Run, db: Path, t
         assert acme.next_step == "Call CFO"
         assert acme.expected_close == date(2026, 12, 15)
         assert acme.created_at == datetime(2026, 10, 1)
-        assert store.reason(deals["Initech - Licences"].loss_reason_id).label == "Price / budget"
+        assert store.shape.reason(deals["Initech - Licences"].loss_reason_id).label == "Price / budget"
         assert deals["Hooli - Platform"].closed_at == datetime(2026, 8, 31)
 
 
 def test_own_deal_export_is_recognized(run: Run, db: Path, tmp_path: Path, store: Store) -> None:
-    store.add("Platform licence", company="Northwind", value=1_200_000)
+    builders.add(store, "Platform licence", company="Northwind", value=1_200_000)
     exported = tmp_path / "deals.csv"
     run.ok("export", "deals", "-o", str(exported))
     other = tmp_path / "other.db"
     out = run.ok("--db", str(other), "import", str(exported))
     assert "pipeline-tui export, 1 rows" in out
     with Store.open(other) as copy:
-        assert [(d.title, d.company, d.value) for d in copy.deals()] == [
+        assert [(d.title, d.company, d.value) for d in copy.deals.all()] == [
             ("Platform licence", "Northwind", 1_200_000)
         ]
 
@@ -306,7 +307,7 @@ def test_explicit_format_reads_the_same_file(run: Run, db: Path, tmp_path: Path)
     path = hubspot_file(tmp_path)
     run.ok("import", str(path), "--format", "hubspot")
     with Store.open(db) as store:
-        assert store.count() == 7
+        assert store.deals.count() == 7
 
 
 # ------------------------------------------------------- stage mapping rules
@@ -323,12 +324,12 @@ def test_dry_run_shows_the_mapping_rules_and_changes_nothing(run: Run, db: Path,
     assert "Dry run: would import 7 deals, update 0 (0 unchanged, 0 conflicts); nothing was changed." in out
     assert path.read_bytes() == before
     with Store.open(db) as store:
-        assert store.count() == 0
+        assert store.deals.count() == 0
 
 
 def test_dry_run_leaves_an_existing_database_byte_for_byte(run: Run, db: Path, tmp_path: Path) -> None:
     with Store.open(db) as store:
-        store.add("Already here")
+        builders.add(store, "Already here")
     before = snapshot(db)
     run.ok("import", str(hubspot_file(tmp_path)), "--dry-run")
     assert snapshot(db) == before
@@ -359,7 +360,7 @@ def test_map_to_an_unknown_stage_or_without_equals_is_an_error(run: Run, db: Pat
     assert "No stage called 'Nowhere'" in run.error("import", str(path), "--map", "Contract Sent=Nowhere")
     assert "'Source stage=Board stage'" in run.error("import", str(path), "--map", "Contract Sent")
     with Store.open(db) as store:
-        assert store.count() == 0
+        assert store.deals.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -381,7 +382,7 @@ def test_map_to_an_unknown_stage_or_without_equals_is_an_error(run: Run, db: Pat
     ],
 )
 def test_stage_mapping_rule(store: Store, source: str, expected: str, rule: str) -> None:
-    stage, why = importer.map_stage(source, store.stages(), {})
+    stage, why = importer.map_stage(source, store.shape.stages(), {})
     assert (stage.name, why) == (expected, rule)
 
 
@@ -400,7 +401,7 @@ def test_stage_mapping_rule(store: Store, source: str, expected: str, rule: str)
     ],
 )
 def test_loss_reason_mapping(store: Store, text: str, label: str, note: str) -> None:
-    reason, kept = importer.match_reason(text, store.reasons())
+    reason, kept = importer.match_reason(text, store.shape.reasons())
     assert reason is not None
     assert (reason.label, kept) == (label, note)
 
@@ -413,10 +414,10 @@ def test_unmatched_reason_goes_to_other_with_the_text_as_note(run: Run, db: Path
     )
     run.ok("import", str(path))
     with Store.open(db) as store:
-        (deal,) = store.deals()
-        assert store.reason(deal.loss_reason_id).label == "Other"
+        (deal,) = store.deals.all()
+        assert store.shape.reason(deal.loss_reason_id).label == "Other"
         assert deal.loss_note == "Imported loss reason: Acquired by a rival"
-        assert store.lost_without_reason() == []
+        assert store.review.lost_without_reason() == []
 
 
 # -------------------------------------------------------------- Maven sample
@@ -435,32 +436,32 @@ def test_maven_sample_every_row_accounted_for(run: Run, db: Path, maven: Path) -
     assert "Imported 8,800 deals." in out
     assert "2,473 lost deals have no loss reason" in out
     with Store.open(db) as store:
-        assert store.count() == 8_800
+        assert store.deals.count() == 8_800
         assert per_stage(store) == {
             "Closed Won": 4_238,
             "Closed Lost": 2_473,
             "Qualified": 1_589,
             "Lead": 500,
         }
-        total = store.db.execute("SELECT SUM(value) FROM deals").fetchone()[0]
+        total = store.conn.db.execute("SELECT SUM(value) FROM deals").fetchone()[0]
         assert total == 1_000_553_400  # $10,005,534
-        won_total = store.db.execute(
+        won_total = store.conn.db.execute(
             "SELECT SUM(d.value) FROM deals d JOIN stages s ON s.id = d.stage_id WHERE s.kind = 'won'"
         ).fetchone()[0]
         assert won_total == 1_000_553_400  # lost and open deals have no close value
-        assert store.lost_without_reason_count() == 2_473
-        assert len(store.lost_without_reason()) == 2_473
-        distinct = store.db.execute(
+        assert store.review.lost_without_reason_count() == 2_473
+        assert len(store.review.lost_without_reason()) == 2_473
+        distinct = store.conn.db.execute(
             "SELECT COUNT(DISTINCT source_id) FROM deals WHERE source = 'maven'"
         ).fetchone()[0]
         assert distinct == 8_800
-        deal = store.db.execute(
+        deal = store.conn.db.execute(
             "SELECT title, company, contact, closed_at, created_at FROM deals WHERE source_id = '1C1I7A6R'"
         ).fetchone()
         assert deal == ("GTX Plus Basic", "Cancity", "Moses Frase",
                         ts(datetime(2017, 3, 1)), ts(datetime(2016, 10, 20)))  # fmt: skip
         # A closed deal has been in its stage since it closed, not since it was engaged.
-        entered = store.db.execute(
+        entered = store.conn.db.execute(
             "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id "
             "WHERE s.kind != 'open' AND d.stage_entered_at != d.closed_at"
         ).fetchone()[0]
@@ -473,13 +474,13 @@ def test_maven_sample_dry_run_and_reimport(run: Run, db: Path, maven: Path) -> N
                  "'Prospecting' -> Lead", "Total value of new deals: $10,005,534"):  # fmt: skip
         assert line in out
     with Store.open(db) as store:
-        assert store.count() == 0
+        assert store.deals.count() == 0
     run.ok("import", str(maven))
     out = run.ok("import", str(maven))
     assert "Already imported: 8,800 unchanged" in out
     assert "Imported 0 deals." in out
     with Store.open(db) as store:
-        assert store.count() == 8_800
+        assert store.deals.count() == 8_800
 
 
 # -------------------------------------------------------------------- safety
@@ -537,7 +538,7 @@ def test_a_bad_row_changes_nothing_and_names_row_column_value(
     run: Run, db: Path, tmp_path: Path, bad: Sequence[str], fragments: Sequence[str]
 ) -> None:
     with Store.open(db) as store:
-        store.add("Already here")
+        builders.add(store, "Already here")
     rows = [GOOD, ("2", "Second", "Closed Won", "", "200", "2026-11-01", "", "", "", "", "", ""), bad]
     rows += [(str(n), f"After {n}", "Lead", "", "1", "", "", "", "", "", "", "") for n in range(4, 40)]
     path = write_csv(tmp_path / "bad.csv", HUBSPOT, rows)
@@ -549,7 +550,7 @@ def test_a_bad_row_changes_nothing_and_names_row_column_value(
     assert path.read_bytes() == csv_before
     assert snapshot(db) == db_before
     with Store.open(db) as store:
-        assert store.count() == 1
+        assert store.deals.count() == 1
 
 
 def test_the_last_bad_row_still_stops_the_whole_file(store: Store, tmp_path: Path) -> None:
@@ -557,8 +558,8 @@ def test_the_last_bad_row_still_stops_the_whole_file(store: Store, tmp_path: Pat
     rows.append(("x", "Last", "Lead", "", "10", "2026-02-30", "", "", "", "", "", ""))
     path = write_csv(tmp_path / "bad.csv", HUBSPOT, rows)
     with pytest.raises(InputError, match=r"Row 2002, column 'Close Date': '2026-02-30' is not a date"):
-        importer.import_file(store, path)
-    assert store.count() == 0
+        builders.import_file(store, path)
+    assert store.deals.count() == 0
 
 
 def test_row_numbers_count_blank_rows_and_multiline_cells_as_a_spreadsheet_does(
@@ -581,15 +582,15 @@ def test_row_numbers_count_blank_rows_and_multiline_cells_as_a_spreadsheet_does(
 
 def test_store_rolls_back_a_failing_insert(store: Store) -> None:
     """The store half of the transaction: a row SQLite refuses undoes the rows before it."""
-    store.add("Already here")
-    stage = store.find_stage("Lead").id
+    builders.add(store, "Already here")
+    stage = store.shape.find_stage("Lead").id
     now = datetime(2026, 11, 24, 9)
     rows = [ImportRow(f"Deal {n}", stage, now, now, now, value=100) for n in range(5)]
     rows.append(ImportRow("Negative", stage, now, now, now, value=-1))  # refused by the store's limits
     with pytest.raises(InputError, match="non-negative"):
-        store.import_rows(rows)
-    assert store.count() == 1
-    assert len(store.timeline(1)) == 1
+        store.transfer.import_rows(rows)
+    assert store.deals.count() == 1
+    assert len(store.deals.timeline(1)) == 1
 
 
 def test_reimporting_the_same_file_adds_nothing(run: Run, db: Path, tmp_path: Path) -> None:
@@ -606,16 +607,16 @@ def test_reimporting_the_same_file_adds_nothing(run: Run, db: Path, tmp_path: Pa
     assert "Already imported: 7 unchanged" in out
     assert "Imported 1 deals." in out
     with Store.open(db) as store:
-        assert store.count() == 8
+        assert store.deals.count() == 8
 
 
 def test_reimporting_a_file_without_ids_adds_nothing(store: Store, tmp_path: Path) -> None:
     header = ("Deal Name", "Deal Stage", "Amount")
     path = write_csv(tmp_path / "noid.csv", header, [("A", "Lead", "1"), ("B", "Closed Won", "2")])
-    assert importer.import_file(store, path).imported == 2
-    result = importer.import_file(store, path)
+    assert builders.import_file(store, path).imported == 2
+    result = builders.import_file(store, path)
     assert (result.imported, result.skipped_existing) == (0, 2)
-    assert store.count() == 2
+    assert store.deals.count() == 2
 
 
 def test_duplicate_ids_within_one_file_are_imported_once(store: Store, tmp_path: Path) -> None:
@@ -624,7 +625,7 @@ def test_duplicate_ids_within_one_file_are_imported_once(store: Store, tmp_path:
         ("7", "First again", "Lead", "", "1", "", "", "", "", "", "", ""),
     ]
     path = write_csv(tmp_path / "dup.csv", HUBSPOT, rows)
-    result = importer.import_file(store, path)
+    result = builders.import_file(store, path)
     assert (result.imported, result.duplicates) == (1, 1)
 
 
@@ -648,9 +649,9 @@ def test_encodings(store: Store, tmp_path: Path, encoding: str, prefix: bytes) -
     if encoding == "cp1252":
         with pytest.raises(UnicodeDecodeError):
             path.read_bytes().decode("utf-8")  # really not UTF-8
-    result = importer.import_file(store, path)
+    result = builders.import_file(store, path)
     assert result.format == "hubspot"
-    (deal,) = store.deals()
+    (deal,) = store.deals.all()
     assert deal.title == "Müller GmbH — Ausbau"
     assert deal.company == "Müller GmbH"
     assert deal.value == 123_450
@@ -667,8 +668,8 @@ def test_semicolons_decimal_commas_and_day_first_dates(store: Store, tmp_path: P
         encoding="cp1252",
     )
     assert b"\r\n" in path.read_bytes()
-    importer.import_file(store, path)
-    (deal,) = store.deals()
+    builders.import_file(store, path)
+    (deal,) = store.deals.all()
     assert (deal.title, deal.value, deal.expected_close) == (
         "Müller GmbH; Ausbau",
         123_450,
@@ -681,8 +682,8 @@ def test_line_ends_and_tabs(store: Store, tmp_path: Path, newline: str) -> None:
     text = "Deal Name\tDeal Stage\tAmount" + newline + "A\tLead\t1" + newline + '"B\nC"\tLead\t2' + newline
     path = tmp_path / "tabs.tsv"
     path.write_bytes(text.encode())
-    importer.import_file(store, path)
-    assert sorted(d.title for d in store.deals()) == ["A", "B\nC"]
+    builders.import_file(store, path)
+    assert sorted(d.title for d in store.deals.all()) == ["A", "B\nC"]
 
 
 @pytest.mark.parametrize(
@@ -704,7 +705,7 @@ def test_unreadable_files_are_refused_with_a_clear_message(
     path.write_bytes(content)
     assert message in run.error("import", str(path))
     with Store.open(db) as store:
-        assert store.count() == 0
+        assert store.deals.count() == 0
 
 
 def test_missing_file_and_folder(run: Run, tmp_path: Path) -> None:
@@ -743,13 +744,13 @@ def test_twenty_thousand_rows(run: Run, db: Path, tmp_path: Path) -> None:
     assert "Imported 20,000 deals." in out
     assert f"{expected_missing:,} lost deals have no loss reason" in out
     with Store.open(db) as store:
-        assert store.count() == 20_000
-        assert store.db.execute("SELECT SUM(value) FROM deals").fetchone()[0] == expected_total
+        assert store.deals.count() == 20_000
+        assert store.conn.db.execute("SELECT SUM(value) FROM deals").fetchone()[0] == expected_total
         assert per_stage(store) == {
             "Lead": 3_334, "Qualified": 3_334, "Proposal": 3_333, "Negotiation": 3_333,
             "Closed Won": 3_333, "Closed Lost": 3_333,
         }  # fmt: skip
-        assert store.lost_without_reason_count() == expected_missing
+        assert store.review.lost_without_reason_count() == expected_missing
 
 
 # ----------------------------------------------------------- missing reasons
@@ -760,44 +761,48 @@ def test_missing_reasons_are_counted_listed_and_filled_in(store: Store, clock: C
     plan = importer.plan_import(store, path)
     assert plan.missing_reasons == 1
     assert plan.counts()["Closed Lost"] == 2
-    importer.import_file(store, path)
-    (missing,) = store.lost_without_reason()
+    builders.import_file(store, path)
+    (missing,) = store.review.lost_without_reason()
     assert missing.title == "Seats expansion"
-    assert store.lost_without_reason_count() == 1
+    assert store.review.lost_without_reason_count() == 1
     closed_at = missing.closed_at
 
     clock.advance(days=1)
-    reason = store.find_reason("No decision")
-    filled = store.record_loss(
-        missing.id, LossInput(reason.id, note="Champion went quiet", revisit_on=date(2027, 3, 1))
+    reason = store.shape.find_reason("No decision")
+    filled = builders.record_loss(
+        store, missing.id, LossInput(reason.id, note="Champion went quiet", revisit_on=date(2027, 3, 1))
     )
     assert filled.loss_reason_id == reason.id
     assert filled.loss_note == "Champion went quiet"
     assert (filled.revisit_on, filled.revisit_state) == (date(2027, 3, 1), RevisitState.PENDING)
     assert filled.closed_at == closed_at  # still lost when it was
-    assert store.lost_without_reason() == []
-    assert store.lost_without_reason_count() == 0
-    event = store.timeline(missing.id)[-1]
+    assert store.review.lost_without_reason() == []
+    assert store.review.lost_without_reason_count() == 0
+    event = store.deals.timeline(missing.id)[-1]
     assert event.kind is EventKind.LOST
     assert event.text == "Champion went quiet"
     assert event.data["reason"] == "No decision / went dark"
     assert event.data["previous_loss"]["reason"] is None
     assert event.data["previous_loss"]["note"] == ""
     assert event.data["previous_loss"]["revisit_on"] is None
-    assert [d.id for d in store.pending_revisits()] == [missing.id]
+    assert [d.id for d in store.review.pending_revisits()] == [missing.id]
 
 
 def test_record_loss_checks_the_reason_and_the_stage(store: Store, tmp_path: Path) -> None:
-    importer.import_file(store, hubspot_file(tmp_path))
-    (missing,) = store.lost_without_reason()
+    builders.import_file(store, hubspot_file(tmp_path))
+    (missing,) = store.review.lost_without_reason()
     with pytest.raises(RuleError):
-        store.record_loss(missing.id, LossInput(store.find_reason("Other").id))  # Other needs a note
+        builders.record_loss(
+            store, missing.id, LossInput(store.shape.find_reason("Other").id)
+        )  # Other needs a note
     with pytest.raises(RuleError):
-        store.record_loss(missing.id, LossInput(store.find_reason("Lost to competitor").id))  # who?
-    open_deal = next(d for d in store.deals() if d.title == "Platform licence")
+        builders.record_loss(
+            store, missing.id, LossInput(store.shape.find_reason("Lost to competitor").id)
+        )  # who?
+    open_deal = next(d for d in store.deals.all() if d.title == "Platform licence")
     with pytest.raises(RuleError, match="not lost"):
-        store.record_loss(open_deal.id, LossInput(store.find_reason("Price").id))
-    assert [d.id for d in store.lost_without_reason()] == [missing.id]
+        builders.record_loss(store, open_deal.id, LossInput(store.shape.find_reason("Price").id))
+    assert [d.id for d in store.review.lost_without_reason()] == [missing.id]
 
 
 # ------------------------------------------------------------- date order
@@ -814,7 +819,7 @@ EU_SALESFORCE = [
 def test_day_first_dates_are_read_alike_in_the_whole_file(store: Store, tmp_path: Path) -> None:
     """31/01/2027 proves the file is day-first, so 05/06/2026 is 5 June, not 6 May."""
     path = write_csv(tmp_path / "eu.csv", SALESFORCE, EU_SALESFORCE)
-    importer.import_file(store, path)
+    builders.import_file(store, path)
     deals = by_title(store)
     assert deals["Acme - A"].expected_close == date(2027, 1, 31)
     assert deals["Acme - A"].created_at == datetime(2026, 6, 5)
@@ -826,7 +831,7 @@ def test_month_first_file_beats_the_day_first_setting(store: Store, tmp_path: Pa
     rows = [list(r) for r in EU_SALESFORCE]
     rows[0][7], rows[1][7] = "1/31/2027", "2/5/2027"
     path = write_csv(tmp_path / "us.csv", SALESFORCE, rows)
-    importer.import_file(store, path, day_first_setting=True)
+    builders.import_file(store, path, day_first_setting=True)
     assert by_title(store)["Acme - B"].expected_close == date(2027, 2, 5)
 
 

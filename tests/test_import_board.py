@@ -37,17 +37,17 @@ async def test_import_and_reimport_from_the_board(store: Store, make_app, tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         question = await import_from_board(pilot, app, FIXTURES / "salesforce_report.csv")
         assert "salesforce export, 5 rows" in question and "Import 5 deals?" in question
-        assert store.count() == 5
+        assert store.deals.count() == 5
         later = Path(shutil.copy(FIXTURES / "salesforce_report.csv", tmp_path / "next.csv"))
         old = b'"Prospecting","Q3-2024","EUR","30,000.00"'
         new = b'"Qualification","Q3-2024","EUR","35,000.00"'
         later.write_bytes(later.read_bytes().replace(old, new))
         question = await import_from_board(pilot, app, later)
         assert "Import 0 deals, update 1, skip 4 already here?" in question
-        deal = next(d for d in store.deals() if d.title == "Müller GmbH - Plattform")
-        assert (store.stage(deal.stage_id).name, deal.value) == ("Qualified", 3_500_000)
+        deal = next(d for d in store.deals.all() if d.title == "Müller GmbH - Plattform")
+        assert (store.shape.stage(deal.stage_id).name, deal.value) == ("Qualified", 3_500_000)
         await pilot.press("u")
         await pilot.pause()
-        deal = store.get(deal.id)
-        assert (store.stage(deal.stage_id).name, deal.value) == ("Lead", 3_000_000)
-        assert store.count() == 5
+        deal = store.deals.get(deal.id)
+        assert (store.shape.stage(deal.stage_id).name, deal.value) == ("Lead", 3_000_000)
+        assert store.deals.count() == 5

@@ -12,6 +12,7 @@ import shutil
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 
@@ -60,11 +61,11 @@ def rewrite(path: Path, change: dict[tuple[int, str], str], *, drop: set[int] | 
 
 
 def by_title(store: Store) -> dict[str, object]:
-    return {d.title: d for d in store.deals(archived=None)}
+    return {d.title: d for d in store.deals.all(archived=None)}
 
 
 def stage_of(store: Store, title: str) -> str:
-    return store.stage(by_title(store)[title].stage_id).name  # type: ignore[attr-defined]
+    return store.shape.stage(by_title(store)[title].stage_id).name  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------ 1. the footer
@@ -76,7 +77,7 @@ def test_a_salesforce_report_imports_with_its_footer(store: Store, capsys, tmp_p
     out = ok(capsys, "import", str(path))
     assert "salesforce export, 5 rows (a footer of 5 lines left out)" in out
     assert "Imported 5 deals." in out
-    assert store.count() == 5
+    assert store.deals.count() == 5
 
 
 def test_a_short_row_in_the_middle_is_still_an_error(store: Store, capsys, tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_a_short_row_in_the_middle_is_still_an_error(store: Store, capsys, tmp_p
     code, _, err = cli(capsys, "import", str(path))
     assert code == 1
     assert "Row 4 has 2 cells but the header has 15" in err
-    assert store.count() == 0
+    assert store.deals.count() == 0
 
 
 def test_trailing_short_rows_without_footer_text_are_an_error(store: Store, capsys, tmp_path: Path) -> None:
@@ -143,7 +144,7 @@ def test_reimporting_an_export_without_ids_updates_and_keeps_the_sellers_work(
     deals = by_title(store)
     globex = deals["Globex - Upgrade"]
     clock.advance(days=2)
-    ops.edit_deal(store, globex.id, {"value": 5_000_000}, today=TODAY)  # the seller's own number
+    ops.edit(store, [globex.id], {"value": 5_000_000})  # the seller's own number
     later = next_week_salesforce(tmp_path)
 
     out = ok(capsys, "import", str(later), "--dry-run")
@@ -152,29 +153,29 @@ def test_reimporting_an_export_without_ids_updates_and_keeps_the_sellers_work(
     assert "Müller GmbH - Plattform: close date 2024-09-30 → 2024-10-31" in out
     assert "Globex - Upgrade: amount: yours $50,000, file $52,000" in out
     assert "would import 0 deals, update 2" in out
-    assert store.count() == 5
+    assert store.deals.count() == 5
 
     clock.advance(days=1)
     out = ok(capsys, "import", str(later))
     assert "Imported 0 deals. Updated 2." in out
-    assert store.count() == 5  # nothing duplicated
+    assert store.deals.count() == 5  # nothing duplicated
     deals = by_title(store)
     acme = deals["Acme Corp - 200 Widgets"]
-    assert (store.stage(acme.stage_id).name, acme.value) == ("Negotiation", 200_000)
+    assert (store.shape.stage(acme.stage_id).name, acme.value) == ("Negotiation", 200_000)
     assert deals["Müller GmbH - Plattform"].expected_close == date(2024, 10, 31)
     assert deals["Globex - Upgrade"].value == 5_000_000  # the seller's change won
-    kinds = [e.kind for e in store.timeline(acme.id)]
+    kinds = [e.kind for e in store.deals.timeline(acme.id)]
     assert kinds[-2:] == [EventKind.UPDATED, EventKind.MOVED]
     # Importing the same file again changes nothing, and the conflict is not raised again.
     out = ok(capsys, "import", str(later))
     assert "Already imported: 5 unchanged, 0 updated, 0 conflicts." in out
-    assert store.count() == 5
+    assert store.deals.count() == 5
 
 
 def test_prefer_file_takes_the_crms_value(store: Store, clock: Clock, capsys, tmp_path: Path) -> None:
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
     globex = by_title(store)["Globex - Upgrade"]
-    ops.edit_deal(store, globex.id, {"value": 5_000_000}, today=TODAY)
+    ops.edit(store, [globex.id], {"value": 5_000_000})
     ok(capsys, "import", str(next_week_salesforce(tmp_path)), "--prefer", "file")
     assert by_title(store)["Globex - Upgrade"].value == 5_200_000  # type: ignore[attr-defined]
 
@@ -185,26 +186,26 @@ def test_a_crm_stage_move_to_lost_records_the_loss(store: Store, capsys, tmp_pat
     rewrite(path, {(0, "Deal Stage"): "Closed Lost", (0, "Closed lost reason"): "Lost to Acme Analytics"})
     ok(capsys, "import", str(path))
     deal = by_title(store)["Platform licence"]
-    assert store.stage(deal.stage_id).kind is StageKind.LOST  # type: ignore[attr-defined]
+    assert store.shape.stage(deal.stage_id).kind is StageKind.LOST  # type: ignore[attr-defined]
     assert deal.competitor == "Acme Analytics"  # type: ignore[attr-defined]
-    assert store.stage(deal.lost_at_stage_id).name == "Lead"  # type: ignore[attr-defined]
-    assert store.timeline(deal.id)[-1].kind is EventKind.LOST  # type: ignore[attr-defined]
-    assert store.count() == 3
+    assert store.shape.stage(deal.lost_at_stage_id).name == "Lead"  # type: ignore[attr-defined]
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.LOST  # type: ignore[attr-defined]
+    assert store.deals.count() == 3
 
 
 def test_undo_puts_back_what_a_reimport_changed(store: Store, clock: Clock, capsys, tmp_path: Path) -> None:
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
-    before = {d.id: (d.stage_id, d.value, d.expected_close) for d in store.deals()}
+    before = {d.id: (d.stage_id, d.value, d.expected_close) for d in store.deals.all()}
     clock.advance(days=1)
     ok(capsys, "import", str(next_week_salesforce(tmp_path)))
     acme = by_title(store)["Acme Corp - 200 Widgets"]
     clock.advance(hours=1)
-    ops.add_note(store, acme.id, "Called the CFO", today=TODAY)  # the seller's own work since
+    ops.note(store, [acme.id], "Called the CFO")  # the seller's own work since
     # Undo the note first (it is the latest change), then the import.
-    ops.undo(store, today=TODAY)
-    done = ops.undo(store, today=TODAY)
+    ops.undo(store)
+    done = ops.undo(store)
     assert "Undid: Imported" in done.message
-    after = {d.id: (d.stage_id, d.value, d.expected_close) for d in store.deals()}
+    after = {d.id: (d.stage_id, d.value, d.expected_close) for d in store.deals.all()}
     assert after == before
     # The CRM's values as imported before are back: importing again finds the changes again.
     out = ok(capsys, "import", str(next_week_salesforce(tmp_path)), "--dry-run")
@@ -217,13 +218,13 @@ def test_undo_of_an_update_keeps_what_changed_since(
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
     ok(capsys, "import", str(next_week_salesforce(tmp_path)))
     acme = by_title(store)["Acme Corp - 200 Widgets"]
-    store.origin = "other"  # another session changes the deal's value since
-    ops.edit_deal(store, acme.id, {"value": 300_000}, today=TODAY)
-    store.origin = "cli"
-    ops.undo(store, today=TODAY, origin="cli")
+    store.conn.origin = "other"  # another session changes the deal's value since
+    ops.edit(store, [acme.id], {"value": 300_000})
+    store.conn.origin = "cli"
+    ops.undo(store, origin="cli")
     acme = by_title(store)["Acme Corp - 200 Widgets"]
     assert acme.value == 300_000  # type: ignore[attr-defined]  # changed since: kept
-    assert store.stage(acme.stage_id).name == "Proposal"  # type: ignore[attr-defined]  # the move went back
+    assert store.shape.stage(acme.stage_id).name == "Proposal"  # type: ignore[attr-defined]  # the move went back
 
 
 def test_exports_with_ids_update_too(store: Store, clock: Clock, capsys, tmp_path: Path) -> None:
@@ -232,9 +233,9 @@ def test_exports_with_ids_update_too(store: Store, clock: Clock, capsys, tmp_pat
     rewrite(path, {(0, "Amount"): "15000", (0, "Deal Name"): "Platform licence (3 years)"})
     out = ok(capsys, "import", str(path))
     assert "Updated 1." in out
-    deal = next(d for d in store.deals() if d.source_id == "18001")
+    deal = next(d for d in store.deals.all() if d.source_id == "18001")
     assert (deal.title, deal.value) == ("Platform licence (3 years)", 1_500_000)
-    assert store.count() == 3
+    assert store.deals.count() == 3
 
 
 def test_rows_seen_twice_count_once_and_two_same_named_deals_stay_two(store: Store, tmp_path: Path) -> None:
@@ -244,10 +245,10 @@ def test_rows_seen_twice_count_once_and_two_same_named_deals_stay_two(store: Sto
         "Seats,Acme,Prospecting,100,2024-06-01\r\nSeats,Acme,Prospecting,200,2024-06-01\r\n",
         encoding="utf-8",
     )
-    assert importer.import_file(store, path).imported == 2
-    result = importer.import_file(store, path)
+    assert builders.import_file(store, path).imported == 2
+    result = builders.import_file(store, path)
     assert (result.imported, result.updated, result.skipped_existing) == (0, 0, 2)
-    assert sorted(d.value for d in store.deals()) == [10_000, 20_000]
+    assert sorted(d.value for d in store.deals.all()) == [10_000, 20_000]
 
 
 # --------------------------------------------------------------- 3. currencies
@@ -268,7 +269,7 @@ def test_rows_seen_twice_count_once_and_two_same_named_deals_stay_two(store: Sto
     ],
 )
 def test_currency_columns_are_read(store: Store, name: str, title: str, currency: str, value: int) -> None:
-    importer.import_file(store, FIXTURES / name)
+    builders.import_file(store, FIXTURES / name)
     deal = by_title(store)[title]
     assert (deal.currency, deal.value) == (currency, value)  # type: ignore[attr-defined]
 
@@ -313,7 +314,7 @@ def test_salesforce_isdeleted_rows_are_skipped(store: Store, tmp_path: Path) -> 
     ],
 )
 def test_stage_keywords_match_whole_words(store: Store, source: str, expected: str) -> None:
-    stage, _ = importer.map_stage(source, store.stages(), {})
+    stage, _ = importer.map_stage(source, store.shape.stages(), {})
     assert stage.name == expected
 
 
@@ -322,7 +323,7 @@ def test_salesforce_standard_stages_map_in_their_order(store: Store) -> None:
 
     standard = ["Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
                 "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review"]  # fmt: skip
-    stages = store.stages()
+    stages = store.shape.stages()
     positions = [importer.map_stage(s, stages, {}, by_name("salesforce"))[0].position for s in standard]
     assert positions == sorted(positions)
     assert [importer.map_stage(s, stages, {}, by_name("salesforce"))[0].name for s in standard] == [
@@ -402,7 +403,7 @@ def test_dates_that_contradict_each_other_are_refused_naming_two_rows(
     code, _, err = cli(capsys, "import", str(path))
     assert code == 1
     assert "row 3" in err and "'31/01/2024'" in err and "row 4" in err and "'12/25/2024'" in err
-    assert store.count() == 0
+    assert store.deals.count() == 0
 
 
 # ----------------------------------------------------------------- 7. amounts
@@ -521,17 +522,17 @@ def test_competitors_come_from_the_reason_or_a_competitor_column(
     ok(capsys, "import", str(FIXTURES / "hubspot_deals.csv"))
     lost = by_title(store)["Analytics add-on"]
     assert lost.competitor == "Salesforce"  # type: ignore[attr-defined]
-    assert store.reason(lost.loss_reason_id).label == "Lost to competitor"  # type: ignore[attr-defined]
+    assert store.shape.reason(lost.loss_reason_id).label == "Lost to competitor"  # type: ignore[attr-defined]
     path = tmp_path / "report.csv"
     path.write_text(
         "Opportunity Name,Stage,Loss Reason,Main Competitor(s)\r\n"
         "X,Closed Lost,Price,Acme\r\nY,Closed Lost,,Initrode\r\n",
         encoding="utf-8",
     )
-    importer.import_file(store, path)
+    builders.import_file(store, path)
     x, y = by_title(store)["X"], by_title(store)["Y"]
-    assert (x.competitor, store.reason(x.loss_reason_id).label) == ("Acme", "Price / budget")  # type: ignore[attr-defined]
-    assert (y.competitor, store.reason(y.loss_reason_id).label) == ("Initrode", "Lost to competitor")  # type: ignore[attr-defined]
+    assert (x.competitor, store.shape.reason(x.loss_reason_id).label) == ("Acme", "Price / budget")  # type: ignore[attr-defined]
+    assert (y.competitor, store.shape.reason(y.loss_reason_id).label) == ("Initrode", "Lost to competitor")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -580,10 +581,10 @@ def test_notes_go_back_to_each_crm_in_its_own_columns(
     ok(capsys, "import", str(FIXTURES / "hubspot_deals.csv"))
     ok(capsys, "import", str(FIXTURES / "pipedrive_deals.csv"))
     ok(capsys, "import", str(FIXTURES / "salesforce_report.csv"))
-    native = store.add("Made here")
+    native = builders.add(store, "Made here")
     for title in ("Platform licence", "Website relaunch", "Acme Corp - 200 Widgets"):
-        store.add_note(by_title(store)[title].id, f"Spoke to {title}")  # type: ignore[attr-defined]
-    store.add_note(native.id, "Native note")
+        builders.add_note(store, by_title(store)[title].id, f"Spoke to {title}")  # type: ignore[attr-defined]
+    builders.add_note(store, native.id, "Native note")
     rows = list(csv.DictReader(io.StringIO(ok(capsys, "export", "notes"), newline="")))
     assert {(r["title"], r["source"], r["source_id"]) for r in rows if r["kind"] == "note"} >= {
         ("Platform licence", "hubspot", "18001"), ("Website relaunch", "pipedrive", "101"),
@@ -615,8 +616,8 @@ def test_salesforce_notes_with_opportunity_ids(store: Store, capsys, tmp_path: P
     path.write_text(
         "Opportunity ID,Opportunity Name,Stage\r\n0065g00000AbCdE,Big deal,Prospecting\r\n", encoding="utf-8"
     )
-    importer.import_file(store, path)
-    store.add_note(by_title(store)["Big deal"].id, "Demo went well\nsecond line")  # type: ignore[attr-defined]
+    builders.import_file(store, path)
+    builders.add_note(store, by_title(store)["Big deal"].id, "Demo went well\nsecond line")  # type: ignore[attr-defined]
     table = list(csv.reader(io.StringIO(ok(capsys, "export", "notes", "--for", "salesforce"), newline="")))
     assert table[1] == ["0065g00000AbCdE", "Note: Demo went well", "Demo went well\nsecond line",
                         "2026-11-24",

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+import builders
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -188,9 +189,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("import-template") / "pipeline.db"
     store = Store.open(path, clock=lambda: NOW)
     try:
-        store.add("Acme renewal", company="Acme", value=1_200_000)
-        lost = store.add("Initech", value=90_000)
-        store.move(lost.id, store.find_stage("Closed Lost").id, LossInput(store.find_reason("Price").id))
+        builders.add(store, "Acme renewal", company="Acme", value=1_200_000)
+        lost = builders.add(store, "Initech", value=90_000)
+        builders.move(
+            store,
+            lost.id,
+            store.shape.find_stage("Closed Lost").id,
+            LossInput(store.shape.find_reason("Price").id),
+        )
     finally:
         store.close()
     return path
@@ -238,7 +244,7 @@ def check_api(db: Path, csv_path: Path, data: bytes) -> str | None:
     message and nothing changed. Returns the error message, if any."""
     store = Store.open(db, clock=lambda: NOW)
     try:
-        before, count = dump(db), store.count()
+        before, count = dump(db), store.deals.count()
         try:
             plan = importer.plan_import(store, csv_path)
         except PipelineError as exc:
@@ -246,14 +252,14 @@ def check_api(db: Path, csv_path: Path, data: bytes) -> str | None:
             plan = None
         assert dump(db) == before, "planning changed the database"
         try:
-            result = importer.import_file(store, csv_path)
+            result = builders.import_file(store, csv_path)
         except PipelineError as exc:
             assert plan is None, f"planned {len(plan.rows)} deals, then the import failed: {exc}"
             assert_clear(str(exc), data)
-            assert dump(db) == before and store.count() == count, "a failed import changed the database"
+            assert dump(db) == before and store.deals.count() == count, "a failed import changed the database"
             return str(exc)
         assert plan is not None and result.imported == len(plan.rows)
-        assert store.count() == count + result.imported
+        assert store.deals.count() == count + result.imported
         return None
     finally:
         store.close()
@@ -422,9 +428,9 @@ def own_export_with_notes(template: Path, notes: list[str]) -> bytes:
         db = Path(tmp) / "source.db"
         store = Store.open(db, clock=lambda: NOW)
         try:
-            deal = store.add("Big notes", company="Acme")
+            deal = builders.add(store, "Big notes", company="Acme")
             for text in notes:
-                store.add_note(deal.id, text)
+                builders.add_note(store, deal.id, text)
         finally:
             store.close()
         out = Path(tmp) / "deals.csv"
@@ -444,8 +450,8 @@ def test_bug_own_export_with_long_notes_does_not_import_back(capsys, template) -
         assert code == 0, err
         store = Store.open(db, clock=lambda: NOW)
         try:
-            (deal,) = store.deals()
-            assert [e.text for e in store.timeline(deal.id) if e.kind.value == "note"] == notes
+            (deal,) = store.deals.all()
+            assert [e.text for e in store.deals.timeline(deal.id) if e.kind.value == "note"] == notes
         finally:
             store.close()
 

@@ -1,4 +1,4 @@
-"""The layers hold: domain ← store ← operations ← cli / (host ← screens ← app), with no
+"""The layers hold: domain ← store ← operations ← cli / (ui ← flows ← screens ← app), with no
 import circles. Screens reach the app through the `host` interface; the app module itself is
 only the wiring on top (it builds the screens), and the command line opens it lazily.
 
@@ -21,18 +21,23 @@ ROOT = "__init__"  # the graph's name for the package's own __init__.py
 # Lower layers never import higher ones. A module's layer is the first rule that names it.
 LAYERS = [
     ("domain", ("models", "errors", "limits", "text", "display", "dates", "money", "rules", "config",
-                "paths", "migrations", "report", "files", "csv_cells", "__init__")),
+                "paths", "migrations", "report", "files", "csv_cells", "transitions", "__init__")),
     ("store", ("store",)),
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
                     "report_render")),
     ("cli", ("cli",)),
-    ("ui", ("host", "keygate", "styles")),
-    ("screens", ("screens", "modals", "widgets")),
+    ("ui", ("keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
+    ("flows", ("flows", "actions", "host")),  # what happens between a key and a saved change
+    ("screens", ("screens",)),
     ("app", ("app", "__main__")),
 ]  # fmt: skip
 ORDER = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 ALLOWED_UP = {("cli", "app")}  # the command line opens the board (lazily, to stay fast)
-FORBIDDEN = {("ui", "cli"), ("screens", "cli")}  # the board never reaches into the command line
+FORBIDDEN = {
+    ("ui", "cli"),
+    ("flows", "cli"),
+    ("screens", "cli"),
+}  # the board never reaches into the command line
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:

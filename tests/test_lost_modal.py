@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import builders
 import pytest
 from conftest import START
 from pilot_helpers import SIZE, event_count, paste, plain, stage_id, type_text
@@ -22,7 +23,7 @@ TAB_ORDER = ["lost-reason", "lost-competitor", "lost-note", "lost-revisit",
 @pytest.fixture
 def deal(store: Store) -> Deal:
     """The one deal on the board: the focused card when the app starts."""
-    return store.add("Acme renewal", company="Acme", value=4_200_000)
+    return builders.add(store, "Acme renewal", company="Acme", value=4_200_000)
 
 
 async def open_lost(pilot, *keys: str) -> LostModal:  # type: ignore[no-untyped-def]
@@ -57,7 +58,7 @@ def focus_id(modal: LostModal) -> str | None:
 
 
 def assert_untouched(store: Store, before: Deal, events: int) -> None:
-    assert store.get(before.id) == before
+    assert store.deals.get(before.id) == before
     assert event_count(store) == events
 
 
@@ -84,8 +85,8 @@ async def test_escape_changes_nothing(make_app, store: Store, deal: Deal) -> Non
         assert isinstance(app.screen, BoardScreen)
         assert app.screen.current_deal is not None and app.screen.current_deal.id == deal.id
     assert_untouched(store, deal, events)
-    assert store.get(deal.id).stage_id == stage_id(store, "Lead")
-    assert store.get(deal.id).loss_reason_id is None
+    assert store.deals.get(deal.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(deal.id).loss_reason_id is None
 
 
 async def test_cancel_button_changes_nothing(make_app, store: Store, deal: Deal) -> None:
@@ -139,9 +140,9 @@ async def test_typing_filters_the_list_and_enter_picks_the_highlighted_reason(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
+    saved = store.deals.get(deal.id)
     assert saved.stage_id == stage_id(store, "Closed Lost")
-    assert saved.loss_reason_id == store.find_reason("Product fit").id
+    assert saved.loss_reason_id == store.shape.find_reason("Product fit").id
 
 
 async def test_filter_is_case_blind_and_a_miss_picks_nothing(make_app, store: Store, deal: Deal) -> None:
@@ -189,7 +190,7 @@ async def test_up_and_down_move_the_highlight(make_app, store: Store, deal: Deal
         await pilot.press("up", "enter", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    assert store.get(deal.id).loss_reason_id == store.find_reason("Unqualified").id
+    assert store.deals.get(deal.id).loss_reason_id == store.shape.find_reason("Unqualified").id
 
 
 async def test_no_reason_chosen_saves_nothing(make_app, store: Store, deal: Deal) -> None:
@@ -217,7 +218,7 @@ async def test_prompt_opens_at_its_top_at_80x24(make_app, store: Store, deal: De
         await type_text(pilot, "price")
         await pilot.press("ctrl+s")
         await pilot.pause()
-    assert store.get(deal.id).loss_reason_id == store.find_reason("Price").id
+    assert store.deals.get(deal.id).loss_reason_id == store.shape.find_reason("Price").id
 
 
 # ------------------------------------------------------------------ competitor, note
@@ -244,8 +245,8 @@ async def test_competitor_field_appears_only_for_lost_to_competitor(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
-    assert (saved.loss_reason_id, saved.competitor) == (store.find_reason("competitor").id, "Pipedrive")
+    saved = store.deals.get(deal.id)
+    assert (saved.loss_reason_id, saved.competitor) == (store.shape.find_reason("competitor").id, "Pipedrive")
 
 
 async def test_competitor_is_required(make_app, store: Store, deal: Deal) -> None:
@@ -270,8 +271,8 @@ async def test_competitor_is_required(make_app, store: Store, deal: Deal) -> Non
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
-    assert (saved.loss_reason_id, saved.competitor) == (store.find_reason("competitor").id, "Acme CRM")
+    saved = store.deals.get(deal.id)
+    assert (saved.loss_reason_id, saved.competitor) == (store.shape.find_reason("competitor").id, "Acme CRM")
 
 
 async def test_competitor_is_dropped_when_the_reason_changes(make_app, store: Store, deal: Deal) -> None:
@@ -287,8 +288,8 @@ async def test_competitor_is_dropped_when_the_reason_changes(make_app, store: St
         await pilot.press("enter", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
-    assert (saved.loss_reason_id, saved.competitor) == (store.find_reason("Timing").id, "")
+    saved = store.deals.get(deal.id)
+    assert (saved.loss_reason_id, saved.competitor) == (store.shape.find_reason("Timing").id, "")
 
 
 async def test_other_needs_a_note(make_app, store: Store, deal: Deal) -> None:
@@ -306,8 +307,8 @@ async def test_other_needs_a_note(make_app, store: Store, deal: Deal) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
-    assert saved.loss_reason_id == store.find_reason("Other").id
+    saved = store.deals.get(deal.id)
+    assert saved.loss_reason_id == store.shape.find_reason("Other").id
     assert saved.loss_note == "Their parent company froze all new vendors"
 
 
@@ -331,7 +332,7 @@ async def test_tab_and_shift_tab_go_through_the_fields_in_order(make_app, store:
         assert backward == TAB_ORDER[::-1]
         await pilot.press("enter", "ctrl+s")  # back at the reason: pick it; the competitor is asked
         assert focus_id(modal) == "lost-competitor"
-    assert store.get(deal.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(deal.id).stage_id == stage_id(store, "Lead")
 
 
 async def test_tab_skips_the_hidden_competitor_field(make_app, store: Store, deal: Deal) -> None:
@@ -346,9 +347,9 @@ async def test_tab_skips_the_hidden_competitor_field(make_app, store: Store, dea
         assert modal.query_one("#lost-note", TextArea).text == ""
         await pilot.press("ctrl+s")
         await pilot.pause()
-    saved = store.get(deal.id)
+    saved = store.deals.get(deal.id)
     assert (saved.loss_reason_id, saved.competitor, saved.loss_note) == (
-        store.find_reason("Price").id,
+        store.shape.find_reason("Price").id,
         "",
         "",
     )
@@ -365,7 +366,7 @@ async def test_tab_wraps_around_with_no_hidden_stop(make_app, store: Store, deal
         await type_text(pilot, "price")
         await pilot.press("ctrl+s")
         await pilot.pause()
-    assert store.get(deal.id).loss_reason_id == store.find_reason("Price").id
+    assert store.deals.get(deal.id).loss_reason_id == store.shape.find_reason("Price").id
 
 
 # ------------------------------------------------------------------ revisit date
@@ -390,7 +391,7 @@ async def test_quick_picks_fill_the_revisit_date(make_app, store: Store, deal: D
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
+    saved = store.deals.get(deal.id)
     assert (saved.revisit_on, saved.revisit_state) == (date(2027, 5, 24), RevisitState.PENDING)
 
 
@@ -405,10 +406,10 @@ async def test_quick_pick_none_means_no_revisit(make_app, store: Store, deal: De
         await pilot.press("enter", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
+    saved = store.deals.get(deal.id)
     assert saved.stage_id == stage_id(store, "Closed Lost")
     assert (saved.revisit_on, saved.revisit_state) == (None, None)
-    assert store.revisits(date(2030, 1, 1)) == ([], [])
+    assert store.review.revisits(date(2030, 1, 1)) == ([], [])
 
 
 BAD_REVISITS = [
@@ -442,7 +443,7 @@ async def test_bad_revisit_date_says_so_and_saves_nothing(make_app, store: Store
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    assert store.get(deal.id).revisit_on == date(2026, 12, 8)
+    assert store.deals.get(deal.id).revisit_on == date(2026, 12, 8)
 
 
 async def test_revisit_hint_previews_the_typed_date(make_app, store: Store, deal: Deal) -> None:
@@ -458,7 +459,7 @@ async def test_revisit_hint_previews_the_typed_date(make_app, store: Store, deal
         assert plain(hint) == "?"
         await pilot.press("backspace", "ctrl+s")
         await pilot.pause()
-    assert store.get(deal.id).revisit_on == date(2027, 3, 1)
+    assert store.deals.get(deal.id).revisit_on == date(2027, 3, 1)
 
 
 # ------------------------------------------------------------------ saving
@@ -475,13 +476,15 @@ async def test_ctrl_s_saves_from_any_field(make_app, store: Store, deal: Deal, t
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
+    saved = store.deals.get(deal.id)
     assert saved.stage_id == stage_id(store, "Closed Lost")
-    assert saved.loss_reason_id == store.find_reason("Price").id
+    assert saved.loss_reason_id == store.shape.find_reason("Price").id
 
 
 async def test_saved_deal_has_reason_competitor_note_revisit_and_a_lost_event(make_app, store: Store) -> None:
-    deal = store.add("Acme renewal", company="Acme", value=4_200_000, stage_id=stage_id(store, "Proposal"))
+    deal = builders.add(
+        store, "Acme renewal", company="Acme", value=4_200_000, stage_id=stage_id(store, "Proposal")
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_lost(pilot, "right", "right")  # to the Proposal column
@@ -497,8 +500,8 @@ async def test_saved_deal_has_reason_competitor_note_revisit_and_a_lost_event(ma
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-    saved = store.get(deal.id)
-    reason = store.find_reason("Lost to competitor")
+    saved = store.deals.get(deal.id)
+    reason = store.shape.find_reason("Lost to competitor")
     assert saved.stage_id == stage_id(store, "Closed Lost")
     assert saved.loss_reason_id == reason.id
     assert saved.competitor == "Acme CRM"
@@ -507,7 +510,7 @@ async def test_saved_deal_has_reason_competitor_note_revisit_and_a_lost_event(ma
     assert saved.revisit_state is RevisitState.PENDING
     assert saved.lost_at_stage_id == stage_id(store, "Proposal")
     assert saved.closed_at == START
-    lost = store.timeline(deal.id)[-1]
+    lost = store.deals.timeline(deal.id)[-1]
     assert lost.kind is EventKind.LOST
     assert lost.text == "Chose Acme for the dialer\nrenewal in spring"
     assert (lost.from_stage_id, lost.to_stage_id) == (
@@ -520,4 +523,4 @@ async def test_saved_deal_has_reason_competitor_note_revisit_and_a_lost_event(ma
         "competitor": "Acme CRM",
         "revisit_on": "2027-05-24",
     }
-    assert [e.kind for e in store.timeline(deal.id)].count(EventKind.LOST) == 1
+    assert [e.kind for e in store.deals.timeline(deal.id)].count(EventKind.LOST) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import builders
 from conftest import Clock
 from pilot_helpers import plain
 from textual.widgets import DataTable, Static
@@ -26,8 +27,12 @@ async def test_stale_rows_that_share_a_title_show_their_company_and_full_amounts
     make_app, store: Store, clock: Clock
 ) -> None:
     clock.advance(days=-40)
-    store.add("Enterprise upgrade, 50 seats, second phase", company="Oakridge Dental Group", value=14_200_000)
-    store.add("Enterprise upgrade, 50 seats, second phase", company="Crescent Bank", value=12_350_000)
+    builders.add(
+        store, "Enterprise upgrade, 50 seats, second phase", company="Oakridge Dental Group", value=14_200_000
+    )
+    builders.add(
+        store, "Enterprise upgrade, 50 seats, second phase", company="Crescent Bank", value=12_350_000
+    )
     clock.advance(days=40)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -43,10 +48,12 @@ async def test_revisit_rows_that_share_a_title_show_their_company(
     make_app, store: Store, clock: Clock
 ) -> None:
     for company in ("Oakridge Dental Group", "Crescent Bank"):
-        deal = store.add("Support renewal for the whole sales team in EMEA", company=company, value=9_900_000)
+        deal = builders.add(
+            store, "Support renewal for the whole sales team in EMEA", company=company, value=9_900_000
+        )
         clock.advance(days=-5)
-        reason = store.find_reason("price").id
-        store.mark_lost(deal.id, LossInput(reason, revisit_on=date(2026, 11, 20)))
+        reason = store.shape.find_reason("price").id
+        builders.mark_lost(store, deal.id, LossInput(reason, revisit_on=date(2026, 11, 20)))
         clock.advance(days=5)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -58,7 +65,7 @@ async def test_revisit_rows_that_share_a_title_show_their_company(
 
 
 async def test_cards_keep_the_amount_suffix_at_80_columns(make_app, store: Store) -> None:
-    store.add("Platform licence for the analytics team", company="Ironbark", value=14_200_000)
+    builders.add(store, "Platform licence for the analytics team", company="Ironbark", value=14_200_000)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -67,11 +74,11 @@ async def test_cards_keep_the_amount_suffix_at_80_columns(make_app, store: Store
 
 async def test_status_line_keeps_the_filter_text_at_80_columns(make_app, store: Store, clock: Clock) -> None:
     clock.advance(days=-40)
-    store.add("Acme renewal")
-    lost = store.add("Globex pilot")
+    builders.add(store, "Acme renewal")
+    lost = builders.add(store, "Globex pilot")
     clock.advance(days=40)
-    store.mark_lost(lost.id, LossInput(store.find_reason("price").id))
-    store.db.execute("UPDATE deals SET loss_reason_id = NULL WHERE id = ?", [lost.id])  # an import
+    builders.mark_lost(store, lost.id, LossInput(store.shape.find_reason("price").id))
+    store.conn.db.execute("UPDATE deals SET loss_reason_id = NULL WHERE id = ?", [lost.id])  # an import
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -110,7 +117,7 @@ async def test_settings_tables_move_with_g_home_end(make_app, store: Store) -> N
         assert app.screen.value == "Closed Lost"
         await pilot.press("escape")
         await pilot.press("2", "end", "o")  # the last reason ("Other") becomes no decision
-    assert store.find_reason("Other").outcome.value == "no_decision"
+    assert store.shape.find_reason("Other").outcome.value == "no_decision"
 
 
 def test_demo_never_reads_or_writes_the_users_preferences(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import builders
 import pytest
 from conftest import START, TODAY, Clock
 from pilot_helpers import listed, paste, plain
@@ -19,9 +20,11 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, LossInput
 from pipeline_tui.report import Losses, Period, Ranking, Report, custom_period, period
 from pipeline_tui.store import Store
+from pipeline_tui.store import board as store_board
 from pipeline_tui.store import codec as store_codec
-from pipeline_tui.store import queries as store_queries
+from pipeline_tui.store import deals as store_deals
 from pipeline_tui.store import reports as store_reports
+from pipeline_tui.store import review as store_review
 from pipeline_tui.widgets.deal_rows import DealRows
 
 # --------------------------------------------------------------------------------- the fixture
@@ -67,28 +70,28 @@ class Pipeline:
 
 def build_pipeline(store: Store, clock: Clock) -> Pipeline:
     """The pipeline of the table above, made through the store's own API on a moving clock."""
-    stage = {s.name: s.id for s in store.stages()}
-    reason = {r.label: r.id for r in store.reasons()}
+    stage = {s.name: s.id for s in store.shape.stages()}
+    reason = {r.label: r.id for r in store.shape.reasons()}
     deals: dict[str, Deal] = {}
 
     def won(name: str, value: int, created: datetime, closed: datetime) -> None:
         clock.set(created)
-        deal = store.add(f"{name} deal", company=f"{name} Co", value=value)
+        deal = builders.add(store, f"{name} deal", company=f"{name} Co", value=value)
         clock.set(closed.replace(hour=8))
-        store.move(deal.id, stage["Proposal"])
+        builders.move(store, deal.id, stage["Proposal"])
         clock.set(closed)
-        deals[name] = store.mark_won(deal.id)
+        deals[name] = builders.mark_won(store, deal.id)
 
     def lost(
         name: str, value: int, created: datetime, closed: datetime, at: str, label: str, **loss: Any
     ) -> None:
         clock.set(created)
-        deal = store.add(f"{name} deal", company=f"{name} Co", value=value)
+        deal = builders.add(store, f"{name} deal", company=f"{name} Co", value=value)
         if at != "Lead":
             clock.set(closed.replace(hour=8))
-            store.move(deal.id, stage[at])
+            builders.move(store, deal.id, stage[at])
         clock.set(closed)
-        deals[name] = store.mark_lost(deal.id, LossInput(reason[label], **loss))
+        deals[name] = builders.mark_lost(store, deal.id, LossInput(reason[label], **loss))
 
     won("W1", 1_000_000, datetime(2026, 3, 1, 9), datetime(2026, 3, 31, 9))
     won("W2", 2_000_000, datetime(2026, 6, 1, 9), datetime(2026, 6, 11, 21))
@@ -107,7 +110,7 @@ def build_pipeline(store: Store, clock: Clock) -> Pipeline:
 
     # Imported losses: Closed Lost with no reason and no stage they were lost at.
     clock.set(START)
-    store.add_many(
+    store.transfer.add_many(
         {
             "title": f"{name} deal",
             "company": f"{name} Co",
@@ -126,14 +129,14 @@ def build_pipeline(store: Store, clock: Clock) -> Pipeline:
         )
     )
     for name in ("L6", "L8"):
-        deals[name] = store.find(f"{name} deal")
+        deals[name] = store.deals.find(f"{name} deal")
 
     clock.set(datetime(2026, 10, 1, 9))
-    deals["O1"] = store.add("O1 deal", company="O1 Co", value=10_000)
+    deals["O1"] = builders.add(store, "O1 deal", company="O1 Co", value=10_000)
     clock.set(datetime(2026, 11, 20, 9))
-    deals["O2"] = store.add("O2 deal", company="O2 Co", value=20_000)
+    deals["O2"] = builders.add(store, "O2 deal", company="O2 Co", value=20_000)
     clock.set(datetime(2026, 11, 23, 9))
-    deals["O3"] = store.add("O3 deal", company="O3 Co", value=30_000, stage_id=stage["Proposal"],
+    deals["O3"] = builders.add(store, "O3 deal", company="O3 Co", value=30_000, stage_id=stage["Proposal"],
                             expected_close=date(2026, 11, 1))  # fmt: skip
     clock.set(START)
     return Pipeline(deals, reason, stage)
@@ -145,7 +148,7 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
 
 
 def report_of(store: Store, p: Period) -> Report:
-    return store.report(p, today=TODAY)
+    return store.reports.report(p, today=TODAY)
 
 
 def figures(ranking: Ranking) -> list[tuple[Any, ...]]:
@@ -212,7 +215,7 @@ def test_custom_period_refuses_since_after_until() -> None:
 def test_until_day_is_included_and_the_next_day_is_not(store: Store, pipeline: Pipeline) -> None:
     # L3 closed 2026-09-30 09:00, L4 on 2026-10-15 09:00, L8 on 2025-12-31 at 21:00.
     def lost_ids(p: Period) -> list[int]:
-        return [d.id for d in store.report_deals(("lost", None), p)]
+        return [d.id for d in store.reports.report_deals(("lost", None), p)]
 
     assert lost_ids(custom_period(date(2026, 9, 30), date(2026, 10, 14))) == pipeline.ids("L3")
     assert lost_ids(custom_period(date(2026, 9, 30), date(2026, 10, 15))) == pipeline.ids("L4", "L3")
@@ -369,15 +372,15 @@ def test_a_period_with_nothing_closed(store: Store, pipeline: Pipeline) -> None:
 
 def test_revisits_due_follow_today_and_the_horizon(store: Store, pipeline: Pipeline) -> None:
     p = period("all", TODAY)
-    assert store.report(p, today=date(2026, 11, 23)).revisits_due == 1  # L7 is due tomorrow
-    assert store.report(p, today=date(2026, 12, 10)).revisits_due == 3  # L4 too
-    assert store.report(p, today=TODAY, horizon_days=0).revisits_due == 2
+    assert store.reports.report(p, today=date(2026, 11, 23)).revisits_due == 1  # L7 is due tomorrow
+    assert store.reports.report(p, today=date(2026, 12, 10)).revisits_due == 3  # L4 too
+    assert store.reports.report(p, today=TODAY, horizon_days=0).revisits_due == 2
 
 
 def test_imported_closures_without_a_created_date_do_not_give_negative_days(
     store: Store, tmp_path: Any
 ) -> None:
-    from pipeline_tui.importer import import_file
+    from builders import import_file
 
     csv_path = tmp_path / "salesforce.csv"
     csv_path.write_text(
@@ -402,7 +405,7 @@ def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> N
     r = report_of(store, year)
 
     def listed(key: tuple[Any, ...], p: Period = year) -> list[int]:
-        return [d.id for d in store.report_deals(key, p)]
+        return [d.id for d in store.reports.report_deals(key, p)]
 
     # Most recently closed first.
     expected_rows = {
@@ -415,8 +418,8 @@ def test_each_row_lists_exactly_its_deals(store: Store, pipeline: Pipeline) -> N
     for row in lost.reasons_by_count.rows + only_usd_value_ranking(lost).rows:
         assert listed(row.key) == expected_rows[row.label], row.label
         assert len(listed(row.key)) == row.count
-        assert sum(d.value for d in store.report_deals(row.key, year)) == row.values["USD"]
-        assert store.report_deal_ids(row.key, year) == listed(row.key)
+        assert sum(d.value for d in store.reports.report_deals(row.key, year)) == row.values["USD"]
+        assert store.reports.report_deal_ids(row.key, year) == listed(row.key)
     stages = {
         "Proposal": pipeline.ids("L4", "L1"),
         "Qualified": pipeline.ids("L9", "L2"),
@@ -448,9 +451,9 @@ def test_an_unknown_row_key_is_refused(store: Store, pipeline: Pipeline) -> None
     from pipeline_tui.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
-        store.report_deals(("colour", "blue"), period("all", TODAY))
+        store.reports.report_deals(("colour", "blue"), period("all", TODAY))
     with pytest.raises(NotFoundError):
-        store.report_deals(("open", "sideways"), period("all", TODAY))
+        store.reports.report_deals(("open", "sideways"), period("all", TODAY))
 
 
 # --------------------------------------------------------------- SQL aggregates, indexed
@@ -458,17 +461,17 @@ def test_an_unknown_row_key_is_refused(store: Store, pipeline: Pipeline) -> None
 
 def _statements(store: Store, fn: Any) -> list[str]:
     seen: list[str] = []
-    store.db.conn.set_trace_callback(seen.append)
+    store.conn.db.conn.set_trace_callback(seen.append)
     try:
         fn()
     finally:
-        store.db.conn.set_trace_callback(None)
+        store.conn.db.conn.set_trace_callback(None)
     return seen
 
 
 def full_report(store: Store, p: Period) -> Report:
     """The report with every part: a quota for the quarter and the trend by quarter."""
-    return store.report(p, today=TODAY, quota=5_000_000, quota_period="quarter", trend="quarter")
+    return store.reports.report(p, today=TODAY, quota=5_000_000, quota_period="quarter", trend="quarter")
 
 
 @pytest.mark.parametrize("name", ["all", "this-year", "this-quarter"])
@@ -482,7 +485,7 @@ def test_report_queries_search_deals_by_index(store: Store, pipeline: Pipeline, 
     # lost without reason; the quota's won, its pipeline and the open deals it leaves out;
     # the trend.
     assert len(on_deals) == 8
-    conn = store.db.conn
+    conn = store.conn.db.conn
     for sql in on_deals:
         assert "?" not in sql  # the trace shows the statement with its values bound
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
@@ -496,7 +499,7 @@ def test_report_builds_no_deal_objects_beyond_revisits(
 ) -> None:
     """Figures are aggregates: only the (few) revisits due are read as deals, however many deals
     the file holds."""
-    store.add_many(
+    store.transfer.add_many(
         {"title": f"Bulk {i}", "value": 1000, "stage_id": pipeline.stage["Closed Lost"],
          "closed_at": "2026-06-01 09:00:00", "loss_reason_id": pipeline.reason[PRICE]}
         for i in range(500)
@@ -508,7 +511,7 @@ def test_report_builds_no_deal_objects_beyond_revisits(
         built.append(row[0])
         return real(row)
 
-    for module in (store_queries, store_reports):
+    for module in (store_deals, store_board, store_review, store_reports):
         monkeypatch.setattr(module, "deal_from_row", counting)
     r = full_report(store, period("all", TODAY))
     assert r.lost_count == 9 + 500
@@ -891,11 +894,11 @@ async def test_opening_a_row_reads_its_deals_in_a_few_queries(store: Store, pipe
         table = screen.query_one("#report-table", DataTable)
         table.move_cursor(row=table_labels(screen).index("Lost (decided against us)"))
         seen: list[str] = []
-        store.db.conn.set_trace_callback(seen.append)
+        store.conn.db.conn.set_trace_callback(seen.append)
         try:
             await pilot.press("enter")
         finally:
-            store.db.conn.set_trace_callback(None)
+            store.conn.db.conn.set_trace_callback(None)
         assert isinstance(app.screen, DealListScreen)
         assert len(app.screen.deal_ids) == 9
         reads = [sql for sql in seen if re.search(r"\bFROM deals\b", sql)]

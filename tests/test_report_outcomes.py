@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import builders
 import pytest
 from conftest import START, TODAY, Clock
 from pilot_helpers import plain
@@ -21,7 +22,7 @@ from textual.widgets import DataTable, Static
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
 from pipeline_tui.config import Settings, load_settings
-from pipeline_tui.models import Deal, LossInput, Outcome
+from pipeline_tui.models import Deal, LossInput, Outcome, Scope
 from pipeline_tui.report import (
     Report,
     Tally,
@@ -84,21 +85,21 @@ class Pipeline:
 
 
 def build(store: Store, clock: Clock) -> Pipeline:
-    stage = {s.name: s.id for s in store.stages()}
-    reason = {r.label: r.id for r in store.reasons()}
+    stage = {s.name: s.id for s in store.shape.stages()}
+    reason = {r.label: r.id for r in store.shape.reasons()}
     deals: dict[str, Deal] = {}
 
     def closed(name: str, day: date, value: int, currency: str, at: str | None, label: str | None = None,
                **loss: Any) -> None:  # fmt: skip
         clock.set(datetime(day.year, day.month, 1, 8))  # created on the 1st at 8, closed at 10
-        deal = store.add(f"{name} deal", company=f"{name} Co", value=value * 100, currency=currency)
+        deal = builders.add(store, f"{name} deal", company=f"{name} Co", value=value * 100, currency=currency)
         if at not in (None, "Lead"):
-            store.move(deal.id, stage[at])
+            builders.move(store, deal.id, stage[at])
         clock.set(datetime(day.year, day.month, day.day, 10))
         if label is None:
-            deals[name] = store.mark_won(deal.id)
+            deals[name] = builders.mark_won(store, deal.id)
         else:
-            deals[name] = store.mark_lost(deal.id, LossInput(reason[label], **loss))
+            deals[name] = builders.mark_lost(store, deal.id, LossInput(reason[label], **loss))
 
     closed("W1", date(2026, 10, 10), 40_000, "USD", "Proposal")
     closed("W2", date(2026, 11, 2), 20_000, "EUR", "Negotiation")
@@ -120,8 +121,10 @@ def build(store: Store, clock: Clock) -> Pipeline:
         ("O5", "Proposal", 15_000, "USD", date(2026, 9, 15)),
         ("O6", "Lead", 60_000, "USD", date(2027, 2, 1)),
     ):
-        deals[name] = store.add(f"{name} deal", company=f"{name} Co", value=value * 100, currency=currency,
-                                stage_id=stage[where], expected_close=close)  # fmt: skip
+        deals[name] = builders.add(
+            store, f"{name} deal", company=f"{name} Co", value=value * 100, currency=currency,
+            stage_id=stage[where], expected_close=close,
+        )  # fmt: skip
     clock.set(START)
     return Pipeline(deals, reason, stage)
 
@@ -134,7 +137,7 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
 def quarter_report(
     store: Store, *, rates: Any = None, quota: int = QUOTA, by: str | None = "quarter"
 ) -> Report:
-    return store.report(
+    return store.reports.report(
         period("this-quarter", TODAY), today=TODAY, rates=rates, quota=quota, quota_period="quarter", trend=by
     )
 
@@ -153,8 +156,8 @@ def test_the_fixture_closed_what_the_table_says(store: Store, pipeline: Pipeline
     ]  # fmt: skip
     assert d["N1"].lost_at_stage_id == pipeline.stage["Proposal"]
     assert (d["W2"].currency, d["W2"].value) == ("EUR", 2_000_000)
-    assert store.reason(pipeline.reason[NO_DECISION]).outcome is Outcome.NO_DECISION
-    assert store.reason(pipeline.reason[PRICE]).outcome is Outcome.LOST
+    assert store.shape.reason(pipeline.reason[NO_DECISION]).outcome is Outcome.NO_DECISION
+    assert store.shape.reason(pipeline.reason[PRICE]).outcome is Outcome.LOST
 
 
 def test_three_outcomes_with_counts_values_per_currency_and_shares(store: Store, pipeline: Pipeline) -> None:
@@ -235,7 +238,7 @@ def test_each_kind_lists_its_own_deals(store: Store, pipeline: Pipeline) -> None
     p = period("this-quarter", TODAY)
 
     def listed(*key: Any) -> list[int]:
-        return store.report_deal_ids(tuple(key), p)
+        return store.reports.report_deal_ids(tuple(key), p)
 
     assert listed("won", None) == pipeline.ids("W2", "W1")
     assert listed("lost", None) == pipeline.ids("L2", "L1")
@@ -248,7 +251,7 @@ def test_each_kind_lists_its_own_deals(store: Store, pipeline: Pipeline) -> None
 
 
 def test_a_period_with_only_no_decision_losses(store: Store, pipeline: Pipeline) -> None:
-    q3 = store.report(period_containing("quarter", date(2026, 8, 1)), today=TODAY)
+    q3 = store.reports.report(period_containing("quarter", date(2026, 8, 1)), today=TODAY)
     assert (q3.won.count, q3.lost.count, q3.no_decision.count) == (0, 0, 2)
     assert q3.no_decision.values == {"USD": usd(20_000)}
     assert q3.win_rate_count == 0.0
@@ -266,8 +269,10 @@ def test_a_period_with_only_no_decision_losses(store: Store, pipeline: Pipeline)
 
 
 def test_a_pipeline_with_no_closed_deals(store: Store) -> None:
-    store.add("Open only", value=usd(1_000))
-    r = store.report(period("all", TODAY), today=TODAY, quota=QUOTA, quota_period="quarter", trend="quarter")
+    builders.add(store, "Open only", value=usd(1_000))
+    r = store.reports.report(
+        period("all", TODAY), today=TODAY, quota=QUOTA, quota_period="quarter", trend="quarter"
+    )
     assert r.closed_count == 0 and r.win_rate_count is None and r.decided_win_rate_count is None
     assert r.win_rate_value.rates == {"USD": None}
     assert r.quota is not None and r.quota.won == Tally() and r.quota.attainment == 0.0
@@ -288,7 +293,7 @@ def test_changing_a_kind_relabels_reports_not_the_timeline(store: Store, pipelin
     n1, l1 = pipeline.deals["N1"], pipeline.deals["L1"]
 
     def timeline_label(deal: Deal) -> str:
-        lost = [e for e in store.timeline(deal.id) if e.kind.value == "lost"][-1]
+        lost = [e for e in store.deals.timeline(deal.id) if e.kind.value == "lost"][-1]
         return describe_event(store, lost)[0]
 
     assert (timeline_label(n1), timeline_label(l1)) == ("no decision", "lost")
@@ -296,19 +301,21 @@ def test_changing_a_kind_relabels_reports_not_the_timeline(store: Store, pipelin
     assert (before.lost.count, before.no_decision.count) == (2, 2)
 
     # "Price / budget" now counts as no decision; "No decision / went dark" as lost.
-    _, done = ops.update_reason(store, pipeline.reason[PRICE], "Price counts as no decision",
-                                outcome=Outcome.NO_DECISION)  # fmt: skip
+    done = ops.update_reason(store, pipeline.reason[PRICE], "Price counts as no decision",
+                             outcome=Outcome.NO_DECISION)  # fmt: skip
     ops.update_reason(store, pipeline.reason[NO_DECISION], "went dark counts as lost", outcome=Outcome.LOST)
     after = quarter_report(store)
     assert (after.lost.count, after.no_decision.count) == (3, 1)  # L2, N1, N2 / L1
     assert [x.label for x in after.no_decision_tables.reasons_by_count.rows] == [PRICE]
-    assert store.report_deal_ids(("no_decision", None), period("this-quarter", TODAY)) == pipeline.ids("L1")
+    assert store.reports.report_deal_ids(
+        ("no_decision", None), period("this-quarter", TODAY)
+    ) == pipeline.ids("L1")
     assert after.trend is not None and after.trend.rows[-2].no_decision.count == 0  # Q3 re-labelled too
     # The timeline keeps what it said when the loss was recorded.
     assert (timeline_label(n1), timeline_label(l1)) == ("no decision", "lost")
     # Undo puts the kind back, and the report follows.
-    ops.undo(store, today=TODAY, scope=ops.SETTINGS)
-    ops.undo(store, today=TODAY, scope=ops.SETTINGS)
+    ops.undo(store, scope=Scope.SETTINGS)
+    ops.undo(store, scope=Scope.SETTINGS)
     assert (quarter_report(store, by=None).lost.count, quarter_report(store, by=None).no_decision.count) == (
         2,
         2,
@@ -322,8 +329,8 @@ def test_cli_reasons_kind_and_the_kind_travels_with_backups(
     db = str(store.path)
     assert main(["--db", db, "reasons", "kind", "Timing", "no-decision"]) == 0
     assert "'Timing / no urgency' now counts as no decision in reports" in capsys.readouterr().out
-    store.invalidate()
-    assert store.find_reason("Timing").outcome is Outcome.NO_DECISION
+    store.conn.invalidate()
+    assert store.shape.find_reason("Timing").outcome is Outcome.NO_DECISION
     assert main(["--db", db, "reasons"]) == 0
     listing = capsys.readouterr().out
     assert "Timing / no urgency  [no decision]" in listing and "Price / budget\n" in listing
@@ -335,9 +342,9 @@ def test_cli_reasons_kind_and_the_kind_travels_with_backups(
     assert main(["--db", db, "reasons", "kind", "Timing", "lost"]) == 0
     capsys.readouterr()
     with Store.open(backup) as copy:
-        assert copy.find_reason("Timing").outcome is Outcome.NO_DECISION
-        assert copy.find_reason("No decision").outcome is Outcome.NO_DECISION
-        all_time = copy.report(period("all", TODAY), today=TODAY)
+        assert copy.shape.find_reason("Timing").outcome is Outcome.NO_DECISION
+        assert copy.shape.find_reason("No decision").outcome is Outcome.NO_DECISION
+        all_time = copy.reports.report(period("all", TODAY), today=TODAY)
         assert all_time.no_decision.count == 5  # N1-N4 and L3 (Timing)
 
 
@@ -350,9 +357,9 @@ async def test_settings_o_switches_a_reason_kind_and_the_report_follows(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("comma", "2")
         table = app.screen.query_one("#reasons-table", DataTable)
-        table.move_cursor(row=[r.label for r in store.reasons(include_archived=True)].index(PRICE))
+        table.move_cursor(row=[r.label for r in store.shape.reasons(include_archived=True)].index(PRICE))
         await pilot.press("o")
-        assert store.find_reason(PRICE).outcome is Outcome.NO_DECISION
+        assert store.shape.find_reason(PRICE).outcome is Outcome.NO_DECISION
         assert str(table.get_row_at(table.cursor_row)[1]) == "∅ no decision"
         await pilot.press("escape", "R")
         screen = app.screen
@@ -388,10 +395,10 @@ def test_quota_without_rates_counts_the_quota_currency_and_shows_the_rest(
     assert (q.later.count, q.later.values) == (1, {"USD": usd(60_000)})
     assert q.without_probability == 0
     p = q.period
-    assert store.report_deal_ids(("open", "in"), p) == pipeline.ids("O2", "O3", "O1")
-    assert store.report_deal_ids(("open", "none"), p) == pipeline.ids("O4")
-    assert store.report_deal_ids(("open", "before"), p) == pipeline.ids("O5")
-    assert store.report_deal_ids(("open", "after"), p) == pipeline.ids("O6")
+    assert store.reports.report_deal_ids(("open", "in"), p) == pipeline.ids("O2", "O3", "O1")
+    assert store.reports.report_deal_ids(("open", "none"), p) == pipeline.ids("O4")
+    assert store.reports.report_deal_ids(("open", "before"), p) == pipeline.ids("O5")
+    assert store.reports.report_deal_ids(("open", "after"), p) == pipeline.ids("O6")
     text = render_text(quarter_report(store))
     assert "$140,000   70% of quota" not in text  # coverage is "0.7×", the count says what it covers
     pipeline_line = next(line for line in text.splitlines() if "Pipeline closing in period" in line)
@@ -450,12 +457,12 @@ def test_stage_probabilities_weight_the_forecast(store: Store, pipeline: Pipelin
 def test_quota_periods(
     store: Store, pipeline: Pipeline, kind: str, label: str, since: date, until: date
 ) -> None:
-    q = store.quota(TODAY, kind=kind, quota=QUOTA)
+    q = store.reports.quota(TODAY, kind=kind, quota=QUOTA)
     assert (q.period.label, q.period.since, q.period.until) == (label, since, until)
     won = {"month": 1, "quarter": 2, "year": 3}[kind]  # W2; W1 too; W3 too
     assert q.won.count == won
     in_period = {"month": ["O2"], "quarter": ["O2", "O3", "O1"], "year": ["O5", "O2", "O3", "O1"]}[kind]
-    assert store.report_deal_ids(("open", "in"), q.period) == pipeline.ids(*in_period)
+    assert store.reports.report_deal_ids(("open", "in"), q.period) == pipeline.ids(*in_period)
 
 
 def test_quota_status_line_variants_shorten(store: Store, pipeline: Pipeline) -> None:
@@ -506,7 +513,7 @@ def test_trend_by_quarter_every_figure(store: Store, pipeline: Pipeline) -> None
     assert q4.won.values == {"USD": usd(40_000), "EUR": usd(20_000)}
     assert rows["Q1 2025"].win_rate is None and rows["Q1 2025"].top_reason is None
     # Each period lists its own closures.
-    assert store.report_deal_ids(("closed", None), q3.period) == pipeline.ids("N4", "N3")
+    assert store.reports.report_deal_ids(("closed", None), q3.period) == pipeline.ids("N4", "N3")
 
 
 def test_trend_by_month(store: Store, pipeline: Pipeline) -> None:
@@ -687,10 +694,10 @@ def test_cli_markdown_tables(store: Store, pipeline: Pipeline, capsys: pytest.Ca
 
 
 def test_stored_text_in_csv_and_markdown_is_inert(store: Store, clock: Clock) -> None:
-    reason = store.add_reason('=HYPERLINK("x") | *bold* [a](b)')
-    deal = store.add("Formula", value=usd(1_000))
-    store.mark_lost(deal.id, LossInput(reason.id))
-    r = store.report(period("all", TODAY), today=TODAY)
+    reason = store.shape.add_reason('=HYPERLINK("x") | *bold* [a](b)')
+    deal = builders.add(store, "Formula", value=usd(1_000))
+    builders.mark_lost(store, deal.id, LossInput(reason.id))
+    r = store.reports.report(period("all", TODAY), today=TODAY)
     rows = list(csv.reader(io.StringIO(render_csv(r))))
     assert ['\'=HYPERLINK("x") | *bold* [a](b)', "1", "1000.00", "100.0", "100.0"] in rows
     md = render_markdown(r)
@@ -850,12 +857,12 @@ async def test_settings_p_sets_a_probability_and_the_report_follows(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("comma")
         table = app.screen.query_one("#stages-table", DataTable)
-        table.move_cursor(row=[s.name for s in store.stages(include_archived=True)].index("Lead"))
+        table.move_cursor(row=[s.name for s in store.shape.stages(include_archived=True)].index("Lead"))
         await pilot.press("p")
         assert isinstance(app.screen, PromptModal)
         app.screen.query_one("#prompt-input").value = "40"  # type: ignore[attr-defined]
         await pilot.press("enter")
-        assert store.find_stage("Lead").probability == 40
+        assert store.shape.find_stage("Lead").probability == 40
         await pilot.press("escape", "R")
         screen = app.screen
         assert isinstance(screen, ReportScreen) and screen.report is not None

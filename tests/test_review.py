@@ -10,6 +10,7 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import START, TODAY, Clock
 from hypothesis import HealthCheck, given, settings
@@ -58,7 +59,7 @@ def test_queue_order_each_deal_once_under_its_first_kind(store: Store, pipeline:
 
 def test_why_each_deal_is_in_the_review(store: Store, pipeline: Pipeline) -> None:
     queue = build_queue(store, TODAY)
-    said = [why(store, item.kind, store.get(item.deal_id), TODAY) for item in queue]
+    said = [why(store, item.kind, store.deals.get(item.deal_id), TODAY) for item in queue]
     assert said == [
         "lost on Nov 19 with no reason recorded",
         "lost on Oct 15 with no reason recorded",
@@ -75,11 +76,11 @@ def test_why_each_deal_is_in_the_review(store: Store, pipeline: Pipeline) -> Non
 
 def test_a_revisit_due_today_and_dates_of_another_year(store: Store, clock: Clock) -> None:
     clock.set(datetime(2025, 6, 1, 10))
-    deal = store.add("Old friend")
-    store.mark_lost(deal.id, LossInput(store.find_reason("Lost to competitor").id, competitor="Hooli",
-                                       revisit_on=TODAY))  # fmt: skip
+    deal = builders.add(store, "Old friend")
+    competitor = store.shape.find_reason("Lost to competitor").id
+    builders.mark_lost(store, deal.id, LossInput(competitor, competitor="Hooli", revisit_on=TODAY))
     clock.set(START)
-    deal = store.get(deal.id)
+    deal = store.deals.get(deal.id)
     assert why(store, Kind.REVISIT, deal, TODAY) == "revisit due today: lost for Lost to competitor (Hooli)"
     assert why(store, Kind.REVISIT, deal, date(2027, 1, 5)) == (
         "revisit due since Nov 24, 2026: lost for Lost to competitor (Hooli)"
@@ -88,11 +89,11 @@ def test_a_revisit_due_today_and_dates_of_another_year(store: Store, clock: Cloc
 
 def test_the_queue_is_read_once_a_fix_does_not_reshuffle_it(store: Store, pipeline: Pipeline) -> None:
     queue = build_queue(store, TODAY)
-    store.add_note(pipeline.idle_big.id, "Called")
-    new = store.add("Brand new")  # no next step: the next review takes it up
+    builders.add_note(store, pipeline.idle_big.id, "Called")
+    new = builders.add(store, "Brand new")  # no next step: the next review takes it up
     assert queue.ids == [d.id for d in pipeline.order]
-    fixed = store.get(pipeline.idle_big.id)
-    assert not needs_attention(Kind.STALE, fixed, store.stage(fixed.stage_id), TODAY)
+    fixed = store.deals.get(pipeline.idle_big.id)
+    assert not needs_attention(Kind.STALE, fixed, store.shape.stage(fixed.stage_id), TODAY)
     # A queue read now would hold it elsewhere (it still has no next step), and the new deal.
     again = build_queue(store, TODAY)
     assert again.ids[-4:] == [pipeline.fresh_big.id, pipeline.idle_big.id, pipeline.fresh_small.id, new.id]
@@ -108,13 +109,13 @@ def test_an_empty_pipeline_has_nothing_to_review(store: Store) -> None:
 
 
 def test_health_is_the_share_of_open_deals_with_a_future_step_and_not_stale(store: Store) -> None:
-    store.add("Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=3))
-    store.add("Planned, late", next_step="Demo", next_step_due=TODAY + timedelta(days=3),
+    builders.add(store, "Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=3))
+    builders.add(store, "Planned, late", next_step="Demo", next_step_due=TODAY + timedelta(days=3),
               expected_close=TODAY - timedelta(days=1))  # fmt: skip
-    store.add("Step due today", next_step="Call", next_step_due=TODAY)
-    store.add("No step")
-    won = store.add("Won", next_step="Invoice", next_step_due=TODAY + timedelta(days=3))
-    store.mark_won(won.id)
+    builders.add(store, "Step due today", next_step="Call", next_step_due=TODAY)
+    builders.add(store, "No step")
+    won = builders.add(store, "Won", next_step="Invoice", next_step_due=TODAY + timedelta(days=3))
+    builders.mark_won(store, won.id)
     found = health(store, TODAY)
     assert (found.healthy, found.open, found.percent) == (1, 4, 25)
     # The review takes up the late one (stale) and the one without a step; a step due today
@@ -125,8 +126,8 @@ def test_health_is_the_share_of_open_deals_with_a_future_step_and_not_stale(stor
 def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
     """Deals of every kind and state, on and around today's boundaries."""
     rng = random.Random(seed)
-    stages = store.stages()
-    reasons = store.reasons()
+    stages = store.shape.stages()
+    reasons = store.shape.reasons()
     near = [TODAY + timedelta(days=d) for d in (-40, -15, -14, -13, -10, -7, -1, 0, 1, 7)]
     for i in range(size):
         clock.set(START - timedelta(days=rng.choice([0, 1, 6, 7, 9, 10, 13, 14, 15, 40])))
@@ -145,22 +146,22 @@ def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
                 "revisit_on": rng.choice([None, *near]),
                 "revisit_state": rng.choice([None, "pending"]),
             }
-            store.add_many([row])  # fmt: skip
+            store.transfer.add_many([row])  # fmt: skip
             continue
-        deal = store.add(f"deal {i}", **fields)  # type: ignore[arg-type]
+        deal = builders.add(store, f"deal {i}", **fields)  # type: ignore[arg-type]
         if stage.kind is StageKind.LOST:
             revisit = rng.choice([None, *near])
-            store.mark_lost(deal.id, LossInput(reasons[0].id, revisit_on=revisit))
+            builders.mark_lost(store, deal.id, LossInput(reasons[0].id, revisit_on=revisit))
             if revisit and rng.random() < 0.2:
-                store.close_revisit(deal.id)
+                builders.close_revisit(store, deal.id)
         elif stage.kind is StageKind.WON:
-            store.mark_won(deal.id)
+            builders.mark_won(store, deal.id)
         elif stage.id != deal.stage_id:
-            store.move(deal.id, stage.id)
+            builders.move(store, deal.id, stage.id)
         if rng.random() < 0.15:
-            store.snooze_stale(deal.id, rng.choice(near[-3:])) if stage.is_open else None
+            builders.snooze_stale(store, deal.id, rng.choice(near[-3:])) if stage.is_open else None
         if rng.random() < 0.05:
-            store.archive(deal.id)
+            builders.archive(store, deal.id)
     clock.set(START)
 
 
@@ -176,8 +177,8 @@ def test_the_queries_agree_with_the_rules(tmp_path: Path, seed: int, size: int, 
         queue = build_queue(store, today)
         expected: dict[int, Kind] = {}
         healthy = opened = 0
-        for deal in store.deals(archived=None):
-            stage = store.stage(deal.stage_id)
+        for deal in store.deals.all(archived=None):
+            stage = store.shape.stage(deal.stage_id)
             kind = next((k for k in Kind if needs_attention(k, deal, stage, today)), None)
             if kind is not None:
                 expected[deal.id] = kind

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import builders
 import pytest
 from conftest import START, Clock
 from pilot_helpers import SIZE, lose, paste, plain, stage_id, table_rows, type_text
@@ -31,24 +32,24 @@ def lost(store: Store, clock: Clock) -> Lost:
     qualified, proposal = stage_id(store, "Qualified"), stage_id(store, "Proposal")
     clock.set(datetime(2026, 8, 3, 10, 0))  # lost in the summer
     found = Lost(
-        store.add("Overdue deal", company="Acme", value=300_000, stage_id=proposal),
-        store.add("Due today", company="Bluefin", value=1_250_000, stage_id=qualified),
-        store.add("Coming up", company="Cobalt", value=700_000),
+        builders.add(store, "Overdue deal", company="Acme", value=300_000, stage_id=proposal),
+        builders.add(store, "Due today", company="Bluefin", value=1_250_000, stage_id=qualified),
+        builders.add(store, "Coming up", company="Cobalt", value=700_000),
     )
     lose(store, found.overdue.id, "Price", note="Budget next year", revisit_on=date(2026, 11, 20))
     lose(store, found.today.id, "competitor", competitor="HubSpot",
          note="Went with HubSpot\nfor the CRM bundle", revisit_on=date(2026, 11, 24))  # fmt: skip
     lose(store, found.upcoming.id, "Timing", revisit_on=date(2026, 12, 10))
     # Not listed: beyond 30 days, closed out, no revisit date, and an open deal.
-    far = store.add("Far off")
+    far = builders.add(store, "Far off")
     lose(store, far.id, "Price", revisit_on=date(2027, 3, 1))
-    closed = store.add("Closed out")
+    closed = builders.add(store, "Closed out")
     lose(store, closed.id, "Price", revisit_on=date(2026, 11, 15))
-    store.close_revisit(closed.id)
-    gone = store.add("No potential")
+    builders.close_revisit(store, closed.id)
+    gone = builders.add(store, "No potential")
     lose(store, gone.id, "Unqualified")
     clock.set(START)
-    store.add("Open deal")
+    builders.add(store, "Open deal")
     return found
 
 
@@ -73,7 +74,7 @@ def titles(table: DealRows) -> list[str]:
 
 
 def listed(store: Store) -> tuple[list[str], list[str]]:
-    due, upcoming = store.revisits(date(2026, 11, 24))
+    due, upcoming = store.review.revisits(date(2026, 11, 24))
     return [d.title for d in due], [d.title for d in upcoming]
 
 
@@ -105,11 +106,11 @@ async def test_o_reopens_into_a_chosen_open_stage_keeping_the_old_loss(
         await pilot.pause()
         assert app.screen is screen
         assert titles(table) == ["Due today", "Coming up"]
-    deal = store.get(lost.overdue.id)
+    deal = store.deals.get(lost.overdue.id)
     assert deal.stage_id == stage_id(store, "Proposal")
     assert (deal.loss_reason_id, deal.competitor, deal.loss_note) == (None, "", "")
     assert (deal.revisit_on, deal.revisit_state, deal.closed_at, deal.lost_at_stage_id) == (None,) * 4
-    reopened = store.timeline(deal.id)[-1]
+    reopened = store.deals.timeline(deal.id)[-1]
     assert reopened.kind is EventKind.REOPENED
     assert reopened.to_stage_id == stage_id(store, "Proposal")
     previous = reopened.data["previous_loss"]
@@ -126,18 +127,18 @@ async def test_o_enter_reopens_where_the_deal_was_lost(make_app, store: Store, l
         await open_revisits(pilot)
         await pilot.press("j", "o", "enter")  # Due today, lost at Qualified
         await pilot.pause()
-    assert store.get(lost.today.id).stage_id == stage_id(store, "Qualified")
+    assert store.deals.get(lost.today.id).stage_id == stage_id(store, "Qualified")
 
 
 async def test_o_then_escape_reopens_nothing(make_app, store: Store, lost: Lost) -> None:
-    before = store.get(lost.overdue.id)
+    before = store.deals.get(lost.overdue.id)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = await open_revisits(pilot)
         await pilot.press("o", "escape")
         assert app.screen is screen
         assert table.count == 3
-    assert store.get(lost.overdue.id) == before
+    assert store.deals.get(lost.overdue.id) == before
 
 
 async def test_reopened_deal_detail_still_shows_the_old_loss(make_app, store: Store, lost: Lost) -> None:
@@ -154,7 +155,7 @@ async def test_reopened_deal_detail_still_shows_the_old_loss(make_app, store: St
         timeline = plain(app.screen.query_one("#detail-timeline", Static))
         assert "reopened Closed Lost → Lead · was lost: Lost to competitor" in timeline
         assert "lost Qualified → Closed Lost · Lost to competitor (HubSpot) · revisit 2026-11-24" in timeline
-    assert store.get(lost.today.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(lost.today.id).stage_id == stage_id(store, "Lead")
 
 
 async def test_z_snoozes_to_a_typed_date(make_app, store: Store, lost: Lost) -> None:
@@ -171,11 +172,11 @@ async def test_z_snoozes_to_a_typed_date(make_app, store: Store, lost: Lost) -> 
         await pilot.pause()
         assert app.screen is screen
         assert titles(table) == ["Overdue deal", "Coming up"]  # Jan 24 is past the 30 days
-    deal = store.get(lost.today.id)
+    deal = store.deals.get(lost.today.id)
     assert (deal.revisit_on, deal.revisit_state) == (date(2027, 1, 24), RevisitState.PENDING)
     assert deal.stage_id == stage_id(store, "Closed Lost")
-    assert deal.loss_reason_id == store.find_reason("competitor").id  # the loss is untouched
-    snoozed = store.timeline(deal.id)[-1]
+    assert deal.loss_reason_id == store.shape.find_reason("competitor").id  # the loss is untouched
+    snoozed = store.deals.timeline(deal.id)[-1]
     assert snoozed.kind is EventKind.REVISIT_SNOOZED
     assert snoozed.data == {"from": "2026-11-24", "to": "2027-01-24"}
     assert listed(store) == (["Overdue deal"], ["Coming up"])
@@ -184,7 +185,7 @@ async def test_z_snoozes_to_a_typed_date(make_app, store: Store, lost: Lost) -> 
 async def test_z_with_a_bad_date_keeps_the_prompt_and_snoozes_nothing(
     make_app, store: Store, lost: Lost
 ) -> None:
-    before = store.get(lost.overdue.id)
+    before = store.deals.get(lost.overdue.id)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, _ = await open_revisits(pilot)
@@ -197,11 +198,11 @@ async def test_z_with_a_bad_date_keeps_the_prompt_and_snoozes_nothing(
         assert plain(modal.query_one("#prompt-error", Static)).startswith("Cannot read 'later' as a date")
         await pilot.press("escape", "y")  # typed text: thrown away after a yes
         assert app.screen is screen
-    assert store.get(lost.overdue.id) == before
+    assert store.deals.get(lost.overdue.id) == before
 
 
 async def test_z_refuses_a_date_in_the_past(make_app, store: Store, lost: Lost) -> None:
-    before = store.get(lost.overdue.id)
+    before = store.deals.get(lost.overdue.id)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_revisits(pilot)
@@ -211,7 +212,7 @@ async def test_z_refuses_a_date_in_the_past(make_app, store: Store, lost: Lost) 
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is modal  # still asking, with a message
-    assert store.get(lost.overdue.id) == before
+    assert store.deals.get(lost.overdue.id) == before
 
 
 async def test_a_adds_a_note_and_the_revisit_stays(make_app, store: Store, lost: Lost) -> None:
@@ -225,8 +226,10 @@ async def test_a_adds_a_note_and_the_revisit_stays(make_app, store: Store, lost:
         await pilot.pause()
         assert app.screen is screen
         assert table_rows(table) == EXPECTED_ROWS
-    assert [n.text for n in store.notes(lost.upcoming.id)] == ["Emailed: they plan to decide in January"]
-    deal = store.get(lost.upcoming.id)
+    assert [n.text for n in store.deals.notes(lost.upcoming.id)] == [
+        "Emailed: they plan to decide in January"
+    ]
+    deal = store.deals.get(lost.upcoming.id)
     assert (deal.revisit_on, deal.revisit_state) == (date(2026, 12, 10), RevisitState.PENDING)
 
 
@@ -241,11 +244,11 @@ async def test_c_closes_out_the_revisit(make_app, store: Store, lost: Lost) -> N
         assert plain(screen.query_one("#revisits-title", Static)).startswith(
             "Revisits · 1 due · 1 in the next"
         )
-    deal = store.get(lost.overdue.id)
+    deal = store.deals.get(lost.overdue.id)
     assert deal.revisit_state is RevisitState.CLOSED
     assert deal.revisit_on == date(2026, 11, 20)  # the date stays on record
     assert deal.stage_id == stage_id(store, "Closed Lost")
-    assert store.timeline(deal.id)[-1].kind is EventKind.REVISIT_CLOSED
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.REVISIT_CLOSED
     assert listed(store) == (["Due today"], ["Coming up"])
 
 
@@ -259,4 +262,4 @@ async def test_u_undoes_a_close_out(make_app, store: Store, lost: Lost) -> None:
         await pilot.press("u")
         await pilot.pause()
         assert titles(table) == ["Overdue deal", "Due today", "Coming up"]
-    assert store.get(lost.overdue.id).revisit_state is RevisitState.PENDING
+    assert store.deals.get(lost.overdue.id).revisit_state is RevisitState.PENDING

@@ -11,12 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui import importer
+from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
 from pipeline_tui.csv_io import DEAL_COLUMNS, export_to_string, neutralize, unneutralize
 from pipeline_tui.errors import InputError
@@ -31,10 +33,10 @@ def roundtrip(store: Store, folder: Path) -> tuple[str, str]:
     first = export_to_string(store, "deals")
     path = folder / "deals.csv"
     path.write_bytes(first.encode("utf-8"))
-    with Store.open(folder / "copy.db", clock=store.clock) as copy:
-        assert copy.count() == 0
-        result = importer.import_file(copy, path, fmt="pipeline-tui")
-        assert result.imported == store.count() + store.count(archived=True)
+    with Store.open(folder / "copy.db", clock=store.conn.clock) as copy:
+        assert copy.deals.count() == 0
+        result = builders.import_file(copy, path, fmt="pipeline-tui")
+        assert result.imported == store.deals.count() + store.deals.count(archived=True)
         assert result.skipped_existing == 0
         return first, export_to_string(copy, "deals")
 
@@ -45,49 +47,51 @@ def rows(text: str) -> list[dict[str, str]]:
 
 def fill(store: Store, clock: Clock) -> None:
     """A pipeline with everything the deal export carries."""
-    lead = store.find_stage("Lead").id
-    proposal = store.find_stage("Proposal").id
-    negotiation = store.find_stage("Negotiation").id
-    reason = {r.label: r.id for r in store.reasons()}
+    lead = store.shape.find_stage("Lead").id
+    proposal = store.shape.find_stage("Proposal").id
+    negotiation = store.shape.find_stage("Negotiation").id
+    reason = {r.label: r.id for r in store.shape.reasons()}
 
-    a = store.add(
+    a = builders.add(store,
         "Platform licence, 2027", company='Müller GmbH "Nord"', contact="Ана Окафор", value=1_200_050,
         expected_close=date(2026, 12, 15), next_step="Call; then\nsend =SUM(quote)", next_step_due=TODAY,
     )  # fmt: skip
     clock.advance(hours=1)
-    store.add_note(a.id, TRICKY)
-    store.add_note(a.id, '=HYPERLINK("http://evil")')
-    store.add_note(a.id, "'=already quoted")
+    builders.add_note(store, a.id, TRICKY)
+    builders.add_note(store, a.id, '=HYPERLINK("http://evil")')
+    builders.add_note(store, a.id, "'=already quoted")
     clock.advance(days=1)
-    store.move(a.id, proposal, note="Sent the proposal")
+    builders.move(store, a.id, proposal, note="Sent the proposal")
 
-    b = store.add("=SUM(A1:A3)", company="-5% discount", contact="@ana", value=0, currency="EUR")
+    b = builders.add(store, "=SUM(A1:A3)", company="-5% discount", contact="@ana", value=0, currency="EUR")
     clock.advance(hours=2)
-    store.move(b.id, negotiation)
+    builders.move(store, b.id, negotiation)
     clock.advance(days=3)
-    store.mark_lost(
+    builders.mark_lost(store,
         b.id,
         LossInput(reason["Lost to competitor"], competitor="Pipe, \"Drive\"", note=TRICKY,
                   revisit_on=date(2027, 5, 1)),
     )  # fmt: skip
 
-    c = store.add("+1 555 0100 deal", company="東京商事", value=99, stage_id=lead)
+    c = builders.add(store, "+1 555 0100 deal", company="東京商事", value=99, stage_id=lead)
     clock.advance(hours=5)
-    store.mark_lost(c.id, LossInput(reason["Other"], note="Merged\twith another deal", revisit_on=TODAY))
-    store.close_revisit(c.id, note="No potential")
+    builders.mark_lost(
+        store, c.id, LossInput(reason["Other"], note="Merged\twith another deal", revisit_on=TODAY)
+    )
+    builders.close_revisit(store, c.id, note="No potential")
 
-    d = store.add("Lost quietly", value=4_200)
-    store.mark_lost(d.id, LossInput(reason["No decision / went dark"]))
+    d = builders.add(store, "Lost quietly", value=4_200)
+    builders.mark_lost(store, d.id, LossInput(reason["No decision / went dark"]))
 
-    e = store.add("Won 🎉 deal", company="Café «Zürich»", value=10**14)
+    e = builders.add(store, "Won 🎉 deal", company="Café «Zürich»", value=10**14)
     clock.advance(minutes=30)
-    store.add_note(e.id, "Signed ✍️")
-    store.mark_won(e.id)
+    builders.add_note(store, e.id, "Signed ✍️")
+    builders.mark_won(store, e.id)
 
-    f = store.add("Snoozed", value=1)
-    store.mark_lost(f.id, LossInput(reason["Timing / no urgency"], revisit_on=date(2027, 1, 1)))
+    f = builders.add(store, "Snoozed", value=1)
+    builders.mark_lost(store, f.id, LossInput(reason["Timing / no urgency"], revisit_on=date(2027, 1, 1)))
     clock.advance(days=1)
-    store.snooze_revisit(f.id, date(2027, 2, 1), note="Ask again")
+    builders.snooze_revisit(store, f.id, date(2027, 2, 1), note="Ask again")
 
 
 def test_roundtrip_is_byte_identical(store: Store, clock: Clock, tmp_path: Path) -> None:
@@ -116,13 +120,15 @@ def test_roundtrip_of_the_loaded_copy(store: Store, clock: Clock, tmp_path: Path
     roundtrip(store, tmp_path)
     with Store.open(tmp_path / "copy.db") as copy:
         # The same deals (`rev` counts changes made to this copy of the file, not data).
-        assert [replace(d, rev=0) for d in copy.deals()] == [replace(d, rev=0) for d in store.deals()]
-        for deal in store.deals():
-            assert [(n.at, n.text) for n in copy.notes(deal.id)] == [
-                (n.at, n.text) for n in store.notes(deal.id)
+        assert [replace(d, rev=0) for d in copy.deals.all()] == [replace(d, rev=0) for d in store.deals.all()]
+        for deal in store.deals.all():
+            assert [(n.at, n.text) for n in copy.deals.notes(deal.id)] == [
+                (n.at, n.text) for n in store.deals.notes(deal.id)
             ]
-        assert [d.id for d in copy.pending_revisits()] == [d.id for d in store.pending_revisits()]
-        assert copy.lost_without_reason() == store.lost_without_reason()
+        assert [d.id for d in copy.review.pending_revisits()] == [
+            d.id for d in store.review.pending_revisits()
+        ]
+        assert copy.review.lost_without_reason() == store.review.lost_without_reason()
 
 
 def test_roundtrip_through_the_cli(
@@ -148,7 +154,7 @@ def test_roundtrip_of_the_excel_flavour(store: Store, clock: Clock, tmp_path: Pa
     path = tmp_path / "excel.csv"
     path.write_bytes(export_to_string(store, "deals", excel=True).encode("utf-8"))
     with Store.open(tmp_path / "copy.db") as copy:
-        importer.import_file(copy, path)
+        builders.import_file(copy, path)
         assert export_to_string(copy, "deals") == plain
 
 
@@ -160,9 +166,9 @@ def test_crm_deals_and_native_deals_with_the_same_number_both_survive(
     hubspot.write_text(
         "Record ID,Deal Name,Deal Stage,Amount\r\n2,From HubSpot,Closed Won,10\r\n", newline=""
     )
-    importer.import_file(store, hubspot)  # deal #1, source_id "2"
-    store.add("Native two")  # deal #2
-    store.add("Native three")
+    builders.import_file(store, hubspot)  # deal #1, source_id "2"
+    builders.add(store, "Native two")  # deal #2
+    builders.add(store, "Native three")
     first, second = roundtrip(store, tmp_path)
     assert second == first
     assert len(rows(second)) == 3
@@ -178,8 +184,8 @@ def test_our_export_skips_a_crm_deal_already_imported_here(
     hubspot.write_text("Record ID,Deal Name,Deal Stage,Amount\r\n77,Alpha,Closed Won,10\r\n", newline="")
     with Store.open(tmp_path / "a.db", clock=clock) as a:
         for title in ("p", "q", "r", "s"):
-            a.add(title)
-        importer.import_file(a, hubspot)  # #5 on A
+            builders.add(a, title)
+        builders.import_file(a, hubspot)  # #5 on A
         # Only Alpha (#5) and "s" (#4): ids B does not hold, so the id check lets them through.
         text = export_to_string(a, "deals")
         lines = text.split("\r\n")
@@ -188,13 +194,13 @@ def test_our_export_skips_a_crm_deal_already_imported_here(
         exported = tmp_path / "a.csv"
         exported.write_bytes(("\r\n".join(kept) + "\r\n").encode())
     with Store.open(tmp_path / "b.db", clock=clock) as b:
-        importer.import_file(b, hubspot)  # #1 on B
+        builders.import_file(b, hubspot)  # #1 on B
     code = main(["--db", str(tmp_path / "b.db"), "import", str(exported)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "Already imported: 1 unchanged" in captured.out
     with Store.open(tmp_path / "b.db") as b:
-        assert sorted(d.title for d in b.deals()) == ["Alpha", "s"]
+        assert sorted(d.title for d in b.deals.all()) == ["Alpha", "s"]
 
 
 # ------------------------------------------------------------------ property
@@ -260,25 +266,25 @@ def day(offset: int | None) -> date | None:
 
 def build(store: Store, clock: Clock, specs: list[DealSpec]) -> None:
     for spec in specs:
-        deal = store.add(
+        deal = builders.add(store,
             spec.title, company=spec.company, contact=spec.contact, value=spec.value, currency=spec.currency,
-            stage_id=store.find_stage(spec.via).id, expected_close=day(spec.close_in),
+            stage_id=store.shape.find_stage(spec.via).id, expected_close=day(spec.close_in),
             next_step=spec.next_step, next_step_due=day(spec.close_in and spec.close_in // 2),
         )  # fmt: skip
         for text in spec.notes:
             clock.advance(minutes=7)
-            store.add_note(deal.id, text)
+            builders.add_note(store, deal.id, text)
         clock.advance(hours=3)
-        target = store.find_stage(spec.stage)
+        target = store.shape.find_stage(spec.stage)
         if spec.stage == "Closed Lost":
             loss = LossInput(
-                store.find_reason(spec.reason).id, spec.competitor, spec.loss_note, day(spec.revisit_in)
+                store.shape.find_reason(spec.reason).id, spec.competitor, spec.loss_note, day(spec.revisit_in)
             )
-            store.mark_lost(deal.id, loss)
+            builders.mark_lost(store, deal.id, loss)
             if spec.revisit_in is not None and spec.revisit_closed:
-                store.close_revisit(deal.id)
+                builders.close_revisit(store, deal.id)
         elif target.id != deal.stage_id:
-            store.move(deal.id, target.id)
+            builders.move(store, deal.id, target.id)
 
 
 @settings(
@@ -305,12 +311,12 @@ def test_an_export_of_another_pipeline_is_refused_not_silently_merged(
     """Deal ids belong to one database: #1 in another pipeline is not #1 here. Skipping it as
     'already imported' would lose it without a word; the import stops and says what to do."""
     with Store.open(tmp_path / "a.db", clock=clock) as a:
-        a.add("Theirs one")
-        a.add("Theirs two")
+        builders.add(a, "Theirs one")
+        builders.add(a, "Theirs two")
         theirs = export_to_string(a, "deals")
     clock.advance(days=1)
     with Store.open(tmp_path / "b.db", clock=clock) as b:
-        b.add("Mine")
+        builders.add(b, "Mine")
     path = tmp_path / "theirs.csv"
     path.write_bytes(theirs.encode())
     code = main(["--db", str(tmp_path / "b.db"), "import", str(path)])
@@ -326,19 +332,19 @@ def test_an_export_of_another_pipeline_is_refused_not_silently_merged(
     for _ in range(2):
         assert main(["--db", str(tmp_path / "b.db"), "import", str(path), "--format", "pipeline-tui"]) == 0
     with Store.open(tmp_path / "b.db") as b:
-        assert sorted(d.title for d in b.deals()) == ["Mine", "Theirs one", "Theirs two"]
+        assert sorted(d.title for d in b.deals.all()) == ["Mine", "Theirs one", "Theirs two"]
 
 
 @pytest.mark.parametrize("bad_id", ["abc", "²", "99999999999999999999", "-3"])
 def test_a_bad_deal_id_names_the_row(store: Store, clock: Clock, tmp_path: Path, bad_id: str) -> None:
-    store.add("One")
+    builders.add(store, "One")
     text = export_to_string(store, "deals").replace("\r\n1,", f"\r\n{bad_id},", 1)
     path = tmp_path / "deals.csv"
     path.write_bytes(text.encode())
     with Store.open(tmp_path / "copy.db") as copy:
         with pytest.raises(InputError, match=rf"^Row 2, column 'id': '{re.escape(bad_id)}' is not a deal id"):
             importer.plan_import(copy, path)
-        assert copy.count() == 0
+        assert copy.deals.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -348,8 +354,8 @@ def test_a_bad_deal_id_names_the_row(store: Store, clock: Clock, tmp_path: Path,
 def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes: str) -> None:
     """A note time the timeline cannot read would break the deal's timeline and the
     export later; the import refuses the file instead."""
-    deal = store.add("One")
-    store.add_note(deal.id, "Called")
+    deal = builders.add(store, "One")
+    builders.add_note(store, deal.id, "Called")
     table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
     del table[0]["timeline"]
     table[0]["notes"] = notes
@@ -361,8 +367,8 @@ def test_a_broken_notes_cell_is_a_row_error(store: Store, tmp_path: Path, notes:
     path.write_bytes(out.getvalue().encode())
     with Store.open(tmp_path / "copy.db") as copy:
         with pytest.raises(InputError, match=r"^Row 2, column 'notes': .* is not the notes list"):
-            importer.import_file(copy, path)
-        assert copy.count() == 0
+            builders.import_file(copy, path)
+        assert copy.deals.count() == 0
 
 
 # ------------------------------------------------------- the whole timeline
@@ -372,27 +378,31 @@ def full_history(store: Store, clock: Clock) -> None:
     """Moves, losses with reason / competitor / note / revisit, reopenings, notes, edits, a
     taken-back note, an archived deal, a custom stage and reason, an imported CRM deal."""
     fill(store, clock)
-    demo = store.add_stage("Demo booked")
-    legal = store.add_reason("Legal blocked", needs_note=False)
-    a = store.add("Reopened twice", company="Umbrella", value=50_000)
+    demo = store.shape.add_stage("Demo booked")
+    legal = store.shape.add_reason("Legal blocked", needs_note=False)
+    a = builders.add(store, "Reopened twice", company="Umbrella", value=50_000)
     clock.advance(hours=1)
-    store.move(a.id, demo.id, note="Demo on Friday")
-    store.mark_lost(a.id, LossInput(store.find_reason("Lost to competitor").id, competitor="Initrode",
-                                    note="They undercut us", revisit_on=date(2027, 3, 1)))  # fmt: skip
+    builders.move(store, a.id, demo.id, note="Demo on Friday")
+    rival = store.shape.find_reason("Lost to competitor").id
+    builders.mark_lost(
+        store,
+        a.id,
+        LossInput(rival, competitor="Initrode", note="They undercut us", revisit_on=date(2027, 3, 1)),
+    )
     clock.advance(days=1)
-    store.reopen(a.id, store.find_stage("Proposal").id, note="They came back")
-    store.edit(a.id, value=60_000, title="Reopened twice (v2)")
-    gone = store.add_note(a.id, "typo")
-    store.retract_note(gone.id)
-    store.mark_lost(a.id, LossInput(legal.id, note="Procurement said no"))
-    b = store.add("Archived one")
-    store.snooze_stale(b.id, date(2026, 12, 20))
-    store.archive(b.id)
+    builders.reopen(store, a.id, store.shape.find_stage("Proposal").id, note="They came back")
+    builders.edit(store, a.id, value=60_000, title="Reopened twice (v2)")
+    builders.add_note(store, a.id, "typo")
+    ops.undo(store)
+    builders.mark_lost(store, a.id, LossInput(legal.id, note="Procurement said no"))
+    b = builders.add(store, "Archived one")
+    builders.snooze_stale(store, b.id, date(2026, 12, 20))
+    builders.archive(store, b.id)
     hubspot = Path(store.path or ".").with_name("hubspot.csv")  # type: ignore[arg-type]
     hubspot.write_text(
         "Record ID,Deal Name,Deal Stage,Amount\r\n91,From HubSpot,Contract Sent,10\r\n", newline=""
     )
-    importer.import_file(store, hubspot)
+    builders.import_file(store, hubspot)
 
 
 def test_export_import_export_is_byte_identical_for_deals_and_timeline(
@@ -402,17 +412,17 @@ def test_export_import_export_is_byte_identical_for_deals_and_timeline(
     first_notes = export_to_string(store, "notes")
     first, second = roundtrip(store, tmp_path)
     assert second == first
-    with Store.open(tmp_path / "copy.db", clock=store.clock) as copy:
+    with Store.open(tmp_path / "copy.db", clock=store.conn.clock) as copy:
         assert export_to_string(copy, "notes") == first_notes
         # The same events, kinds and texts, in the same order, deal by deal.
-        for deal in store.deals(archived=None):
-            assert [(e.at, e.kind, e.text) for e in copy.timeline(deal.id)] == [
-                (e.at, e.kind, e.text) for e in store.timeline(deal.id)
+        for deal in store.deals.all(archived=None):
+            assert [(e.at, e.kind, e.text) for e in copy.deals.timeline(deal.id)] == [
+                (e.at, e.kind, e.text) for e in store.deals.timeline(deal.id)
             ]
         # A stage only the history names comes back archived (no empty column on the board).
-        assert copy.find_stage_any("Demo booked").archived
-        assert copy.find_reason("Legal blocked")
-        assert copy.count(archived=True) == 1
+        assert copy.shape.find_stage_any("Demo booked").archived
+        assert copy.shape.find_reason("Legal blocked")
+        assert copy.deals.count(archived=True) == 1
         # A CRM deal keeps its baseline: re-importing the CRM's file changes nothing.
         hubspot = tmp_path / "hubspot.csv"
         hubspot.write_text(
@@ -431,8 +441,8 @@ def test_export_import_export_is_byte_identical_for_deals_and_timeline(
 def test_an_older_export_with_a_notes_column_is_still_read(
     store: Store, clock: Clock, tmp_path: Path
 ) -> None:
-    deal = store.add("Old export", company="Acme")
-    store.add_note(deal.id, "First call")
+    deal = builders.add(store, "Old export", company="Acme")
+    builders.add_note(store, deal.id, "First call")
     table = list(csv.DictReader(io.StringIO(export_to_string(store, "deals"), newline="")))
     old_columns = [
         c for c in DEAL_COLUMNS if c not in ("archived_at", "snoozed_until", "crm_baseline", "timeline")
@@ -444,17 +454,19 @@ def test_an_older_export_with_a_notes_column_is_still_read(
     path = tmp_path / "old.csv"
     path.write_bytes(out.getvalue().encode())
     with Store.open(tmp_path / "copy.db") as copy:
-        importer.import_file(copy, path)
-        (copied,) = copy.deals()
-        assert [n.text for n in copy.notes(copied.id)] == ["First call"]
+        builders.import_file(copy, path)
+        (copied,) = copy.deals.all()
+        assert [n.text for n in copy.deals.notes(copied.id)] == ["First call"]
 
 
 def test_a_notes_row_of_a_loss_carries_that_loss_even_after_a_reopening(store: Store, clock: Clock) -> None:
-    deal = store.add("Twice lost")
-    store.mark_lost(deal.id, LossInput(store.find_reason("Lost to competitor").id, competitor="Initrode",
-                                       note="Cheaper", revisit_on=date(2027, 3, 1)))  # fmt: skip
-    store.reopen(deal.id, store.find_stage("Lead").id)
-    store.mark_lost(deal.id, LossInput(store.find_reason("Price").id))  # no note: still a row
+    deal = builders.add(store, "Twice lost")
+    rival = store.shape.find_reason("Lost to competitor").id
+    builders.mark_lost(
+        store, deal.id, LossInput(rival, competitor="Initrode", note="Cheaper", revisit_on=date(2027, 3, 1))
+    )
+    builders.reopen(store, deal.id, store.shape.find_stage("Lead").id)
+    builders.mark_lost(store, deal.id, LossInput(store.shape.find_reason("Price").id))  # no note: still a row
     losses = [r for r in rows(export_to_string(store, "notes")) if r["kind"] == "lost"]
     assert [(r["text"], r["loss_reason"], r["competitor"], r["revisit_on"]) for r in losses] == [
         ("Cheaper", "Lost to competitor", "Initrode", "2027-03-01"),

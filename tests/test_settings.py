@@ -6,6 +6,7 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY
 from pilot_helpers import header, paste
@@ -23,127 +24,127 @@ from pipeline_tui.store import Store
 
 
 def names(store: Store) -> list[str]:
-    return [s.name for s in store.stages()]
+    return [s.name for s in store.shape.stages()]
 
 
 def test_a_new_open_stage_goes_before_the_endpoints(store: Store) -> None:
-    store.add_stage("Demo booked", stale_days=5)
+    store.shape.add_stage("Demo booked", stale_days=5)
     assert names(store) == [
         "Lead", "Qualified", "Proposal", "Negotiation", "Demo booked", "Closed Won", "Closed Lost",
     ]  # fmt: skip
-    assert store.find_stage("demo booked").stale_days == 5
+    assert store.shape.find_stage("demo booked").stale_days == 5
 
 
 def test_stage_names_are_unique_in_any_case(store: Store) -> None:
     with pytest.raises(InputError, match="already a stage called"):
-        store.add_stage("PROPOSAL")
+        store.shape.add_stage("PROPOSAL")
     with pytest.raises(InputError, match="already a stage called"):
-        store.rename_stage(store.find_stage("Lead").id, "qualified")
+        builders.rename_stage(store, store.shape.find_stage("Lead").id, "qualified")
     with pytest.raises(InputError, match="cannot be empty"):
-        store.rename_stage(store.find_stage("Lead").id, "   ")
+        builders.rename_stage(store, store.shape.find_stage("Lead").id, "   ")
 
 
 def test_reorder_moves_one_place_and_stops_at_the_ends(store: Store) -> None:
-    neg = store.find_stage("Negotiation")
-    store.move_stage(neg.id, -1)
+    neg = store.shape.find_stage("Negotiation")
+    store.shape.move_stage(neg.id, -1)
     assert names(store)[2:4] == ["Negotiation", "Proposal"]
-    store.move_stage(neg.id, -100)
+    store.shape.move_stage(neg.id, -100)
     assert names(store)[0] == "Negotiation"
-    store.move_stage(neg.id, 100)
+    store.shape.move_stage(neg.id, 100)
     assert names(store)[-1] == "Negotiation"
 
 
 def test_rename_keeps_history_and_reports(store: Store) -> None:
-    deal = store.add("Acme", value=100_00, stage_id=store.find_stage("Proposal").id)
-    store.mark_lost(deal.id, LossInput(store.find_reason("Price").id, note="too dear"))
-    proposal = store.find_stage("Proposal")
-    store.rename_stage(proposal.id, "Quote sent")
-    reason = store.find_reason("Price")
-    store.rename_reason(reason.id, "Budget")
-    lost = store.get(deal.id)
-    assert store.stage(lost.lost_at_stage_id).name == "Quote sent"  # type: ignore[arg-type]
-    events = store.timeline(deal.id)
-    assert store.stage(events[-1].from_stage_id).name == "Quote sent"  # type: ignore[arg-type]
-    report = store.report(period("all", TODAY), today=TODAY)
+    deal = builders.add(store, "Acme", value=100_00, stage_id=store.shape.find_stage("Proposal").id)
+    builders.mark_lost(store, deal.id, LossInput(store.shape.find_reason("Price").id, note="too dear"))
+    proposal = store.shape.find_stage("Proposal")
+    builders.rename_stage(store, proposal.id, "Quote sent")
+    reason = store.shape.find_reason("Price")
+    builders.rename_reason(store, reason.id, "Budget")
+    lost = store.deals.get(deal.id)
+    assert store.shape.stage(lost.lost_at_stage_id).name == "Quote sent"  # type: ignore[arg-type]
+    events = store.deals.timeline(deal.id)
+    assert store.shape.stage(events[-1].from_stage_id).name == "Quote sent"  # type: ignore[arg-type]
+    report = store.reports.report(period("all", TODAY), today=TODAY)
     assert [r.label for r in report.lost_tables.by_stage.rows] == ["Quote sent"]
     assert [r.label for r in report.lost_tables.reasons_by_count.rows] == ["Budget"]
 
 
 def test_a_stage_holding_deals_cannot_be_archived_and_says_where_to_move_them(store: Store) -> None:
-    lead = store.find_stage("Lead")
-    store.add("One")
-    store.add("Two")
+    lead = store.shape.find_stage("Lead")
+    builders.add(store, "One")
+    builders.add(store, "Two")
     with pytest.raises(RuleError, match=r"Lead still holds 2 deals; move them to another stage first"):
-        store.archive_stage(lead.id)
+        builders.archive_stage(store, lead.id)
     assert "Lead" in names(store)
 
 
 def test_archive_and_restore_an_empty_stage(store: Store) -> None:
-    neg = store.find_stage("Negotiation")
-    store.archive_stage(neg.id)
+    neg = store.shape.find_stage("Negotiation")
+    builders.archive_stage(store, neg.id)
     assert "Negotiation" not in names(store)
-    assert store.stage(neg.id).archived
-    store.unarchive_stage(neg.id)
+    assert store.shape.stage(neg.id).archived
+    builders.unarchive_stage(store, neg.id)
     assert "Negotiation" in names(store)
 
 
 def test_there_is_always_one_open_one_won_and_one_lost_stage(store: Store) -> None:
     for kind in (StageKind.WON, StageKind.LOST):
         with pytest.raises(RuleError, match=f"only {kind.value} stage"):
-            store.archive_stage(store.first_stage(kind).id)
-    open_stages = [s for s in store.stages() if s.is_open]
+            builders.archive_stage(store, store.shape.first_stage(kind).id)
+    open_stages = [s for s in store.shape.stages() if s.is_open]
     for stage in open_stages[:-1]:
-        store.archive_stage(stage.id)
+        builders.archive_stage(store, stage.id)
     with pytest.raises(RuleError, match="only open stage"):
-        store.archive_stage(open_stages[-1].id)
+        builders.archive_stage(store, open_stages[-1].id)
 
 
 def test_stale_threshold_per_stage_or_off(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
-    deal = store.add("Idle")
-    lead = store.find_stage("Lead")
+    deal = builders.add(store, "Idle")
+    lead = store.shape.find_stage("Lead")
     clock.advance(days=6)
     today = clock.today
-    assert store.stale_count(today) == 0
-    store.set_stale_days(lead.id, 5)
-    assert [s.reason for s in store.stale(today)] == ["6 days idle in Lead"]
-    store.set_stale_days(lead.id, None)
-    assert store.stale_count(today) == 0
+    assert store.review.stale_count(today) == 0
+    builders.set_stale_days(store, lead.id, 5)
+    assert [s.reason for s in store.review.stale(today)] == ["6 days idle in Lead"]
+    builders.set_stale_days(store, lead.id, None)
+    assert store.review.stale_count(today) == 0
     with pytest.raises(InputError, match="1 to 3650"):
-        store.set_stale_days(lead.id, 0)
+        builders.set_stale_days(store, lead.id, 0)
     with pytest.raises(RuleError, match="endpoint"):
-        store.set_stale_days(store.first_stage(StageKind.WON).id, 3)
-    assert store.get(deal.id).stage_id == lead.id
+        builders.set_stale_days(store, store.shape.first_stage(StageKind.WON).id, 3)
+    assert store.deals.get(deal.id).stage_id == lead.id
 
 
 # ----------------------------------------------------------------- reasons
 
 
 def test_an_archived_reason_stays_on_its_deals_and_in_reports_but_is_not_offered(store: Store) -> None:
-    deal = store.add("Globex", value=50_00)
-    timing = store.find_reason("Timing")
-    store.mark_lost(deal.id, LossInput(timing.id))
-    store.archive_reason(timing.id)
-    assert "Timing / no urgency" not in [r.label for r in store.reasons()]
-    assert store.get(deal.id).loss_reason_id == timing.id
-    report = store.report(period("all", TODAY), today=TODAY)
+    deal = builders.add(store, "Globex", value=50_00)
+    timing = store.shape.find_reason("Timing")
+    builders.mark_lost(store, deal.id, LossInput(timing.id))
+    builders.archive_reason(store, timing.id)
+    assert "Timing / no urgency" not in [r.label for r in store.shape.reasons()]
+    assert store.deals.get(deal.id).loss_reason_id == timing.id
+    report = store.reports.report(period("all", TODAY), today=TODAY)
     assert [r.label for r in report.lost_tables.reasons_by_count.rows] == ["Timing / no urgency"]
-    other = store.add("Initech")
+    other = builders.add(store, "Initech")
     with pytest.raises(RuleError, match="archived"):
-        store.mark_lost(other.id, LossInput(timing.id))
-    store.unarchive_reason(timing.id)
-    assert "Timing / no urgency" in [r.label for r in store.reasons()]
+        builders.mark_lost(store, other.id, LossInput(timing.id))
+    builders.unarchive_reason(store, timing.id)
+    assert "Timing / no urgency" in [r.label for r in store.shape.reasons()]
 
 
 def test_new_reasons_can_ask_for_a_competitor_or_a_note(store: Store) -> None:
-    legal = store.add_reason("Legal / compliance", needs_note=True)
-    assert store.reasons()[-1] == legal
-    deal = store.add("Umbrella")
+    legal = store.shape.add_reason("Legal / compliance", needs_note=True)
+    assert store.shape.reasons()[-1] == legal
+    deal = builders.add(store, "Umbrella")
     with pytest.raises(RuleError, match="needs a note"):
-        store.mark_lost(deal.id, LossInput(legal.id))
-    store.move_reason(legal.id, -100)
-    assert store.reasons()[0].label == "Legal / compliance"
+        builders.mark_lost(store, deal.id, LossInput(legal.id))
+    store.shape.move_reason(legal.id, -100)
+    assert store.shape.reasons()[0].label == "Legal / compliance"
     with pytest.raises(InputError, match="already a loss reason"):
-        store.add_reason("other")
+        store.shape.add_reason("other")
 
 
 # ------------------------------------------------------------- preferences
@@ -234,7 +235,7 @@ def test_stage_and_reason_commands(capsys) -> None:  # type: ignore[no-untyped-d
 
 
 async def test_settings_screen_shapes_stages_and_the_board_follows(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
-    store.add("Acme")
+    builders.add(store, "Acme")
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("comma")
@@ -253,12 +254,12 @@ async def test_settings_screen_shapes_stages_and_the_board_follows(make_app, sto
         await paste(pilot, "3")
         await pilot.press("enter")
         await pilot.pause()
-        assert store.find_stage("Demo booked").stale_days == 3
+        assert store.shape.find_stage("Demo booked").stale_days == 3
         table.move_cursor(row=0)
         await pilot.press("x")  # Lead holds Acme: refused with a message
         await pilot.pause()
         assert "Lead" in names(store)
-        assert any("still holds 1 deal" in n.message for n in app._notifications)
+        assert any("still holds 1 deal" in n.text for n in app.messages)
         await pilot.press("escape")
         await pilot.pause()
         assert [c.stage.name for c in app.screen.columns][2] == "Demo booked"
@@ -267,17 +268,17 @@ async def test_settings_screen_shapes_stages_and_the_board_follows(make_app, sto
 
 async def test_what_is_added_has_the_cursor_so_the_next_key_acts_on_it(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
     """Add a reason, then rename at once: the new reason is renamed, never the first row."""
-    notes: list[str] = []
     app = make_app()
-    app.notify_text = lambda message, **kw: notes.append(message)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("comma", "2", "a", *"Vendor lock-in", "enter", "r", "ctrl+u", *"Lock-in", "enter")
         await pilot.press("1", "a", *"Discovery", "enter", "r", "ctrl+u", *"Discovery call", "enter")
         await pilot.pause()
-    labels = [r.label for r in store.reasons()]
+    labels = [r.label for r in store.shape.reasons()]
     assert "Price / budget" in labels and labels[-1] == "Lock-in"
-    assert "Discovery call" in [s.name for s in store.stages()] and "Lead" in [s.name for s in store.stages()]
-    assert any("Renamed reason 'Vendor lock-in' to 'Lock-in'" in n for n in notes)
+    assert "Discovery call" in [s.name for s in store.shape.stages()] and "Lead" in [
+        s.name for s in store.shape.stages()
+    ]
+    assert any("Renamed reason 'Vendor lock-in' to 'Lock-in'" in n.text for n in app.messages)
 
 
 async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
@@ -289,12 +290,12 @@ async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -
         await paste(pilot, "Legal / compliance")
         await pilot.press("enter")
         await pilot.pause()
-        assert store.reasons()[-1].label == "Legal / compliance"
+        assert store.shape.reasons()[-1].label == "Legal / compliance"
         table = app.screen.query_one("#reasons-table", DataTable)
         table.move_cursor(row=0)
         await pilot.press("x")
         await pilot.pause()
-        assert "Price / budget" not in [r.label for r in store.reasons()]
+        assert "Price / budget" not in [r.label for r in store.shape.reasons()]
         await pilot.press("3")
         await pilot.pause()
         prefs = app.screen.query_one("#prefs-table", DataTable)
@@ -321,7 +322,7 @@ async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -
 def test_settings_snapshot(snap_compare, store: Store) -> None:  # type: ignore[no-untyped-def]
     from pipeline_tui.app import PipelineApp
 
-    store.add_stage("Demo booked", stale_days=5)
-    store.archive_reason(store.find_reason("Champion").id)
+    store.shape.add_stage("Demo booked", stale_days=5)
+    builders.archive_reason(store, store.shape.find_reason("Champion").id)
     app = PipelineApp(store, today=date(2026, 11, 24), poll_interval=0)
     assert snap_compare(app, press=["comma"], terminal_size=(100, 28))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import builders
 import pytest
 from conftest import START, TODAY, Clock
 from pilot_helpers import SIZE, add_at, kinds, listed, paste, plain, stage_id, table_rows, type_text
@@ -36,16 +37,16 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
                stage_id=stage_id(store, "Qualified"), expected_close=TODAY - timedelta(days=10)),
         add_at(store, clock, TODAY - timedelta(days=8), "Idle negotiation", company="Cobalt", value=300_000,
                stage_id=stage_id(store, "Negotiation")),
-        store.add("Late proposal", company="Dune", value=400_000, stage_id=stage_id(store, "Proposal"),
-                  expected_close=TODAY - timedelta(days=3)),
+        builders.add(store, "Late proposal", company="Dune", value=400_000,
+                     stage_id=stage_id(store, "Proposal"), expected_close=TODAY - timedelta(days=3)),
     )  # fmt: skip
     # Not stale: fresh; idle but with a next step due in the future; closed; just under a threshold.
-    store.add("Fresh lead", company="Echo")
+    builders.add(store, "Fresh lead", company="Echo")
     add_at(
         store, clock, TODAY - timedelta(days=30), "Planned", next_step="Demo", next_step_due=date(2026, 12, 1)
     )
     won = add_at(store, clock, TODAY - timedelta(days=90), "Won long ago")
-    store.mark_won(won.id)
+    builders.mark_won(store, won.id)
     add_at(store, clock, TODAY - timedelta(days=6), "Six days in Negotiation",
            stage_id=stage_id(store, "Negotiation"))  # fmt: skip
     return found
@@ -72,7 +73,7 @@ def titles(table: DealRows) -> list[str]:
 
 
 def stale_titles(store: Store) -> list[str]:
-    return [s.deal.title for s in store.stale(TODAY)]
+    return [s.deal.title for s in store.review.stale(TODAY)]
 
 
 async def test_s_lists_every_stale_deal_with_its_reason_oldest_first(
@@ -90,7 +91,7 @@ async def test_s_lists_every_stale_deal_with_its_reason_oldest_first(
 
 
 async def test_nothing_stale_says_so(make_app, store: Store) -> None:
-    store.add("Fresh lead")
+    builders.add(store, "Fresh lead")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = await open_stale(pilot)
@@ -113,9 +114,9 @@ async def test_a_note_un_stales_an_idle_deal(make_app, store: Store, pipeline: P
         assert app.screen is screen
         assert titles(table) == ["Both ways", "Idle negotiation", "Late proposal"]
         assert table.cursor == 0
-    deal = store.get(pipeline.old_lead.id)
+    deal = store.deals.get(pipeline.old_lead.id)
     assert deal.last_activity_at == START
-    assert [n.text for n in store.notes(deal.id)] == ["Called: still keen, budget in January"]
+    assert [n.text for n in store.deals.notes(deal.id)] == ["Called: still keen, budget in January"]
     assert stale_titles(store) == ["Both ways", "Idle negotiation", "Late proposal"]
 
 
@@ -134,9 +135,9 @@ async def test_a_next_step_due_in_the_future_un_stales_an_idle_deal(
         await pilot.pause()
         assert app.screen is screen
         assert titles(table) == ["Old lead", "Both ways", "Late proposal"]
-    deal = store.get(pipeline.idle_nego.id)
+    deal = store.deals.get(pipeline.idle_nego.id)
     assert (deal.next_step, deal.next_step_due) == ("Call the CFO", date(2026, 11, 27))
-    assert store.timeline(deal.id)[-1].kind is EventKind.NEXT_STEP
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.NEXT_STEP
     assert stale_titles(store) == ["Old lead", "Both ways", "Late proposal"]
 
 
@@ -158,7 +159,7 @@ async def test_a_next_step_does_not_hide_a_passed_close_date(
             "close date passed 3 days ago",
             "Proposal",
         ]
-    assert store.get(pipeline.late.id).next_step_due == date(2026, 12, 1)
+    assert store.deals.get(pipeline.late.id).next_step_due == date(2026, 12, 1)
     assert "Late proposal" in stale_titles(store)
 
 
@@ -180,7 +181,7 @@ async def test_a_bad_due_date_keeps_the_prompt_and_saves_nothing(
         assert modal.query_one("#step-due", Input).value == "soonish"
         await pilot.press("escape", "y")  # typed text: throw it away after a yes
         assert app.screen is screen
-    deal = store.get(pipeline.old_lead.id)
+    deal = store.deals.get(pipeline.old_lead.id)
     assert (deal.next_step, deal.next_step_due) == ("", None)
     assert deal.last_activity_at == START - timedelta(days=30)
 
@@ -196,7 +197,7 @@ async def test_m_moves_the_deal(make_app, store: Store, pipeline: Pipeline) -> N
         assert app.is_running
         assert app.screen is screen
         assert titles(table) == ["Both ways", "Idle negotiation", "Late proposal"]  # a move is activity
-    deal = store.get(pipeline.old_lead.id)
+    deal = store.deals.get(pipeline.old_lead.id)
     assert deal.stage_id == stage_id(store, "Qualified")
     assert deal.stage_entered_at == START
 
@@ -207,15 +208,15 @@ async def test_l_marks_lost_through_the_prompt(make_app, store: Store, pipeline:
         screen, table = await open_stale(pilot)
         await pilot.press("down", "down", "l")  # Idle negotiation
         assert isinstance(app.screen, LostModal)
-        assert app.screen.deal.id == pipeline.idle_nego.id
+        assert app.screen.subject == pipeline.idle_nego.title
         await type_text(pilot, "dark")
         await pilot.press("enter", "ctrl+s")
         await pilot.pause()
         assert app.screen is screen
         assert titles(table) == ["Old lead", "Both ways", "Late proposal"]
-    deal = store.get(pipeline.idle_nego.id)
+    deal = store.deals.get(pipeline.idle_nego.id)
     assert deal.stage_id == stage_id(store, "Closed Lost")
-    assert deal.loss_reason_id == store.find_reason("No decision").id
+    assert deal.loss_reason_id == store.shape.find_reason("No decision").id
     assert deal.lost_at_stage_id == stage_id(store, "Negotiation")
 
 
@@ -228,7 +229,7 @@ async def test_l_then_escape_leaves_the_deal_stale(make_app, store: Store, pipel
         await pilot.press("escape", "y")  # typed text: throw it away after a yes
         assert app.screen is screen
         assert titles(table) == [row[0].split(" — ")[0] for row in EXPECTED_ROWS]
-    assert store.get(pipeline.old_lead.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(pipeline.old_lead.id).stage_id == stage_id(store, "Lead")
 
 
 async def test_enter_opens_the_deal_detail_once(make_app, store: Store, pipeline: Pipeline) -> None:
@@ -246,4 +247,4 @@ async def test_enter_opens_the_deal_detail_once(make_app, store: Store, pipeline
         await pilot.press("escape")
         assert app.screen is screen
         assert "Both ways" not in titles(screen.query_one(DealRows))
-    assert store.get(pipeline.both.id).stage_id == stage_id(store, "Closed Won")
+    assert store.deals.get(pipeline.both.id).stage_id == stage_id(store, "Closed Won")

@@ -8,9 +8,11 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 
+from pipeline_tui import operations as ops
 from pipeline_tui import rules
 from pipeline_tui.errors import DatabaseFileError, InputError, NotFoundError, RuleError
 from pipeline_tui.migrations import APPLICATION_ID, known_names
@@ -29,32 +31,34 @@ from pipeline_tui.store import BUSY_TIMEOUT_MS, Store
 
 
 def stage(store: Store, name: str) -> Stage:
-    return store.find_stage(name)
+    return store.shape.find_stage(name)
 
 
 def reason_id(store: Store, label: str) -> int:
-    return store.find_reason(label).id
+    return store.shape.find_reason(label).id
 
 
 def event_count(store: Store, deal_id: int | None = None) -> int:
     if deal_id is None:
-        return store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    return store.db.execute("SELECT COUNT(*) FROM events WHERE deal_id = ?", [deal_id]).fetchone()[0]
+        return store.conn.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    return store.conn.db.execute("SELECT COUNT(*) FROM events WHERE deal_id = ?", [deal_id]).fetchone()[0]
 
 
 def deal_row(store: Store, deal_id: int) -> tuple:
-    return store.db.execute("SELECT * FROM deals WHERE id = ?", [deal_id]).fetchone()
+    return store.conn.db.execute("SELECT * FROM deals WHERE id = ?", [deal_id]).fetchone()
 
 
 def lose(store: Store, deal_id: int, label: str = "Price", **loss: object) -> Deal:
-    return store.move(deal_id, stage(store, "Closed Lost").id, LossInput(reason_id(store, label), **loss))  # type: ignore[arg-type]
+    return builders.move(
+        store, deal_id, stage(store, "Closed Lost").id, LossInput(reason_id(store, label), **loss)
+    )  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------ schema, pragmas
 
 
 def test_default_stages_seeded_in_order(store: Store) -> None:
-    stages = store.stages()
+    stages = store.shape.stages()
     assert [(s.name, s.kind, s.stale_days, s.position) for s in stages] == [
         ("Lead", StageKind.OPEN, 14, 0),
         ("Qualified", StageKind.OPEN, 14, 1),
@@ -63,13 +67,13 @@ def test_default_stages_seeded_in_order(store: Store) -> None:
         ("Closed Won", StageKind.WON, None, 4),
         ("Closed Lost", StageKind.LOST, None, 5),
     ]
-    assert store.first_stage(StageKind.OPEN).name == "Lead"
-    assert store.first_stage(StageKind.WON).name == "Closed Won"
-    assert store.first_stage(StageKind.LOST).name == "Closed Lost"
+    assert store.shape.first_stage(StageKind.OPEN).name == "Lead"
+    assert store.shape.first_stage(StageKind.WON).name == "Closed Won"
+    assert store.shape.first_stage(StageKind.LOST).name == "Closed Lost"
 
 
 def test_default_loss_reasons_seeded(store: Store) -> None:
-    reasons = store.reasons()
+    reasons = store.shape.reasons()
     assert [r.label for r in reasons] == [
         "Price / budget",
         "Timing / no urgency",
@@ -87,7 +91,7 @@ def test_default_loss_reasons_seeded(store: Store) -> None:
 
 
 def test_pragmas(store: Store) -> None:
-    db = store.db
+    db = store.conn.db
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS > 0
@@ -98,16 +102,16 @@ def test_pragmas(store: Store) -> None:
 def test_reopening_an_existing_file_keeps_data(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "again.db"
     with Store.open(path, clock=clock) as first:
-        first.add("Kept")
+        builders.add(first, "Kept")
     with Store.open(path, clock=clock) as second:
-        assert [d.title for d in second.deals()] == ["Kept"]
-        assert len(second.stages()) == 6
-        assert len(second.reasons()) == 9  # seeded once, not again
+        assert [d.title for d in second.deals.all()] == ["Kept"]
+        assert len(second.shape.stages()) == 6
+        assert len(second.shape.reasons()) == 9  # seeded once, not again
 
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute(
+        store.conn.db.execute(
             "INSERT INTO deals (title, stage_id, created_at, stage_entered_at, last_activity_at) "
             "VALUES ('x', 999, '2026-11-24', '2026-11-24', '2026-11-24')"
         )
@@ -117,30 +121,31 @@ def test_two_stores_on_one_file_see_each_others_writes(tmp_path: Path, clock: Cl
     path = tmp_path / "shared.db"
     with Store.open(path, clock=clock) as a, Store.open(path, clock=clock) as b:
         b.changed()
-        deal = a.add("From A")
+        deal = builders.add(a, "From A")
         assert b.changed() is True
         assert b.changed() is False
-        assert b.get(deal.id).title == "From A"
-        b.add_note(deal.id, "From B")
-        assert [e.text for e in a.notes(deal.id)] == ["From B"]
+        assert b.deals.get(deal.id).title == "From A"
+        builders.add_note(b, deal.id, "From B")
+        assert [e.text for e in a.deals.notes(deal.id)] == ["From B"]
 
 
 # ----------------------------------------------------------- add, get, find
 
 
 def test_add_defaults(store: Store, clock: Clock) -> None:
-    deal = store.add("Platform licence", company="Northwind", value=1_200_000)
+    deal = builders.add(store, "Platform licence", company="Northwind", value=1_200_000)
     assert deal.id == 1
     assert deal.stage_id == stage(store, "Lead").id
     assert deal.currency == "USD"
     assert deal.created_at == deal.stage_entered_at == deal.last_activity_at == clock()
     assert deal.closed_at is None
-    timeline = store.timeline(deal.id)
+    timeline = store.deals.timeline(deal.id)
     assert [(e.kind, e.to_stage_id) for e in timeline] == [(EventKind.CREATED, deal.stage_id)]
 
 
 def test_add_all_fields_round_trip(store: Store) -> None:
-    deal = store.add(
+    deal = builders.add(
+        store,
         "  Team seats  ",
         company="Müller & Söhne",
         contact="Ana Okafor",
@@ -152,7 +157,7 @@ def test_add_all_fields_round_trip(store: Store) -> None:
         next_step_due=date(2026, 11, 27),
         note="First call went well",
     )
-    got = store.get(deal.id)
+    got = store.deals.get(deal.id)
     assert got == deal
     assert (got.title, got.company, got.currency, got.value) == (
         "Team seats",
@@ -161,22 +166,27 @@ def test_add_all_fields_round_trip(store: Store) -> None:
         350_000,
     )
     assert (got.expected_close, got.next_step_due) == (date(2026, 12, 15), date(2026, 11, 27))
-    assert [e.text for e in store.notes(deal.id)] == ["First call went well"]
+    assert [e.text for e in store.deals.notes(deal.id)] == ["First call went well"]
 
 
 def test_add_won_sets_closed_at(store: Store, clock: Clock) -> None:
-    deal = store.add("Won already", stage_id=stage(store, "Closed Won").id)
+    deal = builders.add(store, "Won already", stage_id=stage(store, "Closed Won").id)
     assert deal.closed_at == clock()
 
 
-def test_add_lost_needs_a_reason_and_writes_nothing_without(store: Store) -> None:
+def test_a_new_deal_never_starts_closed_and_a_refused_add_writes_nothing(store: Store) -> None:
+    from pipeline_tui import operations as ops
+    from pipeline_tui.models import DealDraft
+
     lost = stage(store, "Closed Lost").id
-    with pytest.raises(RuleError, match="reason"):
-        store.add("No reason", stage_id=lost)
-    assert store.count() == 0 and event_count(store) == 0
-    deal = store.add("Imported loss", stage_id=lost, loss=LossInput(reason_id(store, "Timing"), note="Q3"))
+    with pytest.raises(RuleError, match="cannot start in Closed Lost"):
+        ops.add(store, DealDraft("No reason"), stage_id=lost)
+    assert store.deals.count() == 0 and event_count(store) == 0
+    deal = builders.add(
+        store, "Imported loss", stage_id=lost, loss=LossInput(reason_id(store, "Timing"), note="Q3")
+    )
     assert deal.loss_reason_id == reason_id(store, "Timing")
-    assert [e.kind for e in store.timeline(deal.id)] == [EventKind.CREATED, EventKind.LOST]
+    assert [e.kind for e in store.deals.timeline(deal.id)] == [EventKind.CREATED, EventKind.LOST]
 
 
 @pytest.mark.parametrize(
@@ -191,60 +201,60 @@ def test_add_lost_needs_a_reason_and_writes_nothing_without(store: Store) -> Non
 )
 def test_add_refuses_bad_input_and_writes_nothing(store: Store, kwargs: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        store.add(**kwargs)
-    assert store.count() == 0 and event_count(store) == 0
+        builders.add(store, **kwargs)
+    assert store.deals.count() == 0 and event_count(store) == 0
 
 
 def test_get_unknown(store: Store) -> None:
     with pytest.raises(NotFoundError, match="no deal #42"):
-        store.get(42)
+        store.deals.get(42)
 
 
 def test_find(store: Store) -> None:
-    a = store.add("Platform licence — Northwind")
-    b = store.add("Team seats — Kestrel")
-    c = store.add("Team seats — Quillstone")
-    d = store.add("Pilot")
-    e = store.add("Pilot extension")
-    assert store.find(a.id) == a
-    assert store.find(str(b.id)) == b
-    assert store.find(f"#{c.id}") == c
-    assert store.find(f" #{c.id} ") == c
-    assert store.find("pilot") == d  # exact title (any case) beats the longer match
-    assert store.find("extension") == e  # unique substring
-    assert store.find("northwind") == a
-    assert store.find("quillstone") == c
+    a = builders.add(store, "Platform licence — Northwind")
+    b = builders.add(store, "Team seats — Kestrel")
+    c = builders.add(store, "Team seats — Quillstone")
+    d = builders.add(store, "Pilot")
+    e = builders.add(store, "Pilot extension")
+    assert store.deals.find(a.id) == a
+    assert store.deals.find(str(b.id)) == b
+    assert store.deals.find(f"#{c.id}") == c
+    assert store.deals.find(f" #{c.id} ") == c
+    assert store.deals.find("pilot") == d  # exact title (any case) beats the longer match
+    assert store.deals.find("extension") == e  # unique substring
+    assert store.deals.find("northwind") == a
+    assert store.deals.find("quillstone") == c
     with pytest.raises(NotFoundError, match="several deals") as info:
-        store.find("team seats")
+        store.deals.find("team seats")
     assert f"#{b.id}" in str(info.value) and f"#{c.id}" in str(info.value)
     with pytest.raises(NotFoundError, match="No deal matches 'Zephyr'"):
-        store.find("Zephyr")
+        store.deals.find("Zephyr")
     with pytest.raises(NotFoundError):
-        store.find("#999")
+        store.deals.find("#999")
     with pytest.raises(NotFoundError):
-        store.find("   ")
+        store.deals.find("   ")
 
 
 def test_find_treats_like_wildcards_literally(store: Store) -> None:
-    store.add("100% renewal")
-    store.add("100 seats")
-    assert store.find("100%").title == "100% renewal"
+    builders.add(store, "100% renewal")
+    builders.add(store, "100 seats")
+    assert store.deals.find("100%").title == "100% renewal"
     with pytest.raises(NotFoundError):
-        store.find("1_0")
+        store.deals.find("1_0")
 
 
 # ------------------------------------------------------------------- moves
 
 
 def test_move_writes_one_event(store: Store, clock: Clock) -> None:
-    deal = store.add("Move me")
+    deal = builders.add(store, "Move me")
     before = event_count(store)
     clock.advance(days=2)
-    moved = store.move(deal.id, stage(store, "Qualified").id, note="Budget confirmed")
+    moved = builders.move(store, deal.id, stage(store, "Qualified").id, note="Budget confirmed")
     assert moved.stage_id == stage(store, "Qualified").id
     assert moved.stage_entered_at == moved.last_activity_at == clock()
     assert event_count(store) == before + 1
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.MOVED
     assert (event.from_stage_id, event.to_stage_id) == (
         stage(store, "Lead").id,
@@ -256,25 +266,25 @@ def test_move_writes_one_event(store: Store, clock: Clock) -> None:
 
 
 def test_move_to_same_stage_refused(store: Store) -> None:
-    deal = store.add("Stay")
+    deal = builders.add(store, "Stay")
     with pytest.raises(RuleError, match="already in Lead"):
-        store.move(deal.id, deal.stage_id)
+        builders.move(store, deal.id, deal.stage_id)
     assert event_count(store, deal.id) == 1
 
 
 def test_move_to_lost_without_reason_changes_nothing(store: Store, clock: Clock) -> None:
-    deal = store.add("Keep me", stage_id=stage(store, "Proposal").id)
+    deal = builders.add(store, "Keep me", stage_id=stage(store, "Proposal").id)
     row, events = deal_row(store, deal.id), event_count(store)
     clock.advance(days=1)
-    with pytest.raises(RuleError, match="needs a reason"):
-        store.move(deal.id, stage(store, "Closed Lost").id)
-    assert store.get(deal.id).stage_id == stage(store, "Proposal").id
+    with pytest.raises(RuleError, match="needs a loss reason"):
+        builders.move(store, deal.id, stage(store, "Closed Lost").id)
+    assert store.deals.get(deal.id).stage_id == stage(store, "Proposal").id
     assert deal_row(store, deal.id) == row
     assert event_count(store) == events
 
 
 def test_move_to_lost_with_competitor_reason_needs_competitor(store: Store) -> None:
-    deal = store.add("Rival", stage_id=stage(store, "Negotiation").id)
+    deal = builders.add(store, "Rival", stage_id=stage(store, "Negotiation").id)
     row, events = deal_row(store, deal.id), event_count(store)
     with pytest.raises(RuleError, match="competitor"):
         lose(store, deal.id, "Lost to competitor")
@@ -289,7 +299,7 @@ def test_move_to_lost_with_competitor_reason_needs_competitor(store: Store) -> N
 
 
 def test_move_to_lost_records_the_loss(store: Store, clock: Clock) -> None:
-    deal = store.add("Lose me", stage_id=stage(store, "Proposal").id)
+    deal = builders.add(store, "Lose me", stage_id=stage(store, "Proposal").id)
     clock.advance(days=3)
     lost = lose(
         store,
@@ -307,7 +317,7 @@ def test_move_to_lost_records_the_loss(store: Store, clock: Clock) -> None:
     assert lost.closed_at == clock()
     assert lost.revisit_on == date(2027, 5, 1)
     assert lost.revisit_state is RevisitState.PENDING
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.LOST
     assert event.text == "Cheaper; contract renews in May"
     assert event.data["reason"] == "Lost to competitor"
@@ -316,23 +326,23 @@ def test_move_to_lost_records_the_loss(store: Store, clock: Clock) -> None:
 
 
 def test_lost_without_revisit_has_no_revisit_state(store: Store) -> None:
-    deal = store.add("Gone")
+    deal = builders.add(store, "Gone")
     lost = lose(store, deal.id, "No decision")
     assert lost.revisit_on is None and lost.revisit_state is None
-    assert store.revisits(TODAY) == ([], [])
+    assert store.review.revisits(TODAY) == ([], [])
 
 
 def test_mark_won(store: Store, clock: Clock) -> None:
-    deal = store.add("Win me")
+    deal = builders.add(store, "Win me")
     clock.advance(hours=2)
-    won = store.mark_won(deal.id)
+    won = builders.mark_won(store, deal.id)
     assert won.stage_id == stage(store, "Closed Won").id
     assert won.closed_at == clock()
-    assert store.timeline(deal.id)[-1].kind is EventKind.WON
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.WON
 
 
 def test_reopen_clears_live_loss_and_keeps_it_in_the_timeline(store: Store, clock: Clock) -> None:
-    deal = store.add("Comeback", stage_id=stage(store, "Negotiation").id)
+    deal = builders.add(store, "Comeback", stage_id=stage(store, "Negotiation").id)
     lose(
         store,
         deal.id,
@@ -342,14 +352,14 @@ def test_reopen_clears_live_loss_and_keeps_it_in_the_timeline(store: Store, cloc
         revisit_on=date(2027, 2, 1),
     )
     clock.advance(days=60)
-    back = store.reopen(deal.id, stage(store, "Qualified").id, note="New budget")
+    back = builders.reopen(store, deal.id, stage(store, "Qualified").id, note="New budget")
     assert back.stage_id == stage(store, "Qualified").id
     assert back.loss_reason_id is None
     assert (back.competitor, back.loss_note) == ("", "")
     assert back.lost_at_stage_id is None
     assert back.revisit_on is None and back.revisit_state is None
     assert back.closed_at is None
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.REOPENED
     assert event.text == "New budget"
     previous = event.data["previous_loss"]
@@ -359,48 +369,48 @@ def test_reopen_clears_live_loss_and_keeps_it_in_the_timeline(store: Store, cloc
     assert previous["revisit_on"] == "2027-02-01"
     assert previous["lost_at_stage_id"] == stage(store, "Negotiation").id
     # And the LOST event itself is still there.
-    assert [e.kind for e in store.timeline(deal.id)].count(EventKind.LOST) == 1
+    assert [e.kind for e in store.deals.timeline(deal.id)].count(EventKind.LOST) == 1
 
 
 def test_reopen_only_into_open_stage(store: Store) -> None:
-    deal = store.add("Closed")
-    store.mark_won(deal.id)
+    deal = builders.add(store, "Closed")
+    builders.mark_won(store, deal.id)
     with pytest.raises(RuleError, match="open stage"):
-        store.reopen(deal.id, stage(store, "Closed Lost").id)
-    reopened = store.reopen(deal.id, stage(store, "Lead").id)
+        builders.reopen(store, deal.id, stage(store, "Closed Lost").id)
+    reopened = builders.reopen(store, deal.id, stage(store, "Lead").id)
     assert reopened.closed_at is None
-    assert store.timeline(deal.id)[-1].kind is EventKind.REOPENED
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.REOPENED
 
 
 # ---------------------------------------------------------- notes and edits
 
 
 def test_add_note_updates_activity_and_unstales(store: Store, clock: Clock) -> None:
-    deal = store.add("Quiet", stage_id=stage(store, "Proposal").id)
+    deal = builders.add(store, "Quiet", stage_id=stage(store, "Proposal").id)
     clock.advance(days=12)
     today = clock.today
-    assert [s.deal.id for s in store.stale(today)] == [deal.id]
-    assert store.stale(today)[0].reason == "12 days idle in Proposal"
-    event = store.add_note(deal.id, "  Called, left voicemail  ")
+    assert [s.deal.id for s in store.review.stale(today)] == [deal.id]
+    assert store.review.stale(today)[0].reason == "12 days idle in Proposal"
+    event = builders.add_note(store, deal.id, "  Called, left voicemail  ")
     assert event.kind is EventKind.NOTE and event.text == "Called, left voicemail"
-    assert store.get(deal.id).last_activity_at == clock()
-    assert store.stale(today) == []
+    assert store.deals.get(deal.id).last_activity_at == clock()
+    assert store.review.stale(today) == []
 
 
 def test_add_note_refuses_empty(store: Store) -> None:
-    deal = store.add("x")
+    deal = builders.add(store, "x")
     with pytest.raises(InputError):
-        store.add_note(deal.id, "   ")
+        builders.add_note(store, deal.id, "   ")
     with pytest.raises(NotFoundError):
-        store.add_note(999, "hello")
+        builders.add_note(store, 999, "hello")
     assert event_count(store) == 1
 
 
 def test_edit_records_old_and_new(store: Store, clock: Clock) -> None:
-    deal = store.add("Old title", value=100_000, expected_close=date(2026, 12, 1))
+    deal = builders.add(store, "Old title", value=100_000, expected_close=date(2026, 12, 1))
     clock.advance(days=1)
-    edited = store.edit(
-        deal.id, title="New title", value=250_000, expected_close=date(2027, 1, 15), company=""
+    edited = builders.edit(
+        store, deal.id, title="New title", value=250_000, expected_close=date(2027, 1, 15), company=""
     )
     assert (edited.title, edited.value, edited.expected_close) == (
         "New title",
@@ -408,7 +418,7 @@ def test_edit_records_old_and_new(store: Store, clock: Clock) -> None:
         date(2027, 1, 15),
     )
     assert edited.last_activity_at == clock()
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.EDITED
     assert event.data["changes"] == {
         "title": ["Old title", "New title"],
@@ -418,69 +428,70 @@ def test_edit_records_old_and_new(store: Store, clock: Clock) -> None:
 
 
 def test_edit_without_change_writes_nothing(store: Store, clock: Clock) -> None:
-    deal = store.add("Same")
+    deal = builders.add(store, "Same")
     clock.advance(days=1)
-    assert store.edit(deal.id, title="Same") == deal
+    assert builders.edit(store, deal.id, title="Same") == deal
     assert event_count(store, deal.id) == 1
 
 
 def test_edit_refuses(store: Store) -> None:
-    deal = store.add("x")
+    deal = builders.add(store, "x")
     with pytest.raises(InputError, match="Cannot edit stage_id"):
-        store.edit(deal.id, stage_id=3)
+        builders.edit(store, deal.id, stage_id=3)
     with pytest.raises(InputError):
-        store.edit(deal.id, value=-5)
+        builders.edit(store, deal.id, value=-5)
     with pytest.raises(InputError):
-        store.edit(deal.id, title="")
-    assert store.get(deal.id) == deal
+        builders.edit(store, deal.id, title="")
+    assert store.deals.get(deal.id) == deal
 
 
 def test_next_step_is_activity_and_a_future_step_unstales(store: Store, clock: Clock) -> None:
-    deal = store.add("Waiting", stage_id=stage(store, "Negotiation").id)
+    deal = builders.add(store, "Waiting", stage_id=stage(store, "Negotiation").id)
     clock.advance(days=8)
-    assert len(store.stale(clock.today)) == 1
-    updated = store.set_next_step(deal.id, "Chase order form", clock.today + timedelta(days=3))
+    assert len(store.review.stale(clock.today)) == 1
+    updated = builders.set_next_step(store, deal.id, "Chase order form", clock.today + timedelta(days=3))
     assert updated.next_step == "Chase order form"
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.NEXT_STEP and event.text == "Chase order form"
-    assert store.stale(clock.today) == []
+    assert store.review.stale(clock.today) == []
     clock.advance(days=8)  # idle past the threshold again, and the step's date has passed
-    assert [s.reason for s in store.stale(clock.today)] == ["8 days idle in Negotiation"]
+    assert [s.reason for s in store.review.stale(clock.today)] == ["8 days idle in Negotiation"]
 
 
 # ----------------------------------------------------------------- revisits
 
 
 def test_snooze_and_close_revisit(store: Store, clock: Clock) -> None:
-    deal = store.add("Maybe later")
+    deal = builders.add(store, "Maybe later")
     lose(store, deal.id, "Timing", revisit_on=TODAY)
-    assert [d.id for d in store.revisits(TODAY)[0]] == [deal.id]
-    snoozed = store.snooze_revisit(deal.id, date(2027, 3, 1), note="Ask again in spring")
+    assert [d.id for d in store.review.revisits(TODAY)[0]] == [deal.id]
+    snoozed = builders.snooze_revisit(store, deal.id, date(2027, 3, 1), note="Ask again in spring")
     assert snoozed.revisit_on == date(2027, 3, 1)
     assert snoozed.revisit_state is RevisitState.PENDING
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.REVISIT_SNOOZED
     assert event.data == {"from": "2026-11-24", "to": "2027-03-01"}
-    assert store.revisits(TODAY) == ([], [])
-    closed = store.close_revisit(deal.id, note="Bought a competitor")
+    assert store.review.revisits(TODAY) == ([], [])
+    closed = builders.close_revisit(store, deal.id, note="Bought a competitor")
     assert closed.revisit_state is RevisitState.CLOSED
     assert closed.revisit_on == date(2027, 3, 1)  # kept on record
-    assert store.timeline(deal.id)[-1].kind is EventKind.REVISIT_CLOSED
-    assert store.revisits(date(2027, 3, 5)) == ([], [])
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.REVISIT_CLOSED
+    assert store.review.revisits(date(2027, 3, 5)) == ([], [])
     with pytest.raises(RuleError, match="no open revisit"):
-        store.close_revisit(deal.id)
+        builders.close_revisit(store, deal.id)
 
 
-def test_snooze_refused_for_open_deal(store: Store) -> None:
-    deal = store.add("Open")
-    with pytest.raises(RuleError, match="not lost"):
-        store.snooze_revisit(deal.id, date(2027, 1, 1))
-    assert event_count(store, deal.id) == 1
+def test_snooze_refused_for_a_won_deal(store: Store) -> None:
+    deal = builders.add(store, "Won", stage_id=stage(store, "Closed Won").id)
+    events = event_count(store, deal.id)
+    with pytest.raises(RuleError, match="won; there is nothing to snooze"):
+        builders.snooze(store, deal.id, date(2027, 1, 1))
+    assert event_count(store, deal.id) == events
 
 
 def test_revisits_due_and_upcoming(store: Store) -> None:
     def lost_with(title: str, revisit: date | None) -> int:
-        d = store.add(title)
+        d = builders.add(store, title)
         lose(store, d.id, "Price", revisit_on=revisit)
         return d.id
 
@@ -491,12 +502,12 @@ def test_revisits_due_and_upcoming(store: Store) -> None:
     lost_with("Far", TODAY + timedelta(days=31))
     lost_with("Never", None)
     handled = lost_with("Handled", TODAY - timedelta(days=1))
-    store.close_revisit(handled)
-    store.add("Open deal")
-    due, upcoming = store.revisits(TODAY)
+    builders.close_revisit(store, handled)
+    builders.add(store, "Open deal")
+    due, upcoming = store.review.revisits(TODAY)
     assert [d.id for d in due] == [overdue, due_today]
     assert [d.id for d in upcoming] == [soon, edge]
-    due, upcoming = store.revisits(TODAY, horizon_days=5)
+    due, upcoming = store.review.revisits(TODAY, horizon_days=5)
     assert [d.id for d in upcoming] == [soon]
 
 
@@ -504,58 +515,59 @@ def test_revisits_due_and_upcoming(store: Store) -> None:
 
 
 def test_restore_puts_the_previous_stage_back(store: Store, clock: Clock) -> None:
-    deal = store.add("Oops", stage_id=stage(store, "Proposal").id)
+    deal = builders.add(store, "Oops", stage_id=stage(store, "Proposal").id)
     clock.advance(days=1)
     lose(store, deal.id, "Other", note="Wrong deal", revisit_on=date(2027, 1, 1))
     clock.advance(minutes=1)
-    restored = store.restore(deal, label="Undo: mark lost")
+    undone = ops.undo(store)
+    restored = undone.deal
+    assert restored is not None
     assert restored.stage_id == stage(store, "Proposal").id
     assert restored.stage_entered_at == deal.stage_entered_at
     assert restored.loss_reason_id is None and restored.loss_note == ""
     assert restored.revisit_state is None and restored.closed_at is None
     # Undo puts back the activity time too: an undone change is as if it never happened.
     assert restored.last_activity_at == deal.last_activity_at
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.UNDONE
-    assert event.text == "Undo: mark lost"
+    assert event.text == "Undid: Lost #1 Oops (Other)"
     assert (event.from_stage_id, event.to_stage_id) == (
         stage(store, "Closed Lost").id,
         stage(store, "Proposal").id,
     )
     assert event.data["previous_loss"]["reason"] == "Other"
     assert event.data["previous_loss"]["note"] == "Wrong deal"
-    assert store.revisits(date(2027, 1, 1)) == ([], [])
+    assert store.review.revisits(date(2027, 1, 1)) == ([], [])
 
 
 def test_restore_an_edit(store: Store) -> None:
-    deal = store.add("Before", value=100)
-    store.edit(deal.id, title="After", value=200)
-    restored = store.restore(deal)
+    deal = builders.add(store, "Before", value=100)
+    builders.edit(store, deal.id, title="After", value=200)
+    restored = ops.undo(store).deal
+    assert restored is not None
     assert (restored.title, restored.value) == ("Before", 100)
-    event = store.timeline(deal.id)[-1]
+    event = store.deals.timeline(deal.id)[-1]
     assert event.kind is EventKind.UNDONE
     assert (event.from_stage_id, event.to_stage_id) == (None, None)
 
 
 def test_retract_note_hides_it_from_exports(store: Store) -> None:
-    deal = store.add("Notes")
-    keep = store.add_note(deal.id, "Keep this one")
-    oops = store.add_note(deal.id, "Wrong deal")
-    store.retract_note(oops.id)
-    assert [e.id for e in store.notes(deal.id)] == [keep.id]
-    rows = [r for r in store.note_rows() if r["kind"] == "note"]
+    deal = builders.add(store, "Notes")
+    keep = builders.add_note(store, deal.id, "Keep this one")
+    oops = builders.add_note(store, deal.id, "Wrong deal")
+    ops.undo(store)
+    assert [e.id for e in store.deals.notes(deal.id)] == [keep.id]
+    rows = [r for r in store.transfer.note_rows() if r["kind"] == "note"]
     assert [r["text"] for r in rows] == ["Keep this one"]
-    assert store.event(oops.id).data["retracted"] is True  # still in the file
-    assert store.timeline(deal.id)[-1].kind is EventKind.UNDONE
-    with pytest.raises(RuleError, match="Only notes"):
-        store.retract_note(store.timeline(deal.id)[0].id)
+    assert store.deals.event(oops.id).data["retracted"] is True  # still in the file
+    assert store.deals.timeline(deal.id)[-1].kind is EventKind.UNDONE
 
 
 def test_retracted_note_text_leaves_exports_entirely(store: Store) -> None:
-    deal = store.add("Notes")
-    oops = store.add_note(deal.id, "Wrong deal: CEO's home number 555-0100")
-    store.retract_note(oops.id)
-    assert not [r for r in store.note_rows() if "555-0100" in r["text"]]
+    deal = builders.add(store, "Notes")
+    builders.add_note(store, deal.id, "Wrong deal: CEO's home number 555-0100")
+    ops.undo(store)
+    assert not [r for r in store.transfer.note_rows() if "555-0100" in r["text"]]
 
 
 # ---------------------------------------------------------- transactions
@@ -564,40 +576,43 @@ def test_retracted_note_text_leaves_exports_entirely(store: Store) -> None:
 def test_failing_write_leaves_no_partial_rows(
     store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deal = store.add("Atomic", stage_id=stage(store, "Proposal").id)
+    deal = builders.add(store, "Atomic", stage_id=stage(store, "Proposal").id)
     row, events = deal_row(store, deal.id), event_count(store)
 
     def broken_log(*args: object, **kwargs: object) -> int:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_log", broken_log)
+    monkeypatch.setattr(store.deals, "log", broken_log)
     clock.advance(days=1)
     with pytest.raises(sqlite3.OperationalError):
-        store.move(deal.id, stage(store, "Negotiation").id)
+        builders.move(store, deal.id, stage(store, "Negotiation").id)
     with pytest.raises(sqlite3.OperationalError):
         lose(store, deal.id, "Price", revisit_on=date(2027, 1, 1))
     with pytest.raises(sqlite3.OperationalError):
-        store.add_note(deal.id, "lost")
+        builders.add_note(store, deal.id, "lost")
     with pytest.raises(sqlite3.OperationalError):
-        store.edit(deal.id, title="Changed")
+        builders.edit(store, deal.id, title="Changed")
     with pytest.raises(sqlite3.OperationalError):
-        store.add("Half a deal")
-    assert not store.db.conn.in_transaction
+        builders.add(store, "Half a deal")
+    assert not store.conn.db.conn.in_transaction
     assert deal_row(store, deal.id) == row
     assert event_count(store) == events
-    assert store.count() == 1
+    assert store.deals.count() == 1
     # And the connection is still usable afterwards.
     monkeypatch.undo()
-    assert store.move(deal.id, stage(store, "Negotiation").id).stage_id == stage(store, "Negotiation").id
+    assert (
+        builders.move(store, deal.id, stage(store, "Negotiation").id).stage_id
+        == stage(store, "Negotiation").id
+    )
 
 
 def test_failed_write_is_invisible_to_another_connection(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deal = store.add("Atomic")
-    monkeypatch.setattr(store, "_log", lambda *a, **k: 1 / 0)
+    deal = builders.add(store, "Atomic")
+    monkeypatch.setattr(store.deals, "log", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        store.move(deal.id, stage(store, "Qualified").id)
+        builders.move(store, deal.id, stage(store, "Qualified").id)
     other = sqlite3.connect(tmp_path / "pipeline.db")
     try:
         assert other.execute("SELECT stage_id FROM deals").fetchall() == [(deal.stage_id,)]
@@ -611,12 +626,13 @@ def test_failed_write_is_invisible_to_another_connection(
 def build_mix(store: Store, clock: Clock, n: int = 80, seed: int = 3) -> None:
     """Deals in every stage with varied activity, next steps and close dates."""
     rng = random.Random(seed)
-    stages = store.stages()
+    stages = store.shape.stages()
     start = clock()
     for i in range(n):
         clock.set(start - timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 8)))
         target = rng.choice(stages)
-        deal = store.add(
+        deal = builders.add(
+            store,
             f"Deal {i}",
             value=rng.randint(0, 50) * 100_000,
             expected_close=rng.choice([None, TODAY + timedelta(days=rng.randint(-20, 40))]),
@@ -624,20 +640,20 @@ def build_mix(store: Store, clock: Clock, n: int = 80, seed: int = 3) -> None:
         )
         if rng.random() < 0.4:
             clock.advance(days=rng.randint(0, 10))
-            store.add_note(deal.id, f"note {i}")
+            builders.add_note(store, deal.id, f"note {i}")
         if rng.random() < 0.3:
             clock.advance(hours=1)
-            store.set_next_step(deal.id, "Call", TODAY + timedelta(days=rng.randint(-5, 10)))
+            builders.set_next_step(store, deal.id, "Call", TODAY + timedelta(days=rng.randint(-5, 10)))
         if target.kind is StageKind.WON:
-            store.mark_won(deal.id)
+            builders.mark_won(store, deal.id)
         elif target.kind is StageKind.LOST:
             lose(store, deal.id, "Price")
     clock.set(start)
 
 
 def brute_force_stale(store: Store, today: date) -> list[Deal]:
-    stages = {s.id: s for s in store.stages(include_archived=True)}
-    found = [d for d in store.deals() if rules.is_stale(d, stages[d.stage_id], today)]
+    stages = {s.id: s for s in store.shape.stages(include_archived=True)}
+    found = [d for d in store.deals.all() if rules.is_stale(d, stages[d.stage_id], today)]
     return sorted(found, key=lambda d: rules.stale_sort_key(d, today))
 
 
@@ -646,11 +662,11 @@ def test_stale_matches_the_rule(store: Store, clock: Clock, days_later: int) -> 
     build_mix(store, clock)
     today = TODAY + timedelta(days=days_later)
     expected = brute_force_stale(store, today)
-    stale = store.stale(today)
+    stale = store.review.stale(today)
     assert [s.deal.id for s in stale] == [d.id for d in expected]
     assert expected  # the mix always has something stale
-    assert store.stale_count(today) == len(expected)
-    stages = {s.id: s for s in store.stages()}
+    assert store.review.stale_count(today) == len(expected)
+    stages = {s.id: s for s in store.shape.stages()}
     for s in stale:
         assert s.stage == stages[s.deal.stage_id]
         assert s.reason == rules.stale_reason(s.deal, s.stage, today)
@@ -659,8 +675,8 @@ def test_stale_matches_the_rule(store: Store, clock: Clock, days_later: int) -> 
 
 def test_stale_mix_is_not_trivial(store: Store, clock: Clock) -> None:
     build_mix(store, clock)
-    stages = {s.id: s for s in store.stages()}
-    deals = list(store.deals())
+    stages = {s.id: s for s in store.shape.stages()}
+    deals = list(store.deals.all())
     open_deals = [d for d in deals if stages[d.stage_id].is_open]
     stale = brute_force_stale(store, TODAY)
     assert 5 < len(stale) < len(open_deals)  # some stale, some not
@@ -672,12 +688,12 @@ def test_stale_mix_is_not_trivial(store: Store, clock: Clock) -> None:
 def test_stale_ordered_oldest_first(store: Store, clock: Clock) -> None:
     proposal = stage(store, "Proposal").id
     clock.set(TODAY - timedelta(days=11))
-    a = store.add("Eleven idle", stage_id=proposal)
+    a = builders.add(store, "Eleven idle", stage_id=proposal)
     clock.set(TODAY - timedelta(days=30))
-    b = store.add("Thirty idle", stage_id=proposal)
+    b = builders.add(store, "Thirty idle", stage_id=proposal)
     clock.set(TODAY)
-    c = store.add("Closes late", stage_id=proposal, expected_close=TODAY - timedelta(days=20))
-    stale = store.stale(TODAY)
+    c = builders.add(store, "Closes late", stage_id=proposal, expected_close=TODAY - timedelta(days=20))
+    stale = store.review.stale(TODAY)
     assert [s.deal.id for s in stale] == [b.id, c.id, a.id]
     assert [s.reason for s in stale] == [
         "30 days idle in Proposal",
@@ -688,11 +704,11 @@ def test_stale_ordered_oldest_first(store: Store, clock: Clock) -> None:
 
 def test_endpoints_never_stale(store: Store, clock: Clock) -> None:
     clock.set(TODAY - timedelta(days=100))
-    won = store.add("Won long ago", expected_close=TODAY - timedelta(days=90))
-    store.mark_won(won.id)
-    lost = store.add("Lost long ago", expected_close=TODAY - timedelta(days=90))
+    won = builders.add(store, "Won long ago", expected_close=TODAY - timedelta(days=90))
+    builders.mark_won(store, won.id)
+    lost = builders.add(store, "Lost long ago", expected_close=TODAY - timedelta(days=90))
     lose(store, lost.id, "Price")
-    assert store.stale(TODAY) == []
+    assert store.review.stale(TODAY) == []
 
 
 # ------------------------------------------------------------------- board
@@ -700,19 +716,20 @@ def test_endpoints_never_stale(store: Store, clock: Clock) -> None:
 
 def build_board(store: Store, clock: Clock) -> None:
     rng = random.Random(11)
-    stages = store.stages()
+    stages = store.shape.stages()
     for i in range(60):
         # Several deals share a timestamp, so ties are broken by id.
         clock.set(datetime(2026, 9, 1, 9) + timedelta(days=rng.randint(0, 80)))
         target = rng.choice(stages)
-        deal = store.add(
+        deal = builders.add(
+            store,
             f"{rng.choice(['Alpha', 'Beta', 'Gamma'])} {i}",
             company=rng.choice(["Northwind", "Kestrel"]),
             value=rng.randint(1, 9) * 100_000,
             stage_id=target.id if target.is_open else None,
         )
         if target.kind is StageKind.WON:
-            store.mark_won(deal.id)
+            builders.mark_won(store, deal.id)
         elif target.kind is StageKind.LOST:
             lose(store, deal.id, "Price")
     clock.set(datetime(2026, 11, 24, 9))
@@ -721,17 +738,17 @@ def build_board(store: Store, clock: Clock) -> None:
 @pytest.mark.parametrize("text", [None, "alpha", "kestrel"])
 def test_summaries_columns_and_positions_agree(store: Store, clock: Clock, text: str | None) -> None:
     build_board(store, clock)
-    all_deals = list(store.deals())
-    summaries = store.summaries(today=TODAY, text=text)
-    assert [s.stage for s in summaries] == store.stages()
+    all_deals = list(store.deals.all())
+    summaries = store.board.summaries(today=TODAY, text=text)
+    assert [s.stage for s in summaries] == store.shape.stages()
     for summary in summaries:
-        column = store.column(summary.stage, today=TODAY, limit=1000, text=text)
+        column = store.board.column(summary.stage, today=TODAY, limit=1000, text=text)
         assert summary.count == len(column)
         assert dict(summary.totals) == {"USD": sum(d.value for d in column)} or not column
         for index, deal in enumerate(column):
-            assert store.column_position(deal, summary.stage, today=TODAY, text=text) == index
+            assert store.board.column_position(deal, summary.stage, today=TODAY, text=text) == index
         # Windows are slices of the column.
-        window = store.column(summary.stage, today=TODAY, offset=2, limit=3, text=text)
+        window = store.board.column(summary.stage, today=TODAY, offset=2, limit=3, text=text)
         assert window == column[2:5]
         # Column order: open by time in stage, endpoints most recent closure first.
         if summary.stage.is_open:
@@ -750,13 +767,13 @@ def test_summaries_columns_and_positions_agree(store: Store, clock: Clock, text:
 
 def test_endpoint_columns_show_recent_closures_only(store: Store, clock: Clock) -> None:
     clock.set(TODAY - timedelta(days=45))
-    old = store.mark_won(store.add("Old win", value=100).id)
+    old = builders.mark_won(store, builders.add(store, "Old win", value=100).id)
     clock.set(TODAY - timedelta(days=2))
-    new = store.mark_won(store.add("New win", value=200).id)
+    new = builders.mark_won(store, builders.add(store, "New win", value=200).id)
     won = stage(store, "Closed Won")
-    assert [d.id for d in store.column(won, today=TODAY)] == [new.id]
-    assert [d.id for d in store.column(won, today=TODAY, closed_days=60)] == [new.id, old.id]
-    summary = {s.stage.name: s for s in store.summaries(today=TODAY)}["Closed Won"]
+    assert [d.id for d in store.board.column(won, today=TODAY)] == [new.id]
+    assert [d.id for d in store.board.column(won, today=TODAY, closed_days=60)] == [new.id, old.id]
+    summary = {s.stage.name: s for s in store.board.summaries(today=TODAY)}["Closed Won"]
     assert (summary.count, summary.totals) == (1, (("USD", 200),))
 
 
@@ -765,16 +782,16 @@ def test_endpoint_columns_show_recent_closures_only(store: Store, clock: Clock) 
 
 def _plans(store: Store, run) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
+    store.conn.db.conn.set_trace_callback(statements.append)
     try:
         run()
     finally:
-        store.db.conn.set_trace_callback(None)
+        store.conn.db.conn.set_trace_callback(None)
     plans = []
     for sql in statements:
         if "deals" not in sql or not sql.lstrip().upper().startswith("SELECT"):
             continue
-        detail = " | ".join(r[3] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql))
+        detail = " | ".join(r[3] for r in store.conn.db.execute("EXPLAIN QUERY PLAN " + sql))
         plans.append((sql, detail))
     assert plans, "no query on deals was captured"
     return plans
@@ -785,17 +802,17 @@ def test_lists_use_an_index_not_a_full_scan(store: Store, clock: Clock, query: s
     build_mix(store, clock, n=40)
     won = stage(store, "Closed Won")
     proposal = stage(store, "Proposal")
-    some_deal = next(iter(store.deals(stage_id=proposal.id)))
+    some_deal = next(iter(store.deals.all(stage_id=proposal.id)))
     runs = {
-        "stale": lambda: store.stale(TODAY),
-        "stale_count": lambda: store.stale_count(TODAY),
-        "revisits": lambda: store.revisits(TODAY),
+        "stale": lambda: store.review.stale(TODAY),
+        "stale_count": lambda: store.review.stale_count(TODAY),
+        "revisits": lambda: store.review.revisits(TODAY),
         "column": lambda: (
-            store.column(proposal, today=TODAY),
-            store.column(won, today=TODAY),
-            store.column_position(some_deal, proposal, today=TODAY),
+            store.board.column(proposal, today=TODAY),
+            store.board.column(won, today=TODAY),
+            store.board.column_position(some_deal, proposal, today=TODAY),
         ),
-        "summaries": lambda: store.summaries(today=TODAY),
+        "summaries": lambda: store.board.summaries(today=TODAY),
     }
     for sql, plan in _plans(store, runs[query]):
         assert re.search(r"USING (COVERING )?INDEX deals_", plan), (sql, plan)
@@ -822,7 +839,7 @@ def test_empty_file_becomes_a_pipeline(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
     with Store.open(path) as s:
-        assert len(s.stages()) == 6
+        assert len(s.shape.stages()) == 6
 
 
 def test_folder_refused(tmp_path: Path) -> None:
@@ -867,16 +884,16 @@ def test_foreign_rollback_journal_file_refused_untouched(tmp_path: Path) -> None
 
 def _newer_by_user_version(path: Path) -> None:
     with Store.open(path) as s:
-        s.db.execute(f"PRAGMA user_version = {len(known_names()) + 1}")
+        s.conn.db.execute(f"PRAGMA user_version = {len(known_names()) + 1}")
 
 
 def _newer_by_migration(path: Path) -> None:
     with Store.open(path) as s:
-        s.db.execute(
+        s.conn.db.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
             "VALUES ('pipeline_tui', 'm999_from_the_future', '2030-01-01 00:00:00')"
         )
-        s.db.conn.commit()
+        s.conn.db.conn.commit()
 
 
 @pytest.mark.parametrize("make", [_newer_by_user_version, _newer_by_migration])
@@ -896,12 +913,12 @@ def test_newer_file_refused_untouched(tmp_path: Path, make) -> None:  # type: ig
 def test_readonly_store_refuses_writes(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "ro.db"
     with Store.open(path, clock=clock) as s:
-        s.add("Existing")
+        builders.add(s, "Existing")
     before = path.read_bytes()
     with Store.open(path, clock=clock, readonly=True) as ro:
-        assert [d.title for d in ro.deals()] == ["Existing"]
+        assert [d.title for d in ro.deals.all()] == ["Existing"]
         with pytest.raises(DatabaseFileError, match="read-only"):
-            ro.add("New")
+            builders.add(ro, "New")
     assert path.read_bytes() == before
 
 
@@ -909,17 +926,17 @@ def test_readonly_store_refuses_writes(tmp_path: Path, clock: Clock) -> None:
 
 
 def test_find_folds_non_ascii_case(store: Store) -> None:
-    a = store.add("Pilot — Åkerlund")
-    b = store.add("Team seats — Müller & Söhne")
-    assert store.find("pilot — åkerlund") == a  # exact title, other case
-    assert store.find("MÜLLER") == b  # unique part, other case
+    a = builders.add(store, "Pilot — Åkerlund")
+    b = builders.add(store, "Team seats — Müller & Söhne")
+    assert store.deals.find("pilot — åkerlund") == a  # exact title, other case
+    assert store.deals.find("MÜLLER") == b  # unique part, other case
 
 
 def test_edit_refuses_a_date_field_that_is_not_a_date(store: Store) -> None:
-    deal = store.add("Typed date")
+    deal = builders.add(store, "Typed date")
     with pytest.raises(InputError):
-        store.edit(deal.id, expected_close="fri")
-    assert store.get(deal.id).expected_close is None
+        builders.edit(store, deal.id, expected_close="fri")
+    assert store.deals.get(deal.id).expected_close is None
 
 
 def test_a_changed_deal_moves_the_column_summaries_as_counting_would(store: Store, clock: Clock) -> None:
@@ -930,42 +947,45 @@ def test_a_changed_deal_moves_the_column_summaries_as_counting_would(store: Stor
 
     build_board(store, clock)
     rng = random.Random(5)
-    stages = store.stages()
+    stages = store.shape.stages()
     open_ids = [s.id for s in stages if s.is_open]
     price = reason_id(store, "Price")
-    shown = {s.stage.id: s for s in store.summaries(today=TODAY)}
+    shown = {s.stage.id: s for s in store.board.summaries(today=TODAY)}
     followed = 0
     for _ in range(150):
-        deal = rng.choice(list(store.deals(archived=None)))
+        deal = rng.choice(list(store.deals.all(archived=None)))
         pick = rng.randrange(7)
         try:
             if deal.archived:
-                done = ops.unarchive(store, deal.id, today=TODAY)
+                done = ops.unarchive(store, [deal.id])
             elif pick == 0:
-                done = ops.archive(store, deal.id, today=TODAY)
+                done = ops.archive(store, [deal.id])
             elif pick == 1:
                 value, currency = rng.choice([0, 100, 250_000]), rng.choice(["USD", "EUR", "GBP"])
                 changes = {"value": value, "currency": currency}
-                done = ops.edit_deal(store, deal.id, changes, today=TODAY)
+                done = ops.edit(store, [deal.id], changes)
             elif pick == 2:
-                done = ops.win(store, deal.id, today=TODAY)
+                done = ops.win(store, [deal.id])
             elif pick == 3:
-                done = ops.lose(store, deal.id, LossInput(price), today=TODAY)
+                done = ops.lose(store, [deal.id], LossInput(price), today=TODAY)
             elif pick == 4:
-                done = ops.add_note(store, deal.id, "called", today=TODAY)
+                done = ops.note(store, [deal.id], "called")
             else:
-                done = ops.move_deal(store, deal.id, rng.choice(open_ids), today=TODAY)
+                done = ops.move(store, [deal.id], rng.choice(open_ids))
         except (RuleError, InputError):
             continue
-        assert done.before is not None and done.deal is not None
-        counted = {s.stage.id: s for s in store.summaries(today=TODAY)}
-        for stage_id in {done.before.stage_id, done.deal.stage_id}:
-            derived = store.summary_after(shown[stage_id], done.before, done.deal)
+        (change,) = done.deals
+        assert change.before is not None and change.after is not None
+        counted = {s.stage.id: s for s in store.board.summaries(today=TODAY)}
+        for stage_id in {change.before.stage_id, change.after.stage_id}:
+            derived = store.board.summary_after(shown[stage_id], change.before, change.after)
             if derived is None:
                 assert not shown[stage_id].stage.is_open
             else:
                 followed += 1
                 assert derived == counted[stage_id], (done.message, derived, counted[stage_id])
-        assert store.summary_after(counted[open_ids[0]], done.before, done.deal, text="alpha") is None
+        assert (
+            store.board.summary_after(counted[open_ids[0]], change.before, change.after, text="alpha") is None
+        )
         shown = counted
     assert followed > 100

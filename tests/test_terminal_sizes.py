@@ -83,7 +83,7 @@ async def focus_first_card(pilot) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 async def test_every_screen_works_at_every_size(make_app, demo_store: Store, size, theme) -> None:
     store = demo_store
-    stages = {s.name: s for s in store.stages()}
+    stages = {s.name: s for s in store.shape.stages()}
     app = make_app(settings=Settings(theme=theme))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -96,7 +96,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         deal = board.current_deal
         assert deal is not None and deal.stage_id == stages["Lead"].id
         await press(pilot, "greater_than_sign")
-        assert store.get(deal.id).stage_id == stages["Qualified"].id
+        assert store.deals.get(deal.id).stage_id == stages["Qualified"].id
         assert board.current_deal is not None and board.current_deal.id == deal.id
 
         # Detail (enter): `t` sets the next step.
@@ -110,8 +110,8 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await clear_and_type(pilot, "fri")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, DealDetailScreen)
-        assert store.get(deal.id).next_step == "Call back"
-        assert store.get(deal.id).next_step_due == date(2026, 11, 27)
+        assert store.deals.get(deal.id).next_step == "Call back"
+        assert store.deals.get(deal.id).next_step_due == date(2026, 11, 27)
         await press(pilot, "escape")
 
         # Stale list (s): `a` notes the first stale deal.
@@ -126,7 +126,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await paste(pilot, "Pinged")
         await press(pilot, "ctrl+s")
         assert app.screen is stale
-        assert store.timeline(stale_deal.id)[-1].text == "Pinged"
+        assert store.deals.timeline(stale_deal.id)[-1].text == "Pinged"
         await press(pilot, "escape")
 
         # Revisits (r): `c` closes out the first due revisit.
@@ -136,7 +136,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         due = revisits.deal
         assert due is not None and due.revisit_on is not None and due.revisit_on <= TODAY
         await press(pilot, "c")
-        assert store.get(due.id).revisit_state is RevisitState.CLOSED
+        assert store.deals.get(due.id).revisit_state is RevisitState.CLOSED
         await press(pilot, "escape")
 
         # Report (R): `4` shows all time.
@@ -146,7 +146,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await press(pilot, "4")
         assert report.period_name == "all" and report.report is not None
         assert report.report.lost_count + report.report.no_decision_count == sum(
-            1 for d in store.deals() if d.stage_id == stages["Closed Lost"].id
+            1 for d in store.deals.all() if d.stage_id == stages["Closed Lost"].id
         )
         await press(pilot, "escape")
 
@@ -158,7 +158,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await clear_and_type(pilot, "9")
         await press(pilot, "enter")
         assert isinstance(app.screen, SettingsScreen)
-        assert store.stage(stages["Lead"].id).stale_days == 9
+        assert store.shape.stage(stages["Lead"].id).stale_days == 9
         await press(pilot, "escape")
 
         # Help (?): it lists the keys; escape closes it.
@@ -179,14 +179,15 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await paste(pilot, "Too dear")
         await press(pilot, "ctrl+s")
         assert app.screen is board
-        after = store.get(lost.id)
-        assert store.stage(after.stage_id).kind is StageKind.LOST
+        after = store.deals.get(lost.id)
+        assert store.shape.stage(after.stage_id).kind is StageKind.LOST
         assert (
-            after.loss_reason_id == store.find_reason("Price / budget").id and after.loss_note == "Too dear"
+            after.loss_reason_id == store.shape.find_reason("Price / budget").id
+            and after.loss_note == "Too dear"
         )
 
         # Deal form (n): a title, ctrl+s.
-        count = store.count()
+        count = store.deals.count()
         await focus_first_card(pilot)
         await press(pilot, "n")
         assert isinstance(app.screen, DealFormModal)
@@ -194,8 +195,8 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await paste(pilot, title)
         await press(pilot, "ctrl+s")
         assert app.screen is board
-        assert store.count() == count + 1
-        assert max(store.deals(), key=lambda d: d.id).title == title
+        assert store.deals.count() == count + 1
+        assert max(store.deals.all(), key=lambda d: d.id).title == title
 
         # Note (a): on the focused card.
         noted = board.current_deal
@@ -205,7 +206,7 @@ async def test_every_screen_works_at_every_size(make_app, demo_store: Store, siz
         await paste(pilot, "Hello")
         await press(pilot, "ctrl+s")
         assert app.screen is board
-        assert [e.text for e in store.timeline(noted.id) if e.kind is EventKind.NOTE][-1] == "Hello"
+        assert [e.text for e in store.deals.timeline(noted.id) if e.kind is EventKind.NOTE][-1] == "Hello"
         assert app.is_running
 
 
@@ -240,8 +241,8 @@ async def test_lost_modal_stays_usable_when_the_terminal_shrinks(make_app, demo_
         assert_focus_visible(app)
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, BoardScreen)
-        after = store.get(deal.id)
-        assert after.loss_reason_id == store.find_reason("Lost to competitor").id
+        after = store.deals.get(deal.id)
+        assert after.loss_reason_id == store.shape.find_reason("Lost to competitor").id
         assert (after.competitor, after.loss_note) == ("Hooli", "Cheaper")
 
 
@@ -250,7 +251,7 @@ async def test_deal_form_stays_usable_through_a_resize_down_and_up(
     make_app, demo_store: Store, theme
 ) -> None:
     store = demo_store
-    count = store.count()
+    count = store.deals.count()
     app = make_app(settings=Settings(theme=theme))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -276,8 +277,8 @@ async def test_deal_form_stays_usable_through_a_resize_down_and_up(
         assert modal.focused is modal.query_one("#deal-save")
         await press(pilot, "enter")
         assert isinstance(app.screen, BoardScreen)
-        assert store.count() == count + 1
-        deal = max(store.deals(), key=lambda d: d.id)
+        assert store.deals.count() == count + 1
+        deal = max(store.deals.all(), key=lambda d: d.id)
         assert (deal.title, deal.value, deal.expected_close) == ("Resized", 1_200_000, date(2026, 12, 15))
 
 

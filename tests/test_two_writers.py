@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 from pilot_helpers import SIZE, headers, paste, plain
@@ -68,7 +69,7 @@ def writer(db: Path, prefix: str, count: int, target: str, pause: float = 0) -> 
 
 
 def kinds_by_title(store: Store, prefix: str) -> dict[str, list[str]]:
-    rows = store.db.execute(
+    rows = store.conn.db.execute(
         "SELECT d.title, e.kind FROM deals d JOIN events e ON e.deal_id = d.id "
         "WHERE d.company = ? ORDER BY d.id, e.id",
         [prefix],
@@ -80,7 +81,7 @@ def kinds_by_title(store: Store, prefix: str) -> dict[str, list[str]]:
 
 
 def count_events(store: Store, kind: str) -> int:
-    return store.db.execute("SELECT COUNT(*) FROM events WHERE kind = ?", [kind]).fetchone()[0]
+    return store.conn.db.execute("SELECT COUNT(*) FROM events WHERE kind = ?", [kind]).fetchone()[0]
 
 
 # ------------------------------------------------------------------ the board and the CLI
@@ -92,7 +93,7 @@ async def test_board_and_cli_write_at_once_without_locks_or_losses(
     # The board's own deals sort first in Lead (entered earlier), so its cursor stays on them.
     clock.set(datetime(2026, 11, 2, 9, 0))
     for i in range(40):
-        store.add(f"Board deal {i:02}", company="Board", value=10_000)
+        builders.add(store, f"Board deal {i:02}", company="Board", value=10_000)
     clock.set(datetime(2026, 11, 24, 9, 0))
     app = make_app(poll_interval=0.2)
     notified: list[tuple[str, str, str]] = []
@@ -127,18 +128,18 @@ async def test_board_and_cli_write_at_once_without_locks_or_losses(
         assert err == ""
         await pilot.pause(0.6)  # a few polls
         shown = {name: int(line.split(" · ")[0].replace(",", "")) for name, line in headers(app).items()}
-        expected = {s.stage.name: s.count for s in store.summaries(today=TODAY)}
+        expected = {s.stage.name: s.count for s in store.board.summaries(today=TODAY)}
         assert shown == expected
-        assert f"{store.count():,} deals" in plain(app.screen.query_one("#status", Static))
+        assert f"{store.deals.count():,} deals" in plain(app.screen.query_one("#status", Static))
 
     assert not [n for n in notified if n[0] == "error" or "locked" in n[2].lower()], notified
-    mine = [c for c in store.changes(limit=10_000) if c.origin == store.origin]
+    mine = [c for c in store.journal.recent(limit=10_000) if c.origin == store.conn.origin]
     board_moves = [c for c in mine if c.label.startswith("Moved") and c.label.endswith("to Qualified")]
     board_notes = [c for c in mine if c.label.startswith("Note on")]
     assert during >= 3, f"only {during} rounds of keys overlapped the CLI"
     assert len(board_moves) == rounds and len(board_notes) == rounds
     # Nothing lost: both sides' work is all there.
-    assert store.count() == 40 + cli_count
+    assert store.deals.count() == 40 + cli_count
     assert count_events(store, "moved") == cli_count + len(board_moves)
     assert count_events(store, "note") == cli_count + len(board_notes)
     cli = kinds_by_title(store, "CLI")
@@ -146,8 +147,10 @@ async def test_board_and_cli_write_at_once_without_locks_or_losses(
     assert all(k[:1] == ["created"] and k.count("moved") >= 1 and k.count("note") == 1 for k in cli.values())
     for entry in board_moves:
         assert entry.deal_id is not None
-        assert "moved" in [e.kind.value for e in store.timeline(entry.deal_id)]
-    board_texts = [r[0] for r in store.db.execute("SELECT text FROM events WHERE text LIKE 'Board note %'")]
+        assert "moved" in [e.kind.value for e in store.deals.timeline(entry.deal_id)]
+    board_texts = [
+        r[0] for r in store.conn.db.execute("SELECT text FROM events WHERE text LIKE 'Board note %'")
+    ]
     assert sorted(board_texts) == sorted(f"Board note {i}" for i in range(1, rounds + 1))
 
 
@@ -163,12 +166,14 @@ def test_two_cli_processes_writing_at_once_lose_nothing(store: Store) -> None:
         assert proc.returncode == 0, err
         assert err == ""
     store.changed()
-    assert store.count() == 400
+    assert store.deals.count() == 400
     for prefix, stage in (("Alpha", "Qualified"), ("Bravo", "Proposal")):
         timelines = kinds_by_title(store, prefix)
         assert sorted(timelines) == [f"{prefix} deal {i:03}" for i in range(200)]
         assert all(kinds == ["created", "moved", "note"] for kinds in timelines.values())
-        assert {d.stage_id for d in store.deals() if d.company == prefix} == {store.find_stage(stage).id}
+        assert {d.stage_id for d in store.deals.all() if d.company == prefix} == {
+            store.shape.find_stage(stage).id
+        }
 
 
 # ------------------------------------------------------------------ two first starts
@@ -206,7 +211,7 @@ def test_two_processes_creating_the_same_new_file_both_succeed(tmp_path: Path) -
     assert errors == ["", ""]
     for k in range(trials):
         with Store.open(tmp_path / f"new-{k}.db") as store:
-            assert sorted(d.title for d in store.deals()) == [f"left {k}", f"right {k}"]
+            assert sorted(d.title for d in store.deals.all()) == [f"left {k}", f"right {k}"]
 
 
 # ------------------------------------------------- a second connection in the same process
@@ -223,7 +228,7 @@ def test_a_second_connection_here_never_drops_the_first_ones_locks(tmp_path: Pat
     db = tmp_path / "pipeline.db"
     store = Store.open(db)
     for i in range(5):
-        store.add(f"Board {i}")
+        builders.add(store, f"Board {i}")
     proc = writer(db, "CLI", 20, "Proposal")
     errors: list[BaseException] = []
 
@@ -232,21 +237,21 @@ def test_a_second_connection_here_never_drops_the_first_ones_locks(tmp_path: Pat
             while proc.poll() is None:
                 other = store.reader() if second == "reader" else Store.open(db, readonly=True)
                 with other:
-                    other.count()
+                    other.deals.count()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     thread = threading.Thread(target=count_meanwhile)
     thread.start()
     while proc.poll() is None:
-        store.count()
+        store.deals.count()
         time.sleep(0.005)
     thread.join()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert errors == []
-    assert store.count() == 5 + 20
-    assert store.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert store.deals.count() == 5 + 20
+    assert store.conn.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     store.close()
     with Store.open(db) as fresh:
-        assert fresh.count() == 25
+        assert fresh.deals.count() == 25

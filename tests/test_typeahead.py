@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import builders
 import pytest
 from pilot_helpers import SIZE, stage_id
 from textual import events
@@ -51,10 +52,10 @@ class Board:
 @pytest.fixture
 def board(store: Store) -> Board:
     return Board(
-        store.add("First deal", company="Acme"),
-        store.add("Second deal", company="Bluefin"),
-        store.add("Third deal", company="Cobalt"),
-        store.add("Qualified deal", stage_id=stage_id(store, "Qualified")),
+        builders.add(store, "First deal", company="Acme"),
+        builders.add(store, "Second deal", company="Bluefin"),
+        builders.add(store, "Third deal", company="Cobalt"),
+        builders.add(store, "Qualified deal", stage_id=stage_id(store, "Qualified")),
     )
 
 
@@ -64,7 +65,7 @@ async def test_n_then_fields_typed_ahead_land_in_their_fields(make_app, store: S
         await pilot.pause()
         await burst(pilot, "n", Typed("Deal A"), "tab", Typed("Co A"), "tab", Typed("Ct A"), "ctrl+s")
         assert isinstance(app.screen, BoardScreen)
-    deal = store.find("Deal A")
+    deal = store.deals.find("Deal A")
     assert (deal.title, deal.company, deal.contact) == ("Deal A", "Co A", "Ct A")
 
 
@@ -85,9 +86,9 @@ async def test_lost_prompt_typed_ahead_picks_the_filtered_reason_and_the_competi
             "ctrl+s",
         )
         assert isinstance(app.screen, BoardScreen)
-    deal = store.get(board.first.id)
-    assert store.stage(deal.stage_id).kind is StageKind.LOST
-    assert store.reason(deal.loss_reason_id or 0).label == "Lost to competitor"
+    deal = store.deals.get(board.first.id)
+    assert store.shape.stage(deal.stage_id).kind is StageKind.LOST
+    assert store.shape.reason(deal.loss_reason_id or 0).label == "Lost to competitor"
     assert (deal.competitor, deal.loss_note) == ("Rival Co", "They undercut us")
 
 
@@ -97,9 +98,9 @@ async def test_second_move_acts_on_the_same_deal(make_app, store: Store, board: 
         await pilot.pause()
         await burst(pilot, "greater_than_sign", "greater_than_sign")
     # The first card moved two stages; the cards that slid under the cursor did not move.
-    assert store.get(board.first.id).stage_id == stage_id(store, "Proposal")
-    assert store.get(board.second.id).stage_id == stage_id(store, "Lead")
-    assert store.get(board.third.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(board.first.id).stage_id == stage_id(store, "Proposal")
+    assert store.deals.get(board.second.id).stage_id == stage_id(store, "Lead")
+    assert store.deals.get(board.third.id).stage_id == stage_id(store, "Lead")
 
 
 async def test_note_typed_ahead_is_saved(make_app, store: Store, board: Board) -> None:
@@ -108,7 +109,7 @@ async def test_note_typed_ahead_is_saved(make_app, store: Store, board: Board) -
         await pilot.pause()
         await burst(pilot, "a", Typed("quick note"), "ctrl+s")
         assert isinstance(app.screen, BoardScreen)
-    assert [n.text for n in store.notes(board.first.id)] == ["quick note"]
+    assert [n.text for n in store.deals.notes(board.first.id)] == ["quick note"]
 
 
 async def test_column_keys_are_never_dropped(make_app, store: Store, board: Board) -> None:
@@ -120,7 +121,7 @@ async def test_column_keys_are_never_dropped(make_app, store: Store, board: Boar
         assert isinstance(screen, BoardScreen)
         assert screen.current_stage_id == stage_id(store, "Negotiation")
         await burst(pilot, "left", "left", "n", Typed("In Qualified"), "ctrl+s")
-    assert store.find("In Qualified").stage_id == stage_id(store, "Qualified")
+    assert store.deals.find("In Qualified").stage_id == stage_id(store, "Qualified")
 
 
 async def test_two_notes_typed_ahead_on_two_deals(make_app, store: Store, board: Board) -> None:
@@ -129,8 +130,8 @@ async def test_two_notes_typed_ahead_on_two_deals(make_app, store: Store, board:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await burst(pilot, "a", Typed("one"), "ctrl+s", "j", "a", Typed("two"), "ctrl+s")
-    assert [n.text for n in store.notes(board.first.id)] == ["one"]
-    assert [n.text for n in store.notes(board.second.id)] == ["two"]
+    assert [n.text for n in store.deals.notes(board.first.id)] == ["one"]
+    assert [n.text for n in store.deals.notes(board.second.id)] == ["two"]
 
 
 async def test_quit_key_typed_into_a_form_is_text(make_app, store: Store, board: Board) -> None:
@@ -140,7 +141,7 @@ async def test_quit_key_typed_into_a_form_is_text(make_app, store: Store, board:
         await pilot.pause()
         await burst(pilot, "n", Typed("quarterly review"), "ctrl+s")
         assert app.is_running
-    assert store.find("quarterly review").company == ""
+    assert store.deals.find("quarterly review").company == ""
 
 
 async def test_escape_then_keys_act_on_the_board_again(make_app, store: Store, board: Board) -> None:
@@ -149,4 +150,4 @@ async def test_escape_then_keys_act_on_the_board_again(make_app, store: Store, b
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await burst(pilot, "l", "escape", "w")
-    assert store.stage(store.get(board.first.id).stage_id).kind is StageKind.WON
+    assert store.shape.stage(store.deals.get(board.first.id).stage_id).kind is StageKind.WON

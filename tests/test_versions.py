@@ -17,6 +17,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import builders
 import pytest
 from conftest import TODAY, Clock
 from crash_worker import problems
@@ -98,7 +99,7 @@ def index_columns(conn: sqlite3.Connection, name: str) -> list[str]:
 def pipeline_file(path: Path, *titles: str) -> Path:
     with Store.open(path) as store:
         for title in titles:
-            store.add(title, company="Acme", value=100_000)
+            builders.add(store, title, company="Acme", value=100_000)
     return path
 
 
@@ -129,34 +130,34 @@ def test_opening_the_first_schema_backs_it_up_then_upgrades_it(tmp_path: Path, c
     before.close()
 
     with Store.open(path, clock=clock) as store:
-        backup = store.backup_path
+        backup = store.conn.backup_path
         # The upgraded pipeline: every deal and event as it was, the new schema in place.
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names()) >= 3
-        assert store.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        assert store.conn.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names()) >= 3
+        assert store.conn.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        applied = [r[0] for r in store.conn.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert applied == known_names()
-        assert index_columns(store.db.conn, "deals_loss_reason") == [
+        assert index_columns(store.conn.db.conn, "deals_loss_reason") == [
             "stage_id",
             "loss_reason_id",
             "closed_at",
         ]
-        assert index_columns(store.db.conn, "deals_stage_activity") == [
+        assert index_columns(store.conn.db.conn, "deals_stage_activity") == [
             "stage_id",
             "last_activity_at",
             "next_step_due",
             "snoozed_until",
         ]
         # Every deal and event as it was (new columns aside; moments now say their offset).
-        assert as_schema1(store.db.conn, "deals", len(deals_before[0])) == deals_before
-        assert as_schema1(store.db.conn, "events", len(events_before[0])) == events_before
-        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert as_schema1(store.conn.db.conn, "deals", len(deals_before[0])) == deals_before
+        assert as_schema1(store.conn.db.conn, "events", len(events_before[0])) == events_before
+        assert store.conn.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # And the app reads it as before.
-        lost = store.find("Cobalt pilot")
-        assert store.reason(lost.loss_reason_id).label == "Lost to competitor"  # type: ignore[arg-type]
+        lost = store.deals.find("Cobalt pilot")
+        assert store.shape.reason(lost.loss_reason_id).label == "Lost to competitor"  # type: ignore[arg-type]
         assert lost.competitor == "Initech" and lost.revisit_on == date(2026, 12, 20)
-        assert [d.title for d in store.revisits(TODAY)[1]] == ["Cobalt pilot"]
-        assert store.lost_without_reason_count() == 0
-        store.add("After the upgrade")
+        assert [d.title for d in store.review.revisits(TODAY)[1]] == ["Cobalt pilot"]
+        assert store.review.lost_without_reason_count() == 0
+        builders.add(store, "After the upgrade")
 
     # The backup: beside the file, named for the old schema, the original pipeline at schema 1.
     assert backup is not None and backup.parent == tmp_path
@@ -188,8 +189,8 @@ def test_opening_the_first_schema_backs_it_up_then_upgrades_it(tmp_path: Path, c
 
     # Opening again: already upgraded, no second backup.
     with Store.open(path, clock=clock) as store:
-        assert store.backup_path is None
-        assert store.count() == len(FIXTURE_DEALS) + 1
+        assert store.conn.backup_path is None
+        assert store.deals.count() == len(FIXTURE_DEALS) + 1
     assert len(list(tmp_path.glob("*.bak"))) == 1
 
 
@@ -199,7 +200,7 @@ def test_the_backup_before_an_upgrade_is_the_original_file_byte_for_byte(
     path = tmp_path / "pipeline.db"
     shutil.copyfile(FIXTURE, path)
     with Store.open(path, clock=clock) as store:
-        backup = store.backup_path
+        backup = store.conn.backup_path
     assert backup is not None
     assert backup.read_bytes() == FIXTURE.read_bytes()
 
@@ -293,8 +294,8 @@ def test_an_empty_file_becomes_a_new_pipeline(tmp_path: Path) -> None:
     result = cli("--db", path, "add", "First deal")
     assert result.returncode == 0 and result.stderr == "", result.stderr
     with Store.open(path) as store:
-        assert [d.title for d in store.deals()] == ["First deal"]
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
+        assert [d.title for d in store.deals.all()] == ["First deal"]
+        assert store.conn.db.execute("PRAGMA user_version").fetchone()[0] == len(known_names())
 
 
 def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
@@ -323,8 +324,8 @@ def test_read_only_flag_lists_and_refuses_every_change(tmp_path: Path) -> None:
     wal = Path(f"{path}-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     with Store.open(path) as store:
-        assert [d.title for d in store.deals()] == ["Acme renewal", "Bluefin seats"]
-        assert [e.kind.value for e in store.timeline(1)] == ["created"]
+        assert [d.title for d in store.deals.all()] == ["Acme renewal", "Bluefin seats"]
+        assert [e.kind.value for e in store.deals.timeline(1)] == ["created"]
 
 
 async def test_the_board_on_a_read_only_pipeline_says_so_and_refuses_changes(tmp_path: Path) -> None:
@@ -354,7 +355,7 @@ async def test_the_board_on_a_read_only_pipeline_says_so_and_refuses_changes(tmp
             assert isinstance(app.screen, BoardScreen)
             assert notified[-1][0] == "warning" and "read-only" in notified[-1][1]
             assert app.is_running
-        assert [store.stage(d.stage_id).name for d in store.deals()] == ["Lead", "Lead"]
+        assert [store.shape.stage(d.stage_id).name for d in store.deals.all()] == ["Lead", "Lead"]
     assert path.read_bytes() == before
 
 

@@ -22,6 +22,7 @@ from pipeline_tui.money import format_rates, parse_amount, parse_rates
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
 QUOTA_PERIODS = ("month", "quarter", "year")
+KEYS_TABLE = "keys"  # the config file's keymap: binding id = "keys"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
         return Settings(), f"{path}: {exc}; using the default settings."
     except (OSError, UnicodeDecodeError) as exc:
         return Settings(), f"Cannot read {path} ({exc}); using the default settings."
+    data.pop(KEYS_TABLE, None)  # the keymap: see load_keymap
     known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
     problems = []
@@ -127,9 +129,26 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
     return Settings(**values), warning
 
 
+def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
+    """The config file's [keys] table: binding id -> keys (`"deal.note" = "n"`), as Textual's
+    keymap takes it, and a warning for entries that are not text."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}, None  # load_settings says what is wrong with the file
+    table = data.get(KEYS_TABLE, {})
+    if not isinstance(table, dict):
+        return {}, f'{path}: [{KEYS_TABLE}] must be a table of action = "keys"; it was ignored.'
+    keymap = {str(k): v for k, v in table.items() if isinstance(v, str) and v.strip()}
+    bad = [str(k) for k in table if str(k) not in keymap]
+    warning = f"{path}: [{KEYS_TABLE}] {', '.join(bad)}: not a key; ignored." if bad else None
+    return keymap, warning
+
+
 def save_settings(path: Path, settings: Settings) -> None:
     """Write only the settings that differ from the defaults (atomically: a crash or a
-    full disk leaves the old file)."""
+    full disk leaves the old file). The [keys] table is kept as it was."""
+    keymap, _ = load_keymap(path)
     defaults = asdict(Settings())
     lines = []
     for key, value in asdict(settings).items():
@@ -141,6 +160,9 @@ def save_settings(path: Path, settings: Settings) -> None:
             lines.append(f"{key} = {value}")
         else:
             lines.append(f"{key} = {_toml_string(value)}")
+    if keymap:
+        lines += ["", f"[{KEYS_TABLE}]"]
+        lines += [f"{_toml_string(key)} = {_toml_string(keys)}" for key, keys in keymap.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
     try:

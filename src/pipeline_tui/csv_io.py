@@ -55,9 +55,9 @@ def portable_data(data: dict[str, Any], stage_names: dict[int, str], event_ids: 
 
 def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> str:
     """A deal's whole timeline as the deals export writes it."""
-    ids = store.event_ids(deal_id)
+    ids = store.transfer.event_ids(deal_id)
     events = []
-    for at, kind, text, from_id, to_id, data in store.event_rows(deal_id):
+    for at, kind, text, from_id, to_id, data in store.transfer.event_rows(deal_id):
         entry: dict[str, Any] = {"at": at, "kind": kind}
         if text:
             entry["text"] = text
@@ -85,10 +85,10 @@ def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, st
 def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     """One dict per deal, archived ones too, in export form (names instead of ids, the
     timeline as JSON)."""
-    stages = {s.id: s for s in store.stages(include_archived=True)}
+    stages = {s.id: s for s in store.shape.stages(include_archived=True)}
     names = {i: s.name for i, s in stages.items()}
-    reasons = {r.id: r.label for r in store.reasons(include_archived=True)}
-    for deal in store.deals(archived=None):
+    reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
+    for deal in store.deals.all(archived=None):
         stage = stages[deal.stage_id]
         yield {
             "id": deal.id,
@@ -116,7 +116,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "source_id": deal.source_id or "",
             "archived_at": ts(deal.archived_at) if deal.archived_at else "",
             "snoozed_until": deal.snoozed_until or "",
-            "crm_baseline": portable_baseline(store.crm_baseline(deal.id), names),
+            "crm_baseline": portable_baseline(store.transfer.crm_baseline(deal.id), names),
             "timeline": timeline_json(store, deal.id, names),
         }
 
@@ -142,7 +142,7 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
     left: dict[int, LeftOut] = {}
 
     def rows() -> Iterator[list[str]]:
-        for note in store.note_rows():
+        for note in store.transfer.note_rows():
             # A CRM id is what its import matches on; a deal matched by name has none.
             if (
                 note["source"] != crm
@@ -171,7 +171,7 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
 def export(store: Store, what: str, out: IO[str]) -> int:
     """Write notes or deals as CSV to an open text stream; returns the row count."""
     if what == "notes":
-        return write_rows(out, NOTE_COLUMNS, store.note_rows())
+        return write_rows(out, NOTE_COLUMNS, store.transfer.note_rows())
     if what == "deals":
         return write_rows(out, DEAL_COLUMNS, deal_rows(store))
     raise PipelineError(f"Cannot export {what!r}; choose notes or deals.")

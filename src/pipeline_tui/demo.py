@@ -6,7 +6,8 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from pipeline_tui.models import LossInput, StageKind
+from pipeline_tui import operations as ops
+from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind
 from pipeline_tui.store import Store
 
 COMPANIES = (
@@ -165,12 +166,12 @@ def seed_demo(store: Store, today: date, *, seed: int = 7, now: datetime | None 
     `now`: no change is stamped later than it."""
     rng = random.Random(seed)
     clock = _Clock(datetime.combine(today, time(9, 0)), now)
-    real_clock: Callable[[], datetime] = store.clock
-    store.clock = clock
+    real_clock: Callable[[], datetime] = store.conn.clock
+    store.conn.clock = clock
     try:
         return _seed(store, today, rng, clock)
     finally:
-        store.clock = real_clock
+        store.conn.clock = real_clock
 
 
 def _at(day: date, rng: random.Random) -> datetime:
@@ -183,11 +184,11 @@ def _value(rng: random.Random) -> int:
 
 
 def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
-    stages = store.stages()
+    stages = store.shape.stages()
     open_stages = [s for s in stages if s.is_open]
-    won = store.first_stage(StageKind.WON)
-    lost = store.first_stage(StageKind.LOST)
-    reasons = store.reasons()
+    won = store.shape.first_stage(StageKind.WON)
+    lost = store.shape.first_stage(StageKind.LOST)
+    reasons = store.shape.reasons()
     plan = [(s, 34 - 5 * i) for i, s in enumerate(open_stages)] + [(won, 24), (lost, 30)]
     count = 0
     for target, how_many in plan:
@@ -196,14 +197,14 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             age = rng.randint(3, 45) if target.is_open else rng.randint(20, 120)
             created = today - timedelta(days=age)
             clock.set(created, rng, first=True)
-            deal = store.add(
+            draft = DealDraft(
                 f"{rng.choice(PRODUCTS)}, {rng.choice(SCOPES)}",
                 company=company,
                 contact=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 value=_value(rng),
                 expected_close=today + timedelta(days=rng.randint(-10, 90)),
-                created_at=clock(),
             )
+            deal = _one(ops.add(store, draft))
             count += 1
             path = (
                 open_stages[: open_stages.index(target) + 1]
@@ -217,20 +218,21 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
             for stage in path[1:]:
                 day = min(last_day, day + timedelta(days=rng.randint(2, max(3, age // len(path)))))
                 clock.set(day, rng)
-                store.move(deal.id, stage.id)
+                ops.move(store, [deal.id], stage.id)
             # Activity: most deals were touched this week; about one in five was left alone.
             if rng.random() < 0.8:
                 day = max(day, last_day - timedelta(days=rng.randint(0, 8)))
                 clock.set(day, rng)
-                store.add_note(deal.id, rng.choice(NOTES))
+                ops.note(store, [deal.id], rng.choice(NOTES))
             if target.is_open:
                 if rng.random() < 0.45:
                     due = today + timedelta(days=rng.randint(-3, 14))
                     clock.set(max(day, today - timedelta(days=rng.randint(0, 6))), rng)
-                    store.set_next_step(deal.id, rng.choice(NEXT_STEPS), due)
+                    ops.set_next_step(store, [deal.id], rng.choice(NEXT_STEPS), due)
                 if rng.random() < 0.5:  # most open deals have a believable close date
                     clock.set(min(today, day + timedelta(days=1)), rng)
-                    store.edit(deal.id, expected_close=today + timedelta(days=rng.randint(5, 90)))
+                    close = today + timedelta(days=rng.randint(5, 90))
+                    ops.edit(store, [deal.id], {"expected_close": close})
                 continue
             # Closed deals: the first few closed recently so the endpoint columns have content.
             closed_day = today - timedelta(days=rng.randint(0, 25) if n < how_many * 0.7 else 90)
@@ -238,7 +240,7 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 closed_day = today - timedelta(days=rng.randint(13, 25))
             clock.set(max(day, closed_day), rng)
             if target.kind is StageKind.WON:
-                store.mark_won(deal.id)
+                ops.win(store, [deal.id])
                 continue
             reason = rng.choices(reasons, weights=[9, 7, 6, 6, 8, 2, 2, 3, 1][: len(reasons)])[0]
             revisit: date | None = None
@@ -250,8 +252,9 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 revisit = today + timedelta(days=rng.randint(2, 28))
             elif roll < 0.3:
                 revisit = today + timedelta(days=rng.randint(60, 200))
-            store.mark_lost(
-                deal.id,
+            ops.lose(
+                store,
+                [deal.id],
                 LossInput(
                     reason.id,
                     competitor=rng.choice(COMPETITORS) if reason.needs_competitor else "",
@@ -262,5 +265,11 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                     ),
                     revisit_on=revisit,
                 ),
+                today=clock.now.date(),  # the day of the loss: its revisit comes after it
             )
     return count
+
+
+def _one(done: ops.Done) -> Deal:
+    assert done.deal is not None
+    return done.deal

@@ -1,5 +1,13 @@
 """Errors a person can act on. Anything else is a bug."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline_tui.models import Deal
+
 
 class PipelineError(Exception):
     """Base for every error that is shown to the user as one clear line."""
@@ -25,14 +33,22 @@ class BusyError(PipelineError):
     """Another process held the write lock for longer than this one would wait."""
 
 
-class ConflictError(PipelineError):
-    """The deal changed elsewhere since the user saw it: saving would overwrite that."""
+@dataclass(frozen=True)
+class Conflict:
+    """One deal that changed elsewhere since the user saw it."""
 
-    def __init__(self, message: str, *, seen: object, current: object, changes: list[str]) -> None:
+    seen: Deal  # as the user saw it
+    current: Deal  # as it is now
+    changes: tuple[str, ...]  # what changed, one phrase each ("stage Proposal → Closed Won")
+
+
+class ConflictError(PipelineError):
+    """Deals changed elsewhere since the user saw them: saving would overwrite that. An
+    import that finds the file changed under it has no conflicts to show, only the message."""
+
+    def __init__(self, message: str, conflicts: tuple[Conflict, ...] = ()) -> None:
         super().__init__(message)
-        self.seen = seen  # the Deal as the user saw it
-        self.current = current  # the Deal as it is now
-        self.changes = changes  # what changed, one phrase each ("stage Proposal → Closed Won")
+        self.conflicts = conflicts
 
 
 class UnknownSchemaError(DatabaseFileError):

@@ -62,7 +62,7 @@ def _revision(store: Store, deal: Deal) -> tuple[datetime, int]:
     """When the event last changed and how often (LAST-MODIFIED, SEQUENCE). A snooze moves
     the date without touching last_activity_at, so the timeline says when it happened; a
     client that keeps the newer copy of a UID then takes the new date."""
-    timeline = store.timeline(deal.id)
+    timeline = store.deals.timeline(deal.id)
     changed = max([deal.last_activity_at, *(event.at for event in timeline)])
     dated = sum(1 for event in timeline if event.kind in (EventKind.LOST, EventKind.REVISIT_SNOOZED))
     return changed, max(dated - 1, 0)
@@ -80,7 +80,9 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
         assert deal.revisit_on is not None
         if not MIN_YEAR <= deal.revisit_on.year < MAX_YEAR:
             continue  # a date no calendar can hold (only a file changed outside the app has one)
-        reason = store.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason recorded"
+        reason = (
+            store.shape.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason recorded"
+        )
         if deal.competitor:
             reason += f" ({deal.competitor})"
         summary = f"Revisit: {deal.title}" + (f" — {deal.company}" if deal.company else "")
@@ -107,14 +109,14 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
 
 
 def revisits_calendar(store: Store) -> str:
-    return calendar(store, store.pending_revisits(), stamp=store.clock())
+    return calendar(store, store.review.pending_revisits(), stamp=store.conn.clock())
 
 
 def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
     """Write every pending revisit to `path` (atomically); returns the event count."""
     target = Path(path).expanduser()
-    deals = store.pending_revisits()
-    text = calendar(store, deals, stamp=store.clock())
+    deals = store.review.pending_revisits()
+    text = calendar(store, deals, stamp=store.conn.clock())
     if target.is_dir():
         raise PipelineError(f"{target} is a folder; give a file name ending in .ics.")
     if not target.parent.exists():

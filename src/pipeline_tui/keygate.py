@@ -1,131 +1,163 @@
 """Keys are handled one at a time, each against the state the user saw when pressing it.
 
 Textual routes a key to the focused widget as soon as the app reads it, but the widget
-handles it later, in its own queue; and `Widget.focus()` only takes effect once the app
-processes a callback. In a burst (a fast typist, an ssh session, a paste of keystrokes),
+handles it later, in its own queue, and a binding runs later still, once the key has
+bubbled up to the app. In a burst (a fast typist, an ssh session, keys sent by a script),
 the keys after `n` would reach the board instead of the new-deal form, a Tab would land
 after the text typed behind it, and a second `>` would act on whichever card slid under
 the cursor.
 
-The gate holds every key (and paste) the app receives until the previous one has been
-handled completely: the widget that got it and its ancestors have processed everything
-it caused, focus has settled, and a screen it opened is mounted with its first field
-focused. Only then is the next key routed, to whatever has focus now. Waiting is done in
-rounds of callbacks posted to the app and to each node on the focus path, so it never
-blocks the event loop; a cap on the rounds keeps a widget that never settles (a blinking
-cursor, a timer) from holding keys for long.
+The gate is a component the App consults for every key, paste and click it receives (it is
+not the App's base class and replaces nothing of Textual's routing): it holds each one
+until the one before has been handled, then hands it to Textual's own routing, to whatever
+has focus at that moment.
+
+- Handled means: the nodes the key travels through (the focused widget, its ancestors,
+  the screen, the app) have processed everything it caused, and focus stayed put for a
+  round. A character typed into a text field needs no wait: the next one follows it into
+  the same queue.
+- A flow that opens a form says so (`expect`): the next key waits until that form is on
+  screen with its first field focused.
+- While a change waits for another process's write lock, keys wait too (`hold`), in order.
+- Quit (ctrl+q, ctrl+c) and the command palette (ctrl+p) always pass at once.
+- A click waits behind the keys typed before it, so it acts on what they left on screen.
+- After a refused key (`refuse`), every key is dropped until the keyboard has been quiet
+  for a moment: keys typed after a mistake were meant for something the user did not get.
+
+Waiting is done in rounds of callbacks posted to the app and to each node on the focus
+path, so it never blocks the event loop; a cap on the rounds keeps a widget that never
+settles (a timer, a blinking cursor) from holding keys for long.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from time import monotonic
 from typing import Any
 
 from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
-MIN_ROUNDS = 2
-MAX_ROUNDS = 40
+MIN_ROUNDS = 2  # a round to see where the key went, one to see that nothing moved since
+MAX_ROUNDS = 40  # a key whose path never settles (a timer on it) waits no longer
+MAX_FORM_ROUNDS = 400  # a form being composed and focused: a few frames at most
+QUIET_S = 0.3  # after a refused key, keys are dropped until the keyboard is this quiet
+PASSING = frozenset({"ctrl+q", "ctrl+c", "ctrl+p"})  # quit and the palette never wait
 
-
-class AfterKeys(events.Event):
-    """Run a callback in key order: after every key the app received before it, and before
-    any received after (a script or a test that moves focus between bursts of keys)."""
-
-    def __init__(self, callback: Callable[[], object]) -> None:
-        super().__init__()
-        self.callback = callback
+Route = Callable[[events.Event], Awaitable[None]]
 
 
-class KeyGate(App[Any]):
-    """An App whose keys are handled strictly in order (mix in before App)."""
+class KeyGate:
+    """Orders the keys, pastes and clicks an App receives (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._gate_queue: deque[events.Event] = deque()
-        self._gate_busy = False
-        self._gate_typed = False  # characters were routed to a field without settling
-        self._gate_holds = 0  # while > 0 (a write waiting for the lock), keys wait
-        self._gate_round = 0
-        self._gate_state: tuple[int, int, bool] | None = None
-        self.keys_routed = 0  # for tests and the benchmark
+    def __init__(self, app: App[Any], route: Route, *, clock: Callable[[], float] = monotonic) -> None:
+        self.app = app
+        self._route = route  # Textual's own routing of an input event
+        self._clock = clock
+        self._queue: deque[events.Event] = deque()
+        self._busy = False  # a key is on its way, or the gate waits for one to be handled
+        self._typed = False  # characters went to a field without waiting for each
+        self._holds = 0  # while > 0 (a write waiting for the lock), keys wait
+        self._round = 0
+        self._state: tuple[int, int, bool] | None = None
+        self._expected: Screen[Any] | None = None  # a form a flow opened: wait for it
+        self._dropping_until = 0.0  # after a refused key: drop keys until then
+        self.dropped = 0  # keys dropped since the last refusal
 
     # ------------------------------------------------------------------ entry
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, AfterKeys) or (
-            isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-        ):
-            self._gate_queue.append(event)
-            if not self._gate_busy:
-                await self._gate_next()
-            return
-        await super().on_event(event)
+    @property
+    def idle(self) -> bool:
+        """No key waiting and none on its way."""
+        return not self._busy and not self._queue
 
-    def hold_keys(self) -> None:
-        """Keep typed keys waiting (e.g. while a change waits for another writer)."""
-        self._gate_holds += 1
+    def admit(self, event: events.Event) -> bool:
+        """Called by the App for each event it receives: True when the gate took it (it is
+        routed later, in order), False to let Textual route it now."""
+        if event.is_forwarded:
+            return False
+        if isinstance(event, events.Key):
+            if event.key in PASSING:
+                return False
+            if self._dropping(event):
+                return True
+        elif isinstance(event, events.Paste):
+            if self._dropping(event):
+                return True
+        elif isinstance(event, (events.MouseDown, events.MouseUp)):
+            if self.idle and not self._holds:
+                return False  # nothing typed ahead of it: a click acts at once
+        else:
+            return False
+        self._queue.append(event)
+        if not self._busy:
+            self.app.call_later(self._next)
+        return True
 
-    def release_keys(self) -> None:
-        self._gate_holds = max(0, self._gate_holds - 1)
-        if not self._gate_holds and not self._gate_busy and self._gate_queue:
-            self.call_later(self._gate_next)
+    def _dropping(self, event: events.Event) -> bool:
+        now = self._clock()
+        if now >= self._dropping_until:
+            return False
+        self._dropping_until = now + QUIET_S  # the burst goes on: so does the quiet wait
+        self.dropped += 1
+        return True
 
-    def drop_typed_ahead(self) -> int:
-        """Forget the keys typed after the one being handled: they were typed for what the
-        user expected to see next, and a key just refused says that is not what they got.
-        Returns how many were dropped."""
-        kept: deque[events.Event] = deque(e for e in self._gate_queue if isinstance(e, AfterKeys))
-        dropped = len(self._gate_queue) - len(kept)
-        self._gate_queue = kept
-        return dropped
+    def hold(self) -> None:
+        """Keep typed keys waiting (a change waiting for another writer's lock)."""
+        self._holds += 1
+
+    def release(self) -> None:
+        self._holds = max(0, self._holds - 1)
+        if not self._holds and not self._busy and self._queue:
+            self.app.call_later(self._next)
+
+    def expect(self, screen: Screen[Any]) -> None:
+        """A flow opened `screen` (a form): the keys after the one that opened it go to it
+        once it shows with its first field focused."""
+        self._expected = screen
+
+    def refuse(self) -> int:
+        """A key was refused (it does nothing where it was pressed): drop the keys waiting
+        behind it and those still arriving in the same burst, until the keyboard has been
+        quiet for QUIET_S. Returns how many were waiting."""
+        keys = [e for e in self._queue if isinstance(e, (events.Key, events.Paste))]
+        self._queue = deque(e for e in self._queue if not isinstance(e, (events.Key, events.Paste)))
+        self._dropping_until = self._clock() + QUIET_S
+        self.dropped = len(keys)
+        return len(keys)
 
     # ---------------------------------------------------------------- routing
 
-    async def _gate_next(self) -> None:
-        if self._gate_busy or self._gate_holds or not self._gate_queue:
+    async def _next(self) -> None:
+        if self._busy or self._holds or not self._queue:
             return
-        while self._gate_queue and not self._gate_holds:
-            event = self._gate_queue[0]
+        while self._queue and not self._holds:
+            event = self._queue[0]
             typing = self._is_typing(event)
-            if not typing and self._gate_typed:
+            if not typing and self._typed:
                 # Characters went to a field without waiting: let the field take them all
                 # before a key that may read it (ctrl+s saves what the field holds).
-                self._gate_typed = False
-                self._gate_busy = True
-                self._start_settling()
+                self._typed = False
+                self._settle()
                 return
-            self._gate_queue.popleft()
-            self._gate_busy = True
-            try:
-                if isinstance(event, AfterKeys):
-                    event.callback()
-                else:
-                    await super().on_event(event)  # priority bindings, else forwarded to the focus
-            finally:
-                self.keys_routed += 1
+            self._queue.popleft()
+            self._busy = True
+            await self._route(event)
             if typing:
-                # A character typed into a text field stays there and moves nothing: the
-                # next character can follow it into the same queue at once.
-                self._gate_typed = True
-                self._gate_busy = False
+                self._typed = True
+                self._busy = False
                 continue
-            self._start_settling()
+            self._settle()
             return
-        if self._gate_typed and not self._gate_queue:
-            self._gate_typed = False
-            self._gate_busy = True
-            self._start_settling()
+        if self._typed and not self._queue:
+            self._typed = False
+            self._settle()
             return
-        self._gate_busy = False
-
-    def _start_settling(self) -> None:
-        self._gate_round = 0
-        self._gate_state = None
-        self._settle_round()
+        self._busy = False
 
     def _is_typing(self, event: events.Event) -> bool:
         """A printable character (or a paste) for a focused text field, which no binding
@@ -133,22 +165,24 @@ class KeyGate(App[Any]):
         from textual.widgets import Input, TextArea
 
         try:
-            focused = self.screen.focused
-        except Exception:
+            screen = self.app.screen
+        except Exception:  # no screen yet, or the app is closing
             return False
-        if not isinstance(focused, (Input, TextArea)):
+        if not isinstance(screen.focused, (Input, TextArea)):
             return False
         if isinstance(event, events.Paste):
             return True
         if not isinstance(event, events.Key) or not event.is_printable:
             return False
-        return event.key not in self.screen.active_bindings
+        return event.key not in screen.active_bindings
+
+    # --------------------------------------------------------------- settling
 
     def _path(self) -> list[MessagePump]:
         """The nodes whose queues decide where the next key goes: the screen, the focused
         widget and its ancestors."""
         try:
-            screen = self.screen
+            screen = self.app.screen
         except Exception:
             return []
         nodes: list[MessagePump] = [screen]
@@ -158,41 +192,57 @@ class KeyGate(App[Any]):
             node = node.parent
         return nodes
 
-    def _state(self) -> tuple[int, int, bool]:
+    def _screen_state(self) -> tuple[int, int, bool]:
         try:
-            screen = self.screen
+            screen = self.app.screen
         except Exception:
             return (0, 0, True)
         return (id(screen), id(screen.focused), screen.is_mounted)
 
+    def _settle(self) -> None:
+        self._busy = True
+        self._round = 0
+        self._state = None
+        self._settle_round()
+
     def _settle_round(self) -> None:
-        nodes: list[MessagePump] = [self, *self._path()]
+        nodes: list[MessagePump] = [self.app, *self._path()]
         pending = 0
 
         def done() -> None:
             nonlocal pending
             pending -= 1
             if pending == 0:
-                self.call_later(self._after_round)
+                self.app.call_later(self._after_round)
 
         for node in nodes:
             if node.call_later(done):
                 pending += 1
         if pending == 0:
-            self._release()
+            self._open()
 
     def _after_round(self) -> None:
-        self._gate_round += 1
-        state = self._state()
-        busy_path = any(node.message_queue_size for node in self._path())
-        settled = self._gate_round >= MIN_ROUNDS and not busy_path and state == self._gate_state and state[2]
-        self._gate_state = state
-        if settled or self._gate_round >= MAX_ROUNDS:
-            self._release()
+        self._round += 1
+        state = self._screen_state()
+        quiet = not any(node.message_queue_size for node in self._path())
+        handled = self._round >= MIN_ROUNDS and quiet and state == self._state and state[2]
+        self._state = state
+        expected = self._expected
+        ready = expected is None or self._form_ready(expected)
+        limit = MAX_ROUNDS if expected is None else MAX_FORM_ROUNDS
+        if (handled and ready) or self._round >= limit:
+            self._expected = None
+            self._open()
         else:
             self._settle_round()
 
-    def _release(self) -> None:
-        self._gate_busy = False
-        if self._gate_queue and not self._gate_holds:
-            self.call_later(self._gate_next)
+    def _form_ready(self, screen: Screen[Any]) -> bool:
+        """The form is on top, mounted, with a field focused (or it is gone already)."""
+        if screen not in self.app.screen_stack:
+            return True  # closed already (escape typed ahead)
+        return self.app.screen is screen and screen.is_mounted and screen.focused is not None
+
+    def _open(self) -> None:
+        self._busy = False
+        if self._queue and not self._holds:
+            self.app.call_later(self._next)

@@ -164,6 +164,36 @@ class StageSummary:
     tallies: tuple[tuple[str, int], ...] = ()  # (currency, deals): what each total is made of
 
 
+class ChangeKind(StrEnum):
+    """What a journal entry records; each operation registers how to undo its kind."""
+
+    DEAL = "deal"  # deals' fields changed (a move, a loss, an edit, a snooze…)
+    NOTE = "note"  # notes added to deals
+    ADD = "add"  # a deal added
+    STAGE_ADD = "stage_add"
+    REASON_ADD = "reason_add"
+    STAGE = "stage"  # a stage renamed, re-thresholded, archived…
+    REASON = "reason"
+    ORDER = "order"  # stages or reasons reordered
+    PREFERENCE = "preference"
+    IMPORT = "import"
+    UNKNOWN = "unknown"  # written by something else: shown, never undone
+
+    @classmethod
+    def read(cls, value: str) -> ChangeKind:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class Scope(StrEnum):
+    """Which `u` undoes a change: the board's (deals) or the Settings screen's."""
+
+    PIPELINE = "pipeline"
+    SETTINGS = "settings"
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One entry of the change journal: what an operation did, and how to take it back."""
@@ -171,8 +201,8 @@ class Change:
     id: int
     at: datetime
     origin: str  # who made it: "cli", or one board session
-    scope: str  # "pipeline" (deals) or "settings" (stages, reasons, preferences)
-    kind: str
+    scope: str  # a Scope's value
+    kind: ChangeKind
     label: str
     deal_id: int | None
     payload: dict[str, Any]

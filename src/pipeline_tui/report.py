@@ -1,6 +1,6 @@
 """The win-loss report: periods and the figures (aggregated in SQL by the store).
 
-No Textual here: the CLI prints and exports (report_render.py) the same figures the Report
+No Textual here: the CLI prints and exports (report_render) the same figures the Report
 screen draws. Three outcomes: won, lost (the buyer decided against us) and no decision (the
 deal stalled; the loss reason's kind says which). Money is never added across currencies:
 every amount is a total per currency, or converted to the default currency when the user

@@ -77,13 +77,13 @@ class Queue:
 
 def build_queue(store: Store, today: date) -> Queue:
     """Today's queue, from three queries; each deal once, under the first kind it matches."""
-    stale, no_step = store.open_review_ids(today)
+    stale, no_step = store.review.open_review_ids(today)
     seen: set[int] = set()
     ids: list[int] = []
     kinds: list[Kind] = []
     for kind, found in (
-        (Kind.MISSING_REASON, store.lost_without_reason_ids()),
-        (Kind.REVISIT, store.due_revisit_ids(today)),
+        (Kind.MISSING_REASON, store.review.lost_without_reason_ids()),
+        (Kind.REVISIT, store.review.due_revisit_ids(today)),
         (Kind.STALE, stale),
         (Kind.NO_NEXT_STEP, no_step),
     ):
@@ -119,14 +119,14 @@ def day_label(day: date, today: date) -> str:
 
 def why(store: Store, kind: Kind, deal: Deal, today: date) -> str:
     """Why the deal is in today's review, as a person says it."""
-    stage = store.stage(deal.stage_id)
+    stage = store.shape.stage(deal.stage_id)
     if kind is Kind.MISSING_REASON:
         when = f" on {day_label(deal.closed_at.date(), today)}" if deal.closed_at else ""
         return f"lost{when} with no reason recorded"
     if kind is Kind.REVISIT:
         assert deal.revisit_on is not None
         since = "today" if deal.revisit_on >= today else f"since {day_label(deal.revisit_on, today)}"
-        reason = store.reason(deal.loss_reason_id) if deal.loss_reason_id else None
+        reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
         text = f"revisit due {since}: lost for {rules.loss_label(reason, deal.competitor)}"
         note = " ".join(deal.loss_note.split())
         if note:
@@ -147,7 +147,7 @@ def item_dicts(store: Store, queue: Queue) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for start in range(0, len(queue), 500):
         ids = queue.ids[start : start + 500]
-        deals = {d.id: d for d in store.get_many(ids)}
+        deals = {d.id: d for d in store.deals.get_many(ids)}
         for deal_id, kind in zip(ids, queue.kinds[start : start + 500], strict=True):
             deal = deals.get(deal_id)
             if deal is None:
@@ -182,7 +182,7 @@ class Health:
 
 
 def health(store: Store, today: date) -> Health:
-    return Health(*store.review_counts(today))
+    return Health(*store.review.review_counts(today))
 
 
 # -------------------------------------------------------------------- session

@@ -17,7 +17,7 @@ def _day(value: date | None) -> str | None:
 
 def deal_dict(store: Store, deal: Deal, today: date) -> dict[str, Any]:
     """Everything about a deal a script may want, names instead of ids."""
-    stage = store.stage(deal.stage_id)
+    stage = store.shape.stage(deal.stage_id)
     out: dict[str, Any] = {
         "id": deal.id,
         "title": deal.title,
@@ -43,14 +43,16 @@ def deal_dict(store: Store, deal: Deal, today: date) -> dict[str, Any]:
     if deal.source:
         out["source"], out["source_id"] = deal.source, deal.source_id
     if stage.kind is StageKind.LOST:
-        reason = store.reason(deal.loss_reason_id) if deal.loss_reason_id else None
+        reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
         out.update(
             {
                 "loss_reason": reason.label if reason else None,
                 "outcome": rules.outcome_of(reason).value,
                 "competitor": deal.competitor or None,
                 "loss_note": deal.loss_note or None,
-                "lost_at_stage": store.stage(deal.lost_at_stage_id).name if deal.lost_at_stage_id else None,
+                "lost_at_stage": store.shape.stage(deal.lost_at_stage_id).name
+                if deal.lost_at_stage_id
+                else None,
                 "revisit_on": _day(deal.revisit_on),
                 "revisit_state": deal.revisit_state.value if deal.revisit_state else None,
             }
@@ -67,9 +69,9 @@ def event_dict(store: Store, event: Event) -> dict[str, Any]:
         "text": event.text,
     }
     if event.from_stage_id:
-        out["from_stage"] = store.stage(event.from_stage_id).name
+        out["from_stage"] = store.shape.stage(event.from_stage_id).name
     if event.to_stage_id:
-        out["to_stage"] = store.stage(event.to_stage_id).name
+        out["to_stage"] = store.shape.stage(event.to_stage_id).name
     details = {k: v for k, v in event.data.items() if k != "batch"}
     if details:
         out["details"] = details
@@ -102,9 +104,11 @@ def describe_event(store: Store, event: Event) -> tuple[str, str]:
     detail = ""
     data = event.data
     if event.to_stage_id and event.from_stage_id:
-        detail = f"{store.stage(event.from_stage_id).name} → {store.stage(event.to_stage_id).name}"
+        detail = (
+            f"{store.shape.stage(event.from_stage_id).name} → {store.shape.stage(event.to_stage_id).name}"
+        )
     elif event.to_stage_id:
-        detail = f"in {store.stage(event.to_stage_id).name}"
+        detail = f"in {store.shape.stage(event.to_stage_id).name}"
     if event.kind.value == "lost" and data.get("outcome") == "no_decision":
         label = "no decision"  # as it was recorded, whatever the reason counts as now
     if event.kind.value == "lost" and data.get("reason"):

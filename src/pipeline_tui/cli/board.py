@@ -9,14 +9,14 @@ from pipeline_tui.money import format_totals
 def cmd_summary(ctx: Context) -> int:
     store = ctx.store
     out(str(ctx.db_path))
-    for summary in store.summaries(today=ctx.today, closed_days=ctx.settings.closed_days):
+    for summary in store.board.summaries(today=ctx.today, closed_days=ctx.settings.closed_days):
         label = summary.stage.name + (
             f" (last {ctx.settings.closed_days} days)" if summary.stage.is_endpoint else ""
         )
         total = format_totals(dict(summary.totals), base=ctx.settings.currency)
         out(f"  {label:<28} {summary.count:>6}  {total:>14}")
-    due, upcoming = store.revisit_counts(ctx.today, ctx.settings.revisit_horizon_days)
-    out(f"  stale: {store.stale_count(ctx.today)}   revisits due: {due}   upcoming: {upcoming}")
+    due, upcoming = store.review.revisit_counts(ctx.today, ctx.settings.revisit_horizon_days)
+    out(f"  stale: {store.review.stale_count(ctx.today)}   revisits due: {due}   upcoming: {upcoming}")
     return 0
 
 

@@ -100,8 +100,8 @@ class Context:
             **kwargs,
         )
         # A command waits for another writer (a long import) and says so, instead of failing.
-        store.lock_wait_s = 30 * 60
-        store.on_lock_wait = info
+        store.conn.lock_wait_s = 30 * 60
+        store.conn.on_lock_wait = info
         return store
 
     def clock(self) -> datetime:

@@ -30,7 +30,7 @@ def _deals(count: int) -> str:
 
 def cmd_backup(ctx: Context) -> int:
     store = ctx.store
-    stamp = store.clock().strftime("%Y%m%d-%H%M%S")
+    stamp = store.conn.clock().strftime("%Y%m%d-%H%M%S")
     target = (
         Path(ctx.args.output).expanduser()
         if ctx.args.output
@@ -42,9 +42,9 @@ def cmd_backup(ctx: Context) -> int:
         raise InputError(f"{target} already exists; choose another file.")
     if not target.parent.is_dir():
         raise InputError(f"The folder {target.parent} does not exist.")
-    store.backup_to(target)
+    store.conn.backup_to(target)
     with Store.open(target, readonly=True) as copy:  # count what was copied, not the live file
-        copied = copy.count() + copy.count(archived=True)
+        copied = copy.deals.count() + copy.deals.count(archived=True)
     out(f"Backed up {_deals(copied)} to {target}")
     return 0
 
@@ -146,25 +146,25 @@ def cmd_restore(ctx: Context) -> int:
                 + " Nothing was restored."
             ) from None
         with incoming_store as incoming:
-            kinds = {s.kind for s in incoming.stages()}
-            if kinds != set(StageKind) or not incoming.reasons():
+            kinds = {s.kind for s in incoming.shape.stages()}
+            if kinds != set(StageKind) or not incoming.shape.reasons():
                 raise DatabaseFileError(
                     f"{safe(str(source))} lacks its stages or loss reasons; it is not a complete pipeline. "
                     "Nothing was restored."
                 )
             # The limits every other path enforces hold for a restored file too.
-            problems = incoming.content_problems()
+            problems = incoming.deals.content_problems()
             if problems:
                 raise DatabaseFileError(
                     f"{safe(str(source))} holds what pipeline-tui never accepts: {'; '.join(problems)}. "
                     "Nothing was restored."
                 )
-            count = incoming.count() + incoming.count(archived=True)
+            count = incoming.deals.count() + incoming.deals.count(archived=True)
             target = ctx.db_path
             current, broken = _live_or_none(ctx)
             question = f"Replace {target}"
             if current is not None:
-                question += f" ({_deals(current.count() + current.count(archived=True))})"
+                question += f" ({_deals(current.deals.count() + current.deals.count(archived=True))})"
             elif broken:
                 question += " (it cannot be opened: " + broken.rstrip(".") + ")"
             question += f" with {source} ({_deals(count)})? [y/N] "
@@ -177,9 +177,9 @@ def cmd_restore(ctx: Context) -> int:
             stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
             if current is not None:
                 safety = unique_path(target.with_name(f"{target.stem}-before-restore-{stamp}.db"))
-                current.backup_to(safety)
+                current.conn.backup_to(safety)
                 out(f"The pipeline as it was is kept in {safety}")
-                incoming.copy_into(current)
+                incoming.conn.copy_into(current.conn)
             else:
                 if target.exists():
                     # Damaged or not a database: keep its bytes beside, then put the backup in place.
@@ -192,7 +192,7 @@ def cmd_restore(ctx: Context) -> int:
                         if side.exists():
                             side.rename(aside.with_name(aside.name + extra))
                     out(f"The file that could not be opened is kept in {aside}")
-                incoming.backup_to(target)
+                incoming.conn.backup_to(target)
         for name in dropped:
             out(f"Left out trigger {name!r}: pipeline-tui does not create triggers.")
         out(f"Restored {_deals(count)} from {source}.")

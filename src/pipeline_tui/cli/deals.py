@@ -19,7 +19,7 @@ Register = Any  # the `command(name, handler, help)` function of cli.build_parse
 
 
 def deal_line(store: Store, deal: Deal, today: date) -> str:
-    stage = store.stage(deal.stage_id)
+    stage = store.shape.stage(deal.stage_id)
     parts = [
         f"#{deal.id:<5}",
         f"{stage.name:<12.12}",
@@ -50,7 +50,7 @@ def cmd_add(ctx: Context) -> int:
     a = ctx.args
     store = ctx.store
     value, currency = parse_amount(a.value) if a.value else (0, None)
-    stage = store.find_stage(a.stage) if a.stage else None
+    stage = store.shape.find_stage(a.stage) if a.stage else None
     if stage is not None and stage.kind is StageKind.LOST:
         raise InputError("A new deal cannot start in a lost stage; add it, then `move` it with --reason.")
     draft = DealDraft(
@@ -63,7 +63,7 @@ def cmd_add(ctx: Context) -> int:
         next_step=a.next_step or "",
         next_step_due=ctx.date(a.due),
     )
-    done = ops.add_deal(store, draft, today=ctx.today, stage_id=stage.id if stage else None)
+    done = ops.add(store, draft, stage_id=stage.id if stage else None)
     _say(ctx, done.deal, done.message)
     return 0
 
@@ -72,13 +72,13 @@ def cmd_list(ctx: Context) -> int:
     a = ctx.args
     store = ctx.store
     if a.stale:
-        deals = [s.deal for s in store.stale(ctx.today)]
+        deals = [s.deal for s in store.review.stale(ctx.today)]
         if a.stage:
-            stage = store.find_stage(a.stage)
+            stage = store.shape.find_stage(a.stage)
             deals = [d for d in deals if d.stage_id == stage.id]
     else:
-        stage_id = store.find_stage_any(a.stage).id if a.stage else None
-        deals = list(store.deals(stage_id=stage_id, archived=bool(a.archived)))
+        stage_id = store.shape.find_stage_any(a.stage).id if a.stage else None
+        deals = list(store.deals.all(stage_id=stage_id, archived=bool(a.archived)))
     if a.json:
         out_json([deal_dict(store, d, ctx.today) for d in deals])
         return 0
@@ -91,12 +91,12 @@ def cmd_list(ctx: Context) -> int:
 
 def cmd_show(ctx: Context) -> int:
     store = ctx.store
-    deal = store.find(ctx.args.deal, archived=True)
-    timeline = store.timeline(deal.id)
+    deal = store.deals.find(ctx.args.deal, archived=True)
+    timeline = store.deals.timeline(deal.id)
     if ctx.args.json:
         out_json({**deal_dict(store, deal, ctx.today), "timeline": [event_dict(store, e) for e in timeline]})
         return 0
-    stage = store.stage(deal.stage_id)
+    stage = store.shape.stage(deal.stage_id)
     out(f"#{deal.id} {deal.title}" + ("  [archived]" if deal.archived else ""))
     rows = [
         ("Stage", f"{stage.name} · {rules.days_in_stage(deal, ctx.today)} days"),
@@ -135,7 +135,7 @@ def cmd_show(ctx: Context) -> int:
 def cmd_edit(ctx: Context) -> int:
     a = ctx.args
     store = ctx.store
-    deal = store.find(a.deal)
+    deal = store.deals.find(a.deal)
     changes: dict[str, Any] = {}
     for name in ("title", "company", "contact"):
         if getattr(a, name) is not None:
@@ -155,7 +155,7 @@ def cmd_edit(ctx: Context) -> int:
         raise InputError(
             "Say what to change: --title, --company, --contact, --value, --close, --next-step, --due."
         )
-    done = ops.edit_deal(store, deal.id, changes, today=ctx.today)
+    done = ops.edit(store, [deal.id], changes)
     _say(ctx, done.deal, done.message)
     return 0
 
@@ -163,66 +163,66 @@ def cmd_edit(ctx: Context) -> int:
 def cmd_move(ctx: Context) -> int:
     a = ctx.args
     store = ctx.store
-    deal = store.find(a.deal)
-    stage = store.find_stage(a.stage)
+    deal = store.deals.find(a.deal)
+    stage = store.shape.find_stage(a.stage)
     if stage.kind is StageKind.LOST:
         if not a.reason:
-            labels = "; ".join(r.label for r in store.reasons())
+            labels = "; ".join(r.label for r in store.shape.reasons())
             raise InputError(f"Moving to {stage.name} needs --reason, one of: {labels}.")
-        reason = store.find_reason(a.reason)
+        reason = store.shape.find_reason(a.reason)
         loss = LossInput(reason.id, a.competitor or "", a.note or "", ctx.date(a.revisit))
-        done = ops.move_deal(store, deal.id, stage.id, today=ctx.today, loss=loss)
+        done = ops.lose(store, [deal.id], loss, today=ctx.today, stage_id=stage.id)
     else:
         extras = [f for f in ("reason", "competitor", "revisit") if getattr(a, f)]
         if extras:
             raise InputError(f"--{extras[0]} only applies when moving to a lost stage.")
-        done = ops.move_deal(store, deal.id, stage.id, today=ctx.today, note=a.note or "")
+        done = ops.move(store, [deal.id], stage.id, note=a.note or "")
     _say(ctx, done.deal, done.message)
     return 0
 
 
 def cmd_note(ctx: Context) -> int:
     store = ctx.store
-    deal = store.find(ctx.args.deal)
-    done = ops.add_note(store, deal.id, ctx.args.text, today=ctx.today)
+    deal = store.deals.find(ctx.args.deal)
+    done = ops.note(store, [deal.id], ctx.args.text)
     out(done.message)
     return 0
 
 
 def cmd_snooze(ctx: Context) -> int:
     store = ctx.store
-    deal = store.find(ctx.args.deal)
+    deal = store.deals.find(ctx.args.deal)
     until = ctx.date(ctx.args.date)
     if until is None:
         raise InputError("Give the date to snooze until, e.g. +2w, next mon or 2027-01-15.")
-    done = ops.snooze(store, deal.id, until, today=ctx.today)
+    done = ops.snooze(store, [deal.id], until, today=ctx.today)
     _say(ctx, done.deal, done.message)
     return 0
 
 
 def cmd_close_out(ctx: Context) -> int:
     store = ctx.store
-    done = ops.close_out(store, store.find(ctx.args.deal).id, today=ctx.today)
+    done = ops.close_out(store, [store.deals.find(ctx.args.deal).id])
     _say(ctx, done.deal, done.message)
     return 0
 
 
 def cmd_archive(ctx: Context) -> int:
     store = ctx.store
-    done = ops.archive(store, store.find(ctx.args.deal).id, today=ctx.today)
+    done = ops.archive(store, [store.deals.find(ctx.args.deal).id])
     _say(ctx, done.deal, done.message)
     return 0
 
 
 def cmd_unarchive(ctx: Context) -> int:
     store = ctx.store
-    done = ops.unarchive(store, store.find(ctx.args.deal, archived=True).id, today=ctx.today)
+    done = ops.unarchive(store, [store.deals.find(ctx.args.deal, archived=True).id])
     _say(ctx, done.deal, done.message)
     return 0
 
 
 def cmd_undo(ctx: Context) -> int:
-    done = ops.undo(ctx.store, today=ctx.today)
+    done = ops.undo(ctx.store)
     if done.settings is not None:
         ctx.settings = done.settings
     out(done.message)
@@ -236,12 +236,12 @@ def cmd_revisits(ctx: Context) -> int:
         from pipeline_tui.ics import revisits_calendar
 
         text = revisits_calendar(store)
-        count = len(store.pending_revisits())
+        count = len(store.review.pending_revisits())
         write_output(ctx, ctx.args.output, text, what=f"{count} revisit" + ("" if count == 1 else "s"))
         return 0
     if ctx.args.output:
         raise InputError("-o goes with --ics (the calendar file).")
-    due, upcoming = store.revisits(ctx.today, ctx.settings.revisit_horizon_days)
+    due, upcoming = store.review.revisits(ctx.today, ctx.settings.revisit_horizon_days)
     if ctx.args.json:
         out_json(
             {

@@ -25,7 +25,7 @@ def cmd_report(ctx: Context) -> int:
     settings = ctx.settings
     # --json always carries the trend; the other forms show it when asked (--trend or --by).
     with_trend = a.json or a.trend or a.by is not None
-    report = ctx.store.report(
+    report = ctx.store.reports.report(
         chosen,
         today=ctx.today,
         horizon_days=settings.revisit_horizon_days,

@@ -55,13 +55,13 @@ def _deals(count: int) -> str:
 
 def stage_lines(store: Store, *, include_archived: bool) -> list[str]:
     lines = []
-    for stage in store.stages(include_archived=include_archived):
+    for stage in store.shape.stages(include_archived=include_archived):
         stale = describe_stale_days(stage.stale_days, endpoint=stage.is_endpoint)
         prob = f"{stage.probability}%" if stage.is_open and stage.probability is not None else ""
         flag = "  (archived)" if stage.archived else ""
         lines.append(
             f"{stage.name:<20} {stage.kind.value:<5} {stale:<22} {prob:>4} "
-            f"{_deals(store.stage_deal_count(stage.id)):>12}{flag}"
+            f"{_deals(store.shape.stage_deal_count(stage.id)):>12}{flag}"
         )
     return lines
 
@@ -75,26 +75,26 @@ def cmd_stages(ctx: Context) -> int:
     if not a.name:
         raise InputError(f"`stages {action}` needs a stage name.")
     if action == "add":
-        stage, done = ops.add_stage(
+        stage = ops.add_stage(
             store, a.name, kind=StageKind(a.kind), stale_days=parse_stale_days(a.value) if a.value else None
-        )
+        ).stage
         out(f"Added stage {stage.name}.")
         return 0
-    stage = store.find_stage_any(a.name)
+    stage = store.shape.find_stage_any(a.name)
     if action == "rename":
         if not a.value:
             raise InputError("Give the new name: stages rename OLD NEW.")
-        renamed, _ = ops.update_stage(
+        renamed = ops.update_stage(
             store, stage.id, f"Renamed stage {stage.name} to {a.value}", name=a.value
-        )
+        ).stage
         out(f"Renamed {stage.name} to {renamed.name}; its deals and history follow.")
     elif action == "stale":
         if not a.value:
             raise InputError("Give a number of days or 'off': stages stale NAME 10.")
         days = parse_stale_days(a.value)
-        changed, _ = ops.update_stage(
+        changed = ops.update_stage(
             store, stage.id, f"{stage.name}: {describe_stale_days(days)}", stale_days=days
-        )
+        ).stage
         out(f"{changed.name}: {describe_stale_days(changed.stale_days)}.")
     elif action == "prob":
         if a.value is None:
@@ -102,14 +102,14 @@ def cmd_stages(ctx: Context) -> int:
         if not stage.is_open:
             raise InputError(f"{stage.name} is an endpoint; only open stages have a probability.")
         percent = _percent(a.value)
-        changed, _ = ops.update_stage(
+        changed = ops.update_stage(
             store, stage.id, f"{stage.name}: {percent}% probability", probability=percent
-        )
+        ).stage
         shown = "no probability" if changed.probability is None else f"{changed.probability}% probability"
         out(f"{changed.name}: {shown} (weighted forecast).")
     elif action == "move":
-        moved, _ = ops.move_stage(store, stage.id, _step(a.value or "up"))
-        out("Board order: " + " → ".join(s.name for s in store.stages()) + f"  (moved {moved.name})")
+        moved = ops.move_stage(store, stage.id, _step(a.value or "up")).stage
+        out("Board order: " + " → ".join(s.name for s in store.shape.stages()) + f"  (moved {moved.name})")
     elif action == "archive":
         ops.update_stage(store, stage.id, f"Archived stage {stage.name}", archived=True)
         out(f"Archived {stage.name}; it is off the board (unarchive with `stages unarchive`).")
@@ -124,7 +124,7 @@ def cmd_stages(ctx: Context) -> int:
 
 def reason_lines(store: Store, *, include_archived: bool) -> list[str]:
     lines = []
-    for reason in store.reasons(include_archived=include_archived):
+    for reason in store.shape.reasons(include_archived=include_archived):
         needs = [w for w, on in (("competitor", reason.needs_competitor), ("note", reason.needs_note)) if on]
         extra = f"  (asks for {' and '.join(needs)})" if needs else ""
         kind = "  [no decision]" if reason.outcome is Outcome.NO_DECISION else ""
@@ -142,19 +142,21 @@ def cmd_reasons(ctx: Context) -> int:
         raise InputError(f"`reasons {action}` needs a reason label.")
     if action == "add":
         outcome = _outcome(a.kind) if a.kind else Outcome.LOST
-        reason, _ = ops.add_reason(
+        reason = ops.add_reason(
             store, a.label, needs_competitor=a.competitor, needs_note=a.note, outcome=outcome
-        )
+        ).reason
         out(
             f"Added loss reason {reason.label!r}"
             + (" (no decision)." if outcome is Outcome.NO_DECISION else ".")
         )
         return 0
-    reason = store.find_reason_any(a.label)
+    reason = store.shape.find_reason_any(a.label)
     if action == "rename":
         if not a.value:
             raise InputError("Give the new label: reasons rename OLD NEW.")
-        renamed, _ = ops.update_reason(store, reason.id, f"Renamed reason {reason.label!r}", label=a.value)
+        renamed = ops.update_reason(
+            store, reason.id, f"Renamed reason {reason.label!r}", label=a.value
+        ).reason
         out(f"Renamed {reason.label!r} to {renamed.label!r}; lost deals and reports follow.")
     elif action == "kind":
         if not a.value:
@@ -164,7 +166,7 @@ def cmd_reasons(ctx: Context) -> int:
         out(f"{reason.label!r} now counts as {outcome.label} in reports (the timeline is unchanged).")
     elif action == "move":
         ops.move_reason(store, reason.id, _step(a.value or "up"))
-        out("Order: " + "; ".join(r.label for r in store.reasons()))
+        out("Order: " + "; ".join(r.label for r in store.shape.reasons()))
     elif action == "archive":
         ops.update_reason(store, reason.id, f"Archived reason {reason.label!r}", archived=True)
         out(f"Archived {reason.label!r}: no longer offered, still on the deals that used it.")
@@ -200,8 +202,9 @@ def cmd_config(ctx: Context) -> int:
         return 0
     store = ctx.store if ctx.db_path.exists() and not getattr(a, "read_only", False) else None
     done = ops.set_preference(settings, a.key, a.value, config_path=path, store=store)
-    ctx.settings = done.settings
-    out(f"{a.key} = {_shown(a.key, asdict(done.settings)[a.key], done.settings.currency)}  (saved in {path})")
+    assert done.settings is not None
+    ctx.settings = saved = done.settings
+    out(f"{a.key} = {_shown(a.key, asdict(saved)[a.key], saved.currency)}  (saved in {path})")
     return 0
 
 

@@ -11,12 +11,12 @@ from pipeline_tui import operations as ops
 from pipeline_tui.cli.context import Context, info, out, out_json
 from pipeline_tui.cli.files import write_output
 from pipeline_tui.errors import InputError
-from pipeline_tui.money import convert, format_totals, minor_to_decimal_str
+from pipeline_tui.importer.summary import plan_lines
+from pipeline_tui.money import convert, minor_to_decimal_str
 from pipeline_tui.store import Store
 
 Register = Any
 NOTES_FOR = ("hubspot", "pipedrive", "salesforce")
-STAGE_NAME_WIDTH = 40  # a longer CRM stage name is cut, so the table stays aligned
 
 
 def _pairs(items: list[str], option: str, shape: str) -> dict[str, str]:
@@ -31,10 +31,6 @@ def _pairs(items: list[str], option: str, shape: str) -> dict[str, str]:
 
 def _money(totals: dict[str, int]) -> dict[str, str]:
     return {code: minor_to_decimal_str(minor) for code, minor in sorted(totals.items())}
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # ------------------------------------------------------------------ import
@@ -60,11 +56,11 @@ def cmd_import(ctx: Context) -> int:
     base = ctx.settings.currency
     done = None
     if not a.dry_run:
-        done = ops.import_plan(store, plan, label=f"Imported {a.file.name} ({plan.format})", today=ctx.today)
+        done = ops.import_plan(store, plan, label=f"Imported {a.file.name} ({plan.format})")
     if a.json:
         out_json(_plan_json(plan, a.file, rates=rates, base=base, dry_run=a.dry_run))
         return 0
-    _show_plan(plan, a.file, rates=rates, base=base)
+    out(*plan_lines(plan, a.file, rates=rates, base=base))
     if done is None:
         out(
             f"Dry run: would import {len(plan.rows):,} deals, update {plan.updated:,} "
@@ -78,62 +74,6 @@ def cmd_import(ctx: Context) -> int:
             "them in on the board (palette: 'Lost deals without a reason')."
         )
     return 0
-
-
-def _show_plan(plan: Any, path: Path, *, rates: Any, base: str) -> None:
-    footer = f" (a footer of {len(plan.footer)} lines left out)" if plan.footer else ""
-    out(f"{path.name}: {plan.format} export, {plan.total_rows:,} rows{footer}.")
-    out("Columns (override with --column FIELD=HEADER):")
-    for col in plan.columns:
-        if plan.format != "pipeline-tui":
-            out(f"  {col.field:<12} <- {col.header!r}" + (" (--column)" if col.how == "--column" else ""))
-    if plan.stage_map:
-        width = min(STAGE_NAME_WIDTH, max(len(repr(s)) for s in plan.stage_map))
-        target_width = max(len(t) for t in plan.stage_map.values())
-        out("Stages (override with --map 'SOURCE=STAGE'):")
-        for source, target in plan.stage_map.items():
-            out(
-                f"  {_cut(repr(source), width):>{width}} -> {target:<{target_width}}"
-                f"  ({plan.stage_rule[source]})"
-            )
-    counts, per_stage = plan.counts(), plan.stage_totals()
-    if counts:
-        out("New deals per stage:")
-        stage_width = max(len(name) for name in counts)
-        for name, count in counts.items():
-            total = format_totals(per_stage.get(name, {}), base=base, compact=True, rates=rates)
-            out(f"  {name:<{stage_width}} {count:>7,}  {total}")
-    out(f"Total value of new deals: {format_totals(plan.totals(), base=base, rates=rates)}")
-    if plan.competitors_found or plan.missing_reasons or plan.rows:
-        words = ", ".join(repr(w) for w in plan.competitor_words)
-        out(
-            f"Lost to a competitor when the reason says {words}; "
-            f"competitors found: {plan.competitors_found:,}."
-        )
-    if plan.competitors_missing:
-        out(
-            f"Lost to a competitor with none named: {plan.competitors_missing:,} "
-            f"{'deal' if plan.competitors_missing == 1 else 'deals'} (the report lists them as "
-            "'(no competitor named)')."
-        )
-    if plan.skipped_existing or plan.unchanged or plan.updates or plan.conflicts:
-        out(
-            f"Already imported: {plan.unchanged + plan.skipped_existing:,} unchanged, "
-            f"{plan.updated:,} updated, "
-            f"{len(plan.conflicts):,} conflicts."
-        )
-    for deal_id, title, changes in plan.changes:
-        out(f"  #{deal_id} {title}: {'; '.join(changes)}")
-    if plan.conflicts:
-        out("Conflicts (your changes are kept; --prefer file takes the file's):")
-        for c in plan.conflicts:
-            out(f"  #{c.deal_id} {c.title}: {c.field}: yours {c.yours}, file {c.theirs}")
-    if plan.skipped_deleted:
-        out(f"Skipped: {plan.skipped_deleted:,} deleted or archived rows.")
-    if plan.duplicates:
-        out(f"Skipped: {plan.duplicates:,} rows seen twice in the file.")
-    for notice in plan.notices:
-        out(notice)
 
 
 def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -> dict[str, Any]:

@@ -149,8 +149,8 @@ def plan_import(
     )
     table = read_table(path)
     form = choose_format(table.header, options)
-    plan = ImportPlan(form.name, form.label, form.name, store.currency, len(table.rows), table.footer)
-    stages = store.stages(include_archived=True)
+    plan = ImportPlan(form.name, form.label, form.name, store.conn.currency, len(table.rows), table.footer)
+    stages = store.shape.stages(include_archived=True)
     plan.stage_names = {s.id: s.name for s in stages}
     plan.stage_kinds = {s.id: s.kind for s in stages}
     if form.name == "pipeline-tui":
@@ -256,14 +256,14 @@ def _plan_crm(store: Store, table: Table, form: Format, options: Options, plan: 
     )
     if order.notice:
         plan.notices.append(order.notice)
-    stages = store.stages()
+    stages = store.shape.stages()
     ctx = _Context(
-        store, form, options, stages, {s.id: s for s in store.stages(include_archived=True)},
-        store.reasons(include_archived=True),
-        {norm(k): store.find_stage(v) for k, v in options.stage_overrides.items()},
-        store.clock(), f"Updated from {form.label} export", columns,
+        store, form, options, stages, {s.id: s for s in store.shape.stages(include_archived=True)},
+        store.shape.reasons(include_archived=True),
+        {norm(k): store.shape.find_stage(v) for k, v in options.stage_overrides.items()},
+        store.conn.clock(), f"Updated from {form.label} export", columns,
     )  # fmt: skip
-    existing = store.crm_index(plan.source)
+    existing = store.transfer.crm_index(plan.source)
     identities = Identities()
     seen: set[str] = set()
     for number, cells in table.rows:
@@ -338,7 +338,7 @@ def _file_values(
     if "value" in columns:
         out["value"] = row.value or 0
     if "value" in columns or "currency" in columns:
-        out["currency"] = row.currency or ctx.store.currency
+        out["currency"] = row.currency or ctx.store.conn.currency
     if "close" in columns:
         out["close"] = row.close.isoformat() if row.close else None
     return out
@@ -414,7 +414,7 @@ def _plan_match(
     columns = {c.field for c in plan.columns}
     file = _file_values(ctx, row, stage, label, columns)
     moves = match.stage_id != stage.id
-    full = ctx.store.get(match.id) if moves else None
+    full = ctx.store.deals.get(match.id) if moves else None
     loss = _loss(ctx, row, plan) if moves and stage.kind is StageKind.LOST else None
     planned = plan_update(
         match, file, stages=ctx.by_id, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,

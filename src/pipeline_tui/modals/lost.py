@@ -17,7 +17,7 @@ from pipeline_tui.dates import parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal
-from pipeline_tui.models import Deal, LossInput, LossReason, Outcome
+from pipeline_tui.models import LossInput, LossReason, Outcome
 from pipeline_tui.text import fold
 
 
@@ -40,7 +40,7 @@ class LostModal(FormModal[LossInput | None]):
 
     def __init__(
         self,
-        deal: Deal,
+        subject: str,
         reasons: list[LossReason],
         *,
         today: date,
@@ -48,7 +48,7 @@ class LostModal(FormModal[LossInput | None]):
         stage_name: str = "Closed Lost",
     ) -> None:
         super().__init__()
-        self.deal = deal
+        self.subject = subject  # what was lost: a deal's title, or "3 deals"
         self.reasons = reasons
         self.today = today
         self.day_first = day_first
@@ -59,7 +59,7 @@ class LostModal(FormModal[LossInput | None]):
         dialog = VerticalScroll(id="lost-dialog", classes="dialog")
         dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
         with dialog:
-            yield Label(Text(safe(f"{self.stage_name}: {self.deal.title}")), classes="dialog-title")
+            yield Label(Text(safe(f"{self.stage_name}: {self.subject}")), classes="dialog-title")
             yield Label("Reason  [dim](type to filter, ↑↓, Enter picks)[/]", classes="field-label")
             yield ReasonInput(placeholder="Type to filter the reasons", id="lost-reason", compact=True)
             reason_list = OptionList(*self._options(self.reasons), id="lost-reasons", compact=True)

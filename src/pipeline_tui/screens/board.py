@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
+from textual.screen import ModalScreen
+from textual.widgets import Input
 
-from pipeline_tui import operations as ops
-from pipeline_tui.display import safe
-from pipeline_tui.host import Host, host
+from pipeline_tui import actions
+from pipeline_tui.actions import DealAction
+from pipeline_tui.flows.runner import Then
 from pipeline_tui.models import Deal, Stage, StageSummary
-from pipeline_tui.report_render import quota_status
+from pipeline_tui.operations import Done
+from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
+from pipeline_tui.widgets.status_line import StatusLine
 
 STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first
-REVIEW_WORKERS = "review-count"  # the worker group counting the review and health
-REVIEW_RECOUNT_S = 0.5  # after changes on the board, the review and health figures follow once
+FOLLOWS = frozenset({"next_stage", "prev_stage", "move_to", "won", "lost"})  # the cursor follows the deal
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(DealScreen):
+    CSS_PATH = None  # the board is styled by app.tcss alone (its first paint loads no more)
+    # description: the key bar's label; tooltip: "Palette title — what it does".
     # description: the key bar's label; tooltip: "Palette title — what it does".
     BINDINGS = [
         Binding(
@@ -36,6 +36,7 @@ class BoardScreen(Screen[None]):
             show=False,
             key_display="← h",
             tooltip="Previous column — focus the column to the left",
+            id="board.column-left",
         ),  # fmt: skip
         Binding(
             "right",
@@ -44,51 +45,41 @@ class BoardScreen(Screen[None]):
             show=False,
             key_display="→",
             tooltip="Next column — focus the column to the right (l is lost)",
+            id="board.column-right",
         ),  # fmt: skip
-        Binding(
-            "shift+right,greater_than_sign",
-            "move(1)",
-            "Next stage",
-            key_display=">",
-            tooltip="Move deal to next stage — one stage right",
-        ),  # fmt: skip
-        Binding(
-            "shift+left,less_than_sign",
-            "move(-1)",
-            "Prev stage",
-            key_display="<",
-            show=False,
-            tooltip="Move deal to previous stage — one stage left",
-        ),  # fmt: skip
-        Binding("m", "move_to", "Move", tooltip="Move deal to… — any stage"),
-        Binding("n", "new", "New", tooltip="New deal — add one to this column"),
-        Binding("e", "edit", "Edit", show=False, tooltip="Edit deal — title, value, dates"),
-        Binding("enter", "detail", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
-        Binding("a", "note", "Note", tooltip="Add note — to the selected deal"),
-        Binding(
-            "t",
+        *actions.bindings("next_stage", "prev_stage", hidden=("prev_stage",)),
+        actions.ACTIONS["move_to"].binding(),
+        Binding("n", "new", "New", tooltip="New deal — add one to this column", id="board.new"),
+        *actions.bindings(
+            "edit",
+            "detail",
+            "note",
             "next_step",
-            "Next step",
-            show=False,
-            tooltip="Set next step — what happens next, and by when",
-        ),
-        Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
-        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
-        Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze deal — quiet a stale deal until a date"),
-        Binding(
-            "A",
+            "won",
+            "lost",
+            "snooze",
             "archive",
-            "Archive",
-            show=False,
-            tooltip="Archive deal — hide junk or a duplicate, history kept",
-        ),
-        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter — show deals matching text"),
+            hidden=("edit", "detail", "next_step", "snooze", "archive"),
+            hints={"snooze": "quiet a stale deal until a date"},
+        ),  # fmt: skip
         Binding(
-            "x", "export", "Export", show=False, tooltip="Export notes to CSV — every note with its deal"
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            tooltip="Filter — show deals matching text",
+            id="board.filter",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            tooltip="Export notes to CSV — every note with its deal",
+            id="board.export",
         ),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
-    reloads_columns = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,16 +88,6 @@ class BoardScreen(Screen[None]):
         self.ctx: CardContext | None = None
         self._status_pending = False
         self._last_stage: int | None = None
-        self._more_text = ""
-        self._review: Any = None  # the review and health figures last counted (review.Health)
-        self._review_recount = False
-        self._review_timer: Any = None
-        self._review_counting = False  # a count is under way, on another thread
-        self._review_counted = False  # the status line is redrawn for a count just made
-
-    @property
-    def host(self) -> Host:
-        return host(self)
 
     # ----------------------------------------------------------------- layout
 
@@ -115,9 +96,9 @@ class BoardScreen(Screen[None]):
         self.ctx = CardContext(
             today=app.today, currency=app.settings.currency, rates=app.settings.exchange_rates
         )
-        yield Static("", id="status")
+        yield StatusLine(lambda: (self.host.store, self.host.settings, self.host.today), id="status")
         self.view = BoardView(self.ctx, id="board")
-        self.view.set_columns([Column(stage, self._loader(stage)) for stage in app.store.stages()])
+        self.view.set_columns([Column(stage, self._loader(stage)) for stage in app.store.shape.stages()])
         yield self.view
         yield KeyBar()
 
@@ -127,7 +108,7 @@ class BoardScreen(Screen[None]):
 
     def _loader(self, stage: Stage) -> Any:
         def load(offset: int, limit: int) -> list[Deal]:
-            return self.host.store.column(
+            return self.host.store.board.column(
                 stage,
                 today=self.host.today,
                 offset=offset,
@@ -152,9 +133,13 @@ class BoardScreen(Screen[None]):
         self._set_more("  ".join(parts))
 
     def _set_more(self, text: str) -> None:
-        if text != self._more_text:
-            self._more_text = text
+        if text != self.status.more_text:
+            self.status.more_text = text
             self.update_status()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
 
     def on_mount(self) -> None:
         # The first frame shows each column's first cards. Counting the columns and the
@@ -169,13 +154,24 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------------- data
 
-    def reload(self, stage_ids: set[int] | None = None, done: ops.Done | None = None) -> None:
+    def follow(self, done: Done | None) -> None:
+        """A change made here redraws the columns it touched (counted from `done` where it
+        can); one made elsewhere, every column. After an undo the cursor goes to the deal
+        it took back, when the board is in front."""
+        if done is None or (done.undid is not None and not done.deals):
+            self.reload()
+        else:
+            self.reload(set(done.columns), done)
+        if done is not None and done.undid is not None and done.deal is not None and self.app.screen is self:
+            self.focus_deal(done.deal)
+
+    def reload(self, stage_ids: set[int] | None = None, done: Done | None = None) -> None:
         """Re-read counts and visible windows (of the columns in `stage_ids`, or all), keeping
         each column's selected deal. `done`, the change that made the reload, lets an open
         column's count follow without counting it again."""
         app = self.host
         store = app.store
-        stages = store.stages()
+        stages = store.shape.stages()
         if [s.id for s in stages] != [c.stage.id for c in self.columns] or any(
             s != c.stage for s, c in zip(stages, self.columns, strict=False)
         ):
@@ -184,7 +180,7 @@ class BoardScreen(Screen[None]):
         ctx = self._set_context()
         summaries = self._followed(stage_ids, done)
         if stage_ids is None or stage_ids - summaries.keys():
-            counted = store.summaries(
+            counted = store.board.summaries(
                 today=app.today,
                 closed_days=app.settings.closed_days,
                 text=self.filter_text or None,
@@ -197,7 +193,7 @@ class BoardScreen(Screen[None]):
                 continue
             column.summary = summary
             column.header = header_text(column.stage, summary, ctx, app.settings.closed_days)
-            cursor = self._cursor_for(column, summary.count, done.deal if done else None)
+            cursor = self._cursor_for(column, summary.count, done.after if done else [])
             self.view.load_column(column, summary.count, cursor)
         self.schedule_status()
 
@@ -208,23 +204,29 @@ class BoardScreen(Screen[None]):
         ctx.today = app.today
         ctx.currency = app.settings.currency
         ctx.rates = app.settings.exchange_rates
-        ctx.stages = {s.id: s for s in store.stages(include_archived=True)}
-        ctx.reasons = {r.id: r for r in store.reasons(include_archived=True)}
+        ctx.stages = {s.id: s for s in store.shape.stages(include_archived=True)}
+        ctx.reasons = {r.id: r for r in store.shape.reasons(include_archived=True)}
         self.view.closed_days = app.settings.closed_days
         return ctx
 
-    def _followed(self, stage_ids: set[int] | None, done: ops.Done | None) -> dict[int, StageSummary]:
+    def _followed(self, stage_ids: set[int] | None, done: Done | None) -> dict[int, StageSummary]:
         """The summaries of the columns in `stage_ids` that follow from `done` alone."""
-        if done is None or done.before is None or done.deal is None or stage_ids is None:
+        if done is None or stage_ids is None or not done.deals:
             return {}
         out = {}
         for column in self.columns:
-            if column.stage.id in stage_ids and column.summary is not None:
-                summary = self.host.store.summary_after(
-                    column.summary, done.before, done.deal, text=self.filter_text or None
+            summary = column.summary
+            if column.stage.id not in stage_ids or summary is None:
+                continue
+            for change in done.deals:
+                if change.before is None or change.after is None or summary is None:
+                    summary = None
+                    break
+                summary = self.host.store.board.summary_after(
+                    summary, change.before, change.after, text=self.filter_text or None
                 )
-                if summary is not None:
-                    out[column.stage.id] = summary
+            if summary is not None:
+                out[column.stage.id] = summary
         return out
 
     def schedule_status(self) -> None:
@@ -247,27 +249,28 @@ class BoardScreen(Screen[None]):
         return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
 
     def on_screen_resume(self) -> None:
-        self._review_recount = True  # what was done under another screen (the review) shows
+        self.status.recount_review()  # what was done under another screen (the review) shows
         if self._status_pending:
             self.call_after_refresh(self._pending_status)
 
-    def _cursor_for(self, column: Column, count: int, changed: Deal | None = None) -> int | None:
-        """Where the column's selected deal is now (`changed`, the deal a change just
-        wrote, is not read again)."""
+    def _cursor_for(self, column: Column, count: int, changed: list[Deal]) -> int | None:
+        """Where the column's selected deal is now (`changed`, the deals a change just
+        wrote, are not read again)."""
         deal_id = self.selected.get(column.stage.id)
         if deal_id is None or not count:
             return None
         store = self.host.store
-        if changed is not None and changed.id == deal_id:
-            deal = changed
+        known = next((d for d in changed if d.id == deal_id), None)
+        if known is not None:
+            deal = known
         else:
             try:
-                deal = store.get(deal_id)
+                deal = store.deals.get(deal_id)
             except Exception:  # deleted elsewhere: keep the cursor where it was
                 return None
         if deal.stage_id != column.stage.id or deal.archived:
             return None
-        return store.column_position(
+        return store.board.column_position(
             deal,
             column.stage,
             today=self.host.today,
@@ -286,117 +289,8 @@ class BoardScreen(Screen[None]):
     def update_status(self) -> None:
         """Counts that need the seller, most urgent first; the filter is never cut off."""
         self._status_pending = False
-        app = self.host
-        store, today = app.store, app.today
-        stale = store.stale_count(today)
-        due, _ = store.revisit_counts(today, app.settings.revisit_horizon_days)
-        missing = store.lost_without_reason_count()
-        parts: list[str | tuple[str, str]] = []
-        if store.readonly:
-            parts += [("READ-ONLY", "bold $text-error"), "  ·  "]
-        if self.filter_text:
-            parts += [
-                ("filter: ", "bold"),
-                (safe(self.filter_text), "bold reverse"),
-                ("  (esc clears)  ·  ", "dim"),
-            ]
-        if self._more_text:  # columns off screen: said before the counts, never cut off
-            parts += [(self._more_text, "bold $text-accent"), "  ·  "]
-        parts.append((f"⚠ {stale:,} stale (s)", "$text-warning") if stale else "nothing stale")
-        parts.append("  ·  ")
-        parts.append((f"↻ {due:,} revisits due (r)", "$text-accent") if due else "no revisits due")
-        if missing:
-            parts += ["  ·  ", (f"{missing:,} lost without reason", "$text-error")]
-        total = store.count()
-        tail = f"  ·  {total:,} deal" + ("" if total == 1 else "s") + f"  ·  {today:%a %d %b %Y}"
-        parts += self._quota_parts(parts, tail)
-        parts += self._review_parts(parts, tail)
-        parts.append((tail, "dim"))
-        text = Content.assemble(*parts)
-        self.query_one("#status", Static).update(text, layout=False)  # one line, always
-
-    def _review_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
-        """Whether today's review is done (d) and the pipeline's health, in the longest form
-        that fits between `before` and `after` (or, short of that, before `after` is cut off).
-
-        Counting them reads every open deal (about 60 ms at 100,000 deals): they are counted
-        on another thread, on a read-only connection of their own, so no key ever waits for
-        them; after changes on the board, once for a burst, a moment after it."""
-        from pipeline_tui.screens.review import status_variants
-
-        if (self._review is None or self._review_recount) and not self._review_counting:
-            self._review_recount = False
-            self._count_review()
-        elif not self._review_counted and self._review_timer is None:
-            self._review_timer = self.set_timer(REVIEW_RECOUNT_S, self._recount_review)
-        self._review_counted = False
-        if self._review is None:  # the first count is still under way
-            return []
-        variants = status_variants(self._review)
-        used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
-        width = self.query_one("#status", Static).size.width or self.size.width
-        room = width - 2 - used - len("  ·  ")
-        fits = [v for v in variants if cell_len(v[0]) <= room - cell_len(after)] or [
-            v for v in variants if cell_len(v[0]) <= room
-        ]
-        return ["  ·  ", fits[0]] if fits else []
-
-    def _recount_review(self) -> None:
-        self._review_timer = None
-        self._review_recount = True
-        self.update_status()
-
-    def _count_review(self) -> None:
-        from pipeline_tui.review import Health, health
-
-        store, today = self.host.store, self.host.today
-        if store.path is None:  # a database in memory has no second connection
-            self._review = health(store, today)
-            return
-
-        def count() -> Health:
-            with store.reader() as reader:
-                return health(reader, today)
-
-        self._review_counting = True
-        self.run_worker(count, thread=True, group=REVIEW_WORKERS, exit_on_error=False)
-
-    @on(Worker.StateChanged)
-    def _review_count_done(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != REVIEW_WORKERS or not event.worker.is_finished:
-            return
-        self._review_counting = False
-        if event.state is WorkerState.SUCCESS:
-            self._review = event.worker.result
-        else:  # the second connection failed: count here (a damaged file then says so)
-            from pipeline_tui.review import health
-
-            self._review = health(self.host.store, self.host.today)
-        self._review_counted = True
-        self.update_status()
-
-    def _quota_parts(self, before: list[str | tuple[str, str]], after: str) -> list[str | tuple[str, str]]:
-        """The current period against the quota (attainment, to go, coverage, forecast), in
-        as many words as the line has room for between `before` and `after` (or, short of
-        that, before `after` is cut off); nothing when no quota is set."""
-        settings = self.host.settings
-        if not settings.quota:
-            return []
-        quota = self.host.store.quota(
-            self.host.today,
-            kind=settings.quota_period,
-            quota=settings.quota,
-            rates=settings.exchange_rates,
-            apart=False,
-        )
-        used = sum(cell_len(part if isinstance(part, str) else part[0]) for part in before)
-        width = self.query_one("#status", Static).size.width or self.size.width
-        room = width - 2 - used - len("  ·  ")
-        variants = quota_status(quota)
-        fits = [t for t in variants if cell_len(t) <= room - cell_len(after)] or [
-            t for t in variants if cell_len(t) <= room
-        ]
-        return ["  ·  ", (fits[0], "$text-accent")] if fits else []
+        self.status.filter_text = self.filter_text
+        self.status.update_counts()
 
     # -------------------------------------------------------------- selection
 
@@ -424,7 +318,7 @@ class BoardScreen(Screen[None]):
 
     @on(BoardView.Chosen)
     def _chosen(self, event: BoardView.Chosen) -> None:
-        self.host.open_detail(event.deal)
+        self.host.flows.detail([event.deal])
 
     def focus_deal(self, deal: Deal) -> None:
         """Focus the column holding `deal` and put the cursor on it (clearing a filter
@@ -436,7 +330,7 @@ class BoardScreen(Screen[None]):
         self.selected[deal.stage_id] = deal.id
         for index, column in enumerate(self.columns):
             if column.stage.id == deal.stage_id:
-                position = self.host.store.column_position(
+                position = self.host.store.board.column_position(
                     deal,
                     column.stage,
                     today=self.host.today,
@@ -455,65 +349,38 @@ class BoardScreen(Screen[None]):
 
         return fold(self.filter_text) in fold(f"{deal.title} {deal.company} {deal.contact}")
 
-    def _need_deal(self) -> Deal | None:
-        deal = self.current_deal
-        if deal is None:
-            self.host.notify_text("No deal selected.", severity="warning")
-        return deal
-
     # ---------------------------------------------------------------- actions
+
+    def deals_for(self, action: DealAction) -> list[Deal]:
+        deal = self.current_deal
+        return [deal] if deal is not None else []
+
+    def after(self, action: DealAction) -> Then | None:
+        if action.name in FOLLOWS:
+            return self._follow_deal
+        return None
+
+    def _follow_deal(self, done: Done) -> None:
+        """The cursor goes with the deal a move took to another column."""
+        if done.deal is not None:
+            self.focus_deal(done.deal)
 
     def action_focus_column(self, step: int) -> None:
         # Now, not later: the next key typed acts on this column.
         self.view.focus_column(self.view.focus_index + step)
         self.set_focus(self.view)
 
-    def action_move(self, step: int) -> None:
-        if deal := self._need_deal():
-            self.host.move_step(deal, step, then=self.focus_deal)
-
-    def action_move_to(self) -> None:
-        if deal := self._need_deal():
-            self.host.choose_stage(deal, then=self.focus_deal)
-
-    def action_lost(self) -> None:
-        if deal := self._need_deal():
-            self.host.mark_lost(deal, then=self.focus_deal)
-
-    def action_won(self) -> None:
-        if deal := self._need_deal():
-            self.host.mark_won(deal, then=self.focus_deal)
-
     def action_new(self) -> None:
         stage_id = self.current_stage_id
-        self.host.new_deal(self.host.store.stage(stage_id) if stage_id else None)
+        stage = self.host.store.shape.stage(stage_id) if stage_id else None
+        self.host.flows.new(stage, then=self._focus_new)
 
-    def action_edit(self) -> None:
-        if deal := self._need_deal():
-            self.host.edit_deal(deal)
-
-    def action_note(self) -> None:
-        if deal := self._need_deal():
-            self.host.add_note(deal)
-
-    def action_next_step(self) -> None:
-        if deal := self._need_deal():
-            self.host.set_next_step(deal)
-
-    def action_snooze(self) -> None:
-        if deal := self._need_deal():
-            self.host.snooze(deal)
-
-    def action_archive(self) -> None:
-        if deal := self._need_deal():
-            self.host.archive_deal(deal)
-
-    def action_detail(self) -> None:
-        if deal := self._need_deal():
-            self.host.open_detail(deal)
+    def _focus_new(self, done: Done) -> None:
+        if done.deal is not None and self.app.screen is self:
+            self.focus_deal(done.deal)
 
     def action_export(self) -> None:
-        self.host.export_notes()
+        self.host.files.export_notes()
 
     @property
     def filter_box(self) -> Input:

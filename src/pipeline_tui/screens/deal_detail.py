@@ -6,16 +6,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 
+from pipeline_tui import actions, rules
 from pipeline_tui import operations as ops
-from pipeline_tui import rules
+from pipeline_tui.actions import DealAction
 from pipeline_tui.display import safe
 from pipeline_tui.errors import NotFoundError
-from pipeline_tui.host import Host, host
 from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import format_money
+from pipeline_tui.operations import Done
+from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
 from pipeline_tui.styles import SCREENS_CSS
@@ -23,24 +24,13 @@ from pipeline_tui.styles import SCREENS_CSS
 TIMELINE_SHOWN = 200  # a deal with 100,000 notes opens as fast as one with ten
 
 
-class DealDetailScreen(Screen[None]):
+class DealDetailScreen(DealScreen):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("a", "note", "Note", tooltip="Add note — to this deal"),
-        Binding("e", "edit", "Edit", tooltip="Edit deal — title, value, dates"),
-        Binding("t", "next_step", "Next step", tooltip="Set next step — what happens next, and by when"),
-        Binding("z", "snooze", "Snooze", tooltip="Snooze — quiet a stale deal, or move a revisit"),
-        Binding("m", "move", "Move", tooltip="Move deal to… — any stage"),
-        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
-        Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
-        Binding(
-            "A",
-            "archive",
-            "Archive",
-            show=False,
-            tooltip="Archive deal — hide junk or a duplicate, history kept",
+        *actions.bindings(
+            "note", "edit", "next_step", "snooze", "move_to", "lost", "won", "archive", hidden=("archive",)
         ),
     ]
 
@@ -48,10 +38,6 @@ class DealDetailScreen(Screen[None]):
         super().__init__()
         self.deal_id = deal_id
         self.shown: Deal | None = None
-
-    @property
-    def host(self) -> Host:
-        return host(self)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -63,19 +49,22 @@ class DealDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
 
+    def follow(self, done: Done | None) -> None:
+        self.reload()
+
     @property
     def deal(self) -> Deal:
         """The deal as this screen shows it (changes are checked against it)."""
-        return self.shown or self.host.store.get(self.deal_id)
+        return self.shown or self.host.store.deals.get(self.deal_id)
 
     def reload(self) -> None:
         store, today = self.host.store, self.host.today
         try:
-            deal = self.shown = store.get(self.deal_id)
+            deal = self.shown = store.deals.get(self.deal_id)
         except NotFoundError:
-            self.host.pop_screen()
+            self.app.pop_screen()
             return
-        stage = store.stage(deal.stage_id)
+        stage = store.shape.stage(deal.stage_id)
         rows: list[tuple[str, str, str]] = [
             ("Stage", f"{stage.name} · {rules.days_in_stage(deal, today)} days", ""),
             ("Company", deal.company, ""),
@@ -106,8 +95,8 @@ class DealDetailScreen(Screen[None]):
         for label, value, style in rows:
             parts += ["\n", (f"{label:>11}", "dim"), "  ", (safe(value) or "—", style)]
         self.query_one("#detail-fields", Static).update(Content.assemble(*parts))
-        total = store.event_count(deal.id)
-        events = list(reversed(store.timeline(deal.id, limit=TIMELINE_SHOWN)))
+        total = store.deals.event_count(deal.id)
+        events = list(reversed(store.deals.timeline(deal.id, limit=TIMELINE_SHOWN)))
         more = f" · the latest {len(events):,} of {total:,}" if total > len(events) else f" · {total:,}"
         self.query_one("#detail-timeline-title", Static).update(
             Content.assemble(("Timeline", "bold"), (more, "dim"))
@@ -133,29 +122,5 @@ class DealDetailScreen(Screen[None]):
             out += [" " * 18, (body, "strike" if event.data.get("retracted") else ""), "\n"]
         return out
 
-    def _then(self, deal: Deal) -> None:
-        self.reload()
-
-    def action_note(self) -> None:
-        self.host.add_note(self.deal)
-
-    def action_edit(self) -> None:
-        self.host.edit_deal(self.deal)
-
-    def action_next_step(self) -> None:
-        self.host.set_next_step(self.deal)
-
-    def action_snooze(self) -> None:
-        self.host.snooze(self.deal)
-
-    def action_move(self) -> None:
-        self.host.choose_stage(self.deal)
-
-    def action_lost(self) -> None:
-        self.host.mark_lost(self.deal)
-
-    def action_won(self) -> None:
-        self.host.mark_won(self.deal)
-
-    def action_archive(self) -> None:
-        self.host.archive_deal(self.deal)
+    def deals_for(self, action: DealAction) -> list[Deal]:
+        return [self.deal]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from pipeline_tui import actions
 from pipeline_tui import operations as ops
 from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
@@ -21,10 +22,7 @@ class DealListScreen(DealTableScreen):
         Column("Reason", weight=2),
     )
     EMPTY = "no deals"
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
-    ]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), *actions.bindings("detail", hidden=("detail",))]
 
     def __init__(self, title: str, deal_ids: list[int]) -> None:
         super().__init__()
@@ -36,7 +34,7 @@ class DealListScreen(DealTableScreen):
 
     def cells(self, deal: Deal, widths: list[int]) -> Cells:
         store = self.host.store
-        stage = store.stage(deal.stage_id)
+        stage = store.shape.stage(deal.stage_id)
         reason = ops.loss_label(store, deal) if stage.kind.value == "lost" else ""
         return [
             (f"{deal.closed_at:%Y-%m-%d}" if deal.closed_at else "", "rows--muted"),

@@ -7,36 +7,35 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 
-from pipeline_tui.host import Host, host
+from pipeline_tui import actions
+from pipeline_tui.actions import DealAction
 from pipeline_tui.models import Deal
+from pipeline_tui.operations import Done
+from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows
 
 
-class DealTableScreen(Screen[None]):
+class DealTableScreen(DealScreen):
     """Subclasses set NAME, COLUMNS and EMPTY, say which ids to list (`row_ids_now`) and how
-    a row reads (`cells`), write the title (`title_parts`) and say what Enter does."""
+    a row reads (`cells`), write the title (`title_parts`) and say what Enter does (the
+    deal detail, unless they bind enter to another action)."""
 
     CSS_PATH = SCREENS_CSS
 
     NAME: ClassVar[str] = "deals"  # ids: #NAME-title, #NAME-table
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     EMPTY: ClassVar[str] = "nothing here"
-    BINDINGS = [Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline")]
+    BINDINGS = actions.bindings("detail", hidden=("detail",))
+    ENTER: ClassVar[str] = "detail"  # the deal action Enter (or a double click) runs
 
     def __init__(self) -> None:
         super().__init__()
         self.row_ids: list[int] = []
-
-    @property
-    def host(self) -> Host:
-        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id=f"{self.NAME}-title", classes="screen-title")
@@ -61,7 +60,10 @@ class DealTableScreen(Screen[None]):
         return [(self.NAME, "bold")]
 
     def load(self, ids: list[int]) -> list[Deal]:
-        return self.host.store.get_many(ids)
+        return self.host.store.deals.get_many(ids)
+
+    def follow(self, done: Done | None) -> None:
+        self.reload()
 
     def reload(self) -> None:
         rows = self.rows
@@ -78,10 +80,10 @@ class DealTableScreen(Screen[None]):
         """The deal on the cursor's row, as the list shows it."""
         return self.rows.deal
 
-    def action_open(self) -> None:
-        if deal := self.deal:
-            self.host.open_detail(deal)
+    def deals_for(self, action: DealAction) -> list[Deal]:
+        deal = self.deal
+        return [deal] if deal is not None else []
 
     @on(DealRows.Chosen)
     def _chosen(self, event: DealRows.Chosen) -> None:
-        self.action_open()
+        self.action_deal(self.ENTER)

@@ -38,11 +38,15 @@ def key_label(binding: Binding) -> str:
 def described(bindings: Iterable[object]) -> list[tuple[str, str]]:
     """(keys, what) for each binding that says what it does, in declaration order."""
     out: list[tuple[str, str]] = []
+    keys_said: set[str] = set()
     for binding in bindings:
         if not isinstance(binding, Binding) or not binding.description:
             continue
         if binding.action in ("app.pop_screen", "clear_filter"):
             continue
+        if not binding.tooltip and binding.key in keys_said:
+            continue  # a second binding of a key said already (u undoes either way)
+        keys_said.add(binding.key)
         title, _, what = (binding.tooltip or binding.description).partition(" — ")
         text = f"{title}: {what}" if what else title
         out.append((key_label(binding), text[0].lower() + text[1:]))

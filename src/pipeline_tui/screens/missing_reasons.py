@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from pipeline_tui import actions
 from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
@@ -20,18 +21,15 @@ class MissingReasonsScreen(DealTableScreen):
     EMPTY = "none — every loss says why"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
+        *actions.bindings("reason"),
         Binding(
-            "l",
-            "fill",
-            "Give a reason",
-            tooltip="Give the reason — the Closed Lost prompt for a deal lost already",
+            "D", "deal('detail')", "Detail", tooltip="Deal detail — fields and timeline", id="missing.detail"
         ),
-        Binding("enter", "fill", "Give a reason", show=False),
-        Binding("D", "detail", "Detail", tooltip="Deal detail — fields and timeline"),
     ]
+    ENTER = "reason"
 
     def row_ids_now(self) -> list[int]:
-        return self.host.store.lost_without_reason_ids()
+        return self.host.store.review.lost_without_reason_ids()
 
     def cells(self, deal: Deal, widths: list[int]) -> Cells:
         return [
@@ -45,14 +43,3 @@ class MissingReasonsScreen(DealTableScreen):
         if not total:
             return [("Lost without a reason", "bold"), " · none — every loss says why."]
         return [("Lost without a reason", "bold"), f" · {total:,} · l or enter gives one"]
-
-    def action_fill(self) -> None:
-        if deal := self.deal:
-            self.host.fill_loss(deal)
-
-    def action_detail(self) -> None:
-        if deal := self.deal:
-            self.host.open_detail(deal)
-
-    def action_open(self) -> None:
-        self.action_fill()

@@ -139,6 +139,7 @@ class ReportScreen(Screen[None]):
         )
         self.reload()
         self.set_focus(self.query_one("#report-table", DataTable))
+        self.watch(self.app, "pipeline", lambda _: self.reload(), init=False)
 
     @property
     def tab(self) -> str:
@@ -168,7 +169,7 @@ class ReportScreen(Screen[None]):
     def reload(self) -> None:
         app = self.host
         settings = app.settings
-        report = app.store.report(
+        report = app.store.reports.report(
             self.period,
             today=app.today,
             horizon_days=settings.revisit_horizon_days,
@@ -541,7 +542,7 @@ class ReportScreen(Screen[None]):
                 self.reload()
 
         prompt = PromptModal("Period: FROM..TO (either side may be empty)", parse, placeholder="Jan 1..today")
-        self.host.push_screen(prompt, chosen)
+        self.host.ask(prompt, chosen)
 
     def action_open_row(self) -> None:
         if self.tab == "tab-trend":
@@ -555,11 +556,11 @@ class ReportScreen(Screen[None]):
         if line is None or line.key is None:
             return
         if line.key[0] == "screen":
-            self.host.open_screen(line.key[1])
+            self.call_next(self.app.run_action, str(line.key[1]))
             return
         chosen = line.period or self.period
         title = f"{line.label} · {chosen.label}"
-        self.host.push_screen(DealListScreen(title, self.host.store.report_deal_ids(line.key, chosen)))
+        self.app.push_screen(DealListScreen(title, self.host.store.reports.report_deal_ids(line.key, chosen)))
 
     def _open_trend_row(self) -> None:
         table = self.query_one("#trend-table", DataTable)
@@ -567,9 +568,8 @@ class ReportScreen(Screen[None]):
             return
         r = self.report.trend.rows[table.cursor_row]
         title = f"Closed in {r.period.label}"
-        self.host.push_screen(
-            DealListScreen(title, self.host.store.report_deal_ids(("closed", None), r.period))
-        )
+        ids = self.host.store.reports.report_deal_ids(("closed", None), r.period)
+        self.app.push_screen(DealListScreen(title, ids))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_row()

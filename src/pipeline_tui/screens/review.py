@@ -15,24 +15,24 @@ from datetime import date
 from time import monotonic
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
-from pipeline_tui import rules
+from pipeline_tui import actions, rules
+from pipeline_tui.actions import DealAction
 from pipeline_tui.display import safe
 from pipeline_tui.errors import NotFoundError
-from pipeline_tui.host import Host, host
+from pipeline_tui.flows.runner import Then
 from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import format_money
+from pipeline_tui.operations import Done
 from pipeline_tui.review import (
     SKIPPED,
-    Health,
     Kind,
     Queue,
     Session,
@@ -41,6 +41,7 @@ from pipeline_tui.review import (
     needs_attention,
     why,
 )
+from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
 from pipeline_tui.store import Store
@@ -64,20 +65,6 @@ KIND_STYLES = {
 Part = str | tuple[str, str]
 
 
-def status_variants(health: Health) -> list[tuple[str, str]]:
-    """The board's status line: whether today's review is done, and the pipeline's health,
-    longest first (the line shows the longest that fits)."""
-    percent = f"health {health.percent}%" if health.percent is not None else ""
-    if health.to_review:
-        texts = [f"review: {health.to_review:,} to do (d)", f"review {health.to_review:,} (d)"]
-        style = "$text-primary"
-    else:
-        texts = ["✓ review done", "✓ reviewed"]
-        style = "$text-success"
-    variants = [f"{texts[0]}  ·  {percent}", f"{texts[1]} · {percent}"] if percent else []
-    return [(text, style) for text in [*variants, texts[1]]]
-
-
 class ProgressBar(Widget):
     """One line: how much of the queue is dealt with."""
 
@@ -97,36 +84,32 @@ class ProgressBar(Widget):
         return Content.assemble(("━" * filled, "$text-success"), ("─" * (width - filled), "$text-disabled"))
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(DealScreen):
     CSS_PATH = SCREENS_CSS
 
     # description: the key bar's label; tooltip: "Palette title — what it does".
     BINDINGS = [
-        Binding("a", "note", "Note", tooltip="Add note — to the deal under review"),
-        Binding("t", "next_step", "Next step", tooltip="Set next step — what happens next, and by when"),
-        Binding(
-            "greater_than_sign,shift+right",
+        *actions.bindings(
+            "note",
+            "next_step",
             "next_stage",
-            "Next stage",
-            key_display=">",
-            tooltip="Move deal to next stage — one stage right",
-        ),
-        Binding("m", "move", "Move", show=False, tooltip="Move deal to… — any stage"),
-        Binding("w", "won", "Won", tooltip="Mark deal won — Closed Won"),
-        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
-        Binding(
-            "l",
+            "move_to",
+            "won",
+            "lost",
             "reason",
-            "Reason",
-            tooltip="Give the reason — a deal lost without one: the Closed Lost prompt",
+            "snooze",
+            "reopen",
+            "close_out",
+            "edit",
+            hidden=("move_to", "edit"),
+            hints={
+                "note": "to the deal under review",
+                "reason": "a deal lost without one: the Closed Lost prompt",
+            },
         ),
-        Binding("z", "snooze", "Snooze", tooltip="Snooze — quiet a stale deal, or a new revisit date"),
-        Binding("o", "reopen", "Reopen", tooltip="Reopen — back to an open stage"),
-        Binding("c", "close_out", "Close out", tooltip="Close out — no more potential, no more revisits"),
-        Binding("e", "edit", "Edit", show=False, tooltip="Edit deal — title, value, dates"),
         Binding("space", "skip", "Skip", tooltip="Skip — leave this deal for now, on to the next"),
         Binding("u", "undo", "Undo", tooltip="Undo — the last decision, back to that deal"),
-        Binding("enter", "detail", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
+        *actions.bindings("detail", hidden=("detail",)),
         Binding(
             "enter",
             "resume",
@@ -136,6 +119,18 @@ class ReviewScreen(Screen[None]):
         Binding("escape", "end", "End", tooltip="End the review — the summary, what is left"),
         Binding("escape", "back", "Back", tooltip="Back to the board — from the summary"),
     ]
+    # What each decision is called in the review's log (a move is named by where it went).
+    DECISIONS: ClassVar[dict[str, str]] = {
+        "note": "note",
+        "next_step": "next_step",
+        "won": "won",
+        "lost": "lost",
+        "reason": "reason",
+        "snooze": "snoozed",
+        "reopen": "reopened",
+        "close_out": "closed_out",
+        "edit": "edited",
+    }
     SUMMARY_ACTIONS: ClassVar[set[str]] = {"resume", "back", "undo"}
 
     def __init__(self) -> None:
@@ -146,10 +141,6 @@ class ReviewScreen(Screen[None]):
         self.started = 0.0
         self.ended_at: float | None = None
         self._left_kinds: dict[int, int] = {}  # deal id -> its queue index, for the summary list
-
-    @property
-    def host(self) -> Host:
-        return host(self)
 
     # ----------------------------------------------------------------- layout
 
@@ -194,7 +185,7 @@ class ReviewScreen(Screen[None]):
 
     def _load(self, deal_id: int) -> Deal | None:
         try:
-            return self.store.get(deal_id)
+            return self.store.deals.get(deal_id)
         except NotFoundError:  # removed since the queue was read
             return None
 
@@ -204,7 +195,9 @@ class ReviewScreen(Screen[None]):
         session, today = self.session, self.host.today
         while (item := session.current) is not None:
             deal = self._load(item.deal_id)
-            if deal is not None and needs_attention(item.kind, deal, self.store.stage(deal.stage_id), today):
+            if deal is not None and needs_attention(
+                item.kind, deal, self.store.shape.stage(deal.stage_id), today
+            ):
                 self._show_item(deal)
                 return
             session.settled()
@@ -243,7 +236,7 @@ class ReviewScreen(Screen[None]):
             return
         self._render_progress()
         store, today = self.store, self.host.today
-        stage = store.stage(deal.stage_id)
+        stage = store.shape.stage(deal.stage_id)
         style = KIND_STYLES[item.kind]
         if needs_attention(item.kind, deal, stage, today):
             text = f"{KIND_MARKS[item.kind]} {why(store, item.kind, deal, today)}"
@@ -258,7 +251,7 @@ class ReviewScreen(Screen[None]):
 
     def _fields(self, deal: Deal) -> Content:
         store, today = self.store, self.host.today
-        stage = store.stage(deal.stage_id)
+        stage = store.shape.stage(deal.stage_id)
         rows: list[tuple[str, str, str]] = [
             ("Company", deal.company, ""),
             ("Stage", f"{stage.name} · {rules.days_in_stage(deal, today)} days", ""),
@@ -280,7 +273,7 @@ class ReviewScreen(Screen[None]):
         if deal.snoozed_until is not None and deal.snoozed_until > today:
             rows.append(("Snoozed", f"quiet until {day_label(deal.snoozed_until, today)}", ""))
         if stage.kind is StageKind.LOST:
-            reason = store.reason(deal.loss_reason_id) if deal.loss_reason_id else None
+            reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
             rows.append(("Lost", rules.loss_label(reason, deal.competitor), "$text-error"))
             if deal.loss_note:
                 rows.append(("Follow-up", " ".join(deal.loss_note.split()), ""))
@@ -294,8 +287,8 @@ class ReviewScreen(Screen[None]):
     def _timeline(self, deal: Deal) -> Content:
         store = self.store
         room = max(TIMELINE_MIN, min(TIMELINE_MAX, self.size.height - 18))
-        events = list(reversed(store.timeline(deal.id, limit=room)))
-        total = store.event_count(deal.id)
+        events = list(reversed(store.deals.timeline(deal.id, limit=room)))
+        total = store.deals.event_count(deal.id)
         more = f"the latest {len(events)} of {total:,}" if total > len(events) else f"{total:,}"
         parts: list[Part] = ["\n", ("Timeline", "bold"), (f" · {more} · enter: all", "dim")]
         for event in events:
@@ -335,7 +328,7 @@ class ReviewScreen(Screen[None]):
         queue = session.queue
         self._left_kinds = {queue.ids[i]: i for i in left}
         rows = self.query_one("#review-left", DealRows)
-        rows.set_rows([queue.ids[i] for i in left], self.store.get_many)
+        rows.set_rows([queue.ids[i] for i in left], self.store.deals.get_many)
         rows.display = bool(left)
         self.query_one(ContentSwitcher).current = "review-summary"
         self._render_progress()
@@ -353,6 +346,9 @@ class ReviewScreen(Screen[None]):
         return [(SHORT_LABELS[kind], ""), (skipped, "rows--muted"), (title, ""), (value, "")]
 
     # ---------------------------------------------------------------- reload
+
+    def follow(self, done: Done | None) -> None:
+        self.reload()
 
     def reload(self) -> None:
         """After any change (ours, or another process's): the deal as it is now. A change
@@ -385,7 +381,7 @@ class ReviewScreen(Screen[None]):
         back = None
         log = self.session.log
         while log and (change_id := log[-1].change_id) is not None:
-            change = self.store.change(change_id)
+            change = self.store.journal.get(change_id)
             if change is None or change.undone_at is None:
                 break
             back = self.session.undo()
@@ -400,27 +396,26 @@ class ReviewScreen(Screen[None]):
 
     # -------------------------------------------------------------- decisions
 
-    def _decide(self, action: str, flow: Callable[..., None], what: str | None = None) -> None:
-        """Run one of the board's flows on the deal as shown; when it is saved, count it and,
-        if the deal no longer needs attention, show the next item."""
+    def deals_for(self, action: DealAction) -> list[Deal]:
+        return [self.deal] if self.deal is not None else []
+
+    def after(self, action: DealAction) -> Then | None:
+        """Once a decision on the deal shown is saved: count it and, if the deal no longer
+        needs attention, show the next item (keys typed ahead act on the item they were
+        typed on)."""
         deal = self.deal
-        if deal is None or not self.check_action(action, ()):  # (the palette runs any action)
-            return
+        if deal is None or action.name == "detail":
+            return None
         index = self.session.position
-        before_stage = self.store.stage(deal.stage_id)
+        before = self.store.shape.stage(deal.stage_id).kind
 
-        def then(after: Deal) -> None:
-            self._decided(index, after, what or self._move_kind(before_stage.kind, after))
+        def decided(done: Done) -> None:
+            after = next((d for d in done.after if d.id == deal.id), None)
+            if after is not None:
+                what = self.DECISIONS.get(action.name) or self._move_kind(before, after)
+                self._decided(index, after, what, done.change_id)
 
-        flow(deal, then=then)
-
-    def _move_kind(self, before: StageKind, after: Deal) -> str:
-        kind = self.store.stage(after.stage_id).kind
-        if kind is StageKind.WON:
-            return "won"
-        if kind is StageKind.LOST:
-            return "lost"
-        return "reopened" if before is not StageKind.OPEN else "moved"
+        return decided
 
     # What still settles an item of each kind, said when a decision did not (a note on a due
     # revisit) and when a key does nothing on the item shown.
@@ -431,38 +426,35 @@ class ReviewScreen(Screen[None]):
         Kind.NO_NEXT_STEP: "still no next step: t sets one · space skips",
     }
 
-    def on_key(self, event: events.Key) -> None:
+    def refuses_keys(self) -> bool:
         """A key that does nothing on this item is said, and the keys typed after it are
         dropped: they were meant for what the user expected to see, not for this deal (a
         word typed ahead must not run as commands: the c of "call" closing out a revisit)."""
-        if not self.is_mounted or self.in_summary or self.session.current is None:
-            return
-        active = self.active_bindings.get(event.key)
-        if active is not None and active.enabled:
-            return
-        if active is None and not event.is_printable:
-            return  # arrows, function keys: nothing to say
-        event.stop()
-        dropped = self.host.drop_typed_ahead()
-        key = event.character if event.is_printable and event.character else event.key
-        message = f"{key!r} does nothing on this deal; {self.STILL[self.session.current.kind]}"
-        if dropped:
-            message += f"; {dropped:,} key{'s' if dropped != 1 else ''} typed after it dropped."
-        self.host.notify_text(message, severity="warning", timeout=5)
+        return self.is_mounted and not self.in_summary and self.session.current is not None
 
-    def _decided(self, index: int, after: Deal, what: str) -> None:
+    def refused_why(self, key: str) -> str:
+        item = self.session.current
+        still = self.STILL[item.kind] if item is not None else ""
+        return f"does nothing on this deal; {still}"
+
+    def _move_kind(self, before: StageKind, after: Deal) -> str:
+        kind = self.store.shape.stage(after.stage_id).kind
+        if kind is StageKind.WON:
+            return "won"
+        if kind is StageKind.LOST:
+            return "lost"
+        return "reopened" if before is not StageKind.OPEN else "moved"
+
+    def _decided(self, index: int, after: Deal, what: str, change_id: int | None) -> None:
         store, session, today = self.store, self.session, self.host.today
         if after.id != session.queue.ids[index]:
             return
-        change = store.last_change(origin=store.origin)
-        used = {d.change_id for d in session.log}
-        change_id = change.id if change and change.deal_id == after.id and change.id not in used else None
         kind = session.queue.kinds[index]
-        stage = store.stage(after.stage_id)
+        stage = store.shape.stage(after.stage_id)
         resolved = not needs_attention(kind, after, stage, today)
         detail = ""
         if what in ("lost", "reason") and stage.kind is StageKind.LOST:
-            reason = store.reason(after.loss_reason_id) if after.loss_reason_id else None
+            reason = store.shape.reason(after.loss_reason_id) if after.loss_reason_id else None
             detail = reason.label if reason else ""
         session.go_to(index)
         session.decided(what, change_id, resolved=resolved, detail=detail)
@@ -471,50 +463,13 @@ class ReviewScreen(Screen[None]):
             self._arrive()
         else:
             self._show_item(after)
-            self.host.notify_text(f"Still here: {self.STILL[kind]}", timeout=4)
-
-    def action_note(self) -> None:
-        self._decide("note", self.host.add_note, "note")
-
-    def action_next_step(self) -> None:
-        self._decide("next_step", self.host.set_next_step, "next_step")
-
-    def action_next_stage(self) -> None:
-        self._decide("next_stage", lambda deal, then: self.host.move_step(deal, 1, then=then))
-
-    def action_move(self) -> None:
-        self._decide("move", self.host.choose_stage)
-
-    def action_won(self) -> None:
-        self._decide("won", self.host.mark_won, "won")
-
-    def action_lost(self) -> None:
-        self._decide("lost", self.host.mark_lost, "lost")
-
-    def action_reason(self) -> None:
-        self._decide("reason", self.host.fill_loss, "reason")
-
-    def action_snooze(self) -> None:
-        self._decide("snooze", self.host.snooze, "snoozed")
-
-    def action_reopen(self) -> None:
-        self._decide("reopen", self.host.reopen, "reopened")
-
-    def action_close_out(self) -> None:
-        self._decide("close_out", self.host.close_revisit, "closed_out")
-
-    def action_edit(self) -> None:
-        self._decide("edit", self.host.edit_deal, "edited")
-
-    def action_detail(self) -> None:
-        if self.deal is not None and self.check_action("detail", ()):
-            self.host.open_detail(self.deal)
+            self.host.say(f"Still here: {self.STILL[kind]}", timeout=4)
 
     def action_skip(self) -> None:
         item, deal = self.session.current, self.deal
         if item is None or deal is None or not self.check_action("skip", ()):
             return
-        if needs_attention(item.kind, deal, self.store.stage(deal.stage_id), self.host.today):
+        if needs_attention(item.kind, deal, self.store.shape.stage(deal.stage_id), self.host.today):
             self.session.skip()
         else:  # fixed meanwhile (from the detail, or by another process): not a skip
             self.session.settled()
@@ -524,7 +479,7 @@ class ReviewScreen(Screen[None]):
     def action_undo(self) -> None:
         log = self.session.log
         if not log:
-            self.host.notify_text("Nothing to undo in this review.")
+            self.host.say("Nothing to undo in this review.")
             return
         if log[-1].change_id is None:  # a skip, or a decision that changed nothing
             decision = self.session.undo()
@@ -536,7 +491,7 @@ class ReviewScreen(Screen[None]):
                 self._show_item(deal)
             return
         # The app undoes this board's last change; `reload` then takes the review back.
-        self.host.undo()
+        self.host.runner.undo()
 
     def action_end(self) -> None:
         if self.check_action("end", ()):
@@ -561,7 +516,7 @@ class ReviewScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.check_action("back", ()):
-            self.host.pop_screen()
+            self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys that make sense for what is shown (the key bar shows only those)."""
@@ -576,9 +531,11 @@ class ReviewScreen(Screen[None]):
         item, deal = self.session.current, self.deal
         if item is None or deal is None:
             return False
-        stage = self.store.stage(deal.stage_id)
+        if action == "deal" and parameters:
+            action = str(parameters[0])
+        stage = self.store.shape.stage(deal.stage_id)
         lost = stage.kind is StageKind.LOST
-        if action in ("next_step", "next_stage", "move", "won", "lost"):
+        if action in ("next_step", "next_stage", "move_to", "won", "lost"):
             return stage.is_open
         if action == "reason":
             return lost and deal.loss_reason_id is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from pipeline_tui import actions
 from pipeline_tui import operations as ops
 from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
@@ -23,21 +24,21 @@ class RevisitsScreen(DealTableScreen):
     EMPTY = "no revisits due or coming up"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("o", "reopen", "Reopen", tooltip="Reopen — back to an open stage"),
-        Binding("z", "snooze", "Snooze", tooltip="Snooze revisit — a new revisit date"),
-        Binding("a", "note", "Note", tooltip="Add note — to the selected deal"),
-        Binding("c", "close_out", "Close out", tooltip="Close out — no more potential, no more revisits"),
+        *actions.bindings("reopen", "snooze", "note", "close_out", hints={"snooze": "a new revisit date"}),
         Binding(
             "i",
             "app.export_calendar",
             "Calendar (.ics)",
             tooltip="Export revisits to calendar (.ics) — one all-day event per revisit",
+            id="revisits.calendar",
         ),
-        Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
+        *actions.bindings("detail", hidden=("detail",)),
     ]
 
     def row_ids_now(self) -> list[int]:
-        due, upcoming = self.host.store.revisit_ids(self.host.today, self.host.settings.revisit_horizon_days)
+        due, upcoming = self.host.store.review.revisit_ids(
+            self.host.today, self.host.settings.revisit_horizon_days
+        )
         self.due_count, self.upcoming_count = len(due), len(upcoming)
         return due + upcoming
 
@@ -68,19 +69,3 @@ class RevisitsScreen(DealTableScreen):
             (f"{self.due_count:,} due", "$text-accent"),
             f" · {self.upcoming_count:,} in the next {horizon} days · o reopen · z snooze · c close out",
         ]
-
-    def action_reopen(self) -> None:
-        if deal := self.deal:
-            self.host.reopen(deal)
-
-    def action_snooze(self) -> None:
-        if deal := self.deal:
-            self.host.snooze(deal)
-
-    def action_note(self) -> None:
-        if deal := self.deal:
-            self.host.add_note(deal)
-
-    def action_close_out(self) -> None:
-        if deal := self.deal:
-            self.host.close_revisit(deal)

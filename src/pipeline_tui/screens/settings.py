@@ -19,11 +19,12 @@ from pipeline_tui import operations as ops
 from pipeline_tui.config import DESCRIPTIONS, Settings, show_setting
 from pipeline_tui.dates import describe_stale_days, parse_stale_days
 from pipeline_tui.display import safe
-from pipeline_tui.errors import InputError, PipelineError
+from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
-from pipeline_tui.models import LossReason, Outcome, Stage, StageKind
+from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind
 from pipeline_tui.money import format_money
+from pipeline_tui.operations import Done
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.styles import SCREENS_CSS
 
@@ -68,9 +69,12 @@ class NavTable(DataTable[Any]):
 
 
 class SettingsScreen(Screen[None]):
+    """Not a deal screen: it follows the pipeline all the same (another process may add a
+    stage), through the App's `pipeline` reactive."""
+
     CSS_PATH = SCREENS_CSS
 
-    UNDO_SCOPE = ops.SETTINGS
+    UNDO_SCOPE = Scope.SETTINGS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("1", "show_tab('tab-stages')", "Stages"),
@@ -126,6 +130,7 @@ class SettingsScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.watch(self.app, "pipeline", lambda revision: self.follow(revision.done), init=False)
         self.query_one("#stages-table", DataTable).add_columns(
             "Stage", "Kind", "Stale after", "Prob.", "Deals", ""
         )
@@ -176,7 +181,7 @@ class SettingsScreen(Screen[None]):
         table = self.query_one("#stages-table", DataTable)
         row = table.cursor_row
         table.clear()
-        self.stage_rows = store.stages(include_archived=True)
+        self.stage_rows = store.shape.stages(include_archived=True)
         for stage in self.stage_rows:
             stale = describe_stale_days(stage.stale_days, endpoint=stage.is_endpoint).removeprefix(
                 "stale after "
@@ -187,7 +192,7 @@ class SettingsScreen(Screen[None]):
                 stage.kind.value,
                 stale,
                 prob,
-                f"{store.stage_deal_count(stage.id):,}",
+                f"{store.shape.stage_deal_count(stage.id):,}",
                 "archived" if stage.archived else "",
             )
         table.move_cursor(row=min(row, len(self.stage_rows) - 1))
@@ -195,7 +200,7 @@ class SettingsScreen(Screen[None]):
         table = self.query_one("#reasons-table", DataTable)
         row = table.cursor_row
         table.clear()
-        self.reason_rows = store.reasons(include_archived=True)
+        self.reason_rows = store.shape.reasons(include_archived=True)
         for reason in self.reason_rows:
             asks = ", ".join(
                 w for w, on in (("competitor", reason.needs_competitor), ("note", reason.needs_note)) if on
@@ -228,31 +233,33 @@ class SettingsScreen(Screen[None]):
         row = table.cursor_row
         return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
+    def follow(self, done: Done | None) -> None:
+        self.reload()
+
     def _do(self, fn: Any, *args: Any, follow: tuple[str, int | None] | None = None, **kwargs: Any) -> None:
         """Run a change; `follow`: the table row to put the cursor on after it (an id, or
         None for the item the change made: a stage or reason just added)."""
-        try:
-            made, done = fn(self.host.store, *args, **kwargs)
-        except PipelineError as exc:
-            self.host.notify_text(str(exc), title="Not changed", severity="error")
-            return
-        self.host.notify_text(done.message + ("  ·  u to undo" if done.change_id else ""), timeout=4)
-        self.host.reload_screens()
-        if follow is not None:
+
+        def then(done: Done) -> None:
+            if follow is None or done.made is None:
+                return
             table_id, item_id = follow
             if item_id is None:
-                item_id = made.id
+                item_id = done.made.id
             rows = self.stage_rows if table_id == "#stages-table" else self.reason_rows
             ids = [r.id for r in rows]
             if item_id in ids:
                 self.query_one(table_id, DataTable).move_cursor(row=ids.index(item_id))
+
+        store = self.host.store
+        self.host.runner.run(lambda _: fn(store, *args, **kwargs), then=then)
 
     def _ask(self, title: str, parse: Any, then: Any, value: str = "") -> None:
         def answered(result: Any) -> None:
             if result is not None:
                 then(result)
 
-        self.host.push_screen(PromptModal(title, parse, value=value), answered)
+        self.host.ask(PromptModal(title, parse, value=value), answered)
 
     # ---------------------------------------------------------------- actions
 
@@ -295,7 +302,7 @@ class SettingsScreen(Screen[None]):
         if stage is None:
             return
         if stage.kind is not StageKind.OPEN:
-            self.host.notify_text(f"{stage.name} is an endpoint; it never goes stale.")
+            self.host.say(f"{stage.name} is an endpoint; it never goes stale.")
             return
 
         def save(days: int | str) -> None:
@@ -319,7 +326,7 @@ class SettingsScreen(Screen[None]):
         if stage is None:
             return
         if not stage.is_open:
-            self.host.notify_text(f"{stage.name} is an endpoint; only open stages have a probability.")
+            self.host.say(f"{stage.name} is an endpoint; only open stages have a probability.")
             return
 
         def save(percent: int | str) -> None:
@@ -373,9 +380,19 @@ class SettingsScreen(Screen[None]):
         self._ask(
             f"{key}: {DESCRIPTIONS[key]}",
             parse,
-            lambda raw: self.host.update_setting(key, raw),
+            lambda raw: self._set_preference(key, raw),
             value=show_setting(current),
         )
+
+    def _set_preference(self, key: str, raw: str) -> None:
+        """Check, save and use one preference (undoable from here)."""
+        app = self.host
+        config = app.config_path
+
+        def change(_: object) -> Done:
+            return ops.set_preference(app.settings, key, raw, config_path=config, store=app.store)
+
+        app.runner.run(change)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "prefs-table":

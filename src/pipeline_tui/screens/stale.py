@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from pipeline_tui import rules
+from pipeline_tui import actions, rules
 from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
@@ -22,21 +22,27 @@ class StaleScreen(DealTableScreen):
     EMPTY = "nothing is stale — the pipeline is honest today"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("a", "note", "Note", tooltip="Add note — a note is activity: the deal is no longer idle"),
-        Binding(
-            "t", "next_step", "Next step", tooltip="Set next step — one due in the future un-stales the deal"
+        *actions.bindings(
+            "note",
+            "next_step",
+            "snooze",
+            "move_to",
+            "lost",
+            "detail",
+            hidden=("detail",),
+            hints={
+                "note": "a note is activity: the deal is no longer idle",
+                "next_step": "one due in the future un-stales the deal",
+                "snooze": "quiet until a date",
+            },
         ),
-        Binding("z", "snooze", "Snooze", tooltip="Snooze deal — quiet until a date"),
-        Binding("m", "move", "Move", tooltip="Move deal to… — any stage"),
-        Binding("l", "lost", "Lost", tooltip="Mark deal lost — Closed Lost with a reason"),
-        Binding("enter", "open", "Detail", show=False, tooltip="Deal detail — fields and timeline"),
     ]
 
     def row_ids_now(self) -> list[int]:
-        return self.host.store.stale_ids(self.host.today)
+        return self.host.store.review.stale_ids(self.host.today)
 
     def cells(self, deal: Deal, widths: list[int]) -> Cells:
-        stage = self.host.store.stage(deal.stage_id)
+        stage = self.host.store.shape.stage(deal.stage_id)
         why = rules.stale_reason(deal, stage, self.host.today) or "no longer stale"
         return [
             (two_part(deal.title, deal.company, widths[0]), ""),
@@ -53,23 +59,3 @@ class StaleScreen(DealTableScreen):
             ("Stale deals", "bold"),
             f" · {count:,} · oldest first · a note / t next step un-stales · z snooze",
         ]
-
-    def action_note(self) -> None:
-        if deal := self.deal:
-            self.host.add_note(deal)
-
-    def action_next_step(self) -> None:
-        if deal := self.deal:
-            self.host.set_next_step(deal)
-
-    def action_snooze(self) -> None:
-        if deal := self.deal:
-            self.host.snooze(deal)
-
-    def action_move(self) -> None:
-        if deal := self.deal:
-            self.host.choose_stage(deal)
-
-    def action_lost(self) -> None:
-        if deal := self.deal:
-            self.host.mark_lost(deal)

@@ -1,46 +1,106 @@
 """The only package that speaks SQL. Returns dataclasses; every change is one transaction.
 
-`Store` is one facade over parts split by reason to change:
+`Store` is a facade that holds its parts, each with one reason to change, all on one
+connection:
 
-- `connection`: opening the file safely (identity, schema, migrations), the write lock,
-  backups;
-- `codec`: rows to dataclasses and back, how times are written;
-- `shape`: stages and loss reasons;
-- `queries`: reading deals (the board's windows and totals, the lists, the timeline);
-- `deals`: changing deals;
+- `conn` (`connection`): the file: opening it safely (identity, schema, migrations), the
+  write lock and transactions, backups;
+- `shape`: the stages and loss reasons;
+- `deals`: deals and their timelines, read, and written as the operations decide;
+- `board`: the board's column windows and totals;
+- `review`: what needs the seller (stale, revisits, losses without a reason), the daily
+  review's queue and the status line's counts;
 - `journal`: the change journal behind undo;
-- `reports`: win-loss figures;
-- `review`: what the daily review takes up, and the pipeline's health;
+- `reports`: win-loss figures, quota and trend;
 - `transfer`: imports and the rows exports read.
+
+`codec` turns rows into dataclasses and back. Decisions (which fields a move sets, which
+timeline entry it writes) are not made here: see `pipeline_tui.transitions`.
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from pipeline_tui.store.board import Board
 from pipeline_tui.store.codec import DEAL_COLUMNS, parse_ts, ts
 from pipeline_tui.store.connection import (
     BUSY_TIMEOUT_MS,
     Clock,
+    Connection,
     check_database_file,
     damaged,
     system_clock,
     unique_path,
 )
-from pipeline_tui.store.deals import EDITABLE_FIELDS
+from pipeline_tui.store.deals import Deals
 from pipeline_tui.store.journal import Journal
 from pipeline_tui.store.reports import Reports
-from pipeline_tui.store.review import ReviewQueries
+from pipeline_tui.store.review import Review
+from pipeline_tui.store.shape import Shape
 from pipeline_tui.store.transfer import Transfer
 
 
-class Store(Transfer, Reports, ReviewQueries, Journal):
-    """A pipeline in one SQLite database. Construct with `Store.open(path)` or a Database."""
+class Store:
+    """A pipeline in one SQLite database: `Store.open(path)`, or `Store(Database(...))`."""
+
+    def __init__(self, db: Database | Connection, **options: Any) -> None:
+        conn = db if isinstance(db, Connection) else Connection(db, **options)
+        self.conn = conn
+        self.shape = Shape(conn)
+        self.deals = Deals(conn)
+        self.board = Board(conn, self.shape)
+        self.review = Review(conn, self.shape)
+        self.journal = Journal(conn)
+        self.reports = Reports(conn, self.shape, self.review)
+        self.transfer = Transfer(conn, self.shape, self.deals)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], **options: Any) -> Self:
+        """Open (or create) the pipeline at `path`, upgrading an older schema after a backup
+        (options: clock, currency, readonly, allow_unknown_triggers)."""
+        return cls(Connection.open(path, **options))
+
+    def reader(self) -> Store:
+        """A second, read-only store on the same file (for work on another thread)."""
+        return Store(self.conn.reader())
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write(self) -> AbstractContextManager[None]:
+        """One transaction (a savepoint when nested) holding the write lock."""
+        return self.conn.write()
+
+    @property
+    def path(self) -> Path | None:
+        return self.conn.path
+
+    @property
+    def readonly(self) -> bool:
+        return self.conn.readonly
+
+    def changed(self) -> bool:
+        """True when another connection committed since the last call."""
+        return self.conn.changed()
 
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "DEAL_COLUMNS",
-    "EDITABLE_FIELDS",
     "Clock",
+    "Connection",
     "Store",
     "check_database_file",
     "damaged",

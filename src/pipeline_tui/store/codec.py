@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -113,10 +115,8 @@ def deal_row(deal: Deal) -> dict[str, Any]:
     return {name: sql_value(getattr(deal, name)) for name in DEAL_COLUMNS[1:]}
 
 
-def deal_with(deal: Deal, row: dict[str, Any]) -> Deal:
-    """`deal` with columns replaced by stored values (what an UPDATE just wrote)."""
-    from dataclasses import replace
-
+def deal_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored column values (a journal's before and after) as `Deal` field values."""
     values: dict[str, Any] = {}
     for name, value in row.items():
         if name in DATE_COLUMNS:
@@ -127,7 +127,12 @@ def deal_with(deal: Deal, row: dict[str, Any]) -> Deal:
             values[name] = RevisitState(value) if value else None
         else:
             values[name] = value
-    return replace(deal, **values)
+    return values
+
+
+def deal_with(deal: Deal, row: Mapping[str, Any]) -> Deal:
+    """`deal` with columns replaced by stored values (what an UPDATE just wrote)."""
+    return replace(deal, **deal_fields(row))
 
 
 def event_from_row(row: tuple[Any, ...] | Any) -> Event:

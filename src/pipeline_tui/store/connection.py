@@ -98,7 +98,8 @@ def _describe_sqlite_error(exc: sqlite3.Error) -> str:
 
 
 class Connection:
-    """The file: opened, checked, upgraded, written in transactions, backed up."""
+    """The file: opened, checked, upgraded, written in transactions, backed up. The parts of
+    the store (`pipeline_tui.store.Store`) share one."""
 
     def __init__(
         self,
@@ -125,6 +126,7 @@ class Connection:
         self.lock_wait_s = BUSY_TIMEOUT_MS / 1000
         self.on_lock_wait: Callable[[str], None] | None = None
         self._data_version = -1
+        self._forget: list[Callable[[], None]] = []  # caches the parts keep (stages, reasons)
         self._configure()
         self._check_identity()
         if not allow_unknown_triggers:
@@ -489,9 +491,8 @@ class Connection:
         else:
             conn.execute("COMMIT")
 
-    _write = write
-
-    def _rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    def rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """Every row of one query."""
         return self.db.execute(sql, params).fetchall()
 
     def changed(self) -> bool:
@@ -503,8 +504,15 @@ class Connection:
             self.invalidate()
         return changed
 
+    def on_invalidate(self, forget: Callable[[], None]) -> None:
+        """Call `forget` whenever what was read may be out of date (another process
+        committed, or a transaction rolled back)."""
+        self._forget.append(forget)
+
     def invalidate(self) -> None:
-        """Forget cached stages and reasons (subclasses hold them)."""
+        """Forget cached stages and reasons (the parts that hold them)."""
+        for forget in self._forget:
+            forget()
 
 
 def damaged(path: Path, exc: sqlite3.DatabaseError) -> DatabaseFileError:

@@ -34,7 +34,9 @@ from pipeline_tui.report import (
     trend_periods,
 )
 from pipeline_tui.store.codec import DEAL_SELECT, deal_from_row
-from pipeline_tui.store.queries import Queries
+from pipeline_tui.store.connection import Connection
+from pipeline_tui.store.review import Review
+from pipeline_tui.store.shape import Shape
 from pipeline_tui.text import fold
 
 NO_REASON_LABEL = "No reason recorded"
@@ -75,9 +77,17 @@ class _Tallies:
         }
 
 
-class Reports(Queries):
+class Reports:
+    """Win-loss figures, quota and trend: aggregates over the closed and open deals."""
+
+    def __init__(self, conn: Connection, shape: Shape, review: Review) -> None:
+        self.conn = conn
+        self.shape = shape
+        self.review = review
+        self._rows = conn.rows
+
     def _stage_ids(self, *kinds: StageKind) -> list[int]:
-        return [st.id for st in self.stages(include_archived=True) if st.kind in kinds] or [-1]
+        return [st.id for st in self.shape.stages(include_archived=True) if st.kind in kinds] or [-1]
 
     def _closed_where(self, kinds: Iterable[StageKind], period: Period) -> tuple[str, list[Any]]:
         ids = self._stage_ids(*kinds)
@@ -135,8 +145,8 @@ class Reports(Queries):
             f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3, 4, 5",
             [*outcome_params, *params],
         )
-        reasons = {r.id: r.label for r in self.reasons(include_archived=True)}
-        stages = {st.id: st.name for st in self.stages(include_archived=True)}
+        reasons = {r.id: r.label for r in self.shape.reasons(include_archived=True)}
+        stages = {st.id: st.name for st in self.shape.stages(include_archived=True)}
         acc = _Tallies()
         names: dict[tuple[str, str], str] = {}
         for kind, _, _, _, folded, name, *_ in rows:
@@ -161,7 +171,7 @@ class Reports(Queries):
             if reason_id is None:
                 missing += count
         tallies = acc.tallies()
-        base = self.currency
+        base = self.conn.currency
         tables = {
             outcome.value: build_losses(
                 outcome,
@@ -174,7 +184,7 @@ class Reports(Queries):
             )
             for outcome in (Outcome.LOST, Outcome.NO_DECISION)
         }
-        due, _ = self.revisit_counts(today, horizon_days)
+        due, _ = self.review.revisit_counts(today, horizon_days)
         return Report(
             period=period,
             currency=base,
@@ -183,10 +193,10 @@ class Reports(Queries):
             no_decision=tallies.get(NO_DECISION, Tally()),
             lost_tables=tables[LOST],
             no_decision_tables=tables[NO_DECISION],
-            stale_now=self.stale_count(today),
+            stale_now=self.review.stale_count(today),
             revisits_due=due,
             lost_without_reason=missing,
-            lost_without_reason_all=self.lost_without_reason_count(),
+            lost_without_reason_all=self.review.lost_without_reason_count(),
             quota=self.quota(today, kind=quota_period, quota=quota, rates=rates) if quota_period else None,
             trend=self.trend(today, by=trend) if trend else None,
             rates=dict(rates or {}),
@@ -211,7 +221,7 @@ class Reports(Queries):
         assert current.since is not None and current.until is not None
         won_period = Period(current.label, current.since, min(today, current.until))
         won = self._tallies(won_period, (StageKind.WON,)).get(WON, Tally())
-        open_stages = {st.id: st for st in self.stages(include_archived=True) if st.is_open}
+        open_stages = {st.id: st for st in self.shape.stages(include_archived=True) if st.is_open}
         ids = list(open_stages) or [-1]
         live = f"d.stage_id IN ({_marks(ids)}) AND d.archived_at IS NULL"
         since, until = current.since.isoformat(), current.until.isoformat()
@@ -255,7 +265,7 @@ class Reports(Queries):
             period=current,
             kind=kind,
             quota=quota,
-            currency=self.currency,
+            currency=self.conn.currency,
             won=won,
             pipeline=Tally(count, values),
             weighted={c: int(v.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)) for c, v in weighted.items()},
@@ -275,7 +285,7 @@ class Reports(Queries):
         span = Period("trend", periods[0].since, today)
         outcome, outcome_params = self._outcome_sql()
         where, params = self._closed_where((StageKind.WON, StageKind.LOST), span)
-        reasons = {r.id: r for r in self.reasons(include_archived=True)}
+        reasons = {r.id: r for r in self.shape.reasons(include_archived=True)}
         counts: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
         per_reason: dict[tuple[str, Any], int] = {}
         for key, name, code, reason_id, count, value in self._rows(

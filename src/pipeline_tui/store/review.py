@@ -1,5 +1,6 @@
-"""What the daily review reads: each kind of item as ids in review order (the review loads each
-deal when it is shown), and the counts of the board's status line.
+"""What needs the seller: stale deals, revisits, losses without a reason; what the daily review
+reads (each kind of item as ids in review order: the review loads each deal when it is
+shown); and the counts of the board's status line.
 
 Lost deals without a reason and due revisits come from their indexes. Open deals are read in
 one pass over the table, each tested in SQL with the rules of rules.stale_reason (stale) and
@@ -8,12 +9,17 @@ order beats looking tens of thousands of them up from several indexes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from pipeline_tui import rules
-from pipeline_tui.store.queries import Queries
+from pipeline_tui.models import Deal, Stage, StageKind, StaleDeal
+from pipeline_tui.store.codec import DEAL_SELECT, deal_from_row
+from pipeline_tui.store.connection import Connection
+from pipeline_tui.store.deals import LIVE
+from pipeline_tui.store.shape import Shape
 
 STALE, NO_STEP = 2, 3  # the open kinds' places in the review order
 
@@ -30,15 +36,161 @@ class OpenTests:
     due: str
 
 
-class ReviewQueries(Queries):
+class Review:
+    """The lists of deals that need the seller, and the review's queue and counts."""
+
+    def __init__(self, conn: Connection, shape: Shape) -> None:
+        self.conn = conn
+        self.shape = shape
+        self._rows = conn.rows
+
+    def _stale_ids_sql(self, today: date) -> tuple[str, list[Any]]:
+        """A UNION of indexed per-stage queries selecting exactly the ids rules.is_stale accepts."""
+        parts: list[str] = []
+        params: list[Any] = []
+        quiet = "(snoozed_until IS NULL OR snoozed_until <= ?)"
+        for stage in self.shape.stages():
+            if not stage.is_open:
+                continue
+            parts.append(
+                "SELECT id FROM deals WHERE stage_id = ? AND archived_at IS NULL "
+                f"AND expected_close < ? AND {quiet}"
+            )
+            params += [stage.id, today.isoformat(), today.isoformat()]
+            cutoff = rules.stale_cutoff(stage, today)
+            if cutoff is not None:
+                parts.append(
+                    "SELECT id FROM deals WHERE stage_id = ? AND archived_at IS NULL "
+                    "AND last_activity_at < ? "
+                    f"AND (next_step_due IS NULL OR next_step_due <= ?) AND {quiet}"
+                )
+                params += [
+                    stage.id,
+                    (cutoff + timedelta(days=1)).isoformat(),
+                    today.isoformat(),
+                    today.isoformat(),
+                ]
+        return " UNION ".join(parts) or "SELECT NULL WHERE 0", params
+
+    def _stale_candidates(self, today: date) -> Iterator[tuple[Deal, Stage]]:
+        stages = {s.id: s for s in self.shape.stages()}
+        sql, params = self._stale_ids_sql(today)
+        for row in self.conn.db.execute(DEAL_SELECT + f" WHERE d.id IN ({sql})", params):
+            deal = deal_from_row(row)
+            yield deal, stages[deal.stage_id]
+
+    def stale(self, today: date) -> list[StaleDeal]:
+        """Every stale open deal with its reason, oldest first."""
+        found = []
+        for deal, stage in self._stale_candidates(today):
+            reason = rules.stale_reason(deal, stage, today)
+            if reason:
+                found.append((rules.stale_sort_key(deal, today), deal, stage, reason))
+        found.sort(key=lambda item: item[0])
+        return [StaleDeal(d, s, r, rules.idle_days(d, today)) for _, d, s, r in found]
+
+    def stale_ids(self, today: date) -> list[int]:
+        """Every stale deal's id, oldest first (most idle days or longest-passed close date,
+        as rules.stale_sort_key orders them), from one indexed query: lists load windows."""
+        sql, params = self._stale_ids_sql(today)
+        day = today.isoformat()
+        rows = self._rows(
+            "SELECT d.id FROM deals d WHERE d.id IN (" + sql + ") ORDER BY MAX("
+            "julianday(?) - julianday(substr(d.last_activity_at, 1, 10)), "
+            "COALESCE(julianday(?) - julianday(d.expected_close), 0)) DESC, d.id",
+            [*params, day, day],
+        )
+        return [int(r[0]) for r in rows]
+
+    def stale_count(self, today: date) -> int:
+        """How many deals are stale, counted in SQL (the same test as rules.is_stale)."""
+        sql, params = self._stale_ids_sql(today)
+        return int(self._rows(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
+
+    def revisit_counts(self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS) -> tuple[int, int]:
+        """(due, upcoming) counted in SQL, for status lines."""
+        due, upcoming = self._rows(
+            "SELECT COALESCE(SUM(revisit_on <= :today), 0), COALESCE(SUM(revisit_on > :today), 0) "
+            "FROM deals WHERE archived_at IS NULL AND revisit_state = 'pending' AND revisit_on IS NOT NULL "
+            "AND revisit_on <= :horizon",
+            {"today": today.isoformat(), "horizon": (today + timedelta(days=horizon_days)).isoformat()},
+        )[0]
+        return int(due), int(upcoming)
+
+    def revisits(
+        self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
+    ) -> tuple[list[Deal], list[Deal]]:
+        """(due, upcoming) lost-with-potential deals."""
+        horizon = today + timedelta(days=horizon_days)
+        rows = self._rows(
+            DEAL_SELECT + f" WHERE {LIVE} AND d.revisit_state = 'pending' AND d.revisit_on IS NOT NULL "
+            "AND d.revisit_on <= ? ORDER BY d.revisit_on, d.id",
+            [horizon.isoformat()],
+        )
+        return rules.split_revisits((deal_from_row(r) for r in rows), today, horizon_days)
+
+    def revisit_ids(
+        self, today: date, horizon_days: int = rules.REVISIT_HORIZON_DAYS
+    ) -> tuple[list[int], list[int]]:
+        """(due, upcoming) ids, soonest first, without loading the deals."""
+        horizon = today + timedelta(days=horizon_days)
+        rows = self._rows(
+            "SELECT id, revisit_on FROM deals WHERE archived_at IS NULL AND revisit_state = 'pending' "
+            "AND revisit_on IS NOT NULL AND revisit_on <= ? ORDER BY revisit_on, id",
+            [horizon.isoformat()],
+        )
+        day = today.isoformat()
+        return [int(i) for i, on in rows if on <= day], [int(i) for i, on in rows if on > day]
+
+    def pending_revisits(self) -> list[Deal]:
+        """Every lost deal with a revisit still open, soonest first (for the calendar)."""
+        rows = self._rows(
+            DEAL_SELECT + f" WHERE {LIVE} AND d.revisit_state = 'pending' AND d.revisit_on IS NOT NULL "
+            "ORDER BY d.revisit_on, d.id"
+        )
+        return [deal_from_row(r) for r in rows]
+
+    def _lost_ids(self) -> list[int]:
+        return [st.id for st in self.shape.stages(include_archived=True) if st.kind is StageKind.LOST] or [-1]
+
+    def lost_without_reason(self, *, limit: int = -1, offset: int = 0) -> list[Deal]:
+        """Lost deals with no reason recorded (imports), newest first, to be filled in."""
+        ids = self._lost_ids()
+        rows = self._rows(
+            DEAL_SELECT + f" WHERE d.stage_id IN ({', '.join('?' * len(ids))}) AND {LIVE} "
+            "AND d.loss_reason_id IS NULL ORDER BY d.closed_at DESC, d.id LIMIT ? OFFSET ?",
+            [*ids, limit, offset],
+        )
+        return [deal_from_row(r) for r in rows]
+
+    def lost_without_reason_ids(self) -> list[int]:
+        ids = self._lost_ids()
+        rows = self._rows(
+            f"SELECT id FROM deals WHERE stage_id IN ({', '.join('?' * len(ids))}) AND archived_at IS NULL "
+            "AND loss_reason_id IS NULL ORDER BY closed_at DESC, id",
+            ids,
+        )
+        return [int(r[0]) for r in rows]
+
+    def lost_without_reason_count(self) -> int:
+        ids = self._lost_ids()
+        marks = ", ".join("?" * len(ids))
+        sql = (
+            f"SELECT COUNT(*) FROM deals WHERE stage_id IN ({marks}) AND archived_at IS NULL "
+            "AND loss_reason_id IS NULL"
+        )
+        return int(self._rows(sql, ids)[0][0])
+
+    # -------------------------------------------------------------- the review
+
     def _open_tests(self, today: date) -> OpenTests:
         params: dict[str, Any] = {"today": today.isoformat()}
-        open_ids = [s.id for s in self.stages(include_archived=True) if s.is_open] or [-1]
+        open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
         params.update({f"o{i}": stage_id for i, stage_id in enumerate(open_ids)})
         # Idle past the stage's threshold: last activity before the day after the cutoff
-        # (as Queries._stale_ids_sql). A stage without a threshold never goes idle.
+        # (as Review._stale_ids_sql). A stage without a threshold never goes idle.
         cases = []
-        for i, stage in enumerate(self.stages(include_archived=True)):
+        for i, stage in enumerate(self.shape.stages(include_archived=True)):
             cutoff = rules.stale_cutoff(stage, today) if stage.is_open else None
             if cutoff is not None:
                 cases.append(f"WHEN :s{i} THEN :c{i}")

@@ -16,9 +16,16 @@ STAGE_FIELDS = ("id", "name", "position", "kind", "stale_days", "archived", "pro
 REASON_FIELDS = ("id", "label", "position", "needs_competitor", "needs_note", "archived", "outcome")
 
 
-class Shape(Connection):
-    _stages: list[Stage] | None
-    _reasons: list[LossReason] | None
+class Shape:
+    """The stages and the loss reasons: read once and kept until the file changes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.db = conn.db
+        self._rows = conn.rows
+        self._stages: list[Stage] | None = None
+        self._reasons: list[LossReason] | None = None
+        conn.on_invalidate(self.invalidate)
 
     def invalidate(self) -> None:
         self._stages = None
@@ -150,7 +157,7 @@ class Shape(Connection):
         probability: int | None = None,
     ) -> Stage:
         """A new stage: open stages go after the last open one, endpoints at the end."""
-        with self.write():
+        with self.conn.write():
             clean = self._check_name("stages", "name", name, "stage")
             stages = self.stages(include_archived=True)
             if kind is StageKind.OPEN:
@@ -175,7 +182,7 @@ class Shape(Connection):
 
     def delete_stage(self, stage_id: int) -> None:
         """Take back adding a stage: only while nothing refers to it."""
-        with self.write():
+        with self.conn.write():
             stage = self.stage(stage_id)
             if self.stage_in_use(stage.id):
                 raise RuleError(f"{safe(stage.name)} holds deals or history now; archive it instead.")
@@ -184,7 +191,7 @@ class Shape(Connection):
 
     def update_stage(self, stage_id: int, **fields: Any) -> Stage:
         """Set a stage's name, stale threshold, probability or archived flag (checked)."""
-        with self.write():
+        with self.conn.write():
             stage = self.stage(stage_id)
             values: dict[str, Any] = {}
             for key, value in fields.items():
@@ -206,16 +213,9 @@ class Shape(Connection):
             self.invalidate()
         return self.stage(stage_id)
 
-    def rename_stage(self, stage_id: int, name: str) -> Stage:
-        """Rename: deals, timeline and reports follow, since they refer to the stage by id."""
-        return self.update_stage(stage_id, name=name)
-
-    def set_stale_days(self, stage_id: int, days: int | None) -> Stage:
-        return self.update_stage(stage_id, stale_days=days)
-
     def move_stage(self, stage_id: int, step: int) -> Stage:
         """Move a stage `step` places along the board (among stages that are not archived)."""
-        with self.write():
+        with self.conn.write():
             self._reorder("stages", [s.id for s in self.stages()], stage_id, step, "stage")
             self.invalidate()
         return self.stage(stage_id)
@@ -223,14 +223,14 @@ class Shape(Connection):
     def set_positions(self, table: str, positions: dict[int, int]) -> None:
         """Put an order back (undo a move)."""
         assert table in ("stages", "loss_reasons")
-        with self.write():
+        with self.conn.write():
             for row_id, position in positions.items():
                 self.db.execute(f"UPDATE {table} SET position = ? WHERE id = ?", [position, row_id])
             self.invalidate()
 
     def archive_stage(self, stage_id: int) -> Stage:
         """Take a stage off the board. Refused while it holds deals or is the last of its kind."""
-        with self.write():
+        with self.conn.write():
             stage = self.stage(stage_id)
             if stage.archived:
                 return stage
@@ -253,9 +253,6 @@ class Shape(Connection):
             self.invalidate()
         return self.stage(stage_id)
 
-    def unarchive_stage(self, stage_id: int) -> Stage:
-        return self.update_stage(stage_id, archived=False)
-
     def add_reason(
         self,
         label: str,
@@ -264,7 +261,7 @@ class Shape(Connection):
         needs_note: bool = False,
         outcome: Outcome = Outcome.LOST,
     ) -> LossReason:
-        with self.write():
+        with self.conn.write():
             clean = self._check_name("loss_reasons", "label", label, "loss reason")
             position = max((r.position for r in self.reasons(include_archived=True)), default=-1) + 1
             cur = self.db.execute(
@@ -277,7 +274,7 @@ class Shape(Connection):
 
     def delete_reason(self, reason_id: int) -> None:
         """Take back adding a reason: only while no deal uses it."""
-        with self.write():
+        with self.conn.write():
             reason = self.reason(reason_id)
             if self.reason_in_use(reason.id):
                 raise RuleError(f"{safe(reason.label)!r} is on deals now; archive it instead.")
@@ -286,7 +283,7 @@ class Shape(Connection):
 
     def update_reason(self, reason_id: int, **fields: Any) -> LossReason:
         """Set a reason's label, archived flag or outcome kind (checked)."""
-        with self.write():
+        with self.conn.write():
             reason = self.reason(reason_id)
             values: dict[str, Any] = {}
             for key, value in fields.items():
@@ -310,22 +307,11 @@ class Shape(Connection):
             self.invalidate()
         return self.reason(reason_id)
 
-    def rename_reason(self, reason_id: int, label: str) -> LossReason:
-        """Rename: lost deals and reports follow (they refer to the reason by id)."""
-        return self.update_reason(reason_id, label=label)
-
     def move_reason(self, reason_id: int, step: int) -> LossReason:
-        with self.write():
+        with self.conn.write():
             self._reorder("loss_reasons", [r.id for r in self.reasons()], reason_id, step, "loss reason")
             self.invalidate()
         return self.reason(reason_id)
-
-    def archive_reason(self, reason_id: int) -> LossReason:
-        """No longer offered; stays on the deals that used it and in reports."""
-        return self.update_reason(reason_id, archived=True)
-
-    def unarchive_reason(self, reason_id: int) -> LossReason:
-        return self.update_reason(reason_id, archived=False)
 
     def _reorder(self, table: str, order: list[int], item_id: int, step: int, what: str) -> None:
         if item_id not in order:

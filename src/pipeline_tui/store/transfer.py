@@ -34,8 +34,11 @@ from pipeline_tui.models import (
     PendingStage,
     RevisitState,
 )
-from pipeline_tui.store.codec import parse_ts, ts
-from pipeline_tui.store.deals import LOSS_FIELDS, DealWrites
+from pipeline_tui.store.codec import deal_fields, parse_ts, ts
+from pipeline_tui.store.connection import Connection
+from pipeline_tui.store.deals import Deals
+from pipeline_tui.store.shape import Shape
+from pipeline_tui.transitions import STAGE_BOUND, Entry, undo
 
 # The columns an import writes, in INSERT order.
 _INSERT_COLUMNS = (
@@ -88,7 +91,16 @@ def _event_data(data: Mapping[str, Any], tag: Mapping[str, Any]) -> str:
     return json.dumps({**data, **tag}, ensure_ascii=False, default=str)
 
 
-class Transfer(DealWrites):
+class Transfer:
+    """Deals in and out in bulk: imports and their undo, and the rows the exports read."""
+
+    def __init__(self, conn: Connection, shape: Shape, deals: Deals) -> None:
+        self.conn = conn
+        self.shape = shape
+        self.deals = deals
+        self.db = conn.db
+        self._rows = conn.rows
+
     # ------------------------------------------------------------------ import
 
     def add_many(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -100,7 +112,7 @@ class Transfer(DealWrites):
     def _row_from_columns(self, columns: Mapping[str, Any]) -> ImportRow:
         values = dict(columns)
         notes = tuple((parse_ts(at), text) for at, text in values.pop("notes", ()) or ())
-        now = self.clock()
+        now = self.conn.clock()
         for name in ("created_at", "stage_entered_at", "last_activity_at", "closed_at", "archived_at"):
             if isinstance(values.get(name), str):
                 values[name] = datetime.fromisoformat(values[name])
@@ -127,7 +139,7 @@ class Transfer(DealWrites):
             check_text(row.company, "company"),
             check_text(row.contact, "contact"),
             check_amount(row.value),
-            check_currency(row.currency or self.currency),
+            check_currency(row.currency or self.conn.currency),
             row.stage_id,
             _day(row.expected_close, "close date"),
             check_text(row.next_step, "next step"),
@@ -175,7 +187,7 @@ class Transfer(DealWrites):
         cache = self._rows("PRAGMA cache_size")[0][0]
         self.db.execute("PRAGMA cache_size = -65536")
         try:
-            with self.write():
+            with self.conn.write():
                 count = self._insert_rows(rows, kind, source_label, tag, stages, reasons)
         finally:
             self.db.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -208,9 +220,6 @@ class Transfer(DealWrites):
             except sqlite3.IntegrityError as exc:
                 raise ConflictError(
                     f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
-                    seen=None,
-                    current=None,
-                    changes=[],
                 ) from None
             cursor.executemany(_INSERT_EVENT, events)
             deals.clear()
@@ -276,15 +285,15 @@ class Transfer(DealWrites):
         """Make the stages and reasons an import needs; their keys -> their new ids."""
         stage_ids: dict[int, int] = {}
         reason_ids: dict[int, int] = {}
-        with self.write():
+        with self.conn.write():
             for pending in stages:
-                made = self.add_stage(pending.name, kind=pending.kind)
+                made = self.shape.add_stage(pending.name, kind=pending.kind)
                 if pending.archived:
                     self.db.execute("UPDATE stages SET archived = 1 WHERE id = ?", [made.id])
-                    self.invalidate()
+                    self.conn.invalidate()
                 stage_ids[pending.key] = made.id
             for reason in reasons:
-                reason_ids[reason.key] = self.add_reason(
+                reason_ids[reason.key] = self.shape.add_reason(
                     reason.label, needs_competitor=reason.needs_competitor, needs_note=reason.needs_note
                 ).id
         return stage_ids, reason_ids
@@ -297,13 +306,11 @@ class Transfer(DealWrites):
         since the import was planned stops the import (ConflictError): nothing is written."""
         tag = {"batch": batch}
         journal: dict[str, dict[str, dict[str, Any]]] = {}
-        with self.write():
+        with self.conn.write():
             for update in updates:
                 names = list(update.fields)
                 if "stage_id" in names:  # undo puts a move back whole: the loss and times with it
-                    names += [
-                        n for n in (*sorted(LOSS_FIELDS), "closed_at", "stage_entered_at") if n not in names
-                    ]
+                    names += [n for n in sorted(STAGE_BOUND) if n not in names]
                 current = self._rows(
                     f"SELECT rev, crm_baseline{''.join(', ' + n for n in names)} FROM deals WHERE id = ?",
                     [update.deal_id],
@@ -312,9 +319,6 @@ class Transfer(DealWrites):
                     raise ConflictError(
                         f"Deal #{update.deal_id} changed while the import was read; nothing was imported. "
                         "Run it again.",
-                        seen=None,
-                        current=None,
-                        changes=[],
                     )
                 before = dict(zip(["crm_baseline", *names], current[0][1:], strict=True))
                 sets = {"crm_baseline": baseline_text(update.baseline), **update.fields}
@@ -326,15 +330,10 @@ class Transfer(DealWrites):
                     [*sets.values(), update.deal_id],
                 )
                 for event in update.events:
-                    self._log(
-                        update.deal_id,
-                        event.kind,
-                        event.text,
-                        at=event.at,
-                        from_stage=event.from_stage_id,
-                        to_stage=event.to_stage_id,
-                        data={**event.data, **tag},
+                    entry = Entry(
+                        event.kind, event.text, event.from_stage_id, event.to_stage_id, {**event.data, **tag}
                     )
+                    self.deals.log(update.deal_id, entry, at=event.at)
                 journal[str(update.deal_id)] = {"before": before, "after": after}
         return journal
 
@@ -370,7 +369,7 @@ class Transfer(DealWrites):
         stages whose columns changed."""
         batch = payload["batch"]
         stages: set[int] = set()
-        with self.write():
+        with self.conn.write():
             created = [
                 (int(r[0]), int(r[1]))
                 for r in self._rows(
@@ -408,12 +407,14 @@ class Transfer(DealWrites):
         old_baseline, new_baseline = before.pop("crm_baseline", None), after.pop("crm_baseline", None)
         done = False
         if before:
-            deal = self.get(deal_id)
+            deal = self.deals.get(deal_id)
+            old = self.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
             try:
-                restored = self.apply_undo(deal, before, after, label=label)
+                back = undo(deal, deal_fields(before), deal_fields(after), label=label, old_reason=old)
             except RuleError:
-                restored = None
-            if restored is not None:
+                back = None
+            if back is not None:
+                restored, _ = self.deals.apply(deal, back, at=self.conn.clock())
                 stages |= {deal.stage_id, restored.stage_id}
                 done = True
         if rows[0][0] == new_baseline and old_baseline != new_baseline:

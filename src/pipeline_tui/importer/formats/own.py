@@ -165,11 +165,11 @@ class OwnRows:
 
     @classmethod
     def of(cls, store: Store) -> OwnRows:
-        reasons = store.reasons(include_archived=True)
-        origins = store.deal_origins()
+        reasons = store.shape.reasons(include_archived=True)
+        origins = store.transfer.deal_origins()
         return cls(
             store,
-            Names.of(store.stages(include_archived=True), reasons),
+            Names.of(store.shape.stages(include_archived=True), reasons),
             {r.id: r for r in reasons},
             origins,
             {(s, i) for _, s, i in origins.values() if s and i},

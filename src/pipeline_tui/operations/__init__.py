@@ -1,0 +1,88 @@
+"""Everything a person can do to a pipeline, each as one function.
+
+The command line and the board are thin callers of these: each takes the store and the
+inputs (and `today` where a date must be after it), changes the pipeline in one transaction,
+records in the same transaction how to undo it (the change journal), and returns a `Done`
+with a one-line message and every deal it changed, before and after.
+
+Deal operations take a list of deals (`DealRef`): a `Deal` as the user saw it (refused with
+a ConflictError saying what changed, if it changed elsewhere since), or a deal's id.
+
+- `deals`: add, edit, move, win, lose, reopen, note, snooze, close out, archive;
+- `shape`: stages and loss reasons;
+- `imports`: carrying out an import plan;
+- `preferences`: the config file's settings;
+- `undo`: taking back the latest change, by the undo registered for its kind.
+"""
+
+from pipeline_tui.operations.common import (
+    DealChange,
+    DealRef,
+    Done,
+    changes_between,
+    current_deals,
+    deal_name,
+    loss_label,
+)
+from pipeline_tui.operations.deals import (
+    add,
+    archive,
+    check_revisit,
+    close_out,
+    edit,
+    fill_loss,
+    lose,
+    move,
+    note,
+    reopen,
+    set_next_step,
+    snooze,
+    step,
+    unarchive,
+    win,
+)
+from pipeline_tui.operations.imports import import_plan
+from pipeline_tui.operations.preferences import set_preference
+from pipeline_tui.operations.shape import (
+    add_reason,
+    add_stage,
+    move_reason,
+    move_stage,
+    update_reason,
+    update_stage,
+)
+from pipeline_tui.operations.undo import undo
+
+__all__ = [
+    "DealChange",
+    "DealRef",
+    "Done",
+    "add",
+    "add_reason",
+    "add_stage",
+    "archive",
+    "changes_between",
+    "check_revisit",
+    "close_out",
+    "current_deals",
+    "deal_name",
+    "edit",
+    "fill_loss",
+    "import_plan",
+    "lose",
+    "loss_label",
+    "move",
+    "move_reason",
+    "move_stage",
+    "note",
+    "reopen",
+    "set_next_step",
+    "set_preference",
+    "snooze",
+    "step",
+    "unarchive",
+    "undo",
+    "update_reason",
+    "update_stage",
+    "win",
+]
