@@ -14,9 +14,9 @@ from typing import Any
 from pipeline_tui.cli.context import Context, info, out
 from pipeline_tui.display import safe
 from pipeline_tui.errors import DatabaseFileError, InputError
-from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET
 from pipeline_tui.models import StageKind
 from pipeline_tui.store import Store, check_database_file, unique_path
+from pipeline_tui.store.backups import check_backup, damage, drop_triggers, foreign_triggers
 
 Register = Any
 
@@ -49,47 +49,6 @@ def cmd_backup(ctx: Context) -> int:
     return 0
 
 
-def _check_backup(copy: Path, source: Path) -> list[str]:
-    """Refuse a file that is not a complete, intact pipeline; drop triggers it carries
-    (never restored into the live pipeline) and return their names."""
-    shown = safe(str(source))
-    try:
-        conn = sqlite3.connect(str(copy))
-    except sqlite3.Error as exc:
-        raise DatabaseFileError(f"{shown} cannot be read ({safe(str(exc))}); nothing was restored.") from None
-    try:
-        try:
-            ours = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not ours and "_sqlite_migrations" in tables:
-                ours = bool(
-                    conn.execute(
-                        "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
-                    ).fetchall()
-                )
-            if not ours or "deals" not in tables:
-                what = "an empty SQLite file" if not tables else "not a pipeline-tui pipeline"
-                raise DatabaseFileError(f"{shown} is {what}; nothing was restored.")
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
-            if problems != ["ok"]:
-                raise DatabaseFileError(
-                    f"{shown} fails SQLite's integrity check ({safe(problems[0])}); nothing was restored."
-                )
-            triggers = [
-                str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            ]
-            for name in triggers:
-                conn.execute(f'DROP TRIGGER "{name.replace(chr(34), chr(34) * 2)}"')
-            conn.commit()
-            return triggers
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseFileError(
-                f"{shown} is damaged or not a database ({safe(str(exc))}); nothing was restored."
-            ) from None
-    finally:
-        conn.close()
-
-
 def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
     """The live pipeline, or (None, why) when it cannot be opened (damaged, not a database)."""
     path = ctx.db_path
@@ -98,13 +57,9 @@ def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
     try:
         # Read-only first: a damaged file is kept beside exactly as it was.
         check_database_file(path)
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            problems = [r[0] for r in probe.execute("PRAGMA quick_check(3)").fetchall()]
-        finally:
-            probe.close()
-        if problems != ["ok"]:
-            return None, f"it is damaged ({safe(problems[0])})"
+        problem = damage(path)
+        if problem is not None:
+            return None, f"it is damaged ({safe(problem)})"
         return ctx.store, None
     except DatabaseFileError as exc:
         if getattr(ctx.args, "read_only", False):
@@ -137,7 +92,7 @@ def cmd_restore(ctx: Context) -> int:
                 shutil.copyfile(source.with_name(source.name + "-wal"), Path(tmp) / "restore.db-wal")
         except OSError as exc:
             raise InputError(f"Cannot read {source}: {exc.strerror}.") from None
-        dropped = _check_backup(copy, source)
+        dropped = check_backup(copy, source)
         try:
             incoming_store = Store.open(copy, clock=ctx.clock)
         except DatabaseFileError as exc:
@@ -206,34 +161,18 @@ def cmd_repair(ctx: Context) -> int:
         raise InputError(f"There is no pipeline at {path}.")
     check_database_file(path)
     try:
-        conn = sqlite3.connect(str(path))
-        triggers = [
-            (str(n), str(t))
-            for n, t in conn.execute(
-                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
-            )
-        ]
+        triggers, problem = foreign_triggers(path)
         if not triggers:
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(3)")]
-            conn.close()
-            if problems != ["ok"]:
+            if problem is not None:
                 raise DatabaseFileError(
-                    f"{safe(str(path))} is damaged ({safe(problems[0])}); repair cannot fix that. "
+                    f"{safe(str(path))} is damaged ({safe(problem)}); repair cannot fix that. "
                     "Restore a backup with `pipeline-tui restore FILE`."
                 )
             out(f"Nothing to repair in {path}: no unknown triggers, and the file is intact.")
             return 0
         stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
         keep = unique_path(path.with_name(f"{path.stem}-before-repair-{stamp}.db"))
-        dest = sqlite3.connect(str(keep))
-        with dest:
-            conn.backup(dest)
-        dest.close()
-        conn.execute("BEGIN IMMEDIATE")
-        for name, _ in triggers:
-            conn.execute(f'DROP TRIGGER "{name.replace(chr(34), chr(34) * 2)}"')
-        conn.execute("COMMIT")
-        conn.close()
+        drop_triggers(path, keep, [name for name, _ in triggers])
     except sqlite3.DatabaseError as exc:
         raise DatabaseFileError(f"Cannot repair {safe(str(path))}: {safe(str(exc))}.") from None
     out(f"The file as it was is kept in {keep}")
