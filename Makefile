@@ -1,10 +1,10 @@
-.PHONY: test test-fast lint typecheck snapshots screenshots bench
+.PHONY: test test-fast lint typecheck snapshots screenshots readme bench
 
 test:
-	python -m pytest -n auto
+	python -m pytest -n 4
 
 test-fast:  # everything but the slowest tests, while working
-	python -m pytest -n auto -m "not slow"
+	python -m pytest -n 4 -m "not slow"
 
 lint:
 	ruff check src tests benchmarks scripts
@@ -18,6 +18,9 @@ snapshots:
 
 screenshots:
 	python scripts/screenshots.py
+
+readme:  # the key tables, from the bindings
+	python scripts/readme.py
 
 bench:
 	python benchmarks/bench.py

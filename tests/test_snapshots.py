@@ -42,11 +42,14 @@ def test_help(snap_compare, make_app, demo_store: Store, size: tuple[int, int]) 
 
 
 @pytest.mark.parametrize(
-    "press", [["right", "down"], ["l", *"comp"], ["s", "down"]], ids=["board", "lost", "stale"]
+    "press",
+    [["right", "down"], ["l", *"comp"], ["s", "down"], ["space", "space"]],
+    ids=["board", "lost", "stale", "marked"],
 )
 def test_focus_shows_without_colour(
     snap_compare, make_app, demo_store: Store, monkeypatch: pytest.MonkeyPatch, press: list[str]
 ) -> None:
-    """Under NO_COLOR the focused card, row and field still stand out (▶, reverse video, ▌)."""
+    """Under NO_COLOR the focused card, row and field still stand out (▶, reverse video, ▌),
+    and so do marked cards (◆)."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make_app(), press=press, terminal_size=(80, 24))

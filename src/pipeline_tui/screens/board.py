@@ -63,6 +63,13 @@ class BoardScreen(DealScreen):
             hints={"snooze": "quiet a stale deal until a date"},
         ),  # fmt: skip
         Binding(
+            "space",
+            "mark",
+            "Mark",
+            tooltip="Mark card — the next action acts on every marked card (space again unmarks)",
+            id="board.mark",
+        ),
+        Binding(
             "slash",
             "filter",
             "Filter",
@@ -78,13 +85,14 @@ class BoardScreen(DealScreen):
             tooltip="Export notes to CSV — every note with its deal",
             id="board.export",
         ),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear marks or filter", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.filter_text = ""
         self.selected: dict[int, int] = {}  # stage id -> deal id under the cursor
+        self.marked: dict[int, Deal] = {}  # deal id -> the deal as shown when it was marked
         self.ctx: CardContext | None = None
         self._status_pending = False
         self._last_stage: int | None = None
@@ -352,18 +360,42 @@ class BoardScreen(DealScreen):
     # ---------------------------------------------------------------- actions
 
     def deals_for(self, action: DealAction) -> list[Deal]:
+        """Every marked card, or the one under the cursor."""
+        if self.marked and action.many:
+            return list(self.marked.values())
         deal = self.current_deal
         return [deal] if deal is not None else []
 
     def after(self, action: DealAction) -> Then | None:
-        if action.name in FOLLOWS:
-            return self._follow_deal
-        return None
+        marks = bool(self.marked) and action.many
+        if not marks and action.name not in FOLLOWS:
+            return None
 
-    def _follow_deal(self, done: Done) -> None:
-        """The cursor goes with the deal a move took to another column."""
-        if done.deal is not None:
-            self.focus_deal(done.deal)
+        def saved(done: Done) -> None:
+            if marks:
+                self._set_marks({})  # they were acted on: the marks are spent
+            if action.name in FOLLOWS and done.deal is not None:
+                self.focus_deal(done.deal)  # the cursor goes with the deal a move took away
+
+        return saved
+
+    def action_mark(self) -> None:
+        """Mark the card under the cursor (or unmark it), and go on to the next card."""
+        deal = self.current_deal
+        if deal is None:
+            return
+        marked = dict(self.marked)
+        if marked.pop(deal.id, None) is None:
+            marked[deal.id] = deal
+        self._set_marks(marked)
+        self.view.action_cursor(1)
+
+    def _set_marks(self, marked: dict[int, Deal]) -> None:
+        self.marked = marked
+        self.view.marked = set(marked)
+        self.view.refresh()
+        self.status.marked = len(marked)
+        self.update_status()
 
     def action_focus_column(self, step: int) -> None:
         # Now, not later: the next key typed acts on this column.
@@ -414,6 +446,9 @@ class BoardScreen(DealScreen):
         self._focus_cards()
 
     def action_clear_filter(self) -> None:
+        if self.marked:  # escape clears the marks first, then the filter
+            self._set_marks({})
+            return
         if not self.query("#filter"):
             return
         box = self.filter_box

@@ -94,3 +94,16 @@ class HelpScreen(ModalScreen[None]):
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
+
+
+def markdown(app_bindings: Iterable[object]) -> str:
+    """The same pages as a Markdown table per screen (README's key table is this, written by
+    `scripts/readme.py keys`)."""
+    out: list[str] = []
+    for title, keys in sections(app_bindings):
+        out += [f"**{title}**", "", "| key | what it does |", "|---|---|"]
+        for key, what in keys:
+            shown = " ".join(f"`{k}`" for k in key.split(" "))
+            out.append(f"| {shown} | {what.replace('|', '/')} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

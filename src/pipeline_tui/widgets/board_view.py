@@ -29,6 +29,7 @@ from pipeline_tui.money import Rates, format_money, format_totals
 from pipeline_tui.widgets.lines import draw_line
 
 CARD_HEIGHT = 5  # four lines of card and one of space
+MARK = "◆ "  # before the title of a marked card
 HEADER_HEIGHT = 2
 NARROW_COLUMN = 14  # below this many cells a column is unreadable
 SCROLLED_WIDTH = NARROW_COLUMN + 6  # each column's width when they cannot all fit
@@ -211,6 +212,7 @@ class BoardView(Widget, can_focus=True):
         self._joined: dict[tuple[object, ...], tuple[tuple[Strip, ...], Strip]] = {}  # whole lines
         self._fg_styles: dict[str, Style] = {}
         self._after_paint: list[Callable[[], object]] = []
+        self.marked: set[int] = set()  # deals marked to act on together (the screen sets it)
 
     # --------------------------------------------------------------- geometry
 
@@ -524,12 +526,13 @@ class BoardView(Widget, can_focus=True):
                 state = ""
                 if card == column.cursor:
                     state = "cursor" if self.has_focus and index == self.focus_index else "selected"
-                key = (deal, column.stage.id, width, state, self.ctx.today)
+                marked = deal.id in self.marked
+                key = (deal, column.stage.id, width, state, self.ctx.today, marked)
                 card_lines = self._cards.get(key)
                 if card_lines is None:
                     if len(self._cards) > 1500:
                         self._forget_lines()
-                    card_lines = self._card_lines(deal, column.stage, width, state, base)
+                    card_lines = self._card_lines(deal, column.stage, width, state, base, marked=marked)
                     self._cards[key] = card_lines
                 out += card_lines
                 out.append(blank)
@@ -537,8 +540,11 @@ class BoardView(Widget, can_focus=True):
         out += [blank] * (height - len(out))
         return out[:height]
 
-    def _card_lines(self, deal: Deal, stage: Stage, width: int, state: str, base: Style) -> list[Strip]:
-        """A card's four lines, drawn together."""
+    def _card_lines(
+        self, deal: Deal, stage: Stage, width: int, state: str, base: Style, *, marked: bool = False
+    ) -> list[Strip]:
+        """A card's four lines, drawn together. A marked card says so in its first line with
+        a glyph, so the mark shows without colour too (NO_COLOR, a monochrome terminal)."""
         stale = rules.is_stale(deal, stage, self.ctx.today)
         under = base
         if state:
@@ -546,6 +552,8 @@ class BoardView(Widget, can_focus=True):
             under = base + self.get_component_rich_style(f"card--{state}")
         out = []
         for line, (text, component) in enumerate(card_text(deal, stage, self.ctx)):
+            if line == 0 and marked:
+                text = MARK + text
             style = self._fg(component)
             # The cursor shows without colour too (NO_COLOR, a monochrome terminal, colour
             # blindness): its own glyphs, and its title in reverse video.

@@ -52,6 +52,7 @@ class StatusLine(Static):
         self._source = source  # the pipeline, the settings and today, as they are now
         self.filter_text = ""
         self.more_text = ""  # columns off screen: "‹ 2 more  3 more ›"
+        self.marked = 0  # cards marked on the board
         self.review: Any = None  # the review and health figures last counted (review.Health)
         self._recount = False
         self._timer: Any = None
@@ -77,6 +78,8 @@ class StatusLine(Static):
                 (safe(self.filter_text), "bold reverse"),
                 ("  (esc clears)  ·  ", "dim"),
             ]
+        if self.marked:  # what the next action acts on: said first, never cut off
+            parts += [(f"◆ {self.marked:,} marked", "bold reverse"), ("  (esc clears)  ·  ", "dim")]
         if self.more_text:  # columns off screen: said before the counts, never cut off
             parts += [(self.more_text, "bold $text-accent"), "  ·  "]
         parts.append((f"⚠ {stale:,} stale (s)", "$text-warning") if stale else "nothing stale")
