@@ -101,21 +101,6 @@ def imports(package: Path = PACKAGE) -> dict[str, set[str]]:
     return graph
 
 
-FORMATS = "importer.formats"
-
-
-def excused(source: str, target: str) -> bool:
-    """The one circle let through for now: `importer.formats` and its format modules. Its
-    `registry()` imports each format lazily, and each format imports `Format` from it at its
-    top; safe only while those imports stay inside the function. Breaking it means moving
-    `Format` & co. out of the package's __init__, which touches every format module."""
-
-    def is_format(name: str) -> bool:
-        return name.rpartition(".")[0] == FORMATS
-
-    return (source == FORMATS and is_format(target)) or (target == FORMATS and is_format(source))
-
-
 def components(graph: dict[str, set[str]]) -> list[set[str]]:
     """The strongly connected components with more than one module (Tarjan)."""
     index: dict[str, int] = {}
@@ -203,14 +188,8 @@ def test_no_module_imports_a_higher_layer() -> None:
 def test_there_are_no_import_circles() -> None:
     # Any circle counts, lazy imports and a package's own modules included: a circle is an
     # import order that works today and breaks when someone moves an import to the top.
-    found = circles(imports(), excused)
+    found = circles(imports())
     assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
-
-
-def test_the_excused_circle_is_still_there() -> None:
-    # When the formats' circle is broken, delete `excused` so it cannot hide a new one.
-    only_excused = {s: {t for t in ts if excused(s, t)} for s, ts in imports().items()}
-    assert circles(only_excused), "the formats' circle is gone: delete `excused`"
 
 
 def test_the_rules_see_every_module() -> None:

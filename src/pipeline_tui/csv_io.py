@@ -153,17 +153,21 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
                 origin = note["source"] or "made here"
                 if note["source"] == crm:
                     origin = f"{crm} export without record ids"
+                elif note["source"] == "csv" and note["source_id"]:
+                    origin = f"a --column import; if its ids are {crm}'s, import it again with --source {crm}"
                 left[note["deal_id"]] = LeftOut(
                     note["deal_id"], note["title"], origin, (seen.notes if seen else 0) + 1
                 )
                 continue
             yield list(spec.row(note))
 
+    # A file for a CRM's importer keeps every text exact: the CRM stores cells as typed, so a
+    # spreadsheet's formula guard (a leading apostrophe) would become part of the note.
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(spec.columns)
     count = 0
     for row in rows():
-        writer.writerow([neutralize(cell) for cell in row])
+        writer.writerow(row)
         count += 1
     return count, list(left.values())
 

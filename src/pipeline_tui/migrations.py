@@ -236,3 +236,16 @@ def m004_close_date_index_covers_value(db: Database) -> None:
         "CREATE INDEX deals_stage_close ON deals(stage_id, expected_close, snoozed_until, currency, value) "
         "WHERE archived_at IS NULL"
     )
+
+
+@migration
+def m005_import_maps(db: Database) -> None:
+    """Where the seller said a source's stage values go (`--map`, or the board's mapping
+    step): the next import from that source places them the same way, without asking."""
+    db.execute(
+        "CREATE TABLE import_maps ("
+        " source TEXT NOT NULL,"
+        " value TEXT NOT NULL,"
+        " stage_id INTEGER NOT NULL REFERENCES stages(id),"
+        " PRIMARY KEY (source, value))"
+    )
