@@ -28,7 +28,7 @@ from itertools import permutations
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.errors import InputError
+from pipeline_tui.errors import InputError, Question
 from pipeline_tui.importer import formats
 from pipeline_tui.importer.formats import CUSTOM, Format, norm
 from pipeline_tui.importer.formats.own import OwnRows, cell_reader
@@ -67,7 +67,7 @@ FORMATS = ("auto", *(f.name for f in formats.registry()))
 MISSING = ("keep", "archive")
 
 
-class UnknownStages(InputError):
+class UnknownStages(Question):
     """Stage values nothing places: the import stops and asks (the message lists each value
     with its row count and a ready --map line; the board asks with a stage picker)."""
 
@@ -476,12 +476,13 @@ def _place(ctx: _Context, record: _Read) -> None:
         target = record.stage.name if record.stage is not None else _pending_name(stages, placed.stage_id)
         ctx.shown.setdefault(row.stage, (target, placed.rule))
         return
-    if placed is not None and placed.rule.startswith("--map") and outcome.kind != OPEN:
+    said = placed is not None and placed.rule.startswith(("--map", "as you said"))
+    if placed is not None and said and outcome.kind != OPEN:
         endpoint = ctx.by_id[placed.stage_id]  # the user said this value is won (or lost)
         record.stage, record.stage_id, record.label = endpoint, endpoint.id, row.stage
         ctx.shown.setdefault(row.stage, (endpoint.name, placed.rule))
         return
-    if placed is not None and placed.rule.startswith(("--map", "as you said")):
+    if placed is not None and said:
         raise row_error(
             row.number,
             ctx.headers.get("stage", "stage"),
@@ -512,6 +513,7 @@ def _lost_at(ctx: _Context, row: SourceRow, placed: Any) -> int | None:
         if (
             where is None
             and value
+            and (value != row.stage or ctx.stages.fmt.lost_keeps_stage)
             and not ctx.stages.fmt.stages.get(norm(value))
             and norm(value) not in CLOSED_ONLY
         ):
@@ -579,7 +581,14 @@ def _value_lines(values: list[tuple[str, int]]) -> list[str]:
 
 
 def _quoted(text: str) -> str:
-    """A shell word: single quotes, a quote inside written as '\\''."""
+    """A shell word: single quotes, a quote inside written as '\\''; text holding a control
+    character (a line break in a cell) as $'…' with each one escaped, so the line stays one."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+        inner = "".join(
+            f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else "\\" + c if c in "\\'" else c
+            for c in text
+        )
+        return f"$'{inner}'"
     return "'" + text.replace("'", "'\\''") + "'"
 
 

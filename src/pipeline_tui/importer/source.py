@@ -112,15 +112,19 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
     """field -> column: the format's aliases (every column that matches one), then --column
     FIELD=HEADER on top. A converted amount (company currency) is never the deal's own."""
     index: dict[str, list[int]] = {}
+    priced: dict[str, list[int]] = {}  # an amount's header with its currency taken off
     for i, h in enumerate(header):
         index.setdefault(norm(h), []).append(i)
+        if header_currency(h):
+            priced.setdefault(norm(_HEADER_CURRENCY.sub("", h.strip())), []).append(i)
     derived = {norm(h) for h in fmt.derived}
     found: dict[str, list[Column]] = {}
     for name, aliases in fmt.aliases.items():
         for alias in aliases:
             if norm(alias) in derived:
                 continue
-            for i in index.get(norm(alias), []):
+            places = index.get(norm(alias), []) + (priced.get(norm(alias), []) if name == "value" else [])
+            for i in places:
                 if all(c.index != i for c in found.get(name, [])):
                     found.setdefault(name, []).append(
                         Column(name, i, header[i], "auto", header_currency(header[i]))
@@ -370,7 +374,7 @@ def _money(
             except (ValueError, InputError):
                 raise err("value", text, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
         if column.currency:
-            said.append((column.currency, f"the header {column.header!r}", column.header))
+            said.append((column.currency, f"the header {column.header!r}", ""))
     code_text = get("currency")
     if code_text:
         code = CURRENCY_NAMES.get(norm(code_text), code_text)
@@ -382,10 +386,14 @@ def _money(
         said = [(fixed, "the company's currency (your own)", fixed)]
     codes = {code for code, _, _ in said}
     if len(codes) > 1:
-        (a, where_a, text_a), (b, where_b, text_b) = said[0], next(s for s in said if s[0] != said[0][0])
+        first, other = said[0], next(s for s in said if s[0] != said[0][0])
+
+        def says(code: str, where: str, text: str) -> str:
+            return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
+
         raise InputError(
-            f"Row {number}: the amount's currency is stated twice and disagrees: {where_a} says {text_a!r} "
-            f"({a}), {where_b} says {text_b!r} ({b}). Fix the file, or say which column is the currency "
-            "with --column currency=HEADER. Nothing was imported."
+            f"Row {number}: the amount's currency is stated twice and disagrees: {says(*first)}, "
+            f"{says(*other)}. Fix the file, or say which column is the currency with --column "
+            "currency=HEADER. Nothing was imported."
         )
     return value, (said[0][0] if said else None)

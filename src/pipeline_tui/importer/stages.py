@@ -32,7 +32,7 @@ HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("negotiation", ("negotiat", "contract", "decision", "commit", "legal", "verbal", "reflexion",
                      "verhandl", "vertrag", "négoci", "negoci", "onderhandel", "trattativa")),
 )  # fmt: skip
-_WORDS = re.compile(r"[a-z0-9]+")
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass

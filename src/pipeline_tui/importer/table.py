@@ -130,11 +130,11 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
 def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
     """A word around the first byte that reads differently in the two encodings."""
     index = next((i for i, b in enumerate(raw) if b >= 0x80), 0)
-    start = max(0, raw.rfind(b" ", 0, index) + 1, raw.rfind(b",", 0, index) + 1)
-    end = min(
-        (e for e in (raw.find(b" ", index), raw.find(b",", index), index + 12) if e > 0), default=index + 12
-    )
-    chunk = raw[start:end]
+    stops = b' ,;\t\r\n"'
+    start = max([0] + [raw.rfind(bytes([s]), 0, index) + 1 for s in stops])
+    ends = [e for e in (raw.find(bytes([s]), index) for s in stops) if e > 0]
+    end = min([*ends, index + 12])
+    chunk = raw[max(start, index - 12) : end]
     return chunk.decode(one, "replace"), chunk.decode(other, "replace")
 
 
@@ -278,7 +278,9 @@ def _header_index(
         for index, (_, cells) in enumerate(numbered[:HEADER_SEARCH]):
             if is_header(cells):
                 return index
-    return 0
+    # No known header: the first of the widest lines (a title above a table is one cell).
+    widths = [sum(1 for c in cells if c.strip()) for _, cells in numbered[:HEADER_SEARCH]]
+    return widths.index(max(widths)) if widths and widths[0] < max(widths) else 0
 
 
 def _data_rows(header: list[str], rows: list[Row]) -> tuple[list[Row], list[str]]:
@@ -330,7 +332,6 @@ def _data_rows(header: list[str], rows: list[Row]) -> tuple[list[Row], list[str]
             and not texts[0]
             and all(_NUMBER.match(c) for c in filled)
             and len(filled) <= len(header) // 2
-            and (repeated or titles)
             and group_ends(at)
         ):
             totals += 1  # a group's totals: numbers under the numeric columns, no title

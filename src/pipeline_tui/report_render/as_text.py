@@ -130,7 +130,7 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
     base, rates = report.currency, report.rates or None
     lines = [f"Win-loss report · {report.period.label}", ""]
     if report.undated_note:
-        lines[1:1] = [report.undated_note, ""]
+        lines.insert(1, report.undated_note)
     converted = False
 
     def cell(totals: Mapping[str, int]) -> str:

@@ -73,6 +73,7 @@ class Format:
     derived: tuple[str, ...] = ()  # headers holding a converted amount (company currency), not the deal's
     stage_prefix: str = ""  # a pattern stripped from stage values before lookup (Bitrix24's "C2:")
     notice: str = ""  # said at every import of this format (what is left out, and why)
+    lost_keeps_stage: bool = False  # a lost deal keeps the open stage it was lost at (Pipedrive, Odoo)
 
     def headers(self, name: str) -> tuple[str, ...]:
         return self.aliases.get(name, ())

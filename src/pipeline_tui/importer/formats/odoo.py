@@ -9,6 +9,7 @@ from __future__ import annotations
 from pipeline_tui.importer.formats.base import Format, stage_table
 
 FORMAT = Format(
+    lost_keeps_stage=True,
     name="odoo",
     label="Odoo",
     aliases={

@@ -28,6 +28,7 @@ def _each(*fields: str) -> tuple[str, ...]:
 
 
 FORMAT = Format(
+    lost_keeps_stage=True,
     name="pipedrive",
     label="Pipedrive",
     aliases={
