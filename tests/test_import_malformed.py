@@ -245,7 +245,7 @@ def assert_clear(message: str, data: bytes) -> None:
     lines = message.split("\n")
     if ASKED.match(message):
         assert message.endswith("Nothing was imported.") and len(lines) <= 27, message
-        assert "--map '" in message, message
+        assert "--map '" in message or "--map $'" in message, message
         assert all(len(line) <= 20 * (MAX_MESSAGE // 4) for line in lines), message
     else:
         assert len(lines) == 1, message
