@@ -100,9 +100,11 @@ class FileFlows:
     def import_deals(self) -> None:
         """Ask for a file, show what importing it would do, and import on yes."""
         from pipeline_tui import importer
+        from pipeline_tui.importer.plan import UnknownStages
         from pipeline_tui.importer.summary import plan_lines
         from pipeline_tui.modals.confirm import ConfirmModal
         from pipeline_tui.modals.prompts import PromptModal
+        from pipeline_tui.modals.stage_map import ask_each
 
         store, settings = self.ui.store, self.ui.settings
         if store.readonly:
@@ -114,13 +116,35 @@ class FileFlows:
             return
 
         def chosen(path: Path | None) -> None:
-            if path is None:
-                return
+            if path is not None:
+                plan_with(path, {})
+
+        def plan_with(path: Path, answers: dict[str, str]) -> None:
+            """Plan the import; stage values nothing places are asked (the mapping step),
+            then planned again with the answers (each stage made on purpose, so as many as
+            chosen)."""
             try:
-                plan = importer.plan_import(store, path, day_first_setting=settings.day_first)
+                plan = importer.plan_import(
+                    store, path, day_first_setting=settings.day_first, stage_overrides=answers,
+                    new_stages=bool(answers),
+                )  # fmt: skip
+            except UnknownStages as asked:
+
+                def answered(more: dict[str, str] | None) -> None:
+                    if more:
+                        plan_with(path, {**answers, **more})
+
+                ask_each(
+                    self.ui.ask, path.name, asked.values, store.shape.stages(),
+                    suggestions=asked.suggestions, said_open=asked.said_open, done=answered,
+                )  # fmt: skip
+                return
             except PipelineError as exc:
                 self.ui.say(str(exc), title="Cannot import", severity="error", timeout=12)
                 return
+            confirm(path, plan)
+
+        def confirm(path: Path, plan: Any) -> None:
             rates = settings.exchange_rates or None
             lines = plan_lines(plan, path, rates=rates, base=settings.currency)
             already = plan.skipped_existing + plan.unchanged

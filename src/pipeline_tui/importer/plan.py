@@ -71,10 +71,20 @@ class UnknownStages(Question):
     """Stage values nothing places: the import stops and asks (the message lists each value
     with its row count and a ready --map line; the board asks with a stage picker)."""
 
-    def __init__(self, message: str, values: list[tuple[str, int]], source: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        values: list[tuple[str, int]],
+        source: str,
+        *,
+        suggestions: dict[str, str] | None = None,
+        said_open: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.values = values  # (value as written, rows)
         self.source = source
+        self.suggestions = suggestions or {}  # value -> the target the --map line offers
+        self.said_open = said_open or {}  # a closed stage's name on open deals -> what says so
 
 
 @dataclass
@@ -556,18 +566,18 @@ def _ask_unknown(ctx: _Context, plan: ImportPlan) -> None:
             f"{line} ({stages.open_why[norm(value)]})"
             for line, (value, _) in zip(_value_lines(contrary), contrary, strict=False)
         ]
-    asked = (unknown + contrary)[:20]
-    maps = " ".join(
-        f"--map {_quoted(v + '=' + suggestion(v, stages.stages, open_only=(v, n) in contrary))}"
-        for v, n in asked
-    )
+    offered = {v: suggestion(v, stages.stages, open_only=(v, n) in contrary) for v, n in unknown + contrary}
+    maps = " ".join(f"--map {_quoted(v + '=' + offered[v])}" for v, _ in (unknown + contrary)[:20])
     names = ", ".join(s.name for s in stages.stages)
     lines.append(f"Say where each goes (one of your stages: {names}; or {NEW} to make it a stage), e.g.:")
     lines.append(f"  {maps}")
     whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
     lines.append(f"Check each before you paste it. The answers are remembered for the next {whence}.")
     lines.append("Nothing was imported.")
-    raise UnknownStages("\n".join(lines), unknown + contrary, plan.source)
+    said_open = {v: stages.open_why[norm(v)] for v, _ in contrary}
+    raise UnknownStages(
+        "\n".join(lines), unknown + contrary, plan.source, suggestions=offered, said_open=said_open
+    )
 
 
 def _value_lines(values: list[tuple[str, int]]) -> list[str]:
