@@ -60,7 +60,7 @@ async def test_unknown_stages_are_a_mapping_step_then_remembered(store: Store, m
     """The board asks what the command line asks: each stage value nothing places, with its
     row count and a stage picker (the suggested stage highlighted, a new stage offered),
     then shows the plan; next week's import of the same source asks nothing."""
-    from textual.widgets import Label, OptionList
+    from textual.widgets import OptionList
 
     from pipeline_tui.modals.stage_map import StageMapModal
 
