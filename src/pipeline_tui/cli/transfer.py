@@ -126,18 +126,28 @@ def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -
 
 
 def cmd_export(ctx: Context) -> int:
-    from pipeline_tui.csv_io import export, export_notes_for
+    from pipeline_tui.csv_io import export, export_notes_for, export_xlsx
 
     a = ctx.args
     store = ctx.store
     counted: list[int] = []
+    cut: list[int] = []
     left: list[Any] = []
     crm = getattr(a, "for_crm", None)
     if crm and a.what != "notes":
         raise InputError("--for writes notes for a CRM's import: use it with 'export notes'.")
+    if a.xlsx and a.excel:
+        raise InputError(
+            "--excel marks a CSV for Excel; a workbook (--xlsx) needs no mark: give one of them."
+        )
 
     def write(fh: Any) -> None:
-        if crm:
+        if a.xlsx:
+            written, left_out = export_xlsx(store, a.what, fh, crm=crm)
+            counted.append(written.rows)
+            cut.append(written.cut)
+            left.extend(left_out)
+        elif crm:
             count, left_out = export_notes_for(store, crm, fh)
             counted.append(count)
             left.extend(left_out)
@@ -148,11 +158,17 @@ def cmd_export(ctx: Context) -> int:
         count = counted[0] if counted else 0
         return f"{count:,} {a.what if count != 1 else a.what[:-1]}"
 
-    write_output(ctx, a.output, write, what=what, bom=a.excel)
+    write_output(ctx, a.output, write, what=what, bom=a.excel, binary=a.xlsx)
+    if cut and cut[0]:
+        info(
+            f"{cut[0]:,} text{'s' if cut[0] != 1 else ''} longer than a spreadsheet cell holds (32,767 "
+            "characters) were cut in the workbook; the CSV export keeps them whole."
+        )
     if left:
         notes = sum(item.notes for item in left)
         info(
-            f"Left out {notes:,} notes of {len(left):,} deals that did not come from {crm} with a record id:"
+            f"Left out {notes:,} note{'s' if notes != 1 else ''} of {len(left):,} "
+            f"deal{'s' if len(left) != 1 else ''} that did not come from {crm} with a record id:"
         )
         for item in left:
             info(
@@ -219,10 +235,28 @@ def register(command: Register) -> None:
         "--source", metavar="CRM", help="whose records a file mapped with --column holds (e.g. hubspot)"
     )
 
-    p = command("export", cmd_export, "export notes or deals as CSV")
+    p = command(
+        "export",
+        cmd_export,
+        "export notes or deals as CSV (for scripts, another tool, or our own import), or as a workbook "
+        "(--xlsx) to open in a spreadsheet",
+    )
     p.add_argument("what", choices=("notes", "deals"))
     p.add_argument("-o", "--output", metavar="FILE", help="file to write (default or -: standard output)")
-    p.add_argument("--excel", action="store_true", help="add a byte-order mark for Excel")
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="add a byte-order mark, so Excel reads the CSV as UTF-8 (cells a spreadsheet would run as "
+        "formulas carry an apostrophe in every CSV)",
+    )
+    p.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="write an .xlsx workbook (with -o FILE) instead of CSV: text stays text (record ids keep "
+        "their leading zeros, long numbers their digits), numbers and dates stay numbers and dates, and "
+        "no cell is ever a formula. Use it to open the file in a spreadsheet, and to look over a --for "
+        "file before you save it as CSV for the CRM; use CSV for scripts and for importing back here",
+    )
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument(
         "--for",

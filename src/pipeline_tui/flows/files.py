@@ -44,17 +44,18 @@ class FileFlows:
         said: Callable[[Path], str],
         *,
         replace: bool = False,
+        binary: bool = False,
     ) -> None:
         from pipeline_tui.files import TargetExists, write_file
         from pipeline_tui.modals.confirm import ConfirmModal
 
         try:
-            written = write_file(path, write, replace=replace)
+            written = write_file(path, write, replace=replace, binary=binary)
         except TargetExists:
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._write(path, write, said, replace=True)
+                    self._write(path, write, said, replace=True, binary=binary)
 
             self.ui.ask(ConfirmModal(f"{path} exists. Replace it?"), confirmed)
             return
@@ -71,13 +72,27 @@ class FileFlows:
             if path is None:
                 return
             counted: list[int] = []
+            if path.suffix.lower() == ".xlsx":  # a workbook: text stays text, no formula guard
+
+                def write(fh: Any) -> None:
+                    counted.append(csv_io.export_xlsx(self.ui.store, "notes", fh)[0].rows)
+
+                binary = True
+            else:
+
+                def write(fh: Any) -> None:
+                    counted.append(csv_io.export(self.ui.store, "notes", fh))
+
+                binary = False
             self._write(
                 path,
-                lambda fh: counted.append(csv_io.export(self.ui.store, "notes", fh)),
+                write,
                 lambda p: f"Wrote {counted[-1] if counted else 0} notes to {p}",
+                binary=binary,
             )
 
-        self.ui.ask(PromptModal("Export notes to CSV file", _path, value=str(self.default_path())), save)
+        prompt = "Export notes to a CSV file (.xlsx: a workbook for a spreadsheet)"
+        self.ui.ask(PromptModal(prompt, _path, value=str(self.default_path())), save)
 
     def export_calendar(self) -> None:
         from pipeline_tui import ics
