@@ -117,9 +117,10 @@ def step(name: str, folder: Path, file: Path) -> dict[str, float | int]:
         from pipeline_tui.csv_io import export
         from pipeline_tui.store import Store
 
-        with Store.open(folder / "pipeline.db") as store, (folder / "deals.csv").open(
-            "w", encoding="utf-8", newline=""
-        ) as fh:
+        with (
+            Store.open(folder / "pipeline.db") as store,
+            (folder / "deals.csv").open("w", encoding="utf-8", newline="") as fh,
+        ):
             extra["deals"] = export(store, "deals", fh)
         extra["export_mb"] = round((folder / "deals.csv").stat().st_size / 1e6, 1)
     else:
