@@ -1231,6 +1231,7 @@ VALID_PREFERENCES = {
     "quota": st.sampled_from(["50k", "$120,000", "0"]),
     "quota_period": st.sampled_from(["month", "quarter", "year"]),
     "rates": st.sampled_from(["EUR=1.08", "GBP=1.27, EUR=1.1", ""]),
+    "slip_limit": st.sampled_from(["1", "3", " 99 "]),
 }
 PREFERENCE_INPUTS = st.sampled_from(list(PREFERENCES)).flatmap(
     lambda key: st.tuples(st.just(key), VALID_PREFERENCES[key] | PREFERENCE_VALUES)

@@ -31,6 +31,7 @@ from pipeline_tui.report_render.common import (
     top_reason_text,
     trend_label,
 )
+from pipeline_tui.velocity import Cycle, Velocity
 
 
 def win_rate_lines(report: Report) -> list[str]:
@@ -173,6 +174,12 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
                 f"{percent(share):>5} {percent(r.cumulative):>5}  {bar(amount / top, width)}"
             )
 
+    wins = report.wins
+    if report.won.count:
+        for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
+            section(ranking, "none in this period")
+    else:
+        lines += ["", "Won: none in this period"]
     for outcome in (Outcome.LOST, Outcome.NO_DECISION):
         tables = report.tables(outcome)
         if not report.outcome(outcome.value).count:
@@ -182,6 +189,11 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
             section(ranking, "none in this period")
         if tables.by_competitor.rows or outcome is Outcome.LOST:
             section(tables.by_competitor, "no competitor named")
+        if outcome is Outcome.LOST and report.won.count:  # who we beat, beside who beat us
+            section(wins.beat, "no competitor named")
+    if report.velocity is not None:
+        lines.append("")
+        lines += velocity_lines(report.velocity)
     if report.quota is not None:
         lines.append("")
         lines += quota_lines(report.quota)
@@ -196,6 +208,41 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
     if converted:
         lines.append(f"{CONVERTED_MARK} converted to {base} at your exchange rates")
     return "\n".join(lines)
+
+
+def velocity_lines(v: Velocity) -> list[str]:
+    """Each open stage's conversion and days, the sales cycle, the win rate by starting stage."""
+
+    def days(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}".removesuffix(".0")
+
+    width = max(12, *(len(cut(safe(f.stage.name), 24)) for f in v.stages)) if v.stages else 12
+    lines = [
+        "Velocity · the deals that entered each stage in the period (moved on: reached a later",
+        "open stage or a win; days: of those that left the stage)",
+        f"  {'Stage':<{width}} {'Entered':>7} {'Moved on':>8} {'Conversion':>10} "
+        f"{'Avg days':>8} {'Median':>6}",
+    ]
+    for f in v.stages:
+        lines.append(
+            f"  {cut(safe(f.stage.name), 24):<{width}} {f.entered:>7,} {f.moved_on:>8,} "
+            f"{percent(f.conversion):>10} {days(f.avg_days):>8} {days(f.median_days):>6}"
+        )
+    cycle = []
+    for name in (WON, LOST, NO_DECISION):
+        c = v.cycle.get(name, Cycle())
+        label = {WON: "won", LOST: "lost", NO_DECISION: "no decision"}[name]
+        cycle.append(f"{label} {days(c.avg_days)} avg · {days(c.median_days)} median ({c.count:,})")
+    lines.append("Sales cycle, days from created to closed: " + cycle[0])
+    lines += [f"  {text}" for text in cycle[1:]]
+    if v.by_origin:
+        lines.append("Win rate by the stage deals started in (won ÷ closed):")
+        for o in v.by_origin:
+            lines.append(
+                f"  {cut(safe(o.stage.name), 24):<{width}} {percent(o.win_rate):>5} of {o.closed:,} closed"
+                f" · {percent(o.decided_win_rate)} of decided"
+            )
+    return [line.rstrip() for line in lines]
 
 
 def trend_lines(trend: Trend, *, width: int = LINE, bar_width: int = 10) -> list[str]:
