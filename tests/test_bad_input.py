@@ -1246,7 +1246,7 @@ def test_settings_preference_prompts_take_any_text(demo_template, prefs) -> None
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
         config = folder / "config.toml"
         await pilot.press("comma")
-        await pilot.press("3")
+        await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, SettingsScreen) and screen.tab == "tab-prefs"
         keys = list(asdict(app.settings))
@@ -1387,7 +1387,7 @@ def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: s
         (["n"], {"#deal-title": "Acme", "#deal-close": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
         (["l"], {"#lost-reason": "price", "#lost-revisit": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
         (["R", "5"], {"#prompt-input": "[/].."}, "enter", "Cannot read '[/]' as a date"),
-        (["comma", "3", "e"], {"#prompt-input": "[/]"}, "enter", "not '[/]'."),
+        (["comma", "4", "e"], {"#prompt-input": "[/]"}, "enter", "not '[/]'."),
     ],
     ids=["deal-close-date", "lost-revisit", "report-period", "currency"],
 )

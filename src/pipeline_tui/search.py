@@ -75,10 +75,10 @@ def terms(text: str) -> list[str]:
     return found[:MAX_TERMS]
 
 
-def fts_query(words: list[str]) -> str:
-    """An FTS5 expression matching every word as the start of a word ("kube" finds
-    "Kubernetes"): each a quoted prefix, all required."""
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+def fts_query(words: list[str], *, any_word: bool = False) -> str:
+    """An FTS5 expression matching each word as the start of a word ("kube" finds
+    "Kubernetes"): each a quoted prefix, all required (or, with `any_word`, any of them)."""
+    return (" OR " if any_word else " ").join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,10 +216,13 @@ def velocity_lines(v: Velocity) -> list[str]:
     def days(x: float | None) -> str:
         return "—" if x is None else f"{x:.1f}".removesuffix(".0")
 
-    width = max(12, *(len(cut(safe(f.stage.name), 24)) for f in v.stages)) if v.stages else 12
+    names = [cut(safe(f.stage.name), 24) for f in v.stages] + [
+        cut(safe(o.stage.name), 24) for o in v.by_origin
+    ]
+    width = max([12, *map(len, names)])
     lines = [
-        "Velocity · the deals that entered each stage in the period (moved on: reached a later",
-        "open stage or a win; days: of those that left the stage)",
+        "Velocity · the deals that entered each stage in the period",
+        "(moved on: reached a later open stage or a win; days: of those that left it)",
         f"  {'Stage':<{width}} {'Entered':>7} {'Moved on':>8} {'Conversion':>10} "
         f"{'Avg days':>8} {'Median':>6}",
     ]
@@ -228,19 +231,21 @@ def velocity_lines(v: Velocity) -> list[str]:
             f"  {cut(safe(f.stage.name), 24):<{width}} {f.entered:>7,} {f.moved_on:>8,} "
             f"{percent(f.conversion):>10} {days(f.avg_days):>8} {days(f.median_days):>6}"
         )
-    cycle = []
+    lines += ["", f"Sales cycle, days from created to closed   {'Deals':>6} {'Avg':>6} {'Median':>6}"]
     for name in (WON, LOST, NO_DECISION):
         c = v.cycle.get(name, Cycle())
-        label = {WON: "won", LOST: "lost", NO_DECISION: "no decision"}[name]
-        cycle.append(f"{label} {days(c.avg_days)} avg · {days(c.median_days)} median ({c.count:,})")
-    lines.append("Sales cycle, days from created to closed: " + cycle[0])
-    lines += [f"  {text}" for text in cycle[1:]]
+        label = {WON: "Won", LOST: "Lost", NO_DECISION: "No decision"}[name]
+        lines.append(f"  {label:<40} {c.count:>6,} {days(c.avg_days):>6} {days(c.median_days):>6}")
     if v.by_origin:
-        lines.append("Win rate by the stage deals started in (won ÷ closed):")
+        lines += [
+            "",
+            f"Win rate by the stage deals started in  {'Closed':>7} {'Won':>5} "
+            f"{'Win rate':>9} {'Of decided':>10}",
+        ]
         for o in v.by_origin:
             lines.append(
-                f"  {cut(safe(o.stage.name), 24):<{width}} {percent(o.win_rate):>5} of {o.closed:,} closed"
-                f" · {percent(o.decided_win_rate)} of decided"
+                f"  {cut(safe(o.stage.name), 36):<37} {o.closed:>7,} {o.won:>5,} {percent(o.win_rate):>9} "
+                f"{percent(o.decided_win_rate):>10}"
             )
     return [line.rstrip() for line in lines]
 

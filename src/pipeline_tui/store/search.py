@@ -166,17 +166,21 @@ class Search:
         self._rows = conn.rows
 
     def find(self, text: str, *, limit: int = 50, archived: bool = False) -> Found:
-        """Deals matching every word of `text` (each word as the start of a word), the best
-        matches first (FTS5's bm25, over the deal's best row), up to `limit`."""
+        """Deals matching every word of `text` (each word as the start of a word, anywhere in
+        the deal: "acme kubernetes" finds the Acme deal whose note says Kubernetes), the best
+        matches first (FTS5's bm25 over the deal's best row), up to `limit`."""
         words = terms(text)
         if not words:
             raise InputError("Type a word to search for (letters or digits).")
         live = "" if archived else " AND d.archived_at IS NULL"
+        # The deals holding every word, each in any of their rows...
+        every = " INTERSECT ".join(f"SELECT deal_id FROM {TABLE} WHERE {TABLE} MATCH ?" for _ in words)
+        # ...ranked by their best row for any of the words (the one the snippet shows).
         rows = self._rows(
             f"SELECT s.deal_id, s.rowid, MIN(s.rank), COUNT(*) OVER () FROM {TABLE} s "
-            f"JOIN deals d ON d.id = s.deal_id WHERE {TABLE} MATCH ?{live} "
+            f"JOIN deals d ON d.id = s.deal_id WHERE {TABLE} MATCH ? AND s.deal_id IN ({every}){live} "
             "GROUP BY s.deal_id ORDER BY MIN(s.rank), s.deal_id DESC LIMIT ?",
-            [fts_query(words), max(1, limit)],
+            [fts_query(words, any_word=True), *(fts_query([w]) for w in words), max(1, limit)],
         )
         if not rows:
             return Found(words, [], 0)
@@ -213,7 +217,7 @@ class Search:
             where = WHERE_EVENT.get(kind, kind)
             candidates = [(f"{where} note" if where != "note" else "note", text)]
             if isinstance(competitor, str) and competitor:
-                candidates.append(("competitor" if where == "note" else f"{where}: competitor", competitor))
+                candidates.append(("competitor", competitor))
             found = best_field(candidates, words) or candidates[0]
             return Hit(deal, found[0], snippet(found[1], words), parse_ts(at))
         found = best_field(fields, words) or fields[0]
