@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipeline_tui import rules
+from pipeline_tui.dates import WEEKDAYS
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, EventKind, LossReason, Stage, StageKind, WonReason
 from pipeline_tui.money import format_money
@@ -52,8 +53,8 @@ CREATION = frozenset({EventKind.CREATED, EventKind.IMPORTED})
 
 
 def since_day(text: str | None, today: date, parse: Any) -> date:
-    """The window's first day: '7d', '2w', '1m' back from today, or any date `parse` reads
-    (a past one: 'mon' is last Monday)."""
+    """The window's first day: '7d', '2w', '1m' back from today, a weekday ('mon': the latest
+    Monday, today if it is one), or any date `parse` reads."""
     value = (text or DEFAULT_SINCE).strip().lower()
     m = re.fullmatch(r"(\d{1,4})\s*([dwm])", value)
     if m:
@@ -62,6 +63,9 @@ def since_day(text: str | None, today: date, parse: Any) -> date:
         if days > 36600:
             raise InputError(f"{text!r} reaches back over a century; give a date instead.")
         return today - timedelta(days=days)
+    if value.removeprefix("last ").strip() in WEEKDAYS:  # "mon": the latest Monday (today if it is one)
+        weekday = WEEKDAYS[value.removeprefix("last ").strip()]
+        return today - timedelta(days=(today.weekday() - weekday) % 7)
     found: date | None = parse(value)
     if found is None:
         raise InputError("Give the first day of the window: 7d, 2w, 1m, or a date such as mon or Nov 1.")

@@ -175,11 +175,13 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
             )
 
     wins = report.wins
-    if report.won.count:
+    if not report.won.count:
+        lines += ["", "Won: none in this period"]
+    elif wins.without_reason == report.won.count:
+        lines += ["", "Won: no reason given for any win in this period"]
+    else:
         for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
             section(ranking, "none in this period")
-    else:
-        lines += ["", "Won: none in this period"]
     for outcome in (Outcome.LOST, Outcome.NO_DECISION):
         tables = report.tables(outcome)
         if not report.outcome(outcome.value).count:
@@ -189,7 +191,7 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
             section(ranking, "none in this period")
         if tables.by_competitor.rows or outcome is Outcome.LOST:
             section(tables.by_competitor, "no competitor named")
-        if outcome is Outcome.LOST and report.won.count:  # who we beat, beside who beat us
+        if outcome is Outcome.LOST and wins.beat.rows:  # who we beat, beside who beat us
             section(wins.beat, "no competitor named")
     if report.velocity is not None:
         lines.append("")

@@ -82,7 +82,7 @@ class BoardScreen(DealScreen):
             "f",
             "search",
             "Find",
-            tooltip="Search — find deals by any word you wrote: notes, competitors, next steps too",
+            tooltip="Search — find deals by any word you wrote, notes too",
             id="board.search",
         ),
         Binding(

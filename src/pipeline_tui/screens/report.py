@@ -367,7 +367,10 @@ class ReportScreen(Screen[None]):
                 )
             )
         wins = report.wins
-        if report.won.count:  # why we win, beside why we lose
+        if report.won.count and wins.without_reason == report.won.count:
+            heading("Won: reasons")
+            dim("e-won", "  none given (w on a won deal)")
+        elif report.won.count:  # why we win, beside why we lose
             for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
                 self._section(lines, ranking, report, m, bar_style="green")
         for outcome in (Outcome.LOST, Outcome.NO_DECISION):
@@ -382,7 +385,7 @@ class ReportScreen(Screen[None]):
                 rankings.append(tables.by_competitor)
             for ranking in rankings:
                 self._section(lines, ranking, report, m)
-            if outcome is Outcome.LOST and report.won.count:  # who we beat, beside who beat us
+            if outcome is Outcome.LOST and wins.beat.rows:  # who we beat, beside who beat us
                 self._section(lines, wins.beat, report, m, bar_style="green")
         if report.quota is not None:
             self._quota_section(lines, report.quota)
