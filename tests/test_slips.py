@@ -14,7 +14,17 @@ from conftest import TODAY
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
 from pipeline_tui.models import StageKind
-from pipeline_tui.slips import NO_SLIP, Push, Slip, is_slipping, push_lines, slip_of, slip_rank, slip_text
+from pipeline_tui.slips import (
+    NO_SLIP,
+    Push,
+    Slip,
+    is_slipping,
+    needs_review,
+    push_lines,
+    slip_of,
+    slip_rank,
+    slip_text,
+)
 from pipeline_tui.store import Store
 from pipeline_tui.widgets.board_view import CardContext, card_text
 
@@ -137,3 +147,22 @@ def test_the_card_says_it_slipped(store: Store, pushed: dict[str, int]) -> None:
     assert lines[3] == "↻ slipped 3×, was Nov 30"
     ctx.slip_limit = 4
     assert [text for text, _ in card_text(deal, stage, ctx)][2:] == ["$10k · 23d", ""]
+
+
+def test_the_review_takes_a_slipping_deal_until_the_seller_acts_on_it(
+    store: Store, pushed: dict[str, int]
+) -> None:
+    review = TODAY
+    assert store.history.slipping_ids(2, review_on=review) == [pushed["globex"], pushed["initech"]]
+    builders.note(store, pushed["globex"], "Called: budget moves to January", at=d(11, 21))
+    builders.snooze(store, pushed["initech"], d(12, 1))
+    assert store.history.slipping_ids(2, review_on=review) == []
+    assert store.history.slipping_ids(2) == [pushed["globex"], pushed["initech"]]  # still slipping
+    globex = store.deals.get(pushed["globex"])
+    lead = store.shape.stage(globex.stage_id)
+    slip = store.history.slip(globex.id)
+    assert is_slipping(globex, lead, slip) and not needs_review(globex, lead, slip, review)
+    builders.edit(store, globex, expected_close=d(1, 31, 2027), at=d(11, 23))  # pushed again: back
+    globex = store.deals.get(globex.id)
+    assert needs_review(globex, lead, store.history.slip(globex.id), review)
+    assert store.history.slipping_ids(2, review_on=review) == [pushed["globex"]]

@@ -80,7 +80,6 @@ class Step:
     changes it recorded, each (before, after) as stored)."""
 
     deal_id: int
-    at: datetime
     kind: EventKind
     from_stage: int | None = None
     to_stage: int | None = None
@@ -141,8 +140,10 @@ def summarize(
     today: date,
     reasons: Mapping[int, LossReason] | None = None,
     won_reasons: Mapping[int, WonReason] | None = None,
+    latest: Mapping[int, datetime] | None = None,
 ) -> Changes:
-    """Sort every deal that changed in the window into its groups (see the module's note)."""
+    """Sort every deal that changed in the window into its groups (see the module's note).
+    `latest`: the moment of each deal's latest change (what a line says it changed at)."""
     per_deal: dict[int, list[Step]] = {}
     for step in steps:
         per_deal.setdefault(step.deal_id, []).append(step)
@@ -151,7 +152,8 @@ def summarize(
         deal = deals.get(deal_id)
         if deal is None or deal.archived or deal.stage_id not in stages:
             continue
-        for line in _lines(deal, found, stages, today, reasons or {}, won_reasons or {}):
+        at = (latest or {}).get(deal_id, datetime.combine(today, datetime.min.time()))
+        for line in _lines(deal, found, at, stages, today, reasons or {}, won_reasons or {}):
             groups[line.group].append(line)
     for name, lines in groups.items():
         if name in ("value_up", "value_down"):
@@ -168,13 +170,13 @@ def _money(minor: int, currency: str) -> str:
 def _lines(
     deal: Deal,
     steps: list[Step],
+    at: datetime,
     stages: Mapping[int, Stage],
     today: date,
     reasons: Mapping[int, LossReason],
     won_reasons: Mapping[int, WonReason],
 ) -> list[Line]:
     out: list[Line] = []
-    at = steps[-1].at
     created = next((s for s in steps if s.kind in CREATION), None)
     moves = [s for s in steps if s.to_stage is not None and s.kind not in CREATION]
     now = stages[deal.stage_id]

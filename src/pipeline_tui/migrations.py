@@ -298,9 +298,11 @@ def m006_search_index(db: Database) -> None:
 def m007_timeline_indexes(db: Database) -> None:
     """The pipeline's motion reads the timeline: each deal's path through the stages
     (velocity, conversion, what changed) and its close-date changes (slipping)."""
-    # A deal's stage changes in order, covered: the velocity reads no event row.
+    # A deal's stage changes in order, covered (its data says whether an undo took it back):
+    # the velocity reads no event row.
     db.execute(
-        "CREATE INDEX events_path ON events(deal_id, id, to_stage_id, at, kind) WHERE to_stage_id IS NOT NULL"
+        "CREATE INDEX events_path ON events(deal_id, id, to_stage_id, at, kind, data) "
+        "WHERE to_stage_id IS NOT NULL"
     )
     # Edits that changed a close date (a few of all edits): slipping deals read only these.
     db.execute(

@@ -53,6 +53,17 @@ def is_slipping(deal: Deal, stage: Stage, slip: Slip, limit: int = DEFAULT_SLIP_
     return stage.is_open and not deal.archived and slip.count >= max(1, limit)
 
 
+def needs_review(deal: Deal, stage: Stage, slip: Slip, today: date, limit: int = DEFAULT_SLIP_LIMIT) -> bool:
+    """A slipping deal needs the seller until they have acted on it since its latest push
+    (a note, a next step, a move: any activity after the push), or while it is snoozed
+    quiet; the next push brings it back."""
+    if not is_slipping(deal, stage, slip, limit) or not slip.pushes:
+        return False
+    if deal.snoozed_until is not None and deal.snoozed_until > today:
+        return False
+    return deal.last_activity_at <= slip.pushes[-1].at
+
+
 def day(value: date, today: date) -> str:
     """'Nov 30': the year only for a day more than half a year from today ('Nov 30 2025'),
     so 'Dec 15 → Jan 15' reads as it is said."""

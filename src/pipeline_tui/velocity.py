@@ -5,9 +5,10 @@ with SQL aggregates over the timeline (store/reports.py).
 
 The timeline is read as the seller meant it: a change taken back with `u` never happened
 (the move and its undo both leave the path). A deal counts once per stage and period (its
-first entry in the period), and it "moved on" when it reached a later open stage or a won
-stage after that entry; a loss is no moving on. Days in a stage are those of the deals that
-left it: a deal still there counts on its card (its days in stage), not here."""
+first entry in the period), and it "moved on" when it left the stage (then, or on a later
+stay in the period) for a later open stage or a won one; a loss is no moving on. Days in a
+stage are those of its first stay, for the deals that left it: a deal still there counts
+on its card (its days in stage), not here."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class StageFlow:
 
     stage: Stage
     entered: int = 0  # deals that entered it in the period
-    moved_on: int = 0  # of those, deals that reached a later open stage or a won one
+    moved_on: int = 0  # of those, deals that left it for a later open stage or a won one
     left: int = 0  # of those, deals that have left it (forward, back, or lost)
     avg_days: float | None = None  # days in the stage, of those that left it
     median_days: float | None = None

@@ -224,7 +224,7 @@ def velocity_lines(v: Velocity) -> list[str]:
     width = max([12, *map(len, names)])
     lines = [
         "Velocity · the deals that entered each stage in the period",
-        "(moved on: reached a later open stage or a win; days: of those that left it)",
+        "(moved on: left it for a later open stage or a win; days: of those that left it)",
         f"  {'Stage':<{width}} {'Entered':>7} {'Moved on':>8} {'Conversion':>10} "
         f"{'Avg days':>8} {'Median':>6}",
     ]

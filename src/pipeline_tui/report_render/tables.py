@@ -131,7 +131,8 @@ def velocity_tables(v: Velocity) -> list[Table]:
                 [f.stage.name, f.entered, f.moved_on, f.conversion, f.avg_days, f.median_days]
                 for f in v.stages
             ],
-            note="Moved on: reached a later open stage or a won one. Days: of the deals that left the stage.",
+            note="Moved on: left the stage for a later open stage or a won one. "
+            "Days: of the deals that left it.",
         ),
         Table(
             "Sales cycle · days from created to closed",

@@ -58,6 +58,7 @@ from pipeline_tui.velocity import Cycle, Velocity
 BAR_WIDTH = 24
 SHORT_PERIODS = {"this-quarter": "Quarter", "last-90-days": "90 days", "this-year": "Year", "all": "All time"}
 TREND_BAR_WIDTH = 12
+CHANGES_SHOWN = 100  # lines per group on the Changes tab (the biggest first); the CLI lists all
 # What the report table's columns other than the label, the value and the bar take: Deals,
 # Share and Cum. (5 + 5 + 4), each column's padding (2 x 6) and the scroll bar (2).
 FIXED_CELLS = 28
@@ -706,12 +707,15 @@ class ReportScreen(Screen[None]):
         def days(x: float | None) -> str:
             return "—" if x is None else f"{x:.1f}".removesuffix(".0")
 
-        cycle: list[str | tuple[str, str]] = [(" Sales cycle", "bold"), " (days from created to closed): "]
+        def whole(x: float | None) -> str:
+            return "—" if x is None else f"{x:.0f}"
+
+        cycle: list[str | tuple[str, str]] = [(" Sales cycle", "bold"), ", days created → closed (median): "]
         for i, name in enumerate((WON, LOST, NO_DECISION)):
             c = v.cycle.get(name, Cycle())
             label = {WON: "won", LOST: "lost", NO_DECISION: "no decision"}[name]
-            cycle += [" · " if i else "", f"{label} ", (days(c.avg_days), "bold")]
-            cycle.append(f" avg, {days(c.median_days)} median ({c.count:,})")
+            cycle += [" · " if i else "", f"{label} ", (whole(c.avg_days), "bold")]
+            cycle.append(f" ({whole(c.median_days)}) of {c.count:,}")
         origin: list[str | tuple[str, str]] = ["\n", (" Win rate by starting stage", "bold"), ": "]
         if v.by_origin:
             for i, o in enumerate(v.by_origin):
@@ -721,7 +725,8 @@ class ReportScreen(Screen[None]):
             origin.append(("no deal closed in this period", "dim"))
         head: list[str | tuple[str, str]] = [
             (" Deals that entered each stage", "bold"),
-            f" · {self.period.label} · moved on: reached a later stage or a win · days: of those that left\n",
+            f" · {self.period.label} · moved on: left for a later stage or a win",
+            " · days: of those that left\n",
         ]
         self.query_one("#velocity-summary", Static).update(Content.assemble(*head, *cycle, *origin))
         table = self.query_one("#velocity-table", DataTable)
@@ -768,12 +773,15 @@ class ReportScreen(Screen[None]):
                 totals = {c: abs(v) for c, v in changes.totals(group).items()}
                 title += " · " + ("+" if group == "value_up" else "−") + format_totals(totals, base=base)
             table.add_row(Text(title, style="bold"), key=f"h-{group}")
-            for line in found:
+            for line in found[:CHANGES_SHOWN]:
                 key = f"{group}-{line.deal.id}"
                 self.change_rows[key] = line.deal.id
                 style = {"won": "green", "lost": "red"}.get(group, "")
                 text = Text.assemble((f"  #{line.deal.id:<6}", "dim"), (safe(line.text), style))
                 table.add_row(text, key=key)
+            if len(found) > CHANGES_SHOWN:
+                more = f"  … {len(found) - CHANGES_SHOWN:,} more (`pipeline-tui changes` lists them all)"
+                table.add_row(Text(more, style="dim"), key=f"more-{group}")
         if not table.row_count:
             table.add_row(Text("  nothing changed in this window", style="dim"), key="empty")
         table.move_cursor(row=max(0, min(row, table.row_count - 1)))

@@ -88,51 +88,58 @@ class History:
     def slip(self, deal_id: int) -> Slip:
         return self.slips([deal_id]).get(deal_id, NO_SLIP)
 
-    def slipping_ids(self, limit: int) -> list[int]:
+    def slipping_ids(self, limit: int, *, review_on: date | None = None) -> list[int]:
         """Open deals (not archived) whose close date was pushed later `limit` times or more,
         as the review ranks them (`slips.slip_rank`): value × pushes, largest first, then the
-        most pushes. One query over the close-date changes."""
+        most pushes. With `review_on`, only those the review takes that day
+        (`slips.needs_review`: untouched since their latest push, not snoozed). One query
+        over the close-date changes."""
         opens = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
+        review = ""
+        params: list[Any] = [max(1, limit), *opens]
+        if review_on is not None:
+            review = (
+                " AND julianday(d.last_activity_at) <= julianday(p.last_push)"
+                " AND (d.snoozed_until IS NULL OR d.snoozed_until <= ?)"
+            )
+            params.append(review_on.isoformat())
         rows = self._rows(
-            "SELECT d.id FROM (SELECT e.deal_id AS deal_id, COUNT(*) AS pushes FROM events e "
-            f"WHERE {CLOSE_CHANGES} AND json_valid(e.data) AND {NOT_RETRACTED} AND {PUSHED} "
+            "SELECT d.id FROM (SELECT e.deal_id AS deal_id, COUNT(*) AS pushes, MAX(e.at) AS last_push "
+            f"FROM events e WHERE {CLOSE_CHANGES} AND json_valid(e.data) AND {NOT_RETRACTED} AND {PUSHED} "
             "GROUP BY e.deal_id HAVING COUNT(*) >= ?) p JOIN deals d ON d.id = p.deal_id "
-            f"WHERE d.stage_id IN ({', '.join('?' * len(opens))}) AND d.archived_at IS NULL "
+            f"WHERE d.stage_id IN ({', '.join('?' * len(opens))}) AND d.archived_at IS NULL{review} "
             "ORDER BY d.value * p.pushes DESC, p.pushes DESC, d.id",
-            [max(1, limit), *opens],
+            params,
         )
         return [int(r[0]) for r in rows]
 
     # ------------------------------------------------------------- changes
 
-    def steps(self, since: date) -> list[Step]:
+    def steps(self, since: date) -> tuple[list[Step], dict[int, datetime]]:
         """The timeline's stage changes, creations and edits from `since` on (00:00 that
-        day), in order: none retracted, no undo entry."""
-        kinds = ", ".join("?" * len(STEP_KINDS))
+        day), in order (none retracted, no undo entry), and the moment of each deal's latest
+        one (the only moment the changes show: the others are not parsed)."""
+        marks = ", ".join("?" * len(STEP_KINDS))
         rows = self._rows(
             "SELECT e.deal_id, e.at, e.kind, e.from_stage_id, e.to_stage_id, "
             "CASE WHEN e.kind IN ('edited', 'updated') AND json_valid(e.data) "
             "THEN json_extract(e.data, '$.changes') END "
-            f"FROM events e WHERE e.at >= ? AND e.kind IN ({kinds}) AND {NOT_RETRACTED} "
+            f"FROM events e WHERE e.at >= ? AND e.kind IN ({marks}) AND {NOT_RETRACTED} "
             "ORDER BY e.deal_id, e.id",
             [since.isoformat(), *STEP_KINDS],
         )
         out = []
+        latest: dict[int, str] = {}
+        kinds = {k.value: k for k in EventKind}
         for deal_id, at, kind, from_stage, to_stage, changes in rows:
             edits = json.loads(changes) if changes else {}
-            out.append(
-                Step(
-                    int(deal_id),
-                    parse_ts(at),
-                    EventKind(kind),
-                    from_stage,
-                    to_stage,
-                    {k: v for k, v in edits.items() if isinstance(v, list) and len(v) == 2}
-                    if isinstance(edits, dict)
-                    else {},
-                )
-            )
-        return out
+            if isinstance(edits, dict) and edits:
+                edits = {k: v for k, v in edits.items() if isinstance(v, list) and len(v) == 2}
+            else:
+                edits = {}
+            out.append(Step(int(deal_id), kinds[kind], from_stage, to_stage, edits))
+            latest[int(deal_id)] = at
+        return out, {deal_id: parse_ts(at) for deal_id, at in latest.items()}
 
     def _deals(self, ids: list[int]) -> dict[int, Deal]:
         found: dict[int, Deal] = {}
@@ -144,8 +151,8 @@ class History:
 
     def changes(self, since: date, today: date) -> Changes:
         """What changed from `since` (00:00) to now, by group (see `changes`)."""
-        steps = self.steps(since)
-        deals = self._deals(sorted({s.deal_id for s in steps}))
+        steps, latest = self.steps(since)
+        deals = self._deals(sorted(latest))
         stages = {s.id: s for s in self.shape.stages(include_archived=True)}
         return summarize(
             steps,
@@ -153,6 +160,7 @@ class History:
             stages,
             since=since,
             today=today,
+            latest=latest,
             reasons={r.id: r for r in self.shape.reasons(include_archived=True)},
             won_reasons={r.id: r for r in self.shape.won_reasons(include_archived=True)},
         )

@@ -50,6 +50,9 @@ DAYS = (
     # A deal whose close precedes its creation (bad data) says nothing about speed.
     "CASE WHEN d.closed_at >= d.created_at THEN julianday(d.closed_at) - julianday(d.created_at) END"
 )
+# A deal's path through the stages, as the seller meant it (events_path covers it): no undo
+# entry, and no change an undo took back (marked so in its data).
+PATH = "e.to_stage_id IS NOT NULL AND e.kind != 'undone' AND instr(e.data, '\"retracted\": true') = 0"
 # Deals whose close precedes their creation are left out of the average (as in DAYS).
 TIMED = "COUNT(CASE WHEN d.closed_at >= d.created_at THEN 1 END)"
 BUCKETS = {
@@ -269,53 +272,47 @@ class Reports:
             "" if not (period.since or period.until) else
             f" AND e.deal_id IN (SELECT deal_id FROM events WHERE to_stage_id IS NOT NULL AND {span})"
         )  # fmt: skip
+        next_rank = rank.replace("CASE stage", "CASE next")
         flows = self._rows(
             f"""
-            WITH path AS (
-                SELECT e.deal_id, e.id, e.at, e.to_stage_id AS stage, e.kind,
-                       LAG(e.to_stage_id) OVER w AS prev_stage, LEAD(e.kind) OVER w AS next_kind,
-                       LEAD(e.to_stage_id) OVER w AS next_stage
-                FROM events e INDEXED BY events_path JOIN deals d ON d.id = e.deal_id
-                WHERE e.to_stage_id IS NOT NULL AND d.archived_at IS NULL{scope}
-                WINDOW w AS (PARTITION BY e.deal_id ORDER BY e.id)
+            WITH stays AS (
+                -- Each stage change, with when the deal left that stage and for which.
+                SELECT deal_id, id, at, to_stage_id AS stage,
+                       LEAD(at) OVER w AS left_at, LEAD(to_stage_id) OVER w AS next
+                FROM events e INDEXED BY events_path WHERE {PATH}{scope}
+                  AND e.deal_id NOT IN (SELECT id FROM deals WHERE archived_at IS NOT NULL)
+                WINDOW w AS (PARTITION BY deal_id ORDER BY id)
             ),
-            clean AS (
-                SELECT deal_id, id, at, stage FROM path
-                WHERE kind != 'undone' AND NOT (next_kind IS 'undone' AND next_stage IS prev_stage)
+            firsts AS MATERIALIZED (
+                -- Per deal and stage entered in the period: how many of its stays there ended
+                -- in a later stage, and the days of the first stay (SQLite takes a bare
+                -- column from the row of the one MIN()).
+                SELECT stage, MIN(id), SUM({next_rank} > {rank}) AS forward,
+                       julianday(left_at) - julianday(at) AS days
+                FROM stays WHERE stage IN ({open_marks}) AND {span} GROUP BY deal_id, stage
             ),
-            stays AS (
-                SELECT deal_id, id, at, stage, LEAD(at) OVER w AS left_at,
-                       MAX({rank}) OVER (PARTITION BY deal_id ORDER BY id
-                           ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS reached
-                FROM clean WINDOW w AS (PARTITION BY deal_id ORDER BY id)
+            figures AS (
+                SELECT stage, COUNT(*) AS entered, SUM(forward > 0) AS moved, COUNT(days) AS n,
+                       AVG(days) AS average
+                FROM firsts GROUP BY stage
             ),
-            entries AS (
-                SELECT stage, at, left_at, reached,
-                       ROW_NUMBER() OVER (PARTITION BY deal_id, stage ORDER BY id) AS nth
-                FROM stays WHERE stage IN ({open_marks}) AND {span}
-            ),
-            firsts AS (
-                SELECT stage, reached, CASE WHEN left_at IS NOT NULL
-                       THEN julianday(left_at) - julianday(at) END AS days
-                FROM entries WHERE nth = 1
-            ),
-            ranked AS (
-                SELECT stage, days, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY days) AS k,
-                       COUNT(*) OVER (PARTITION BY stage) AS n
-                FROM firsts WHERE days IS NOT NULL
+            medians AS (
+                -- The middle day counts of each stage (two for an even count), by rank.
+                SELECT r.stage, AVG(r.days) AS median
+                FROM (SELECT stage, days, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY days) AS k
+                      FROM firsts WHERE days IS NOT NULL) r
+                JOIN figures f ON f.stage = r.stage
+                WHERE r.k IN ((f.n + 1) / 2, (f.n + 2) / 2) GROUP BY r.stage
             )
-            SELECT f.stage, COUNT(*), SUM(f.reached > {rank.replace("CASE stage", "CASE f.stage")}),
-                   COUNT(f.days), AVG(f.days),
-                   (SELECT AVG(days) FROM ranked r WHERE r.stage = f.stage
-                    AND r.k IN ((r.n + 1) / 2, (r.n + 2) / 2))
-            FROM firsts f GROUP BY f.stage
+            SELECT f.stage, f.entered, COALESCE(f.moved, 0), f.n, f.average, m.median
+            FROM figures f LEFT JOIN medians m ON m.stage = f.stage
             """,
             [
                 *(span_params if scope else []),
                 *rank_params,
-                *[s.id for s in opens],
-                *span_params,
                 *rank_params,
+                *(s.id for s in opens),
+                *span_params,
             ],
         )
         found = {int(r[0]): r for r in flows}
@@ -335,18 +332,21 @@ class Reports:
         where, params = self._closed_where((StageKind.WON, StageKind.LOST), period)
         rows = self._rows(
             f"""
-            WITH closed AS (
+            WITH closed AS MATERIALIZED (
                 SELECT {outcome} AS outcome, {DAYS} AS days FROM deals d{JOIN_REASON}{where}
             ),
-            ranked AS (
-                SELECT outcome, days, ROW_NUMBER() OVER (PARTITION BY outcome ORDER BY days) AS k,
-                       COUNT(*) OVER (PARTITION BY outcome) AS n
-                FROM closed WHERE days IS NOT NULL
+            figures AS (
+                SELECT outcome, COUNT(*) AS n, AVG(days) AS average FROM closed
+                WHERE days IS NOT NULL GROUP BY outcome
+            ),
+            medians AS (
+                SELECT r.outcome, AVG(r.days) AS median
+                FROM (SELECT outcome, days, ROW_NUMBER() OVER (PARTITION BY outcome ORDER BY days) AS k
+                      FROM closed WHERE days IS NOT NULL) r
+                JOIN figures f ON f.outcome = r.outcome
+                WHERE r.k IN ((f.n + 1) / 2, (f.n + 2) / 2) GROUP BY r.outcome
             )
-            SELECT outcome, COUNT(*), AVG(days),
-                   (SELECT AVG(days) FROM ranked r WHERE r.outcome = c.outcome
-                    AND r.k IN ((r.n + 1) / 2, (r.n + 2) / 2))
-            FROM closed c WHERE days IS NOT NULL GROUP BY outcome
+            SELECT f.outcome, f.n, f.average, m.median FROM figures f LEFT JOIN medians m USING (outcome)
             """,
             [*outcome_params, *params],
         )
