@@ -238,3 +238,19 @@ async def test_f_on_the_board_finds_a_note_and_enter_opens_the_deal(store: Store
         await pilot.press("enter", "enter")  # to the hits, then open the one under the cursor
         await pilot.pause()
         assert isinstance(app.screen, DealDetailScreen) and app.screen.deal_id == deal.id
+
+
+def test_an_older_file_gets_its_index_on_upgrade_and_a_backup_carries_it(tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "schema1.db", old)
+    with Store.open(old) as upgraded:
+        assert [w for _, w, _ in found(upgraded, "budget signed")] == ["note"]
+        assert [w for _, w, _ in found(upgraded, "incumbent")] == ["loss note"]
+        assert [i for i, _, _ in found(upgraded, "bluefin")] == [2]
+        assert upgraded.search.index.in_step()
+        assert [r.label for r in upgraded.shape.won_reasons()][0] == "Product fit"
+        copy = upgraded.conn.backup_to(tmp_path / "copy.db")
+    with Store.open(copy) as restored:
+        assert [w for _, w, _ in found(restored, "incumbent")] == ["loss note"]
