@@ -240,7 +240,7 @@ def m004_close_date_index_covers_value(db: Database) -> None:
 
 
 @migration
-def m005_won_reasons(db: Database) -> None:
+def m006_won_reasons(db: Database) -> None:
     """Why deals are won: a user-editable list like the loss reasons, and the reason, the
     competitor beaten (the deal's `competitor`) and a note on a won deal. A won deal never
     needs a reason."""
@@ -264,7 +264,7 @@ def m005_won_reasons(db: Database) -> None:
 
 
 @migration
-def m006_search_index(db: Database) -> None:
+def m007_search_index(db: Database) -> None:
     """Full-text search over everything the seller wrote (SQLite's FTS5): one row per deal
     (rowid: minus the deal's id) with its title, company, contact, next step, competitor and
     the notes on its loss or win; one row per timeline entry with the seller's words (rowid:
@@ -295,7 +295,7 @@ def m006_search_index(db: Database) -> None:
 
 
 @migration
-def m007_timeline_indexes(db: Database) -> None:
+def m008_timeline_indexes(db: Database) -> None:
     """The pipeline's motion reads the timeline: each deal's path through the stages
     (velocity, conversion, what changed) and its close-date changes (slipping)."""
     # A deal's stage changes in order, covered (its data says whether an undo took it back):

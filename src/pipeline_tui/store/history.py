@@ -1,6 +1,6 @@
 """Reading the timeline for the pipeline's motion: close dates pushed (slipping deals) and
 what changed since a day. The decisions are the domain's (`slips`, `changes`); here are the
-queries, each over the indexes migrations.m007_timeline_indexes made for them.
+queries, each over the indexes migrations.m008_timeline_indexes made for them.
 
 A change taken back (its entry retracted by an undo) never happened, and the undo's own
 entry is no change either."""

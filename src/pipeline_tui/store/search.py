@@ -1,5 +1,5 @@
 """Full-text search over everything the seller wrote (SQLite's FTS5 table `deal_search`,
-made by migrations.m006_search_index).
+made by migrations.m007_search_index).
 
 The index holds one row per deal (rowid: minus the deal's id) with its searchable fields,
 one per line in the order of `search.DEAL_FIELDS`, and one row per timeline entry carrying
