@@ -58,6 +58,7 @@ async def render(out: Path) -> list[Path]:
             await shot("revisits", "escape", "r")
             await shot("review", "escape", "d")
             await shot("report", "escape", "escape", "R")
+            await shot("report-velocity", "v")
         store.close()
         return written
 

@@ -1231,6 +1231,7 @@ VALID_PREFERENCES = {
     "quota": st.sampled_from(["50k", "$120,000", "0"]),
     "quota_period": st.sampled_from(["month", "quarter", "year"]),
     "rates": st.sampled_from(["EUR=1.08", "GBP=1.27, EUR=1.1", ""]),
+    "slip_limit": st.sampled_from(["1", "3", " 99 "]),
 }
 PREFERENCE_INPUTS = st.sampled_from(list(PREFERENCES)).flatmap(
     lambda key: st.tuples(st.just(key), VALID_PREFERENCES[key] | PREFERENCE_VALUES)
@@ -1245,7 +1246,7 @@ def test_settings_preference_prompts_take_any_text(demo_template, prefs) -> None
     async def script(pilot, app, folder) -> None:  # type: ignore[no-untyped-def]
         config = folder / "config.toml"
         await pilot.press("comma")
-        await pilot.press("3")
+        await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, SettingsScreen) and screen.tab == "tab-prefs"
         keys = list(asdict(app.settings))
@@ -1386,7 +1387,7 @@ def play_markup_typed(keys: Sequence[str], fields: dict[str, str], submit_key: s
         (["n"], {"#deal-title": "Acme", "#deal-close": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
         (["l"], {"#lost-reason": "price", "#lost-revisit": "[/]"}, "ctrl+s", "Cannot read '[/]' as a date"),
         (["R", "5"], {"#prompt-input": "[/].."}, "enter", "Cannot read '[/]' as a date"),
-        (["comma", "3", "e"], {"#prompt-input": "[/]"}, "enter", "not '[/]'."),
+        (["comma", "4", "e"], {"#prompt-input": "[/]"}, "enter", "not '[/]'."),
     ],
     ids=["deal-close-date", "lost-revisit", "report-period", "currency"],
 )

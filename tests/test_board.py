@@ -28,6 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from pipeline_tui.modals.deal_form import DealFormModal
 from pipeline_tui.modals.lost import LostModal
 from pipeline_tui.modals.prompts import NoteModal, PromptModal, StageModal
+from pipeline_tui.modals.won import WonModal
 from pipeline_tui.models import Deal, EventKind, RevisitState
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
@@ -148,7 +149,7 @@ async def test_arrows_and_hjk_move_focus(make_app, store: Store, deals: Deals) -
         assert focused(app) == ("Closed Won", None)
         await pilot.press("h", "h", "h")  # back to Qualified: its cursor is still on Delta
         assert focused(app) == ("Qualified", "Delta upgrade")
-        await pilot.press("w")
+        await pilot.press("w", "enter")  # won, no reason given
         await pilot.pause()
     assert store.deals.get(deals.delta.id).stage_id == stage_id(store, "Closed Won")
     assert store.deals.get(deals.charlie.id).stage_id == stage_id(store, "Qualified")
@@ -289,12 +290,16 @@ async def test_w_marks_won(make_app, store: Store, deals: Deals) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("right", "w")
+        assert isinstance(app.screen, WonModal)  # why, optionally: Product fit, and a note
+        await pilot.press(*"prod", "enter", *"CFO loved the demo", "enter")
         await pilot.pause()
         assert focused(app) == ("Closed Won", "Charlie pilot")
         assert headers(app)["Closed Won"] == "1 · $5k · 30d"
     deal = store.deals.get(deals.charlie.id)
     assert deal.stage_id == stage_id(store, "Closed Won")
     assert deal.closed_at == START
+    assert deal.won_reason_id == store.shape.find_won_reason("Product fit").id
+    assert deal.won_note == "CFO loved the demo"
     assert kinds(store, deal.id)[-1] is EventKind.WON
 
 
@@ -508,7 +513,7 @@ async def test_filter_matches_contact_and_escape_from_the_box_clears(
             "Lead": "1 · $10k", "Qualified": "0 · $0", "Proposal": "0 · $0", "Negotiation": "0 · $0",
             "Closed Won": "0 · $0 · 30d", "Closed Lost": "0 · $0 · 30d",
         }  # fmt: skip
-        await pilot.press("enter", "w")  # the one card left is the one that is won
+        await pilot.press("enter", "w", "enter")  # the one card left is the one that is won
         await pilot.pause()
         assert headers(app)["Closed Won"] == "1 · $10k · 30d"
         await pilot.press("slash", "escape")  # Escape straight from the box clears the filter
@@ -668,7 +673,7 @@ async def test_click_on_a_card_selects_it(make_app, store: Store, deals: Deals) 
         assert await pilot.click("#board", offset=(x + 3, 8))
         await pilot.pause()
         assert focused(app) == ("Qualified", "Delta upgrade")
-        await pilot.press("w")  # the key acts on the clicked card
+        await pilot.press("w", "enter")  # the key acts on the clicked card
         await pilot.pause()
     assert store.deals.get(deals.delta.id).stage_id == stage_id(store, "Closed Won")
     assert store.deals.get(deals.charlie.id).stage_id == stage_id(store, "Qualified")
@@ -682,7 +687,7 @@ async def test_double_click_opens_the_detail(make_app, store: Store, deals: Deal
         await pilot.pause()
         assert isinstance(app.screen, DealDetailScreen)
         assert app.screen.deal_id == deals.bravo.id
-        await pilot.press("w")  # the detail's keys act on its deal
+        await pilot.press("w", "enter")  # the detail's keys act on its deal
         await pilot.pause()
     assert store.deals.get(deals.bravo.id).stage_id == stage_id(store, "Closed Won")
 

@@ -106,9 +106,9 @@ def test_a_change_is_saved_shown_and_undoable(store: Store, ui: FakeUi, flows: D
 
 
 def test_a_refused_change_says_why_and_changes_nothing(store: Store, ui: FakeUi, flows: DealFlows) -> None:
-    won = builders.add(store, "Won", stage_id="Closed Won")
-    flows.won([won])
-    assert ui.said[-1] == ("error", "'Won' is already in Closed Won.")
+    deal = builders.add(store, "Here")
+    flows.move_to([deal], store.shape.find_stage("Lead"))
+    assert ui.said[-1] == ("error", "'Here' is already in Lead.")
     assert ui.changes == [] and not flows.runner.undo_ready
 
 

@@ -129,9 +129,10 @@ async def test_moves_won_note_snooze_and_archive_act_on_every_marked_card(
         assert {store.deals.get(d.id).snoozed_until for d in leads[:2]} == {TODAY + timedelta(days=7)}
 
         board.focus_deal(store.deals.get(leads[2].id))
-        await pilot.press("space", "space", "w")
+        await pilot.press("space", "space", "w", *"beat", "enter", *"Acme", "enter", "enter")  # one reason
         await pilot.pause()
         assert stages(store, leads[2:]) == ["Closed Won", "Closed Won"]
+        assert {store.deals.get(d.id).competitor for d in leads[2:]} == {"Acme"}
 
         board.focus_deal(store.deals.get(leads[0].id))
         await pilot.press("space", "space", "A", "y")
@@ -163,7 +164,7 @@ async def test_a_marked_card_changed_elsewhere_asks_before_the_change(
         await pilot.pause()
         await mark(pilot, 0, 1)
         builders.edit(store, leads[1].id, value=999_00)  # another process, while marked
-        await pilot.press("w")
+        await pilot.press("w", "enter")
         await pilot.pause()
         assert "Lead 2 changed since you opened it" in app.screen.text  # type: ignore[attr-defined]
         assert stages(store, leads[:2]) == ["Lead", "Lead"]

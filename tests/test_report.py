@@ -749,8 +749,9 @@ async def test_R_opens_the_report_and_keys_switch_period(store: Store, pipeline:
         }
         await pilot.press("3")
         labels = table_labels(screen)
-        assert labels[:10] == [
+        assert labels[:12] == [
             "Outcomes", "Won", "Lost (decided against us)", "No decision (stalled)",
+            "Won: reasons", "none given (w on a won deal)",
             "Lost: reasons by count", PRICE, COMPETITOR, NO_REASON, TIMING, "Lost: reasons by value (USD)",
         ]  # fmt: skip
         # No deal without a decision this year: one line says so, not four empty tables.
@@ -764,7 +765,7 @@ async def test_R_opens_the_report_and_keys_switch_period(store: Store, pipeline:
         assert "Lost without a reason: 2" in labels
         # The bars: the top reason's bar is the full 24 cells.
         table = screen.query_one("#report-table", DataTable)
-        assert str(table.get_row_at(5)[5]) == "█" * 24
+        assert str(table.get_row_at(7)[5]) == "█" * 24
         await pilot.press("escape")
         assert not isinstance(app.screen, ReportScreen)
 

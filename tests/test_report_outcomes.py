@@ -639,9 +639,13 @@ def test_cli_csv_writes_every_table_per_currency(
     titles = [r[0] for r, before in zip(rows, [[]] + rows, strict=False) if r and not before]
     assert titles == [
         "Outcomes · This quarter", "Win rate",
+        "Won: reasons by count", "Won: reasons by value (USD)", "Won: reasons by value (EUR)",
         "Lost: reasons by count", "Lost: reasons by value (USD)", "Lost: at stage", "Lost: to competitor",
+        "Won: beat competitor",
         "No decision: reasons by count", "No decision: reasons by value (USD)",
         "No decision: reasons by value (EUR)", "No decision: at stage", "No decision: to competitor",
+        "Velocity · deals that entered each stage in the period", "Sales cycle · days from created to closed",
+        "Win rate by the stage deals started in",
         "Quota · Q4 2026", "Trend · last 8 quarters", "Now",
     ]  # fmt: skip
     at = rows.index(["Outcomes · This quarter"])

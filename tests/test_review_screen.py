@@ -179,8 +179,8 @@ async def test_a_whole_review_each_decision_saved_and_the_summary(
         await pilot.press("enter", *"fri", "enter")
         assert shown(screen) == "Both ways"
 
-        # 7: won. 8: lost for Timing.
-        await pilot.press("w")
+        # 7: won (no reason given). 8: lost for Timing.
+        await pilot.press("w", "enter")
         assert shown(screen) == "Late proposal"
         await pilot.press("l")
         assert isinstance(app.screen, LostModal)
@@ -258,7 +258,7 @@ async def test_m_moves_to_any_stage_and_a_won_pick_counts_as_won(
         assert isinstance(app.screen, StageModal)
         await pilot.press("n", "enter")  # Negotiation: a move is activity, not stale now
         assert shown(screen) == "Idle small"
-        await pilot.press("m", "c", "enter")  # Closed Won (c jumps to the first C)
+        await pilot.press("m", "c", "enter", "enter")  # Closed Won (c jumps to the first C), no reason
         assert shown(screen) == "Both ways"
         await pilot.press("escape")
         assert summary(screen).startswith("Reviewed 6 of 10 in under a minute: 1 moved, 1 won, 4 skipped")
@@ -340,7 +340,7 @@ async def test_an_undo_from_the_command_line_takes_the_review_back(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_review(pilot)
-        await pilot.press(*["space"] * 4, "w")
+        await pilot.press(*["space"] * 4, "w", "enter")
         assert shown(screen) == "Idle small"
         with Store.open(store.path) as other:  # `pipeline-tui undo` in another terminal
             ops.undo(other)
@@ -397,6 +397,7 @@ async def test_typed_ahead_skips_and_decisions_in_a_burst(
         screen = await open_review(pilot)
         post_key(app, "space", " ")
         post_key(app, "w", "w")
+        post_key(app, "enter", None)  # won, no reason given
         post_key(app, "u", "u")
         post_key(app, "z", "z")
         post_key(app, "enter", None)  # the suggested +2w
@@ -453,7 +454,7 @@ async def test_enter_on_a_left_deal_reviews_from_there(make_app, store: Store, p
         assert "Review it" in keybar(app) and "Back" in keybar(app)
         await pilot.press("down", "down", "down", "down", "enter")  # Idle big
         assert shown(screen) == "Idle big" and "5 of 10" in review_text(screen)
-        await pilot.press("w")
+        await pilot.press("w", "enter")
         assert shown(screen) == "Idle small"
         await pilot.press("escape")
         assert summary(screen) == "Reviewed 2 of 10 in under a minute: 1 won, 1 skipped; 8 left"
@@ -526,7 +527,7 @@ async def test_enter_opens_the_deal_detail_and_a_fix_there_counts(
         assert isinstance(app.screen, DealDetailScreen) and app.screen.deal_id == pipeline.new_import.id
         await pilot.press("escape")
         assert app.screen is screen and shown(screen) == "New import loss"
-        await pilot.press(*["space"] * 4, "enter", "w")  # Idle big, won from its detail
+        await pilot.press(*["space"] * 4, "enter", "w", "enter")  # Idle big, won from its detail
         await pilot.press("escape")
         assert app.screen is screen and shown(screen) == "Idle big"
         assert "✓ no longer needs attention" in review_text(screen)
@@ -638,7 +639,7 @@ async def test_after_a_change_on_the_board_the_figures_follow(make_app, store: S
         status = app.screen.query_one("#status", Static)
         assert "review: 1 to do (d)  ·  health 50%" in plain(status)
         assert app.screen.current_deal.id == quiet.id
-        await pilot.press("w")
+        await pilot.press("w", "enter")
         for _ in range(100):  # the recount comes within a second (never a wait on its own)
             if "✓ review done" in plain(status):
                 break

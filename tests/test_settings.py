@@ -296,7 +296,7 @@ async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -
         await pilot.press("x")
         await pilot.pause()
         assert "Price / budget" not in [r.label for r in store.shape.reasons()]
-        await pilot.press("3")
+        await pilot.press("4")
         await pilot.pause()
         prefs = app.screen.query_one("#prefs-table", DataTable)
         prefs.move_cursor(row=3)  # closed_days

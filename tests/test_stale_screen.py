@@ -242,7 +242,7 @@ async def test_enter_opens_the_deal_detail_once(make_app, store: Store, pipeline
         assert app.screen.deal_id == pipeline.both.id
         assert "⚠ 20 days idle in Qualified" in plain(app.screen.query_one("#detail-fields", Static))
         assert sum(isinstance(s, DealDetailScreen) for s in app.screen_stack) == 1
-        await pilot.press("w")  # won from the detail: back on the list, it is gone
+        await pilot.press("w", "enter")  # won from the detail: back on the list, it is gone
         await pilot.pause()
         await pilot.press("escape")
         assert app.screen is screen

@@ -148,5 +148,5 @@ async def test_escape_then_keys_act_on_the_board_again(make_app, store: Store, b
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await burst(pilot, "l", "escape", "w")
+        await burst(pilot, "l", "escape", "w", "enter")
     assert store.shape.stage(store.deals.get(board.first.id).stage_id).kind is StageKind.WON

@@ -71,7 +71,7 @@ TABLE: tuple[DealAction, ...] = (
     DealAction(
         "next_step", "t", "Next step", "Set next step — what happens next, and by when", DealFlows.next_step
     ),
-    DealAction("won", "w", "Won", "Mark deal won — Closed Won", DealFlows.won),
+    DealAction("won", "w", "Won", "Mark deal won — Closed Won, and why (optional)", DealFlows.won),
     DealAction(
         "lost",
         "l",

@@ -35,6 +35,7 @@ class Settings:
     quota: int = 0  # minor units of `currency` per quota period; 0: no quota set
     quota_period: str = "quarter"
     rates: str = ""  # 'EUR=1.08,GBP=1.27': one unit of each in `currency`
+    slip_limit: int = 2  # a close date pushed later this many times: the deal is slipping
 
     @property
     def exchange_rates(self) -> dict[str, Decimal]:
@@ -50,6 +51,7 @@ DESCRIPTIONS = {
     "quota": "Your number per quota period, in the default currency (0: none)",
     "quota_period": "month, quarter or year",
     "rates": "Exchange rates into the default currency, e.g. EUR=1.08,GBP=1.27",
+    "slip_limit": "A deal whose close date was pushed later this many times is slipping",
 }
 
 
@@ -85,6 +87,10 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
     if name == "quota":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(f"quota must be an amount, not {value!r}.")
+        return value
+    if name == "slip_limit":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+            raise InputError(f"slip_limit must be a whole number of pushes from 1 to 99, not {value!r}.")
         return value
     if name == "quota_period":
         if value not in QUOTA_PERIODS:
@@ -202,7 +208,8 @@ def parse_setting(settings: Settings, key: str, raw: str) -> Any:
         try:
             return int(raw.strip())
         except ValueError:
-            raise InputError(f"{key} must be a whole number of days.") from None
+            unit = "pushes" if key == "slip_limit" else "days"
+            raise InputError(f"{key} must be a whole number of {unit}.") from None
     return raw.strip() if key != "rates" else raw
 
 

@@ -42,6 +42,8 @@ DEAL_COLUMNS = (
     "loss_note",
     "revisit_on",
     "revisit_state",
+    "won_reason",
+    "won_note",
     "source",
     "source_id",
     "archived_at",
@@ -49,6 +51,7 @@ DEAL_COLUMNS = (
     "crm_baseline",
     "timeline",
 )
+# A won deal's "competitor" is who it beat; "won_reason" is the label of its won reason.
 # The deals export carries each deal's whole timeline ("timeline", JSON): a list of
 # {"at", "kind", "text", "from", "to", "data"} (empty ones left out), stage names for stage
 # ids, and in "data" no database ids: a loss's reason by its label, the stage a deal was

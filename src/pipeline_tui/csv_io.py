@@ -91,6 +91,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     stages = {s.id: s for s in store.shape.stages(include_archived=True)}
     names = {i: s.name for i, s in stages.items()}
     reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
+    won_reasons = {r.id: r.label for r in store.shape.won_reasons(include_archived=True)}
     for deal in store.deals.all(archived=None):
         stage = stages[deal.stage_id]
         yield {
@@ -115,6 +116,8 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "loss_note": deal.loss_note,
             "revisit_on": deal.revisit_on or "",
             "revisit_state": deal.revisit_state.value if deal.revisit_state else "",
+            "won_reason": won_reasons.get(deal.won_reason_id, "") if deal.won_reason_id else "",
+            "won_note": deal.won_note,
             "source": deal.source or "",
             "source_id": deal.source_id or "",
             "archived_at": ts(deal.archived_at) if deal.archived_at else "",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from pipeline_tui import operations as ops
-from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind
+from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind, WinInput
 from pipeline_tui.store import Store
 
 COMPANIES = (
@@ -189,6 +189,10 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
     won = store.shape.first_stage(StageKind.WON)
     lost = store.shape.first_stage(StageKind.LOST)
     reasons = store.shape.reasons()
+    won_reasons = store.shape.won_reasons()
+    # Why deals were won, and close dates pushed more than once, drawn from a second source
+    # of randomness: the rest of the demo is the same with them as without.
+    motion = random.Random(101)
     plan = [(s, 34 - 5 * i) for i, s in enumerate(open_stages)] + [(won, 24), (lost, 30)]
     count = 0
     for target, how_many in plan:
@@ -232,6 +236,10 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 if rng.random() < 0.5:  # most open deals have a believable close date
                     clock.set(min(today, day + timedelta(days=1)), rng)
                     close = today + timedelta(days=rng.randint(5, 90))
+                    first = draft.expected_close
+                    if first is not None and (close - first).days > 20 and motion.random() < 0.5:
+                        # Pushed once already on the way there: a slipping deal.
+                        ops.edit(store, [deal.id], {"expected_close": first + (close - first) / 2})
                     ops.edit(store, [deal.id], {"expected_close": close})
                 continue
             # Closed deals: the first few closed recently so the endpoint columns have content.
@@ -240,7 +248,9 @@ def _seed(store: Store, today: date, rng: random.Random, clock: _Clock) -> int:
                 closed_day = today - timedelta(days=rng.randint(13, 25))
             clock.set(max(day, closed_day), rng)
             if target.kind is StageKind.WON:
-                ops.win(store, [deal.id])
+                why = motion.choices(won_reasons, weights=[6, 3, 5, 2, 4][: len(won_reasons)])[0]
+                beat = motion.choice(COMPETITORS) if why.needs_competitor else ""
+                ops.win(store, [deal.id], WinInput(why.id, beat) if motion.random() < 0.85 else None)
                 continue
             reason = rng.choices(reasons, weights=[9, 7, 6, 6, 8, 2, 2, 3, 1][: len(reasons)])[0]
             revisit: date | None = None

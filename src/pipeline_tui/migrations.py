@@ -14,6 +14,7 @@ from pipeline_tui.models import (
     DEFAULT_LOSS_REASONS,
     DEFAULT_PROBABILITIES,
     DEFAULT_STAGES,
+    DEFAULT_WON_REASONS,
     NO_DECISION_REASON,
 )
 
@@ -249,3 +250,77 @@ def m005_import_maps(db: Database) -> None:
         " stage_id INTEGER NOT NULL REFERENCES stages(id),"
         " PRIMARY KEY (source, value))"
     )
+
+
+@migration
+def m006_won_reasons(db: Database) -> None:
+    """Why deals are won: a user-editable list like the loss reasons, and the reason, the
+    competitor beaten (the deal's `competitor`) and a note on a won deal. A won deal never
+    needs a reason."""
+    db.execute(
+        """
+        CREATE TABLE won_reasons (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            position INTEGER NOT NULL,
+            needs_competitor INTEGER NOT NULL DEFAULT 0,
+            archived INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    for position, (label, competitor) in enumerate(DEFAULT_WON_REASONS):
+        db.execute(
+            "INSERT INTO won_reasons (label, position, needs_competitor) VALUES (?, ?, ?)",
+            [label, position, int(competitor)],
+        )
+    db.execute("ALTER TABLE deals ADD COLUMN won_reason_id INTEGER REFERENCES won_reasons(id)")
+    db.execute("ALTER TABLE deals ADD COLUMN won_note TEXT NOT NULL DEFAULT ''")
+
+
+@migration
+def m007_search_index(db: Database) -> None:
+    """Full-text search over everything the seller wrote (SQLite's FTS5): one row per deal
+    (rowid: minus the deal's id) with its title, company, contact, next step, competitor and
+    the notes on its loss or win; one row per timeline entry with the seller's words (rowid:
+    the event's id): notes, and each loss's and win's note and competitor. The text is folded
+    by `search.search_fold` (case, accents, ß, İ) before it is indexed. The store keeps the
+    index current with its own writes (no trigger: a file's triggers are refused). Built here
+    from what the file holds already."""
+    from pipeline_tui.search import search_fold
+
+    db.execute(
+        "CREATE VIRTUAL TABLE deal_search USING fts5("
+        "body, deal_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db.conn.create_function("search_fold", 1, search_fold, deterministic=True)
+    db.execute(
+        "INSERT INTO deal_search (rowid, body, deal_id) "
+        "SELECT -id, search_fold(title || char(10) || company || char(10) || contact || char(10) || "
+        "next_step || char(10) || competitor || char(10) || loss_note || char(10) || won_note), id "
+        "FROM deals"
+    )
+    db.execute(
+        "INSERT INTO deal_search (rowid, body, deal_id) "
+        "SELECT id, search_fold(text || char(10) || CASE WHEN json_valid(data) "
+        "THEN COALESCE(json_extract(data, '$.competitor'), '') ELSE '' END), deal_id FROM events "
+        "WHERE kind IN ('note', 'lost', 'won') "
+        "AND NOT (json_valid(data) AND COALESCE(json_extract(data, '$.retracted'), 0))"
+    )
+
+
+@migration
+def m008_timeline_indexes(db: Database) -> None:
+    """The pipeline's motion reads the timeline: each deal's path through the stages
+    (velocity, conversion, what changed) and its close-date changes (slipping)."""
+    # A deal's stage changes in order, covered (its data says whether an undo took it back):
+    # the velocity reads no event row.
+    db.execute(
+        "CREATE INDEX events_path ON events(deal_id, id, to_stage_id, at, kind, data) "
+        "WHERE to_stage_id IS NOT NULL"
+    )
+    # Edits that changed a close date (a few of all edits): slipping deals read only these.
+    db.execute(
+        "CREATE INDEX events_close_changes ON events(deal_id, id) "
+        "WHERE kind IN ('edited', 'updated') AND instr(data, '\"expected_close\"') > 0"
+    )
+    # What changed since a day: every entry from that moment on.
+    db.execute("CREATE INDEX events_at ON events(at)")

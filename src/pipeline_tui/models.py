@@ -80,6 +80,17 @@ class LossReason:
 
 
 @dataclass(frozen=True, slots=True)
+class WonReason:
+    """Why a deal was won: a user-editable list, like the loss reasons (no outcome kinds)."""
+
+    id: int
+    label: str
+    position: int
+    needs_competitor: bool = False  # "Beat a competitor" asks which
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Deal:
     id: int
     title: str
@@ -106,6 +117,8 @@ class Deal:
     rev: int = 0  # bumped by every change: a form saved over a newer deal is a conflict
     archived_at: datetime | None = None
     snoozed_until: date | None = None  # not flagged stale before this day
+    won_reason_id: int | None = None  # why it was won (optional); `competitor`: who we beat
+    won_note: str = ""
 
     @property
     def archived(self) -> bool:
@@ -132,6 +145,15 @@ class LossInput:
     competitor: str = ""
     note: str = ""
     revisit_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WinInput:
+    """What the Closed Won prompt collects, all optional: a won deal never needs a reason."""
+
+    reason_id: int | None = None
+    competitor: str = ""  # who we beat, when the reason asks
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +194,11 @@ class ChangeKind(StrEnum):
     ADD = "add"  # a deal added
     STAGE_ADD = "stage_add"
     REASON_ADD = "reason_add"
+    WON_REASON_ADD = "won_reason_add"
     STAGE = "stage"  # a stage renamed, re-thresholded, archived…
     REASON = "reason"
-    ORDER = "order"  # stages or reasons reordered
+    WON_REASON = "won_reason"
+    ORDER = "order"  # stages, loss reasons or won reasons reordered
     PREFERENCE = "preference"
     IMPORT = "import"
     UNKNOWN = "unknown"  # written by something else: shown, never undone
@@ -236,6 +260,16 @@ DEFAULT_LOSS_REASONS: tuple[tuple[str, bool, bool], ...] = (
 )
 
 
+# (label, needs_competitor)
+DEFAULT_WON_REASONS: tuple[tuple[str, bool], ...] = (
+    ("Product fit", False),
+    ("Price / value", False),
+    ("Relationship / champion", False),
+    ("Timing", False),
+    ("Beat a competitor", True),
+)
+
+
 # ------------------------------------------------------------------ imports
 # What an import hands the store: typed rows, checked by the store with the same limits as
 # every other path. Times may carry their UTC offset (kept as written).
@@ -282,6 +316,8 @@ class ImportRow:
     archived_at: datetime | None = None
     snoozed_until: date | None = None
     crm_baseline: dict[str, Any] | None = None  # the CRM's values as imported
+    won_reason_id: int | None = None  # a won deal's reason (a PendingReason key when < 0)
+    won_note: str = ""
     id: int | None = None  # our own export keeps its deal ids
     notes: tuple[tuple[datetime, str], ...] = ()
     timeline: tuple[ImportEvent, ...] | None = None
@@ -313,7 +349,11 @@ class PendingStage:
 
 @dataclass(frozen=True, slots=True)
 class PendingReason:
+    """A reason the import makes: a loss reason, or with `won` a won reason (rows refer to
+    it by `key`, a negative number, in `loss_reason_id` or `won_reason_id`)."""
+
     key: int
     label: str
     needs_competitor: bool = False
     needs_note: bool = False
+    won: bool = False

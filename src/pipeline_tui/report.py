@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Outcome
 from pipeline_tui.money import Rates
+from pipeline_tui.velocity import Velocity
 
 Totals = dict[str, int]  # currency -> minor units; never added across currencies
 Key = tuple[Any, ...]  # what to list when a row is opened: ("reason", id), ("stage", id, "lost")…
@@ -292,6 +293,41 @@ def build_losses(
 
 
 @dataclass(frozen=True)
+class Wins:
+    """Why deals were won, beside why they were lost: the reasons (by count, and by value per
+    currency) and the competitors beaten."""
+
+    reasons_by_count: Ranking
+    reasons_by_value: list[Ranking]  # one per currency, or one converted
+    beat: Ranking  # competitors beaten
+    without_reason: int = 0  # won with no reason given
+
+
+def build_wins(
+    total: int,
+    reasons: list[Group],
+    competitors: list[Group],
+    *,
+    without_reason: int,
+    base: str,
+    rates: Rates | None,
+) -> Wins:
+    """Shares are of all wins in the period, by count (a win with no reason given is a row
+    of its own)."""
+    return Wins(
+        rank_by_count("Won: reasons by count", reasons, total),
+        rank_by_value("Won: reasons by value", reasons, base, rates),
+        rank_by_count("Won: beat competitor", competitors, total),
+        without_reason,
+    )
+
+
+EMPTY_WINS = Wins(
+    Ranking("Won: reasons by count", "count", []), [], Ranking("Won: beat competitor", "count", [])
+)
+
+
+@dataclass(frozen=True)
 class ValueRate:
     """A win rate by value: one per currency, or one on converted values."""
 
@@ -441,6 +477,8 @@ class Report:
     quota: Quota | None = None
     trend: Trend | None = None
     rates: Mapping[str, Decimal] = field(default_factory=dict)
+    wins: Wins = EMPTY_WINS
+    velocity: Velocity | None = None
 
     @property
     def undated_note(self) -> str | None:

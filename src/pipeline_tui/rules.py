@@ -8,7 +8,17 @@ from typing import TypeVar
 
 from pipeline_tui.dates import humanize_days
 from pipeline_tui.errors import NotFoundError, RuleError
-from pipeline_tui.models import Deal, LossInput, LossReason, Outcome, RevisitState, Stage, StageKind
+from pipeline_tui.models import (
+    Deal,
+    LossInput,
+    LossReason,
+    Outcome,
+    RevisitState,
+    Stage,
+    StageKind,
+    WinInput,
+    WonReason,
+)
 from pipeline_tui.text import fold
 
 T = TypeVar("T")
@@ -100,6 +110,20 @@ def check_loss(reason: LossReason | None, loss: LossInput | None) -> None:
         raise RuleError(f"{reason.label!r} needs a note saying what happened.")
 
 
+def check_win(reason: WonReason | None, win: WinInput | None) -> None:
+    """Refuse a won reason that cannot be used (none at all is fine: a reason is optional)."""
+    if win is None or win.reason_id is None:
+        if win is not None and win.competitor.strip():
+            raise RuleError("Name the competitor with a won reason that asks for one (Beat a competitor).")
+        return
+    if reason is None:
+        raise RuleError("Choose a won reason from the list, or none.")
+    if reason.archived:
+        raise RuleError(f"{reason.label!r} is archived; choose a current reason.")
+    if reason.needs_competitor and not win.competitor.strip():
+        raise RuleError(f"{reason.label!r} needs the competitor's name.")
+
+
 def check_move(
     deal: Deal,
     target: Stage,
@@ -168,3 +192,9 @@ def loss_label(reason: LossReason | None, competitor: str = "") -> str:
 def outcome_of(reason: LossReason | None) -> Outcome:
     """A loss without a reason counts as lost (the buyer decided; we do not know why)."""
     return reason.outcome if reason is not None else Outcome.LOST
+
+
+def won_label(reason: WonReason | None, competitor: str = "") -> str:
+    """How a win is named: 'Beat a competitor (Acme)', 'Product fit', or 'no reason given'."""
+    label = reason.label if reason is not None else "no reason given"
+    return f"{label} ({competitor})" if competitor else label

@@ -8,6 +8,7 @@ from typing import Any
 from pipeline_tui import rules
 from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import minor_to_decimal_str
+from pipeline_tui.slips import Slip, slip_text
 from pipeline_tui.store import Store, ts
 
 
@@ -15,8 +16,22 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def deal_dict(store: Store, deal: Deal, today: date) -> dict[str, Any]:
-    """Everything about a deal a script may want, names instead of ids."""
+def slip_dict(slip: Slip, today: date, *, limit: int) -> dict[str, Any]:
+    """A deal's pushed close dates: how many, the date before the first push, each push."""
+    return {
+        "pushes": slip.count,
+        "was": _day(slip.first),
+        "slipping": slip.count >= limit,
+        "text": slip_text(slip, today),
+        "history": [{"at": ts(p.at), "from": p.was.isoformat(), "to": p.to.isoformat()} for p in slip.pushes],
+    }
+
+
+def deal_dict(
+    store: Store, deal: Deal, today: date, *, slip: Slip | None = None, slip_limit: int = 2
+) -> dict[str, Any]:
+    """Everything about a deal a script may want, names instead of ids (`slip`: its pushed
+    close dates, read by the caller for many deals at once)."""
     stage = store.shape.stage(deal.stage_id)
     out: dict[str, Any] = {
         "id": deal.id,
@@ -40,8 +55,19 @@ def deal_dict(store: Store, deal: Deal, today: date) -> dict[str, Any]:
         "snoozed_until": _day(deal.snoozed_until),
         "archived": deal.archived,
     }
+    if slip is not None and slip.count and stage.is_open:
+        out["slipped"] = slip_dict(slip, today, limit=slip_limit)
     if deal.source:
         out["source"], out["source_id"] = deal.source, deal.source_id
+    if stage.kind is StageKind.WON:
+        won = store.shape.won_reason(deal.won_reason_id) if deal.won_reason_id else None
+        out.update(
+            {
+                "won_reason": won.label if won else None,
+                "competitor_beaten": deal.competitor or None,
+                "won_note": deal.won_note or None,
+            }
+        )
     if stage.kind is StageKind.LOST:
         reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
         out.update(
@@ -117,8 +143,14 @@ def describe_event(store: Store, event: Event) -> tuple[str, str]:
             detail += f" ({data['competitor']})"
         if data.get("revisit_on"):
             detail += f" · revisit {data['revisit_on']}"
+    if event.kind.value == "won" and data.get("reason"):
+        detail += (" · " if detail else "") + str(data["reason"])
+        if data.get("competitor"):
+            detail += f" (beat {data['competitor']})"
     if event.kind.value == "reopened" and (old := data.get("previous_loss")):
         detail += f" · was lost: {old.get('reason') or 'no reason'}"
+    if event.kind.value == "reopened" and (was := data.get("previous_win")) and was.get("reason"):
+        detail += f" · was won: {was['reason']}"
     if event.kind.value in ("edited", "updated"):
         detail = ", ".join(sorted(str(k).replace("_", " ") for k in data.get("changes", {})))
     if event.kind.value in ("revisit_snoozed", "snoozed"):

@@ -26,6 +26,8 @@ from pipeline_tui.models import (
     RevisitState,
     Stage,
     StageKind,
+    WinInput,
+    WonReason,
 )
 
 EDITABLE_FIELDS = (
@@ -41,8 +43,9 @@ EDITABLE_FIELDS = (
 LOSS_FIELDS = frozenset(
     {"loss_reason_id", "competitor", "loss_note", "lost_at_stage_id", "revisit_on", "revisit_state"}
 )
+WIN_FIELDS = frozenset({"won_reason_id", "competitor", "won_note"})  # competitor: who we beat
 # A stage change carries these with it: undoing a move puts them back together.
-STAGE_BOUND = LOSS_FIELDS | {"closed_at", "stage_entered_at"}
+STAGE_BOUND = LOSS_FIELDS | WIN_FIELDS | {"closed_at", "stage_entered_at"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,42 @@ def previous_loss(deal: Deal, reason: LossReason | None) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------- the win
+
+
+def _win_fields(win: WinInput | None, reason: WonReason | None) -> dict[str, Any]:
+    given = win or WinInput()
+    return {
+        "won_reason_id": reason.id if reason is not None else None,
+        "competitor": check_text(given.competitor, "competitor")
+        if reason and reason.needs_competitor
+        else "",
+        "won_note": check_note(given.note),
+    }
+
+
+def win_data(reason: WonReason | None, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What a win entry says, as it was when recorded (the reason by its label then)."""
+    return {
+        "reason": reason.label if reason is not None else None,
+        "reason_id": reason.id if reason is not None else None,
+        "competitor": fields["competitor"],
+    }
+
+
+def previous_win(deal: Deal, reason: WonReason | None) -> dict[str, Any]:
+    """A deal's win as it stands, kept in the timeline when it is reopened or replaced."""
+    return {
+        "reason": reason.label if reason is not None else None,
+        "reason_id": deal.won_reason_id,
+        "competitor": deal.competitor,
+        "note": deal.won_note,
+    }
+
+
+CLEARED_WIN: Mapping[str, Any] = {"won_reason_id": None, "competitor": "", "won_note": ""}
+
+
 CLEARED_LOSS: Mapping[str, Any] = {
     "loss_reason_id": None,
     "competitor": "",
@@ -184,9 +223,14 @@ def move(
     loss: LossInput | None = None,
     old_reason: LossReason | None = None,
     note: str = "",
+    win: WinInput | None = None,
+    won_reason: WonReason | None = None,
+    old_won_reason: WonReason | None = None,
 ) -> Transition:
     """Into any stage. Into a lost stage only with a loss; out of a lost stage the loss is
-    cleared from the deal and kept in the timeline (`old_reason`: the deal's current one)."""
+    cleared from the deal and kept in the timeline (`old_reason`: the deal's current one).
+    Into a won stage with an optional `win` (its reason `won_reason`, who we beat, a note);
+    out of a won stage the win is cleared and kept in the timeline likewise."""
     rules.check_move(deal, target, reason, loss)
     changes: dict[str, Any] = {"stage_id": target.id, "stage_entered_at": now, "last_activity_at": now}
     data: dict[str, Any] = {"from": source.name, "to": target.name}
@@ -194,14 +238,21 @@ def move(
     if source.kind is StageKind.LOST:
         data["previous_loss"] = previous_loss(deal, old_reason)
         changes.update(CLEARED_LOSS)
+    if source.kind is StageKind.WON:
+        data["previous_win"] = previous_win(deal, old_won_reason)
+        changes.update(CLEARED_WIN)
     if target.kind is StageKind.LOST:
         assert loss is not None and reason is not None  # check_move refused it otherwise
         changes.update(_loss_fields(loss, lost_at=source.id, now=now))
         data.update(loss_data(reason, loss))
         kind, text = EventKind.LOST, changes["loss_note"]
     elif target.kind is StageKind.WON:
+        rules.check_win(won_reason, win)
         changes["closed_at"] = now
+        changes.update(_win_fields(win, won_reason))
+        data.update(win_data(won_reason, changes))
         kind = EventKind.WON
+        text = changes["won_note"] or text
     else:
         changes["closed_at"] = None
         kind = EventKind.REOPENED if source.is_endpoint else EventKind.MOVED
@@ -226,6 +277,27 @@ def record_loss(
     changes["last_activity_at"] = now
     data = {**loss_data(reason, loss), "previous_loss": previous_loss(deal, old_reason)}
     return Transition(changes, Entry(EventKind.LOST, changes["loss_note"], data=data))
+
+
+def record_win(
+    deal: Deal,
+    stage: Stage,
+    reason: WonReason | None,
+    win: WinInput,
+    *,
+    now: datetime,
+    old_reason: WonReason | None = None,
+) -> Transition:
+    """Give (or correct) the reason of a deal that is won already; the old one stays in the
+    timeline."""
+    if stage.kind is not StageKind.WON:
+        raise RuleError(f"{deal.title!r} is not won; mark it won instead.")
+    if reason is None:
+        raise RuleError("Choose a won reason from the list.")
+    rules.check_win(reason, win)
+    changes = {**_win_fields(win, reason), "last_activity_at": now}
+    data = {**win_data(reason, changes), "previous_win": previous_win(deal, old_reason)}
+    return Transition(changes, Entry(EventKind.WON, changes["won_note"], data=data))
 
 
 def note(deal: Deal, text: str, *, now: datetime) -> Transition:

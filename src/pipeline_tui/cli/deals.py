@@ -10,15 +10,16 @@ from pipeline_tui import operations as ops
 from pipeline_tui import rules
 from pipeline_tui.cli.context import Context, out, out_block, out_json
 from pipeline_tui.errors import InputError
-from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind
+from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind, WinInput
 from pipeline_tui.money import format_money, parse_amount
 from pipeline_tui.serialize import deal_dict, describe_event, event_dict
+from pipeline_tui.slips import NO_SLIP, Slip, is_slipping, push_lines, slip_text
 from pipeline_tui.store import Store
 
 Register = Any  # the `command(name, handler, help)` function of cli.build_parser
 
 
-def deal_line(store: Store, deal: Deal, today: date) -> str:
+def deal_line(store: Store, deal: Deal, today: date, slip: Slip = NO_SLIP, slip_limit: int = 2) -> str:
     stage = store.shape.stage(deal.stage_id)
     parts = [
         f"#{deal.id:<5}",
@@ -29,6 +30,10 @@ def deal_line(store: Store, deal: Deal, today: date) -> str:
     stale = rules.stale_reason(deal, stage, today)
     if stale:
         parts.append(f"[stale: {stale}]")
+    if is_slipping(deal, stage, slip, slip_limit):
+        parts.append(f"[{slip_text(slip, today)}]")
+    if stage.kind is StageKind.WON and deal.won_reason_id:
+        parts.append(f"[won: {ops.won_label(store, deal)}]")
     if stage.kind is StageKind.LOST:
         parts.append(f"[lost: {ops.loss_label(store, deal)}]")
     if deal.archived:
@@ -79,11 +84,13 @@ def cmd_list(ctx: Context) -> int:
     else:
         stage_id = store.shape.find_stage_any(a.stage).id if a.stage else None
         deals = list(store.deals.all(stage_id=stage_id, archived=bool(a.archived)))
+    limit = ctx.settings.slip_limit
+    slips = store.history.slips() if len(deals) > 500 else store.history.slips([d.id for d in deals])
     if a.json:
-        out_json([deal_dict(store, d, ctx.today) for d in deals])
+        out_json([deal_dict(store, d, ctx.today, slip=slips.get(d.id), slip_limit=limit) for d in deals])
         return 0
     for deal in deals:
-        out(deal_line(store, deal, ctx.today))
+        out(deal_line(store, deal, ctx.today, slips.get(deal.id, NO_SLIP), limit))
     if not deals:
         out("Nothing is stale." if a.stale else ("No archived deals." if a.archived else "No deals."))
     return 0
@@ -93,8 +100,10 @@ def cmd_show(ctx: Context) -> int:
     store = ctx.store
     deal = store.deals.find(ctx.args.deal, archived=True)
     timeline = store.deals.timeline(deal.id)
+    slip, limit = store.history.slip(deal.id), ctx.settings.slip_limit
     if ctx.args.json:
-        out_json({**deal_dict(store, deal, ctx.today), "timeline": [event_dict(store, e) for e in timeline]})
+        shown = deal_dict(store, deal, ctx.today, slip=slip, slip_limit=limit)
+        out_json({**shown, "timeline": [event_dict(store, e) for e in timeline]})
         return 0
     stage = store.shape.stage(deal.stage_id)
     out(f"#{deal.id} {deal.title}" + ("  [archived]" if deal.archived else ""))
@@ -111,6 +120,11 @@ def cmd_show(ctx: Context) -> int:
     ]
     if stale := rules.stale_reason(deal, stage, ctx.today):
         rows.append(("Stale", stale))
+    if stage.is_open and slip.count:
+        pushed = "Slipping" if is_slipping(deal, stage, slip, limit) else "Pushed"
+        rows.append((pushed, slip_text(slip, ctx.today) + ": " + "; ".join(push_lines(slip, ctx.today))))
+    if stage.kind is StageKind.WON:
+        rows.append(("Won", ops.won_label(store, deal)))
     if deal.snoozed_until and deal.snoozed_until > ctx.today:
         rows.append(("Snoozed", f"until {deal.snoozed_until}"))
     if stage.kind is StageKind.LOST:
@@ -123,6 +137,9 @@ def cmd_show(ctx: Context) -> int:
     if deal.loss_note:
         out(f"  {'Follow-up':>10}")
         out_block(deal.loss_note, indent=" " * 14)
+    if deal.won_note:
+        out(f"  {'Win note':>10}")
+        out_block(deal.won_note, indent=" " * 14)
     out("", f"Timeline ({len(timeline)}), newest first:")
     for event in reversed(timeline):
         label, detail = describe_event(store, event)
@@ -172,13 +189,38 @@ def cmd_move(ctx: Context) -> int:
         reason = store.shape.find_reason(a.reason)
         loss = LossInput(reason.id, a.competitor or "", a.note or "", ctx.date(a.revisit))
         done = ops.lose(store, [deal.id], loss, today=ctx.today, stage_id=stage.id)
+    elif stage.kind is StageKind.WON:
+        if a.revisit:
+            raise InputError("--revisit only applies when moving to a lost stage.")
+        win = _win(store, a)
+        if deal.stage_id == stage.id and win is not None:
+            done = ops.fill_win(store, [deal.id], win)  # a reason for a deal won already
+        else:
+            done = ops.win(store, [deal.id], win, stage_id=stage.id)
     else:
         extras = [f for f in ("reason", "competitor", "revisit") if getattr(a, f)]
         if extras:
-            raise InputError(f"--{extras[0]} only applies when moving to a lost stage.")
+            raise InputError(f"--{extras[0]} only applies when moving to a won or lost stage.")
         done = ops.move(store, [deal.id], stage.id, note=a.note or "")
     _say(ctx, done.deal, done.message)
     return 0
+
+
+def _win(store: Store, a: Any) -> WinInput | None:
+    """Why a deal was won, from --reason, --competitor and --note (None: none given)."""
+    if not (a.reason or a.competitor or a.note):
+        return None
+    if not a.reason:
+        labels = "; ".join(r.label for r in store.shape.won_reasons())
+        if a.competitor:
+            raise InputError(f"--competitor goes with a won --reason that asks for one: {labels}.")
+        return WinInput(None, "", a.note or "")
+    reason = store.shape.find_won_reason(a.reason)
+    if a.competitor and not reason.needs_competitor:
+        raise InputError(
+            f"{reason.label!r} does not name a competitor; drop --competitor or choose one that does."
+        )
+    return WinInput(reason.id, a.competitor or "", a.note or "")
 
 
 def cmd_note(ctx: Context) -> int:
@@ -301,9 +343,11 @@ def register(command: Register) -> None:
     p = command("move", cmd_move, "move a deal to a stage (to a lost stage only with --reason)")
     p.add_argument("deal", help="deal id or a title that matches one deal")
     p.add_argument("stage")
-    p.add_argument("--reason", help="loss reason: its label or a unique prefix, any case")
-    p.add_argument("--competitor", help="who won, when the reason is a competitor")
-    p.add_argument("--note", help="follow-up note")
+    p.add_argument(
+        "--reason", help="why it was lost (required) or won (optional): a label or a unique prefix, any case"
+    )
+    p.add_argument("--competitor", help="who won (a loss), or who we beat (a win), when the reason asks")
+    p.add_argument("--note", help="follow-up note (a loss), or a note on the win")
     p.add_argument("--revisit", metavar="DATE", help="when to look at this deal again")
     p.add_argument("--json", action="store_true")
 

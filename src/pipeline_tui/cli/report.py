@@ -37,6 +37,7 @@ def cmd_report(ctx: Context) -> int:
         quota=settings.quota,
         quota_period=settings.quota_period,
         trend=(a.by or "quarter") if with_trend else None,
+        velocity=True,
     )
     if a.json:
         out_json(report_json(report))
@@ -58,7 +59,8 @@ def register(command: Register) -> None:
     p = command(
         "report",
         cmd_report,
-        "win-loss report: won, lost and no decision; reasons, stages, competitors; quota and trend",
+        "win-loss report: won, lost and no decision; why we win and lose, stages, competitors; "
+        "velocity; quota and trend",
     )
     p.add_argument("--since", metavar="DATE", help="deals closed on or after DATE")
     p.add_argument("--until", metavar="DATE", help="deals closed on or before DATE")

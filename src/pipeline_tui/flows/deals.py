@@ -18,7 +18,7 @@ from pipeline_tui import operations as ops
 from pipeline_tui import rules
 from pipeline_tui.flows.runner import ChangeRunner, Then
 from pipeline_tui.flows.ui import Ui
-from pipeline_tui.models import Deal, DealDraft, LossInput, Stage, StageKind
+from pipeline_tui.models import Deal, DealDraft, LossInput, Stage, StageKind, WinInput
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,10 +62,18 @@ class DealFlows:
     # -------------------------------------------------------------- moving
 
     @_writes
-    def move_to(self, deals: Sequence[Deal], stage: Stage, then: Then | None = None) -> None:
-        """Move to any stage; a lost stage always goes through the Closed Lost prompt."""
+    def move_to(
+        self, deals: Sequence[Deal], stage: Stage, then: Then | None = None, *, ask_why: bool = True
+    ) -> None:
+        """Move to any stage; a lost stage always goes through the Closed Lost prompt, a won
+        stage through the Closed Won prompt (a reason is optional there, so a step along the
+        board, `ask_why` False, wins without asking: a burst of `>` never lands in a form;
+        `w` on the won card gives the reason later)."""
         if stage.kind is StageKind.LOST:
             self.lost(deals, stage, then)
+            return
+        if stage.kind is StageKind.WON and ask_why:
+            self.won(deals, then, stage=stage)
             return
         store = self.ui.store
         self.runner.run(lambda refs: ops.move(store, refs, stage.id), deals, then=then)
@@ -87,7 +95,7 @@ class DealFlows:
             return
         chosen = {target.id: target for target in targets.values() if target is not None}
         if len(chosen) == 1:
-            self.move_to(deals, next(iter(chosen.values())), then)
+            self.move_to(deals, next(iter(chosen.values())), then, ask_why=False)
             return
         if any(target.kind is StageKind.LOST for target in chosen.values()):
             self.ui.say("Some of these deals would move to Closed Lost: l marks them lost with a reason.")
@@ -118,8 +126,52 @@ class DealFlows:
         )
 
     @_writes
-    def won(self, deals: Sequence[Deal], then: Then | None = None) -> None:
-        self.move_to(deals, self.ui.store.shape.first_stage(StageKind.WON), then)
+    def won(self, deals: Sequence[Deal], then: Then | None = None, *, stage: Stage | None = None) -> None:
+        """The Closed Won prompt (why, optionally), then one win for every deal. Deals won
+        already: the prompt gives (or changes) their reason."""
+        store = self.ui.store
+        target = stage or store.shape.first_stage(StageKind.WON)
+        there = [d for d in deals if d.stage_id == target.id]
+        if there and len(there) == len(deals):
+            self.fill_win(deals, then)
+            return
+        if there:
+            self.ui.say(f"{there[0].title} is already in {target.name}.")
+            return
+
+        def save(win: WinInput | None) -> None:
+            if win is not None:
+                self.win_with(deals, win, stage=target, then=then)
+
+        self.ui.ask(self._won_modal(deals, target.name), save)
+
+    def win_with(
+        self, deals: Sequence[Deal], win: WinInput, *, stage: Stage | None = None, then: Then | None = None
+    ) -> None:
+        """Save a win already collected (the prompt, or a test)."""
+        store = self.ui.store
+        target = stage or store.shape.first_stage(StageKind.WON)
+        self.runner.run(lambda refs: ops.win(store, refs, win, stage_id=target.id), deals, then=then)
+
+    @_writes
+    def fill_win(self, deals: Sequence[Deal], then: Then | None = None) -> None:
+        """Give deals won already their reason (or change it): the old one stays in the
+        timeline."""
+        store = self.ui.store
+
+        def save(win: WinInput | None) -> None:
+            if win is not None and win.reason_id is not None:
+                self.runner.run(lambda refs: ops.fill_win(store, refs, win), deals, then=then)
+
+        self.ui.ask(self._won_modal(deals, "Why was it won", optional=False), save)
+
+    def _won_modal(self, deals: Sequence[Deal], title: str, *, optional: bool = True) -> Any:
+        """The one Closed Won prompt, offering the won reasons that are not archived."""
+        from pipeline_tui.modals.won import WonModal
+
+        return WonModal(
+            subject(deals), self.ui.store.shape.won_reasons(), stage_name=title, optional=optional
+        )
 
     @_writes
     def lost(self, deals: Sequence[Deal], stage: Stage | None = None, then: Then | None = None) -> None:

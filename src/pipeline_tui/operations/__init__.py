@@ -8,8 +8,9 @@ with a one-line message and every deal it changed, before and after.
 Deal operations take a list of deals (`DealRef`): a `Deal` as the user saw it (refused with
 a ConflictError saying what changed, if it changed elsewhere since), or a deal's id.
 
-- `deals`: add, edit, move, win, lose, reopen, note, snooze, close out, archive;
-- `shape`: stages and loss reasons;
+- `deals`: add, edit, move, win (with an optional won reason), lose, reopen, note, snooze,
+  close out, archive;
+- `shape`: stages, loss reasons and won reasons;
 - `imports`: carrying out an import plan;
 - `preferences`: the config file's settings;
 - `undo`: taking back the latest change, by the undo registered for its kind.
@@ -31,6 +32,7 @@ from pipeline_tui.operations.deals import (
     close_out,
     edit,
     fill_loss,
+    fill_win,
     lose,
     move,
     note,
@@ -40,16 +42,20 @@ from pipeline_tui.operations.deals import (
     step,
     unarchive,
     win,
+    won_label,
 )
 from pipeline_tui.operations.imports import import_plan
 from pipeline_tui.operations.preferences import set_preference
 from pipeline_tui.operations.shape import (
     add_reason,
     add_stage,
+    add_won_reason,
     move_reason,
     move_stage,
+    move_won_reason,
     update_reason,
     update_stage,
+    update_won_reason,
 )
 from pipeline_tui.operations.undo import undo
 
@@ -60,6 +66,7 @@ __all__ = [
     "add",
     "add_reason",
     "add_stage",
+    "add_won_reason",
     "archive",
     "changes_between",
     "check_revisit",
@@ -68,12 +75,14 @@ __all__ = [
     "deal_name",
     "edit",
     "fill_loss",
+    "fill_win",
     "import_plan",
     "lose",
     "loss_label",
     "move",
     "move_reason",
     "move_stage",
+    "move_won_reason",
     "note",
     "reopen",
     "set_next_step",
@@ -84,5 +93,7 @@ __all__ = [
     "undo",
     "update_reason",
     "update_stage",
+    "update_won_reason",
     "win",
+    "won_label",
 ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline_tui import rules
 from pipeline_tui.errors import Conflict, ConflictError, RuleError
-from pipeline_tui.models import Change, ChangeKind, Deal, LossReason, Stage
+from pipeline_tui.models import Change, ChangeKind, Deal, LossReason, Stage, StageKind, WonReason
 from pipeline_tui.money import format_money
 from pipeline_tui.store import Store
 
@@ -41,7 +41,7 @@ class Done:
     deals: tuple[DealChange, ...] = ()
     stage_ids: frozenset[int] = frozenset()  # columns changed beyond `deals` (an import)
     settings: Settings | None = None  # the preferences as they are now, when one changed
-    made: Stage | LossReason | None = None  # the stage or reason a Settings change touched
+    made: Stage | LossReason | WonReason | None = None  # the stage or reason a Settings change touched
     undid: Change | None = None  # for an undo: the change taken back
     imported: int = 0
     updated: int = 0
@@ -66,6 +66,13 @@ class Done:
         """The loss reason a reason change touched."""
         if not isinstance(self.made, LossReason):
             raise TypeError(f"{self.message!r} changed no loss reason")
+        return self.made
+
+    @property
+    def won_reason(self) -> WonReason:
+        """The won reason a reason change touched."""
+        if not isinstance(self.made, WonReason):
+            raise TypeError(f"{self.message!r} changed no won reason")
         return self.made
 
     @property
@@ -118,8 +125,17 @@ def changes_between(store: Store, seen: Deal, current: Deal) -> list[str]:
         out.append(f"close date {seen.expected_close or 'none'} → {current.expected_close or 'none'}")
     if (seen.next_step, seen.next_step_due) != (current.next_step, current.next_step_due):
         out.append(f"next step → {current.next_step or 'none'!r}")
-    if seen.loss_reason_id != current.loss_reason_id or seen.competitor != current.competitor:
+    won = store.shape.stage(current.stage_id).kind is StageKind.WON
+    competitor = seen.competitor != current.competitor
+    if seen.loss_reason_id != current.loss_reason_id or (competitor and not won):
         out.append("loss reason → " + loss_label(store, current))
+    if (
+        seen.won_reason_id != current.won_reason_id
+        or seen.won_note != current.won_note
+        or (competitor and won)
+    ):
+        reason = store.shape.won_reason(current.won_reason_id) if current.won_reason_id else None
+        out.append("won reason → " + rules.won_label(reason, current.competitor))
     if (seen.revisit_on, seen.revisit_state) != (current.revisit_on, current.revisit_state):
         out.append(f"revisit → {current.revisit_on or 'none'}")
     if seen.archived != current.archived:

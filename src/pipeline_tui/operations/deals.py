@@ -23,6 +23,8 @@ from pipeline_tui.models import (
     LossReason,
     Stage,
     StageKind,
+    WinInput,
+    WonReason,
 )
 from pipeline_tui.operations.common import (
     DealChange,
@@ -87,6 +89,10 @@ def _old_reason(store: Store, deal: Deal) -> LossReason | None:
     return store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
 
 
+def _old_won_reason(store: Store, deal: Deal) -> WonReason | None:
+    return store.shape.won_reason(deal.won_reason_id) if deal.won_reason_id else None
+
+
 # -------------------------------------------------------------------- adding
 
 
@@ -134,9 +140,12 @@ def set_next_step(store: Store, deals: Sequence[DealRef], text: str, due: date |
 # -------------------------------------------------------------------- moving
 
 
-def move(store: Store, deals: Sequence[DealRef], stage_id: int, *, note: str = "") -> Done:
-    """Move deals to an open stage or Closed Won (into a lost stage: `lose`)."""
-    return _move(store, deals, store.shape.stage(stage_id), note=note)
+def move(
+    store: Store, deals: Sequence[DealRef], stage_id: int, *, note: str = "", win: WinInput | None = None
+) -> Done:
+    """Move deals to an open stage or a won one (with an optional `win`: why; into a lost
+    stage: `lose`)."""
+    return _move(store, deals, store.shape.stage(stage_id), note=note, win=win)
 
 
 def lose(
@@ -176,16 +185,56 @@ def step(store: Store, deals: Sequence[DealRef], step: int) -> Done:
     return _change(store, deals, decide, label)
 
 
-def win(store: Store, deals: Sequence[DealRef]) -> Done:
-    return move(store, deals, store.shape.first_stage(StageKind.WON).id)
+def win(
+    store: Store, deals: Sequence[DealRef], win: WinInput | None = None, *, stage_id: int | None = None
+) -> Done:
+    """Mark deals won (the first won stage, or `stage_id`), with one optional reason, the
+    competitor beaten and a note for all of them: a won deal never needs a reason."""
+    target = store.shape.stage(stage_id) if stage_id else store.shape.first_stage(StageKind.WON)
+    if target.kind is not StageKind.WON:
+        raise RuleError(f"{target.name} is not a won stage.")
+    return _move(store, deals, target, win=win)
+
+
+def fill_win(store: Store, deals: Sequence[DealRef], win: WinInput) -> Done:
+    """Give deals that are won already their reason (or a new one): the old stays in the
+    timeline."""
+    reason = store.shape.won_reason(win.reason_id) if win.reason_id is not None else None
+
+    def decide(deal: Deal) -> Transition:
+        stage = store.shape.stage(deal.stage_id)
+        return transitions.record_win(
+            deal, stage, reason, win, now=store.conn.clock(), old_reason=_old_won_reason(store, deal)
+        )
+
+    def label(before: list[Deal], after: list[Deal]) -> str:
+        return f"Won reason for {names(before)}: {won_label(store, after[0])}"
+
+    return _change(store, deals, decide, label)
+
+
+def won_label(store: Store, deal: Deal) -> str:
+    """The one way a deal's win is named."""
+    return rules.won_label(_old_won_reason(store, deal), deal.competitor)
 
 
 def _move(
-    store: Store, deals: Sequence[DealRef], target: Stage, *, loss: LossInput | None = None, note: str = ""
+    store: Store,
+    deals: Sequence[DealRef],
+    target: Stage,
+    *,
+    loss: LossInput | None = None,
+    note: str = "",
+    win: WinInput | None = None,
 ) -> Done:
     if target.kind is StageKind.LOST and loss is None:
         raise RuleError(f"Moving to {target.name} needs a loss reason.")
+    if win is not None and target.kind is not StageKind.WON:
+        raise RuleError(f"A won reason goes with a won stage, not {target.name}.")
     reason = store.shape.reason(loss.reason_id) if loss is not None else None
+    won_reason = (
+        store.shape.won_reason(win.reason_id) if win is not None and win.reason_id is not None else None
+    )
 
     def decide(deal: Deal) -> Transition:
         return transitions.move(
@@ -197,6 +246,9 @@ def _move(
             loss=loss,
             old_reason=_old_reason(store, deal),
             note=note,
+            win=win,
+            won_reason=won_reason,
+            old_won_reason=_old_won_reason(store, deal),
         )
 
     def label(before: list[Deal], after: list[Deal]) -> str:
@@ -204,7 +256,8 @@ def _move(
         if target.kind is StageKind.LOST:
             return f"Lost {who} ({loss_label(store, after[0])})"
         if target.kind is StageKind.WON:
-            return f"Won {who}"
+            why = won_label(store, after[0]) if after[0].won_reason_id else ""
+            return f"Won {who}" + (f" ({why})" if why else "")
         if all(store.shape.stage(d.stage_id).is_endpoint for d in before):
             return f"Reopened {who} in {target.name}"
         return f"Moved {who} to {target.name}"

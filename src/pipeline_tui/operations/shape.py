@@ -1,4 +1,4 @@
-"""Shaping the pipeline: stages and loss reasons added, changed and reordered, each change
+"""Shaping the pipeline: stages, loss reasons and won reasons added, changed and reordered, each change
 journaled in the Settings scope (so `u` on the Settings screen takes it back, never one
 made on the board)."""
 
@@ -94,6 +94,38 @@ def move_reason(store: Store, reason_id: int, step: int) -> Done:
     return Done(label + ".", ChangeKind.ORDER, change_id, made=reason)
 
 
+def add_won_reason(store: Store, label_text: str, *, needs_competitor: bool = False) -> Done:
+    with store.write():
+        reason = store.shape.add_won_reason(label_text, needs_competitor=needs_competitor)
+        label = f"Added won reason {reason.label!r}"
+        change_id = _record(store, ChangeKind.WON_REASON_ADD, label, {"id": reason.id})
+    return Done(label + ".", ChangeKind.WON_REASON_ADD, change_id, made=reason)
+
+
+def update_won_reason(store: Store, reason_id: int, summary: str, **fields: Any) -> Done:
+    """Rename a won reason, say whether it asks for the competitor, archive or unarchive it."""
+    with store.write():
+        before = store.shape.won_reason_row(reason_id)
+        reason = store.shape.update_won_reason(reason_id, **fields)
+        after = store.shape.won_reason_row(reason_id)
+        if before == after:
+            return Done(f"{reason.label!r}: nothing to change.", made=reason)
+        payload = {"id": reason_id, "before": before, "after": after}
+        change_id = _record(store, ChangeKind.WON_REASON, summary, payload)
+    return Done(summary + ".", ChangeKind.WON_REASON, change_id, made=reason)
+
+
+def move_won_reason(store: Store, reason_id: int, step: int) -> Done:
+    with store.write():
+        before = store.shape.positions("won_reasons")
+        reason = store.shape.move_won_reason(reason_id, step)
+        after = store.shape.positions("won_reasons")
+        label = f"Moved won reason {reason.label!r}"
+        payload = {"table": "won_reasons", "before": before, "after": after}
+        change_id = _record(store, ChangeKind.ORDER, label, payload)
+    return Done(label + ".", ChangeKind.ORDER, change_id, made=reason)
+
+
 # ---------------------------------------------------------------------- undo
 
 
@@ -113,13 +145,24 @@ def _undo_reason_add(store: Store, change: Change) -> Done:
     return _undone(change)
 
 
-@undoes(ChangeKind.STAGE, ChangeKind.REASON)
+@undoes(ChangeKind.WON_REASON_ADD)
+def _undo_won_reason_add(store: Store, change: Change) -> Done:
+    store.shape.delete_won_reason(int(change.payload["id"]))
+    return _undone(change)
+
+
+@undoes(ChangeKind.STAGE, ChangeKind.REASON, ChangeKind.WON_REASON)
 def _undo_row(store: Store, change: Change) -> Done:
     """A stage or reason as it was before one change (fields that change has not since)."""
     payload = change.payload
     before, after = payload["before"], payload["after"]
     stage = change.kind is ChangeKind.STAGE
-    now = store.shape.stage_row(payload["id"]) if stage else store.shape.reason_row(payload["id"])
+    read = {
+        ChangeKind.STAGE: store.shape.stage_row,
+        ChangeKind.REASON: store.shape.reason_row,
+        ChangeKind.WON_REASON: store.shape.won_reason_row,
+    }[change.kind]
+    now = read(payload["id"])
     fields = {k: before[k] for k in before if k not in ("id", "position") and before[k] != after[k]}
     fields = {k: v for k, v in fields.items() if now[k] == after[k]}
     if not fields:
@@ -129,6 +172,8 @@ def _undo_row(store: Store, change: Change) -> Done:
             fields[name] = bool(fields[name])
     if stage:
         store.shape.update_stage(payload["id"], **fields)
+    elif change.kind is ChangeKind.WON_REASON:
+        store.shape.update_won_reason(payload["id"], **fields)
     else:
         store.shape.update_reason(payload["id"], **fields)
     return _undone(change)

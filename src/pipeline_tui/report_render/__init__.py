@@ -17,7 +17,7 @@ One module per format, re-exported here:
 from __future__ import annotations
 
 from pipeline_tui.report_render.as_csv import money_csv, render_csv
-from pipeline_tui.report_render.as_json import quota_json, report_json, trend_json
+from pipeline_tui.report_render.as_json import quota_json, report_json, trend_json, velocity_json, wins_json
 from pipeline_tui.report_render.as_markdown import md, render_markdown
 from pipeline_tui.report_render.as_text import (
     days_line,
@@ -25,6 +25,7 @@ from pipeline_tui.report_render.as_text import (
     quota_notes,
     render_text,
     trend_lines,
+    velocity_lines,
     win_rate_lines,
 )
 from pipeline_tui.report_render.common import (
@@ -71,5 +72,8 @@ __all__ = [
     "trend_lines",
     "trend_table",
     "value_rates_text",
+    "velocity_json",
+    "velocity_lines",
     "win_rate_lines",
+    "wins_json",
 ]

@@ -19,8 +19,10 @@ from pipeline_tui.report import (
     Trend,
     TrendRow,
     ValueRate,
+    Wins,
 )
 from pipeline_tui.report_render.common import is_converted
+from pipeline_tui.velocity import Cycle, Velocity
 
 
 def _decimal(minor: int) -> float:
@@ -77,6 +79,55 @@ def _losses(tables: Losses) -> dict[str, Any]:
         ],
         "at_stage": [_row(r, tables.by_stage) for r in tables.by_stage.rows],
         "to_competitor": [_row(r, tables.by_competitor) for r in tables.by_competitor.rows],
+    }
+
+
+def wins_json(wins: Wins) -> dict[str, Any]:
+    """Why deals were won (reasons by count, by value per currency) and whom they beat."""
+    return {
+        "reasons_by_count": [_row(r, wins.reasons_by_count) for r in wins.reasons_by_count.rows],
+        "reasons_by_value": [
+            {"currency": k.currency, "converted": k.converted, "rows": [_row(r, k) for r in k.rows]}
+            for k in wins.reasons_by_value
+        ],
+        "beat_competitors": [_row(r, wins.beat) for r in wins.beat.rows],
+        "without_reason": wins.without_reason,
+    }
+
+
+def velocity_json(v: Velocity) -> dict[str, Any]:
+    """`stages`: per open stage {stage, entered, moved_on, conversion, avg_days,
+    median_days}; `cycle_days`: won, lost and no_decision, each {deals, avg_days,
+    median_days}; `win_rate_by_created_stage`."""
+
+    def cycle(c: Cycle) -> dict[str, Any]:
+        return {"deals": c.count, "avg_days": _days(c.avg_days), "median_days": _days(c.median_days)}
+
+    return {
+        "stages": [
+            {
+                "stage": f.stage.name,
+                "entered": f.entered,
+                "moved_on": f.moved_on,
+                "conversion": _rate(f.conversion),
+                "avg_days": _days(f.avg_days),
+                "median_days": _days(f.median_days),
+            }
+            for f in v.stages
+        ],
+        "cycle_days": {name: cycle(v.cycle.get(name, Cycle())) for name in (WON, LOST, NO_DECISION)},
+        "win_rate_by_created_stage": [
+            {
+                "stage": o.stage.name,
+                "closed": o.closed,
+                "won": o.won,
+                "lost": o.lost,
+                "no_decision": o.no_decision,
+                "win_rate": _rate(o.win_rate),
+                "decided_win_rate": _rate(o.decided_win_rate),
+            }
+            for o in v.by_origin
+        ],
     }
 
 
@@ -168,6 +219,8 @@ def report_json(report: Report) -> dict[str, Any]:
             LOST: _losses(report.lost_tables),
             NO_DECISION: _losses(report.no_decision_tables),
         },
+        "wins": wins_json(report.wins),
+        "velocity": velocity_json(report.velocity) if report.velocity else None,
         "quota": quota_json(report.quota) if report.quota else None,
         "trend": trend_json(report.trend, base, rates) if report.trend else None,
         "now": {

@@ -31,6 +31,7 @@ from pipeline_tui.report_render.common import (
     top_reason_text,
     trend_label,
 )
+from pipeline_tui.velocity import Cycle, Velocity
 
 
 def win_rate_lines(report: Report) -> list[str]:
@@ -175,6 +176,14 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
                 f"{percent(share):>5} {percent(r.cumulative):>5}  {bar(amount / top, width)}"
             )
 
+    wins = report.wins
+    if not report.won.count:
+        lines += ["", "Won: none in this period"]
+    elif wins.without_reason == report.won.count:
+        lines += ["", "Won: no reason given for any win in this period"]
+    else:
+        for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
+            section(ranking, "none in this period")
     for outcome in (Outcome.LOST, Outcome.NO_DECISION):
         tables = report.tables(outcome)
         if not report.outcome(outcome.value).count:
@@ -184,6 +193,11 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
             section(ranking, "none in this period")
         if tables.by_competitor.rows or outcome is Outcome.LOST:
             section(tables.by_competitor, "no competitor named")
+        if outcome is Outcome.LOST and wins.beat.rows:  # who we beat, beside who beat us
+            section(wins.beat, "no competitor named")
+    if report.velocity is not None:
+        lines.append("")
+        lines += velocity_lines(report.velocity)
     if report.quota is not None:
         lines.append("")
         lines += quota_lines(report.quota)
@@ -198,6 +212,46 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
     if converted:
         lines.append(f"{CONVERTED_MARK} converted to {base} at your exchange rates")
     return "\n".join(lines)
+
+
+def velocity_lines(v: Velocity) -> list[str]:
+    """Each open stage's conversion and days, the sales cycle, the win rate by starting stage."""
+
+    def days(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}".removesuffix(".0")
+
+    names = [cut(safe(f.stage.name), 24) for f in v.stages] + [
+        cut(safe(o.stage.name), 24) for o in v.by_origin
+    ]
+    width = max([12, *map(len, names)])
+    lines = [
+        "Velocity · the deals that entered each stage in the period",
+        "(moved on: left it for a later open stage or a win; days: of those that left it)",
+        f"  {'Stage':<{width}} {'Entered':>7} {'Moved on':>8} {'Conversion':>10} "
+        f"{'Avg days':>8} {'Median':>6}",
+    ]
+    for f in v.stages:
+        lines.append(
+            f"  {cut(safe(f.stage.name), 24):<{width}} {f.entered:>7,} {f.moved_on:>8,} "
+            f"{percent(f.conversion):>10} {days(f.avg_days):>8} {days(f.median_days):>6}"
+        )
+    lines += ["", f"Sales cycle, days from created to closed   {'Deals':>6} {'Avg':>6} {'Median':>6}"]
+    for name in (WON, LOST, NO_DECISION):
+        c = v.cycle.get(name, Cycle())
+        label = {WON: "Won", LOST: "Lost", NO_DECISION: "No decision"}[name]
+        lines.append(f"  {label:<40} {c.count:>6,} {days(c.avg_days):>6} {days(c.median_days):>6}")
+    if v.by_origin:
+        lines += [
+            "",
+            f"Win rate by the stage deals started in  {'Closed':>7} {'Won':>5} "
+            f"{'Win rate':>9} {'Of decided':>10}",
+        ]
+        for o in v.by_origin:
+            lines.append(
+                f"  {cut(safe(o.stage.name), 36):<37} {o.closed:>7,} {o.won:>5,} {percent(o.win_rate):>9} "
+                f"{percent(o.decided_win_rate):>10}"
+            )
+    return [line.rstrip() for line in lines]
 
 
 def trend_lines(trend: Trend, *, width: int = LINE, bar_width: int = 10) -> list[str]:

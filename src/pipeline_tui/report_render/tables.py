@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline_tui.models import Outcome
-from pipeline_tui.report import LOST, NO_DECISION, WON, Quota, Report, Tally, Trend
+from pipeline_tui.report import LOST, NO_DECISION, WON, Quota, Ranking, Report, Tally, Trend
 from pipeline_tui.report_render.common import OUTCOME_NOTES, trend_label
+from pipeline_tui.velocity import Cycle, Velocity
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,7 @@ def report_tables(report: Report) -> list[Table]:
     """The report as plain tables: the same for CSV and Markdown."""
     base = report.currency
     name = Column("", "text")
-    deals, value, share, cum = (
-        Column("Deals", "int"),
-        Column("Value", "money"),
-        Column("Share", "pct"),
-        Column("Cumulative", "pct"),
-    )
+    deals, value = Column("Deals", "int"), Column("Value", "money")
     tables = [
         Table(
             f"Outcomes · {report.period.label}",
@@ -69,6 +65,10 @@ def report_tables(report: Report) -> list[Table]:
             note="Of decided: won ÷ (won + lost), leaving out deals where the buyer never decided.",
         )
     )
+    wins = report.wins
+    tables += [
+        ranking_table(r, Column("Reason"), base) for r in (wins.reasons_by_count, *wins.reasons_by_value)
+    ]
     for outcome in (Outcome.LOST, Outcome.NO_DECISION):
         t = report.tables(outcome)
         for ranking, first in (
@@ -77,26 +77,11 @@ def report_tables(report: Report) -> list[Table]:
             (t.by_stage, Column("Stage")),
             (t.by_competitor, Column("Competitor")),
         ):
-            if ranking.by == "value":
-                title = ranking.title + (
-                    f" ({base}, converted)" if ranking.converted else f" ({ranking.currency})"
-                )
-                code = ranking.currency or base
-                rows = [
-                    [r.label, r.count, {code: r.value}, r.value_share, r.cumulative] for r in ranking.rows
-                ]
-                cols = [
-                    first,
-                    deals,
-                    Column(f"Value ({code})", "money"),
-                    Column("Share of value", "pct"),
-                    cum,
-                ]
-            else:
-                title = ranking.title
-                rows = [[r.label, r.count, r.values, r.share, r.cumulative] for r in ranking.rows]
-                cols = [first, deals, value, share, cum]
-            tables.append(Table(title, cols, rows))
+            tables.append(ranking_table(ranking, first, base))
+        if outcome is Outcome.LOST:  # who we beat, beside who beat us
+            tables.append(ranking_table(wins.beat, Column("Competitor"), base))
+    if report.velocity is not None:
+        tables += velocity_tables(report.velocity)
     if report.quota is not None:
         tables.append(quota_table(report.quota))
     if report.trend is not None:
@@ -114,6 +99,72 @@ def report_tables(report: Report) -> list[Table]:
         )
     )
     return tables
+
+
+def ranking_table(ranking: Ranking, first: Column, base: str) -> Table:
+    """One ranking (by count, or by value in one currency) as a table."""
+    deals, cum = Column("Deals", "int"), Column("Cumulative", "pct")
+    if ranking.by == "value":
+        title = ranking.title + (f" ({base}, converted)" if ranking.converted else f" ({ranking.currency})")
+        code = ranking.currency or base
+        rows = [[r.label, r.count, {code: r.value}, r.value_share, r.cumulative] for r in ranking.rows]
+        cols = [first, deals, Column(f"Value ({code})", "money"), Column("Share of value", "pct"), cum]
+        return Table(title, cols, rows)
+    rows = [[r.label, r.count, r.values, r.share, r.cumulative] for r in ranking.rows]
+    return Table(ranking.title, [first, deals, Column("Value", "money"), Column("Share", "pct"), cum], rows)
+
+
+def velocity_tables(v: Velocity) -> list[Table]:
+    """Stage conversion and days in stage, the sales cycle, and the win rate by the stage
+    deals started in."""
+    return [
+        Table(
+            "Velocity · deals that entered each stage in the period",
+            [
+                Column("Stage"),
+                Column("Entered", "int"),
+                Column("Moved on", "int"),
+                Column("Conversion", "pct"),
+                Column("Avg days", "days"),
+                Column("Median days", "days"),
+            ],
+            [
+                [f.stage.name, f.entered, f.moved_on, f.conversion, f.avg_days, f.median_days]
+                for f in v.stages
+            ],
+            note="Moved on: left the stage for a later open stage or a won one. "
+            "Days: of the deals that left it.",
+        ),
+        Table(
+            "Sales cycle · days from created to closed",
+            [
+                Column("Outcome"),
+                Column("Deals", "int"),
+                Column("Avg days", "days"),
+                Column("Median days", "days"),
+            ],
+            [
+                [OUTCOME_NOTES[name], c.count, c.avg_days, c.median_days]
+                for name, c in ((n, v.cycle.get(n, Cycle())) for n in (WON, LOST, NO_DECISION))
+            ],
+        ),
+        Table(
+            "Win rate by the stage deals started in",
+            [
+                Column("Started in"),
+                Column("Closed", "int"),
+                Column("Won", "int"),
+                Column("Lost", "int"),
+                Column("No decision", "int"),
+                Column("Win rate", "pct"),
+                Column("Of decided", "pct"),
+            ],
+            [
+                [o.stage.name, o.closed, o.won, o.lost, o.no_decision, o.win_rate, o.decided_win_rate]
+                for o in v.by_origin
+            ],
+        ),
+    ]
 
 
 def quota_table(q: Quota) -> Table:

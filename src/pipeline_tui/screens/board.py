@@ -17,6 +17,7 @@ from pipeline_tui.models import Deal, Stage, StageSummary
 from pipeline_tui.operations import Done
 from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.slips import NO_SLIP
 from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
 from pipeline_tui.widgets.status_line import StatusLine
 
@@ -78,6 +79,13 @@ class BoardScreen(DealScreen):
             id="board.filter",
         ),
         Binding(
+            "f",
+            "search",
+            "Find",
+            tooltip="Search — find deals by any word you wrote, notes too",
+            id="board.search",
+        ),
+        Binding(
             "x",
             "export",
             "Export",
@@ -116,7 +124,8 @@ class BoardScreen(DealScreen):
 
     def _loader(self, stage: Stage) -> Any:
         def load(offset: int, limit: int) -> list[Deal]:
-            return self.host.store.board.column(
+            store = self.host.store
+            deals = store.board.column(
                 stage,
                 today=self.host.today,
                 offset=offset,
@@ -124,6 +133,12 @@ class BoardScreen(DealScreen):
                 closed_days=self.host.settings.closed_days,
                 text=self.filter_text or None,
             )
+            if stage.is_open and deals and self.ctx is not None:
+                # The window's pushed close dates, read with the window (never while drawing).
+                ids = [d.id for d in deals]
+                found = store.history.slips(ids)
+                self.ctx.slips.update((i, found.get(i, NO_SLIP)) for i in ids)
+            return deals
 
         return load
 
@@ -214,6 +229,7 @@ class BoardScreen(DealScreen):
         ctx.rates = app.settings.exchange_rates
         ctx.stages = {s.id: s for s in store.shape.stages(include_archived=True)}
         ctx.reasons = {r.id: r for r in store.shape.reasons(include_archived=True)}
+        ctx.slip_limit = app.settings.slip_limit
         self.view.closed_days = app.settings.closed_days
         return ctx
 
@@ -414,6 +430,13 @@ class BoardScreen(DealScreen):
     def action_export(self) -> None:
         self.host.files.export_notes()
 
+    def action_search(self) -> None:
+        """Every word the seller wrote (the filter's text to start with): a list of hits,
+        since a note that matches has no place on the board to show it."""
+        from pipeline_tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.filter_text))
+
     @property
     def filter_box(self) -> Input:
         """The filter line, made the first time / is pressed (not before the first paint)."""
@@ -423,7 +446,8 @@ class BoardScreen(DealScreen):
             assert isinstance(box, Input)
             return box
         box = Input(
-            placeholder="Filter: title, company or contact — Enter keeps it, Escape clears",
+            placeholder="Filter: title, company or contact — Enter keeps it, Escape clears · f finds any "
+            "word, notes too",
             id="filter",
             compact=True,
         )

@@ -19,6 +19,7 @@ from pipeline_tui.operations import Done
 from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
+from pipeline_tui.slips import is_slipping, push_lines, slip_text
 from pipeline_tui.styles import SCREENS_CSS
 
 TIMELINE_SHOWN = 200  # a deal with 100,000 notes opens as fast as one with ten
@@ -80,6 +81,20 @@ class DealDetailScreen(DealScreen):
         stale = rules.stale_reason(deal, stage, today)
         if stale:
             rows.append(("Stale", f"⚠ {stale}", "$text-warning"))
+        slip = store.history.slip(deal.id)
+        if stage.is_open and slip.count:
+            slipping = is_slipping(deal, stage, slip, self.host.settings.slip_limit)
+            rows.append(
+                (
+                    "Slipping" if slipping else "Pushed",
+                    f"↻ {slip_text(slip, today)} · " + " · ".join(push_lines(slip, today)),
+                    "$text-warning" if slipping else "",
+                )
+            )
+        if stage.kind is StageKind.WON:
+            rows.append(("Won", ops.won_label(store, deal), "$text-success"))
+            if deal.won_note:
+                rows.append(("Win note", deal.won_note, ""))
         if deal.snoozed_until and deal.snoozed_until > today:
             rows.append(("Snoozed", f"quiet until {deal.snoozed_until:%a %d %b %Y}", ""))
         if stage.kind is StageKind.LOST:

@@ -1,5 +1,8 @@
-"""The win-loss report: outcomes (won, lost, no decision), loss reasons as bars (Pareto) split
-by kind, the stage and competitor tables, the quota for the current period, and a Trend tab."""
+"""The win-loss report: outcomes (won, lost, no decision), why deals were won beside why they
+were lost (reasons as bars, Pareto, split by kind), the stage and competitor tables (who we
+beat beside who beat us), the quota for the current period; a Velocity tab (stage
+conversion, days in stage, sales cycle, win rate by starting stage), a Changes tab (what
+changed since a day) and a Trend tab."""
 
 from __future__ import annotations
 
@@ -14,12 +17,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from pipeline_tui.changes import DEFAULT_SINCE, GROUPS, TITLES, Changes, since_day
 from pipeline_tui.dates import parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
 from pipeline_tui.models import Outcome
-from pipeline_tui.money import format_money
+from pipeline_tui.money import format_money, format_totals
 from pipeline_tui.report import (
     LOST,
     NO_DECISION,
@@ -49,10 +53,12 @@ from pipeline_tui.report_render import (
 from pipeline_tui.screens.deal_list import DealListScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.styles import SCREENS_CSS
+from pipeline_tui.velocity import Cycle, Velocity
 
 BAR_WIDTH = 24
 SHORT_PERIODS = {"this-quarter": "Quarter", "last-90-days": "90 days", "this-year": "Year", "all": "All time"}
 TREND_BAR_WIDTH = 12
+CHANGES_SHOWN = 100  # lines per group on the Changes tab (the biggest first); the CLI lists all
 # What the report table's columns other than the label, the value and the bar take: Deals,
 # Share and Cum. (5 + 5 + 4), each column's padding (2 x 6) and the scroll bar (2).
 FIXED_CELLS = 28
@@ -100,6 +106,19 @@ class ReportScreen(Screen[None]):
             "w", "show_tab('tab-winloss')", "Win-loss", tooltip="Win-loss tab — outcomes, reasons, quota"
         ),
         Binding(
+            "v",
+            "show_tab('tab-velocity')",
+            "Velocity",
+            tooltip="Velocity tab — stage conversion, days in stage, sales cycle, win rate by starting stage",
+        ),
+        Binding(
+            "c",
+            "show_tab('tab-changes')",
+            "Changes",
+            tooltip="Changes tab — what changed since a day: moved, won, lost, value, close dates",
+        ),
+        Binding("d", "since", "Since…", tooltip="Changes since… — 7d, 2w, mon, Nov 1"),
+        Binding(
             "m",
             "trend_by",
             "Months/quarters",
@@ -120,6 +139,10 @@ class ReportScreen(Screen[None]):
         self._trend_shown = False
         self.rows: dict[str, Line] = {}
         self.report: Report | None = None
+        self.velocity: Velocity | None = None
+        self.changes: Changes | None = None
+        self.since_text = DEFAULT_SINCE
+        self.change_rows: dict[str, int] = {}  # row key -> deal id
 
     def compose(self) -> ComposeResult:
         yield Static("", id="report-title", classes="screen-title")
@@ -127,6 +150,12 @@ class ReportScreen(Screen[None]):
             with TabPane("Win-loss", id="tab-winloss"):
                 yield Static("", id="report-summary")
                 yield DataTable(id="report-table", cursor_type="row")
+            with TabPane("Velocity", id="tab-velocity"):
+                yield Static("", id="velocity-summary")
+                yield DataTable(id="velocity-table", cursor_type="row")
+            with TabPane("Changes", id="tab-changes"):
+                yield Static("", id="changes-summary")
+                yield DataTable(id="changes-table", cursor_type="row")
             with TabPane("Trend", id="tab-trend"):
                 yield Static("", id="trend-summary")
                 yield DataTable(id="trend-table", cursor_type="row")
@@ -137,6 +166,10 @@ class ReportScreen(Screen[None]):
         self.query_one("#trend-table", DataTable).add_columns(
             "", "Closed", "Win rate", "No decision", "Top loss reason"
         )
+        self.query_one("#velocity-table", DataTable).add_columns(
+            "Stage", "Entered", "Moved on", "Conversion", "Avg days", "Median days"
+        )
+        self.query_one("#changes-table", DataTable).add_columns("")
         self.reload()
         self.set_focus(self.query_one("#report-table", DataTable))
         self.watch(self.app, "pipeline", lambda _: self.reload(), init=False)
@@ -152,6 +185,8 @@ class ReportScreen(Screen[None]):
             self._table(self.report)
             if self.report.trend is not None:
                 self._trend(self.report.trend)
+            if self.velocity is not None:
+                self._velocity(self.velocity)
 
     @property
     def period(self) -> Period:
@@ -160,6 +195,10 @@ class ReportScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "trend_by":
             return self.is_mounted and self.tab == "tab-trend"
+        if action == "since":
+            return self.is_mounted and self.tab == "tab-changes"
+        if action in ("period", "custom"):
+            return not self.is_mounted or self.tab != "tab-changes"
         if action == "show_tab" and self.is_mounted:
             return parameters[0] != self.tab
         return True
@@ -184,10 +223,40 @@ class ReportScreen(Screen[None]):
         self._table(report)
         if report.trend is not None:
             self._trend(report.trend)
+        self.velocity = self.changes = None  # read again when their tab shows
+        self._read_tab()
+
+    def _read_tab(self) -> None:
+        """The Velocity and Changes tabs read their figures when they show (the win-loss
+        tab opens without them)."""
+        tab = self.tab if self.is_mounted else "tab-winloss"
+        if tab == "tab-velocity" and self.velocity is None:
+            self.velocity = self.host.store.reports.velocity(self.period)
+            self._velocity(self.velocity)
+        elif tab == "tab-changes" and self.changes is None:
+            app = self.host
+            since = since_day(
+                self.since_text,
+                app.today,
+                lambda text: parse_optional_date(
+                    text, app.today, day_first=app.settings.day_first, past=True
+                ),
+            )
+            self.changes = app.store.history.changes(since, app.today)
+            self._changes(self.changes)
 
     def _title(self) -> None:
         parts: list[str | tuple[str, str]] = [("Win-loss report", "bold"), "   "]
-        if self.tab == "tab-trend":
+        if self.tab == "tab-changes":
+            since = self.changes.since if self.changes is not None else None
+            parts += [
+                f"changes since {since:%a %b %-d}   " if since else "changes   ",
+                ("d", "bold"),
+                " since…   ",
+                ("w", "bold"),
+                " win-loss",
+            ]
+        elif self.tab == "tab-trend":
             unit = "quarters" if self.trend_by == "quarter" else "months"
             parts += [
                 f"last 8 {unit}   ",
@@ -298,6 +367,13 @@ class ReportScreen(Screen[None]):
                     period=report.period,
                 )
             )
+        wins = report.wins
+        if report.won.count and wins.without_reason == report.won.count:
+            heading("Won: reasons")
+            dim("e-won", "  none given (w on a won deal)")
+        elif report.won.count:  # why we win, beside why we lose
+            for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
+                self._section(lines, ranking, report, m, bar_style="green")
         for outcome in (Outcome.LOST, Outcome.NO_DECISION):
             tables = report.tables(outcome)
             title = OUTCOME_NOTES[outcome.value]
@@ -310,6 +386,8 @@ class ReportScreen(Screen[None]):
                 rankings.append(tables.by_competitor)
             for ranking in rankings:
                 self._section(lines, ranking, report, m)
+            if outcome is Outcome.LOST and wins.beat.rows:  # who we beat, beside who beat us
+                self._section(lines, wins.beat, report, m, bar_style="green")
         if report.quota is not None:
             self._quota_section(lines, report.quota)
         heading("Now")
@@ -325,7 +403,9 @@ class ReportScreen(Screen[None]):
             dim("converted", f"{CONVERTED_MARK} converted to {base} at your exchange rates")
         self._draw(lines)
 
-    def _section(self, lines: list[Line], ranking: Ranking, report: Report, m: Any) -> None:
+    def _section(
+        self, lines: list[Line], ranking: Ranking, report: Report, m: Any, *, bar_style: str = "red"
+    ) -> None:
         title = ranking.title
         if ranking.by == "value":
             title += f" ({report.currency}, converted)" if ranking.converted else f" ({ranking.currency})"
@@ -350,7 +430,7 @@ class ReportScreen(Screen[None]):
                     share=percent(r.value_share if by_value else r.share),
                     cum=percent(r.cumulative),
                     fraction=(r.value if by_value else r.count) / top,
-                    bar_style="blue" if by_value else "red",
+                    bar_style="blue" if by_value else bar_style,
                     key=r.key,
                     period=report.period,
                 )
@@ -508,8 +588,13 @@ class ReportScreen(Screen[None]):
         self.query_one(TabbedContent).active = tab
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        table_id = "#trend-table" if event.pane.id == "tab-trend" else "#report-table"
+        table_id = {
+            "tab-trend": "#trend-table",
+            "tab-velocity": "#velocity-table",
+            "tab-changes": "#changes-table",
+        }.get(event.pane.id or "", "#report-table")
         self.set_focus(self.query_one(table_id, DataTable))
+        self._read_tab()
         self._title()
         self.refresh_bindings()
 
@@ -520,8 +605,35 @@ class ReportScreen(Screen[None]):
     def action_period(self, name: str) -> None:
         self.period_name = name
         self.custom = None
-        self.action_show_tab("tab-winloss")
+        if self.tab != "tab-velocity":  # the velocity follows the period too
+            self.action_show_tab("tab-winloss")
         self.reload()
+
+    def action_since(self) -> None:
+        """The Changes tab's first day: 7d, 2w, 1m, or a date."""
+        from pipeline_tui.modals.prompts import PromptModal
+
+        app = self.host
+
+        def parse(text: str) -> str:
+            since_day(
+                text,
+                app.today,
+                lambda t: parse_optional_date(t, app.today, day_first=app.settings.day_first, past=True),
+            )
+            return text.strip() or DEFAULT_SINCE
+
+        def chosen(result: str | None) -> None:
+            if result is not None:
+                self.since_text = result
+                self.changes = None
+                self._read_tab()
+                self._title()
+
+        prompt = PromptModal(
+            "Changes since: 7d, 2w, 1m, or a date (mon, Nov 1)", parse, value=self.since_text
+        )
+        app.ask(prompt, chosen)
 
     def action_custom(self) -> None:
         from pipeline_tui.modals.prompts import PromptModal
@@ -540,7 +652,8 @@ class ReportScreen(Screen[None]):
         def chosen(result: Period | None) -> None:
             if result is not None:
                 self.custom = result
-                self.action_show_tab("tab-winloss")
+                if self.tab != "tab-velocity":
+                    self.action_show_tab("tab-winloss")
                 self.reload()
 
         prompt = PromptModal("Period: FROM..TO (either side may be empty)", parse, placeholder="Jan 1..today")
@@ -549,6 +662,11 @@ class ReportScreen(Screen[None]):
     def action_open_row(self) -> None:
         if self.tab == "tab-trend":
             self._open_trend_row()
+            return
+        if self.tab == "tab-changes":
+            self._open_change_row()
+            return
+        if self.tab == "tab-velocity":
             return
         table = self.query_one("#report-table", DataTable)
         if table.row_count == 0:
@@ -573,5 +691,99 @@ class ReportScreen(Screen[None]):
         ids = self.host.store.reports.report_deal_ids(("closed", None), r.period)
         self.app.push_screen(DealListScreen(title, ids))
 
+    def _open_change_row(self) -> None:
+        table = self.query_one("#changes-table", DataTable)
+        if not table.row_count:
+            return
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        deal_id = self.change_rows.get(row_key)
+        if deal_id is not None:
+            self.host.flows.detail([self.host.store.deals.get(deal_id)])
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_row()
+
+    # ---------------------------------------------------------------- the velocity tab
+
+    def _velocity(self, v: Velocity) -> None:
+        def days(x: float | None) -> str:
+            return "—" if x is None else f"{x:.1f}".removesuffix(".0")
+
+        def whole(x: float | None) -> str:
+            return "—" if x is None else f"{x:.0f}"
+
+        cycle: list[str | tuple[str, str]] = [(" Sales cycle", "bold"), ", days created → closed (median): "]
+        for i, name in enumerate((WON, LOST, NO_DECISION)):
+            c = v.cycle.get(name, Cycle())
+            label = {WON: "won", LOST: "lost", NO_DECISION: "no decision"}[name]
+            cycle += [" · " if i else "", f"{label} ", (whole(c.avg_days), "bold")]
+            cycle.append(f" ({whole(c.median_days)}) of {c.count:,}")
+        origin: list[str | tuple[str, str]] = ["\n", (" Win rate by starting stage", "bold"), ": "]
+        if v.by_origin:
+            for i, o in enumerate(v.by_origin):
+                origin += [" · " if i else "", f"{safe(o.stage.name)} ", (percent(o.win_rate), "bold"),
+                           f" of {o.closed:,}"]  # fmt: skip
+        else:
+            origin.append(("no deal closed in this period", "dim"))
+        head: list[str | tuple[str, str]] = [
+            (" Deals that entered each stage", "bold"),
+            f" · {self.period.label} · moved on: left for a later stage or a win",
+            " · days: of those that left\n",
+        ]
+        self.query_one("#velocity-summary", Static).update(Content.assemble(*head, *cycle, *origin))
+        table = self.query_one("#velocity-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        width = max(6, min(BAR_WIDTH, self.size.width - 70))
+        for f in v.stages:
+            conversion = Text.assemble(
+                f"{percent(f.conversion):>4} ", (bar(f.conversion or 0, width).ljust(width), "green")
+            )
+            table.add_row(
+                Text(safe(f.stage.name)),
+                _right(f"{f.entered:,}"),
+                _right(f"{f.moved_on:,}"),
+                conversion,
+                _right(days(f.avg_days)),
+                _right(days(f.median_days)),
+                key=f"velocity-{f.stage.id}",
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    # ---------------------------------------------------------------- the changes tab
+
+    def _changes(self, changes: Changes) -> None:
+        base = self.host.settings.currency
+        days = (changes.today - changes.since).days
+        summary: list[str | tuple[str, str]] = [
+            (f" Since {changes.since:%a %b %-d} ({days} days)", "bold"),
+            f": {changes.count:,} deal{'s' if changes.count != 1 else ''} changed",
+            " · enter opens one · d since…",
+        ]
+        self.query_one("#changes-summary", Static).update(Content.assemble(*summary))
+        table = self.query_one("#changes-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.change_rows = {}
+        for group in GROUPS:
+            found = changes.groups[group]
+            if not found:
+                continue
+            title = f"{TITLES[group]} ({len(found):,})"
+            if group in ("value_up", "value_down"):
+                totals = {c: abs(v) for c, v in changes.totals(group).items()}
+                title += " · " + ("+" if group == "value_up" else "−") + format_totals(totals, base=base)
+            table.add_row(Text(title, style="bold"), key=f"h-{group}")
+            for line in found[:CHANGES_SHOWN]:
+                key = f"{group}-{line.deal.id}"
+                self.change_rows[key] = line.deal.id
+                style = {"won": "green", "lost": "red"}.get(group, "")
+                text = Text.assemble((f"  #{line.deal.id:<6}", "dim"), (safe(line.text), style))
+                table.add_row(text, key=key)
+            if len(found) > CHANGES_SHOWN:
+                more = f"  … {len(found) - CHANGES_SHOWN:,} more (`pipeline-tui changes` lists them all)"
+                table.add_row(Text(more, style="dim"), key=f"more-{group}")
+        if not table.row_count:
+            table.add_row(Text("  nothing changed in this window", style="dim"), key="empty")
+        table.move_cursor(row=max(0, min(row, table.row_count - 1)))

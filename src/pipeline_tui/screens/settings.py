@@ -1,4 +1,5 @@
-"""Settings: the stages, the loss reasons, and preferences (saved in the config file).
+"""Settings: the stages, the loss reasons, the won reasons, and preferences (saved in the
+config file).
 
 Every change here goes through the operations layer and the change journal, so `u` on this
 screen undoes this screen's last change (and never one made on the board)."""
@@ -22,7 +23,7 @@ from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
-from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind
+from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind, WonReason
 from pipeline_tui.money import format_money
 from pipeline_tui.operations import Done
 from pipeline_tui.screens.keybar import KeyBar
@@ -79,7 +80,8 @@ class SettingsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("1", "show_tab('tab-stages')", "Stages"),
         Binding("2", "show_tab('tab-reasons')", "Reasons"),
-        Binding("3", "show_tab('tab-prefs')", "Preferences"),
+        Binding("3", "show_tab('tab-won')", "Won reasons"),
+        Binding("4", "show_tab('tab-prefs')", "Preferences"),
         Binding("a", "add", "Add"),
         Binding("r", "rename", "Rename"),
         Binding("t", "threshold", "Stale days"),
@@ -95,6 +97,12 @@ class SettingsScreen(Screen[None]):
             "Lost/no decision",
             tooltip="Lost or no decision — does this reason mean the buyer decided?",
         ),
+        Binding(
+            "c",
+            "competitor",
+            "Asks who",
+            tooltip="Asks for the competitor — does this won reason ask who was beaten?",
+        ),
         Binding("K,ctrl+up", "move(-1)", "Up", key_display="K"),
         Binding("J,ctrl+down", "move(1)", "Down", key_display="J"),
         Binding("x", "archive", "Archive/unarchive"),
@@ -105,6 +113,7 @@ class SettingsScreen(Screen[None]):
         super().__init__()
         self.stage_rows: list[Stage] = []
         self.reason_rows: list[LossReason] = []
+        self.won_rows: list[WonReason] = []
 
     @property
     def host(self) -> Host:
@@ -124,6 +133,8 @@ class SettingsScreen(Screen[None]):
                 yield NavTable(id="stages-table", cursor_type="row")
             with TabPane("Loss reasons", id="tab-reasons"):
                 yield NavTable(id="reasons-table", cursor_type="row")
+            with TabPane("Won reasons", id="tab-won"):
+                yield NavTable(id="won-table", cursor_type="row")
             with TabPane("Preferences", id="tab-prefs"):
                 yield NavTable(id="prefs-table", cursor_type="row")
         yield Static("", id="settings-hint")
@@ -135,6 +146,7 @@ class SettingsScreen(Screen[None]):
             "Stage", "Kind", "Stale after", "Prob.", "Deals", ""
         )
         self.query_one("#reasons-table", DataTable).add_columns("Loss reason", "Counts as", "Asks for", "")
+        self.query_one("#won-table", DataTable).add_columns("Won reason", "Asks for", "")
         self.query_one("#prefs-table", DataTable).add_columns("Preference", "Value", "What it does")
         self.reload()
         self.set_focus(self.query_one("#stages-table", DataTable))
@@ -144,9 +156,11 @@ class SettingsScreen(Screen[None]):
         return self.query_one(TabbedContent).active or "tab-stages"
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        table_id = {"tab-stages": "#stages-table", "tab-reasons": "#reasons-table"}.get(
-            event.pane.id or "", "#prefs-table"
-        )
+        table_id = {
+            "tab-stages": "#stages-table",
+            "tab-reasons": "#reasons-table",
+            "tab-won": "#won-table",
+        }.get(event.pane.id or "", "#prefs-table")
         self.set_focus(self.query_one(table_id, DataTable))
         self._hint()
         self.refresh_bindings()
@@ -160,6 +174,8 @@ class SettingsScreen(Screen[None]):
             " · u undo",
             "tab-reasons": "a add · r rename · o lost or no decision · K/J move · x archive/unarchive"
             " · u undo",
+            "tab-won": "why deals are won (asked, optionally, when one is marked won) · a add · r rename"
+            " · c asks who was beaten · K/J move · x archive/unarchive · u undo",
             "tab-prefs": "enter or e to change · saved to the config file · u undo",
         }
         self.query_one("#settings-hint", Static).update(Content.assemble((hints[self.tab], "dim")))
@@ -170,6 +186,8 @@ class SettingsScreen(Screen[None]):
             return tab == "tab-stages"
         if action == "outcome":
             return tab == "tab-reasons"
+        if action == "competitor":
+            return tab == "tab-won"
         if action in ("add", "rename", "move", "archive"):
             return tab != "tab-prefs"
         if action == "edit":
@@ -209,6 +227,15 @@ class SettingsScreen(Screen[None]):
             table.add_row(Text(safe(reason.label)), kind, asks, "archived" if reason.archived else "")
         table.move_cursor(row=min(row, len(self.reason_rows) - 1))
 
+        table = self.query_one("#won-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.won_rows = store.shape.won_reasons(include_archived=True)
+        for won in self.won_rows:
+            asks = "who was beaten" if won.needs_competitor else ""
+            table.add_row(Text(safe(won.label)), asks, "archived" if won.archived else "")
+        table.move_cursor(row=min(row, len(self.won_rows) - 1))
+
         table = self.query_one("#prefs-table", DataTable)
         row = table.cursor_row
         table.clear()
@@ -233,6 +260,11 @@ class SettingsScreen(Screen[None]):
         row = table.cursor_row
         return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
+    def _won(self) -> WonReason | None:
+        table = self.query_one("#won-table", DataTable)
+        row = table.cursor_row
+        return self.won_rows[row] if 0 <= row < len(self.won_rows) else None
+
     def follow(self, done: Done | None) -> None:
         self.reload()
 
@@ -246,8 +278,12 @@ class SettingsScreen(Screen[None]):
             table_id, item_id = follow
             if item_id is None:
                 item_id = done.made.id
-            rows = self.stage_rows if table_id == "#stages-table" else self.reason_rows
-            ids = [r.id for r in rows]
+            shown: dict[str, list[Any]] = {
+                "#stages-table": list(self.stage_rows),
+                "#reasons-table": list(self.reason_rows),
+                "#won-table": list(self.won_rows),
+            }
+            ids = [r.id for r in shown[table_id]]
             if item_id in ids:
                 self.query_one(table_id, DataTable).move_cursor(row=ids.index(item_id))
 
@@ -269,6 +305,12 @@ class SettingsScreen(Screen[None]):
                 "New open stage (goes before the endpoints)",
                 _text,
                 lambda name: self._do(ops.add_stage, name, follow=("#stages-table", None)),
+            )
+        elif self.tab == "tab-won":
+            self._ask(
+                "New won reason",
+                _text,
+                lambda label: self._do(ops.add_won_reason, label, follow=("#won-table", None)),
             )
         else:
             self._ask(
@@ -295,6 +337,18 @@ class SettingsScreen(Screen[None]):
                     ops.update_reason, reason.id, f"Renamed reason {reason.label!r} to {label!r}", label=label
                 ),
                 value=reason.label,
+            )
+        elif self.tab == "tab-won" and (won := self._won()):
+            self._ask(
+                f"Rename {won.label}",
+                _text,
+                lambda label: self._do(
+                    ops.update_won_reason,
+                    won.id,
+                    f"Renamed won reason {won.label!r} to {label!r}",
+                    label=label,
+                ),
+                value=won.label,
             )
 
     def action_threshold(self) -> None:
@@ -347,11 +401,21 @@ class SettingsScreen(Screen[None]):
         new = Outcome.LOST if reason.outcome is Outcome.NO_DECISION else Outcome.NO_DECISION
         self._do(ops.update_reason, reason.id, f"{reason.label!r} counts as {new.label}", outcome=new)
 
+    def action_competitor(self) -> None:
+        won = self._won()
+        if won is None:
+            return
+        asks = not won.needs_competitor
+        summary = f"{won.label!r} {'asks' if asks else 'no longer asks'} who was beaten"
+        self._do(ops.update_won_reason, won.id, summary, needs_competitor=asks)
+
     def action_move(self, step: int) -> None:
         if self.tab == "tab-stages" and (stage := self._stage()):
             self._do(ops.move_stage, stage.id, step, follow=("#stages-table", stage.id))
         elif self.tab == "tab-reasons" and (reason := self._reason()):
             self._do(ops.move_reason, reason.id, step, follow=("#reasons-table", reason.id))
+        elif self.tab == "tab-won" and (won := self._won()):
+            self._do(ops.move_won_reason, won.id, step, follow=("#won-table", won.id))
 
     def action_archive(self) -> None:
         if self.tab == "tab-stages" and (stage := self._stage()):
@@ -361,6 +425,11 @@ class SettingsScreen(Screen[None]):
             verb = "Unarchived" if reason.archived else "Archived"
             self._do(
                 ops.update_reason, reason.id, f"{verb} reason {reason.label!r}", archived=not reason.archived
+            )
+        elif self.tab == "tab-won" and (won := self._won()):
+            verb = "Unarchived" if won.archived else "Archived"
+            self._do(
+                ops.update_won_reason, won.id, f"{verb} won reason {won.label!r}", archived=not won.archived
             )
 
     def action_edit(self) -> None:

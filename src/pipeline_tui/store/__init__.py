@@ -5,13 +5,17 @@ connection:
 
 - `conn` (`connection`): the file: opening it safely (identity, schema, migrations), the
   write lock and transactions, backups;
-- `shape`: the stages and loss reasons;
-- `deals`: deals and their timelines, read, and written as the operations decide;
+- `shape`: the stages, loss reasons and won reasons;
+- `deals`: deals and their timelines, read, and written as the operations decide (keeping
+  the search index in step);
+- `search`: full-text search over everything the seller wrote (FTS5);
+- `history`: the timeline read for the pipeline's motion: slipping close dates, what
+  changed since a day;
 - `board`: the board's column windows and totals;
 - `review`: what needs the seller (stale, revisits, losses without a reason), the daily
   review's queue and the status line's counts;
 - `journal`: the change journal behind undo;
-- `reports`: win-loss figures, quota and trend;
+- `reports`: win-loss figures (wins beside losses), velocity, quota and trend;
 - `transfer`: imports and the rows exports read.
 
 `codec` turns rows into dataclasses and back. Decisions (which fields a move sets, which
@@ -39,9 +43,11 @@ from pipeline_tui.store.connection import (
     unique_path,
 )
 from pipeline_tui.store.deals import Deals
+from pipeline_tui.store.history import History
 from pipeline_tui.store.journal import Journal
 from pipeline_tui.store.reports import Reports
 from pipeline_tui.store.review import Review
+from pipeline_tui.store.search import Search
 from pipeline_tui.store.shape import Shape
 from pipeline_tui.store.transfer import Transfer
 
@@ -54,6 +60,8 @@ class Store:
         self.conn = conn
         self.shape = Shape(conn)
         self.deals = Deals(conn)
+        self.search = Search(conn, self.deals.index)
+        self.history = History(conn, self.shape)
         self.board = Board(conn, self.shape)
         self.review = Review(conn, self.shape)
         self.journal = Journal(conn)

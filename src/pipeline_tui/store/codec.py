@@ -36,6 +36,8 @@ DEAL_COLUMNS = (
     "rev",
     "archived_at",
     "snoozed_until",
+    "won_reason_id",
+    "won_note",
 )
 DEAL_SELECT = "SELECT " + ", ".join(f"d.{c}" for c in DEAL_COLUMNS) + " FROM deals d"
 EVENT_SELECT = "SELECT id, deal_id, at, kind, text, from_stage_id, to_stage_id, data FROM events"
@@ -96,6 +98,8 @@ def deal_from_row(row: tuple[Any, ...] | Any) -> Deal:
         rev=r["rev"],
         archived_at=_moment(r["archived_at"]),
         snoozed_until=_date(r["snoozed_until"]),
+        won_reason_id=r["won_reason_id"],
+        won_note=r["won_note"],
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline_tui.errors import NotFoundError, RuleError
 from pipeline_tui.limits import MAX_LINE, MAX_MINOR, MAX_NOTE, MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, Event, EventKind
+from pipeline_tui.search import DEAL_FIELDS
 from pipeline_tui.store.codec import (
     DEAL_SELECT,
     EVENT_SELECT,
@@ -24,10 +25,12 @@ from pipeline_tui.store.codec import (
     ts,
 )
 from pipeline_tui.store.connection import Connection
+from pipeline_tui.store.search import SearchIndex
 from pipeline_tui.text import fold
 from pipeline_tui.transitions import Entry, NewDeal, Transition
 
 LIVE = "d.archived_at IS NULL"  # archived deals are on no board, list or report
+SEARCHED = frozenset(name for name, _ in DEAL_FIELDS)  # a change to these is indexed again
 
 
 class Deals:
@@ -36,6 +39,7 @@ class Deals:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._rows = conn.rows
+        self.index = SearchIndex(conn)  # kept in step with every write below
 
     # ------------------------------------------------------------------ reading
 
@@ -141,6 +145,7 @@ class Deals:
                 list(row.values()),
             )
             deal_id = int(cur.lastrowid or 0)
+            self.index.deals([deal_id])
             for entry in new.entries:
                 self.log(deal_id, entry, at=at)
             return self.get(deal_id)
@@ -153,6 +158,8 @@ class Deals:
         sets = ", ".join(f"{name} = ?" for name in row)
         with self.conn.write():
             self.conn.db.execute(f"UPDATE deals SET {sets} WHERE id = ?", [*row.values(), deal.id])
+            if SEARCHED & transition.changes.keys():
+                self.index.deals([deal.id])
             event_id = self.log(deal.id, transition.entry, at=at)
         return deal_with(deal, row), event_id
 
@@ -173,6 +180,7 @@ class Deals:
         )
         event_id = int(cur.lastrowid or 0)
         self.conn.events_written.append((deal_id, event_id))
+        self.index.event(event_id, deal_id, entry.kind, entry.text, entry.data)
         return event_id
 
     def written_events(self, deal_id: int) -> list[int]:
@@ -189,6 +197,7 @@ class Deals:
                     continue
                 data = json.dumps({**event.data, "retracted": True}, ensure_ascii=False)
                 self.conn.db.execute("UPDATE events SET data = ? WHERE id = ?", [data, event_id])
+            self.index.drop_events(event_ids)
 
     def remove_new(self, deal_id: int) -> Deal:
         """Undo adding a deal: only while nothing but its creation is recorded."""
@@ -199,6 +208,7 @@ class Deals:
             }
             if kinds - {EventKind.CREATED}:
                 raise RuleError(f"{deal.title!r} has a history now; it was not removed.")
+            self.index.drop_deals([deal.id])
             self.conn.db.execute("DELETE FROM events WHERE deal_id = ?", [deal.id])
             self.conn.db.execute("DELETE FROM deals WHERE id = ?", [deal.id])
             return deal
@@ -224,6 +234,11 @@ class Deals:
                 "SELECT id, length(loss_note) FROM deals WHERE length(loss_note) > ? LIMIT ?",
                 [MAX_NOTE, limit],
                 lambda r: f"deal #{r[0]} has a loss note of {r[1]:,} characters (at most {MAX_NOTE:,})",
+            ),
+            (
+                "SELECT id, length(won_note) FROM deals WHERE length(won_note) > ? LIMIT ?",
+                [MAX_NOTE, limit],
+                lambda r: f"deal #{r[0]} has a win note of {r[1]:,} characters (at most {MAX_NOTE:,})",
             ),
             (
                 "SELECT deal_id, length(text) FROM events WHERE length(text) > ? LIMIT ?",

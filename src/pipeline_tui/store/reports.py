@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline_tui import rules
 from pipeline_tui.errors import NotFoundError
-from pipeline_tui.models import Deal, Outcome, StageKind
+from pipeline_tui.models import Deal, Outcome, Stage, StageKind
 from pipeline_tui.money import Rates
 from pipeline_tui.report import (
     LOST,
@@ -30,6 +30,7 @@ from pipeline_tui.report import (
     TrendRow,
     bucket_key,
     build_losses,
+    build_wins,
     period_containing,
     trend_periods,
 )
@@ -38,8 +39,10 @@ from pipeline_tui.store.connection import Connection
 from pipeline_tui.store.review import Review
 from pipeline_tui.store.shape import Shape
 from pipeline_tui.text import fold
+from pipeline_tui.velocity import Cycle, OriginRate, StageFlow, Velocity
 
 NO_REASON_LABEL = "No reason recorded"
+NO_WON_REASON_LABEL = "No reason given"
 UNKNOWN_STAGE_LABEL = "Unknown stage"
 JOIN_REASON = " LEFT JOIN loss_reasons r ON r.id = d.loss_reason_id"
 REASON_OUTCOME = "COALESCE(r.outcome, 'lost')"
@@ -47,6 +50,9 @@ DAYS = (
     # A deal whose close precedes its creation (bad data) says nothing about speed.
     "CASE WHEN d.closed_at >= d.created_at THEN julianday(d.closed_at) - julianday(d.created_at) END"
 )
+# A deal's path through the stages, as the seller meant it (events_path covers it): no undo
+# entry, and no change an undo took back (marked so in its data).
+PATH = "e.to_stage_id IS NOT NULL AND e.kind != 'undone' AND instr(e.data, '\"retracted\": true') = 0"
 # Deals whose close precedes their creation are left out of the average (as in DAYS).
 TIMED = "COUNT(CASE WHEN d.closed_at >= d.created_at THEN 1 END)"
 BUCKETS = {
@@ -129,11 +135,14 @@ class Reports:
         quota: int = 0,
         quota_period: str | None = None,
         trend: str | None = None,
+        velocity: bool = False,
     ) -> Report:
-        """Win-loss figures for deals closed in `period`; with `quota_period`, the current
-        month, quarter or year against `quota`; with `trend` ('quarter' or 'month'), the last
-        eight of them. Every figure is an SQL aggregate: the closed deals of the period are
-        read once, grouped by outcome, currency, reason, stage lost at and competitor."""
+        """Win-loss figures for deals closed in `period`, wins beside losses; with
+        `quota_period`, the current month, quarter or year against `quota`; with `trend`
+        ('quarter' or 'month'), the last eight of them; with `velocity`, how deals moved
+        through the stages in the period. Every figure is an SQL aggregate: the closed deals
+        of the period are read once, grouped by outcome, currency, reason (lost or won),
+        stage lost at and competitor."""
         outcome, outcome_params = self._outcome_sql()
         where, params = self._closed_where((StageKind.WON, StageKind.LOST), period)
         rows = self._rows(
@@ -141,11 +150,12 @@ class Reports:
             # folded name, shown as first typed (the least, in text order).
             f"SELECT {outcome}, d.currency, d.loss_reason_id, d.lost_at_stage_id, "
             "CASE WHEN d.competitor != '' THEN fold(d.competitor) END, MIN(d.competitor), "
-            f"COUNT(*), COALESCE(SUM(d.value), 0), SUM({DAYS}), {TIMED} "
-            f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3, 4, 5",
+            f"COUNT(*), COALESCE(SUM(d.value), 0), SUM({DAYS}), {TIMED}, d.won_reason_id "
+            f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2, 3, 4, 5, 11",
             [*outcome_params, *params],
         )
         reasons = {r.id: r.label for r in self.shape.reasons(include_archived=True)}
+        won_reasons = {r.id: r.label for r in self.shape.won_reasons(include_archived=True)}
         stages = {st.id: st.name for st in self.shape.stages(include_archived=True)}
         acc = _Tallies()
         names: dict[tuple[str, str], str] = {}
@@ -153,21 +163,27 @@ class Reports:
             if folded is not None:
                 names[kind, folded] = min(names.get((kind, folded), name), name)
         groups: dict[str, dict[str, list[Group]]] = {
-            kind: {"reason": [], "stage": [], "competitor": []} for kind in (LOST, NO_DECISION)
+            kind: {"reason": [], "stage": [], "competitor": []} for kind in (WON, LOST, NO_DECISION)
         }
         missing = 0
-        for kind, code, reason_id, stage_id, folded, _, count, value, days, timed in rows:
+        no_won_reason = 0
+        for kind, code, reason_id, stage_id, folded, _, count, value, days, timed, won_id in rows:
             code, count, value = str(code), int(count), int(value)
             acc.add(kind, code, count, value, days, timed)
+            if folded is not None:
+                name = names[kind, folded]
+                key = ("beat", name) if kind == WON else ("competitor", name, kind)
+                groups[kind]["competitor"].append((name, key, code, count, value))
             if kind == WON:
+                label = won_reasons.get(won_id, NO_WON_REASON_LABEL) if won_id else NO_WON_REASON_LABEL
+                groups[WON]["reason"].append((label, ("won_reason", won_id), code, count, value))
+                if won_id is None:
+                    no_won_reason += count
                 continue
             reason = reasons.get(reason_id, NO_REASON_LABEL) if reason_id else NO_REASON_LABEL
             stage = stages.get(stage_id, UNKNOWN_STAGE_LABEL) if stage_id else UNKNOWN_STAGE_LABEL
             groups[kind]["reason"].append((reason, ("reason", reason_id), code, count, value))
             groups[kind]["stage"].append((stage, ("stage", stage_id, kind), code, count, value))
-            if folded is not None:
-                name = names[kind, folded]
-                groups[kind]["competitor"].append((name, ("competitor", name, kind), code, count, value))
             if reason_id is None:
                 missing += count
         tallies = acc.tallies()
@@ -184,6 +200,14 @@ class Reports:
             )
             for outcome in (Outcome.LOST, Outcome.NO_DECISION)
         }
+        wins = build_wins(
+            tallies.get(WON, Tally()).count,
+            groups[WON]["reason"],
+            groups[WON]["competitor"],
+            without_reason=no_won_reason,
+            base=base,
+            rates=rates,
+        )
         due, _ = self.review.revisit_counts(today, horizon_days)
         return Report(
             period=period,
@@ -201,6 +225,8 @@ class Reports:
             quota=self.quota(today, kind=quota_period, quota=quota, rates=rates) if quota_period else None,
             trend=self.trend(today, by=trend) if trend else None,
             rates=dict(rates or {}),
+            wins=wins,
+            velocity=self.velocity(period) if velocity else None,
         )
 
     def undated_closed(self) -> int:
@@ -213,6 +239,158 @@ class Reports:
             ids,
         )
         return int(row[0][0])
+
+    # ---------------------------------------------------------------- velocity
+
+    def _rank_case(self) -> tuple[str, list[Any]]:
+        """A stage id's place on the way to a win: open stages in board order, won stages
+        after them all, lost stages none (a loss is no moving on)."""
+        parts, params = [], []
+        stages = self.shape.stages(include_archived=True)
+        top = len(stages) + 1
+        for place, stage in enumerate(stages):
+            if stage.kind is StageKind.LOST:
+                continue
+            parts.append("WHEN ? THEN ?")
+            params += [stage.id, top if stage.kind is StageKind.WON else place]
+        if not parts:
+            return "NULL", []
+        return f"CASE stage {' '.join(parts)} END", params
+
+    def _span(self, period: Period) -> tuple[str, list[Any]]:
+        where, params = [], []
+        if period.since:
+            where.append("at >= ?")
+            params.append(period.since.isoformat())
+        if period.until:
+            where.append("at < ?")
+            params.append((period.until + timedelta(days=1)).isoformat())
+        return (" AND ".join(where) or "1"), params
+
+    def velocity(self, period: Period) -> Velocity:
+        """Per open stage: the deals that entered it in `period`, how many of them moved on
+        to a later open or a won stage, and the average and median days those that left it
+        spent there; the sales cycle of each outcome closed in the period; the win rate by
+        the stage deals started in. SQL aggregates over each deal's path through the
+        stages (the timeline's stage changes, a change taken back left out: see
+        `velocity`)."""
+        stages = self.shape.stages(include_archived=True)
+        opens = [s for s in stages if s.is_open]
+        rank, rank_params = self._rank_case()
+        span, span_params = self._span(period)
+        open_marks = ", ".join("?" * len(opens)) or "NULL"
+        # The deals with a stage change in the period: only their paths are read.
+        scope = (
+            "" if not (period.since or period.until) else
+            f" AND e.deal_id IN (SELECT deal_id FROM events WHERE to_stage_id IS NOT NULL AND {span})"
+        )  # fmt: skip
+        next_rank = rank.replace("CASE stage", "CASE next")
+        flows = self._rows(
+            f"""
+            WITH stays AS (
+                -- Each stage change, with when the deal left that stage and for which.
+                SELECT deal_id, id, at, to_stage_id AS stage,
+                       LEAD(at) OVER w AS left_at, LEAD(to_stage_id) OVER w AS next
+                FROM events e INDEXED BY events_path WHERE {PATH}{scope}
+                  AND e.deal_id NOT IN (SELECT id FROM deals WHERE archived_at IS NOT NULL)
+                WINDOW w AS (PARTITION BY deal_id ORDER BY id)
+            ),
+            firsts AS MATERIALIZED (
+                -- Per deal and stage entered in the period: how many of its stays there ended
+                -- in a later stage, and the days of the first stay (SQLite takes a bare
+                -- column from the row of the one MIN()).
+                SELECT stage, MIN(id), SUM({next_rank} > {rank}) AS forward,
+                       julianday(left_at) - julianday(at) AS days
+                FROM stays WHERE stage IN ({open_marks}) AND {span} GROUP BY deal_id, stage
+            ),
+            figures AS (
+                SELECT stage, COUNT(*) AS entered, SUM(forward > 0) AS moved, COUNT(days) AS n,
+                       AVG(days) AS average
+                FROM firsts GROUP BY stage
+            ),
+            medians AS (
+                -- The middle day counts of each stage (two for an even count), by rank.
+                SELECT r.stage, AVG(r.days) AS median
+                FROM (SELECT stage, days, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY days) AS k
+                      FROM firsts WHERE days IS NOT NULL) r
+                JOIN figures f ON f.stage = r.stage
+                WHERE r.k IN ((f.n + 1) / 2, (f.n + 2) / 2) GROUP BY r.stage
+            )
+            SELECT f.stage, f.entered, COALESCE(f.moved, 0), f.n, f.average, m.median
+            FROM figures f LEFT JOIN medians m ON m.stage = f.stage
+            """,
+            [
+                *(span_params if scope else []),
+                *rank_params,
+                *rank_params,
+                *(s.id for s in opens),
+                *span_params,
+            ],
+        )
+        found = {int(r[0]): r for r in flows}
+        out = []
+        for stage in opens:
+            row = found.get(stage.id)
+            if row is None:
+                out.append(StageFlow(stage))
+                continue
+            _, entered, moved_on, left, avg, median = row
+            out.append(StageFlow(stage, int(entered), int(moved_on or 0), int(left), avg, median))
+        return Velocity(out, self._cycles(period), self._by_origin(period, opens))
+
+    def _cycles(self, period: Period) -> dict[str, Cycle]:
+        """Days from creation to close per outcome, of the deals closed in the period."""
+        outcome, outcome_params = self._outcome_sql()
+        where, params = self._closed_where((StageKind.WON, StageKind.LOST), period)
+        rows = self._rows(
+            f"""
+            WITH closed AS MATERIALIZED (
+                SELECT {outcome} AS outcome, {DAYS} AS days FROM deals d{JOIN_REASON}{where}
+            ),
+            figures AS (
+                SELECT outcome, COUNT(*) AS n, AVG(days) AS average FROM closed
+                WHERE days IS NOT NULL GROUP BY outcome
+            ),
+            medians AS (
+                SELECT r.outcome, AVG(r.days) AS median
+                FROM (SELECT outcome, days, ROW_NUMBER() OVER (PARTITION BY outcome ORDER BY days) AS k
+                      FROM closed WHERE days IS NOT NULL) r
+                JOIN figures f ON f.outcome = r.outcome
+                WHERE r.k IN ((f.n + 1) / 2, (f.n + 2) / 2) GROUP BY r.outcome
+            )
+            SELECT f.outcome, f.n, f.average, m.median FROM figures f LEFT JOIN medians m USING (outcome)
+            """,
+            [*outcome_params, *params],
+        )
+        found = {str(name): Cycle(int(n), avg, median) for name, n, avg, median in rows}
+        return {name: found.get(name, Cycle()) for name in (WON, LOST, NO_DECISION)}
+
+    def _by_origin(self, period: Period, opens: list[Stage]) -> list[OriginRate]:
+        """The deals closed in the period by the stage they started in (their first stage
+        change on the timeline), won, lost and no decision. A deal that started closed (an
+        import) has no open stage to start from and is left out."""
+        outcome, outcome_params = self._outcome_sql()
+        where, params = self._closed_where((StageKind.WON, StageKind.LOST), period)
+        rows = self._rows(
+            f"SELECT (SELECT e.to_stage_id FROM events e INDEXED BY events_path WHERE e.deal_id = d.id "
+            f"AND e.to_stage_id IS NOT NULL ORDER BY e.id LIMIT 1), {outcome}, COUNT(*) "
+            f"FROM deals d{JOIN_REASON}{where} GROUP BY 1, 2",
+            [*outcome_params, *params],
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for stage_id, name, n in rows:
+            if stage_id is not None:
+                counts.setdefault(int(stage_id), {})[str(name)] = int(n)
+        return [
+            OriginRate(
+                s,
+                counts[s.id].get(WON, 0),
+                counts[s.id].get(LOST, 0),
+                counts[s.id].get(NO_DECISION, 0),
+            )
+            for s in opens
+            if s.id in counts
+        ]
 
     # ---------------------------------------------------------------- quota
 
@@ -353,6 +531,8 @@ class Reports:
             return self._open_where(value, period)
         kinds = {
             "won": (StageKind.WON,),
+            "won_reason": (StageKind.WON,),
+            "beat": (StageKind.WON,),
             "closed": (StageKind.WON, StageKind.LOST),
         }.get(what, (StageKind.LOST,))
         where, params = self._closed_where(kinds, period)
@@ -362,7 +542,10 @@ class Reports:
             column = "d.loss_reason_id" if what == "reason" else "d.lost_at_stage_id"
             where += f" AND {column} IS ?"
             params.append(value)
-        elif what == "competitor":
+        elif what == "won_reason":
+            where += " AND d.won_reason_id IS ?"
+            params.append(value)
+        elif what in ("competitor", "beat"):
             where += " AND fold(d.competitor) = ?"
             params.append(fold(value))
         elif what not in ("won", "closed"):

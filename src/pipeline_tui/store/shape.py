@@ -1,4 +1,4 @@
-"""The pipeline's shape: stages and loss reasons (cached; they change rarely)."""
+"""The pipeline's shape: stages, loss reasons and won reasons (cached; they change rarely)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from pipeline_tui import rules
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError, NotFoundError, RuleError
 from pipeline_tui.limits import MAX_NAME, check_text
-from pipeline_tui.models import LossReason, Outcome, Stage, StageKind
+from pipeline_tui.models import LossReason, Outcome, Stage, StageKind, WonReason
 from pipeline_tui.store.connection import Connection
 from pipeline_tui.text import fold
 
 STAGE_FIELDS = ("id", "name", "position", "kind", "stale_days", "archived", "probability")
 REASON_FIELDS = ("id", "label", "position", "needs_competitor", "needs_note", "archived", "outcome")
+WON_REASON_FIELDS = ("id", "label", "position", "needs_competitor", "archived")
+ORDERED = ("stages", "loss_reasons", "won_reasons")  # the tables whose rows have a position
 
 
 class Shape:
@@ -25,11 +27,13 @@ class Shape:
         self._rows = conn.rows
         self._stages: list[Stage] | None = None
         self._reasons: list[LossReason] | None = None
+        self._won_reasons: list[WonReason] | None = None
         conn.on_invalidate(self.invalidate)
 
     def invalidate(self) -> None:
         self._stages = None
         self._reasons = None
+        self._won_reasons = None
 
     # ---------------------------------------------------------------- reading
 
@@ -86,6 +90,31 @@ class Shape:
     def find_reason_any(self, label: str) -> LossReason:
         return rules.match_name(label, self.reasons(include_archived=True), lambda r: r.label, "loss reason")
 
+    def won_reasons(self, *, include_archived: bool = False) -> list[WonReason]:
+        """Won reasons in list order."""
+        if self._won_reasons is None:
+            self._won_reasons = [
+                WonReason(id_, label, pos, bool(comp), bool(arch))
+                for id_, label, pos, comp, arch in self._rows(
+                    f"SELECT {', '.join(WON_REASON_FIELDS)} FROM won_reasons ORDER BY position, id"
+                )
+            ]
+        return [r for r in self._won_reasons if include_archived or not r.archived]
+
+    def won_reason(self, reason_id: int) -> WonReason:
+        for reason in self.won_reasons(include_archived=True):
+            if reason.id == reason_id:
+                return reason
+        raise NotFoundError(f"There is no won reason #{reason_id}.")
+
+    def find_won_reason(self, label: str) -> WonReason:
+        return rules.match_name(label, self.won_reasons(), lambda r: r.label, "won reason")
+
+    def find_won_reason_any(self, label: str) -> WonReason:
+        return rules.match_name(
+            label, self.won_reasons(include_archived=True), lambda r: r.label, "won reason"
+        )
+
     def stage_deal_count(self, stage_id: int) -> int:
         return int(self._rows("SELECT COUNT(*) FROM deals WHERE stage_id = ?", [stage_id])[0][0])
 
@@ -102,6 +131,9 @@ class Shape:
     def reason_in_use(self, reason_id: int) -> bool:
         return bool(self._rows("SELECT 1 FROM deals WHERE loss_reason_id = ? LIMIT 1", [reason_id]))
 
+    def won_reason_in_use(self, reason_id: int) -> bool:
+        return bool(self._rows("SELECT 1 FROM deals WHERE won_reason_id = ? LIMIT 1", [reason_id]))
+
     def stage_row(self, stage_id: int) -> dict[str, Any]:
         row = self._rows(f"SELECT {', '.join(STAGE_FIELDS)} FROM stages WHERE id = ?", [stage_id])
         if not row:
@@ -114,9 +146,15 @@ class Shape:
             raise NotFoundError(f"There is no loss reason #{reason_id}.")
         return dict(zip(REASON_FIELDS, row[0], strict=True))
 
+    def won_reason_row(self, reason_id: int) -> dict[str, Any]:
+        row = self._rows(f"SELECT {', '.join(WON_REASON_FIELDS)} FROM won_reasons WHERE id = ?", [reason_id])
+        if not row:
+            raise NotFoundError(f"There is no won reason #{reason_id}.")
+        return dict(zip(WON_REASON_FIELDS, row[0], strict=True))
+
     def positions(self, table: str) -> dict[int, int]:
         """id -> position of every stage or reason (to put an order back)."""
-        assert table in ("stages", "loss_reasons")
+        assert table in ORDERED
         return {int(i): int(p) for i, p in self._rows(f"SELECT id, position FROM {table}")}
 
     # ---------------------------------------------------------------- writing
@@ -222,7 +260,7 @@ class Shape:
 
     def set_positions(self, table: str, positions: dict[int, int]) -> None:
         """Put an order back (undo a move)."""
-        assert table in ("stages", "loss_reasons")
+        assert table in ORDERED
         with self.conn.write():
             for row_id, position in positions.items():
                 self.db.execute(f"UPDATE {table} SET position = ? WHERE id = ?", [position, row_id])
@@ -312,6 +350,54 @@ class Shape:
             self._reorder("loss_reasons", [r.id for r in self.reasons()], reason_id, step, "loss reason")
             self.invalidate()
         return self.reason(reason_id)
+
+    # ------------------------------------------------------------ won reasons
+
+    def add_won_reason(self, label: str, *, needs_competitor: bool = False) -> WonReason:
+        with self.conn.write():
+            clean = self._check_name("won_reasons", "label", label, "won reason")
+            position = max((r.position for r in self.won_reasons(include_archived=True)), default=-1) + 1
+            cur = self.db.execute(
+                "INSERT INTO won_reasons (label, position, needs_competitor) VALUES (?, ?, ?)",
+                [clean, position, int(needs_competitor)],
+            )
+            self.invalidate()
+            return self.won_reason(int(cur.lastrowid or 0))
+
+    def delete_won_reason(self, reason_id: int) -> None:
+        """Take back adding a won reason: only while no deal uses it."""
+        with self.conn.write():
+            reason = self.won_reason(reason_id)
+            if self.won_reason_in_use(reason.id):
+                raise RuleError(f"{safe(reason.label)!r} is on deals now; archive it instead.")
+            self.db.execute("DELETE FROM won_reasons WHERE id = ?", [reason.id])
+            self.invalidate()
+
+    def update_won_reason(self, reason_id: int, **fields: Any) -> WonReason:
+        """Set a won reason's label, archived flag or whether it asks for the competitor."""
+        with self.conn.write():
+            reason = self.won_reason(reason_id)
+            values: dict[str, Any] = {}
+            for key, value in fields.items():
+                if key == "label":
+                    values[key] = self._check_name(
+                        "won_reasons", "label", value, "won reason", except_id=reason.id
+                    )
+                elif key in ("archived", "needs_competitor"):
+                    values[key] = int(bool(value))
+                else:
+                    raise InputError(f"Cannot change a won reason's {key}.")
+            if values:
+                sets = ", ".join(f"{k} = ?" for k in values)
+                self.db.execute(f"UPDATE won_reasons SET {sets} WHERE id = ?", [*values.values(), reason.id])
+            self.invalidate()
+        return self.won_reason(reason_id)
+
+    def move_won_reason(self, reason_id: int, step: int) -> WonReason:
+        with self.conn.write():
+            self._reorder("won_reasons", [r.id for r in self.won_reasons()], reason_id, step, "won reason")
+            self.invalidate()
+        return self.won_reason(reason_id)
 
     def _reorder(self, table: str, order: list[int], item_id: int, step: int, what: str) -> None:
         if item_id not in order:

@@ -36,7 +36,7 @@ from pipeline_tui.models import (
 )
 from pipeline_tui.store.codec import deal_fields, parse_ts, ts
 from pipeline_tui.store.connection import Connection
-from pipeline_tui.store.deals import Deals
+from pipeline_tui.store.deals import SEARCHED, Deals
 from pipeline_tui.store.shape import Shape
 from pipeline_tui.transitions import STAGE_BOUND, Entry, undo
 
@@ -45,7 +45,7 @@ _INSERT_COLUMNS = (
     "id", "title", "company", "contact", "value", "currency", "stage_id", "expected_close", "next_step",
     "next_step_due", "created_at", "stage_entered_at", "last_activity_at", "closed_at", "loss_reason_id",
     "competitor", "lost_at_stage_id", "loss_note", "revisit_on", "revisit_state", "source", "source_id",
-    "archived_at", "snoozed_until", "crm_baseline",
+    "archived_at", "snoozed_until", "crm_baseline", "won_reason_id", "won_note",
 )  # fmt: skip
 _INSERT_DEAL = (
     f"INSERT INTO deals ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
@@ -164,6 +164,8 @@ class Transfer:
             _moment(row.archived_at, "archived date"),
             _day(row.snoozed_until, "snooze date"),
             baseline_text(row.crm_baseline),
+            row.won_reason_id,
+            check_note(row.won_note, "win note"),
         ]
 
     def import_rows(
@@ -223,6 +225,9 @@ class Transfer:
                     f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
                 ) from None
             cursor.executemany(_INSERT_EVENT, events)
+            ids = [values[0] for values in deals]
+            self.deals.index.deals(ids)
+            self.deals.index.deal_events(ids)
             deals.clear()
             events.clear()
 
@@ -233,6 +238,7 @@ class Transfer:
             values[6] = stage(row.stage_id)
             values[14] = reasons.get(row.loss_reason_id, row.loss_reason_id) if row.loss_reason_id else None
             values[16] = stage(row.lost_at_stage_id)
+            values[25] = reasons.get(row.won_reason_id, row.won_reason_id) if row.won_reason_id else None
             deals.append(values)
             if row.timeline is None:
                 events.append([deal_id, values[10], kind.value, source_label, None, values[6], tag_text])
@@ -283,7 +289,8 @@ class Transfer:
     def create_pending(
         self, stages: Iterable[PendingStage], reasons: Iterable[PendingReason]
     ) -> tuple[dict[int, int], dict[int, int]]:
-        """Make the stages and reasons an import needs; their keys -> their new ids."""
+        """Make the stages and reasons (loss or won) an import needs; their keys -> their new
+        ids (reasons of both kinds in one mapping: their keys must differ)."""
         stage_ids: dict[int, int] = {}
         reason_ids: dict[int, int] = {}
         with self.conn.write():
@@ -294,9 +301,13 @@ class Transfer:
                     self.conn.invalidate()
                 stage_ids[pending.key] = made.id
             for reason in reasons:
-                reason_ids[reason.key] = self.shape.add_reason(
-                    reason.label, needs_competitor=reason.needs_competitor, needs_note=reason.needs_note
-                ).id
+                if reason.won:
+                    won = self.shape.add_won_reason(reason.label, needs_competitor=reason.needs_competitor)
+                    reason_ids[reason.key] = won.id
+                else:
+                    reason_ids[reason.key] = self.shape.add_reason(
+                        reason.label, needs_competitor=reason.needs_competitor, needs_note=reason.needs_note
+                    ).id
         return stage_ids, reason_ids
 
     def apply_import_updates(
@@ -330,6 +341,8 @@ class Transfer:
                     f"UPDATE deals SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                     [*sets.values(), update.deal_id],
                 )
+                if SEARCHED & update.fields.keys():
+                    self.deals.index.deals([update.deal_id])
                 for event in update.events:
                     entry = Entry(
                         event.kind, event.text, event.from_stage_id, event.to_stage_id, {**event.data, **tag}
@@ -412,6 +425,7 @@ class Transfer:
                     int(r[0])
                     for r in self._rows(f"SELECT DISTINCT stage_id FROM deals WHERE id IN ({marks})", chunk)
                 }
+                self.deals.index.drop_deals(chunk)
                 self.db.execute(f"DELETE FROM events WHERE deal_id IN ({marks})", chunk)
                 self.db.execute(f"DELETE FROM deals WHERE id IN ({marks})", chunk)
         return stages

@@ -26,6 +26,7 @@ from pipeline_tui import rules
 from pipeline_tui.display import safe
 from pipeline_tui.models import Deal, LossReason, Outcome, Stage, StageKind, StageSummary
 from pipeline_tui.money import Rates, format_money, format_totals
+from pipeline_tui.slips import DEFAULT_SLIP_LIMIT, NO_SLIP, Slip, is_slipping, slip_text
 from pipeline_tui.widgets.lines import draw_line
 
 CARD_HEIGHT = 5  # four lines of card and one of space
@@ -45,6 +46,13 @@ class CardContext:
     rates: Rates | None = None
     stages: dict[int, Stage] = field(default_factory=dict)
     reasons: dict[int, LossReason] = field(default_factory=dict)
+    slips: dict[int, Slip] = field(default_factory=dict)  # pushed close dates of the deals loaded
+    slip_limit: int = DEFAULT_SLIP_LIMIT
+
+    def slip(self, deal: Deal, stage: Stage) -> Slip | None:
+        """The deal's pushes when it is slipping, else None."""
+        slip = self.slips.get(deal.id, NO_SLIP)
+        return slip if is_slipping(deal, stage, slip, self.slip_limit) else None
 
 
 def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str]]:
@@ -53,6 +61,9 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
     days = rules.days_in_stage(deal, ctx.today)
     value = format_money(deal.value, deal.currency, compact=True)
     meta = f"{value} · {days}d"
+    slip = ctx.slip(deal, stage)
+    if slip is not None:
+        meta += f" · ↻{slip.count}×"
     if stage.kind is StageKind.LOST:
         reason = ctx.reasons.get(deal.loss_reason_id or -1)
         label = rules.loss_label(reason, deal.competitor)
@@ -64,6 +75,8 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
         fourth = ("✓ won", "card--won")
     elif stale:
         fourth = (f"⚠ {stale}", "card--warning")
+    elif slip is not None:
+        fourth = (f"↻ {slip_text(slip, ctx.today)}", "card--warning")
     elif deal.next_step:
         due = f" ({deal.next_step_due:%b %-d})" if deal.next_step_due else ""
         fourth = (f"→ {deal.next_step}{due}", "card--meta")
@@ -527,7 +540,8 @@ class BoardView(Widget, can_focus=True):
                 if card == column.cursor:
                     state = "cursor" if self.has_focus and index == self.focus_index else "selected"
                 marked = deal.id in self.marked
-                key = (deal, column.stage.id, width, state, self.ctx.today, marked)
+                slip = self.ctx.slip(deal, column.stage)
+                key = (deal, column.stage.id, width, state, self.ctx.today, marked, slip)
                 card_lines = self._cards.get(key)
                 if card_lines is None:
                     if len(self._cards) > 1500:
