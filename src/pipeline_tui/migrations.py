@@ -236,3 +236,19 @@ def m004_close_date_index_covers_value(db: Database) -> None:
         "CREATE INDEX deals_stage_close ON deals(stage_id, expected_close, snoozed_until, currency, value) "
         "WHERE archived_at IS NULL"
     )
+
+
+@migration
+def m005_review_marks(db: Database) -> None:
+    """The daily review remembers which deals it has seen today (decided, skipped or found
+    settled): a skip counts as reviewed for the day, and today's queue is one sitting long
+    however often the review is opened. One row per deal and day; older days are pruned."""
+    db.execute(
+        """
+        CREATE TABLE review_marks (
+            day TEXT NOT NULL,
+            deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            PRIMARY KEY (day, deal_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX review_marks_deal ON review_marks(deal_id)")

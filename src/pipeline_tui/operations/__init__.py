@@ -12,6 +12,7 @@ a ConflictError saying what changed, if it changed elsewhere since), or a deal's
 - `shape`: stages and loss reasons;
 - `imports`: carrying out an import plan;
 - `preferences`: the config file's settings;
+- `review`: the daily review's marks (the deals it has seen today);
 - `undo`: taking back the latest change, by the undo registered for its kind.
 """
 
@@ -43,6 +44,7 @@ from pipeline_tui.operations.deals import (
 )
 from pipeline_tui.operations.imports import import_plan
 from pipeline_tui.operations.preferences import set_preference
+from pipeline_tui.operations.review import mark_seen, unmark_seen
 from pipeline_tui.operations.shape import (
     add_reason,
     add_stage,
@@ -71,6 +73,7 @@ __all__ = [
     "import_plan",
     "lose",
     "loss_label",
+    "mark_seen",
     "move",
     "move_reason",
     "move_stage",
@@ -82,6 +85,7 @@ __all__ = [
     "step",
     "unarchive",
     "undo",
+    "unmark_seen",
     "update_reason",
     "update_stage",
     "win",

@@ -23,7 +23,6 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
 from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind
-from pipeline_tui.money import format_money
 from pipeline_tui.operations import Done
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.styles import SCREENS_CSS
@@ -214,9 +213,7 @@ class SettingsScreen(Screen[None]):
         table.clear()
         settings = self.host.settings
         for key, value in asdict(settings).items():
-            shown = (
-                format_money(value, settings.currency) if key == "quota" and value else show_setting(value)
-            )
+            shown = show_setting(value, key, settings.currency)
             table.add_row(key, Text(safe(shown)), DESCRIPTIONS.get(key, ""), key=key)
         table.move_cursor(row=min(row, len(DESCRIPTIONS) - 1))
         self._hint()
@@ -381,7 +378,7 @@ class SettingsScreen(Screen[None]):
             f"{key}: {DESCRIPTIONS[key]}",
             parse,
             lambda raw: self._set_preference(key, raw),
-            value=show_setting(current),
+            value=show_setting(current, key, self.host.settings.currency),
         )
 
     def _set_preference(self, key: str, raw: str) -> None:
