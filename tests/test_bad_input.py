@@ -1231,6 +1231,10 @@ VALID_PREFERENCES = {
     "quota": st.sampled_from(["50k", "$120,000", "0"]),
     "quota_period": st.sampled_from(["month", "quarter", "year"]),
     "rates": st.sampled_from(["EUR=1.08", "GBP=1.27, EUR=1.1", ""]),
+    "review_size": st.sampled_from(["1", "15", " 40 "]),
+    "next_step_after_days": st.sampled_from(["0", "3", "14"]),
+    "next_step_from_stage": st.sampled_from(["Proposal", "neg", "none", ""]),
+    "next_step_from_value": st.sampled_from(["50k", "$10,000", "0"]),
 }
 PREFERENCE_INPUTS = st.sampled_from(list(PREFERENCES)).flatmap(
     lambda key: st.tuples(st.just(key), VALID_PREFERENCES[key] | PREFERENCE_VALUES)

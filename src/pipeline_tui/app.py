@@ -53,11 +53,13 @@ class Revision:
 
 @dataclass(frozen=True)
 class Said:
-    """One message the app showed the seller."""
+    """One message the app showed the seller (on the key bar's message line, which keeps
+    the last one; dimmed after `timeout` seconds)."""
 
     text: str
     severity: str = "information"
     title: str = ""
+    timeout: float = 5.0
 
 
 class PipelineApp(App[Any]):
@@ -112,6 +114,7 @@ class PipelineApp(App[Any]):
     )
 
     pipeline: var[Revision] = var(Revision(), init=False)
+    said: var[int] = var(0, init=False)  # bumped by every message: the key bars show the last
 
     def __init__(
         self,
@@ -209,13 +212,20 @@ class PipelineApp(App[Any]):
             await super().on_event(event)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
-        """Messages quote what people typed (titles, file names): shown inert, never as markup.
-        The latest are kept in `messages`, as shown."""
-        if kwargs.get("title"):
-            kwargs["title"] = safe(kwargs["title"])
-        shown = safe(message)
-        self.messages.append(Said(shown, str(kwargs.get("severity", "information")), kwargs.get("title", "")))
-        super().notify(shown, markup=False, **kwargs)
+        """Every message goes to the key bar's message line (never a toast over a form or a
+        row). Messages quote what people typed (titles, file names): shown inert, never as
+        markup. The latest are kept in `messages`, as shown."""
+        title = safe(kwargs.get("title") or "")
+        timeout = kwargs.get("timeout")
+        self.messages.append(
+            Said(
+                safe(message),
+                str(kwargs.get("severity", "information")),
+                title,
+                self.NOTIFICATION_TIMEOUT if timeout is None else float(timeout),
+            )
+        )
+        self.said += 1
 
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit, in plain words."""

@@ -108,7 +108,7 @@ class BoardScreen(DealScreen):
         self.view = BoardView(self.ctx, id="board")
         self.view.set_columns([Column(stage, self._loader(stage)) for stage in app.store.shape.stages()])
         yield self.view
-        yield KeyBar()
+        yield KeyBar(first=("app.review",))  # the daily review: the habit the board leads to
 
     @property
     def columns(self) -> list[Column]:
