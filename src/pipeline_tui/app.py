@@ -339,24 +339,35 @@ class PipelineApp(App[Any]):
     # --------------------------------------------------------------- palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every action by name: the palette reads the bindings, so a key changed in one
-        place changes in the footer, the help and the palette alike."""
-        yield from super().get_system_commands(screen)
-        seen: set[str] = set()
+        """Every action by name, once: the palette reads the bindings, so a key changed in
+        one place changes in the footer, the help and the palette alike. Textual's own
+        entries come after, less those it shares a name with ("Keys", "Quit")."""
+        ours: list[SystemCommand] = []
+        actions: set[str] = set()
+        titles: set[str] = set()
         sources: list[tuple[Any, list[Any]]] = [(screen, list(getattr(screen, "BINDINGS", [])))]
         sources.append((self, list(self.BINDINGS)))
         for target, bindings in sources:
             for binding in bindings:
-                if not isinstance(binding, Binding) or not binding.tooltip or binding.action in seen:
+                if not isinstance(binding, Binding) or not binding.tooltip or binding.action in actions:
                     continue
-                seen.add(binding.action)
                 title, _, what = binding.tooltip.partition(" — ")
+                if title in titles:
+                    continue
+                actions.add(binding.action)
+                titles.add(title)
                 key = binding.key_display or binding.key.split(",")[0]
-                yield SystemCommand(
-                    title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                ours.append(
+                    SystemCommand(
+                        title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                    )
                 )
         for title, help_text, action in self.PALETTE:
-            yield SystemCommand(title, help_text, _runner(self, action))
+            if title not in titles:
+                titles.add(title)
+                ours.append(SystemCommand(title, help_text, _runner(self, action)))
+        yield from (command for command in super().get_system_commands(screen) if command.title not in titles)
+        yield from ours
 
 
 def _runner(target: Any, action: str) -> Callable[[], Any]:

@@ -21,6 +21,10 @@ from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, head
 from pipeline_tui.widgets.status_line import StatusLine
 
 STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first
+EMPTY_HINT = (
+    "No deals yet. n adds one here; to bring in a CRM's export: ctrl+p, Import deals "
+    "(or pipeline-tui import FILE)."
+)
 FOLLOWS = frozenset({"next_stage", "prev_stage", "move_to", "won", "lost"})  # the cursor follows the deal
 
 
@@ -203,6 +207,10 @@ class BoardScreen(DealScreen):
             column.header = header_text(column.stage, summary, ctx, app.settings.closed_days)
             cursor = self._cursor_for(column, summary.count, done.after if done else [])
             self.view.load_column(column, summary.count, cursor)
+        nothing = not self.filter_text and all(
+            c.summary is not None and not c.summary.count for c in self.columns
+        )
+        self.view.set_empty_hint(EMPTY_HINT if nothing else "")
         self.schedule_status()
 
     def _set_context(self) -> CardContext:

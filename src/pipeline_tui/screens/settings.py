@@ -96,7 +96,7 @@ class SettingsScreen(Screen[None]):
         ),
         Binding("K,ctrl+up", "move(-1)", "Up", key_display="K"),
         Binding("J,ctrl+down", "move(1)", "Down", key_display="J"),
-        Binding("x", "archive", "Archive/unarchive"),
+        Binding("A", "archive", "Archive/unarchive"),  # A, as on the board (where x exports)
         Binding("e", "edit", "Edit", show=False),
     ]
 
@@ -155,9 +155,9 @@ class SettingsScreen(Screen[None]):
 
     def _hint(self) -> None:
         hints = {
-            "tab-stages": "a add · r rename · t stale days · p probability · K/J move · x archive/unarchive"
+            "tab-stages": "a add · r rename · t stale days · p probability · K/J move · A archive/unarchive"
             " · u undo",
-            "tab-reasons": "a add · r rename · o lost or no decision · K/J move · x archive/unarchive"
+            "tab-reasons": "a add · r rename · o lost or no decision · K/J move · A archive/unarchive"
             " · u undo",
             "tab-prefs": "enter or e to change · saved to the config file · u undo",
         }

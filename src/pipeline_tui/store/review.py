@@ -334,6 +334,17 @@ class Review:
         )[0][0]
         return int(to_review) + int(closed), int(healthy), int(total), self.seen_count(today)
 
+    def competitor_names(self, limit: int = 200) -> list[str]:
+        """Competitors named on lost deals, the most used first, each once however it was
+        typed (one spelling of it): the Closed Lost prompt suggests them, so "Salesforce"
+        is not typed again as "SFDC" or "salesforce " and split in two in the report."""
+        rows = self._rows(
+            "SELECT MIN(competitor) FROM deals WHERE competitor != '' "
+            "GROUP BY fold(competitor) ORDER BY COUNT(*) DESC, MIN(competitor) LIMIT ?",
+            [limit],
+        )
+        return [str(r[0]) for r in rows]
+
     # ---------------------------------------------------------- review marks
 
     def seen_count(self, today: date) -> int:
