@@ -476,3 +476,22 @@ def test_the_review_module_and_command_do_not_import_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_overdue_next_step_is_flagged_on_the_card_and_in_list(store: Store, capsys) -> None:
+    from pipeline_tui.widgets.board_view import CardContext, card_text
+
+    late = builders.add(
+        store, "Late step", next_step="Send the deck", next_step_due=TODAY - timedelta(days=5)
+    )
+    builders.add(store, "On time", next_step="Demo", next_step_due=TODAY)
+    stage = store.shape.stage(late.stage_id)
+    assert card_text(late, stage, CardContext(TODAY, "USD"))[3] == (
+        "! overdue 5d: Send the deck",
+        "card--warning",
+    )
+    assert main(["--db", str(store.path), "--today", TODAY.isoformat(), "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("Late step  [overdue 5d: Send the deck]") and "overdue" not in lines[1]
+    assert main(["--db", str(store.path), "--today", TODAY.isoformat(), "list", "--json"]) == 0
+    assert [d["next_step_overdue_days"] for d in json.loads(capsys.readouterr().out)] == [5, None]

@@ -641,3 +641,73 @@ async def test_after_a_change_on_the_board_the_figures_follow(make_app, store: S
             await pilot.pause(0.05)
         assert "✓ review done  ·  health 100%" in plain(status)
     assert store.shape.stage(store.deals.get(quiet.id).stage_id).kind is StageKind.WON
+
+
+# ------------------------------------------------------------- one sitting a day
+
+
+@pytest.fixture
+def twenty_stale(store: Store, clock: Clock) -> list[str]:
+    """Twenty deals idle for 20 to 39 days: the longest idle first in the review."""
+    for n in range(20):
+        add_at(store, clock, TODAY - timedelta(days=39 - n), f"Idle {n:02}", value=100_000)
+    return [f"Idle {n:02}" for n in range(20)]
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return plain(app.screen.query_one("#status", Static))
+
+
+async def test_a_sitting_is_review_size_long_skips_count_and_later_is_offered(
+    make_app, store: Store, twenty_stale: list[str]
+) -> None:
+    """Three a sitting: two skipped and the review ended says '1 left', as the status line
+    does; opened again it goes on with that one; done, it offers the rest as later."""
+    app = make_app(settings=Settings(review_size=3))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert "review: 3 to do (d) · 17 later" in status(app)
+        screen = await open_review(pilot)
+        assert "1 of 3" in review_text(screen) and shown(screen) == "Idle 00"
+        await pilot.press("space", "space", "escape")
+        assert summary(screen) == "Reviewed 2 of 3 in under a minute: 2 skipped; 1 left"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "review: 1 to do (d) · 17 later" in status(app)  # the summary's count
+        screen = await open_review(pilot)  # the same day: on where the sitting left off
+        assert shown(screen) == "Idle 02" and "1 of 1" in review_text(screen)
+        await pilot.press("w")
+        assert screen.in_summary
+        text = plain(screen.query_one("#review-summary-text", Static))
+        assert "17 more when you have time: enter" in text
+        assert "More" in keybar(app)
+        await pilot.press("enter")  # the next sitting, from later
+        assert shown(screen) == "Idle 03" and review_text(screen).startswith(
+            "Daily review · later · 1 of 3 · Stale"
+        )
+        await pilot.press("space", "escape", "escape")
+        await pilot.pause()
+        assert "✓ review done · 16 later (d)" in status(app)
+    assert store.review.seen_count(TODAY) == 4
+
+
+async def test_an_overdue_next_step_is_flagged_in_the_review_and_a_new_date_settles_it(
+    make_app, store: Store
+) -> None:
+    deal = builders.add(store, "Late step", value=900_000, next_step="Send the deck",
+                        next_step_due=TODAY - timedelta(days=5))  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        text = review_text(screen)
+        assert text.startswith("Daily review · 1 of 1 · Next step overdue\n")
+        assert "! next step 5 days overdue (due Nov 19): 'Send the deck'" in text
+        assert "Next step  Send the deck (due Nov 19, 5 days late)" in text
+        await pilot.press("a")  # a note does not settle it: the step is still overdue
+        await paste(pilot, "Chased by mail")
+        await pilot.press("ctrl+s")
+        assert shown(screen) == "Late step"
+        assert app.messages[-1].text.startswith("Still here: the next step is still overdue")
+        await pilot.press("t", "tab", "ctrl+u", *"fri", "ctrl+s")
+        assert screen.in_summary
+    assert store.deals.get(deal.id).next_step_due == date(2026, 11, 27)

@@ -99,6 +99,7 @@ class BoardScreen(DealScreen):
         self.marked: dict[int, Deal] = {}  # deal id -> the deal as shown when it was marked
         self.ctx: CardContext | None = None
         self._status_pending = False
+        self._away = False  # another screen (not a dialog) is over the board
         self._last_stage: int | None = None
 
     # ----------------------------------------------------------------- layout
@@ -264,8 +265,15 @@ class BoardScreen(DealScreen):
         stack = self.app.screen_stack
         return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
 
+    def on_screen_suspend(self) -> None:
+        stack = self.app.screen_stack
+        self._away = bool(stack) and stack[-1] is not self and not isinstance(stack[-1], ModalScreen)
+
     def on_screen_resume(self) -> None:
         self.status.recount_review()  # what was done under another screen (the review) shows
+        if self._away:  # back from a screen (the review's skips change no deal, but its count)
+            self._away = False
+            self._status_pending = True
         if self._status_pending:
             self.call_after_refresh(self._pending_status)
 

@@ -63,6 +63,8 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
             fourth = (f"✗ {label}", "card--lost")
     elif stage.kind is StageKind.WON:
         fourth = ("✓ won", "card--won")
+    elif (late := rules.step_overdue_days(deal, stage, ctx.today)) is not None:
+        fourth = (f"! overdue {late}d: {deal.next_step}", "card--warning")  # the clearest dropped ball
     elif stale:
         fourth = (f"⚠ {stale}", "card--warning")
     elif deal.next_step:
