@@ -110,6 +110,11 @@ class PipelineApp(App[Any]):
         ("Import deals from CSV", "A CRM export (HubSpot, Salesforce, …) or pipeline-tui", "import_deals"),
         ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
         ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
+        (
+            "Calendar of next steps and revisits (.ics)",
+            "One calendar to import or subscribe to; done items leave it (i on the board)",
+            "export_pipeline_calendar",
+        ),
         ("Export notes to CSV", "Every note with its deal", "export_notes"),
     )
 
@@ -335,6 +340,9 @@ class PipelineApp(App[Any]):
 
     def action_export_calendar(self) -> None:
         self.files.export_calendar()
+
+    def action_export_pipeline_calendar(self) -> None:
+        self.files.export_pipeline_calendar()
 
     # --------------------------------------------------------------- palette
 

@@ -1,7 +1,14 @@
-"""Revisits as an iCalendar file (RFC 5545): one all-day event per pending revisit.
+"""Calendars as iCalendar files (RFC 5545), all-day events with UIDs derived from the deal
+id, so importing a file again updates the events instead of duplicating them.
 
-UIDs are derived from the deal id, so importing the file again updates the events
-instead of duplicating them.
+- `revisits --ics` (`calendar`): one event per pending revisit;
+- `pipeline-tui calendar` (`pipeline_calendar`): the seller's calendar of the pipeline, one
+  event per next step with a due date and one per pending revisit. Each event's SEQUENCE is
+  the deal's revision, which every change raises, so a calendar that keeps the newest copy
+  of a UID takes the new date or text. An item done or removed since the file was last
+  written (a step done, a deal won, a revisit closed out) is written once more as
+  cancelled, so re-importing the file takes it out of the calendar; a subscribed calendar
+  simply loses it. Cancelled events stay in the file for CANCELLED_KEPT_DAYS.
 """
 
 from __future__ import annotations
@@ -10,13 +17,15 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipeline_tui import __version__
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, EventKind
+from pipeline_tui.money import format_money
 from pipeline_tui.store import Store
 
 # RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
@@ -37,6 +46,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    if len(line) <= 75 and line.isascii():
+        return line  # most lines: nothing to fold
     out: list[str] = []
     current = ""
     for char in line:
@@ -130,3 +141,165 @@ def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     return len(deals)
+
+
+# -------------------------------------------------------- the pipeline's calendar
+
+PRODID = f"-//pipeline-tui//{__version__}//EN"
+CANCELLED_KEPT_DAYS = 30  # a done item stays in the file, cancelled, this long
+
+
+def step_uid(deal: Deal) -> str:
+    return f"step-{deal.id}@pipeline-tui"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event of the pipeline's calendar."""
+
+    uid: str
+    day: date
+    summary: str
+    description: str
+    sequence: int
+    gone: date | None = None  # cancelled: the day it was first seen done or removed
+
+
+@dataclass(frozen=True)
+class Written:
+    text: str
+    steps: int
+    revisits: int
+    cancelled: int
+
+    def said(self) -> str:
+        """'12 next steps and 3 revisits (2 done since: cancelled)'."""
+        text = f"{self.steps:,} next step{'' if self.steps == 1 else 's'} and "
+        text += f"{self.revisits:,} revisit{'' if self.revisits == 1 else 's'}"
+        if self.cancelled:
+            text += f" ({self.cancelled:,} done or removed since: cancelled)"
+        return text
+
+
+def pipeline_items(store: Store) -> tuple[list[Item], list[Item]]:
+    """(next steps, revisits) as calendar items, each deal's next step with a due date and
+    each pending revisit (from indexed queries: the agenda's, and the revisits')."""
+    stages = {s.id: s for s in store.shape.stages(include_archived=True)}
+    reasons = {r.id: r for r in store.shape.reasons(include_archived=True)}
+    steps = []
+    for deal in store.review.next_steps():
+        assert deal.next_step_due is not None
+        if not MIN_YEAR <= deal.next_step_due.year < MAX_YEAR:
+            continue
+        who = deal.title + (f" — {deal.company}" if deal.company else "")
+        value = format_money(deal.value, deal.currency) if deal.value else ""
+        about = " · ".join(x for x in (stages[deal.stage_id].name, value) if x)
+        steps.append(
+            Item(
+                step_uid(deal),
+                deal.next_step_due,
+                f"{' '.join(deal.next_step.split())} ({who})",
+                f"Next step on {who}\n{about}\nDeal #{deal.id} in pipeline-tui",
+                deal.rev,
+            )
+        )
+    revisits = []
+    for deal in store.review.pending_revisits():
+        assert deal.revisit_on is not None
+        if not MIN_YEAR <= deal.revisit_on.year < MAX_YEAR:
+            continue
+        reason = reasons.get(deal.loss_reason_id or -1)
+        lost = (reason.label if reason else "no reason recorded") + (
+            f" ({deal.competitor})" if deal.competitor else ""
+        )
+        who = deal.title + (f" — {deal.company}" if deal.company else "")
+        note = f"\n{deal.loss_note}" if deal.loss_note else ""
+        revisits.append(
+            Item(
+                uid(deal),
+                deal.revisit_on,
+                f"Revisit: {who}",
+                f"Lost: {lost}{note}\nDeal #{deal.id} in pipeline-tui",
+                deal.rev,
+            )  # fmt: skip
+        )
+    return steps, revisits
+
+
+def read_items(text: str) -> list[Item]:
+    """The events of a calendar this module wrote before (an empty list for any other file)."""
+    if PRODID.split("//")[1] not in text[:500]:
+        return []
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    found: list[Item] = []
+    fields: dict[str, str] = {}
+    for line in unfolded.splitlines():
+        if line == "BEGIN:VEVENT":
+            fields = {}
+        elif line == "END:VEVENT":
+            try:
+                day = datetime.strptime(fields["DTSTART"], "%Y%m%d").date()
+                gone = fields.get("X-PIPELINE-TUI-GONE")
+                found.append(
+                    Item(
+                        fields["UID"],
+                        day,
+                        _unescape(fields.get("SUMMARY", "")),
+                        _unescape(fields.get("DESCRIPTION", "")),
+                        int(fields.get("SEQUENCE", "0")),
+                        datetime.strptime(gone, "%Y%m%d").date() if gone else None,
+                    )
+                )
+            except (KeyError, ValueError):
+                continue  # not an event of ours: left out
+        else:
+            name, _, value = line.partition(":")
+            fields[name.split(";")[0]] = value
+    return found
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: str = "") -> Written:
+    """The pipeline's calendar: next steps and pending revisits; what was in `previous` (the
+    file as last written) and is done or removed now comes once more, cancelled."""
+    steps, revisits = pipeline_items(store)
+    current = {item.uid for item in steps + revisits}
+    cancelled = []
+    for old in read_items(previous):
+        if old.uid in current:
+            continue
+        if old.gone is None:  # done or removed since the file was written
+            cancelled.append(replace(old, sequence=old.sequence + 1, gone=today))
+        elif (today - old.gone).days <= CANCELLED_KEPT_DAYS:
+            cancelled.append(old)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:Pipeline",
+    ]
+    dtstamp = f"DTSTAMP:{_utc(stamp)}"
+    for item in [*steps, *revisits, *cancelled]:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{item.uid}",
+            dtstamp,
+            f"SEQUENCE:{item.sequence}",
+            f"DTSTART;VALUE=DATE:{item.day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{item.day + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_escape(item.summary)}",
+            f"DESCRIPTION:{_escape(item.description)}",
+            "STATUS:CANCELLED" if item.gone else "STATUS:CONFIRMED",
+            "TRANSP:TRANSPARENT",
+        ]
+        if item.gone:
+            lines.append(f"X-PIPELINE-TUI-GONE:{item.gone:%Y%m%d}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    text = "".join(_fold(line) + "\r\n" for line in lines)
+    return Written(text, len(steps), len(revisits), len(cancelled))

@@ -242,7 +242,8 @@ def m004_close_date_index_covers_value(db: Database) -> None:
 def m005_review_marks(db: Database) -> None:
     """The daily review remembers which deals it has seen today (decided, skipped or found
     settled): a skip counts as reviewed for the day, and today's queue is one sitting long
-    however often the review is opened. One row per deal and day; older days are pruned."""
+    however often the review is opened. One row per deal and day; older days are pruned.
+    And an index of dated next steps, for the agenda and the calendar."""
     db.execute(
         """
         CREATE TABLE review_marks (
@@ -252,3 +253,9 @@ def m005_review_marks(db: Database) -> None:
         ) WITHOUT ROWID"""
     )
     db.execute("CREATE INDEX review_marks_deal ON review_marks(deal_id)")
+    # `today` (next steps due and overdue) and `calendar` (every next step with a date) read
+    # the deals with a dated next step from their own index.
+    db.execute(
+        "CREATE INDEX deals_step_due ON deals(next_step_due, stage_id, snoozed_until) "
+        "WHERE archived_at IS NULL AND next_step_due IS NOT NULL"
+    )

@@ -21,7 +21,7 @@ PROG = "pipeline-tui"
 
 
 # Commands that only read: on a path with no pipeline they say so instead of creating one.
-READING = frozenset({"list", "show", "revisits", "report", "export"})
+READING = frozenset({"list", "show", "revisits", "report", "export", "today", "calendar"})
 
 
 def out(*lines: str) -> None:

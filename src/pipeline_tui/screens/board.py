@@ -89,6 +89,14 @@ class BoardScreen(DealScreen):
             tooltip="Export notes to CSV — every note with its deal",
             id="board.export",
         ),
+        Binding(
+            "i",
+            "app.export_pipeline_calendar",
+            "Calendar",
+            show=False,
+            tooltip="Calendar of next steps and revisits (.ics) — one file to import or subscribe to",
+            id="board.calendar",
+        ),
         Binding("escape", "clear_filter", "Clear marks or filter", show=False),
     ]
 

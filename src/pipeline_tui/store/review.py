@@ -334,6 +334,30 @@ class Review:
         )[0][0]
         return int(to_review) + int(closed), int(healthy), int(total), self.seen_count(today)
 
+    def next_steps(self, *, until: date | None = None, awake_on: date | None = None) -> list[Deal]:
+        """Open deals with a dated next step, the earliest due first: due on or before `until`
+        (every one when None), and not snoozed past `awake_on` (when given). From their own
+        index: the agenda reads today's, the calendar every one."""
+        open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
+        params: dict[str, Any] = {f"o{i}": stage_id for i, stage_id in enumerate(open_ids)}
+        where = [
+            "d.archived_at IS NULL",
+            "d.next_step_due IS NOT NULL",
+            "d.next_step != ''",
+            f"d.stage_id IN ({', '.join(f':o{i}' for i in range(len(open_ids)))})",
+        ]
+        if until is not None:
+            where.append("d.next_step_due <= :until")
+            params["until"] = until.isoformat()
+        if awake_on is not None:
+            where.append("(d.snoozed_until IS NULL OR d.snoozed_until <= :awake)")
+            params["awake"] = awake_on.isoformat()
+        rows = self._rows(
+            DEAL_SELECT + f" WHERE {' AND '.join(where)} ORDER BY d.next_step_due, d.id",
+            params,
+        )
+        return [deal_from_row(r) for r in rows]
+
     def competitor_names(self, limit: int = 200) -> list[str]:
         """Competitors named on lost deals, the most used first, each once however it was
         typed (one spelling of it): the Closed Lost prompt suggests them, so "Salesforce"
