@@ -167,14 +167,14 @@ def test_calendar_holds_next_steps_and_revisits_with_stable_uids(
     found = events(target)
     late = seller.deals.find("Late")
     step = found[f"step-{late.id}@pipeline-tui"]
-    assert step["SUMMARY"] == "Send the deck (Late — Bluefin)"
+    assert step["SUMMARY"] == "Send the deck: Late (Bluefin)"
     assert step.decoded("DTSTART") == date(2026, 11, 19) and step["STATUS"] == "CONFIRMED"
     ahead = found[f"step-{seller.deals.find('Ahead').id}@pipeline-tui"]
     assert "$16,000" in str(ahead["DESCRIPTION"])
     revisit = found[
         f"revisit-{seller.deals.find('Came back').id}@pipeline-tui"
     ]  # the UID revisits --ics uses
-    assert revisit["SUMMARY"] == "Revisit: Came back — Cedar" and "Budget frozen" in str(
+    assert revisit["SUMMARY"] == "Revisit: Came back (Cedar)" and "Budget frozen" in str(
         revisit["DESCRIPTION"]
     )
 
@@ -238,3 +238,17 @@ async def test_the_same_calendar_from_the_board(make_app, seller: Store, tmp_pat
         await pilot.press("y")
         assert app.messages[-1].text.startswith("Wrote 5 next steps and 1 revisit (1 done or removed since")
     assert events(target)[f"step-{seller.deals.find('Late').id}@pipeline-tui"]["STATUS"] == "CANCELLED"
+
+
+def test_stored_text_in_the_calendar_is_escaped_and_folded(store: Store, tmp_path: Path) -> None:
+    title = "Evil\x1b[31m; deal, with\r\nBREAK:VEVENT and a long tail " + "é" * 60
+    deal = builders.add(store, title, next_step="Call; then, \\ write", next_step_due=TODAY)
+    target = tmp_path / "hostile.ics"
+    assert run(store, "calendar", "-o", str(target)) == 0
+    raw = target.read_bytes()
+    assert b"\x1b" not in raw and b"\r\nBREAK:VEVENT" not in raw
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    event = events(target)[f"step-{deal.id}@pipeline-tui"]
+    assert str(event["SUMMARY"]) == "Call; then, \\ write: " + title.replace("\x1b", " ").replace(
+        "\r\n", "\n"
+    )

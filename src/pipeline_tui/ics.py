@@ -17,9 +17,10 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline_tui import __version__
 from pipeline_tui.errors import PipelineError
@@ -30,34 +31,44 @@ from pipeline_tui.store import Store
 
 # RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPECIAL = re.compile(r"[\\;,\n\r\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _escape(text: str) -> str:
-    return _CONTROL.sub(
-        " ",
+    """TEXT as RFC 5545 writes it: backslash, semicolon, comma and line breaks escaped,
+    other control characters made spaces (most text has none of them: a calendar has
+    thousands of lines to write)."""
+    if not _SPECIAL.search(text):
+        return text
+    text = (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
-        .replace("\r", "\\n"),
+        .replace("\r", "\\n")
     )
+    return _CONTROL.sub(" ", text) if _CONTROL.search(text) else text
 
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    if len(line) <= 75 and line.isascii():
-        return line  # most lines: nothing to fold
-    out: list[str] = []
-    current = ""
-    for char in line:
-        if len((current + char).encode()) > (75 if not out else 74):
-            out.append(current)
-            current = char
-        else:
-            current += char
-    out.append(current)
-    return "\r\n ".join(out)
+    if line.isascii():
+        if len(line) <= 75:
+            return line  # most lines: nothing to fold
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    out: list[bytes] = []
+    start, limit = 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: back off
+            end -= 1
+        out.append(data[start:end])
+        start, limit = end, 74  # a continuation line starts with a space
+    return b"\r\n ".join(out).decode()
 
 
 def _utc(moment: datetime) -> str:
@@ -153,9 +164,8 @@ def step_uid(deal: Deal) -> str:
     return f"step-{deal.id}@pipeline-tui"
 
 
-@dataclass(frozen=True)
-class Item:
-    """One event of the pipeline's calendar."""
+class Item(NamedTuple):
+    """One event of the pipeline's calendar (a tuple: a calendar makes tens of thousands)."""
 
     uid: str
     day: date
@@ -182,45 +192,47 @@ class Written:
 
 
 def pipeline_items(store: Store) -> tuple[list[Item], list[Item]]:
-    """(next steps, revisits) as calendar items, each deal's next step with a due date and
-    each pending revisit (from indexed queries: the agenda's, and the revisits')."""
-    stages = {s.id: s for s in store.shape.stages(include_archived=True)}
-    reasons = {r.id: r for r in store.shape.reasons(include_archived=True)}
+    """(next steps, revisits) as calendar items: each open deal's next step with a due date,
+    and each pending revisit."""
+    stages = {s.id: s.name for s in store.shape.stages(include_archived=True)}
+    reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
+    money: dict[tuple[int, str], str] = {}  # amounts repeat: formatted once each
+    dated_steps, dated_revisits = store.review.calendar_rows()
     steps = []
-    for deal in store.review.next_steps():
-        assert deal.next_step_due is not None
-        if not MIN_YEAR <= deal.next_step_due.year < MAX_YEAR:
+    for step in dated_steps:
+        if not MIN_YEAR <= step.day.year < MAX_YEAR:
             continue
-        who = deal.title + (f" — {deal.company}" if deal.company else "")
-        value = format_money(deal.value, deal.currency) if deal.value else ""
-        about = " · ".join(x for x in (stages[deal.stage_id].name, value) if x)
+        who = f"{step.title} ({step.company})" if step.company else step.title
+        about = stages[step.stage_id]
+        if step.value:
+            key = (step.value, step.currency)
+            value = money.get(key) or money.setdefault(key, format_money(step.value, step.currency))
+            about += f", {value}"
         steps.append(
             Item(
-                step_uid(deal),
-                deal.next_step_due,
-                f"{' '.join(deal.next_step.split())} ({who})",
-                f"Next step on {who}\n{about}\nDeal #{deal.id} in pipeline-tui",
-                deal.rev,
+                f"step-{step.deal_id}@pipeline-tui",
+                step.day,
+                f"{step.next_step}: {who}",
+                f"{about}\nDeal #{step.deal_id} in pipeline-tui",
+                step.rev,
             )
         )
     revisits = []
-    for deal in store.review.pending_revisits():
-        assert deal.revisit_on is not None
-        if not MIN_YEAR <= deal.revisit_on.year < MAX_YEAR:
+    for lost in dated_revisits:
+        if not MIN_YEAR <= lost.day.year < MAX_YEAR:
             continue
-        reason = reasons.get(deal.loss_reason_id or -1)
-        lost = (reason.label if reason else "no reason recorded") + (
-            f" ({deal.competitor})" if deal.competitor else ""
-        )
-        who = deal.title + (f" — {deal.company}" if deal.company else "")
-        note = f"\n{deal.loss_note}" if deal.loss_note else ""
+        why = reasons.get(lost.loss_reason_id or -1, "no reason recorded")
+        if lost.competitor:
+            why += f" ({lost.competitor})"
+        who = f"{lost.title} ({lost.company})" if lost.company else lost.title
+        note = f"\n{lost.loss_note}" if lost.loss_note else ""
         revisits.append(
             Item(
-                uid(deal),
-                deal.revisit_on,
+                f"revisit-{lost.deal_id}@pipeline-tui",
+                lost.day,
                 f"Revisit: {who}",
-                f"Lost: {lost}{note}\nDeal #{deal.id} in pipeline-tui",
-                deal.rev,
+                f"Lost: {why}{note}\nDeal #{lost.deal_id} in pipeline-tui",
+                lost.rev,
             )  # fmt: skip
         )
     return steps, revisits
@@ -262,6 +274,10 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
 
 
+def _gone(day: date) -> str:
+    return f"STATUS:CANCELLED\r\nX-PIPELINE-TUI-GONE:{day.year:04}{day.month:02}{day.day:02}\r\n"
+
+
 def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: str = "") -> Written:
     """The pipeline's calendar: next steps and pending revisits; what was in `previous` (the
     file as last written) and is done or removed now comes once more, cancelled."""
@@ -272,7 +288,7 @@ def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: s
         if old.uid in current:
             continue
         if old.gone is None:  # done or removed since the file was written
-            cancelled.append(replace(old, sequence=old.sequence + 1, gone=today))
+            cancelled.append(old._replace(sequence=old.sequence + 1, gone=today))
         elif (today - old.gone).days <= CANCELLED_KEPT_DAYS:
             cancelled.append(old)
     lines = [
@@ -283,23 +299,19 @@ def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: s
         "METHOD:PUBLISH",
         "X-WR-CALNAME:Pipeline",
     ]
+    head = "".join(_fold(line) + "\r\n" for line in lines)
     dtstamp = f"DTSTAMP:{_utc(stamp)}"
-    for item in [*steps, *revisits, *cancelled]:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{item.uid}",
-            dtstamp,
-            f"SEQUENCE:{item.sequence}",
-            f"DTSTART;VALUE=DATE:{item.day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{item.day + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_escape(item.summary)}",
-            f"DESCRIPTION:{_escape(item.description)}",
-            "STATUS:CANCELLED" if item.gone else "STATUS:CONFIRMED",
-            "TRANSP:TRANSPARENT",
-        ]
-        if item.gone:
-            lines.append(f"X-PIPELINE-TUI-GONE:{item.gone:%Y%m%d}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    text = "".join(_fold(line) + "\r\n" for line in lines)
+    # One string per event, the short lines written as they are (no line to fold): a
+    # calendar of tens of thousands of steps is written in a blink. An all-day event with
+    # no DTEND lasts its one day (RFC 5545, 3.6.1).
+    events = [
+        f"BEGIN:VEVENT\r\nUID:{item.uid}\r\n{dtstamp}\r\nSEQUENCE:{item.sequence}\r\n"
+        f"DTSTART;VALUE=DATE:{item.day.year:04}{item.day.month:02}{item.day.day:02}\r\n"
+        f"{_fold('SUMMARY:' + _escape(item.summary))}\r\n"
+        f"{_fold('DESCRIPTION:' + _escape(item.description))}\r\n"
+        + (_gone(item.gone) if item.gone else "STATUS:CONFIRMED\r\n")
+        + "TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+        for item in (*steps, *revisits, *cancelled)
+    ]
+    text = head + "".join(events) + "END:VCALENDAR\r\n"
     return Written(text, len(steps), len(revisits), len(cancelled))

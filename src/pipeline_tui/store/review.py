@@ -50,6 +50,25 @@ class OpenTests:
     unmarked: str  # not seen by today's review yet
 
 
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A deal's dated next step or pending revisit, as the calendar writes it (only the
+    columns it needs: a calendar of tens of thousands of steps is read in a blink)."""
+
+    deal_id: int
+    day: date
+    title: str
+    company: str
+    stage_id: int
+    value: int
+    currency: str
+    rev: int
+    next_step: str = ""
+    loss_reason_id: int | None = None
+    competitor: str = ""
+    loss_note: str = ""
+
+
 class Review:
     """The lists of deals that need the seller, and the review's queue and counts."""
 
@@ -357,6 +376,34 @@ class Review:
             params,
         )
         return [deal_from_row(r) for r in rows]
+
+    def calendar_rows(self) -> tuple[list[Dated], list[Dated]]:
+        """(every dated next step of an open deal, every pending revisit), soonest first."""
+        open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
+        common = "id, title, company, stage_id, value, currency, rev"
+        steps = self._rows(
+            f"SELECT next_step_due, {common}, next_step FROM deals WHERE archived_at IS NULL "
+            "AND next_step_due IS NOT NULL AND next_step != '' "
+            f"AND stage_id IN ({', '.join('?' * len(open_ids))}) ORDER BY next_step_due, id",
+            open_ids,
+        )
+        revisits = self._rows(
+            f"SELECT revisit_on, {common}, '', loss_reason_id, competitor, loss_note FROM deals "
+            "WHERE archived_at IS NULL AND revisit_state = 'pending' AND revisit_on IS NOT NULL "
+            "ORDER BY revisit_on, id"
+        )
+
+        def dated(row: tuple[Any, ...]) -> Dated | None:
+            try:
+                day = date.fromisoformat(row[0])
+            except (TypeError, ValueError):
+                return None  # a file changed outside the app: no calendar holds it
+            return Dated(int(row[1]), day, *row[2:])
+
+        return (
+            [d for d in map(dated, steps) if d is not None],
+            [d for d in map(dated, revisits) if d is not None],
+        )
 
     def competitor_names(self, limit: int = 200) -> list[str]:
         """Competitors named on lost deals, the most used first, each once however it was
