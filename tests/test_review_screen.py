@@ -711,3 +711,17 @@ async def test_an_overdue_next_step_is_flagged_in_the_review_and_a_new_date_sett
         await pilot.press("t", "tab", "ctrl+u", *"fri", "ctrl+s")
         assert screen.in_summary
     assert store.deals.get(deal.id).next_step_due == date(2026, 11, 27)
+
+
+async def test_a_sitting_all_skipped_offers_what_waits_as_later(
+    make_app, store: Store, twenty_stale: list[str]
+) -> None:
+    app = make_app(settings=Settings(review_size=2))
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_review(pilot)
+        await pilot.press("space", "space")
+        assert summary(screen) == "Reviewed 2 of 2 in under a minute: 2 skipped; nothing left"
+        assert [row[:2] for row in left(screen)] == [["⚠ stale", "skipped"]] * 2
+        assert "18 more when you have time: enter" in plain(screen.query_one("#review-summary-text", Static))
+        await pilot.press("enter")
+        assert shown(screen) == "Idle 02" and "later · 1 of 2" in review_text(screen)

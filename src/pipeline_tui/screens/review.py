@@ -174,7 +174,7 @@ class ReviewScreen(DealScreen):
                 yield DealRows(
                     (
                         Column("Why", width=11),
-                        Column("", width=7),
+                        Column("", width=8),
                         Column("Deal — company", weight=3),
                         Column("Value", width=9, justify="right"),
                     ),
@@ -371,13 +371,13 @@ class ReviewScreen(DealScreen):
                 )
         else:
             hint = "u undoes the last decision · escape: back to the board"
-            if left:
+            if self._resumes():
                 hint = "enter: review the chosen deal and those after it · " + hint
                 if later:
                     offer = f"{later:,} more wait for later"
             parts: list[Part] = [(session.summary(minutes), "bold")]
             if offer:
-                parts += ["\n", (offer, "bold" if not left else "")]
+                parts += ["\n", (offer, "" if self._resumes() else "bold")]
             text = Content.assemble(*parts, "\n", (hint, "dim"))
         self.query_one("#review-summary-text", Static).update(text)
         queue = session.queue
@@ -399,6 +399,13 @@ class ReviewScreen(DealScreen):
         kind = self.session.queue.kinds[index]
         skipped = "skipped" if self.session.states[index] == SKIPPED else ""
         return [(short_label(kind), ""), (skipped, "rows--muted"), (title, ""), (value, "")]
+
+    def _resumes(self) -> bool:
+        """Whether enter on the summary goes back into this sitting (deals not reached yet;
+        or skipped ones, when nothing waits as later): else it starts the next sitting."""
+        if self.session.left:
+            return True
+        return bool(self.session.left_indexes()) and not self.session.queue.later
 
     def _later(self) -> int:
         """What waits beyond this sitting: the later items not seen yet (counted now: the
@@ -601,9 +608,9 @@ class ReviewScreen(DealScreen):
             return bool(self.session.log)
         if self.in_summary:
             if action == "resume":
-                return bool(self.session.left_indexes())
+                return self._resumes()
             if action == "more":
-                return not self.session.left_indexes() and self.session.queue.later > 0
+                return not self._resumes() and self.session.queue.later > 0
             return action in self.SUMMARY_ACTIONS
         if action in ("resume", "more", "back"):
             return False

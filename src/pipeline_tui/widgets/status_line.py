@@ -143,11 +143,12 @@ class StatusLine(Static):
                 found[0] == SEPARATOR,
             ),
         )
+        parts = [sep if part == SEPARATOR else part for part in parts]  # one spacing throughout
         for n, (index, variant) in enumerate(shown):
             if n:
                 parts.append(sep)
             parts.append(segments[index][1][variant])
-        if parts and parts[-1] == SEPARATOR:
+        if parts and parts[-1] in (SEPARATOR, NARROW):
             parts.pop()
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
