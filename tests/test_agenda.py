@@ -59,8 +59,7 @@ def test_today_prints_a_short_agenda(seller: Store, capsys) -> None:
     assert lines[7].endswith("Later late: Book demo (due Mon 23 Nov, 1 day late)")
     assert lines[8:] == [
         "Revisits due (1):",
-        f"  #{seller.deals.find('Came back').id:<5} Came back — Cedar: lost for Price / budget; "
-        "revisit due since Sun 22 Nov",
+        f"  #{seller.deals.find('Came back').id:<5} Came back — Cedar: Price / budget; due since Sun 22 Nov",
     ]
 
 

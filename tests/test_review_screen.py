@@ -725,3 +725,16 @@ async def test_a_sitting_all_skipped_offers_what_waits_as_later(
         assert "18 more when you have time: enter" in plain(screen.query_one("#review-summary-text", Static))
         await pilot.press("enter")
         assert shown(screen) == "Idle 02" and "later · 1 of 2" in review_text(screen)
+
+
+@pytest.mark.parametrize("size", [(60, 18), (80, 24), (160, 45)], ids=["60x18", "80x24", "160x45"])
+async def test_the_status_line_keeps_the_review_and_the_health_first_and_d_leads_the_keys(
+    make_app, store: Store, pipeline: Pipeline, size: tuple[int, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        line = status(app).split("more › · ")[-1]  # after the columns off screen, if any
+        assert line.startswith(("review: 10 to do (d)", "review 10 (d)")), line
+        assert "health 11%" in line
+        assert keybar(app).startswith(" d  Review ")

@@ -97,7 +97,7 @@ def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str
             "Revisits due",
             found.revisits,
             lambda d: (
-                f"lost for {_loss(store, d)}; revisit due "
+                f"{_loss(store, d)}; due "
                 + ("today" if d.revisit_on == today else f"since {say_date(d.revisit_on, today)}")
             ),
         ),
