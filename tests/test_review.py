@@ -209,7 +209,9 @@ def test_the_queries_agree_with_the_rules(
         every = [d.id for d in store.deals.all(archived=None)]
         marked = random.Random(seed).sample(every, min(seen, len(every)))
         store.review.mark_seen(today, marked)
-        queue = build_queue(store, today, policy)
+        queue = build_queue(store, today, policy, every=True)
+        sitting = build_queue(store, today, policy)  # as the review reads it: one sitting
+        assert (sitting.ids, sitting.kinds, sitting.later) == (queue.ids, queue.kinds, queue.later)
         expected: dict[int, Kind] = {}
         healthy = opened = 0
         for deal in store.deals.all(archived=None):
@@ -251,9 +253,10 @@ def twenty_stale(store: Store, clock: Clock) -> list[int]:
 def test_todays_queue_is_one_sitting_and_the_rest_waits_as_later(
     store: Store, twenty_stale: list[int]
 ) -> None:
-    queue = build_queue(store, TODAY)
+    queue = build_queue(store, TODAY, every=True)
     assert (len(queue), queue.later) == (15, 5)
     assert queue.ids == twenty_stale[:15] and queue.later_ids == twenty_stale[15:]
+    assert build_queue(store, TODAY).ids == queue.ids
     assert (health(store, TODAY).to_review, health(store, TODAY).later) == (15, 5)
     assert len(build_queue(store, TODAY, Policy(size=5))) == 5
 
@@ -280,7 +283,7 @@ def test_a_skip_counts_as_reviewed_for_today(store: Store, twenty_stale: list[in
 
 
 def test_lost_without_a_reason_and_due_revisits_always_come_first(store: Store, pipeline: Pipeline) -> None:
-    queue = build_queue(store, TODAY, Policy(size=3))
+    queue = build_queue(store, TODAY, Policy(size=3), every=True)
     assert queue.ids == [pipeline.new_import.id, pipeline.old_import.id, pipeline.long_due.id]
     assert queue.later_kinds[0] is Kind.REVISIT and queue.later == 7
 

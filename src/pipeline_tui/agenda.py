@@ -13,9 +13,9 @@ from typing import Any
 
 from pipeline_tui import rules
 from pipeline_tui.dates import humanize_days, say_date
-from pipeline_tui.models import Deal
 from pipeline_tui.review import Health, Policy, health
 from pipeline_tui.store import Store
+from pipeline_tui.store.review import Dated
 
 SHOWN = 10  # deals listed per part of the agenda (--all lists every one)
 
@@ -24,26 +24,26 @@ SHOWN = 10  # deals listed per part of the agenda (--all lists every one)
 class Agenda:
     today: date
     review: Health
-    due_today: list[Deal]  # next steps due today
-    overdue: list[Deal]  # next steps whose day has passed, the longest overdue first
-    revisits: list[Deal]  # lost deals whose revisit has come, the longest due first
+    due_today: list[Dated]  # next steps due today
+    overdue: list[Dated]  # next steps whose day has passed, the longest overdue first
+    revisits: list[Dated]  # lost deals whose revisit has come, the longest due first
 
 
 def agenda(store: Store, today: date, rules_: Policy | None = None) -> Agenda:
-    """The agenda as of `today` (snoozed deals are quiet: not listed)."""
-    steps = store.review.next_steps(until=today, awake_on=today)
-    due, _ = store.review.revisits(today, 0)
+    """The agenda as of `today` (snoozed deals are quiet: not listed). Read as plain rows
+    from the dated steps' and the revisits' indexes, and the review's own count."""
+    steps = store.review.dated_steps(until=today, awake_on=today)
     return Agenda(
         today,
         health(store, today, rules_),
-        [d for d in steps if d.next_step_due == today],
-        [d for d in steps if d.next_step_due is not None and d.next_step_due < today],
-        due,
+        [d for d in steps if d.day == today],
+        [d for d in steps if d.day < today],
+        store.review.dated_revisits(until=today),
     )
 
 
-def _late(day: date | None, today: date) -> int:
-    return (today - day).days if day is not None else 0
+def _late(day: date, today: date) -> int:
+    return (today - day).days
 
 
 def headline(found: Agenda) -> str:
@@ -66,8 +66,8 @@ def headline(found: Agenda) -> str:
     return f"{found.today:%a %d %b}: " + " · ".join(parts)
 
 
-def _deal(deal: Deal) -> str:
-    return f"#{deal.id:<5} {deal.title}" + (f" — {deal.company}" if deal.company else "")
+def _deal(deal: Dated) -> str:
+    return f"#{deal.deal_id:<5} {deal.title}" + (f" — {deal.company}" if deal.company else "")
 
 
 def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str]:
@@ -83,14 +83,14 @@ def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str
         out.append(
             f"  Today's review is done; {review.later:,} more when you have time (pipeline-tui review)."
         )
-    parts: list[tuple[str, list[Deal], Any]] = [
+    parts: list[tuple[str, list[Dated], Any]] = [
         ("Next steps due today", found.due_today, lambda d: f"{d.next_step}"),
         (
             "Next steps overdue",
             found.overdue,
             lambda d: (
-                f"{d.next_step} (due {say_date(d.next_step_due, today)}, "
-                f"{humanize_days(_late(d.next_step_due, today))} late)"
+                f"{d.next_step} (due {say_date(d.day, today)}, "
+                f"{humanize_days(_late(d.day, today))} late)"
             ),
         ),
         (
@@ -98,7 +98,7 @@ def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str
             found.revisits,
             lambda d: (
                 f"{_loss(store, d)}; due "
-                + ("today" if d.revisit_on == today else f"since {say_date(d.revisit_on, today)}")
+                + ("today" if d.day == today else f"since {say_date(d.day, today)}")
             ),
         ),
     ]
@@ -115,7 +115,7 @@ def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str
     return out
 
 
-def _loss(store: Store, deal: Deal) -> str:
+def _loss(store: Store, deal: Dated) -> str:
     reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
     return rules.loss_label(reason, deal.competitor)
 
@@ -124,23 +124,23 @@ def as_dict(store: Store, found: Agenda) -> dict[str, Any]:
     """The agenda for scripts."""
     today = found.today
 
-    def step(deal: Deal) -> dict[str, Any]:
+    def step(deal: Dated) -> dict[str, Any]:
         return {
-            "id": deal.id,
+            "id": deal.deal_id,
             "title": deal.title,
             "company": deal.company,
             "next_step": deal.next_step,
-            "due": deal.next_step_due.isoformat() if deal.next_step_due else None,
-            "days_late": _late(deal.next_step_due, today),
+            "due": deal.day.isoformat(),
+            "days_late": _late(deal.day, today),
         }
 
-    def revisit(deal: Deal) -> dict[str, Any]:
+    def revisit(deal: Dated) -> dict[str, Any]:
         return {
-            "id": deal.id,
+            "id": deal.deal_id,
             "title": deal.title,
             "company": deal.company,
-            "revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None,
-            "days_late": _late(deal.revisit_on, today),
+            "revisit_on": deal.day.isoformat(),
+            "days_late": _late(deal.day, today),
             "lost_for": _loss(store, deal),
         }
 

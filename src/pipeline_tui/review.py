@@ -66,7 +66,8 @@ class Kind(StrEnum):
 
 Needs = Callable[[Deal, Stage, date, NextStepRule], bool]
 Opened = dict[str, list[int]]  # the open kinds' ids from store.review.open_review_ids
-Query = Callable[[Store, date, Opened], list[int]]
+# A kind's ids in its order: (store, today, the open kinds' ids when asked for, at most how many)
+Query = Callable[[Store, date, Callable[[], Opened], "int | None"], list[int]]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ def _revisit(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
     return rules.revisit_status(deal, today) == "due"
 
 
+def _due_revisits(store: Store, today: date, opened: Callable[[], Opened], limit: int | None) -> list[int]:
+    return store.review.due_revisit_ids(today, unmarked=True, limit=limit)
+
+
 def _overdue(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
     return rules.step_overdue_days(deal, stage, today) is not None
 
@@ -107,27 +112,27 @@ KINDS: tuple[KindSpec, ...] = tuple(
             KindSpec(
                 Kind.MISSING_REASON, 10, "Lost without a reason", "no reason", "?", "error",
                 "no loss reason yet: l fills it in · space skips",
-                _missing, lambda store, today, opened: store.review.missing_reason_ids(today),
+                _missing, lambda store, today, opened, limit: store.review.missing_reason_ids(today, limit),
             ),
             KindSpec(
                 Kind.REVISIT, 20, "Revisit due", "revisit", "↻", "accent",
                 "the revisit is still due: o reopens · z snoozes · c closes out · space skips",
-                _revisit, lambda store, today, opened: store.review.due_revisit_ids(today, unmarked=True),
+                _revisit, _due_revisits,
             ),
             KindSpec(
                 Kind.OVERDUE_STEP, 30, "Next step overdue", "overdue", "!", "warning",
                 "the next step is still overdue: t gives it a new date · z snooze · space skips",
-                _overdue, lambda store, today, opened: opened["overdue_step"],
+                _overdue, lambda store, today, opened, limit: opened()["overdue_step"],
             ),
             KindSpec(
                 Kind.STALE, 40, "Stale", "stale", "⚠", "warning",
                 "still stale: t next step · z snooze · > next stage · space skips",
-                _stale, lambda store, today, opened: opened["stale"],
+                _stale, lambda store, today, opened, limit: opened()["stale"],
             ),
             KindSpec(
                 Kind.NO_NEXT_STEP, 50, "No next step", "no step", "○", "primary",
                 "still no next step: t sets one · space skips",
-                rules.needs_next_step, lambda store, today, opened: opened["no_next_step"],
+                rules.needs_next_step, lambda store, today, opened, limit: opened()["no_next_step"],
             ),
         ),
         key=lambda spec: spec.rank,
@@ -173,14 +178,16 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """Today's review: deal ids and their kinds, in review order; what waits as later."""
+    """Today's review: deal ids and their kinds, in review order; how many wait as later
+    (and which, when asked for: `build_queue(..., every=True)`)."""
 
     ids: list[int]
     kinds: list[Kind]
     today: date
+    later: int = 0
+    seen: int = 0  # deals today's review had seen before this queue was read
     later_ids: list[int] = field(default_factory=list)
     later_kinds: list[Kind] = field(default_factory=list)
-    seen: int = 0  # deals today's review had seen before this queue was read
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -191,40 +198,62 @@ class Queue:
     def __iter__(self) -> Iterator[Item]:
         return (Item(i, k) for i, k in zip(self.ids, self.kinds, strict=True))
 
-    @property
-    def later(self) -> int:
-        return len(self.later_ids)
-
     def counts(self) -> dict[Kind, int]:
         found = Counter(self.kinds)
         return {spec.kind: found[spec.kind] for spec in KINDS}
 
 
-def ranked(store: Store, today: date, rule: NextStepRule) -> tuple[list[int], list[Kind]]:
-    """Every deal that needs the review and that today's review has not seen yet, in the
-    review's order, each once under the first kind it matches."""
-    opened = store.review.open_review_ids(today, rule, OPEN_KINDS, unmarked=True)
+def ranked(
+    store: Store, today: date, rule: NextStepRule, limit: int | None = None
+) -> tuple[list[int], list[Kind]]:
+    """The deals that need the review and that today's review has not seen yet, in the
+    review's order, each once under the first kind it matches: the first `limit` of them
+    (every one when None). Each kind's query is asked for no more than is still wanted, and
+    the open deals are read only when the kinds before them leave room."""
     taken: set[int] = set()
     ids: list[int] = []
     kinds: list[Kind] = []
+    opened: Opened | None = None
+
+    def open_ids() -> Opened:
+        nonlocal opened
+        if opened is None:  # once, for every open kind: one pass over the open deals
+            wanted = None if limit is None else limit - len(ids)
+            opened = store.review.open_review_ids(today, rule, OPEN_KINDS, unmarked=True, limit=wanted)
+        return opened
+
     for spec in KINDS:
-        found = spec.query(store, today, opened)
+        if limit is not None and len(ids) >= limit:
+            break
+        # A deal met under an earlier kind is left out here: ask for that many more.
+        wanted = None if limit is None else limit - len(ids) + len(taken)
+        found = spec.query(store, today, open_ids, wanted)
         fresh = [i for i in found if i not in taken] if taken else found
         taken.update(fresh)
         ids += fresh
         kinds += [spec.kind] * len(fresh)
+    if limit is not None:
+        return ids[:limit], kinds[:limit]
     return ids, kinds
 
 
-def build_queue(store: Store, today: date, rules_: Policy | None = None, *, more: bool = False) -> Queue:
+def build_queue(
+    store: Store, today: date, rules_: Policy | None = None, *, more: bool = False, every: bool = False
+) -> Queue:
     """Today's queue: the first of the ranked deals, as many as are left of today's sitting
-    (`review_size` less the deals seen today); the rest is later. `more`: the next sitting,
-    from the later ones (what the summary offers "when you have time")."""
+    (`review_size` less the deals seen today); how many more wait as later (counted as the
+    status line counts them), and, with `every`, which. `more`: the next sitting, from the
+    later ones (what the summary offers "when you have time")."""
     rules_ = rules_ or Policy()
     seen = store.review.seen_count(today)
     room = rules_.size if more else max(0, rules_.size - seen)
-    ids, kinds = ranked(store, today, rules_.rule)
-    return Queue(ids[:room], kinds[:room], today, ids[room:], kinds[room:], seen)
+    if every:
+        ids, kinds = ranked(store, today, rules_.rule)
+        return Queue(ids[:room], kinds[:room], today, len(ids) - room if len(ids) > room else 0, seen,
+                     ids[room:], kinds[room:])  # fmt: skip
+    ids, kinds = ranked(store, today, rules_.rule, room) if room else ([], [])
+    needing = store.review.review_counts(today, rules_.rule)[0]
+    return Queue(ids, kinds, today, max(0, needing - len(ids)), seen)
 
 
 # -------------------------------------------------------------------- one item

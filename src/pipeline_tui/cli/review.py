@@ -21,7 +21,7 @@ def cmd_review(ctx: Context) -> int:
     from pipeline_tui.review import build_queue, item_dicts, policy
 
     rules = policy(ctx.store, ctx.settings)
-    queue = build_queue(ctx.store, ctx.today, rules)
+    queue = build_queue(ctx.store, ctx.today, rules, every=ctx.args.all)
     later: dict[str, Any] = {"count": queue.later}
     if ctx.args.all:
         later["items"] = item_dicts(ctx.store, queue.later_ids, queue.later_kinds, ctx.today)

@@ -69,6 +69,20 @@ class Dated:
     loss_note: str = ""
 
 
+DATED = "id, title, company, stage_id, value, currency, rev"  # Dated's columns after its day
+
+
+def _dated(rows: list[tuple[Any, ...]]) -> list[Dated]:
+    found = []
+    for row in rows:
+        try:
+            day = date.fromisoformat(row[0])
+        except (TypeError, ValueError):
+            continue  # a file changed outside the app: no date to show
+        found.append(Dated(int(row[1]), day, *row[2:]))
+    return found
+
+
 class Review:
     """The lists of deals that need the seller, and the review's queue and counts."""
 
@@ -268,26 +282,29 @@ class Review:
             tests.append(f"(CASE currency {' '.join(cases)} END) >= :from_value")
         return "(" + " OR ".join(tests) + ")"
 
-    def due_revisit_ids(self, today: date, *, unmarked: bool = False) -> list[int]:
+    def due_revisit_ids(self, today: date, *, unmarked: bool = False, limit: int | None = None) -> list[int]:
         """Lost deals whose revisit date has come, oldest due first (`unmarked`: only those
-        today's review has not seen)."""
+        today's review has not seen; `limit`: the first so many)."""
         extra = " AND id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today)" if unmarked else ""
         rows = self._rows(
             "SELECT id FROM deals WHERE archived_at IS NULL AND revisit_state = 'pending' "
-            f"AND revisit_on IS NOT NULL AND revisit_on <= :today{extra} ORDER BY revisit_on, id",
-            {"today": today.isoformat()},
+            f"AND revisit_on IS NOT NULL AND revisit_on <= :today{extra} "
+            "ORDER BY revisit_on, id LIMIT :limit",
+            {"today": today.isoformat(), "limit": -1 if limit is None else limit},
         )
         return [int(r[0]) for r in rows]
 
-    def missing_reason_ids(self, today: date) -> list[int]:
-        """Lost deals with no reason that today's review has not seen, newest loss first."""
+    def missing_reason_ids(self, today: date, limit: int | None = None) -> list[int]:
+        """Lost deals with no reason that today's review has not seen, newest loss first
+        (`limit`: the first so many)."""
         ids = self._lost_ids()
-        params: dict[str, Any] = {"today": today.isoformat()}
+        params: dict[str, Any] = {"today": today.isoformat(), "limit": -1 if limit is None else limit}
         params.update({f"l{i}": stage_id for i, stage_id in enumerate(ids)})
         rows = self._rows(
             f"SELECT id FROM deals WHERE stage_id IN ({', '.join(f':l{i}' for i in range(len(ids)))}) "
             "AND archived_at IS NULL AND loss_reason_id IS NULL "
-            "AND id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today) ORDER BY closed_at DESC, id",
+            "AND id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today) "
+            "ORDER BY closed_at DESC, id LIMIT :limit",
             params,
         )
         return [int(r[0]) for r in rows]
@@ -299,10 +316,12 @@ class Review:
         kinds: tuple[str, ...] = tuple(OPEN_KINDS),
         *,
         unmarked: bool = False,
+        limit: int | None = None,
     ) -> dict[str, list[int]]:
         """The open deals the review takes up, in one pass: for each kind of OPEN_KINDS named
         in `kinds`, its ids in its own order. A deal is listed once, under the first kind
-        in `kinds` it matches (`unmarked`: only deals today's review has not seen)."""
+        in `kinds` it matches (`unmarked`: only deals today's review has not seen; `limit`:
+        the first so many, all kinds together, in that order)."""
         tests = self._open_tests(today, rule)
         cases = " ".join(
             f"WHEN {getattr(tests, OPEN_KINDS[name][0])} THEN {rank}" for rank, name in enumerate(kinds)
@@ -318,8 +337,8 @@ class Review:
             "SELECT id, kind FROM (SELECT id, value, next_step_due, "
             f"substr(last_activity_at, 1, 10) AS touched, CASE {cases} END AS kind "
             f"FROM deals NOT INDEXED WHERE stage_id IN ({tests.stages}) AND archived_at IS NULL{marks}) "
-            f"WHERE kind IS NOT NULL ORDER BY kind, {first}value DESC, id",
-            tests.params,
+            f"WHERE kind IS NOT NULL ORDER BY kind, {first}value DESC, id LIMIT :limit",
+            {**tests.params, "limit": -1 if limit is None else limit},
         )
         found: dict[str, list[int]] = {name: [] for name in kinds}
         lists = [found[name] for name in kinds]
@@ -353,58 +372,46 @@ class Review:
         )[0][0]
         return int(to_review) + int(closed), int(healthy), int(total), self.seen_count(today)
 
-    def next_steps(self, *, until: date | None = None, awake_on: date | None = None) -> list[Deal]:
-        """Open deals with a dated next step, the earliest due first: due on or before `until`
+    def dated_steps(self, *, until: date | None = None, awake_on: date | None = None) -> list[Dated]:
+        """Open deals' dated next steps, the earliest due first: due on or before `until`
         (every one when None), and not snoozed past `awake_on` (when given). From their own
-        index: the agenda reads today's, the calendar every one."""
+        index, as plain rows: the agenda reads today's, the calendar every one."""
         open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
         params: dict[str, Any] = {f"o{i}": stage_id for i, stage_id in enumerate(open_ids)}
         where = [
-            "d.archived_at IS NULL",
-            "d.next_step_due IS NOT NULL",
-            "d.next_step != ''",
+            "archived_at IS NULL",
+            "next_step_due IS NOT NULL",
+            "next_step != ''",
             # `+`: read from the dated steps' index, not the stages' (a few thousand rows, not all)
-            f"+d.stage_id IN ({', '.join(f':o{i}' for i in range(len(open_ids)))})",
+            f"+stage_id IN ({', '.join(f':o{i}' for i in range(len(open_ids)))})",
         ]
         if until is not None:
-            where.append("d.next_step_due <= :until")
+            where.append("next_step_due <= :until")
             params["until"] = until.isoformat()
         if awake_on is not None:
-            where.append("(d.snoozed_until IS NULL OR d.snoozed_until <= :awake)")
+            where.append("(snoozed_until IS NULL OR snoozed_until <= :awake)")
             params["awake"] = awake_on.isoformat()
         rows = self._rows(
-            DEAL_SELECT + f" WHERE {' AND '.join(where)} ORDER BY d.next_step_due, d.id",
+            f"SELECT next_step_due, {DATED}, next_step FROM deals WHERE {' AND '.join(where)} "
+            "ORDER BY next_step_due, id",
             params,
         )
-        return [deal_from_row(r) for r in rows]
+        return _dated(rows)
+
+    def dated_revisits(self, *, until: date | None = None) -> list[Dated]:
+        """Pending revisits, the earliest first: due on or before `until` (every one when
+        None), as plain rows."""
+        rows = self._rows(
+            f"SELECT revisit_on, {DATED}, '', loss_reason_id, competitor, loss_note FROM deals "
+            "WHERE archived_at IS NULL AND revisit_state = 'pending' AND revisit_on IS NOT NULL "
+            "AND revisit_on <= :until ORDER BY revisit_on, id",
+            {"until": (until or date.max).isoformat()},
+        )
+        return _dated(rows)
 
     def calendar_rows(self) -> tuple[list[Dated], list[Dated]]:
         """(every dated next step of an open deal, every pending revisit), soonest first."""
-        open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
-        common = "id, title, company, stage_id, value, currency, rev"
-        steps = self._rows(
-            f"SELECT next_step_due, {common}, next_step FROM deals WHERE archived_at IS NULL "
-            "AND next_step_due IS NOT NULL AND next_step != '' "
-            f"AND +stage_id IN ({', '.join('?' * len(open_ids))}) ORDER BY next_step_due, id",
-            open_ids,
-        )
-        revisits = self._rows(
-            f"SELECT revisit_on, {common}, '', loss_reason_id, competitor, loss_note FROM deals "
-            "WHERE archived_at IS NULL AND revisit_state = 'pending' AND revisit_on IS NOT NULL "
-            "ORDER BY revisit_on, id"
-        )
-
-        def dated(row: tuple[Any, ...]) -> Dated | None:
-            try:
-                day = date.fromisoformat(row[0])
-            except (TypeError, ValueError):
-                return None  # a file changed outside the app: no calendar holds it
-            return Dated(int(row[1]), day, *row[2:])
-
-        return (
-            [d for d in map(dated, steps) if d is not None],
-            [d for d in map(dated, revisits) if d is not None],
-        )
+        return self.dated_steps(), self.dated_revisits()
 
     def competitor_names(self, limit: int = 200) -> list[str]:
         """Competitors named on lost deals, the most used first, each once however it was
