@@ -89,8 +89,7 @@ def lines(store: Store, found: Agenda, *, shown: int | None = SHOWN) -> list[str
             "Next steps overdue",
             found.overdue,
             lambda d: (
-                f"{d.next_step} (due {say_date(d.day, today)}, "
-                f"{humanize_days(_late(d.day, today))} late)"
+                f"{d.next_step} (due {say_date(d.day, today)}, {humanize_days(_late(d.day, today))} late)"
             ),
         ),
         (
