@@ -229,6 +229,10 @@ def test_the_queries_agree_with_the_rules(
         assert len(set(ids)) == len(ids)
         assert [k for k in Kind if k in kinds] == sorted(set(kinds), key=list(Kind).index)
         assert len(queue) == min(len(expected), max(0, review_size - len(marked)))
+        stale = [d for d in store.deals.all() if rules.is_stale(d, store.shape.stage(d.stage_id), today)]
+        assert store.review.stale_ids(today) == [
+            d.id for d in sorted(stale, key=lambda d: rules.stale_sort_key(d, today))
+        ]
         found = health(store, today, policy)
         assert (found.to_review, found.later, found.healthy, found.open) == (
             len(queue),
