@@ -251,3 +251,19 @@ def test_stored_text_in_the_calendar_is_escaped_and_folded(store: Store, tmp_pat
     assert str(event["SUMMARY"]) == "Call; then, \\ write: " + title.replace("\x1b", " ").replace(
         "\r\n", "\n"
     )
+
+
+def test_a_step_done_is_cancelled_and_not_one_whose_uid_it_begins(store: Store, tmp_path: Path) -> None:
+    """step-1 is done; step-10 (its UID begins the same) is not: only step-1 is cancelled."""
+    first = builders.add(store, "One", next_step="Call", next_step_due=TODAY)
+    for n in range(2, 11):
+        builders.add(store, f"Deal {n}", next_step="Mail", next_step_due=TODAY + timedelta(days=n))
+    target = tmp_path / "c.ics"
+    assert run(store, "calendar", "-o", str(target)) == 0
+    builders.mark_won(store, first.id)
+    assert run(store, "calendar", "-o", str(target), "--force") == 0
+    found = events(target)
+    assert [uid for uid, e in found.items() if e["STATUS"] == "CANCELLED"] == [
+        f"step-{first.id}@pipeline-tui"
+    ]
+    assert found[f"step-{first.id}@pipeline-tui"]["SUMMARY"] == "Call: One"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -191,33 +191,59 @@ class Written:
         return text
 
 
-def pipeline_items(store: Store) -> tuple[list[Item], list[Item]]:
-    """(next steps, revisits) as calendar items: each open deal's next step with a due date,
-    and each pending revisit."""
-    stages = {s.id: s.name for s in store.shape.stages(include_archived=True)}
+def _event(
+    uid: str, day: date, sequence: int, summary: str, description: str, dtstamp: str, tail: str
+) -> str:
+    """One VEVENT, its TEXT escaped already; the short lines are written as they are (no
+    line to fold). An all-day event with no DTEND lasts its one day (RFC 5545, 3.6.1)."""
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\n{dtstamp}\r\nSEQUENCE:{sequence}\r\n"
+        f"DTSTART;VALUE=DATE:{day.year:04}{day.month:02}{day.day:02}\r\n"
+        f"{_fold('SUMMARY:' + summary)}\r\n{_fold('DESCRIPTION:' + description)}\r\n"
+        f"{tail}TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+    )
+
+
+CONFIRMED = "STATUS:CONFIRMED\r\n"
+
+
+def _gone(day: date) -> str:
+    return f"STATUS:CANCELLED\r\nX-PIPELINE-TUI-GONE:{day.year:04}{day.month:02}{day.day:02}\r\n"
+
+
+def pipeline_events(store: Store, dtstamp: str) -> tuple[dict[str, str], int, int]:
+    """({uid: its VEVENT}, steps, revisits): each open deal's next step with a due date and
+    each pending revisit, in date order. Written straight from plain rows, with the texts
+    that repeat (a next step, a stage and an amount) escaped once: a calendar of tens of
+    thousands of steps is written in well under a second."""
+    stages = {s.id: _escape(s.name) for s in store.shape.stages(include_archived=True)}
     reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
-    money: dict[tuple[int, str], str] = {}  # amounts repeat: formatted once each
+    escaped: dict[str, str] = {}
+    money: dict[tuple[int, str], str] = {}
+
+    def once(text: str) -> str:
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = _escape(text)
+        return found
+
     dated_steps, dated_revisits = store.review.calendar_rows()
-    steps = []
+    events: dict[str, str] = {}
     for step in dated_steps:
         if not MIN_YEAR <= step.day.year < MAX_YEAR:
             continue
-        who = f"{step.title} ({step.company})" if step.company else step.title
+        who = _escape(f"{step.title} ({step.company})" if step.company else step.title)
         about = stages[step.stage_id]
         if step.value:
             key = (step.value, step.currency)
-            value = money.get(key) or money.setdefault(key, format_money(step.value, step.currency))
-            about += f", {value}"
-        steps.append(
-            Item(
-                f"step-{step.deal_id}@pipeline-tui",
-                step.day,
-                f"{step.next_step}: {who}",
-                f"{about}\nDeal #{step.deal_id} in pipeline-tui",
-                step.rev,
-            )
-        )
-    revisits = []
+            value = money.get(key) or money.setdefault(key, _escape(format_money(step.value, step.currency)))
+            about += f"\\, {value}"
+        uid = f"step-{step.deal_id}@pipeline-tui"
+        events[uid] = _event(
+            uid, step.day, step.rev, f"{once(step.next_step)}: {who}",
+            f"{about}\\nDeal #{step.deal_id} in pipeline-tui", dtstamp, CONFIRMED,
+        )  # fmt: skip
+    steps = len(events)
     for lost in dated_revisits:
         if not MIN_YEAR <= lost.day.year < MAX_YEAR:
             continue
@@ -226,47 +252,53 @@ def pipeline_items(store: Store) -> tuple[list[Item], list[Item]]:
             why += f" ({lost.competitor})"
         who = f"{lost.title} ({lost.company})" if lost.company else lost.title
         note = f"\n{lost.loss_note}" if lost.loss_note else ""
-        revisits.append(
-            Item(
-                f"revisit-{lost.deal_id}@pipeline-tui",
-                lost.day,
-                f"Revisit: {who}",
-                f"Lost: {why}{note}\nDeal #{lost.deal_id} in pipeline-tui",
-                lost.rev,
-            )  # fmt: skip
-        )
-    return steps, revisits
+        uid = f"revisit-{lost.deal_id}@pipeline-tui"
+        events[uid] = _event(
+            uid, lost.day, lost.rev, _escape(f"Revisit: {who}"),
+            _escape(f"Lost: {why}{note}\nDeal #{lost.deal_id} in pipeline-tui"), dtstamp, CONFIRMED,
+        )  # fmt: skip
+    return events, steps, len(events) - steps
 
 
-def read_items(text: str) -> list[Item]:
-    """The events of a calendar this module wrote before (an empty list for any other file)."""
+_UID = re.compile(r"\nUID:([^\r\n]*)")
+
+
+def read_items(text: str, *, besides: Container[str] = frozenset()) -> list[Item]:
+    """The events of a calendar this module wrote before (an empty list for any other file),
+    but those whose UID is in `besides` (read no further: the calendar has them again)."""
     if PRODID.split("//")[1] not in text[:500]:
         return []
-    unfolded = re.sub(r"\r?\n[ \t]", "", text)
     found: list[Item] = []
-    fields: dict[str, str] = {}
-    for line in unfolded.splitlines():
-        if line == "BEGIN:VEVENT":
-            fields = {}
-        elif line == "END:VEVENT":
-            try:
-                day = datetime.strptime(fields["DTSTART"], "%Y%m%d").date()
-                gone = fields.get("X-PIPELINE-TUI-GONE")
-                found.append(
-                    Item(
-                        fields["UID"],
-                        day,
-                        _unescape(fields.get("SUMMARY", "")),
-                        _unescape(fields.get("DESCRIPTION", "")),
-                        int(fields.get("SEQUENCE", "0")),
-                        datetime.strptime(gone, "%Y%m%d").date() if gone else None,
-                    )
-                )
-            except (KeyError, ValueError):
-                continue  # not an event of ours: left out
-        else:
+    for uid in _UID.findall(text):
+        if uid in besides:
+            continue
+        here = re.search(rf"\nUID:{re.escape(uid)}\r?\n", text)  # this UID, not one it begins
+        if here is None:
+            continue
+        at = here.start()
+        start = text.rfind("BEGIN:VEVENT", 0, at)
+        end = text.find("END:VEVENT", at)
+        if start < 0 or end < 0:
+            continue
+        fields: dict[str, str] = {}
+        for line in re.sub(r"\r?\n[ \t]", "", text[start:end]).splitlines():
             name, _, value = line.partition(":")
             fields[name.split(";")[0]] = value
+        try:
+            day = datetime.strptime(fields["DTSTART"], "%Y%m%d").date()
+            gone = fields.get("X-PIPELINE-TUI-GONE")
+            found.append(
+                Item(
+                    fields["UID"],
+                    day,
+                    _unescape(fields.get("SUMMARY", "")),
+                    _unescape(fields.get("DESCRIPTION", "")),
+                    int(fields.get("SEQUENCE", "0")),
+                    datetime.strptime(gone, "%Y%m%d").date() if gone else None,
+                )
+            )
+        except (KeyError, ValueError):
+            continue  # not an event of ours: left out
     return found
 
 
@@ -274,44 +306,39 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
 
 
-def _gone(day: date) -> str:
-    return f"STATUS:CANCELLED\r\nX-PIPELINE-TUI-GONE:{day.year:04}{day.month:02}{day.day:02}\r\n"
-
-
 def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: str = "") -> Written:
     """The pipeline's calendar: next steps and pending revisits; what was in `previous` (the
     file as last written) and is done or removed now comes once more, cancelled."""
-    steps, revisits = pipeline_items(store)
-    current = {item.uid for item in steps + revisits}
+    dtstamp = f"DTSTAMP:{_utc(stamp)}"
+    events, steps, revisits = pipeline_events(store, dtstamp)
     cancelled = []
-    for old in read_items(previous):
-        if old.uid in current:
-            continue
+    for old in read_items(previous, besides=events.keys()):
         if old.gone is None:  # done or removed since the file was written
             cancelled.append(old._replace(sequence=old.sequence + 1, gone=today))
         elif (today - old.gone).days <= CANCELLED_KEPT_DAYS:
             cancelled.append(old)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "X-WR-CALNAME:Pipeline",
-    ]
-    head = "".join(_fold(line) + "\r\n" for line in lines)
-    dtstamp = f"DTSTAMP:{_utc(stamp)}"
-    # One string per event, the short lines written as they are (no line to fold): a
-    # calendar of tens of thousands of steps is written in a blink. An all-day event with
-    # no DTEND lasts its one day (RFC 5545, 3.6.1).
-    events = [
-        f"BEGIN:VEVENT\r\nUID:{item.uid}\r\n{dtstamp}\r\nSEQUENCE:{item.sequence}\r\n"
-        f"DTSTART;VALUE=DATE:{item.day.year:04}{item.day.month:02}{item.day.day:02}\r\n"
-        f"{_fold('SUMMARY:' + _escape(item.summary))}\r\n"
-        f"{_fold('DESCRIPTION:' + _escape(item.description))}\r\n"
-        + (_gone(item.gone) if item.gone else "STATUS:CONFIRMED\r\n")
-        + "TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
-        for item in (*steps, *revisits, *cancelled)
-    ]
-    text = head + "".join(events) + "END:VCALENDAR\r\n"
-    return Written(text, len(steps), len(revisits), len(cancelled))
+    head = "".join(
+        _fold(line) + "\r\n"
+        for line in (
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            f"PRODID:{PRODID}",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "X-WR-CALNAME:Pipeline",
+        )
+    )
+    gone = "".join(
+        _event(
+            item.uid,
+            item.day,
+            item.sequence,
+            _escape(item.summary),
+            _escape(item.description),
+            dtstamp,
+            _gone(item.gone or today),
+        )  # fmt: skip
+        for item in cancelled
+    )
+    text = head + "".join(events.values()) + gone + "END:VCALENDAR\r\n"
+    return Written(text, steps, revisits, len(cancelled))

@@ -1,5 +1,10 @@
 """The board's status line: what needs the seller, most urgent first, in one line.
 
+Its figures keep one order at every width: today's review (what is left of the sitting, and
+what waits as later) and the pipeline's health first, then the stale deals, the revisits due,
+the losses without a reason, the quota, the deal count and the date. What does not fit is
+left out from the end; a narrow terminal gets the short wordings (`fit`).
+
 It counts when told to (`schedule`: after the frame that shows a change, once per frame),
 never while drawing. The review and health figures read every open deal (about 60 ms at
 100,000 deals): they are counted on another thread, on a read-only connection of their own,
@@ -90,9 +95,9 @@ def health_variants(health: Health) -> list[tuple[str, str]]:
 
 
 class StatusLine(Static):
-    """Counts of the stale deals, due revisits, losses without a reason, the quota, today's
-    review and the pipeline's health; the filter and the columns off screen come first and
-    are never cut off."""
+    """Today's review and the pipeline's health, the stale deals, due revisits, losses
+    without a reason, the quota; the filter, the marks and the columns off screen come first
+    and are never cut off."""
 
     def __init__(self, source: Callable[[], tuple[Store, Settings, date]], *, id: str | None = None) -> None:
         super().__init__("", id=id)
