@@ -703,10 +703,10 @@ FILLED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # field -> the 
 
 def queue_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
     """One Key event per character, with the key names pilot.press gives them."""
-    from textual.keys import _character_to_key
+    from pilot_helpers import key_name
 
     for char in text:
-        post_key(app, char if char.isalnum() else _character_to_key(char), char)
+        post_key(app, char if char.isalnum() else key_name(char), char)
 
 
 def value(field) -> str:  # type: ignore[no-untyped-def]
@@ -1263,6 +1263,10 @@ def test_settings_preference_prompts_take_any_text(demo_template, prefs) -> None
             try:
                 wanted = update_setting(settings_before, key, typed_value)
                 ok = key != "theme" or wanted.theme in THEMES
+                if key == "next_step_from_stage" and wanted.next_step_from_stage:
+                    stage = app.store.shape.find_stage(typed_value)  # one of the pipeline's open stages
+                    ok = stage.is_open
+                    wanted = update_setting(settings_before, key, stage.name)
             except PipelineError:
                 ok = False
             assert result.saved == ok, (key, typed_value, result.message)

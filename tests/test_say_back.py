@@ -180,3 +180,17 @@ def test_leaving_the_demo_says_how_to_open_it_again(tmp_path: Path) -> None:
         term.close()
     said = bytes(term.output).decode("utf-8", "replace")
     assert f"open it again with: pipeline-tui --db '{db}'" in " ".join(said.split())
+
+
+async def test_the_next_step_stage_setting_names_a_stage_of_the_pipeline(make_app, store: Store) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("comma", "3")
+        table = app.screen.query_one("#prefs-table")
+        table.move_cursor(row=list(Settings.__dataclass_fields__).index("next_step_from_stage"))
+        await pilot.press("enter", *"Demo", "enter")
+        assert "No stage called 'Demo'" in plain(app.screen.query_one("#prompt-error", Static))
+        await pilot.press("ctrl+u", *"won", "enter")
+        assert "Closed Won is not an open stage" in plain(app.screen.query_one("#prompt-error", Static))
+        await pilot.press("ctrl+u", *"prop", "enter")
+    assert app.settings.next_step_from_stage == "Proposal"

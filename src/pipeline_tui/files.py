@@ -12,7 +12,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
@@ -53,9 +53,14 @@ def check_target(target: Path) -> os.stat_result | None:
 
 
 def write_file(
-    target: str | os.PathLike[str], write: Callable[[IO[str]], object], *, replace: bool = False
+    target: str | os.PathLike[str],
+    write: Callable[[Any], object],
+    *,
+    replace: bool = False,
+    binary: bool = False,
 ) -> Path:
-    """Write text through `write(fh)` to `target` (UTF-8, newlines as written)."""
+    """Write text through `write(fh)` to `target` (UTF-8, newlines as written); with
+    `binary`, bytes (a workbook)."""
     path = Path(target).expanduser()
     existing = check_target(path)
     if existing is not None and not replace:
@@ -66,7 +71,7 @@ def write_file(
         raise PipelineError(f"Cannot write {safe(str(path))}: {exc.strerror}; nothing was written.") from None
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

@@ -239,7 +239,20 @@ def m004_close_date_index_covers_value(db: Database) -> None:
 
 
 @migration
-def m005_review_marks(db: Database) -> None:
+def m005_import_maps(db: Database) -> None:
+    """Where the seller said a source's stage values go (`--map`, or the board's mapping
+    step): the next import from that source places them the same way, without asking."""
+    db.execute(
+        "CREATE TABLE import_maps ("
+        " source TEXT NOT NULL,"
+        " value TEXT NOT NULL,"
+        " stage_id INTEGER NOT NULL REFERENCES stages(id),"
+        " PRIMARY KEY (source, value))"
+    )
+
+
+@migration
+def m006_review_marks(db: Database) -> None:
     """The daily review remembers which deals it has seen today (decided, skipped or found
     settled): a skip counts as reviewed for the day, and today's queue is one sitting long
     however often the review is opened. One row per deal and day; older days are pruned.

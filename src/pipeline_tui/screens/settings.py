@@ -19,7 +19,7 @@ from pipeline_tui import operations as ops
 from pipeline_tui.config import DESCRIPTIONS, Settings, show_setting
 from pipeline_tui.dates import describe_stale_days, parse_stale_days
 from pipeline_tui.display import safe
-from pipeline_tui.errors import InputError
+from pipeline_tui.errors import InputError, NotFoundError
 from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
 from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind
@@ -372,6 +372,13 @@ class SettingsScreen(Screen[None]):
             from pipeline_tui.config import update_setting
 
             update_setting(self.host.settings, key, text)  # checked here, saved by the app
+            if key == "next_step_from_stage" and text.strip().lower() not in ("", "none", "off", "-"):
+                try:
+                    stage = self.host.store.shape.find_stage(text)
+                except NotFoundError as exc:  # said in the prompt, the text kept to fix
+                    raise InputError(str(exc)) from None
+                if not stage.is_open:
+                    raise InputError(f"{stage.name} is not an open stage; deals there have no next step.")
             return text
 
         self._ask(
