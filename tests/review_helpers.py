@@ -25,8 +25,8 @@ class Pipeline:
     idle_small: Deal  # 30 days idle in Lead, $1k: after the bigger one
     both_ways: Deal  # 20 days idle in Qualified, close date passed 10 days ago
     late: Deal  # touched today, close date passed 3 days ago, no next step: stale only
-    fresh_big: Deal  # no next step, $50k
-    fresh_small: Deal  # no next step, $2k
+    fresh_big: Deal  # no next step, 5 days in Lead, $50k
+    fresh_small: Deal  # no next step, 5 days in Lead, $2k
 
     @property
     def order(self) -> list[Deal]:
@@ -90,11 +90,12 @@ def review_pipeline(store: Store, clock: Clock) -> Pipeline:
                stage_id=qualified, expected_close=TODAY - timedelta(days=10)),
         builders.add(store, "Late proposal", company="Iris", value=400_000, stage_id=proposal,
                   expected_close=TODAY - timedelta(days=3)),
-        builders.add(store, "Fresh big", company="Juno", value=5_000_000),
-        builders.add(store, "Fresh small", company="Kilo", value=200_000),
+        add_at(store, clock, TODAY - timedelta(days=5), "Fresh big", company="Juno", value=5_000_000),
+        add_at(store, clock, TODAY - timedelta(days=5), "Fresh small", company="Kilo", value=200_000),
     )  # fmt: skip
-    # Not in the review: a next step due in the future; snoozed; won; archived.
+    # Not in the review: a next step due in the future; snoozed; won; archived; new this week.
     builders.add(store, "Planned", next_step="Demo", next_step_due=TODAY + timedelta(days=7))
+    add_at(store, clock, TODAY - timedelta(days=2), "Just added", value=9_000_000)  # no step yet: too new
     snoozed = builders.add(store, "Snoozed", value=9_900_000)
     builders.snooze_stale(store, snoozed.id, TODAY + timedelta(days=14))
     won = builders.add(store, "Won deal")

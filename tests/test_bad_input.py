@@ -1232,6 +1232,10 @@ VALID_PREFERENCES = {
     "quota_period": st.sampled_from(["month", "quarter", "year"]),
     "rates": st.sampled_from(["EUR=1.08", "GBP=1.27, EUR=1.1", ""]),
     "slip_limit": st.sampled_from(["1", "3", " 99 "]),
+    "review_size": st.sampled_from(["1", "15", " 40 "]),
+    "next_step_after_days": st.sampled_from(["0", "3", "14"]),
+    "next_step_from_stage": st.sampled_from(["Proposal", "neg", "none", ""]),
+    "next_step_from_value": st.sampled_from(["50k", "$10,000", "0"]),
 }
 PREFERENCE_INPUTS = st.sampled_from(list(PREFERENCES)).flatmap(
     lambda key: st.tuples(st.just(key), VALID_PREFERENCES[key] | PREFERENCE_VALUES)
@@ -1260,6 +1264,10 @@ def test_settings_preference_prompts_take_any_text(demo_template, prefs) -> None
             try:
                 wanted = update_setting(settings_before, key, typed_value)
                 ok = key != "theme" or wanted.theme in THEMES
+                if key == "next_step_from_stage" and wanted.next_step_from_stage:
+                    stage = app.store.shape.find_stage(typed_value)  # one of the pipeline's open stages
+                    ok = stage.is_open
+                    wanted = update_setting(settings_before, key, stage.name)
             except PipelineError:
                 ok = False
             assert result.saved == ok, (key, typed_value, result.message)

@@ -353,7 +353,7 @@ async def test_e_edits_the_selected_deal(make_app, store: Store, deals: Deals) -
         assert isinstance(app.screen, DealFormModal)
         form = app.screen
         assert form.query_one("#deal-title", Input).value == "Bravo seats"
-        assert form.query_one("#deal-value", Input).value == "20000"
+        assert form.query_one("#deal-value", Input).value == "$20,000"
         await pilot.press("end")  # the field opens with its text selected: typing would replace it
         await type_text(pilot, " v2")
         await pilot.press("tab", "tab", "tab", "ctrl+u")  # value: clear it, type a new one

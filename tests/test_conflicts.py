@@ -120,7 +120,7 @@ async def test_reload_reopens_the_form_on_the_deal_as_it_is_keeping_my_edits(
         # The other process's changes are in, and so is what I had typed.
         assert again.query_one("#deal-title", Input).value == "Acme renewal 2027"
         assert again.query_one("#deal-company", Input).value == "Acme Holdings"
-        assert again.query_one("#deal-value", Input).value == "15000"
+        assert again.query_one("#deal-value", Input).value == "$15,000"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, BoardScreen)
     now = store.deals.get(deal.id)

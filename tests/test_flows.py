@@ -215,7 +215,7 @@ def test_lost_on_several_deals_is_one_loss_and_one_undo(store: Store, ui: FakeUi
     lost = [store.deals.get(d.id) for d in deals]
     assert {store.shape.stage(d.stage_id).kind for d in lost} == {StageKind.LOST}
     assert {(d.loss_reason_id, d.loss_note) for d in lost} == {(price, "Budget cut")}
-    assert ui.last == "Lost 3 deals (Price / budget).  ·  u to undo"
+    assert ui.last == "Lost 3 deals (Price / budget); revisit Mon 22 Feb 2027.  ·  u to undo"
     flows.runner.undo()
     assert [store.deals.get(d.id).stage_id for d in deals] == [stage(store, "Proposal")] * 3
 

@@ -25,7 +25,7 @@ LAYERS = [
                 "slips", "changes", "velocity", "__init__")),
     ("store", ("store",)),
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
-                    "report_render")),
+                    "report_render", "agenda")),
     ("cli", ("cli",)),
     ("ui", ("keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
     ("flows", ("flows", "actions", "host")),  # what happens between a key and a saved change

@@ -805,8 +805,10 @@ async def test_status_line_shows_the_quota_figures_that_fit(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         status = plain(app.screen.query_one("#status", Static))
-        # Beside "2 more ›" there is room for the shortest form with both figures.
-        assert "Q4 20% · 0.7× cover" in status
+        # After "2 more ›", the review, the health and the stale deals, room for the quota's
+        # shortest form.
+        assert status.startswith("2 more ›  ·  review: 6 to do (d)  ·  health 0%  ·  ⚠ 6 stale (s)")
+        assert status.rstrip().endswith("Q4 20%")
 
 
 async def test_status_line_without_a_quota_says_nothing_of_it(

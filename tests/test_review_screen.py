@@ -19,7 +19,7 @@ from pipeline_tui.config import Settings
 from pipeline_tui.modals.lost import LostModal
 from pipeline_tui.modals.prompts import ChoiceModal, NextStepModal, NoteModal, PromptModal, StageModal
 from pipeline_tui.models import EventKind, RevisitState, StageKind
-from pipeline_tui.review import Kind
+from pipeline_tui.review import KINDS, Kind
 from pipeline_tui.screens import review as review_screen
 from pipeline_tui.screens.board import BoardScreen
 from pipeline_tui.screens.deal_detail import DealDetailScreen
@@ -136,7 +136,7 @@ async def test_each_item_says_why_and_shows_what_a_decision_needs(
         await pilot.press("space", "space")
         text = review_text(screen)
         assert text.startswith("Daily review · 9 of 10 · No next step\n")
-        assert "○ no next step · 0 days in Lead" in text and "Fresh big" in text
+        assert "○ no next step · 5 days in Lead" in text and "Fresh big" in text
 
 
 # ------------------------------------------------------------ a whole review
@@ -199,20 +199,15 @@ async def test_a_whole_review_each_decision_saved_and_the_summary(
         await pilot.press("ctrl+s")
         assert shown(screen) == "Fresh small"
 
-        # 10: moved on a stage (still no next step: it stays), then skipped: the end.
+        # 10: moved on a stage: new there, it has a few days to get a next step. The end.
         await pilot.press("greater_than_sign")
-        assert shown(screen) == "Fresh small" and "Stage  Qualified" in review_text(screen)
-        await pilot.press("space")
         assert screen.in_summary
         assert summary(screen) == (
             "Reviewed 10 of 10 in 6 min: 2 notes, 2 next steps, 1 moved, 1 won, "
             "1 lost (Timing / no urgency), 1 reason given (Price / budget), 1 closed out, 1 snoozed, "
-            "2 skipped; nothing left"
+            "1 skipped; nothing left"
         )
-        assert left(screen) == [
-            ["? no reason", "skipped", "Old import loss — Borealis"],
-            ["○ no step", "skipped", "Fresh small — Kilo"],
-        ]
+        assert left(screen) == [["? no reason", "skipped", "Old import loss — Borealis"]]
         assert "Daily review · 10 today" in plain(screen.query_one("#review-progress", Static))
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
@@ -356,8 +351,7 @@ async def test_an_undo_from_the_command_line_takes_the_review_back(
 @pytest.fixture
 def three_stale(store: Store, clock: Clock) -> list[int]:
     return [
-        add_at(store, clock, TODAY - timedelta(days=20), f"Stale {n}", value=(4 - n) * 100_000,
-               next_step="Call", next_step_due=TODAY - timedelta(days=1)).id
+        add_at(store, clock, TODAY - timedelta(days=20), f"Stale {n}", value=(4 - n) * 100_000).id
         for n in (1, 2, 3)
     ]  # fmt: skip
 
@@ -548,7 +542,7 @@ async def test_nothing_to_review(make_app, store: Store) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
         status = plain(app.screen.query_one("#status", Static))
-        assert "✓ reviewed · health 100%" in status  # the short form: 80 columns
+        assert "✓ review done  ·  health 100%" in status
 
 
 async def test_the_status_line_says_what_is_to_do_and_when_the_review_is_done(
@@ -625,7 +619,9 @@ async def test_the_review_is_readable_in_both_themes(
 
 
 def test_every_kind_has_a_mark_and_a_style() -> None:
-    assert set(review_screen.KIND_MARKS) == set(review_screen.KIND_STYLES) == set(Kind)
+    assert [spec.kind for spec in KINDS] == list(Kind)  # ranked in the order they are declared
+    assert all(spec.tone in review_screen.TONES and spec.mark and spec.settles for spec in KINDS)
+    assert len({spec.mark for spec in KINDS}) == len(KINDS)
 
 
 async def test_after_a_change_on_the_board_the_figures_follow(make_app, store: Store, clock: Clock) -> None:
@@ -646,3 +642,100 @@ async def test_after_a_change_on_the_board_the_figures_follow(make_app, store: S
             await pilot.pause(0.05)
         assert "✓ review done  ·  health 100%" in plain(status)
     assert store.shape.stage(store.deals.get(quiet.id).stage_id).kind is StageKind.WON
+
+
+# ------------------------------------------------------------- one sitting a day
+
+
+@pytest.fixture
+def twenty_stale(store: Store, clock: Clock) -> list[str]:
+    """Twenty deals idle for 20 to 39 days: the longest idle first in the review."""
+    for n in range(20):
+        add_at(store, clock, TODAY - timedelta(days=39 - n), f"Idle {n:02}", value=100_000)
+    return [f"Idle {n:02}" for n in range(20)]
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return plain(app.screen.query_one("#status", Static))
+
+
+async def test_a_sitting_is_review_size_long_skips_count_and_later_is_offered(
+    make_app, store: Store, twenty_stale: list[str]
+) -> None:
+    """Three a sitting: two skipped and the review ended says '1 left', as the status line
+    does; opened again it goes on with that one; done, it offers the rest as later."""
+    app = make_app(settings=Settings(review_size=3))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert "review: 3 to do (d) · 17 later" in status(app)
+        screen = await open_review(pilot)
+        assert "1 of 3" in review_text(screen) and shown(screen) == "Idle 00"
+        await pilot.press("space", "space", "escape")
+        assert summary(screen) == "Reviewed 2 of 3 in under a minute: 2 skipped; 1 left"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "review: 1 to do (d) · 17 later" in status(app)  # the summary's count
+        screen = await open_review(pilot)  # the same day: on where the sitting left off
+        assert shown(screen) == "Idle 02" and "1 of 1" in review_text(screen)
+        await pilot.press("w")
+        assert screen.in_summary
+        text = plain(screen.query_one("#review-summary-text", Static))
+        assert "17 more when you have time: enter" in text
+        assert "More" in keybar(app)
+        await pilot.press("enter")  # the next sitting, from later
+        assert shown(screen) == "Idle 03" and review_text(screen).startswith(
+            "Daily review · later · 1 of 3 · Stale"
+        )
+        await pilot.press("space", "escape", "escape")
+        await pilot.pause()
+        assert "✓ review done · 16 later (d)" in status(app)
+    assert store.review.seen_count(TODAY) == 4
+
+
+async def test_an_overdue_next_step_is_flagged_in_the_review_and_a_new_date_settles_it(
+    make_app, store: Store
+) -> None:
+    deal = builders.add(store, "Late step", value=900_000, next_step="Send the deck",
+                        next_step_due=TODAY - timedelta(days=5))  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        text = review_text(screen)
+        assert text.startswith("Daily review · 1 of 1 · Next step overdue\n")
+        assert "! next step 5 days overdue (due Nov 19): 'Send the deck'" in text
+        assert "Next step  Send the deck (due Nov 19, 5 days late)" in text
+        await pilot.press("a")  # a note does not settle it: the step is still overdue
+        await paste(pilot, "Chased by mail")
+        await pilot.press("ctrl+s")
+        assert shown(screen) == "Late step"
+        assert app.messages[-1].text.startswith("Still here: the next step is still overdue")
+        await pilot.press("t", "tab", "ctrl+u", *"fri", "ctrl+s")
+        assert screen.in_summary
+    assert store.deals.get(deal.id).next_step_due == date(2026, 11, 27)
+
+
+async def test_a_sitting_all_skipped_offers_what_waits_as_later(
+    make_app, store: Store, twenty_stale: list[str]
+) -> None:
+    app = make_app(settings=Settings(review_size=2))
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_review(pilot)
+        await pilot.press("space", "space")
+        assert summary(screen) == "Reviewed 2 of 2 in under a minute: 2 skipped; nothing left"
+        assert [row[:2] for row in left(screen)] == [["⚠ stale", "skipped"]] * 2
+        assert "18 more when you have time: enter" in plain(screen.query_one("#review-summary-text", Static))
+        await pilot.press("enter")
+        assert shown(screen) == "Idle 02" and "later · 1 of 2" in review_text(screen)
+
+
+@pytest.mark.parametrize("size", [(60, 18), (80, 24), (160, 45)], ids=["60x18", "80x24", "160x45"])
+async def test_the_status_line_keeps_the_review_and_the_health_first_and_d_leads_the_keys(
+    make_app, store: Store, pipeline: Pipeline, size: tuple[int, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        line = status(app).split("more › · ")[-1]  # after the columns off screen, if any
+        assert line.startswith(("review: 10 to do (d)", "review 10 (d)")), line
+        assert "health 11%" in line
+        assert keybar(app).startswith(" d  Review ")

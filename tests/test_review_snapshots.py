@@ -10,18 +10,23 @@ import pytest
 from conftest import START
 from review_helpers import imported_loss
 
+from pipeline_tui.config import Settings
 from pipeline_tui.screens import review as review_screen
 from pipeline_tui.store import Store
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
-# The demo pipeline with one imported loss: 1 lost without a reason, 8 revisits due, 18 stale.
+# The demo pipeline with one imported loss: 1 lost without a reason, 8 revisits due, 14 next
+# steps overdue, 8 stale, 45 without a next step; today's sitting is the first 15 of them.
 KEYS = {
-    "missing-reason": ["d"],
-    "revisit": ["d", "space", "space", "space", "space"],
-    "stale": ["d", *["space"] * 9],
-    "no-next-step": ["d", *["space"] * 27],
+    "missing-reason": (["d"], 15),
+    "revisit": (["d", "space", "space", "space", "space"], 15),
+    "overdue": (["d", *["space"] * 9], 15),
+    "stale": (["d", *["space"] * 23], 100),  # beyond a sitting of 15: a longer one
+    "no-next-step": (["d", *["space"] * 31], 100),
     # Skip the loss, close out a revisit, snooze one (+3m), note a third, skip one, end.
-    "summary": ["d", "space", "c", "z", "enter", "a", *"Called", "ctrl+s", "space", "escape"],
+    "summary": (["d", "space", "c", "z", "enter", "a", *"Called", "ctrl+s", "space", "escape"], 15),
+    # The whole sitting skipped: the rest is offered as later.
+    "later": (["d", *["space"] * 15], 15),
 }
 
 
@@ -37,9 +42,11 @@ def review_store(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("step", list(KEYS))
 def test_review(snap_compare, make_app, review_store: Store, step: str, size: tuple[int, int]) -> None:
+    keys, sitting = KEYS[step]
+
     async def review(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
-        await pilot.press(*KEYS[step])
-        pilot.app.clear_notifications()  # "… u to undo" toasts would cover what is under test
+        await pilot.press(*keys)
 
-    assert snap_compare(make_app(), run_before=review, terminal_size=size)
+    app = make_app(settings=Settings(review_size=sitting))
+    assert snap_compare(app, run_before=review, terminal_size=size)

@@ -54,10 +54,10 @@ def lost(store: Store, clock: Clock) -> Lost:
 
 
 EXPECTED_ROWS = [
-    ["DUE Nov 20 +4d", "Overdue deal — Acme", "Price / budget", "Budget next year", "$3k"],
-    ["DUE Nov 24 today", "Due today — Bluefin", "Lost to competitor (HubSpot)",
+    ["Nov 20 · 4 days late", "Overdue deal — Acme", "Price / budget", "Budget next year", "$3k"],
+    ["Nov 24 · due today", "Due today — Bluefin", "Lost to competitor (HubSpot)",
      "Went with HubSpot for the CRM bundle", "$12.5k"],
-    ["Dec 10 in 16d", "Coming up — Cobalt", "Timing / no urgency", "", "$7k"],
+    ["Dec 10 · in 16 days", "Coming up — Cobalt", "Timing / no urgency", "", "$7k"],
 ]  # fmt: skip
 
 

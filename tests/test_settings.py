@@ -256,7 +256,7 @@ async def test_settings_screen_shapes_stages_and_the_board_follows(make_app, sto
         await pilot.pause()
         assert store.shape.find_stage("Demo booked").stale_days == 3
         table.move_cursor(row=0)
-        await pilot.press("x")  # Lead holds Acme: refused with a message
+        await pilot.press("A")  # Lead holds Acme: refused with a message
         await pilot.pause()
         assert "Lead" in names(store)
         assert any("still holds 1 deal" in n.text for n in app.messages)
@@ -293,7 +293,7 @@ async def test_settings_screen_reasons_and_preferences(make_app, store: Store) -
         assert store.shape.reasons()[-1].label == "Legal / compliance"
         table = app.screen.query_one("#reasons-table", DataTable)
         table.move_cursor(row=0)
-        await pilot.press("x")
+        await pilot.press("A")
         await pilot.pause()
         assert "Price / budget" not in [r.label for r in store.shape.reasons()]
         await pilot.press("4")

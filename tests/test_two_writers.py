@@ -130,7 +130,9 @@ async def test_board_and_cli_write_at_once_without_locks_or_losses(
         shown = {name: int(line.split(" · ")[0].replace(",", "")) for name, line in headers(app).items()}
         expected = {s.stage.name: s.count for s in store.board.summaries(today=TODAY)}
         assert shown == expected
-        assert f"{store.deals.count():,} deals" in plain(app.screen.query_one("#status", Static))
+        stale = store.review.stale_count(TODAY)
+        said = f"⚠ {stale:,} stale" if stale else "nothing stale"
+        assert said in plain(app.screen.query_one("#status", Static))
 
     assert not [n for n in notified if n[0] == "error" or "locked" in n[2].lower()], notified
     mine = [c for c in store.journal.recent(limit=10_000) if c.origin == store.conn.origin]

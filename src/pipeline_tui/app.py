@@ -53,11 +53,13 @@ class Revision:
 
 @dataclass(frozen=True)
 class Said:
-    """One message the app showed the seller."""
+    """One message the app showed the seller (on the key bar's message line, which keeps
+    the last one; dimmed after `timeout` seconds)."""
 
     text: str
     severity: str = "information"
     title: str = ""
+    timeout: float = 5.0
 
 
 class PipelineApp(App[Any]):
@@ -108,10 +110,16 @@ class PipelineApp(App[Any]):
         ("Import deals from CSV", "A CRM export (HubSpot, Salesforce, …) or pipeline-tui", "import_deals"),
         ("Lost deals without a reason", "Fill in reasons for imported losses", "missing_reasons"),
         ("Export revisits to calendar (.ics)", "One all-day event per revisit", "export_calendar"),
+        (
+            "Calendar of next steps and revisits (.ics)",
+            "One calendar to import or subscribe to; done items leave it (i on the board)",
+            "export_pipeline_calendar",
+        ),
         ("Export notes to CSV", "Every note with its deal", "export_notes"),
     )
 
     pipeline: var[Revision] = var(Revision(), init=False)
+    said: var[int] = var(0, init=False)  # bumped by every message: the key bars show the last
 
     def __init__(
         self,
@@ -209,13 +217,20 @@ class PipelineApp(App[Any]):
             await super().on_event(event)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
-        """Messages quote what people typed (titles, file names): shown inert, never as markup.
-        The latest are kept in `messages`, as shown."""
-        if kwargs.get("title"):
-            kwargs["title"] = safe(kwargs["title"])
-        shown = safe(message)
-        self.messages.append(Said(shown, str(kwargs.get("severity", "information")), kwargs.get("title", "")))
-        super().notify(shown, markup=False, **kwargs)
+        """Every message goes to the key bar's message line (never a toast over a form or a
+        row). Messages quote what people typed (titles, file names): shown inert, never as
+        markup. The latest are kept in `messages`, as shown."""
+        title = safe(kwargs.get("title") or "")
+        timeout = kwargs.get("timeout")
+        self.messages.append(
+            Said(
+                safe(message),
+                str(kwargs.get("severity", "information")),
+                title,
+                self.NOTIFICATION_TIMEOUT if timeout is None else float(timeout),
+            )
+        )
+        self.said += 1
 
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit, in plain words."""
@@ -326,27 +341,41 @@ class PipelineApp(App[Any]):
     def action_export_calendar(self) -> None:
         self.files.export_calendar()
 
+    def action_export_pipeline_calendar(self) -> None:
+        self.files.export_pipeline_calendar()
+
     # --------------------------------------------------------------- palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every action by name: the palette reads the bindings, so a key changed in one
-        place changes in the footer, the help and the palette alike."""
-        yield from super().get_system_commands(screen)
-        seen: set[str] = set()
+        """Every action by name, once: the palette reads the bindings, so a key changed in
+        one place changes in the footer, the help and the palette alike. Textual's own
+        entries come after, less those it shares a name with ("Keys", "Quit")."""
+        ours: list[SystemCommand] = []
+        actions: set[str] = set()
+        titles: set[str] = set()
         sources: list[tuple[Any, list[Any]]] = [(screen, list(getattr(screen, "BINDINGS", [])))]
         sources.append((self, list(self.BINDINGS)))
         for target, bindings in sources:
             for binding in bindings:
-                if not isinstance(binding, Binding) or not binding.tooltip or binding.action in seen:
+                if not isinstance(binding, Binding) or not binding.tooltip or binding.action in actions:
                     continue
-                seen.add(binding.action)
                 title, _, what = binding.tooltip.partition(" — ")
+                if title in titles:
+                    continue
+                actions.add(binding.action)
+                titles.add(title)
                 key = binding.key_display or binding.key.split(",")[0]
-                yield SystemCommand(
-                    title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                ours.append(
+                    SystemCommand(
+                        title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                    )
                 )
         for title, help_text, action in self.PALETTE:
-            yield SystemCommand(title, help_text, _runner(self, action))
+            if title not in titles:
+                titles.add(title)
+                ours.append(SystemCommand(title, help_text, _runner(self, action)))
+        yield from (command for command in super().get_system_commands(screen) if command.title not in titles)
+        yield from ours
 
 
 def _runner(target: Any, action: str) -> Callable[[], Any]:

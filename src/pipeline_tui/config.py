@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import check_currency
-from pipeline_tui.money import format_rates, parse_amount, parse_rates
+from pipeline_tui.money import format_money, format_rates, parse_amount, parse_rates
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
 QUOTA_PERIODS = ("month", "quarter", "year")
@@ -36,6 +36,10 @@ class Settings:
     quota_period: str = "quarter"
     rates: str = ""  # 'EUR=1.08,GBP=1.27': one unit of each in `currency`
     slip_limit: int = 2  # a close date pushed later this many times: the deal is slipping
+    review_size: int = 15  # the daily review's sitting: today's queue holds this many
+    next_step_after_days: int = 3  # a deal needs a next step once this long in its stage
+    next_step_from_stage: str = ""  # ...and at once from this stage on ("": none)
+    next_step_from_value: int = 0  # ...and at once from this value on (minor units; 0: none)
 
     @property
     def exchange_rates(self) -> dict[str, Decimal]:
@@ -52,7 +56,12 @@ DESCRIPTIONS = {
     "quota_period": "month, quarter or year",
     "rates": "Exchange rates into the default currency, e.g. EUR=1.08,GBP=1.27",
     "slip_limit": "A deal whose close date was pushed later this many times is slipping",
+    "review_size": "Deals in one daily review; the rest waits as later",
+    "next_step_after_days": "Days in a stage before a deal without a next step is in the review",
+    "next_step_from_stage": "From this stage on, a deal needs a next step at once (empty: none)",
+    "next_step_from_value": "From this value on, a deal needs a next step at once (0: none)",
 }
+MONEY_SETTINGS = ("quota", "next_step_from_value")  # amounts in minor units of the default currency
 
 
 def _days(name: str, value: Any) -> int:
@@ -84,14 +93,26 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
         if value.strip() not in THEMES:
             raise InputError(f"Unknown theme {value.strip()!r}; choose one of: {', '.join(THEMES)}.")
         return value.strip()
-    if name == "quota":
+    if name in MONEY_SETTINGS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(f"quota must be an amount, not {value!r}.")
+            raise InputError(f"{name} must be an amount, not {value!r}.")
         return value
     if name == "slip_limit":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
             raise InputError(f"slip_limit must be a whole number of pushes from 1 to 99, not {value!r}.")
         return value
+    if name == "review_size":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 500:
+            raise InputError(f"review_size must be a whole number of deals from 1 to 500, not {value!r}.")
+        return value
+    if name == "next_step_after_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+            raise InputError(f"{name} must be a whole number of days from 0 to 3650, not {value!r}.")
+        return value
+    if name == "next_step_from_stage":
+        if not isinstance(value, str):
+            raise InputError(f"{name} must be a stage name, not {value!r}.")
+        return " ".join(value.split())
     if name == "quota_period":
         if value not in QUOTA_PERIODS:
             raise InputError(f"quota_period must be one of {', '.join(QUOTA_PERIODS)}, not {value!r}.")
@@ -197,18 +218,21 @@ def parse_setting(settings: Settings, key: str, raw: str) -> Any:
         if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
             raise InputError(f"{key} must be true or false.")
         return lowered in ("true", "yes", "on", "1")
-    if key == "quota":
+    if key in MONEY_SETTINGS:
         if raw.strip().lower() in ("", "0", "none", "off"):
             return 0
         amount, code = parse_amount(raw)
         if code and code != settings.currency:
-            raise InputError(f"The quota is in the default currency ({settings.currency}), not {code}.")
+            what = "The quota" if key == "quota" else key
+            raise InputError(f"{what} is in the default currency ({settings.currency}), not {code}.")
         return amount
+    if key == "next_step_from_stage" and raw.strip().lower() in ("none", "off", "-"):
+        return ""
     if isinstance(default, int):
         try:
             return int(raw.strip())
         except ValueError:
-            unit = "pushes" if key == "slip_limit" else "days"
+            unit = "pushes" if key == "slip_limit" else "deals" if key == "review_size" else "days"
             raise InputError(f"{key} must be a whole number of {unit}.") from None
     return raw.strip() if key != "rates" else raw
 
@@ -226,7 +250,10 @@ def update_setting(settings: Settings, key: str, raw: str) -> Settings:
     return updated
 
 
-def show_setting(value: Any) -> str:
+def show_setting(value: Any, key: str = "", currency: str = "USD") -> str:
+    """A setting's value as a person reads it: amounts as money ("$150,000"), not cents."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if key in MONEY_SETTINGS and isinstance(value, int):
+        return format_money(value, currency) if value else "none"
     return str(value)

@@ -220,6 +220,24 @@ def _with_year(today: date, month: int, day: int, year: str | None, past: bool =
         year_ += step
 
 
+def say_date(day: date, today: date) -> str:
+    """A date as the app says it back: 'Tue 09 Dec', with the year when it is not this year's
+    ('Tue 09 Feb 2027')."""
+    return f"{day:%a %d %b}" if day.year == today.year else f"{day:%a %d %b %Y}"
+
+
+def echo_date(text: str, today: date, *, day_first: bool = False, none: str = "no date") -> str:
+    """What a date field says as the seller types: '→ Tue 09 Dec' for a date it reads, `none`
+    for 'none', '?' for what it cannot read (yet), '' for an empty field."""
+    if not text.strip():
+        return ""
+    try:
+        when = parse_optional_date(text, today, day_first=day_first)
+    except InputError:
+        return "?"
+    return f"→ {say_date(when, today)}" if when is not None else none
+
+
 def format_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 

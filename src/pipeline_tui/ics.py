@@ -1,7 +1,14 @@
-"""Revisits as an iCalendar file (RFC 5545): one all-day event per pending revisit.
+"""Calendars as iCalendar files (RFC 5545), all-day events with UIDs derived from the deal
+id, so importing a file again updates the events instead of duplicating them.
 
-UIDs are derived from the deal id, so importing the file again updates the events
-instead of duplicating them.
+- `revisits --ics` (`calendar`): one event per pending revisit;
+- `pipeline-tui calendar` (`pipeline_calendar`): the seller's calendar of the pipeline, one
+  event per next step with a due date and one per pending revisit. Each event's SEQUENCE is
+  the deal's revision, which every change raises, so a calendar that keeps the newest copy
+  of a UID takes the new date or text. An item done or removed since the file was last
+  written (a step done, a deal won, a revisit closed out) is written once more as
+  cancelled, so re-importing the file takes it out of the calendar; a subscribed calendar
+  simply loses it. Cancelled events stay in the file for CANCELLED_KEPT_DAYS.
 """
 
 from __future__ import annotations
@@ -9,44 +16,59 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline_tui import __version__
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, EventKind
+from pipeline_tui.money import format_money
 from pipeline_tui.store import Store
 
 # RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPECIAL = re.compile(r"[\\;,\n\r\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _escape(text: str) -> str:
-    return _CONTROL.sub(
-        " ",
+    """TEXT as RFC 5545 writes it: backslash, semicolon, comma and line breaks escaped,
+    other control characters made spaces (most text has none of them: a calendar has
+    thousands of lines to write)."""
+    if not _SPECIAL.search(text):
+        return text
+    text = (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
-        .replace("\r", "\\n"),
+        .replace("\r", "\\n")
     )
+    return _CONTROL.sub(" ", text) if _CONTROL.search(text) else text
 
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out: list[str] = []
-    current = ""
-    for char in line:
-        if len((current + char).encode()) > (75 if not out else 74):
-            out.append(current)
-            current = char
-        else:
-            current += char
-    out.append(current)
-    return "\r\n ".join(out)
+    if line.isascii():
+        if len(line) <= 75:
+            return line  # most lines: nothing to fold
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    out: list[bytes] = []
+    start, limit = 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: back off
+            end -= 1
+        out.append(data[start:end])
+        start, limit = end, 74  # a continuation line starts with a space
+    return b"\r\n ".join(out).decode()
 
 
 def _utc(moment: datetime) -> str:
@@ -130,3 +152,193 @@ def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     return len(deals)
+
+
+# -------------------------------------------------------- the pipeline's calendar
+
+PRODID = f"-//pipeline-tui//{__version__}//EN"
+CANCELLED_KEPT_DAYS = 30  # a done item stays in the file, cancelled, this long
+
+
+def step_uid(deal: Deal) -> str:
+    return f"step-{deal.id}@pipeline-tui"
+
+
+class Item(NamedTuple):
+    """One event of the pipeline's calendar (a tuple: a calendar makes tens of thousands)."""
+
+    uid: str
+    day: date
+    summary: str
+    description: str
+    sequence: int
+    gone: date | None = None  # cancelled: the day it was first seen done or removed
+
+
+@dataclass(frozen=True)
+class Written:
+    text: str
+    steps: int
+    revisits: int
+    cancelled: int
+
+    def said(self) -> str:
+        """'12 next steps and 3 revisits (2 done since: cancelled)'."""
+        text = f"{self.steps:,} next step{'' if self.steps == 1 else 's'} and "
+        text += f"{self.revisits:,} revisit{'' if self.revisits == 1 else 's'}"
+        if self.cancelled:
+            text += f" ({self.cancelled:,} done or removed since: cancelled)"
+        return text
+
+
+def _event(
+    uid: str, day: date, sequence: int, summary: str, description: str, dtstamp: str, tail: str
+) -> str:
+    """One VEVENT, its TEXT escaped already; the short lines are written as they are (no
+    line to fold). An all-day event with no DTEND lasts its one day (RFC 5545, 3.6.1)."""
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\n{dtstamp}\r\nSEQUENCE:{sequence}\r\n"
+        f"DTSTART;VALUE=DATE:{day.year:04}{day.month:02}{day.day:02}\r\n"
+        f"{_fold('SUMMARY:' + summary)}\r\n{_fold('DESCRIPTION:' + description)}\r\n"
+        f"{tail}TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+    )
+
+
+CONFIRMED = "STATUS:CONFIRMED\r\n"
+
+
+def _gone(day: date) -> str:
+    return f"STATUS:CANCELLED\r\nX-PIPELINE-TUI-GONE:{day.year:04}{day.month:02}{day.day:02}\r\n"
+
+
+def pipeline_events(store: Store, dtstamp: str) -> tuple[dict[str, str], int, int]:
+    """({uid: its VEVENT}, steps, revisits): each open deal's next step with a due date and
+    each pending revisit, in date order. Written straight from plain rows, with the texts
+    that repeat (a next step, a stage and an amount) escaped once: a calendar of tens of
+    thousands of steps is written in well under a second."""
+    stages = {s.id: _escape(s.name) for s in store.shape.stages(include_archived=True)}
+    reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
+    escaped: dict[str, str] = {}
+    money: dict[tuple[int, str], str] = {}
+
+    def once(text: str) -> str:
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = _escape(text)
+        return found
+
+    dated_steps, dated_revisits = store.review.calendar_rows()
+    events: dict[str, str] = {}
+    for step in dated_steps:
+        if not MIN_YEAR <= step.day.year < MAX_YEAR:
+            continue
+        who = _escape(f"{step.title} ({step.company})" if step.company else step.title)
+        about = stages[step.stage_id]
+        if step.value:
+            key = (step.value, step.currency)
+            value = money.get(key) or money.setdefault(key, _escape(format_money(step.value, step.currency)))
+            about += f"\\, {value}"
+        uid = f"step-{step.deal_id}@pipeline-tui"
+        events[uid] = _event(
+            uid, step.day, step.rev, f"{once(step.next_step)}: {who}",
+            f"{about}\\nDeal #{step.deal_id} in pipeline-tui", dtstamp, CONFIRMED,
+        )  # fmt: skip
+    steps = len(events)
+    for lost in dated_revisits:
+        if not MIN_YEAR <= lost.day.year < MAX_YEAR:
+            continue
+        why = reasons.get(lost.loss_reason_id or -1, "no reason recorded")
+        if lost.competitor:
+            why += f" ({lost.competitor})"
+        who = f"{lost.title} ({lost.company})" if lost.company else lost.title
+        note = f"\n{lost.loss_note}" if lost.loss_note else ""
+        uid = f"revisit-{lost.deal_id}@pipeline-tui"
+        events[uid] = _event(
+            uid, lost.day, lost.rev, _escape(f"Revisit: {who}"),
+            _escape(f"Lost: {why}{note}\nDeal #{lost.deal_id} in pipeline-tui"), dtstamp, CONFIRMED,
+        )  # fmt: skip
+    return events, steps, len(events) - steps
+
+
+_UID = re.compile(r"\nUID:([^\r\n]*)")
+
+
+def read_items(text: str, *, besides: Container[str] = frozenset()) -> list[Item]:
+    """The events of a calendar this module wrote before (an empty list for any other file),
+    but those whose UID is in `besides` (read no further: the calendar has them again)."""
+    if PRODID.split("//")[1] not in text[:500]:
+        return []
+    found: list[Item] = []
+    for uid in _UID.findall(text):
+        if uid in besides:
+            continue
+        here = re.search(rf"\nUID:{re.escape(uid)}\r?\n", text)  # this UID, not one it begins
+        if here is None:
+            continue
+        at = here.start()
+        start = text.rfind("BEGIN:VEVENT", 0, at)
+        end = text.find("END:VEVENT", at)
+        if start < 0 or end < 0:
+            continue
+        fields: dict[str, str] = {}
+        for line in re.sub(r"\r?\n[ \t]", "", text[start:end]).splitlines():
+            name, _, value = line.partition(":")
+            fields[name.split(";")[0]] = value
+        try:
+            day = datetime.strptime(fields["DTSTART"], "%Y%m%d").date()
+            gone = fields.get("X-PIPELINE-TUI-GONE")
+            found.append(
+                Item(
+                    fields["UID"],
+                    day,
+                    _unescape(fields.get("SUMMARY", "")),
+                    _unescape(fields.get("DESCRIPTION", "")),
+                    int(fields.get("SEQUENCE", "0")),
+                    datetime.strptime(gone, "%Y%m%d").date() if gone else None,
+                )
+            )
+        except (KeyError, ValueError):
+            continue  # not an event of ours: left out
+    return found
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def pipeline_calendar(store: Store, *, today: date, stamp: datetime, previous: str = "") -> Written:
+    """The pipeline's calendar: next steps and pending revisits; what was in `previous` (the
+    file as last written) and is done or removed now comes once more, cancelled."""
+    dtstamp = f"DTSTAMP:{_utc(stamp)}"
+    events, steps, revisits = pipeline_events(store, dtstamp)
+    cancelled = []
+    for old in read_items(previous, besides=events.keys()):
+        if old.gone is None:  # done or removed since the file was written
+            cancelled.append(old._replace(sequence=old.sequence + 1, gone=today))
+        elif (today - old.gone).days <= CANCELLED_KEPT_DAYS:
+            cancelled.append(old)
+    head = "".join(
+        _fold(line) + "\r\n"
+        for line in (
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            f"PRODID:{PRODID}",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "X-WR-CALNAME:Pipeline",
+        )
+    )
+    gone = "".join(
+        _event(
+            item.uid,
+            item.day,
+            item.sequence,
+            _escape(item.summary),
+            _escape(item.description),
+            dtstamp,
+            _gone(item.gone or today),
+        )  # fmt: skip
+        for item in cancelled
+    )
+    text = head + "".join(events.values()) + gone + "END:VCALENDAR\r\n"
+    return Written(text, steps, revisits, len(cancelled))

@@ -19,7 +19,8 @@ has focus at that moment.
 - A flow that opens a form says so (`expect`): the next key waits until that form is on
   screen with its first field focused.
 - While a change waits for another process's write lock, keys wait too (`hold`), in order.
-- Quit (ctrl+q, ctrl+c) and the command palette (ctrl+p) always pass at once.
+- Quit (ctrl+q, ctrl+c) and the command palette (ctrl+p, and the keys typed into it) always
+  pass at once.
 - A click waits behind the keys typed before it, so it acts on what they left on screen.
 - After a refused key (`refuse`), every key is dropped until the keyboard has been quiet
   for a moment: keys typed after a mistake were meant for something the user did not get.
@@ -81,7 +82,7 @@ class KeyGate:
         if event.is_forwarded:
             return False
         if isinstance(event, events.Key):
-            if event.key in PASSING:
+            if event.key in PASSING or self._in_palette():
                 return False
             if self._dropping(event):
                 return True
@@ -105,6 +106,16 @@ class KeyGate:
         self._dropping_until = now + QUIET_S  # the burst goes on: so does the quiet wait
         self.dropped += 1
         return True
+
+    def _in_palette(self) -> bool:
+        """The command palette is open: its keys pass (ctrl+p passed to open it; escape and
+        what is typed into it must not wait behind a change waiting for a lock)."""
+        from textual.command import CommandPalette
+
+        try:
+            return isinstance(self.app.screen, CommandPalette)
+        except Exception:  # no screen yet, or the app is closing
+            return False
 
     def hold(self) -> None:
         """Keep typed keys waiting (a change waiting for another writer's lock)."""

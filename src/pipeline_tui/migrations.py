@@ -324,3 +324,26 @@ def m008_timeline_indexes(db: Database) -> None:
     )
     # What changed since a day: every entry from that moment on.
     db.execute("CREATE INDEX events_at ON events(at)")
+
+
+@migration
+def m009_review_marks(db: Database) -> None:
+    """The daily review remembers which deals it has seen today (decided, skipped or found
+    settled): a skip counts as reviewed for the day, and today's queue is one sitting long
+    however often the review is opened. One row per deal and day; older days are pruned.
+    And an index of dated next steps, for the agenda and the calendar."""
+    db.execute(
+        """
+        CREATE TABLE review_marks (
+            day TEXT NOT NULL,
+            deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            PRIMARY KEY (day, deal_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX review_marks_deal ON review_marks(deal_id)")
+    # `today` (next steps due and overdue) and `calendar` (every next step with a date) read
+    # the deals with a dated next step from their own index.
+    db.execute(
+        "CREATE INDEX deals_step_due ON deals(next_step_due, stage_id, snoozed_until) "
+        "WHERE archived_at IS NULL AND next_step_due IS NOT NULL"
+    )

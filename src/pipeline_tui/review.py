@@ -1,50 +1,173 @@
-"""The daily review: one queue of everything that needs the seller today, taken one deal at a
-time. No Textual: the board's review screen and `pipeline-tui review --json` share it.
+"""The daily review: today's queue of what needs the seller, one sitting long, taken one deal
+at a time. No Textual: the board's review screen, `pipeline-tui review --json` and
+`pipeline-tui today` share it.
 
-The queue is built once, from three queries (store/review.py), as ids and kinds only, in this order: lost
-deals without a reason; due revisits, oldest due first; stale deals, longest idle first, then
-the largest value; open deals with no next step, largest value first. A deal appears once,
-under the first kind it matches. Each deal is read when its turn comes, so a queue of tens of
-thousands opens as fast as one of ten, and a deal fixed during the review does not reshuffle
-the rest.
+The priority, in one place (`KINDS`, ranked): every deal that needs the seller is of the
+first kind it matches, in this order —
 
-A `Session` walks the queue: what is shown, what was decided (for the summary and for undo),
-what was skipped, what is left.
+1. lost without a reason (the newest loss first): a loss must say why;
+2. revisit due (due longest ago first): a lost deal's second chance has come;
+3. overdue next step (due longest ago first): the clearest sign of a dropped ball;
+4. stale (idle longest first): no activity past the stage's threshold, or a passed close date;
+5. no next step, where it matters (the largest first): in its stage for a few days
+   (`next_step_after_days`), or at once from a stage or a value the seller sets.
+
+Within a kind, at equal footing, the larger deal first. Today's queue takes the first
+`review_size` (15) of that order; the rest waits as "later", offered after the summary. Every
+deal the review shows and moves past (decided, skipped, or found settled elsewhere) is marked
+as seen today: a skip counts as reviewed, and opening the review again the same day goes on
+where the sitting left off instead of starting over (store.review's marks). The status line
+counts the same: what is left of today's sitting, and what waits as later.
+
+A new kind of item (slipping close dates, say) is one entry in KINDS with its rank, its
+test (`needs`) and its query (an open kind is one more SQL test in store.review.OPEN_KINDS).
+
+The queue is built once, as ids and kinds only; each deal is read when its turn comes, so a
+queue opens as fast over a hundred thousand deals as over ten, and a deal fixed during the
+review does not reshuffle the rest. A `Session` walks it: what is shown, what was decided
+(for the summary and for undo), what was skipped, what is left.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pipeline_tui import rules
+from pipeline_tui.config import Settings
+from pipeline_tui.dates import humanize_days
+from pipeline_tui.errors import NotFoundError
 from pipeline_tui.models import Deal, Stage, StageKind
+from pipeline_tui.rules import NextStepRule
 from pipeline_tui.store import Store
 
 
 class Kind(StrEnum):
-    """Why a deal is in the review, in the order the review takes them."""
+    """Why a deal is in the review (KINDS says in which order the review takes them)."""
 
     MISSING_REASON = "missing_reason"
     REVISIT = "revisit"
+    OVERDUE_STEP = "overdue_step"
     STALE = "stale"
     NO_NEXT_STEP = "no_next_step"
 
     @property
+    def spec(self) -> KindSpec:
+        return SPECS[self]
+
+    @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        return SPECS[self].label
 
 
-KIND_LABELS = {
-    Kind.MISSING_REASON: "Lost without a reason",
-    Kind.REVISIT: "Revisit due",
-    Kind.STALE: "Stale",
-    Kind.NO_NEXT_STEP: "No next step",
-}
+Needs = Callable[[Deal, Stage, date, NextStepRule], bool]
+Opened = dict[str, list[int]]  # the open kinds' ids from store.review.open_review_ids
+# A kind's ids in its order: (store, today, the open kinds' ids when asked for, at most how many)
+Query = Callable[[Store, date, Callable[[], Opened], "int | None"], list[int]]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One kind of review item: its rank (lower first), how it is named and marked, what
+    still settles it, whether a deal still needs it, and where its ids come from."""
+
+    kind: Kind
+    rank: int
+    label: str  # "Lost without a reason"
+    short: str  # the summary's list: "no reason"
+    mark: str  # "?"
+    tone: str  # the screen's colour: error, accent, warning, primary
+    settles: str  # said when a decision left the deal in the review
+    needs: Needs
+    query: Query
+
+
+def _missing(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+    return stage.kind is StageKind.LOST and deal.loss_reason_id is None and not deal.archived
+
+
+def _revisit(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+    return rules.revisit_status(deal, today) == "due"
+
+
+def _due_revisits(store: Store, today: date, opened: Callable[[], Opened], limit: int | None) -> list[int]:
+    return store.review.due_revisit_ids(today, unmarked=True, limit=limit)
+
+
+def _overdue(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+    return rules.step_overdue_days(deal, stage, today) is not None
+
+
+def _stale(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+    return rules.is_stale(deal, stage, today)
+
+
+KINDS: tuple[KindSpec, ...] = tuple(
+    sorted(
+        (
+            KindSpec(
+                Kind.MISSING_REASON, 10, "Lost without a reason", "no reason", "?", "error",
+                "no loss reason yet: l fills it in · space skips",
+                _missing, lambda store, today, opened, limit: store.review.missing_reason_ids(today, limit),
+            ),
+            KindSpec(
+                Kind.REVISIT, 20, "Revisit due", "revisit", "↻", "accent",
+                "the revisit is still due: o reopens · z snoozes · c closes out · space skips",
+                _revisit, _due_revisits,
+            ),
+            KindSpec(
+                Kind.OVERDUE_STEP, 30, "Next step overdue", "overdue", "!", "warning",
+                "the next step is still overdue: t gives it a new date · z snooze · space skips",
+                _overdue, lambda store, today, opened, limit: opened()["overdue_step"],
+            ),
+            KindSpec(
+                Kind.STALE, 40, "Stale", "stale", "⚠", "warning",
+                "still stale: t next step · z snooze · > next stage · space skips",
+                _stale, lambda store, today, opened, limit: opened()["stale"],
+            ),
+            KindSpec(
+                Kind.NO_NEXT_STEP, 50, "No next step", "no step", "○", "primary",
+                "still no next step: t sets one · space skips",
+                rules.needs_next_step, lambda store, today, opened, limit: opened()["no_next_step"],
+            ),
+        ),
+        key=lambda spec: spec.rank,
+    )
+)  # fmt: skip
+SPECS = {spec.kind: spec for spec in KINDS}
+OPEN_KINDS = ("overdue_step", "stale", "no_next_step")  # asked of store.review in one pass
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The seller's settings for the review: how long a sitting is, and when a missing next
+    step matters."""
+
+    size: int = 15
+    rule: NextStepRule = field(default_factory=NextStepRule)
+
+
+def policy(store: Store, settings: Settings) -> Policy:
+    """The review's policy from the preferences (a stage named there that no longer exists
+    counts as none)."""
+    position = None
+    if settings.next_step_from_stage:
+        try:
+            position = store.shape.find_stage(settings.next_step_from_stage).position
+        except NotFoundError:
+            position = None
+    rule = NextStepRule(
+        after_days=settings.next_step_after_days,
+        from_position=position,
+        from_value=settings.next_step_from_value,
+        currency=settings.currency,
+        rates=settings.exchange_rates,
+    )
+    return Policy(settings.review_size, rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +178,16 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """Today's review: deal ids and their kinds, in review order."""
+    """Today's review: deal ids and their kinds, in review order; how many wait as later
+    (and which, when asked for: `build_queue(..., every=True)`)."""
 
     ids: list[int]
     kinds: list[Kind]
     today: date
+    later: int = 0
+    seen: int = 0  # deals today's review had seen before this queue was read
+    later_ids: list[int] = field(default_factory=list)
+    later_kinds: list[Kind] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -72,43 +200,72 @@ class Queue:
 
     def counts(self) -> dict[Kind, int]:
         found = Counter(self.kinds)
-        return {kind: found[kind] for kind in Kind}
+        return {spec.kind: found[spec.kind] for spec in KINDS}
 
 
-def build_queue(store: Store, today: date) -> Queue:
-    """Today's queue, from three queries; each deal once, under the first kind it matches."""
-    stale, no_step = store.review.open_review_ids(today)
-    seen: set[int] = set()
+def ranked(
+    store: Store, today: date, rule: NextStepRule, limit: int | None = None
+) -> tuple[list[int], list[Kind]]:
+    """The deals that need the review and that today's review has not seen yet, in the
+    review's order, each once under the first kind it matches: the first `limit` of them
+    (every one when None). Each kind's query is asked for no more than is still wanted, and
+    the open deals are read only when the kinds before them leave room."""
+    taken: set[int] = set()
     ids: list[int] = []
     kinds: list[Kind] = []
-    for kind, found in (
-        (Kind.MISSING_REASON, store.review.lost_without_reason_ids()),
-        (Kind.REVISIT, store.review.due_revisit_ids(today)),
-        (Kind.STALE, stale),
-        (Kind.NO_NEXT_STEP, no_step),
-    ):
-        fresh = [i for i in found if i not in seen] if seen else found
-        seen.update(fresh)
+    opened: Opened | None = None
+
+    def open_ids() -> Opened:
+        nonlocal opened
+        if opened is None:  # once, for every open kind: one pass over the open deals
+            wanted = None if limit is None else limit - len(ids)
+            opened = store.review.open_review_ids(today, rule, OPEN_KINDS, unmarked=True, limit=wanted)
+        return opened
+
+    for spec in KINDS:
+        if limit is not None and len(ids) >= limit:
+            break
+        # A deal met under an earlier kind is left out here: ask for that many more.
+        wanted = None if limit is None else limit - len(ids) + len(taken)
+        found = spec.query(store, today, open_ids, wanted)
+        fresh = [i for i in found if i not in taken] if taken else found
+        taken.update(fresh)
         ids += fresh
-        kinds += [kind] * len(fresh)
-    return Queue(ids, kinds, today)
+        kinds += [spec.kind] * len(fresh)
+    if limit is not None:
+        return ids[:limit], kinds[:limit]
+    return ids, kinds
 
 
-# ------------------------------------------------------------------- one item
+def build_queue(
+    store: Store, today: date, rules_: Policy | None = None, *, more: bool = False, every: bool = False
+) -> Queue:
+    """Today's queue: the first of the ranked deals, as many as are left of today's sitting
+    (`review_size` less the deals seen today); how many more wait as later (counted as the
+    status line counts them), and, with `every`, which. `more`: the next sitting, from the
+    later ones (what the summary offers "when you have time")."""
+    rules_ = rules_ or Policy()
+    seen = store.review.seen_count(today)
+    room = rules_.size if more else max(0, rules_.size - seen)
+    if every:
+        ids, kinds = ranked(store, today, rules_.rule)
+        return Queue(ids[:room], kinds[:room], today, len(ids) - room if len(ids) > room else 0, seen,
+                     ids[room:], kinds[room:])  # fmt: skip
+    ids, kinds = ranked(store, today, rules_.rule, room) if room else ([], [])
+    needing = store.review.review_counts(today, rules_.rule)[0]
+    return Queue(ids, kinds, today, max(0, needing - len(ids)), seen)
 
 
-def needs_attention(kind: Kind, deal: Deal, stage: Stage, today: date) -> bool:
+# -------------------------------------------------------------------- one item
+
+
+def needs_attention(
+    kind: Kind, deal: Deal, stage: Stage, today: date, rule: NextStepRule | None = None
+) -> bool:
     """Whether `deal` still needs what put it in the queue (the same tests as the queries)."""
     if deal.archived:
         return False
-    if kind is Kind.MISSING_REASON:
-        return stage.kind is StageKind.LOST and deal.loss_reason_id is None
-    if kind is Kind.REVISIT:
-        return rules.revisit_status(deal, today) == "due"
-    if kind is Kind.STALE:
-        return rules.is_stale(deal, stage, today)
-    snoozed = deal.snoozed_until is not None and deal.snoozed_until > today
-    return stage.is_open and deal.next_step == "" and not snoozed
+    return SPECS[kind].needs(deal, stage, today, rule or NextStepRule())
 
 
 def day_label(day: date, today: date) -> str:
@@ -132,6 +289,14 @@ def why(store: Store, kind: Kind, deal: Deal, today: date) -> str:
         if note:
             text += f" — {short(note, 80)!r}"
         return text
+    if kind is Kind.OVERDUE_STEP:
+        late = rules.step_overdue_days(deal, stage, today)
+        if late is None or deal.next_step_due is None:
+            return "the next step is no longer overdue"
+        step = short(" ".join(deal.next_step.split()), 60)
+        return (
+            f"next step {humanize_days(late)} overdue (due {day_label(deal.next_step_due, today)}): {step!r}"
+        )
     if kind is Kind.STALE:
         return rules.stale_reason(deal, stage, today) or "no longer stale"
     days = rules.days_in_stage(deal, today)
@@ -142,13 +307,13 @@ def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def item_dicts(store: Store, queue: Queue) -> list[dict[str, Any]]:
-    """The queue for scripts: each item's deal id, title, company, kind and why, in order."""
+def item_dicts(store: Store, ids: Sequence[int], kinds: Sequence[Kind], today: date) -> list[dict[str, Any]]:
+    """Items for scripts: each deal's id, title, company, kind and why, in order."""
     out: list[dict[str, Any]] = []
-    for start in range(0, len(queue), 500):
-        ids = queue.ids[start : start + 500]
-        deals = {d.id: d for d in store.deals.get_many(ids)}
-        for deal_id, kind in zip(ids, queue.kinds[start : start + 500], strict=True):
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        deals = {d.id: d for d in store.deals.get_many(chunk)}
+        for deal_id, kind in zip(chunk, kinds[start : start + 500], strict=True):
             deal = deals.get(deal_id)
             if deal is None:
                 continue
@@ -158,7 +323,7 @@ def item_dicts(store: Store, queue: Queue) -> list[dict[str, Any]]:
                     "title": deal.title,
                     "company": deal.company,
                     "kind": kind.value,
-                    "why": why(store, kind, deal, queue.today),
+                    "why": why(store, kind, deal, today),
                 }
             )
     return out
@@ -171,9 +336,10 @@ def item_dicts(store: Store, queue: Queue) -> list[dict[str, Any]]:
 class Health:
     """What the board's status line says about the review and the pipeline."""
 
-    to_review: int  # deals the review would take up today
+    to_review: int  # what is left of today's sitting
     healthy: int  # open deals with a next step due after today that are not stale
     open: int
+    later: int = 0  # what needs the seller beyond today's sitting
 
     @property
     def percent(self) -> int | None:
@@ -181,8 +347,12 @@ class Health:
         return None if not self.open else self.healthy * 100 // self.open
 
 
-def health(store: Store, today: date) -> Health:
-    return Health(*store.review.review_counts(today))
+def health(store: Store, today: date, rules_: Policy | None = None) -> Health:
+    """The status line's figures, counted as build_queue counts them."""
+    rules_ = rules_ or Policy()
+    needs, healthy, opened, seen = store.review.review_counts(today, rules_.rule)
+    to_do = min(needs, max(0, rules_.size - seen))
+    return Health(to_do, healthy, opened, needs - to_do)
 
 
 # -------------------------------------------------------------------- session

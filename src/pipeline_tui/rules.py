@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TypeVar
 
 from pipeline_tui.dates import humanize_days
@@ -71,6 +73,55 @@ def stale_cutoff(stage: Stage, today: date) -> date | None:
     if stage.stale_days is None:
         return None
     return today - timedelta(days=stage.stale_days)
+
+
+def is_quiet(deal: Deal, today: date) -> bool:
+    """Snoozed until a later day: the seller asked for quiet until then."""
+    return deal.snoozed_until is not None and deal.snoozed_until > today
+
+
+def step_overdue_days(deal: Deal, stage: Stage, today: date) -> int | None:
+    """How many days late the deal's next step is (its due date has passed), or None: the
+    clearest sign of a dropped ball. Open deals only, and not while snoozed."""
+    if not stage.is_open or deal.archived or not deal.next_step or deal.next_step_due is None:
+        return None
+    if deal.next_step_due >= today or is_quiet(deal, today):
+        return None
+    return (today - deal.next_step_due).days
+
+
+@dataclass(frozen=True, slots=True)
+class NextStepRule:
+    """When an open deal without a next step needs the seller: once it has been
+    `after_days` in its stage, or at once from the stage at `from_position` on (board order)
+    or from the value `from_value` on (minor units of `currency`, other currencies converted
+    with `rates`; one with no rate never counts by value)."""
+
+    after_days: int = 3
+    from_position: int | None = None
+    from_value: int = 0
+    currency: str = "USD"
+    rates: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def value_in_base(self, deal: Deal) -> Decimal | None:
+        if deal.currency == self.currency:
+            return Decimal(deal.value)
+        rate = self.rates.get(deal.currency)
+        return None if rate is None else deal.value * rate
+
+
+def needs_next_step(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+    """An open deal with no next step, where it matters (see NextStepRule); not snoozed."""
+    if not stage.is_open or deal.archived or deal.next_step or is_quiet(deal, today):
+        return False
+    if days_in_stage(deal, today) >= rule.after_days:
+        return True
+    if rule.from_position is not None and stage.position >= rule.from_position:
+        return True
+    if rule.from_value > 0:
+        value = rule.value_in_base(deal)
+        return value is not None and value >= rule.from_value
+    return False
 
 
 def revisit_status(deal: Deal, today: date, horizon_days: int = REVISIT_HORIZON_DAYS) -> str | None:

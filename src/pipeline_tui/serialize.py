@@ -52,6 +52,7 @@ def deal_dict(
         "closed_at": ts(deal.closed_at) if deal.closed_at else None,
         "days_in_stage": rules.days_in_stage(deal, today),
         "stale": rules.stale_reason(deal, stage, today),
+        "next_step_overdue_days": rules.step_overdue_days(deal, stage, today),
         "snoozed_until": _day(deal.snoozed_until),
         "archived": deal.archived,
     }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar, NoReturn
 
 from pipeline_tui import __version__, paths
-from pipeline_tui.cli import board, data, deals, motion, report, review, shape, transfer
+from pipeline_tui.cli import agenda, board, data, deals, motion, report, review, shape, transfer
 from pipeline_tui.cli.context import PROG, Context
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError, Question
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(command)
     motion.register(command)
     review.register(command)
+    agenda.register(command)
     transfer.register(command)
     data.register(command)
     shape.register(command)

@@ -21,7 +21,9 @@ PROG = "pipeline-tui"
 
 
 # Commands that only read: on a path with no pipeline they say so instead of creating one.
-READING = frozenset({"list", "show", "revisits", "report", "export", "search", "changes"})
+READING = frozenset(
+    {"list", "show", "revisits", "report", "export", "search", "changes", "today", "calendar"}
+)
 
 
 def out(*lines: str) -> None:

@@ -4,6 +4,7 @@ restore, repair, path and demo."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sqlite3
 import sys
@@ -199,7 +200,12 @@ def cmd_demo(ctx: Context) -> int:
         return 0
     from pipeline_tui.cli.board import cmd_board
 
-    return cmd_board(ctx)
+    code = cmd_board(ctx)
+    # The demo's file outlives the board: say how to come back to it.
+    info(
+        f"The demo pipeline is kept in {path}; open it again with: pipeline-tui --db {shlex.quote(str(path))}"
+    )
+    return code
 
 
 def demo_paths(db: str | None) -> tuple[Path, Path]:

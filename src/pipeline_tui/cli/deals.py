@@ -27,6 +27,9 @@ def deal_line(store: Store, deal: Deal, today: date, slip: Slip = NO_SLIP, slip_
         f"{format_money(deal.value, deal.currency):>12}",
         deal.title + (f" — {deal.company}" if deal.company else ""),
     ]
+    late = rules.step_overdue_days(deal, stage, today)
+    if late is not None:
+        parts.append(f"[overdue {late}d: {deal.next_step}]")
     stale = rules.stale_reason(deal, stage, today)
     if stale:
         parts.append(f"[stale: {stale}]")
@@ -118,6 +121,8 @@ def cmd_show(ctx: Context) -> int:
             (deal.next_step or "—") + (f" (due {deal.next_step_due})" if deal.next_step_due else ""),
         ),
     ]
+    if (late := rules.step_overdue_days(deal, stage, ctx.today)) is not None:
+        rows.append(("Overdue", f"the next step was due {late} day{'' if late == 1 else 's'} ago"))
     if stale := rules.stale_reason(deal, stage, ctx.today):
         rows.append(("Stale", stale))
     if stage.is_open and slip.count:

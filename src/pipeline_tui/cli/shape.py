@@ -11,7 +11,6 @@ from pipeline_tui.config import DESCRIPTIONS, show_setting
 from pipeline_tui.dates import describe_stale_days, parse_stale_days
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Outcome, StageKind
-from pipeline_tui.money import format_money
 from pipeline_tui.store import Store
 
 Register = Any
@@ -180,9 +179,7 @@ def cmd_reasons(ctx: Context) -> int:
 
 
 def _shown(key: str, value: Any, currency: str) -> str:
-    if key == "quota":
-        return format_money(int(value), currency) if value else "0 (no quota)"
-    return show_setting(value)
+    return show_setting(value, key, currency)
 
 
 def cmd_config(ctx: Context) -> int:

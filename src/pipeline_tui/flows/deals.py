@@ -209,6 +209,7 @@ class DealFlows:
             today=self.ui.today,
             day_first=self._settings().day_first,
             stage_name=title,
+            competitors=self.ui.store.review.competitor_names(),
         )
 
     @_writes

@@ -112,6 +112,32 @@ class FileFlows:
         default = self.default_path("pipeline-revisits.ics")
         self.ui.ask(PromptModal("Export revisits to an iCalendar file", _path, value=str(default)), save)
 
+    def export_pipeline_calendar(self) -> None:
+        """The pipeline's calendar (next steps and revisits) to a file; written over the
+        calendar as last written (after a yes), whose items done since come out cancelled."""
+        from pipeline_tui import ics
+        from pipeline_tui.modals.prompts import PromptModal
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            previous = ""
+            if path.is_file() and not path.is_symlink():
+                try:
+                    previous = path.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    previous = ""
+            store = self.ui.store
+            written = ics.pipeline_calendar(
+                store, today=self.ui.today, stamp=store.conn.clock(), previous=previous
+            )
+            self._write(path, lambda fh: fh.write(written.text), lambda p: f"Wrote {written.said()} to {p}")
+
+        default = self.default_path("pipeline-calendar.ics")
+        self.ui.ask(
+            PromptModal("Calendar of next steps and revisits (.ics)", _path, value=str(default)), save
+        )
+
     def import_deals(self) -> None:
         """Ask for a file, show what importing it would do, and import on yes."""
         from pipeline_tui import importer

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from pipeline_tui.dates import format_date, parse_optional_date
+from pipeline_tui.dates import echo_date, format_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal, as_stored, editable
 from pipeline_tui.models import Deal, DealDraft
-from pipeline_tui.money import minor_to_decimal_str, parse_amount
+from pipeline_tui.money import format_money, parse_amount
 
 FIELDS = (
     ("title", "Title", "What is being sold, to whom"),
@@ -27,8 +27,12 @@ FIELDS = (
 )
 
 
-def _value_text(value: int) -> str:
-    return minor_to_decimal_str(value).removesuffix(".00") if value else ""
+DATES = ("close", "due")
+
+
+def _value_text(value: int, currency: str) -> str:
+    """The value as the seller reads it: '$16,000' (read back as the same amount)."""
+    return format_money(value, currency) if value else ""
 
 
 class DealFormModal(FormModal[DealDraft | None]):
@@ -66,7 +70,7 @@ class DealFormModal(FormModal[DealDraft | None]):
             "next-step": d.next_step if d else "",
         }
         values = {key: editable(text) for key, text in self._stored.items()} | {
-            "value": _value_text(d.value) if d else "",
+            "value": _value_text(d.value, d.currency or "") if d else "",
             "close": format_date(d.expected_close) if d else "",
             "due": format_date(d.next_step_due) if d else "",
         }
@@ -90,6 +94,9 @@ class DealFormModal(FormModal[DealDraft | None]):
                         compact=True,
                         select_on_focus=self.deal is None or key != "title",
                     )
+                    if key in DATES:  # the date it reads, said back as it is typed
+                        yield Static(self._echo(values[key]), id=f"deal-{key}-echo", classes="date-echo",
+                                     markup=False)  # fmt: skip
             yield Static("", id="deal-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="deal-save", variant="primary", compact=True)
@@ -99,6 +106,14 @@ class DealFormModal(FormModal[DealDraft | None]):
         """After the terminal changes size, keep the field being edited in view."""
         if self.focused is not None:
             self.call_after_refresh(self.focused.scroll_visible, animate=False)
+
+    def _echo(self, text: str) -> str:
+        return echo_date(text, self.today, day_first=self.day_first, none="no date")
+
+    @on(Input.Changed, "#deal-close, #deal-due")
+    def _echo_date(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("deal-")
+        self.query_one(f"#deal-{key}-echo", Static).update(self._echo(event.value))
 
     def _value(self, key: str) -> str:
         return self.query_one(f"#deal-{key}", Input).value

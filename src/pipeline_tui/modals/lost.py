@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -10,10 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from pipeline_tui.dates import parse_optional_date
+from pipeline_tui.dates import echo_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal
@@ -46,10 +48,15 @@ class LostModal(FormModal[LossInput | None]):
         today: date,
         day_first: bool = False,
         stage_name: str = "Closed Lost",
+        competitors: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.subject = subject  # what was lost: a deal's title, or "3 deals"
         self.reasons = reasons
+        # Names already used: suggested as the competitor is typed, and a name typed in
+        # another case is saved as it was spelled before ("salesforce": "Salesforce"), so
+        # one competitor is not split in two in the report.
+        self.competitors = {fold(name): name for name in reversed(competitors)}
         self.today = today
         self.day_first = day_first
         self.stage_name = stage_name
@@ -67,7 +74,14 @@ class LostModal(FormModal[LossInput | None]):
             yield reason_list
             with Horizontal(id="lost-competitor-row", classes="field-row"):
                 yield Label("Competitor", classes="inline-label")
-                yield Input(placeholder="Who won it?", id="lost-competitor", compact=True)
+                yield Input(
+                    placeholder="Who won it? (→ takes a name used before)",
+                    id="lost-competitor",
+                    compact=True,
+                    suggester=SuggestFromList(list(self.competitors.values()), case_sensitive=False)
+                    if self.competitors
+                    else None,
+                )
             yield Label("Follow-up note", classes="field-label")
             yield TextArea(id="lost-note", compact=True, tab_behavior="focus", soft_wrap=True)
             with Horizontal(classes="field-row"):
@@ -191,12 +205,7 @@ class LostModal(FormModal[LossInput | None]):
     @on(Input.Changed, "#lost-revisit")
     def _preview_revisit(self, event: Input.Changed) -> None:
         """Show what a typed date means before it is saved."""
-        try:
-            when = parse_optional_date(event.value, self.today, day_first=self.day_first)
-        except InputError:
-            hint = "?" if event.value.strip() else ""
-        else:
-            hint = f"→ {when:%a %d %b %Y}" if when else ("no revisit" if event.value.strip() else "")
+        hint = echo_date(event.value, self.today, day_first=self.day_first, none="no revisit")
         self.query_one("#lost-revisit-hint", Static).update(hint)
 
     # ------------------------------------------------------------ save/cancel
@@ -216,7 +225,8 @@ class LostModal(FormModal[LossInput | None]):
             self._error("Choose a reason: type to filter the list, then Enter.")
             self.focus_field(self.query_one("#lost-reason", Input))
             return
-        competitor = self.query_one("#lost-competitor", Input).value.strip()
+        competitor = " ".join(self.query_one("#lost-competitor", Input).value.split())
+        competitor = self.competitors.get(fold(competitor), competitor)
         note = self.query_one("#lost-note", TextArea).text.strip()
         if reason.needs_competitor and not competitor:
             self._error(f"{safe(reason.label)}: name the competitor.")

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from pipeline_tui.dates import parse_date, parse_optional_date
+from pipeline_tui.dates import echo_date, parse_date, parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.modals.base import FormModal, as_stored, editable
@@ -102,10 +102,20 @@ class NextStepModal(FormModal[tuple[str, date | None] | None]):
                     placeholder="fri, +3d, Dec 1",
                     compact=True,
                 )
+                yield Static(self._echo(self.due.isoformat() if self.due else ""), id="step-due-echo",
+                             classes="date-echo", markup=False)  # fmt: skip
             yield Static("", id="step-error", classes="error", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Save  ^s", id="step-save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="step-cancel", compact=True)
+
+    def _echo(self, text: str) -> str:
+        return echo_date(text, self.today, day_first=self.day_first, none="no date")
+
+    @on(Input.Changed, "#step-due")
+    def _echo_due(self, event: Input.Changed) -> None:
+        """Say back the date as it is typed: '→ Tue 09 Dec'."""
+        self.query_one("#step-due-echo", Static).update(self._echo(event.value))
 
     @on(Input.Submitted, "#step-text")
     def _next(self) -> None:
@@ -149,6 +159,7 @@ class PromptModal(FormModal[T | None], Generic[T]):
         value: str = "",
         placeholder: str = "",
         picks: Sequence[tuple[str, str]] = (),
+        echo: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -156,11 +167,14 @@ class PromptModal(FormModal[T | None], Generic[T]):
         self.value = value
         self.placeholder = placeholder
         self.picks = tuple(picks)
+        self.echo = echo  # what the line means, said back as it is typed ('→ Tue 09 Dec')
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog", classes="dialog"):
             yield Label(shown(self.title_text), classes="dialog-title")
             yield Input(editable(self.value), placeholder=self.placeholder, id="prompt-input", compact=True)
+            if self.echo is not None:
+                yield Static(self.echo(self.value), id="prompt-echo", classes="date-echo", markup=False)
             if self.picks:
                 with Horizontal(id="prompt-picks", classes="button-row"):
                     for index, (label, _) in enumerate(self.picks):
@@ -175,6 +189,11 @@ class PromptModal(FormModal[T | None], Generic[T]):
     @property
     def dirty(self) -> bool:
         return self.query_one("#prompt-input", Input).value not in ("", editable(self.value))
+
+    @on(Input.Changed, "#prompt-input")
+    def _echo_input(self, event: Input.Changed) -> None:
+        if self.echo is not None:
+            self.query_one("#prompt-echo", Static).update(self.echo(event.value))
 
     @on(Button.Pressed, "#prompt-picks Button")
     def _pick(self, event: Button.Pressed) -> None:
@@ -212,7 +231,14 @@ def date_prompt(
             raise InputError(f"{when:%a %d %b %Y} has passed; choose a day after {after:%d %b}.")
         return when
 
-    return PromptModal(title, parse, value=value, placeholder="Mar 1, +3m, next fri, 2027-03-01", picks=picks)
+    return PromptModal(
+        title,
+        parse,
+        value=value,
+        placeholder="Mar 1, +3m, next fri, 2027-03-01",
+        picks=picks,
+        echo=lambda text: echo_date(text, today, day_first=day_first),
+    )
 
 
 class StageModal(ModalScreen[Stage | None]):

@@ -13,6 +13,7 @@ a ConflictError saying what changed, if it changed elsewhere since), or a deal's
 - `shape`: stages, loss reasons and won reasons;
 - `imports`: carrying out an import plan;
 - `preferences`: the config file's settings;
+- `review`: the daily review's marks (the deals it has seen today);
 - `undo`: taking back the latest change, by the undo registered for its kind.
 """
 
@@ -46,6 +47,7 @@ from pipeline_tui.operations.deals import (
 )
 from pipeline_tui.operations.imports import import_plan
 from pipeline_tui.operations.preferences import set_preference
+from pipeline_tui.operations.review import mark_seen, unmark_seen
 from pipeline_tui.operations.shape import (
     add_reason,
     add_stage,
@@ -79,6 +81,7 @@ __all__ = [
     "import_plan",
     "lose",
     "loss_label",
+    "mark_seen",
     "move",
     "move_reason",
     "move_stage",
@@ -91,6 +94,7 @@ __all__ = [
     "step",
     "unarchive",
     "undo",
+    "unmark_seen",
     "update_reason",
     "update_stage",
     "update_won_reason",

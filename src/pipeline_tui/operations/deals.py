@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from pipeline_tui import rules, transitions
+from pipeline_tui.dates import say_date
 from pipeline_tui.errors import InputError, RuleError
 from pipeline_tui.models import (
     Change,
@@ -128,7 +129,21 @@ def edit(store: Store, deals: Sequence[DealRef], changes: Mapping[str, Any]) -> 
         deals,
         lambda deal: transitions.edit(deal, changes, now=store.conn.clock()),
         lambda before, _: f"{verb} {names(before)}",
+        message=lambda label, _: label + _dates_said(store, changes) + ".",
     )
+
+
+def _dates_said(store: Store, changes: Mapping[str, Any]) -> str:
+    """The dates a change set, said back as understood: ': next step due Tue 09 Dec'."""
+    today = store.conn.clock().date()
+    said = []
+    if "next_step" in changes and changes["next_step"]:
+        said.append(f"{' '.join(str(changes['next_step']).split())!r}")
+    for key, what in (("next_step_due", "due"), ("expected_close", "close date")):
+        if key in changes:
+            when = changes[key]
+            said.append(f"{what} {say_date(when, today)}" if when else f"no {what}")
+    return (": " + ", ".join(said)) if said else ""
 
 
 def set_next_step(store: Store, deals: Sequence[DealRef], text: str, due: date | None) -> Done:
@@ -262,7 +277,8 @@ def _move(
             return f"Reopened {who} in {target.name}"
         return f"Moved {who} to {target.name}"
 
-    return _change(store, deals, decide, label)
+    said = "." if loss is None else _revisit_said(store, loss) + "."
+    return _change(store, deals, decide, label, message=lambda text, _: text + said)
 
 
 def reopen(store: Store, deals: Sequence[DealRef], stage_id: int, *, note: str = "") -> Done:
@@ -286,7 +302,16 @@ def fill_loss(store: Store, deals: Sequence[DealRef], loss: LossInput, *, today:
     def label(before: list[Deal], after: list[Deal]) -> str:
         return f"Reason for {names(before)}: {loss_label(store, after[0])}"
 
-    return _change(store, deals, decide, label)
+    return _change(
+        store, deals, decide, label, message=lambda text, _: text + _revisit_said(store, loss) + "."
+    )
+
+
+def _revisit_said(store: Store, loss: LossInput) -> str:
+    """'; revisit Tue 24 Feb 2027': the date the seller typed, as understood."""
+    if loss.revisit_on is None:
+        return ""
+    return f"; revisit {say_date(loss.revisit_on, store.conn.clock().date())}"
 
 
 def check_revisit(loss: LossInput, today: date) -> None:

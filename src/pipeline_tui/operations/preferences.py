@@ -7,18 +7,26 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline_tui.config import Settings, save_settings, show_setting, update_setting
-from pipeline_tui.errors import DatabaseFileError, PipelineError
+from pipeline_tui.errors import DatabaseFileError, InputError, PipelineError
 from pipeline_tui.models import Change, ChangeKind, Scope
 from pipeline_tui.operations.common import Done, undoes
 from pipeline_tui.store import Store
+
+NO_STAGE = ("", "none", "off", "-")
 
 
 def set_preference(
     settings: Settings, key: str, raw: str, *, config_path: Path, store: Store | None = None
 ) -> Done:
     """Check and save one preference; undoable when the pipeline can record it."""
+    if key == "next_step_from_stage" and store is not None and raw.strip().lower() not in NO_STAGE:
+        stage = store.shape.find_stage(raw)  # a stage of this pipeline, as it is spelled here
+        if not stage.is_open:
+            raise InputError(f"{stage.name} is not an open stage; deals there have no next step.")
+        raw = stage.name
     updated = update_setting(settings, key, raw)
-    old, new = show_setting(asdict(settings)[key]), show_setting(asdict(updated)[key])
+    old = show_setting(asdict(settings)[key], key, settings.currency)
+    new = show_setting(asdict(updated)[key], key, updated.currency)
     try:
         save_settings(config_path, updated)
     except OSError as exc:

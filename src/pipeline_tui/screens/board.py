@@ -22,6 +22,10 @@ from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, head
 from pipeline_tui.widgets.status_line import StatusLine
 
 STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first
+EMPTY_HINT = (
+    "No deals yet. n adds one here; to bring in a CRM's export: ctrl+p, Import deals "
+    "(or pipeline-tui import FILE)."
+)
 FOLLOWS = frozenset({"next_stage", "prev_stage", "move_to", "won", "lost"})  # the cursor follows the deal
 
 
@@ -93,6 +97,14 @@ class BoardScreen(DealScreen):
             tooltip="Export notes to CSV — every note with its deal",
             id="board.export",
         ),
+        Binding(
+            "i",
+            "app.export_pipeline_calendar",
+            "Calendar",
+            show=False,
+            tooltip="Calendar of next steps and revisits (.ics) — one file to import or subscribe to",
+            id="board.calendar",
+        ),
         Binding("escape", "clear_filter", "Clear marks or filter", show=False),
     ]
 
@@ -103,6 +115,7 @@ class BoardScreen(DealScreen):
         self.marked: dict[int, Deal] = {}  # deal id -> the deal as shown when it was marked
         self.ctx: CardContext | None = None
         self._status_pending = False
+        self._away = False  # another screen (not a dialog) is over the board
         self._last_stage: int | None = None
 
     # ----------------------------------------------------------------- layout
@@ -116,7 +129,7 @@ class BoardScreen(DealScreen):
         self.view = BoardView(self.ctx, id="board")
         self.view.set_columns([Column(stage, self._loader(stage)) for stage in app.store.shape.stages()])
         yield self.view
-        yield KeyBar()
+        yield KeyBar(first=("app.review",))  # the daily review: the habit the board leads to
 
     @property
     def columns(self) -> list[Column]:
@@ -218,6 +231,10 @@ class BoardScreen(DealScreen):
             column.header = header_text(column.stage, summary, ctx, app.settings.closed_days)
             cursor = self._cursor_for(column, summary.count, done.after if done else [])
             self.view.load_column(column, summary.count, cursor)
+        nothing = not self.filter_text and all(
+            c.summary is not None and not c.summary.count for c in self.columns
+        )
+        self.view.set_empty_hint(EMPTY_HINT if nothing else "")
         self.schedule_status()
 
     def _set_context(self) -> CardContext:
@@ -272,8 +289,15 @@ class BoardScreen(DealScreen):
         stack = self.app.screen_stack
         return self in stack and all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
 
+    def on_screen_suspend(self) -> None:
+        stack = self.app.screen_stack
+        self._away = bool(stack) and stack[-1] is not self and not isinstance(stack[-1], ModalScreen)
+
     def on_screen_resume(self) -> None:
         self.status.recount_review()  # what was done under another screen (the review) shows
+        if self._away:  # back from a screen (the review's skips change no deal, but its count)
+            self._away = False
+            self._status_pending = True
         if self._status_pending:
             self.call_after_refresh(self._pending_status)
 

@@ -1,8 +1,10 @@
 """The daily review (`d`): today's queue one deal at a time, one key per decision, a summary at
-the end.
+the end, and what waits as later offered after it.
 
-The queue is built once when the review opens (`pipeline_tui.review`); each deal is read when
-its turn comes. Every decision is one of the board's own flows (the same operation, one
+The queue is built once when the review opens (`pipeline_tui.review`: one sitting long, in
+one documented order); each deal is read when its turn comes. Every deal the review moves
+past is marked as seen today (a skip counts as reviewed), so the board's status line and the
+summary count the same thing. Every decision is one of the board's own flows (the same operation, one
 transaction, the same conflict handling); once the deal no longer needs what put it in the
 queue, the next item is shown at once, in the callback that saved the change, so a key typed
 ahead acts on the item it was typed on.
@@ -10,6 +12,7 @@ ahead acts on the item it was typed on.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
 from time import monotonic
@@ -24,21 +27,25 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
 from pipeline_tui import actions, rules
+from pipeline_tui import operations as ops
 from pipeline_tui.actions import DealAction
 from pipeline_tui.display import safe
-from pipeline_tui.errors import NotFoundError
+from pipeline_tui.errors import NotFoundError, PipelineError
 from pipeline_tui.flows.runner import Then
 from pipeline_tui.models import Deal, Event, StageKind
 from pipeline_tui.money import format_money
 from pipeline_tui.operations import Done
 from pipeline_tui.review import (
+    NOT_REACHED,
     SKIPPED,
     Kind,
+    Policy,
     Queue,
     Session,
     build_queue,
     day_label,
     needs_attention,
+    policy,
     why,
 )
 from pipeline_tui.screens.deal_screen import DealScreen
@@ -49,20 +56,22 @@ from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows, two_part
 
 TIMELINE_MIN, TIMELINE_MAX = 3, 12  # the latest entries, as many as fit: the detail (enter) has all
-KIND_MARKS = {Kind.MISSING_REASON: "?", Kind.REVISIT: "↻", Kind.STALE: "⚠", Kind.NO_NEXT_STEP: "○"}
-SHORT_LABELS = {
-    Kind.MISSING_REASON: "? no reason",
-    Kind.REVISIT: "↻ revisit",
-    Kind.STALE: "⚠ stale",
-    Kind.NO_NEXT_STEP: "○ no step",
-}
-KIND_STYLES = {
-    Kind.MISSING_REASON: "$text-error",
-    Kind.REVISIT: "$text-accent",
-    Kind.STALE: "$text-warning",
-    Kind.NO_NEXT_STEP: "$text-primary",
+TONES = {
+    "error": "$text-error",
+    "accent": "$text-accent",
+    "warning": "$text-warning",
+    "primary": "$text-primary",
 }
 Part = str | tuple[str, str]
+
+
+def kind_style(kind: Kind) -> str:
+    return TONES[kind.spec.tone]
+
+
+def short_label(kind: Kind) -> str:
+    """'? no reason': the summary's list."""
+    return f"{kind.spec.mark} {kind.spec.short}"
 
 
 class ProgressBar(Widget):
@@ -116,6 +125,12 @@ class ReviewScreen(DealScreen):
             "Review it",
             tooltip="Review from here — on the summary: the chosen deal and those after it",
         ),
+        Binding(
+            "enter",
+            "more",
+            "More",
+            tooltip="Review more — on the summary: the next sitting, from what waits as later",
+        ),
         Binding("escape", "end", "End", tooltip="End the review — the summary, what is left"),
         Binding("escape", "back", "Back", tooltip="Back to the board — from the summary"),
     ]
@@ -131,11 +146,13 @@ class ReviewScreen(DealScreen):
         "close_out": "closed_out",
         "edit": "edited",
     }
-    SUMMARY_ACTIONS: ClassVar[set[str]] = {"resume", "back", "undo"}
+    SUMMARY_ACTIONS: ClassVar[set[str]] = {"resume", "more", "back", "undo"}
 
     def __init__(self) -> None:
         super().__init__()
         self.session = Session(Queue([], [], date.min))
+        self.policy = Policy()
+        self.more = False  # a sitting taken from what waited as later
         self.deal: Deal | None = None  # the deal as shown: every decision is checked against it
         self.clock: Callable[[], float] = monotonic  # for "in 6 min"
         self.started = 0.0
@@ -157,7 +174,7 @@ class ReviewScreen(DealScreen):
                 yield DealRows(
                     (
                         Column("Why", width=11),
-                        Column("", width=7),
+                        Column("", width=8),
                         Column("Deal — company", weight=3),
                         Column("Value", width=9, justify="right"),
                     ),
@@ -170,7 +187,8 @@ class ReviewScreen(DealScreen):
     def on_mount(self) -> None:
         app = self.host
         self.started = self.clock()
-        self.session = Session(build_queue(app.store, app.today))
+        self.policy = policy(app.store, app.settings)
+        self.session = Session(build_queue(app.store, app.today, self.policy))
         self._arrive()
 
     @property
@@ -195,14 +213,33 @@ class ReviewScreen(DealScreen):
         session, today = self.session, self.host.today
         while (item := session.current) is not None:
             deal = self._load(item.deal_id)
-            if deal is not None and needs_attention(
-                item.kind, deal, self.store.shape.stage(deal.stage_id), today
-            ):
+            if deal is not None and self._needs(item.kind, deal, today):
                 self._show_item(deal)
                 return
             session.settled()
+            self._seen(session.position)
             session.advance()
         self._show_summary()
+
+    def _needs(self, kind: Kind, deal: Deal, today: date) -> bool:
+        stage = self.store.shape.stage(deal.stage_id)
+        return needs_attention(kind, deal, stage, today, self.policy.rule)
+
+    # Marks: every item the review moves past counts as seen today (a skip too), so the
+    # queue stays one sitting long and the status line counts what the summary says. They
+    # are bookkeeping: a read-only file or another writer's lock just leaves them out.
+
+    def _seen(self, index: int) -> None:
+        self._mark(ops.mark_seen, index)
+
+    def _unseen(self, index: int) -> None:
+        self._mark(ops.unmark_seen, index)
+
+    def _mark(self, how: Callable[..., None], index: int) -> None:
+        if self.store.readonly:
+            return
+        with contextlib.suppress(PipelineError):
+            how(self.store, self.host.today, [self.session.queue.ids[index]])
 
     def _show_item(self, deal: Deal) -> None:
         self.deal = deal
@@ -218,15 +255,15 @@ class ReviewScreen(DealScreen):
 
     def _render_progress(self) -> None:
         session = self.session
-        parts: list[Part] = [("Daily review", "bold")]
+        parts: list[Part] = [("Daily review", "bold"), " · later" if self.more else ""]
         item = session.current
         if item is not None and not self.in_summary:
             parts += [
                 f" · {session.position + 1:,} of {session.total:,} · ",
-                (item.kind.label, f"bold {KIND_STYLES[item.kind]}"),
+                (item.kind.label, f"bold {kind_style(item.kind)}"),
             ]
         else:
-            parts.append(f" · {session.total:,} today")
+            parts.append(f" · {session.total:,}" + ("" if self.more else " today"))
         self.query_one("#review-progress", Static).update(Content.assemble(*parts))
         self.query_one(ProgressBar).show(session.reviewed, session.total)
 
@@ -236,10 +273,9 @@ class ReviewScreen(DealScreen):
             return
         self._render_progress()
         store, today = self.store, self.host.today
-        stage = store.shape.stage(deal.stage_id)
-        style = KIND_STYLES[item.kind]
-        if needs_attention(item.kind, deal, stage, today):
-            text = f"{KIND_MARKS[item.kind]} {why(store, item.kind, deal, today)}"
+        style = kind_style(item.kind)
+        if self._needs(item.kind, deal, today):
+            text = f"{item.kind.spec.mark} {why(store, item.kind, deal, today)}"
             reason = Content.assemble((safe(text), f"bold {style}"))
         else:
             reason = Content.assemble(
@@ -265,9 +301,11 @@ class ReviewScreen(DealScreen):
                     close += " (passed)"
             rows.append(("Close date", close, "$text-warning" if close.endswith("(passed)") else ""))
             step = deal.next_step
+            late = rules.step_overdue_days(deal, stage, today)
             if deal.next_step_due is not None:
-                step += f" (due {day_label(deal.next_step_due, today)})"
-            rows.append(("Next step", step, ""))
+                step += f" (due {day_label(deal.next_step_due, today)}"
+                step += f", {late} day{'' if late == 1 else 's'} late)" if late else ")"
+            rows.append(("Next step", step, "$text-warning" if late else ""))
         elif deal.closed_at is not None:
             rows.append(("Closed", day_label(deal.closed_at.date(), today), ""))
         if deal.snoozed_until is not None and deal.snoozed_until > today:
@@ -313,17 +351,34 @@ class ReviewScreen(DealScreen):
         self.ended_at = self.clock()
         minutes = (self.ended_at - self.started) / 60
         left = session.left_indexes()
+        later = self._later()
+        offer = f"{later:,} more when you have time: enter" if later else ""
         if not session.total:
-            text: Content = Content.assemble(
-                ("Nothing needs you today", "bold $text-success"),
-                ": no lost deal without a reason, no revisit due, nothing stale, every open deal has a "
-                "next step.",
-            )
+            if later or session.queue.seen:
+                seen = session.queue.seen
+                done: list[Part] = [
+                    ("Today's review is done", "bold $text-success"),
+                    f": {seen:,} deal{'' if seen == 1 else 's'} seen today.",
+                ]
+                if offer:
+                    done += ["\n", (offer, "bold")]
+                text: Content = Content.assemble(*done, "\n", ("escape: back to the board", "dim"))
+            else:
+                text = Content.assemble(
+                    ("Nothing needs you today", "bold $text-success"),
+                    ": no lost deal without a reason, no revisit due, no next step overdue, nothing "
+                    "stale, every deal that matters has a next step.",
+                )
         else:
             hint = "u undoes the last decision · escape: back to the board"
-            if left:
+            if self._resumes():
                 hint = "enter: review the chosen deal and those after it · " + hint
-            text = Content.assemble((session.summary(minutes), "bold"), "\n", (hint, "dim"))
+                if later:
+                    offer = f"{later:,} more wait for later"
+            parts: list[Part] = [(session.summary(minutes), "bold")]
+            if offer:
+                parts += ["\n", (offer, "" if self._resumes() else "bold")]
+            text = Content.assemble(*parts, "\n", (hint, "dim"))
         self.query_one("#review-summary-text", Static).update(text)
         queue = session.queue
         self._left_kinds = {queue.ids[i]: i for i in left}
@@ -343,7 +398,23 @@ class ReviewScreen(DealScreen):
             return [("", ""), ("", ""), (title, ""), (value, "")]
         kind = self.session.queue.kinds[index]
         skipped = "skipped" if self.session.states[index] == SKIPPED else ""
-        return [(SHORT_LABELS[kind], ""), (skipped, "rows--muted"), (title, ""), (value, "")]
+        return [(short_label(kind), ""), (skipped, "rows--muted"), (title, ""), (value, "")]
+
+    def _resumes(self) -> bool:
+        """Whether enter on the summary goes back into this sitting (deals not reached yet;
+        or skipped ones, when nothing waits as later): else it starts the next sitting."""
+        if self.session.left:
+            return True
+        return bool(self.session.left_indexes()) and not self.session.queue.later
+
+    def _later(self) -> int:
+        """What waits beyond this sitting: the later items not seen yet (counted now: the
+        status line says the same)."""
+        if not self.session.queue.later:
+            return 0
+        from pipeline_tui.review import health
+
+        return health(self.store, self.host.today, self.policy).later
 
     # ---------------------------------------------------------------- reload
 
@@ -385,6 +456,8 @@ class ReviewScreen(DealScreen):
             if change is None or change.undone_at is None:
                 break
             back = self.session.undo()
+            if back is not None:
+                self._took_back(back.index)
         if back is None:
             return False
         deal = self._load(self.session.queue.ids[back.index])
@@ -417,15 +490,6 @@ class ReviewScreen(DealScreen):
 
         return decided
 
-    # What still settles an item of each kind, said when a decision did not (a note on a due
-    # revisit) and when a key does nothing on the item shown.
-    STILL: ClassVar[dict[Kind, str]] = {
-        Kind.MISSING_REASON: "no loss reason yet: l fills it in · space skips",
-        Kind.REVISIT: "the revisit is still due: o reopens · z snoozes · c closes out · space skips",
-        Kind.STALE: "still stale: t next step · z snooze · > next stage · space skips",
-        Kind.NO_NEXT_STEP: "still no next step: t sets one · space skips",
-    }
-
     def refuses_keys(self) -> bool:
         """A key that does nothing on this item is said, and the keys typed after it are
         dropped: they were meant for what the user expected to see, not for this deal (a
@@ -434,7 +498,7 @@ class ReviewScreen(DealScreen):
 
     def refused_why(self, key: str) -> str:
         item = self.session.current
-        still = self.STILL[item.kind] if item is not None else ""
+        still = item.kind.spec.settles if item is not None else ""
         return f"does nothing on this deal; {still}"
 
     def _move_kind(self, before: StageKind, after: Deal) -> str:
@@ -451,7 +515,7 @@ class ReviewScreen(DealScreen):
             return
         kind = session.queue.kinds[index]
         stage = store.shape.stage(after.stage_id)
-        resolved = not needs_attention(kind, after, stage, today)
+        resolved = not self._needs(kind, after, today)
         detail = ""
         if what in ("lost", "reason") and stage.kind is StageKind.LOST:
             reason = store.shape.reason(after.loss_reason_id) if after.loss_reason_id else None
@@ -459,20 +523,22 @@ class ReviewScreen(DealScreen):
         session.go_to(index)
         session.decided(what, change_id, resolved=resolved, detail=detail)
         if resolved:
+            self._seen(index)
             session.advance()
             self._arrive()
         else:
             self._show_item(after)
-            self.host.say(f"Still here: {self.STILL[kind]}", timeout=4)
+            self.host.say(f"Still here: {kind.spec.settles}", timeout=4)
 
     def action_skip(self) -> None:
         item, deal = self.session.current, self.deal
         if item is None or deal is None or not self.check_action("skip", ()):
             return
-        if needs_attention(item.kind, deal, self.store.shape.stage(deal.stage_id), self.host.today):
+        if self._needs(item.kind, deal, self.host.today):
             self.session.skip()
         else:  # fixed meanwhile (from the detail, or by another process): not a skip
             self.session.settled()
+        self._seen(self.session.position)
         self.session.advance()
         self._arrive()
 
@@ -484,6 +550,7 @@ class ReviewScreen(DealScreen):
         if log[-1].change_id is None:  # a skip, or a decision that changed nothing
             decision = self.session.undo()
             assert decision is not None
+            self._took_back(decision.index)
             deal = self._load(self.session.queue.ids[decision.index])
             if deal is None:
                 self._arrive()
@@ -492,6 +559,12 @@ class ReviewScreen(DealScreen):
             return
         # The app undoes this board's last change; `reload` then takes the review back.
         self.host.runner.undo()
+
+    def _took_back(self, index: int) -> None:
+        """A decision or a skip was taken back: its deal is not seen today any more (unless
+        the review had already moved past it before, as a skip)."""
+        if self.session.states[index] == NOT_REACHED:
+            self._unseen(index)
 
     def action_end(self) -> None:
         if self.check_action("end", ()):
@@ -510,6 +583,15 @@ class ReviewScreen(DealScreen):
         self.session.go_to(index)
         self._arrive()
 
+    def action_more(self) -> None:
+        """The next sitting, from what waits as later."""
+        if not self.check_action("more", ()):
+            return
+        self.more = True
+        self.started, self.ended_at = self.clock(), None
+        self.session = Session(build_queue(self.store, self.host.today, self.policy, more=True))
+        self._arrive()
+
     @on(DealRows.Chosen)
     def _chosen(self) -> None:
         self.action_resume()
@@ -525,8 +607,12 @@ class ReviewScreen(DealScreen):
         if action == "undo":
             return bool(self.session.log)
         if self.in_summary:
+            if action == "resume":
+                return self._resumes()
+            if action == "more":
+                return not self._resumes() and self.session.queue.later > 0
             return action in self.SUMMARY_ACTIONS
-        if action in ("resume", "back"):
+        if action in ("resume", "more", "back"):
             return False
         item, deal = self.session.current, self.deal
         if item is None or deal is None:

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from textual.binding import Binding
 
 from pipeline_tui import actions
 from pipeline_tui import operations as ops
+from pipeline_tui.dates import humanize_days
 from pipeline_tui.models import Deal
 from pipeline_tui.money import format_money
 from pipeline_tui.screens.deal_table import DealTableScreen
 from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 
 
+def revisit_when(day: date, today: date) -> str:
+    """'Nov 12 · 12 days late', 'Nov 24 · due today', 'Dec 10 · in 16 days': never '+5d',
+    which reads as the app's own input for 'in 5 days'."""
+    days = (day - today).days
+    if days == 0:
+        return f"{day:%b %d} · due today"
+    if days < 0:
+        return f"{day:%b %d} · {humanize_days(-days)} late"
+    return f"{day:%b %d} · in {humanize_days(days)}"
+
+
 class RevisitsScreen(DealTableScreen):
     NAME = "revisits"
     COLUMNS = (
-        Column("When", width=16),
+        Column("When", width=21),
         Column("Deal — company", weight=3),
         Column("Lost because", weight=2),
         Column("Follow-up note", weight=2, hide_below=100),
@@ -47,12 +61,10 @@ class RevisitsScreen(DealTableScreen):
         if deal.revisit_on is None:
             when, style = "—", ""
         else:
-            days = (deal.revisit_on - today).days
-            if days > 0:
-                when, style = f"{deal.revisit_on:%b %d} in {days}d", ""
-            else:
-                late = "today" if days == 0 else f"+{-days}d"
-                when, style = f"DUE {deal.revisit_on:%b %d} {late}", "rows--accent"
+            when, style = (
+                revisit_when(deal.revisit_on, today),
+                ("rows--accent" if deal.revisit_on <= today else ""),
+            )
         return [
             (when, style),
             (two_part(deal.title, deal.company, widths[1]), ""),

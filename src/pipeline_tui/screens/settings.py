@@ -20,11 +20,10 @@ from pipeline_tui import operations as ops
 from pipeline_tui.config import DESCRIPTIONS, Settings, show_setting
 from pipeline_tui.dates import describe_stale_days, parse_stale_days
 from pipeline_tui.display import safe
-from pipeline_tui.errors import InputError
+from pipeline_tui.errors import InputError, NotFoundError
 from pipeline_tui.host import Host, host
 from pipeline_tui.modals.prompts import PromptModal
 from pipeline_tui.models import LossReason, Outcome, Scope, Stage, StageKind, WonReason
-from pipeline_tui.money import format_money
 from pipeline_tui.operations import Done
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.styles import SCREENS_CSS
@@ -105,7 +104,7 @@ class SettingsScreen(Screen[None]):
         ),
         Binding("K,ctrl+up", "move(-1)", "Up", key_display="K"),
         Binding("J,ctrl+down", "move(1)", "Down", key_display="J"),
-        Binding("x", "archive", "Archive/unarchive"),
+        Binding("A", "archive", "Archive/unarchive"),  # A, as on the board (where x exports)
         Binding("e", "edit", "Edit", show=False),
     ]
 
@@ -170,9 +169,9 @@ class SettingsScreen(Screen[None]):
 
     def _hint(self) -> None:
         hints = {
-            "tab-stages": "a add · r rename · t stale days · p probability · K/J move · x archive/unarchive"
+            "tab-stages": "a add · r rename · t stale days · p probability · K/J move · A archive/unarchive"
             " · u undo",
-            "tab-reasons": "a add · r rename · o lost or no decision · K/J move · x archive/unarchive"
+            "tab-reasons": "a add · r rename · o lost or no decision · K/J move · A archive/unarchive"
             " · u undo",
             "tab-won": "why deals are won (asked, optionally, when one is marked won) · a add · r rename"
             " · c asks who was beaten · K/J move · x archive/unarchive · u undo",
@@ -241,9 +240,7 @@ class SettingsScreen(Screen[None]):
         table.clear()
         settings = self.host.settings
         for key, value in asdict(settings).items():
-            shown = (
-                format_money(value, settings.currency) if key == "quota" and value else show_setting(value)
-            )
+            shown = show_setting(value, key, settings.currency)
             table.add_row(key, Text(safe(shown)), DESCRIPTIONS.get(key, ""), key=key)
         table.move_cursor(row=min(row, len(DESCRIPTIONS) - 1))
         self._hint()
@@ -444,13 +441,20 @@ class SettingsScreen(Screen[None]):
             from pipeline_tui.config import update_setting
 
             update_setting(self.host.settings, key, text)  # checked here, saved by the app
+            if key == "next_step_from_stage" and text.strip().lower() not in ("", "none", "off", "-"):
+                try:
+                    stage = self.host.store.shape.find_stage(text)
+                except NotFoundError as exc:  # said in the prompt, the text kept to fix
+                    raise InputError(str(exc)) from None
+                if not stage.is_open:
+                    raise InputError(f"{stage.name} is not an open stage; deals there have no next step.")
             return text
 
         self._ask(
             f"{key}: {DESCRIPTIONS[key]}",
             parse,
             lambda raw: self._set_preference(key, raw),
-            value=show_setting(current),
+            value=show_setting(current, key, self.host.settings.currency),
         )
 
     def _set_preference(self, key: str, raw: str) -> None:

@@ -9,6 +9,7 @@ while rendering.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,6 +74,8 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
             fourth = (f"✗ {label}", "card--lost")
     elif stage.kind is StageKind.WON:
         fourth = ("✓ won", "card--won")
+    elif (late := rules.step_overdue_days(deal, stage, ctx.today)) is not None:
+        fourth = (f"! overdue {late}d: {deal.next_step}", "card--warning")  # the clearest dropped ball
     elif stale:
         fourth = (f"⚠ {stale}", "card--warning")
     elif slip is not None:
@@ -178,6 +181,7 @@ class BoardView(Widget, can_focus=True):
         "card--title",
         "card--meta",  # the company, the next step, the selected card's bar
         "card--warning",  # stale, and a loss for no decision (in italics)
+        "card--hint",  # how to start, on an empty pipeline
         "card--lost",
         "card--won",
         "card--bar",
@@ -226,6 +230,7 @@ class BoardView(Widget, can_focus=True):
         self._fg_styles: dict[str, Style] = {}
         self._after_paint: list[Callable[[], object]] = []
         self.marked: set[int] = set()  # deals marked to act on together (the screen sets it)
+        self.empty_hint = ""  # said in the first column when the pipeline has no deal at all
 
     # --------------------------------------------------------------- geometry
 
@@ -527,7 +532,12 @@ class BoardView(Widget, can_focus=True):
         after another from its top, each line a cached strip."""
         blank = self._cached(("blank", width), lambda: Strip.blank(width, base))
         out = [self._header_line(column, line, width, base) for line in range(HEADER_HEIGHT)]
-        if column.count == 0:
+        if column.count == 0 and index == 0 and self.empty_hint:
+            out.append(blank)
+            hint = self._fg("card--hint")
+            for line in textwrap.wrap(self.empty_hint, max(8, width - 2))[: max(0, height - len(out))]:
+                out.append(self._hint_line(line, width, base, hint))
+        elif column.count == 0:
             empty = [(" no deals", self._fg("card--empty"))]
             out += [blank, self._cached(("empty", width), lambda: self._strip(empty, width, base))]
         card = column.top
@@ -553,6 +563,18 @@ class BoardView(Widget, can_focus=True):
             card += 1
         out += [blank] * (height - len(out))
         return out[:height]
+
+    def set_empty_hint(self, text: str) -> None:
+        """What the first column says when the pipeline has no deal at all ("" once it has)."""
+        if text != self.empty_hint:
+            self.empty_hint = text
+            self.refresh()
+
+    def _hint_line(self, line: str, width: int, base: Style, style: Style) -> Strip:
+        strip = self._lines.get(("hint", line, width))
+        if strip is None:
+            strip = self._lines[("hint", line, width)] = self._strip([(f" {line}", style)], width, base)
+        return strip
 
     def _card_lines(
         self, deal: Deal, stage: Stage, width: int, state: str, base: Style, *, marked: bool = False
