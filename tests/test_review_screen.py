@@ -677,7 +677,7 @@ async def test_a_sitting_is_review_size_long_skips_count_and_later_is_offered(
         assert "review: 1 to do (d) · 17 later" in status(app)  # the summary's count
         screen = await open_review(pilot)  # the same day: on where the sitting left off
         assert shown(screen) == "Idle 02" and "1 of 1" in review_text(screen)
-        await pilot.press("w")
+        await pilot.press("w", "enter")  # won, no reason given
         assert screen.in_summary
         text = plain(screen.query_one("#review-summary-text", Static))
         assert "17 more when you have time: enter" in text

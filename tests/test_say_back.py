@@ -109,7 +109,7 @@ async def test_quota_is_money_in_config_and_settings(make_app, store: Store, tmp
     assert capsys.readouterr().out == "$150,000\n"
     app = make_app(settings=Settings(quota=15_000_000))
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("comma", "3")
+        await pilot.press("comma", "4")
         table = app.screen.query_one("#prefs-table")
         row = list(Settings.__dataclass_fields__).index("quota")
         assert str(table.get_row_at(row)[1]) == "$150,000"
@@ -185,7 +185,7 @@ def test_leaving_the_demo_says_how_to_open_it_again(tmp_path: Path) -> None:
 async def test_the_next_step_stage_setting_names_a_stage_of_the_pipeline(make_app, store: Store) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("comma", "3")
+        await pilot.press("comma", "4")
         table = app.screen.query_one("#prefs-table")
         table.move_cursor(row=list(Settings.__dataclass_fields__).index("next_step_from_stage"))
         await pilot.press("enter", *"Demo", "enter")
