@@ -28,6 +28,7 @@ from pipeline_tui.review import (
     DONE,
     NOT_REACHED,
     SKIPPED,
+    Check,
     Kind,
     Policy,
     Queue,
@@ -57,7 +58,8 @@ def test_queue_order_each_deal_once_under_its_first_kind(store: Store, pipeline:
     assert queue.ids == [d.id for d in pipeline.order]
     assert queue.kinds == KINDS
     assert queue.counts() == {
-        Kind.MISSING_REASON: 2, Kind.REVISIT: 2, Kind.OVERDUE_STEP: 0, Kind.STALE: 4, Kind.NO_NEXT_STEP: 2
+        Kind.MISSING_REASON: 2, Kind.REVISIT: 2, Kind.OVERDUE_STEP: 0, Kind.SLIPPING: 0, Kind.STALE: 4,
+        Kind.NO_NEXT_STEP: 2,
     }  # fmt: skip
     assert (queue.later, queue.seen) == (0, 0)
     # The old import is lost without a reason and has a revisit due: listed once, as the first.
@@ -165,6 +167,15 @@ def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
             store.transfer.add_many([row])  # fmt: skip
             continue
         deal = builders.add(store, f"deal {i}", **fields)  # type: ignore[arg-type]
+        if rng.random() < 0.35:  # a close date pushed later (or pulled in) a few times
+            close = deal.expected_close or rng.choice(near)
+            for _ in range(rng.choice([1, 2, 2, 3])):
+                clock.advance(hours=1)
+                close += timedelta(days=rng.choice([14, 14, -3]))
+                builders.edit(store, deal.id, expected_close=close)
+            if rng.random() < 0.3:  # acted on since: settled until the next push
+                clock.advance(hours=1)
+                builders.note(store, deal.id, "Spoke to them")
         if stage.kind is StageKind.LOST:
             revisit = rng.choice([None, *near])
             builders.mark_lost(store, deal.id, LossInput(reasons[0].id, revisit_on=revisit))
@@ -191,10 +202,11 @@ def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
     from_position=st.sampled_from([None, 1, 3]),
     from_value=st.sampled_from([0, 5_000, 100_000]),
     seen=st.integers(0, 12),
+    slip_limit=st.sampled_from([1, 2, 3]),
 )
 def test_the_queries_agree_with_the_rules(
     tmp_path: Path, seed: int, size: int, shift: int, review_size: int, after_days: int,
-    from_position: int | None, from_value: int, seen: int,
+    from_position: int | None, from_value: int, seen: int, slip_limit: int,
 ) -> None:  # fmt: skip
     """Whatever the pipeline, the day and the seller's policy: the ranked deals are exactly
     those that need attention and were not seen today, each under the first kind it matches;
@@ -205,7 +217,7 @@ def test_the_queries_agree_with_the_rules(
         random_pipeline(store, clock, seed, size)
         today = TODAY + timedelta(days=shift)
         rule = rules.NextStepRule(after_days, from_position, from_value, "USD", {"EUR": Decimal("1.1")})
-        policy = Policy(review_size, rule)
+        policy = Policy(review_size, rule, slip_limit)
         every = [d.id for d in store.deals.all(archived=None)]
         marked = random.Random(seed).sample(every, min(seen, len(every)))
         store.review.mark_seen(today, marked)
@@ -216,7 +228,8 @@ def test_the_queries_agree_with_the_rules(
         healthy = opened = 0
         for deal in store.deals.all(archived=None):
             stage = store.shape.stage(deal.stage_id)
-            kind = next((k for k in Kind if needs_attention(k, deal, stage, today, rule)), None)
+            check = Check(rule, store.history.slip(deal.id), slip_limit)
+            kind = next((k for k in Kind if needs_attention(k, deal, stage, today, check)), None)
             if kind is not None and deal.id not in marked:
                 expected[deal.id] = kind
             if stage.is_open and not deal.archived:
@@ -433,7 +446,7 @@ def test_review_json_prints_the_queue(store: Store, pipeline: Pipeline, capsys) 
     assert printed["today"] == "2026-11-24" and printed["count"] == 10
     assert (printed["size"], printed["seen_today"], printed["later"]) == (15, 0, {"count": 0})
     assert printed["kinds"] == {
-        "missing_reason": 2, "revisit": 2, "overdue_step": 0, "stale": 4, "no_next_step": 2
+        "missing_reason": 2, "revisit": 2, "overdue_step": 0, "slipping": 0, "stale": 4, "no_next_step": 2
     }  # fmt: skip
     assert [(i["id"], i["title"], i["kind"]) for i in printed["items"]] == [
         (d.id, d.title, k.value) for d, k in zip(pipeline.order, KINDS, strict=True)
@@ -455,7 +468,7 @@ def test_review_json_today_moves_the_day(store: Store, pipeline: Pipeline, capsy
     printed = json.loads(capsys.readouterr().out)
     assert printed["today"] == "2026-12-10"
     assert printed["kinds"] == {
-        "missing_reason": 2, "revisit": 3, "overdue_step": 1, "stale": 8, "no_next_step": 0
+        "missing_reason": 2, "revisit": 3, "overdue_step": 1, "slipping": 0, "stale": 8, "no_next_step": 0
     }  # fmt: skip
     assert printed["count"] == 14 and printed["later"] == {"count": 0}
     assert [i["why"] for i in printed["items"] if i["title"] == "Fresh big"] == ["21 days idle in Lead"]

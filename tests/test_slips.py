@@ -13,7 +13,9 @@ from conftest import TODAY
 
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
+from pipeline_tui.config import Settings
 from pipeline_tui.models import StageKind
+from pipeline_tui.review import Kind, Policy, build_queue, health, item_dicts, why
 from pipeline_tui.slips import (
     NO_SLIP,
     Push,
@@ -166,3 +168,56 @@ def test_the_review_takes_a_slipping_deal_until_the_seller_acts_on_it(
     globex = store.deals.get(globex.id)
     assert needs_review(globex, lead, store.history.slip(globex.id), review)
     assert store.history.slipping_ids(2, review_on=review) == [pushed["globex"]]
+
+
+def test_the_daily_review_takes_slipping_deals_with_their_pushes(
+    store: Store, pushed: dict[str, int]
+) -> None:
+    """A kind of its own, after overdue steps and before stale: value × pushes first; the
+    status line counts it as the queue does; `slip_limit` sets how many pushes make a slip;
+    a note since the latest push settles it."""
+    queue = build_queue(store, TODAY)
+    assert [i.deal_id for i in queue if i.kind is Kind.SLIPPING] == [pushed["globex"], pushed["initech"]]
+    assert health(store, TODAY).to_review == len(queue)
+    globex = store.deals.get(pushed["globex"])
+    assert why(store, Kind.SLIPPING, globex, TODAY) == (
+        "close date slipped 2×, was Dec 1, now Dec 20 · pushed Nov 6: Dec 1 → Dec 10; Nov 7: Dec 10 → Dec 20"
+    )
+    strict = build_queue(store, TODAY, Policy(slip_limit=3))
+    assert [i.deal_id for i in strict if i.kind is Kind.SLIPPING] == [pushed["initech"]]
+    assert health(store, TODAY, Policy(slip_limit=3)).to_review == len(strict)
+    builders.note(store, pushed["globex"], "Called: budget moves to January", at=d(11, 21))
+    after = build_queue(store, TODAY)
+    assert [i.deal_id for i in after if i.kind is Kind.SLIPPING] == [pushed["initech"]]
+    assert health(store, TODAY).to_review == len(after)
+    printed = [(i["id"], i["kind"]) for i in item_dicts(store, after.ids, after.kinds, TODAY)]
+    assert (pushed["initech"], "slipping") in printed
+
+
+async def test_the_review_screen_shows_the_pushes_and_a_note_settles_the_slip(
+    make_app, store: Store, pushed: dict[str, int]
+) -> None:
+    from pilot_helpers import paste, plain
+    from review_helpers import review_text
+    from textual.widgets import Static
+
+    app = make_app(settings=Settings(slip_limit=3))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        screen = app.screen
+        text = review_text(screen)
+        assert "Initech seats" in text and "Slipping" in text, text
+        assert "slipped 3×, was Nov 30" in text and "Nov 20: Jan 10 → Feb 1" in text
+        await pilot.press("a")
+        await paste(pilot, "Asked what moved the date")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Initech seats" not in plain(screen.query_one("#review-why", Static))
+    assert not needs_review(
+        store.deals.get(pushed["initech"]),
+        store.shape.find_stage("Lead"),
+        store.history.slip(pushed["initech"]),
+        TODAY,
+        3,
+    )

@@ -8,8 +8,11 @@ first kind it matches, in this order —
 1. lost without a reason (the newest loss first): a loss must say why;
 2. revisit due (due longest ago first): a lost deal's second chance has come;
 3. overdue next step (due longest ago first): the clearest sign of a dropped ball;
-4. stale (idle longest first): no activity past the stage's threshold, or a passed close date;
-5. no next step, where it matters (the largest first): in its stage for a few days
+4. slipping (value times pushes, largest first): a close date pushed later `slip_limit` (2)
+   times or more, untouched since the latest push (any note, step or move settles it until
+   the next push);
+5. stale (idle longest first): no activity past the stage's threshold, or a passed close date;
+6. no next step, where it matters (the largest first): in its stage for a few days
    (`next_step_after_days`), or at once from a stage or a value the seller sets.
 
 Within a kind, at equal footing, the larger deal first. Today's queue takes the first
@@ -19,8 +22,8 @@ as seen today: a skip counts as reviewed, and opening the review again the same 
 where the sitting left off instead of starting over (store.review's marks). The status line
 counts the same: what is left of today's sitting, and what waits as later.
 
-A new kind of item (slipping close dates, say) is one entry in KINDS with its rank, its
-test (`needs`) and its query (an open kind is one more SQL test in store.review.OPEN_KINDS).
+A new kind of item is one entry in KINDS with its rank, its test (`needs`) and its query (an
+open kind is one more SQL test in store.review.OPEN_KINDS), as slipping close dates were.
 
 The queue is built once, as ids and kinds only; each deal is read when its turn comes, so a
 queue opens as fast over a hundred thousand deals as over ten, and a deal fixed during the
@@ -43,6 +46,7 @@ from pipeline_tui.dates import humanize_days
 from pipeline_tui.errors import NotFoundError
 from pipeline_tui.models import Deal, Stage, StageKind
 from pipeline_tui.rules import NextStepRule
+from pipeline_tui.slips import DEFAULT_SLIP_LIMIT, NO_SLIP, Slip, needs_review, push_lines, slip_text
 from pipeline_tui.store import Store
 
 
@@ -52,6 +56,7 @@ class Kind(StrEnum):
     MISSING_REASON = "missing_reason"
     REVISIT = "revisit"
     OVERDUE_STEP = "overdue_step"
+    SLIPPING = "slipping"
     STALE = "stale"
     NO_NEXT_STEP = "no_next_step"
 
@@ -64,7 +69,17 @@ class Kind(StrEnum):
         return SPECS[self].label
 
 
-Needs = Callable[[Deal, Stage, date, NextStepRule], bool]
+@dataclass(frozen=True)
+class Check:
+    """What a kind's test reads beside the deal, its stage and the day: the seller's rule for
+    next steps, and the deal's pushed close dates with the slip limit."""
+
+    rule: NextStepRule = field(default_factory=NextStepRule)
+    slip: Slip = NO_SLIP
+    slip_limit: int = DEFAULT_SLIP_LIMIT
+
+
+Needs = Callable[[Deal, Stage, date, Check], bool]
 Opened = dict[str, list[int]]  # the open kinds' ids from store.review.open_review_ids
 # A kind's ids in its order: (store, today, the open kinds' ids when asked for, at most how many)
 Query = Callable[[Store, date, Callable[[], Opened], "int | None"], list[int]]
@@ -86,11 +101,11 @@ class KindSpec:
     query: Query
 
 
-def _missing(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+def _missing(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
     return stage.kind is StageKind.LOST and deal.loss_reason_id is None and not deal.archived
 
 
-def _revisit(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+def _revisit(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
     return rules.revisit_status(deal, today) == "due"
 
 
@@ -98,12 +113,20 @@ def _due_revisits(store: Store, today: date, opened: Callable[[], Opened], limit
     return store.review.due_revisit_ids(today, unmarked=True, limit=limit)
 
 
-def _overdue(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+def _overdue(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
     return rules.step_overdue_days(deal, stage, today) is not None
 
 
-def _stale(deal: Deal, stage: Stage, today: date, rule: NextStepRule) -> bool:
+def _slipping(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
+    return needs_review(deal, stage, check.slip, today, check.slip_limit)
+
+
+def _stale(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
     return rules.is_stale(deal, stage, today)
+
+
+def _no_step(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
+    return rules.needs_next_step(deal, stage, today, check.rule)
 
 
 KINDS: tuple[KindSpec, ...] = tuple(
@@ -125,6 +148,11 @@ KINDS: tuple[KindSpec, ...] = tuple(
                 _overdue, lambda store, today, opened, limit: opened()["overdue_step"],
             ),
             KindSpec(
+                Kind.SLIPPING, 35, "Slipping", "slipping", "»", "warning",
+                "still slipping: a note, a next step or a move settles it · z snooze · space skips",
+                _slipping, lambda store, today, opened, limit: opened()["slipping"],
+            ),
+            KindSpec(
                 Kind.STALE, 40, "Stale", "stale", "⚠", "warning",
                 "still stale: t next step · z snooze · > next stage · space skips",
                 _stale, lambda store, today, opened, limit: opened()["stale"],
@@ -132,23 +160,24 @@ KINDS: tuple[KindSpec, ...] = tuple(
             KindSpec(
                 Kind.NO_NEXT_STEP, 50, "No next step", "no step", "○", "primary",
                 "still no next step: t sets one · space skips",
-                rules.needs_next_step, lambda store, today, opened, limit: opened()["no_next_step"],
+                _no_step, lambda store, today, opened, limit: opened()["no_next_step"],
             ),
         ),
         key=lambda spec: spec.rank,
     )
 )  # fmt: skip
 SPECS = {spec.kind: spec for spec in KINDS}
-OPEN_KINDS = ("overdue_step", "stale", "no_next_step")  # asked of store.review in one pass
+OPEN_KINDS = ("overdue_step", "slipping", "stale", "no_next_step")  # asked of store.review in one pass
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The seller's settings for the review: how long a sitting is, and when a missing next
-    step matters."""
+    """The seller's settings for the review: how long a sitting is, when a missing next step
+    matters, and how many pushes of a close date make a deal slipping."""
 
     size: int = 15
     rule: NextStepRule = field(default_factory=NextStepRule)
+    slip_limit: int = DEFAULT_SLIP_LIMIT
 
 
 def policy(store: Store, settings: Settings) -> Policy:
@@ -167,7 +196,7 @@ def policy(store: Store, settings: Settings) -> Policy:
         currency=settings.currency,
         rates=settings.exchange_rates,
     )
-    return Policy(settings.review_size, rule)
+    return Policy(settings.review_size, rule, settings.slip_limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +233,7 @@ class Queue:
 
 
 def ranked(
-    store: Store, today: date, rule: NextStepRule, limit: int | None = None
+    store: Store, today: date, rules_: Policy, limit: int | None = None
 ) -> tuple[list[int], list[Kind]]:
     """The deals that need the review and that today's review has not seen yet, in the
     review's order, each once under the first kind it matches: the first `limit` of them
@@ -219,7 +248,9 @@ def ranked(
         nonlocal opened
         if opened is None:  # once, for every open kind: one pass over the open deals
             wanted = None if limit is None else limit - len(ids)
-            opened = store.review.open_review_ids(today, rule, OPEN_KINDS, unmarked=True, limit=wanted)
+            opened = store.review.open_review_ids(
+                today, rules_.rule, OPEN_KINDS, unmarked=True, limit=wanted, slip_limit=rules_.slip_limit
+            )
         return opened
 
     for spec in KINDS:
@@ -248,24 +279,23 @@ def build_queue(
     seen = store.review.seen_count(today)
     room = rules_.size if more else max(0, rules_.size - seen)
     if every:
-        ids, kinds = ranked(store, today, rules_.rule)
+        ids, kinds = ranked(store, today, rules_)
         return Queue(ids[:room], kinds[:room], today, len(ids) - room if len(ids) > room else 0, seen,
                      ids[room:], kinds[room:])  # fmt: skip
-    ids, kinds = ranked(store, today, rules_.rule, room) if room else ([], [])
-    needing = store.review.review_counts(today, rules_.rule)[0]
+    ids, kinds = ranked(store, today, rules_, room) if room else ([], [])
+    needing = store.review.review_counts(today, rules_.rule, rules_.slip_limit)[0]
     return Queue(ids, kinds, today, max(0, needing - len(ids)), seen)
 
 
 # -------------------------------------------------------------------- one item
 
 
-def needs_attention(
-    kind: Kind, deal: Deal, stage: Stage, today: date, rule: NextStepRule | None = None
-) -> bool:
-    """Whether `deal` still needs what put it in the queue (the same tests as the queries)."""
+def needs_attention(kind: Kind, deal: Deal, stage: Stage, today: date, check: Check | None = None) -> bool:
+    """Whether `deal` still needs what put it in the queue (the same tests as the queries;
+    for a slipping deal, `check` carries its pushes)."""
     if deal.archived:
         return False
-    return SPECS[kind].needs(deal, stage, today, rule or NextStepRule())
+    return SPECS[kind].needs(deal, stage, today, check or Check())
 
 
 def day_label(day: date, today: date) -> str:
@@ -297,6 +327,12 @@ def why(store: Store, kind: Kind, deal: Deal, today: date) -> str:
         return (
             f"next step {humanize_days(late)} overdue (due {day_label(deal.next_step_due, today)}): {step!r}"
         )
+    if kind is Kind.SLIPPING:
+        slip = store.history.slip(deal.id)
+        if not slip.count:
+            return "no longer slipping"
+        now = f", now {day_label(deal.expected_close, today)}" if deal.expected_close else ""
+        return f"close date {slip_text(slip, today)}{now} · pushed " + "; ".join(push_lines(slip, today))
     if kind is Kind.STALE:
         return rules.stale_reason(deal, stage, today) or "no longer stale"
     days = rules.days_in_stage(deal, today)
@@ -350,7 +386,7 @@ class Health:
 def health(store: Store, today: date, rules_: Policy | None = None) -> Health:
     """The status line's figures, counted as build_queue counts them."""
     rules_ = rules_ or Policy()
-    needs, healthy, opened, seen = store.review.review_counts(today, rules_.rule)
+    needs, healthy, opened, seen = store.review.review_counts(today, rules_.rule, rules_.slip_limit)
     to_do = min(needs, max(0, rules_.size - seen))
     return Health(to_do, healthy, opened, needs - to_do)
 

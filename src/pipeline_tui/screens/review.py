@@ -38,6 +38,7 @@ from pipeline_tui.operations import Done
 from pipeline_tui.review import (
     NOT_REACHED,
     SKIPPED,
+    Check,
     Kind,
     Policy,
     Queue,
@@ -51,6 +52,7 @@ from pipeline_tui.review import (
 from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.serialize import describe_event
+from pipeline_tui.slips import NO_SLIP
 from pipeline_tui.store import Store
 from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows, two_part
@@ -223,7 +225,9 @@ class ReviewScreen(DealScreen):
 
     def _needs(self, kind: Kind, deal: Deal, today: date) -> bool:
         stage = self.store.shape.stage(deal.stage_id)
-        return needs_attention(kind, deal, stage, today, self.policy.rule)
+        slip = self.store.history.slip(deal.id) if kind is Kind.SLIPPING else NO_SLIP
+        check = Check(self.policy.rule, slip, self.policy.slip_limit)
+        return needs_attention(kind, deal, stage, today, check)
 
     # Marks: every item the review moves past counts as seen today (a skip too), so the
     # queue stays one sitting long and the status line counts what the summary says. They

@@ -5,7 +5,8 @@ status line.
 
 Lost deals without a reason and due revisits come from their indexes. Open deals are read in
 one pass over the table, each tested in SQL with the rules of rules.stale_reason (stale),
-rules.step_overdue_days (overdue next step) and rules.needs_next_step (no next step): most
+rules.step_overdue_days (overdue next step), slips.needs_review (slipping, from the
+close-date changes' own index) and rules.needs_next_step (no next step): most
 deals are open, and reading every row once in order beats looking tens of thousands of them
 up from several indexes. The open kinds are named in OPEN_KINDS (their SQL test and their
 order); the caller says in which order they take a deal (review.KINDS ranks them)."""
@@ -19,9 +20,11 @@ from typing import Any
 
 from pipeline_tui import rules
 from pipeline_tui.models import Deal, Stage, StageKind, StaleDeal
+from pipeline_tui.slips import DEFAULT_SLIP_LIMIT
 from pipeline_tui.store.codec import DEAL_SELECT, deal_from_row
 from pipeline_tui.store.connection import Connection
 from pipeline_tui.store.deals import LIVE
+from pipeline_tui.store.history import CLOSE_CHANGES, NOT_RETRACTED, PUSHED
 from pipeline_tui.store.shape import Shape
 
 MARKS_KEPT_DAYS = 7  # the review's marks of older days are pruned when it marks again
@@ -31,6 +34,7 @@ MARKS_KEPT_DAYS = 7  # the review's marks of older days are pruned when it marks
 # the largest value first.
 OPEN_KINDS: dict[str, tuple[str, str]] = {
     "overdue_step": ("overdue", "next_step_due"),  # due longest ago first
+    "slipping": ("slipping", "-(value * pushes)"),  # value times pushes, largest first
     "stale": ("stale", "touched"),  # idle longest first (last activity longest ago)
     "no_next_step": ("no_step", ""),  # the largest first
 }
@@ -48,6 +52,10 @@ class OpenTests:
     healthy: str
     due: str
     unmarked: str  # not seen by today's review yet
+    # The open deals with what the slipping test reads: each deal's pushed close dates
+    # (`pushes`, `last_push`; none for a deal never pushed `slip_limit` times).
+    source: str = "deals NOT INDEXED"
+    slipping: str = "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +242,11 @@ class Review:
 
     # -------------------------------------------------------------- the review
 
-    def _open_tests(self, today: date, rule: rules.NextStepRule | None = None) -> OpenTests:
+    def _open_tests(
+        self, today: date, rule: rules.NextStepRule | None = None, slip_limit: int = DEFAULT_SLIP_LIMIT
+    ) -> OpenTests:
         rule = rule or rules.NextStepRule()
-        params: dict[str, Any] = {"today": today.isoformat()}
+        params: dict[str, Any] = {"today": today.isoformat(), "slip_limit": max(1, slip_limit)}
         open_ids = [s.id for s in self.shape.stages(include_archived=True) if s.is_open] or [-1]
         params.update({f"o{i}": stage_id for i, stage_id in enumerate(open_ids)})
         # Idle past the stage's threshold: last activity before the day after the cutoff
@@ -260,6 +270,18 @@ class Review:
             healthy=f"(next_step != '' AND {future_step} AND NOT ({quiet} AND {late}))",
             due="(revisit_state = 'pending' AND revisit_on IS NOT NULL AND revisit_on <= :today)",
             unmarked="id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today)",
+            # slips.needs_review: pushed `slip_limit` times or more, untouched since the
+            # latest push, not snoozed. The pushes come from their own index (a few rows).
+            source=(
+                "deals NOT INDEXED LEFT JOIN (SELECT e.deal_id AS deal_id, COUNT(*) AS pushes, "
+                f"MAX(e.at) AS last_push FROM events e WHERE {CLOSE_CHANGES} AND json_valid(e.data) "
+                f"AND {NOT_RETRACTED} AND {PUSHED} GROUP BY e.deal_id HAVING COUNT(*) >= :slip_limit) "
+                "AS slips ON slips.deal_id = deals.id"
+            ),
+            slipping=(
+                f"({quiet} AND slips.pushes IS NOT NULL "
+                "AND julianday(last_activity_at) <= julianday(slips.last_push))"
+            ),
         )
 
     def _step_matters(self, rule: rules.NextStepRule, today: date, params: dict[str, Any]) -> str:
@@ -321,12 +343,13 @@ class Review:
         *,
         unmarked: bool = False,
         limit: int | None = None,
+        slip_limit: int = DEFAULT_SLIP_LIMIT,
     ) -> dict[str, list[int]]:
         """The open deals the review takes up, in one pass: for each kind of OPEN_KINDS named
         in `kinds`, its ids in its own order. A deal is listed once, under the first kind
         in `kinds` it matches (`unmarked`: only deals today's review has not seen; `limit`:
         the first so many, all kinds together, in that order)."""
-        tests = self._open_tests(today, rule)
+        tests = self._open_tests(today, rule, slip_limit)
         cases = " ".join(
             f"WHEN {getattr(tests, OPEN_KINDS[name][0])} THEN {rank}" for rank, name in enumerate(kinds)
         )
@@ -338,9 +361,9 @@ class Review:
         first = f"CASE kind {firsts} END, " if firsts else ""
         marks = f" AND {tests.unmarked}" if unmarked else ""
         rows = self._rows(
-            "SELECT id, kind FROM (SELECT id, value, next_step_due, "
+            "SELECT id, kind FROM (SELECT id, value, next_step_due, slips.pushes AS pushes, "
             f"substr(last_activity_at, 1, 10) AS touched, CASE {cases} END AS kind "
-            f"FROM deals NOT INDEXED WHERE stage_id IN ({tests.stages}) AND archived_at IS NULL{marks}) "
+            f"FROM {tests.source} WHERE stage_id IN ({tests.stages}) AND archived_at IS NULL{marks}) "
             f"WHERE kind IS NOT NULL ORDER BY kind, {first}value DESC, id LIMIT :limit",
             {**tests.params, "limit": -1 if limit is None else limit},
         )
@@ -350,17 +373,19 @@ class Review:
             lists[kind].append(int(deal_id))
         return found
 
-    def review_counts(self, today: date, rule: rules.NextStepRule | None = None) -> tuple[int, int, int, int]:
+    def review_counts(
+        self, today: date, rule: rules.NextStepRule | None = None, slip_limit: int = DEFAULT_SLIP_LIMIT
+    ) -> tuple[int, int, int, int]:
         """(needing the review, healthy, open, seen today) for the status line: how many
         deals today's review has not seen yet would need it (each once), of the open deals
         those with a next step due after today that are not stale, and how many deals the
         review has seen today."""
-        tests = self._open_tests(today, rule)
-        needs = f"({tests.stale} OR {tests.overdue} OR {tests.no_step} OR {tests.due})"
+        tests = self._open_tests(today, rule, slip_limit)
+        needs = f"({tests.stale} OR {tests.overdue} OR {tests.slipping} OR {tests.no_step} OR {tests.due})"
         total, to_review, healthy = self._rows(
             f"SELECT COUNT(*), COALESCE(SUM({needs} AND {tests.unmarked}), 0), "
             f"COALESCE(SUM({tests.healthy}), 0) "
-            f"FROM deals NOT INDEXED WHERE stage_id IN ({tests.stages}) AND archived_at IS NULL",
+            f"FROM {tests.source} WHERE stage_id IN ({tests.stages}) AND archived_at IS NULL",
             tests.params,
         )[0]
         lost = self._lost_ids()
