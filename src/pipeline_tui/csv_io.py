@@ -21,6 +21,7 @@ from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
+from pipeline_tui.store.codec import json_object
 
 BOM = "\ufeff"
 
@@ -65,7 +66,7 @@ def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> st
             entry["from"] = stage_names.get(from_id)
         if to_id is not None:
             entry["to"] = stage_names.get(to_id)
-        details = portable_data(json.loads(data or "{}"), stage_names, ids)
+        details = portable_data(json_object(data), stage_names, ids)
         if details:
             entry["data"] = details
         events.append(entry)
@@ -108,7 +109,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "closed_at": ts(deal.closed_at) if deal.closed_at else "",
             "loss_reason": reasons.get(deal.loss_reason_id, "") if deal.loss_reason_id else "",
             "competitor": deal.competitor,
-            "lost_at_stage": stages[deal.lost_at_stage_id].name if deal.lost_at_stage_id else "",
+            "lost_at_stage": names.get(deal.lost_at_stage_id, "") if deal.lost_at_stage_id else "",
             "loss_note": deal.loss_note,
             "revisit_on": deal.revisit_on or "",
             "revisit_state": deal.revisit_state.value if deal.revisit_state else "",

@@ -1,21 +1,48 @@
-"""Writing a file the user named (an export, a calendar, a report) without surprises.
+"""Every file the app reads or replaces, judged by its kind before anything touches it.
 
-The text goes to a temporary file beside the target, which replaces it only when complete:
-a full disk leaves the old file. Only a regular file is ever replaced, and only when the
-caller says so; a symbolic link, a device or a folder is refused (standard output is
-`-o -`). A replaced file keeps its permissions."""
+Reading (the pipeline's header, the preferences, an import, a backup to restore): only a
+regular file is read, through `open_regular`, which opens without blocking (a named pipe
+never hangs the command), checks the kind of what it opened (a path swapped for a device
+meanwhile is still refused) and reads at most a stated size (`/dev/zero` or a pipe of
+600 MB never fills memory). Anything else is one line naming what the path is.
+
+Writing (an export, a calendar, a report): the text goes to a temporary file beside the
+target, which replaces it only when complete: a full disk or a stop (SIGTERM, ctrl+c)
+leaves the old file and no temporary one. Only a regular file is ever replaced, and only
+when the caller says so; a symbolic link, a device, a pipe or a folder is refused (standard
+output is `-o -`), and never renamed, moved or replaced. A replaced file keeps its
+permissions."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
+
+MiB = 1024 * 1024
+
+
+class NotRegularFile(PipelineError):
+    """The path names something that is not a regular file (a folder, a pipe, a device, a
+    socket); nothing was read from it or written to it."""
+
+    def __init__(self, path: Path, kind: str, advice: str = "") -> None:
+        shown = safe(str(path))
+        tail = f"; {advice}" if advice else ""
+        super().__init__(f"{shown} is {kind}, not a regular file{tail}.")
+        self.path = path
+        self.kind = kind
+
+
+class TooLarge(PipelineError):
+    """A file larger than its reader accepts."""
 
 
 class TargetExists(PipelineError):
@@ -24,6 +51,103 @@ class TargetExists(PipelineError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{safe(str(path))} already exists; add --force to replace it.")
         self.path = path
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this mode is, in words ("a named pipe (FIFO)")."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a file"
+
+
+def regular_or_absent(path: Path, *, advice: str = "") -> os.stat_result | None:
+    """The stat of `path` (links followed) when it is a regular file, None when nothing is
+    there (a dangling link counts as nothing); NotRegularFile for anything else."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise PipelineError(f"Cannot use {safe(str(path))}: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(path, kind_of(info.st_mode), advice)
+    return info
+
+
+@contextlib.contextmanager
+def open_regular(path: Path, *, advice: str = "") -> Iterator[BinaryIO]:
+    """`path` opened for reading, only if it is a regular file: checked before opening (a
+    device is never opened: some act on open) and again on what was opened, without
+    blocking (a pipe with no writer would hang an ordinary open)."""
+    if regular_or_absent(path, advice=advice) is None:
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped since the check
+            raise NotRegularFile(path, kind_of(info.st_mode), advice)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        yield fh
+
+
+def read_bytes(path: Path, *, limit: int, advice: str = "", what: str = "") -> bytes:
+    """At most `limit` bytes of the regular file `path`; TooLarge when there are more (a
+    file that grows while read is caught too, not only one whose size says so)."""
+    with open_regular(path, advice=advice) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"{safe(str(path))} is larger than {_size(limit)}{' for ' + what if what else ''}; "
+            "nothing was read."
+        )
+    return data
+
+
+def read_head(path: Path, count: int) -> bytes:
+    """The first `count` bytes of a regular file (a database header)."""
+    with open_regular(path) as fh:
+        return fh.read(count)
+
+
+def copy_regular(path: Path, target: Path, *, advice: str = "") -> int:
+    """Copy the regular file `path`, alone, to the new file `target` (created private,
+    0600); returns the bytes copied."""
+    copied = 0
+    with open_regular(path, advice=advice) as src:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        with os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(MiB):
+                dst.write(chunk)
+                copied += len(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+    return copied
+
+
+def _size(limit: int) -> str:
+    return f"{limit // MiB:,} MB" if limit >= MiB else f"{limit // 1024:,} KB"
+
+
+# ------------------------------------------------------------------- writing
 
 
 def check_target(target: Path) -> os.stat_result | None:
@@ -46,7 +170,7 @@ def check_target(target: Path) -> os.stat_result | None:
         raise PipelineError(f"{shown} is a folder; give a file name.")
     if not stat.S_ISREG(info.st_mode):
         raise PipelineError(
-            f"{shown} is not a regular file (a device or a pipe); nothing was written "
+            f"{shown} is {kind_of(info.st_mode)}, not a regular file; nothing was written "
             "(use -o - for standard output)."
         )
     return info
@@ -76,6 +200,7 @@ def write_file(
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+        check_target(path)  # still a regular file (or nothing): never replace anything else
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
