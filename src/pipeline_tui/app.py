@@ -138,6 +138,7 @@ class PipelineApp(App[Any]):
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.fatal_message: str | None = None
+        self.stopped_by: int | None = None  # the signal that closed the board
         self.messages: deque[Said] = deque(maxlen=MESSAGES_KEPT)  # what the app said, latest last
         self.gate = KeyGate(self, super().on_event)
         self.runner = ChangeRunner(self)
@@ -251,7 +252,24 @@ class PipelineApp(App[Any]):
                 self.notify(problem, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
+        self._catch_stop_signals()
         self.call_after_refresh(_settle_gc)
+
+    def _catch_stop_signals(self) -> None:
+        """SIGTERM or SIGHUP (a shutdown, a closed terminal): leave as `q` does, the
+        terminal given back as it was; the command line then says why in one line."""
+        import asyncio
+        import contextlib
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows, a thread
+                loop.add_signal_handler(signum, self._stop_by_signal, int(signum))
+
+    def _stop_by_signal(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit(return_code=128 + signum)
 
     def check_for_changes(self) -> None:
         """Another process (the command line, a second board) committed: show it."""

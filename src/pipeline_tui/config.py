@@ -16,7 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.errors import InputError
+from pipeline_tui import files
+from pipeline_tui.display import safe
+from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.limits import check_currency
 from pipeline_tui.money import format_rates, parse_amount, parse_rates
 
@@ -99,16 +101,38 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
     )
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a preferences file is a few lines; more is not one
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML in the preferences file: only a regular file (a pipe or a device is never
+    read: it would hang every command or fill memory), at most MAX_CONFIG_BYTES, nested no
+    deeper than Python's parser can follow (ValueError otherwise)."""
+    raw = files.read_bytes(path, limit=MAX_CONFIG_BYTES, what="a preferences file")
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a preferences file") from None
+
+
 def load_settings(path: Path) -> tuple[Settings, str | None]:
     """Settings from `path` (defaults if it is absent), and a warning if it could not be used."""
+    shown = safe(str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = _read_toml(path)
     except FileNotFoundError:
         return Settings(), None
     except tomllib.TOMLDecodeError as exc:
-        return Settings(), f"{path}: {exc}; using the default settings."
-    except (OSError, UnicodeDecodeError) as exc:
-        return Settings(), f"Cannot read {path} ({exc}); using the default settings."
+        return Settings(), f"{shown}: {safe(str(exc))}; using the default settings."
+    except PipelineError as exc:  # not a regular file, or too large
+        return Settings(), f"{str(exc).rstrip('.')}; using the default settings."
+    except (ValueError, MemoryError) as exc:
+        return Settings(), f"Cannot read {shown} ({safe(str(exc))}); using the default settings."
+    except OSError as exc:
+        return (
+            Settings(),
+            f"Cannot read {shown} ({safe(exc.strerror or str(exc))}); using the default settings.",
+        )
     data.pop(KEYS_TABLE, None)  # the keymap: see load_keymap
     known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
@@ -133,8 +157,8 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
     """The config file's [keys] table: binding id -> keys (`"deal.note" = "n"`), as Textual's
     keymap takes it, and a warning for entries that are not text."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = _read_toml(path)
+    except (OSError, ValueError, MemoryError, PipelineError):
         return {}, None  # load_settings says what is wrong with the file
     table = data.get(KEYS_TABLE, {})
     if not isinstance(table, dict):
@@ -164,6 +188,7 @@ def save_settings(path: Path, settings: Settings) -> None:
         lines += ["", f"[{KEYS_TABLE}]"]
         lines += [f"{_toml_string(key)} = {_toml_string(keys)}" for key, keys in keymap.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
+    files.regular_or_absent(path, advice="nothing was saved")  # never replace a pipe or a device
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -143,6 +143,24 @@ def copy_regular(path: Path, target: Path, *, advice: str = "") -> int:
     return copied
 
 
+def trouble(exc: OSError) -> str:
+    """What an OS error means for the person, told by its errno ("the disk is full")."""
+    import errno
+
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "the disk is full"
+    if code == errno.EFBIG:
+        return "a file-size limit was reached"
+    if code == errno.EROFS:
+        return "the disk is read-only"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code == errno.EIO:
+        return "the disk failed (input/output error)"
+    return safe(exc.strerror or str(exc))
+
+
 def _size(limit: int) -> str:
     return f"{limit // MiB:,} MB" if limit >= MiB else f"{limit // 1024:,} KB"
 
@@ -187,7 +205,7 @@ def write_file(
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise PipelineError(f"Cannot write {safe(str(path))}: {exc.strerror}; nothing was written.") from None
+        raise PipelineError(f"Cannot write {safe(str(path))}: {trouble(exc)}; nothing was written.") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -204,9 +222,7 @@ def write_file(
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise PipelineError(
-            f"Cannot write {safe(str(path))}: {exc.strerror or exc}; nothing was written."
-        ) from None
+        raise PipelineError(f"Cannot write {safe(str(path))}: {trouble(exc)}; nothing was written.") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

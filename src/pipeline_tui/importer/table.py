@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline_tui import files
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 
 MAX_BYTES = 512 * 1024 * 1024
@@ -34,16 +36,17 @@ class Table:
 
 def _decode(path: Path) -> tuple[str, str]:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{path} is larger than {MAX_BYTES // 2**20} MB.")
-        raw = path.read_bytes()
+        # Only a regular file, read without blocking and never past MAX_BYTES (a pipe or
+        # /dev/zero would otherwise hang the import or fill memory).
+        raw = files.read_bytes(path, limit=MAX_BYTES, advice="save it to a file first")
+    except files.TooLarge:
+        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.") from None
+    except files.NotRegularFile as exc:
+        raise InputError(str(exc)) from None
     except FileNotFoundError:
-        raise InputError(f"There is no file {path}.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a CSV file.") from None
+        raise InputError(f"There is no file {safe(str(path))}.") from None
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
     # Excel's "Unicode text" is UTF-16 with a BOM: full of NUL bytes, but text.
     encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1252")
     if encodings != ("utf-16",) and b"\x00" in raw:

@@ -73,14 +73,22 @@ def private_copy(source: Path, folder: Path) -> Path:
     """The backup's own bytes, alone, in `folder` (checked to be a regular SQLite file)."""
     copy = folder / "backup.db"
     try:
-        size = files.copy_regular(source, copy, advice="give the backup file")
+        with files.open_regular(source, advice="give the backup file"):
+            pass
     except files.NotRegularFile as exc:
         raise DatabaseFileError(f"{exc} Nothing was restored.") from None
     except FileNotFoundError:
         raise InputError(f"There is no file {safe(str(source))}.") from None
     except OSError as exc:
         raise DatabaseFileError(
-            f"Cannot read {safe(str(source))}: {exc.strerror or exc}; nothing was restored."
+            f"Cannot read {safe(str(source))}: {files.trouble(exc)}; nothing was restored."
+        ) from None
+    try:
+        size = files.copy_regular(source, copy, advice="give the backup file")
+    except OSError as exc:  # writing the copy beside the pipeline
+        raise DatabaseFileError(
+            f"Cannot restore next to the pipeline ({safe(str(folder.parent))}): {files.trouble(exc)}; "
+            "nothing was restored."
         ) from None
     if size == 0:
         raise _refuse(source, "is empty (0 bytes), not a backup")
@@ -321,6 +329,15 @@ def check_restorable(fresh: Path, source: Path) -> int:
     return count
 
 
+FIELD_WORDS = {
+    "expected_close": "close date", "next_step_due": "next step's due date", "created_at": "creation time",
+    "stage_entered_at": "time it entered its stage", "last_activity_at": "last activity time",
+    "closed_at": "closing time", "archived_at": "archiving time", "snoozed_until": "snooze date",
+    "revisit_on": "revisit date", "revisit_state": "revisit state", "loss_reason_id": "loss reason",
+    "lost_at_stage_id": "lost-at stage", "stage_id": "stage", "rev": "revision", "source_id": "CRM id",
+}  # fmt: skip
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, bytes):
         return "binary data"
@@ -344,9 +361,8 @@ def model_problems(conn: Connection, limit: int = 3) -> list[str]:
             try:
                 parse(values[column])
             except (ValueError, TypeError, OverflowError):
-                if say(
-                    f"deal #{values['id']} has a {column.replace('_', ' ')} of {_describe(values[column])}"
-                ):
+                field = FIELD_WORDS.get(column, column.replace("_", " "))
+                if say(f"deal #{values['id']} has a {field} of {_describe(values[column])}"):
                     return found
                 break
         else:

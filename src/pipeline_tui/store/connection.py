@@ -109,10 +109,6 @@ class Generation:
     restored_from: str = ""
 
 
-def _describe_sqlite_error(exc: sqlite3.Error) -> str:
-    return safe(str(exc))
-
-
 class Connection:
     """The file: opened, checked, upgraded, written in transactions, backed up. The parts of
     the store (`pipeline_tui.store.Store`) share one."""
@@ -404,7 +400,7 @@ class Connection:
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         except OSError as exc:
             raise DatabaseFileError(
-                f"Cannot write the backup {safe(str(target))}: {exc.strerror}; nothing was written."
+                f"Cannot write the backup {safe(str(target))}: {files.trouble(exc)}; nothing was written."
             ) from None
         os.close(fd)
         tmp = Path(tmp_name)
@@ -431,12 +427,18 @@ class Connection:
         except (sqlite3.Error, OSError) as exc:
             for leftover in (tmp, Path(f"{tmp}-journal")):
                 leftover.unlink(missing_ok=True)
-            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else _describe_sqlite_error(exc)
+            if isinstance(exc, OSError):
+                reason = files.trouble(exc)
+            elif is_environment(exc):
+                reason = "the disk is full or failing" if _code(exc) & 0xFF in (13, 10) else safe(str(exc))
+            else:
+                reason = safe(str(exc))
             raise DatabaseFileError(
                 f"Cannot write the backup {safe(str(target))}: {reason}; nothing was written."
             ) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
+        except BaseException:  # a signal (SIGTERM, ctrl+c): leave nothing behind either
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                leftover.unlink(missing_ok=True)
             raise
         return target
 
@@ -616,6 +618,12 @@ def sqlite_trouble(path: Path, exc: sqlite3.Error, *, immutable: bool = False) -
     primary = code & 0xFF
     shown = safe(str(path))
     said = safe(str(exc))
+    if "unsafe use of" in str(exc):  # PRAGMA trusted_schema = OFF refused what the schema calls
+        return UnknownSchemaError(
+            f"{shown} was changed outside pipeline-tui ({said}): its schema calls a function "
+            "pipeline-tui never puts there, so nothing was opened. If you trust the file otherwise, "
+            "`pipeline-tui repair` removes unknown triggers and indexes after keeping a copy."
+        )
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         if immutable:
             return DatabaseFileError(

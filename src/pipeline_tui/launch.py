@@ -1,0 +1,19 @@
+"""The command's entry point: signals are caught before anything else is imported (see
+`stopping`), so ctrl+c during start-up is one line too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline_tui.stopping import Stopped, catch_signals, stopped
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """`pipeline-tui`: the command line, with signals caught from its first line on."""
+    catch_signals()
+    try:
+        from pipeline_tui.cli import main
+
+        return main(argv)
+    except (KeyboardInterrupt, Stopped) as exc:  # during start-up or the last clean-up
+        return stopped(exc)

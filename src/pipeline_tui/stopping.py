@@ -1,0 +1,73 @@
+"""Stopping a command: what SIGINT (ctrl+c), SIGTERM and SIGHUP do to it.
+
+- ctrl+c (SIGINT), at any point of any command, ends it with one line and exit code 130;
+- SIGTERM and SIGHUP (a closed terminal, a shutdown) unwind the same way (exit 143, 129),
+  so every `finally` runs: no export, backup, restore or import leaves a hidden temporary
+  file behind, and an open transaction is rolled back;
+- while a command unwinds, a second signal is ignored, so the clean-up itself is never cut
+  short.
+
+Nothing here runs at import time: `launch.run` installs the handlers before it imports
+the rest of the app."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from types import FrameType
+
+PROG = "pipeline-tui"
+STOPPING = (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))
+
+
+class Stopped(BaseException):
+    """A signal asked the command to stop (raised where it was, so clean-ups run)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def said(self) -> str:
+        name = "ctrl+c" if self.signum == signal.SIGINT else signal.Signals(self.signum).name
+        return f"{PROG}: stopped ({name}); nothing was left half-done."
+
+
+def _quiet() -> None:
+    """From now on the command is ending: further signals wait (are ignored)."""
+    for signum in STOPPING:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(signum, signal.SIG_IGN)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    _quiet()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
+
+
+def catch_signals() -> None:
+    """Turn SIGINT, SIGTERM and SIGHUP into exceptions raised where the command is."""
+    for signum in STOPPING:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(signum, _stop)
+
+
+def stopped(exc: BaseException) -> int:
+    """Say in one line that the command was stopped; the exit code."""
+    _quiet()
+    if isinstance(exc, KeyboardInterrupt):
+        exc = Stopped(signal.SIGINT)
+    assert isinstance(exc, Stopped)
+    try:
+        sys.stderr.write(exc.said + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return exc.code
