@@ -1,8 +1,8 @@
-"""CSV export: RFC 4180, UTF-8, formula-safe cells (the columns and cell rules: csv_cells)."""
+"""CSV export: RFC 4180, UTF-8, inert cells for any spreadsheet locale (the columns and the
+cell rules: csv_cells; a CRM's notes file keeps its text exact)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -16,6 +16,7 @@ from typing import IO, Any
 # re-exported, since the report's CSV and the tests take them from here.
 from pipeline_tui.csv_cells import DEAL_COLUMNS as DEAL_COLUMNS
 from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
+from pipeline_tui.csv_cells import Writer
 from pipeline_tui.csv_cells import neutralize as neutralize
 from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
@@ -28,11 +29,11 @@ BOM = "\ufeff"
 
 def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> int:
     columns = tuple(columns)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = Writer(out)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([neutralize(row.get(col)) for col in columns])
+        writer.writerow([row.get(col) for col in columns])
         count += 1
     return count
 
@@ -160,11 +161,11 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
                 continue
             yield list(spec.row(note))
 
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = Writer(out, exact=True)  # for the CRM's importer: its text exact
     writer.writerow(spec.columns)
     count = 0
     for row in rows():
-        writer.writerow([neutralize(cell) for cell in row])
+        writer.writerow(row)
         count += 1
     return count, list(left.values())
 

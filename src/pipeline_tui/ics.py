@@ -26,15 +26,12 @@ from pipeline_tui.models import Deal, EventKind
 from pipeline_tui.store import Store
 
 
-def ics_text(text: str) -> str:
+def ics_text(text: str, *, one_line: bool = False) -> str:
     """Stored text as an RFC 5545 TEXT value, inert: control characters and bidi overrides
-    as visible marks (TEXT allows none but tab), line breaks as \\n, and the characters
-    the format gives a meaning escaped."""
-    value = safe(text, one_line=False)
+    as visible marks (TEXT allows none but tab), line breaks as \\n (as ⏎ in a one-line
+    value, a SUMMARY), and the characters the format gives a meaning escaped."""
+    value = safe(text, one_line=one_line)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-_escape = ics_text
 
 
 def _fold(line: str) -> str:
@@ -114,8 +111,8 @@ def build(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> Calendar:
             f"SEQUENCE:{sequence}",
             f"DTSTART;VALUE=DATE:{deal.revisit_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{deal.revisit_on + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_escape(summary)}",
-            f"DESCRIPTION:{_escape(description)}",
+            f"SUMMARY:{ics_text(summary, one_line=True)}",
+            f"DESCRIPTION:{ics_text(description)}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
