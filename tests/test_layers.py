@@ -27,7 +27,7 @@ LAYERS = [
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
                     "report_render")),
     ("cli", ("cli",)),
-    ("ui", ("keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
+    ("ui", ("paste", "keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
     ("flows", ("flows", "actions", "host")),  # what happens between a key and a saved change
     ("screens", ("screens",)),
     ("app", ("app", "launch", "__main__")),
