@@ -126,6 +126,9 @@ def test_each_kind_of_trouble_has_its_own_message_and_advice(tmp_path: Path) -> 
             assert words in said, (kind, said)
         if kind not in ("damaged", "not a database"):
             assert "damaged" not in said and "restore" not in said, (kind, said)
+        else:  # read without locks (this user cannot write there): another user's write, not damage
+            torn = str(sqlite_trouble(path, exc, immutable=True)).lower()
+            assert "changed while it was read" in torn and "restore" not in torn, torn
         seen.add(kind)
     assert seen == set(ADVICE)
 

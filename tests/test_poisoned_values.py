@@ -114,7 +114,7 @@ async def test_the_board_shows_a_file_with_values_the_app_never_writes(tmp_path:
         app = PipelineApp(store, today=TODAY, poll_interval=0)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            for key in ("s", "escape", "r", "escape", "R", "escape", "d", "escape"):
+            for key in ("enter", "escape", "s", "escape", "r", "escape", "R", "escape", "d", "escape"):
                 await pilot.press(key)
                 await pilot.pause()
             assert app.return_code is None and app.fatal_message is None
