@@ -77,10 +77,10 @@ def regular_or_absent(path: Path, *, advice: str = "") -> os.stat_result | None:
     there (a dangling link counts as nothing); NotRegularFile for anything else."""
     try:
         info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise PipelineError(f"Cannot use {safe(str(path))}: {exc.strerror or exc}.") from None
+    except OSError as exc:  # a file where a folder should be, no permission, a loop of links
+        raise PipelineError(f"Cannot read {safe(str(path))}: {trouble(exc)}.") from None
     if not stat.S_ISREG(info.st_mode):
         raise NotRegularFile(path, kind_of(info.st_mode), advice)
     return info

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline_tui.stopping import Stopped, catch_signals, stopped
+from pipeline_tui.stopping import catch_signals, stop_in, stopped
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -15,5 +15,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         from pipeline_tui.cli import main
 
         return main(argv)
-    except (KeyboardInterrupt, Stopped) as exc:  # during start-up or the last clean-up
-        return stopped(exc)
+    except BaseException as exc:  # a stop during start-up or the last clean-up, maybe wrapped
+        stop = stop_in(exc)
+        if stop is None:
+            raise
+        return stopped(stop)

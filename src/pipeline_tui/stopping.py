@@ -59,6 +59,19 @@ def catch_signals() -> None:
             signal.signal(signum, _stop)
 
 
+def stop_in(exc: BaseException) -> BaseException | None:
+    """The ctrl+c or stop signal behind `exc`, if any: Python wraps an exception raised at
+    some points (a class being made while a module is imported) in another one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (KeyboardInterrupt, Stopped)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def stopped(exc: BaseException) -> int:
     """Say in one line that the command was stopped; the exit code."""
     _quiet()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -160,6 +161,12 @@ def take_in(source: Path, folder: Path) -> Incoming:
                 raise _refuse(source, f"fails SQLite's integrity check ({safe(problems[0])})")
             left_out = _left_out(conn, applied)
         except sqlite3.DatabaseError as exc:
+            if "unsafe use of" in str(exc):  # trusted_schema = OFF: a function no schema of ours calls
+                raise _refuse(
+                    source,
+                    f"has a schema that calls a function pipeline-tui never puts there ({safe(str(exc))}); "
+                    f"`pipeline-tui --db {safe(str(source))} repair` removes unknown triggers and indexes",
+                ) from None
             raise _refuse(source, f"is damaged or not a database ({safe(str(exc))})") from None
     finally:
         conn.close()
@@ -470,6 +477,7 @@ def install(incoming: Incoming, target: Path, aside: Path | None, *, source: Pat
     os.close(fd)
     tmp = Path(tmp_name)
     moved: list[tuple[Path, Path]] = []  # (sidecar at target, its copy aside), put back on failure
+    original = os.stat(target) if aside is not None else None
     try:
         src = sqlite3.connect(incoming.path)
         dest = sqlite3.connect(tmp)
@@ -488,26 +496,34 @@ def install(incoming: Incoming, target: Path, aside: Path | None, *, source: Pat
         else:
             os.chmod(tmp, os.stat(target).st_mode & 0o777)
         if aside is None:
-            os.link(tmp, target)  # fails if a file appeared there meanwhile: never clobbers
-            tmp.unlink()
+            try:
+                os.link(tmp, target)  # fails if a file appeared there meanwhile: never clobbers
+                tmp.unlink()
+            except FileExistsError:
+                raise DatabaseFileError(
+                    f"{safe(str(target))} appeared while restoring; nothing was restored."
+                ) from None
+            except OSError:  # a filesystem without hard links
+                os.replace(tmp, target)
             return
-        os.link(target, aside)
+        _keep(target, aside)
         for suffix in SIDECARS:
             side = Path(f"{target}{suffix}")
             if side.exists():
-                os.link(side, Path(f"{aside}{suffix}"))
+                _keep(side, Path(f"{aside}{suffix}"))
                 side.unlink()  # a damaged file's -wal must not be read into the new one
                 moved.append((side, Path(f"{aside}{suffix}")))
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
-        for side, kept in moved:
-            with contextlib.suppress(OSError):
-                os.link(kept, side)
-        if aside is not None and target.exists() and aside.exists() and os.path.samefile(target, aside):
-            aside.unlink()
-            for suffix in SIDECARS:
-                Path(f"{aside}{suffix}").unlink(missing_ok=True)
+        if aside is not None and original is not None and _same(target, original):
+            # The original is still in its place: its -wal and -shm go back beside it, and the
+            # copy aside is not needed.
+            for side, kept in moved:
+                with contextlib.suppress(OSError):
+                    _keep(kept, side)
+            for extra in (aside, *(Path(f"{aside}{suffix}") for suffix in SIDECARS)):
+                extra.unlink(missing_ok=True)
         raise
     with contextlib.suppress(OSError):  # the folder entry itself, so the rename survives a crash
         dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -515,6 +531,25 @@ def install(incoming: Incoming, target: Path, aside: Path | None, *, source: Pat
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _same(path: Path, info: os.stat_result) -> bool:
+    try:
+        now = os.stat(path)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+
+
+def _keep(path: Path, copy: Path) -> None:
+    """`path` also at `copy`: a second name for the same file, or (a filesystem without
+    hard links) a copy of its bytes."""
+    try:
+        os.link(path, copy)
+    except FileExistsError:
+        raise
+    except OSError:
+        shutil.copyfile(path, copy)
 
 
 # ------------------------------------------------------------------ probing
