@@ -21,6 +21,7 @@ from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.limits import check_currency
 from pipeline_tui.money import format_rates, parse_amount, parse_rates
+from pipeline_tui.stopping import deferred
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
 QUOTA_PERIODS = ("month", "quarter", "year")
@@ -189,13 +190,17 @@ def save_settings(path: Path, settings: Settings) -> None:
         lines += [f"{_toml_string(key)} = {_toml_string(keys)}" for key, keys in keymap.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     files.regular_or_absent(path, advice="nothing was saved")  # never replace a pipe or a device
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        with deferred():  # a stop signal waits until the temporary file is known to clean up
+            fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("# pipeline-tui preferences\n" + "\n".join(lines) + "\n")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            with deferred():
+                Path(tmp).unlink(missing_ok=True)
         raise
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from typing import IO, BinaryIO
 
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
+from pipeline_tui.stopping import deferred
 
 MiB = 1024 * 1024
 
@@ -168,6 +170,33 @@ def _size(limit: int) -> str:
 # ------------------------------------------------------------------- writing
 
 
+def _remove(path: Path | None) -> None:
+    """Remove a temporary file (a stop signal waits until it is gone)."""
+    if path is not None:
+        with deferred():
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """A folder only this user can read, in `parent`, removed with what it holds when the
+    block ends, however it ends (a stop signal waits for both)."""
+    folder: Path | None = None
+    try:
+        with deferred():
+            try:
+                folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+            except OSError as exc:
+                raise PipelineError(
+                    f"Cannot work in {safe(str(parent))}: {trouble(exc)}; nothing was changed."
+                ) from None
+        yield folder
+    finally:
+        if folder is not None:
+            with deferred():
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def check_target(target: Path) -> os.stat_result | None:
     """The target's stat if it is an existing regular file, None if absent; refuses the rest."""
     shown = safe(str(target))
@@ -202,12 +231,11 @@ def write_file(
     existing = check_target(path)
     if existing is not None and not replace:
         raise TargetExists(path)
+    tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise PipelineError(f"Cannot write {safe(str(path))}: {trouble(exc)}; nothing was written.") from None
-    tmp = Path(tmp_name)
-    try:
+        with deferred():  # a stop signal waits until the temporary file is known to clean up
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            tmp = Path(tmp_name)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
             fh.flush()
@@ -221,9 +249,12 @@ def write_file(
         check_target(path)  # still a regular file (or nothing): never replace anything else
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise PipelineError(f"Cannot write {safe(str(path))}: {trouble(exc)}; nothing was written.") from None
+        _remove(tmp)
+        verb = "write" if tmp is not None else "write in the folder of"
+        raise PipelineError(
+            f"Cannot {verb} {safe(str(path))}: {trouble(exc)}; nothing was written."
+        ) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
     return path

@@ -4,8 +4,9 @@
 - SIGTERM and SIGHUP (a closed terminal, a shutdown) unwind the same way (exit 143, 129),
   so every `finally` runs: no export, backup, restore or import leaves a hidden temporary
   file behind, and an open transaction is rolled back;
-- while a command unwinds, a second signal is ignored, so the clean-up itself is never cut
-  short.
+- while a command unwinds, a second signal is ignored, and inside `deferred()` (making or
+  removing a temporary file or folder) a signal waits for the block to end: a clean-up is
+  never cut short, and nothing is made that its clean-up does not know of.
 
 Nothing here runs at import time: `launch.run` installs the handlers before it imports
 the rest of the app."""
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 
 PROG = "pipeline-tui"
@@ -45,11 +47,35 @@ def _quiet() -> None:
             signal.signal(signum, signal.SIG_IGN)
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    _quiet()
+_deferring = 0  # nesting of `deferred` blocks
+_pending: list[int] = []  # a signal that arrived inside one
+
+
+def _raise(signum: int) -> None:
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise Stopped(signum)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    _quiet()
+    if _deferring:
+        _pending.append(signum)
+        return
+    _raise(signum)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A stop signal arriving inside the block takes effect when it ends."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+        if not _deferring and _pending:
+            _raise(_pending.pop())
 
 
 def catch_signals() -> None:

@@ -81,39 +81,38 @@ def cmd_restore(ctx: Context) -> int:
     real = target.resolve() if target.is_symlink() else target  # the file a link names, not the link
     if not real.parent.is_dir():
         raise InputError(f"The folder {safe(str(real.parent))} does not exist.")
-    try:
-        work = tempfile.TemporaryDirectory(prefix=".pipeline-tui-restore-", dir=real.parent)
-    except OSError as exc:
-        raise DatabaseFileError(
-            f"Cannot restore into {safe(str(real.parent))}: {exc.strerror or exc}; nothing was restored."
-        ) from None
-    with work as folder:
-        incoming = backups.take_in(source, Path(folder))
-        current, broken = _live_or_none(ctx)
-        question = f"Replace {target}"
-        if current is not None:
-            question += f" ({_deals(current.deals.count() + current.deals.count(archived=True))})"
-        elif broken:
-            question += " (it cannot be opened: " + broken.rstrip(".") + ")"
-        question += f" with {source} ({_deals(incoming.deals)})? [y/N] "
-        if real.exists() and not ctx.args.yes:
-            if not sys.stdin.isatty():
-                raise InputError("Restoring replaces your pipeline; add --yes to confirm.")
-            if input(safe(question)).strip().lower() not in ("y", "yes"):
-                out("Nothing was changed.")
-                return 1
-        stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
-        if current is not None:
-            safety = unique_path(real.with_name(f"{real.stem}-before-restore-{stamp}.db"))
-            backups.replace_live(current.conn, incoming, safety, source=source)
-            out(f"The pipeline as it was is kept in {safety}")
-        else:
-            aside = None
-            if real.exists():  # damaged or not a pipeline: kept whole beside, under another name
-                aside = unique_path(real.with_name(f"{real.stem}-damaged-{stamp}{real.suffix or '.db'}"))
-            backups.install(incoming, real, aside, source=source, at=ctx.clock())
-            if aside is not None:
-                out(f"The file that could not be opened is kept in {aside}")
+    with files.private_folder(real.parent, ".pipeline-tui-restore-") as folder:
+        return _restore(ctx, source, target, real, folder)
+
+
+def _restore(ctx: Context, source: Path, target: Path, real: Path, folder: Path) -> int:
+    """The restore itself, its work done in the private `folder`."""
+    incoming = backups.take_in(source, folder)
+    current, broken = _live_or_none(ctx)
+    question = f"Replace {target}"
+    if current is not None:
+        question += f" ({_deals(current.deals.count() + current.deals.count(archived=True))})"
+    elif broken:
+        question += " (it cannot be opened: " + broken.rstrip(".") + ")"
+    question += f" with {source} ({_deals(incoming.deals)})? [y/N] "
+    if real.exists() and not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("Restoring replaces your pipeline; add --yes to confirm.")
+        if input(safe(question)).strip().lower() not in ("y", "yes"):
+            out("Nothing was changed.")
+            return 1
+    stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
+    if current is not None:
+        safety = unique_path(real.with_name(f"{real.stem}-before-restore-{stamp}.db"))
+        backups.replace_live(current.conn, incoming, safety, source=source)
+        out(f"The pipeline as it was is kept in {safety}")
+    else:
+        aside = None
+        if real.exists():  # damaged or not a pipeline: kept whole beside, under another name
+            aside = unique_path(real.with_name(f"{real.stem}-damaged-{stamp}{real.suffix or '.db'}"))
+        backups.install(incoming, real, aside, source=source, at=ctx.clock())
+        if aside is not None:
+            out(f"The file that could not be opened is kept in {aside}")
     for phrase in incoming.left_out:
         out(f"Left out {phrase}.")
     for name in incoming.stray:

@@ -44,6 +44,7 @@ from pipeline_tui.errors import BusyError, DatabaseFileError, InputError
 from pipeline_tui.limits import MAX_NAME, check_currency
 from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
 from pipeline_tui.models import StageKind
+from pipeline_tui.stopping import deferred
 from pipeline_tui.store import schema
 from pipeline_tui.store.codec import DEAL_COLUMNS, EVENT_STRICT, STRICT, strict_json_object, strict_moment, ts
 from pipeline_tui.store.connection import SQLITE_HEADER, Connection
@@ -473,12 +474,16 @@ def install(incoming: Incoming, target: Path, aside: Path | None, *, source: Pat
         )
     finally:
         conn.close()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.restore-", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     moved: list[tuple[Path, Path]] = []  # (sidecar at target, its copy aside), put back on failure
     original = os.stat(target) if aside is not None else None
     try:
+        with deferred():  # a stop signal waits until the temporary file is known to clean up
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.restore-", suffix=".tmp", dir=target.parent
+            )
+            os.close(fd)
+            tmp = Path(tmp_name)
         src = sqlite3.connect(incoming.path)
         dest = sqlite3.connect(tmp)
         try:
@@ -515,7 +520,10 @@ def install(incoming: Incoming, target: Path, aside: Path | None, *, source: Pat
                 moved.append((side, Path(f"{aside}{suffix}")))
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with deferred():
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+                Path(f"{tmp}-journal").unlink(missing_ok=True)
         if aside is not None and original is not None and _same(target, original):
             # The original is still in its place: its -wal and -shm go back beside it, and the
             # copy aside is not needed.

@@ -29,6 +29,7 @@ from pipeline_tui.errors import (
 )
 from pipeline_tui.limits import check_clock
 from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
+from pipeline_tui.stopping import deferred
 from pipeline_tui.store import schema
 from pipeline_tui.text import fold
 
@@ -396,15 +397,12 @@ class Connection:
         target = Path(target)
         if target.exists() or target.is_symlink():
             raise DatabaseFileError(f"{safe(str(target))} already exists; nothing was written over it.")
+        tmp, made = target, False  # the temporary file, once made
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        except OSError as exc:
-            raise DatabaseFileError(
-                f"Cannot write the backup {safe(str(target))}: {files.trouble(exc)}; nothing was written."
-            ) from None
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
+            with deferred():  # a stop signal waits until the temporary file is known to clean up
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                os.close(fd)
+                tmp, made = Path(tmp_name), True
             dest = sqlite3.connect(str(tmp))
             try:
                 with dest:
@@ -425,8 +423,10 @@ class Connection:
                     ) from None
                 os.replace(tmp, target)  # a filesystem without hard links
         except (sqlite3.Error, OSError) as exc:
-            for leftover in (tmp, Path(f"{tmp}-journal")):
-                leftover.unlink(missing_ok=True)
+            if made:
+                with deferred():
+                    for leftover in (tmp, Path(f"{tmp}-journal")):
+                        leftover.unlink(missing_ok=True)
             if isinstance(exc, OSError):
                 reason = files.trouble(exc)
             elif is_environment(exc):
@@ -437,8 +437,10 @@ class Connection:
                 f"Cannot write the backup {safe(str(target))}: {reason}; nothing was written."
             ) from None
         except BaseException:  # a signal (SIGTERM, ctrl+c): leave nothing behind either
-            for leftover in (tmp, Path(f"{tmp}-journal")):
-                leftover.unlink(missing_ok=True)
+            if made:
+                with deferred():
+                    for leftover in (tmp, Path(f"{tmp}-journal")):
+                        leftover.unlink(missing_ok=True)
             raise
         return target
 
