@@ -19,6 +19,22 @@ from pipeline_tui.store import Store
 SIZE = (80, 24)  # roomy enough that no dialog has to scroll in the Pilot tests
 
 
+def key_name(character: str) -> str:
+    """The key name Textual gives a typed character ("!" is "exclamation_mark"), from its
+    Unicode name and Textual's public tables of key names."""
+    import unicodedata
+
+    from textual.keys import ASCII_KEY_NAMES, KEY_NAME_REPLACEMENTS
+
+    if character.isalnum():
+        return character
+    try:
+        key = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        key = ASCII_KEY_NAMES.get(character, character)
+    return KEY_NAME_REPLACEMENTS.get(key, key)
+
+
 def plain(static: Static) -> str:
     """What a Static shows, without markup."""
     return static.visual.plain  # type: ignore[attr-defined]

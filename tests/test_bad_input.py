@@ -703,10 +703,10 @@ FILLED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # field -> the 
 
 def queue_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
     """One Key event per character, with the key names pilot.press gives them."""
-    from textual.keys import _character_to_key
+    from pilot_helpers import key_name
 
     for char in text:
-        post_key(app, char if char.isalnum() else _character_to_key(char), char)
+        post_key(app, char if char.isalnum() else key_name(char), char)
 
 
 def value(field) -> str:  # type: ignore[no-untyped-def]

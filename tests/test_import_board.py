@@ -51,3 +51,85 @@ async def test_import_and_reimport_from_the_board(store: Store, make_app, tmp_pa
         deal = store.deals.get(deal.id)
         assert (store.shape.stage(deal.stage_id).name, deal.value) == ("Lead", 3_000_000)
         assert store.deals.count() == 5
+
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+async def test_unknown_stages_are_a_mapping_step_then_remembered(store: Store, make_app) -> None:
+    """The board asks what the command line asks: each stage value nothing places, with its
+    row count and a stage picker (the suggested stage highlighted, a new stage offered),
+    then shows the plan; next week's import of the same source asks nothing."""
+    from textual.widgets import OptionList
+
+    from pipeline_tui.modals.stage_map import StageMapModal
+
+    app = make_app()
+    path = EXPORTS / "hubspot_ui_fr.csv"
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_import_deals()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        asked = []
+        while isinstance(app.screen, StageMapModal):
+            screen = app.screen
+            text = "\n".join(str(label.render()) for label in screen.query(Static))
+            options = screen.query_one(OptionList)
+            highlighted = str(options.get_option_at_index(options.highlighted or 0).prompt)
+            asked.append((screen.value, text, highlighted))
+            if screen.value == "A REPLANIFIER":
+                await pilot.press("home")  # the first stage, Lead, not the offered new stage
+            await pilot.press("enter")
+            await pilot.pause()
+        assert [value for value, _, _ in asked] == [
+            "Inscription Confirmée", "RDV DECOUVERTE PRIS", "DELAI DE REFLEXION", "A REPLANIFIER",
+        ]  # fmt: skip
+        first = asked[0][1]
+        assert "stage value 1 of 4" in first and "'Inscription Confirmée': 1 row." in first
+        assert "does not say whether these deals are won or lost" in first
+        assert asked[0][2] == "New stage 'Inscription Confirmée'"  # what the --map line offers
+        assert asked[1][2] == "Qualified" and asked[2][2] == "Negotiation"
+        assert isinstance(app.screen, ConfirmModal)
+        question = modal_text(app.screen)
+        assert "'RDV DECOUVERTE PRIS' -> Qualified" in question and "Import 6 deals?" in question
+        await pilot.press("y")
+        await pilot.pause()
+        assert store.deals.count() == 6
+        names = [s.name for s in store.shape.stages()]
+        assert "Inscription Confirmée" in names and "A REPLANIFIER" not in names
+        by = {d.title: store.shape.stage(d.stage_id).name for d in store.deals.all()}
+        assert by["Jules Faure – Stage été"] == "Lead"
+        # The same source next week: straight to the plan.
+        question = await import_from_board(pilot, app, path)
+        assert "as you said at an earlier import" in question
+
+
+async def test_escape_in_the_mapping_step_imports_nothing(store: Store, make_app) -> None:
+    from pipeline_tui.modals.stage_map import StageMapModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_import_deals()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(EXPORTS / "hubspot_second_pipeline.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        values = []
+        while isinstance(app.screen, StageMapModal) and len(values) < 2:
+            values.append(app.screen.value)
+            await pilot.press("enter")
+            await pilot.pause()
+        # The third is the open deal whose label is "Closed Lost": only open stages offered.
+        assert isinstance(app.screen, StageMapModal) and app.screen.value == "Closed Lost"
+        assert [answer for answer, _ in app.screen.choices()] == [
+            "Lead",
+            "Qualified",
+            "Proposal",
+            "Negotiation",
+        ]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, StageMapModal | ConfirmModal)
+        assert store.deals.count() == 0

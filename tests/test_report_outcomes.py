@@ -678,7 +678,7 @@ def test_cli_csv_writes_every_table_per_currency(
     code, _, err = run(capsys, "report", "--csv", "-o", str(link), "--force")
     assert code == 1 and "symbolic link" in err
     code, _, err = run(capsys, "report", "-o", str(tmp_path / "x.csv"))
-    assert code == 1 and "--csv or --markdown" in err
+    assert code == 1 and "--csv, --markdown or --xlsx" in err
 
 
 def test_cli_markdown_tables(store: Store, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]) -> None:

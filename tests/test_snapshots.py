@@ -53,3 +53,24 @@ def test_focus_shows_without_colour(
     and so do marked cards (◆)."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make_app(), press=press, terminal_size=(80, 24))
+
+
+def test_import_mapping_step(snap_compare, make_app, demo_store: Store) -> None:
+    """The import's question on the board: a stage value nothing places, its row count and
+    the stage picker, the suggested stage highlighted."""
+    from pathlib import Path
+
+    from textual.widgets import Input
+
+    path = Path(__file__).parent / "fixtures" / "exports" / "hubspot_ui_fr.csv"
+
+    async def open_import(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.action_import_deals()
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the first value: the offered new stage
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=open_import, terminal_size=(80, 24))

@@ -10,6 +10,8 @@ test_bad_input.py tests); keys that drive the screens are pressed.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -354,32 +356,50 @@ def contrast(fg: tuple[float, float, float], bg: tuple[float, float, float]) -> 
     return (high + 0.05) / (low + 0.05)
 
 
-def unreadable(app) -> list[tuple[float, str, str]]:  # type: ignore[no-untyped-def]
-    """(contrast, text, style) of every run of text drawn below MIN_CONTRAST. A modal's dimmed
-    background does not count; bars and box lines are drawing, not text."""
+# Where the screenshot (Rich's SVG export, Textual's public `export_screenshot`) puts a cell.
+CELL_WIDTH, LINE_HEIGHT = 20 * 0.61, 20 * 1.22
+
+
+def _hex(color: str) -> tuple[float, float, float]:
+    value = color.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+TEXT_RUN = (
+    r'<text class="([^"]+)" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#[^)]*line-(\d+)\)">([^<]*)</text>'
+)
+
+
+def unreadable(app, minimum: float = 0) -> list[tuple[float, str, str]]:  # type: ignore[no-untyped-def]
+    """(contrast, text, colours) of every run of text drawn below MIN_CONTRAST, read from the
+    screen as exported (a dim style is already blended into its colour there). A modal's
+    dimmed background does not count; bars and box lines are drawing, not text."""
     screen = app.screen
     area = screen.query_one(".dialog").region if isinstance(screen, ModalScreen) else screen.region
-    update = screen._compositor.render_update(full=True, screen_stack=app._background_screens, simplify=True)
+    svg = app.export_screenshot()
+    fills = dict(re.findall(r"\.(terminal-(?:\d+-)?r\d+) \{[^}]*?fill: (#[0-9a-f]{6})", svg))
+    backgrounds: dict[tuple[int, int], str] = {}
+    for fill, x, y, width in re.findall(
+        r'<rect fill="(#[0-9a-f]{6})" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"', svg
+    ):
+        row, first = round((float(y) - 1.5) / LINE_HEIGHT), round(float(x) / CELL_WIDTH)
+        for column in range(first, first + round(float(width) / CELL_WIDTH)):
+            backgrounds[column, row] = fill
     found: dict[tuple[str, str], float] = {}
-    for y, line in enumerate(update.strips):
-        x = 0
-        for strip in line:
-            for segment in strip:
-                start, x = x, x + segment.cell_length
-                style = segment.style
-                text = "".join(c for c in segment.text if not c.isspace() and not 0x2500 <= ord(c) <= 0x259F)
-                if segment.control or style is None or not text or (start, y) not in area:
-                    continue
-                assert style.color is not None and style.bgcolor is not None, (text, style)
-                fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
-                fg_rgb, bg_rgb = (fg.red, fg.green, fg.blue), (bg.red, bg.green, bg.blue)
-                if style.dim:
-                    fg_rgb = (fg.red + bg.red) / 2, (fg.green + bg.green) / 2, (fg.blue + bg.blue) / 2
-                ratio = contrast(fg_rgb, bg_rgb)
-                if ratio < MIN_CONTRAST:
-                    key = (str(style), text[:30])
-                    found[key] = min(ratio, found.get(key, 99))
-    return sorted((round(ratio, 2), text, style) for (style, text), ratio in found.items())
+    texts = re.findall(TEXT_RUN, svg)
+    for name, x, row, raw in texts:
+        text = "".join(c for c in html.unescape(raw) if not c.isspace() and not 0x2500 <= ord(c) <= 0x259F)
+        start = round(float(x) / CELL_WIDTH)
+        if not text or (start, int(row)) not in area or name not in fills:
+            continue
+        fg, bg = fills[name], backgrounds.get((start, int(row)))
+        assert bg is not None, (text, fg)
+        ratio = contrast(_hex(fg), _hex(bg))
+        if ratio < (minimum or MIN_CONTRAST):
+            key = (f"{fg} on {bg}", text[:30])
+            found[key] = min(ratio, found.get(key, 99))
+    return sorted((round(ratio, 2), text, colours) for (colours, text), ratio in found.items())
 
 
 SCREENS = {
@@ -411,3 +431,14 @@ async def test_every_screen_is_readable_in_both_themes(make_app, demo_store: Sto
         await pilot.pause()
         assert app.theme == theme
         assert unreadable(app) == [], f"text below {MIN_CONTRAST}:1 on {app.screen!r}"
+
+
+async def test_the_readability_check_reads_every_text_run(make_app, demo_store: Store) -> None:
+    """Against a contrast nothing reaches (above 21:1) every run of text on the board is
+    listed: the check reads the screen, not nothing."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        runs = unreadable(app, minimum=22)
+        shown = " ".join(text for _, text, _ in runs)
+        assert len(runs) > 20 and "Lead" in shown and "Negotiation" in shown

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import builders
 import pytest
-from pilot_helpers import SIZE, stage_id
+from pilot_helpers import SIZE, key_name, stage_id
 from textual import events
-from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from pipeline_tui.models import Deal, StageKind
@@ -30,12 +29,12 @@ async def burst(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         if isinstance(key, Typed):
             for char in key:
-                name = char if char.isalnum() else _character_to_key(char)
+                name = char if char.isalnum() else key_name(char)
                 app.post_message(events.Key(name, char))
         else:
             char = {"space": " ", "greater_than_sign": ">", "less_than_sign": "<"}.get(key)
             if len(key) == 1:
-                char, key = key, (key if key.isalnum() else _character_to_key(key))
+                char, key = key, (key if key.isalnum() else key_name(key))
             app.post_message(events.Key(key, char))
     await pilot.pause()
     await pilot.pause()

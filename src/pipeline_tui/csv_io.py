@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 # The columns and cell rules moved to csv_cells (own.py reads them without the export);
 # re-exported, since the report's CSV and the tests take them from here.
@@ -23,6 +23,9 @@ from pipeline_tui.errors import PipelineError
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
 from pipeline_tui.store.codec import json_object
+
+if TYPE_CHECKING:
+    from pipeline_tui.xlsx import Written
 
 BOM = "\ufeff"
 
@@ -136,6 +139,22 @@ class LeftOut:
 def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[LeftOut]]:
     """Write the notes of deals that came from `crm` in the columns that CRM's own import
     of notes or activities expects; returns the row count and the deals left out."""
+    columns, rows, left = notes_for(store, crm)
+    # A file for a CRM's importer keeps every text exact: the CRM stores cells as typed, so a
+    # spreadsheet's formula guard (a leading apostrophe) would become part of the note. The
+    # cells are still quoted for any locale's delimiter (csv_cells, exact=True).
+    writer = Writer(out, exact=True)
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count, list(left.values())
+
+
+def notes_for(store: Store, crm: str) -> tuple[tuple[str, ...], Iterator[list[str]], dict[int, LeftOut]]:
+    """The columns and rows of a CRM's notes file, and the deals left out (filled in as the
+    rows are read)."""
     from pipeline_tui.importer.formats import by_name
 
     spec = by_name(crm).notes
@@ -155,19 +174,36 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
                 origin = note["source"] or "made here"
                 if note["source"] == crm:
                     origin = f"{crm} export without record ids"
+                elif note["source"] == "csv" and note["source_id"]:
+                    origin = f"a --column import; if its ids are {crm}'s, import it again with --source {crm}"
                 left[note["deal_id"]] = LeftOut(
                     note["deal_id"], note["title"], origin, (seen.notes if seen else 0) + 1
                 )
                 continue
             yield list(spec.row(note))
 
-    writer = Writer(out, exact=True)  # for the CRM's importer: its text exact
-    writer.writerow(spec.columns)
-    count = 0
-    for row in rows():
-        writer.writerow(row)
-        count += 1
-    return count, list(left.values())
+    return tuple(spec.columns), rows(), left
+
+
+def export_xlsx(
+    store: Store, what: str, out: IO[bytes], *, crm: str | None = None
+) -> tuple[Written, list[LeftOut]]:
+    """Notes, deals or a CRM's notes file as a workbook (see `xlsx`): the same columns and
+    rows as the CSV, each cell its own kind, no formula guard needed."""
+    from pipeline_tui.xlsx import Sheet, export_kinds, write_workbook
+
+    left: dict[int, LeftOut] = {}
+    if crm:
+        columns, rows, left = notes_for(store, crm)
+        sheet = Sheet(f"Notes for {crm}", columns, rows)  # every cell text: ids keep their zeros
+    elif what == "notes":
+        notes = ([r.get(c) for c in NOTE_COLUMNS] for r in store.transfer.note_rows())
+        sheet = Sheet("Notes", NOTE_COLUMNS, notes, export_kinds(NOTE_COLUMNS))
+    else:
+        deals = ([r.get(c) for c in DEAL_COLUMNS] for r in deal_rows(store))
+        sheet = Sheet("Deals", DEAL_COLUMNS, deals, export_kinds(DEAL_COLUMNS))
+    written = write_workbook(out, [sheet])
+    return written, list(left.values())
 
 
 def export(store: Store, what: str, out: IO[str]) -> int:

@@ -17,6 +17,11 @@ class InputError(PipelineError, ValueError):
     """Something the user typed (a date, an amount, a name) could not be understood."""
 
 
+class Question(InputError):
+    """A refusal that asks: several lines (what is unknown, one per line, then the answer to
+    give), each shown inert on its own line."""
+
+
 class RuleError(PipelineError):
     """A change the pipeline rules refuse (e.g. Closed Lost without a reason)."""
 

@@ -22,7 +22,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import Any, BinaryIO
 
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
@@ -224,9 +224,14 @@ def check_target(target: Path) -> os.stat_result | None:
 
 
 def write_file(
-    target: str | os.PathLike[str], write: Callable[[IO[str]], object], *, replace: bool = False
+    target: str | os.PathLike[str],
+    write: Callable[[Any], object],
+    *,
+    replace: bool = False,
+    binary: bool = False,
 ) -> Path:
-    """Write text through `write(fh)` to `target` (UTF-8, newlines as written)."""
+    """Write text through `write(fh)` to `target` (UTF-8, newlines as written); with
+    `binary`, bytes (a workbook)."""
     path = Path(target).expanduser()
     existing = check_target(path)
     if existing is not None and not replace:
@@ -236,7 +241,7 @@ def write_file(
         with deferred():  # a stop signal waits until the temporary file is known to clean up
             fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             tmp = Path(tmp_name)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

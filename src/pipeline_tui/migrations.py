@@ -246,7 +246,20 @@ def m004_close_date_index_covers_value(db: Database) -> None:
 
 
 @migration
-def m005_file_generation(db: Database) -> None:
+def m005_import_maps(db: Database) -> None:
+    """Where the seller said a source's stage values go (`--map`, or the board's mapping
+    step): the next import from that source places them the same way, without asking."""
+    db.execute(
+        "CREATE TABLE import_maps ("
+        " source TEXT NOT NULL,"
+        " value TEXT NOT NULL,"
+        " stage_id INTEGER NOT NULL REFERENCES stages(id),"
+        " PRIMARY KEY (source, value))"
+    )
+
+
+@migration
+def m006_file_generation(db: Database) -> None:
     """Which pipeline this file holds: a restore bumps the generation, so a board (or any
     connection) opened before it notices that every deal it shows was replaced, reloads and
     says so, instead of acting on a deal that is now another one."""

@@ -437,9 +437,22 @@ class Report:
     revisits_due: int = 0
     lost_without_reason: int = 0  # in the period
     lost_without_reason_all: int = 0
+    undated_closed: int = 0  # won or lost with no close date: in All time only, in no period
     quota: Quota | None = None
     trend: Trend | None = None
     rates: Mapping[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def undated_note(self) -> str | None:
+        """What the report says of closed deals without a close date, when there are any."""
+        n = self.undated_closed
+        if not n:
+            return None
+        where = (
+            "counted here" if self.period.since is None and self.period.until is None else "not counted here"
+        )
+        deals = f"{n:,} closed deal{'s' if n != 1 else ''} {'have' if n != 1 else 'has'}"
+        return f"{deals} no close date: in All time only ({where})."
 
     # Counts, for scripts and tests that ask for one figure.
     @property

@@ -14,7 +14,7 @@ from pipeline_tui import __version__, files, paths
 from pipeline_tui.cli import board, data, deals, report, review, shape, transfer
 from pipeline_tui.cli.context import PROG, Context
 from pipeline_tui.display import safe
-from pipeline_tui.errors import PipelineError
+from pipeline_tui.errors import PipelineError, Question
 from pipeline_tui.stopping import Stopped, stopped
 from pipeline_tui.store import damaged
 
@@ -115,9 +115,11 @@ def _tolerant_streams() -> None:
                 reconfigure(errors="replace")
 
 
-def _error(message: str) -> None:
-    # One line, whatever the message quotes (a file name may hold a line break or escapes).
-    sys.stderr.write(f"{PROG}: error: {safe(message)}\n")
+def _error(message: str, *, lines: bool = False) -> None:
+    # One line, whatever the message quotes (a file name may hold a line break or escapes);
+    # a question (`lines`) keeps its own lines, each made inert.
+    parts = message.split("\n") if lines else [message]
+    sys.stderr.write(f"{PROG}: error: " + "\n".join(safe(part) for part in parts) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context(args, config_path=config_path)
         return handler(ctx)
     except PipelineError as exc:
-        _error(str(exc))
+        _error(str(exc), lines=isinstance(exc, Question))
         return 1
     except sqlite3.DatabaseError as exc:
         if ctx is not None:

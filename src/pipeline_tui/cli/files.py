@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from pipeline_tui.cli.context import Context, info
 from pipeline_tui.display import safe
@@ -15,15 +15,17 @@ from pipeline_tui.files import TargetExists, write_file
 def write_output(
     ctx: Context,
     output: str | None,
-    content: str | Callable[[IO[str]], object],
+    content: str | Callable[[Any], object],
     *,
     what: str | Callable[[], str],
     bom: bool = False,
+    binary: bool = False,
 ) -> None:
     """Write `content` to standard output (no -o, or -o -) or to the file -o names.
 
     Standard output gets UTF-8 bytes whatever the terminal's encoding (a CSV must stay
-    UTF-8). An existing file is replaced with --force or after a yes on a terminal."""
+    UTF-8). An existing file is replaced with --force or after a yes on a terminal. A
+    `binary` content (a workbook) goes to a file only."""
 
     def write(fh: IO[str]) -> None:
         if bom:
@@ -33,6 +35,8 @@ def write_output(
         else:
             content(fh)
 
+    if binary and (not output or output == "-"):
+        raise InputError("--xlsx writes a workbook: give its file name with -o FILE.xlsx.")
     if not output or output == "-":
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:
@@ -51,8 +55,9 @@ def write_output(
             wrapper.detach()
         return
     force = bool(getattr(ctx.args, "force", False))
+    sink = cast(Callable[[IO[bytes]], object], content) if binary else write
     try:
-        path = write_file(output, write, replace=force)
+        path = write_file(output, sink, replace=force, binary=binary)
     except TargetExists as exc:
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             raise
@@ -60,7 +65,7 @@ def write_output(
         sys.stderr.flush()
         if input().strip().lower() not in ("y", "yes"):
             raise InputError("Nothing was written.") from None
-        path = write_file(output, write, replace=True)
+        path = write_file(output, sink, replace=True, binary=binary)
     info(f"Wrote {what if isinstance(what, str) else what()} to {path}.")
 
 

@@ -16,8 +16,12 @@ def cmd_report(ctx: Context) -> int:
     from pipeline_tui.report_render import render_csv, render_markdown, render_text, report_json
 
     a = ctx.args
-    if a.output and not (a.csv or a.markdown):
-        raise InputError("-o writes the tables of --csv or --markdown to a file; add one of them.")
+    if a.output and not (a.csv or a.markdown or a.xlsx):
+        raise InputError("-o writes the tables of --csv, --markdown or --xlsx to a file; add one of them.")
+    if a.excel and not a.csv:
+        raise InputError(
+            "--excel marks the CSV for Excel: use it with --csv (a workbook, --xlsx, needs no mark)."
+        )
     if a.since or a.until:
         chosen = custom_period(ctx.date(a.since, past=True), ctx.date(a.until, past=True))
     else:
@@ -36,9 +40,15 @@ def cmd_report(ctx: Context) -> int:
     )
     if a.json:
         out_json(report_json(report))
+    elif a.xlsx:
+        from pipeline_tui.report_render.as_xlsx import write_report_xlsx
+
+        write_output(
+            ctx, a.output, lambda fh: write_report_xlsx(report, fh), what="the report's tables", binary=True
+        )
     elif a.csv or a.markdown:
         text = render_csv(report) if a.csv else render_markdown(report)
-        write_output(ctx, a.output, text, what="the report's tables")
+        write_output(ctx, a.output, text, what="the report's tables", bom=a.excel)
     else:
         out(*render_text(report).split("\n"))
     return 0
@@ -61,7 +71,14 @@ def register(command: Register) -> None:
     form.add_argument("--json", action="store_true", help="every figure, per currency, for scripts")
     form.add_argument("--csv", action="store_true", help="the report's tables as CSV (for a spreadsheet)")
     form.add_argument("--markdown", action="store_true", help="the report's tables as Markdown")
+    form.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="the report's tables as an .xlsx workbook (with -o FILE), one sheet per table: amounts and "
+        "shares are numbers, labels stay text",
+    )
+    p.add_argument("--excel", action="store_true", help="with --csv: add a byte-order mark for Excel")
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="with --csv or --markdown: file to write (-: stdout)"
+        "-o", "--output", metavar="FILE", help="with --csv, --markdown or --xlsx: file to write (-: stdout)"
     )
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")

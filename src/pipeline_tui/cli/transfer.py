@@ -19,11 +19,13 @@ Register = Any
 NOTES_FOR = ("hubspot", "pipedrive", "salesforce")
 
 
-def _pairs(items: list[str], option: str, shape: str) -> dict[str, str]:
+def _pairs(items: list[str], option: str, shape: str, *, empty_left: bool = False) -> dict[str, str]:
+    """'LEFT=RIGHT' items; with `empty_left`, LEFT may be empty (--map '=Lead': the rows whose
+    stage is empty)."""
     pairs: dict[str, str] = {}
     for item in items:
-        left, sep, right = item.partition("=")
-        if not sep or not left.strip() or not right.strip():
+        left, sep, right = item.rpartition("=") if empty_left else item.partition("=")
+        if not sep or (not left.strip() and not empty_left) or not right.strip():
             raise InputError(f"{option} {item!r}: write it as '{shape}'.")
         pairs[left.strip()] = right.strip()
     return pairs
@@ -40,7 +42,7 @@ def cmd_import(ctx: Context) -> int:
     from pipeline_tui import importer
 
     a = ctx.args
-    overrides = _pairs(a.map, "--map", "Source stage=Board stage")
+    overrides = _pairs(a.map, "--map", "Source stage=Board stage", empty_left=True)
     columns = _pairs(a.column, "--column", "FIELD=HEADER")
     if a.dry_run and not ctx.db_path.exists():
         # Plan against an empty pipeline in memory: a dry run creates no file.
@@ -50,7 +52,8 @@ def cmd_import(ctx: Context) -> int:
     order = True if a.day_first else False if a.month_first else None
     plan = importer.plan_import(
         store, a.file, fmt=a.format, stage_overrides=overrides, columns=columns, day_first=order,
-        day_first_setting=ctx.settings.day_first, prefer_file=a.prefer == "file",
+        day_first_setting=ctx.settings.day_first, prefer_file=a.prefer == "file", encoding=a.encoding,
+        skip=a.skip, missing=a.missing, new_stages=a.new_stages, recurring=a.recurring, source=a.source,
     )  # fmt: skip
     rates = ctx.settings.exchange_rates or None
     base = ctx.settings.currency
@@ -106,6 +109,12 @@ def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -
             for c in plan.conflicts
         ],
         "notices": list(plan.notices),
+        "missing": {
+            "action": plan.missing_action,
+            "deals": [{"deal_id": i, "title": t} for i, t in plan.missing],
+        },
+        "undated_closed": plan.undated_closed,
+        "remembered": sorted(plan.remember),
     }
     converted = convert({k: v for k, v in totals.items() if v}, rates, base) if rates and totals else None
     if converted is not None:
@@ -117,18 +126,28 @@ def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -
 
 
 def cmd_export(ctx: Context) -> int:
-    from pipeline_tui.csv_io import export, export_notes_for
+    from pipeline_tui.csv_io import export, export_notes_for, export_xlsx
 
     a = ctx.args
     store = ctx.store
     counted: list[int] = []
+    cut: list[int] = []
     left: list[Any] = []
     crm = getattr(a, "for_crm", None)
     if crm and a.what != "notes":
         raise InputError("--for writes notes for a CRM's import: use it with 'export notes'.")
+    if a.xlsx and a.excel:
+        raise InputError(
+            "--excel marks a CSV for Excel; a workbook (--xlsx) needs no mark: give one of them."
+        )
 
     def write(fh: Any) -> None:
-        if crm:
+        if a.xlsx:
+            written, left_out = export_xlsx(store, a.what, fh, crm=crm)
+            counted.append(written.rows)
+            cut.append(written.cut)
+            left.extend(left_out)
+        elif crm:
             count, left_out = export_notes_for(store, crm, fh)
             counted.append(count)
             left.extend(left_out)
@@ -139,21 +158,35 @@ def cmd_export(ctx: Context) -> int:
         count = counted[0] if counted else 0
         return f"{count:,} {a.what if count != 1 else a.what[:-1]}"
 
-    write_output(ctx, a.output, write, what=what, bom=a.excel)
+    write_output(ctx, a.output, write, what=what, bom=a.excel, binary=a.xlsx)
+    if cut and cut[0]:
+        info(
+            f"{cut[0]:,} text{'s' if cut[0] != 1 else ''} longer than a spreadsheet cell holds (32,767 "
+            "characters) were cut in the workbook; the CSV export keeps them whole."
+        )
     if left:
         notes = sum(item.notes for item in left)
         info(
-            f"Left out {notes:,} notes of {len(left):,} deals that did not come from {crm} with a record id:"
+            f"Left out {notes:,} note{'s' if notes != 1 else ''} of {len(left):,} "
+            f"deal{'s' if len(left) != 1 else ''} that did not come from {crm} with a record id:"
         )
         for item in left:
-            info(f"  #{item.deal_id} {item.title} ({item.source}, {item.notes} notes)")
+            info(
+                f"  #{item.deal_id} {item.title} ({item.source}; "
+                f"{item.notes:,} note{'s' if item.notes != 1 else ''})"
+            )
     return 0
 
 
 def register(command: Register) -> None:
     from pipeline_tui.importer import FORMATS, USER_FIELDS
 
-    p = command("import", cmd_import, "import deals from a CRM's CSV export (one transaction)")
+    p = command(
+        "import",
+        cmd_import,
+        "import deals from a CRM's export, CSV or .xlsx (one transaction); a stage it cannot place, or a "
+        "currency or outcome the file states two ways, stops it and says how to answer",
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--format", default="auto", choices=FORMATS, help="where the file comes from")
     p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
@@ -162,7 +195,8 @@ def register(command: Register) -> None:
         action="append",
         default=[],
         metavar="'SOURCE=STAGE'",
-        help="put deals in the file's stage SOURCE into the board's STAGE (repeatable)",
+        help="put deals in the file's stage SOURCE into the board's STAGE, or =new to make SOURCE a stage; "
+        "'=STAGE' for rows with no stage (repeatable; remembered for the next import from the same CRM)",
     )
     p.add_argument(
         "--column",
@@ -182,17 +216,55 @@ def register(command: Register) -> None:
         "keep yours (default) or the file's",
     )
     p.add_argument("--json", action="store_true", help="print what the import did (or would do) as JSON")
+    p.add_argument(
+        "--encoding", metavar="NAME", help="the file's encoding when it is not UTF-8 (e.g. cp1252)"
+    )
+    p.add_argument("--skip", type=int, metavar="N", help="lines before the header (a report's title)")
+    p.add_argument(
+        "--missing",
+        choices=("keep", "archive"),
+        default="keep",
+        help="deals imported from this CRM before that the file no longer holds: keep them (default) or "
+        "archive them (a full export)",
+    )
+    p.add_argument("--new-stages", action="store_true", help="let the import make more than 5 stages")
+    p.add_argument(
+        "--recurring", action="store_true", help="take recurring amounts (per month / year) as they are"
+    )
+    p.add_argument(
+        "--source", metavar="CRM", help="whose records a file mapped with --column holds (e.g. hubspot)"
+    )
 
-    p = command("export", cmd_export, "export notes or deals as CSV")
+    p = command(
+        "export",
+        cmd_export,
+        "export notes or deals as CSV (for scripts, another tool, or our own import), or as a workbook "
+        "(--xlsx) to open in a spreadsheet",
+    )
     p.add_argument("what", choices=("notes", "deals"))
     p.add_argument("-o", "--output", metavar="FILE", help="file to write (default or -: standard output)")
-    p.add_argument("--excel", action="store_true", help="add a byte-order mark for Excel")
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="add a byte-order mark, so Excel reads the CSV as UTF-8 (cells a spreadsheet would run as "
+        "formulas carry an apostrophe in every CSV)",
+    )
+    p.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="write an .xlsx workbook (with -o FILE) instead of CSV: text stays text (record ids keep "
+        "their leading zeros, long numbers their digits), numbers and dates stay numbers and dates, and "
+        "no cell is ever a formula. Use it to open the file in a spreadsheet, and to look over a --for "
+        "file before you save it as CSV for the CRM; use CSV for scripts and for importing back here",
+    )
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument(
         "--for",
         dest="for_crm",
         choices=NOTES_FOR,
-        help="notes in the columns that CRM's own import of notes / activities expects",
+        help="notes in the columns that CRM's own import of notes / activities expects, every text exactly "
+        "as written (no formula guard: the file is for the CRM, not for a spreadsheet; use --xlsx to look "
+        "at it in one)",
     )
 
 

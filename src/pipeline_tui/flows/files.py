@@ -44,17 +44,18 @@ class FileFlows:
         said: Callable[[Path], str],
         *,
         replace: bool = False,
+        binary: bool = False,
     ) -> None:
         from pipeline_tui.files import TargetExists, write_file
         from pipeline_tui.modals.confirm import ConfirmModal
 
         try:
-            written = write_file(path, write, replace=replace)
+            written = write_file(path, write, replace=replace, binary=binary)
         except TargetExists:
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._write(path, write, said, replace=True)
+                    self._write(path, write, said, replace=True, binary=binary)
 
             self.ui.ask(ConfirmModal(f"{path} exists. Replace it?"), confirmed)
             return
@@ -71,13 +72,27 @@ class FileFlows:
             if path is None:
                 return
             counted: list[int] = []
+            if path.suffix.lower() == ".xlsx":  # a workbook: text stays text, no formula guard
+
+                def write(fh: Any) -> None:
+                    counted.append(csv_io.export_xlsx(self.ui.store, "notes", fh)[0].rows)
+
+                binary = True
+            else:
+
+                def write(fh: Any) -> None:
+                    counted.append(csv_io.export(self.ui.store, "notes", fh))
+
+                binary = False
             self._write(
                 path,
-                lambda fh: counted.append(csv_io.export(self.ui.store, "notes", fh)),
+                write,
                 lambda p: f"Wrote {counted[-1] if counted else 0} notes to {p}",
+                binary=binary,
             )
 
-        self.ui.ask(PromptModal("Export notes to CSV file", _path, value=str(self.default_path())), save)
+        prompt = "Export notes to a CSV file (.xlsx: a workbook for a spreadsheet)"
+        self.ui.ask(PromptModal(prompt, _path, value=str(self.default_path())), save)
 
     def export_calendar(self) -> None:
         from pipeline_tui import ics
@@ -100,9 +115,11 @@ class FileFlows:
     def import_deals(self) -> None:
         """Ask for a file, show what importing it would do, and import on yes."""
         from pipeline_tui import importer
+        from pipeline_tui.importer.plan import UnknownStages
         from pipeline_tui.importer.summary import plan_lines
         from pipeline_tui.modals.confirm import ConfirmModal
         from pipeline_tui.modals.prompts import PromptModal
+        from pipeline_tui.modals.stage_map import ask_each
 
         store, settings = self.ui.store, self.ui.settings
         if store.readonly:
@@ -114,13 +131,35 @@ class FileFlows:
             return
 
         def chosen(path: Path | None) -> None:
-            if path is None:
-                return
+            if path is not None:
+                plan_with(path, {})
+
+        def plan_with(path: Path, answers: dict[str, str]) -> None:
+            """Plan the import; stage values nothing places are asked (the mapping step),
+            then planned again with the answers (each stage made on purpose, so as many as
+            chosen)."""
             try:
-                plan = importer.plan_import(store, path, day_first_setting=settings.day_first)
+                plan = importer.plan_import(
+                    store, path, day_first_setting=settings.day_first, stage_overrides=answers,
+                    new_stages=bool(answers),
+                )  # fmt: skip
+            except UnknownStages as asked:
+
+                def answered(more: dict[str, str] | None) -> None:
+                    if more:
+                        plan_with(path, {**answers, **more})
+
+                ask_each(
+                    self.ui.ask, path.name, asked.values, store.shape.stages(),
+                    suggestions=asked.suggestions, said_open=asked.said_open, done=answered,
+                )  # fmt: skip
+                return
             except PipelineError as exc:
                 self.ui.say(str(exc), title="Cannot import", severity="error", timeout=12)
                 return
+            confirm(path, plan)
+
+        def confirm(path: Path, plan: Any) -> None:
             rates = settings.exchange_rates or None
             lines = plan_lines(plan, path, rates=rates, base=settings.currency)
             already = plan.skipped_existing + plan.unchanged

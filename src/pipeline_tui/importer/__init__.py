@@ -8,24 +8,26 @@ Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV who
 - `source`: a row into typed values, errors naming row, column and value;
 - `identity`: which deal a row is (CRM id or natural key);
 - `update`: what a re-import changes, and the seller's changes it keeps;
-- `stages`, `reasons`: the board stage, the loss reason and competitor;
+- `outcome`: won, lost or open, from every column that says so;
+- `stages`, `reasons`: the board stage (read or asked), the loss reason and competitor;
 - `plan`: the steps above in order; nothing is written until `operations.import_plan`.
 """
 
 from __future__ import annotations
 
+from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import USER_FIELDS, detect
 from pipeline_tui.importer.plan import FORMATS, ImportPlan, plan_import
 from pipeline_tui.importer.reasons import match_reason
-from pipeline_tui.importer.stages import map_stage
 from pipeline_tui.importer.table import read_table
 
 
 def detect_format(header: list[str]) -> str:
     """The format a header belongs to (InputError naming the formats when none)."""
-    from pipeline_tui.importer.plan import Options, choose_format
-
-    return choose_format(header, Options()).name
+    found = detect(header)
+    if found is None:
+        raise InputError("Cannot tell which CRM's export this header is; map its columns with --column.")
+    return found.name
 
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "ImportPlan",
     "detect",
     "detect_format",
-    "map_stage",
     "match_reason",
     "plan_import",
     "read_table",

@@ -1,16 +1,23 @@
 """One CRM row read into typed values (`SourceRow`): which column is which field, and each
-cell parsed, an error naming the row, the column and the value."""
+cell parsed, an error naming the row, the column and the value.
+
+Where the file states something twice it must agree with itself: two columns that could be
+the same field (two "Amount" columns, two "Deal - Status") are compared row by row and a
+disagreement stops the import, naming both and the `--column` line that settles it; a
+currency written in the amount ("€5,000"), in its header ("Amount (€)") and in a currency
+column must be one currency, or the row is refused naming both."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import CUSTOM, USER_FIELDS, Format, norm
-from pipeline_tui.importer.values import DateOrder, parse_day, parse_flag, parse_moment, parse_money
+from pipeline_tui.importer.values import DateOrder, parse_day, parse_moment, parse_money
+from pipeline_tui.importer.words import flag
 from pipeline_tui.limits import (
     MAX_LINE,
     MAX_NOTE,
@@ -21,15 +28,21 @@ from pipeline_tui.limits import (
     check_note,
     check_text,
 )
+from pipeline_tui.money import ISO_4217, SYMBOLS
 
 DATE_FIELDS = ("close", "next_due")
+MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
+# Fields a file must state once: two columns for one of these must agree on every row.
+STRICT = frozenset(
+    {"title", "value", "currency", "stage", "status", "id", "won", "closed", "lost", "semantic"}
+)
 # Some exports (Dynamics 365) name the currency instead of giving its code.
 CURRENCY_NAMES = {
     "us dollar": "USD", "euro": "EUR", "pound sterling": "GBP", "british pound": "GBP", "japanese yen": "JPY",
     "indian rupee": "INR", "canadian dollar": "CAD", "australian dollar": "AUD", "swiss franc": "CHF",
     "swedish krona": "SEK", "danish krone": "DKK", "norwegian krone": "NOK", "polish zloty": "PLN",
 }  # fmt: skip
-MOMENT_FIELDS = ("created", "activity", "closed_on")
+_HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
 
 
 @dataclass(frozen=True)
@@ -38,38 +51,114 @@ class Column:
     index: int
     header: str
     how: str  # "auto" or "--column"
+    currency: str | None = None  # a currency the header states ("Amount (€)")
+
+    @property
+    def where(self) -> str:
+        """The column as a person finds it: its header, and its number when needed."""
+        return f"{self.header!r} (column {self.index + 1})"
 
 
-def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, str]) -> dict[str, Column]:
-    """field -> column: the format's aliases, then --column FIELD=HEADER on top."""
-    index = {norm(h): i for i, h in enumerate(header)}
-    found: dict[str, Column] = {}
+@dataclass(frozen=True)
+class Columns:
+    """field -> the column it is read from, and the other columns that could hold it too
+    (compared on every row)."""
+
+    first: dict[str, Column]
+    others: dict[str, tuple[Column, ...]]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.first
+
+    def get(self, name: str) -> Column | None:
+        return self.first.get(name)
+
+    def __getitem__(self, name: str) -> Column:
+        return self.first[name]
+
+    def values(self) -> list[Column]:
+        return list(self.first.values())
+
+
+def header_currency(header: str) -> str | None:
+    """The currency a header states: 'Amount (€)', 'Betrag (EUR)', 'Deal value USD'."""
+    m = _HEADER_CURRENCY.search(header.strip())
+    if not m:
+        return None
+    mark = (m[1] or m[2] or "").strip()
+    if mark in SYMBOLS:
+        return SYMBOLS[mark]
+    return mark.upper() if mark.upper() in ISO_4217 else None
+
+
+def _reference(wanted: str, header: Sequence[str]) -> int | None:
+    """A column named by --column: its header, or '#N' (its number, for a header the file
+    has twice)."""
+    text = wanted.strip()
+    if re.fullmatch(r"#\d+", text):
+        number = int(text[1:])
+        return number - 1 if 1 <= number <= len(header) else None
+    matches = [i for i, h in enumerate(header) if norm(h) == norm(text)]
+    if len(matches) > 1:
+        places = " and ".join(f"#{i + 1}" for i in matches[:2])
+        raise InputError(
+            f"--column …={wanted!r}: the file has {len(matches)} columns called {wanted!r} "
+            f"(columns {places}); name one by its number, e.g. --column value=#{matches[0] + 1}."
+        )
+    return matches[0] if matches else None
+
+
+def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, str]) -> Columns:
+    """field -> column: the format's aliases (every column that matches one), then --column
+    FIELD=HEADER on top. A converted amount (company currency) is never the deal's own."""
+    index: dict[str, list[int]] = {}
+    priced: dict[str, list[int]] = {}  # an amount's header with its currency taken off
+    for i, h in enumerate(header):
+        index.setdefault(norm(h), []).append(i)
+        if header_currency(h):
+            priced.setdefault(norm(_HEADER_CURRENCY.sub("", h.strip())), []).append(i)
+    derived = {norm(h) for h in fmt.derived}
+    found: dict[str, list[Column]] = {}
     for name, aliases in fmt.aliases.items():
         for alias in aliases:
-            if norm(alias) in index:
-                i = index[norm(alias)]
-                found[name] = Column(name, i, header[i], "auto")
-                break
+            if norm(alias) in derived:
+                continue
+            places = index.get(norm(alias), []) + (priced.get(norm(alias), []) if name == "value" else [])
+            for i in places:
+                if all(c.index != i for c in found.get(name, [])):
+                    found.setdefault(name, []).append(
+                        Column(name, i, header[i], "auto", header_currency(header[i]))
+                    )
     for name, wanted in overrides.items():
         if name not in USER_FIELDS:
             raise InputError(
                 f"--column {name}=…: {name!r} is not a field; use one of {', '.join(USER_FIELDS)}."
             )
-        if norm(wanted) not in index:
+        at = _reference(wanted, header)
+        if at is None:
             shown = ", ".join(repr(h) for h in header[:12]) + (", …" if len(header) > 12 else "")
             raise InputError(f"--column {name}={wanted!r}: the file has no such column (it has {shown}).")
-        i = index[norm(wanted)]
-        found[name] = Column(name, i, header[i], "--column")
+        found[name] = [Column(name, at, header[at], "--column", header_currency(header[at]))]
+    if "value" not in found:
+        for h in header:
+            if norm(h) in derived:
+                raise InputError(
+                    f"The file's only amount is {h!r}, a figure converted into the company's currency, not "
+                    "the deal's own amount: export the deal's amount too, or take this one in your own "
+                    f"currency with --column value={h!r}."
+                )
     if "title" not in found and "product" not in found:
         wanted = fmt.headers("title")[0] if fmt.headers("title") else "a title column"
         hint = "" if fmt is not CUSTOM else " (say which with --column title=HEADER)"
         raise InputError(f"The file has no {wanted!r} column, so deals would have no titles{hint}.")
-    if "stage" not in found and "status" not in found:
+    if not any(name in found for name in ("stage", "status", "won", "closed", "semantic")):
         raise InputError(
             "The file has no stage or status column; say which with --column stage=HEADER "
             "(or --column status=HEADER)."
         )
-    return found
+    first = {name: columns[0] for name, columns in found.items()}
+    others = {name: tuple(columns[1:]) for name, columns in found.items() if len(columns) > 1}
+    return Columns(first, others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +177,22 @@ class SourceRow:
     status: str
     won: bool | None
     closed: bool | None
+    lost: bool | None
+    semantic: str
+    active: bool | None
     deleted: bool
     close: date | None
     next_due: date | None
     created: datetime | None
     activity: datetime | None
     closed_on: datetime | None
+    lost_date: datetime | None
     next_step: str
     lost_reason: str
+    won_reason: str
     competitor: str
+    lost_at: str
+    period: str
     note: str
 
 
@@ -112,18 +208,29 @@ def row_error(number: int, column: str, value: str, why: str) -> RowError:
 def read_row(
     number: int,
     cells: list[str],
-    columns: Mapping[str, Column],
+    columns: Columns,
     fmt: Format,
     order: DateOrder,
+    *,
+    fixed_currency: str | None = None,
 ) -> SourceRow:
     """One row's values; a cell that is not what its column holds stops the import,
-    naming the row, the column and the value."""
+    naming the row, the column and the value. `fixed_currency`: the currency every amount is
+    in (a company-currency amount taken with --column)."""
 
-    def cell(name: str) -> str:
-        col = columns.get(name)
+    def raw(col: Column | None) -> str:
         if col is None or col.index >= len(cells):
             return ""
         return cells[col.index].strip()
+
+    def cell(name: str) -> str:
+        value = raw(columns.get(name))
+        others = columns.others.get(name, ())
+        if others and name in STRICT:
+            return _agreed(number, name, columns, cells, value)
+        # Several columns for one moment, one per kind of deal (Pipedrive's won time for a
+        # won deal, lost time for a lost one): the first one filled.
+        return value or next((raw(o) for o in others if raw(o)), "")
 
     def fail(name: str, value: str, why: str) -> RowError:
         col = columns.get(name)
@@ -145,52 +252,34 @@ def read_row(
         raise fail("title", cell("title"), "is empty: every deal needs a title")
     title = text("title") if "product" not in columns else check_text(title[:MAX_LINE], "title")
 
-    value: int | None = None
-    currency: str | None = None
-    if "value" in columns:
-        raw = cell("value")
-        value = 0
-        if raw:
-            try:
-                if fmt.value_in_cents and columns["value"].header == "value" and re.fullmatch(r"\d+", raw):
-                    value = check_amount(int(raw))
-                else:
-                    value, currency = parse_money(raw)
-            except (ValueError, InputError):
-                raise fail("value", raw, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
-    code = CURRENCY_NAMES.get(norm(cell("currency")), cell("currency"))
-    if code:
-        try:
-            currency = check_currency(code)
-        except InputError:
-            raise fail("currency", code, "is not a three-letter currency code") from None
+    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency)
 
     days: dict[str, date | None] = {}
     for name in DATE_FIELDS:
-        raw = cell(name)
+        value_text = cell(name)
         try:
-            days[name] = check_date(parse_day(raw, day_first=order.day_first), name)
+            days[name] = check_date(parse_day(value_text, day_first=order.day_first), name)
         except (ValueError, OverflowError, InputError):
-            raise fail(name, raw, "is not a date") from None
+            raise fail(name, value_text, "is not a date") from None
     moments: dict[str, datetime | None] = {}
     for name in MOMENT_FIELDS:
-        raw = cell(name)
+        value_text = cell(name)
         try:
-            moment = parse_moment(raw, day_first=order.day_first)
+            moment = parse_moment(value_text, day_first=order.day_first)
             moments[name] = check_moment(moment, name) if moment else None
         except (ValueError, OverflowError, InputError):
-            raise fail(name, raw, "is not a date") from None
+            raise fail(name, value_text, "is not a date") from None
 
-    status = norm(cell("status"))
-    if not status and parse_flag(cell("active")) is False:
-        status = "lost"  # Odoo archives a lost opportunity
-    deleted_flag = parse_flag(cell("deleted")) if "deleted" in columns else None
-    deleted = status in ("deleted", "archived") or deleted_flag is True or norm(cell("deleted")) == "archived"
+    deleted_text = norm(cell("deleted"))
+    deleted = flag(deleted_text) is True or deleted_text in ("archived", "deleted")
     note = cell("note")
     try:
         check_note(note, "note")
     except InputError:
         raise fail("note", note, f"is longer than {MAX_NOTE:,} characters or not text") from None
+    stage = cell("stage")
+    if fmt.stage_prefix:
+        stage = re.sub(fmt.stage_prefix, "", stage)
     return SourceRow(
         number=number,
         cells=tuple(cells),
@@ -200,27 +289,111 @@ def read_row(
         contact=text("contact"),
         value=value,
         currency=currency,
-        stage=cell("stage"),
-        status=status,
-        won=parse_flag(cell("won")),
-        closed=parse_flag(cell("closed")),
+        stage=stage,
+        status=cell("status"),
+        won=_flag(cell("won"), "won", fail),
+        closed=_flag(cell("closed"), "closed", fail),
+        lost=_flag(cell("lost"), "lost", fail),
+        semantic=cell("semantic").upper(),
+        active=flag(cell("active")),
         deleted=deleted,
         close=days["close"],
         next_due=days["next_due"],
         created=moments["created"],
         activity=moments["activity"],
         closed_on=moments["closed_on"],
+        lost_date=moments["lost_date"],
         next_step=text("next_step"),
         lost_reason=text("lost_reason", limit=MAX_NOTE),
+        won_reason=text("won_reason", limit=MAX_NOTE),
         competitor=text("competitor"),
+        lost_at=cell("lost_at"),
+        period=norm(cell("period")),
         note=note,
     )
 
 
-def date_samples(rows: Sequence[tuple[int, list[str]]], columns: Mapping[str, Column]):  # type: ignore[no-untyped-def]
-    """(row, column header, text) of every date cell, for deciding the file's date order."""
-    cols = [columns[n] for n in (*DATE_FIELDS, *MOMENT_FIELDS) if n in columns]
-    for number, cells in rows:
-        for col in cols:
-            if col.index < len(cells) and cells[col.index].strip():
-                yield number, col.header, cells[col.index]
+def _agreed(number: int, name: str, columns: Columns, cells: list[str], value: str) -> str:
+    """The one value the columns that could hold `name` give (empty ones aside), or an error
+    naming both columns and both values."""
+    first = columns[name]
+    for other in columns.others[name]:
+        theirs = cells[other.index].strip() if other.index < len(cells) else ""
+        if not theirs:
+            continue
+        if not value:
+            value = theirs
+            continue
+        if norm(theirs) != norm(value):
+            fix = f"--column {name}=#{first.index + 1}"
+            raise InputError(
+                f"Row {number}: two columns could be the {name}, and they disagree: {first.where} has "
+                f"{value!r}, {other.where} has {theirs!r}. Say which is the {name} with {fix} "
+                f"(or #{other.index + 1}). Nothing was imported."
+            )
+    return value
+
+
+Fail = Callable[[str, str, str], RowError]
+
+
+def _flag(text: str, name: str, fail: Fail) -> bool | None:
+    if not text:
+        return None
+    value = flag(text)
+    if value is None:
+        raise fail(name, text, "is not a yes or a no (true / false, yes / no, 1 / 0)")
+    return value
+
+
+def _money(
+    number: int,
+    cells: list[str],
+    columns: Columns,
+    fmt: Format,
+    get: Callable[[str], str],
+    err: Fail,
+    fixed: str | None,
+) -> tuple[int | None, str | None]:
+    """The amount and its currency, read from everywhere the row states them: the amount's
+    own symbol or code, its header, the currency column. Two that disagree stop the import."""
+    value: int | None = None
+    said: list[tuple[str, str, str]] = []  # (currency, where, as written)
+    column = columns.get("value")
+    if column is not None:
+        text = get("value")
+        value = 0
+        if text:
+            try:
+                if fmt.value_in_cents and re.fullmatch(r"\d+", text):
+                    value = check_amount(int(text))
+                else:
+                    value, symbol = parse_money(text)
+                    if symbol:
+                        said.append((symbol, column.where, text))
+            except (ValueError, InputError):
+                raise err("value", text, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
+        if column.currency:
+            said.append((column.currency, f"the header {column.header!r}", ""))
+    code_text = get("currency")
+    if code_text:
+        code = CURRENCY_NAMES.get(norm(code_text), code_text)
+        try:
+            said.append((check_currency(code), columns["currency"].where, code_text))
+        except InputError:
+            raise err("currency", code_text, "is not a three-letter currency code") from None
+    if fixed is not None:
+        said = [(fixed, "the company's currency (your own)", fixed)]
+    codes = {code for code, _, _ in said}
+    if len(codes) > 1:
+        first, other = said[0], next(s for s in said if s[0] != said[0][0])
+
+        def says(code: str, where: str, text: str) -> str:
+            return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
+
+        raise InputError(
+            f"Row {number}: the amount's currency is stated twice and disagrees: {says(*first)}, "
+            f"{says(*other)}. Fix the file, or say which column is the currency with --column "
+            "currency=HEADER. Nothing was imported."
+        )
+    return value, (said[0][0] if said else None)

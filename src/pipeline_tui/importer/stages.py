@@ -1,69 +1,157 @@
-"""Which board stage a CRM's stage name goes to, and why (shown by --dry-run, overridden
-by --map)."""
+"""Which board stage a CRM's stage value goes to, and why (shown by the dry run).
+
+Read, never guessed: the user's `--map VALUE=STAGE` (or `=new`, a stage made by the import;
+an empty VALUE is a value too), the answer remembered from an earlier import of the same
+source, a board stage of the same name, or the CRM's own standard stage (in any of the
+languages it exports in) at its place on the board. A value none of these place is
+collected, with its row count, and the import stops asking where it goes."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 
+from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import SLOTS, Format, norm
-from pipeline_tui.models import Stage, StageKind
+from pipeline_tui.importer.words import CLOSED_STAGES, LOST, WON
+from pipeline_tui.models import PendingStage, Stage, StageKind
 
-# Open-stage keywords for stage names a format does not know, in board order. A keyword
-# matches a whole word ("new" is not in "Renewal"); one ending in * matches a word's start.
-STAGE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("lead", ("lead", "leads", "prospect*", "new", "contact", "contacted", "appointment*", "inbound", "mql",
-              "incoming", "cold")),
-    ("qualified", ("qualif*", "engag*", "discovery", "demo", "sql", "needs", "analysis", "develop*",
-                   "follow-up", "interested")),
-    ("proposal", ("propos*", "quote*", "quotation", "present*", "perception", "pricing")),
-    ("negotiation", ("negotiat*", "contract*", "decision*", "commit*", "review", "closing", "verbal",
-                     "legal")),
+NEW = "new"  # --map VALUE=new: the import makes a stage called VALUE
+MANY_NEW = 5  # more stages than this made by one import is asked first (--new-stages)
+
+# Words that hint where an unknown stage might go, used only to suggest a --map line (the
+# user checks it before pasting), never to place a deal.
+HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lead", ("lead", "prospect", "new", "contact", "appointment", "inbound", "mql", "cold", "neu",
+              "nouveau", "nuevo", "novo", "nieuw", "nuovo", "kontakt")),
+    ("qualified", ("qualif", "discovery", "demo", "sql", "needs", "analysis", "interested", "rdv",
+                   "bedarf", "cualific", "kwalific", "besoin", "necessidade")),
+    ("proposal", ("propos", "quote", "offer", "present", "pricing", "angebot", "devis", "offert",
+                  "cotiz", "orçamento", "preventiv", "offerta")),
+    ("negotiation", ("negotiat", "contract", "decision", "commit", "legal", "verbal", "reflexion",
+                     "verhandl", "vertrag", "négoci", "negoci", "onderhandel", "trattativa")),
 )  # fmt: skip
-_WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORDS = re.compile(r"\w+")
 
 
-def keyword_in(name: str, words: tuple[str, ...]) -> str | None:
-    """The first keyword that is a whole word of `name` (or starts a word, for stems)."""
-    tokens = _WORDS.findall(norm(name))
-    for word in words:
-        if word.endswith("*"):
-            if any(t.startswith(word[:-1]) for t in tokens):
-                return word[:-1]
-        elif word in tokens:
-            return word
-    return None
+@dataclass
+class Placement:
+    stage_id: int  # a board stage, or a PendingStage key (negative)
+    rule: str
 
 
-def _slot_stage(slot: str, stages: list[Stage]) -> Stage:
-    """The board stage for a role: the one of that name, else the open stage at its place."""
-    if slot == "won":
-        return next(s for s in stages if s.kind is StageKind.WON)
-    if slot == "lost":
-        return next(s for s in stages if s.kind is StageKind.LOST)
+@dataclass
+class StageMap:
+    """The board stage for each stage value of one file."""
+
+    stages: list[Stage]  # the board's stages (not archived), in board order
+    fmt: Format
+    overrides: dict[str, str]  # normed value -> the user's target (a stage name, or "new")
+    remembered: dict[str, int]  # normed value -> stage id, from an earlier import of this source
+    pending: list[PendingStage] = field(default_factory=list)
+    unknown: Counter[str] = field(default_factory=Counter)  # open values nothing places -> rows
+    unknown_lost_at: Counter[str] = field(default_factory=Counter)
+    open_closed: Counter[str] = field(default_factory=Counter)  # a closed stage's name, on open deals
+    open_why: dict[str, str] = field(default_factory=dict)  # what says those deals are open
+    shown: dict[str, str] = field(default_factory=dict)  # value as first written, by normed value
+    _cache: dict[str, Placement | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_name = {norm(s.name): s for s in self.stages}
+        for value, target in self.overrides.items():
+            if norm(target) == NEW and norm(value or "(no stage)") in by_name:
+                raise InputError(
+                    f"--map {value!r}={NEW}: there is a stage called {by_name[norm(value)].name!r} "
+                    "already; map "
+                    "the value to it or to another of your stages."
+                )
+            if norm(target) != NEW and norm(target) not in by_name:
+                names = ", ".join(s.name for s in self.stages)
+                raise InputError(
+                    f"--map {value!r}={target!r}: there is no stage {target!r}; choose one of {names}, or "
+                    f"{NEW} to make a stage called {value!r}."
+                )
+
+    def place(self, value: str) -> Placement | None:
+        """Where a stage value goes, or None when nothing says (asked about)."""
+        key = norm(value)
+        if key not in self._cache:
+            self._cache[key] = self._place(value, key)
+        return self._cache[key]
+
+    def _place(self, value: str, key: str) -> Placement | None:
+        if key in self.overrides:
+            target = self.overrides[key]
+            if norm(target) == NEW:
+                return Placement(self._new(value), "--map …=new: a stage made by the import")
+            return Placement(self._by_name(target).id, "--map")
+        if key in self.remembered and any(s.id == self.remembered[key] for s in self.stages):
+            return Placement(self.remembered[key], "as you said at an earlier import")
+        named = next((s for s in self.stages if norm(s.name) == key and key), None)
+        if named is not None:
+            return Placement(named.id, "same name")
+        slot = self.fmt.stages.get(key)
+        if slot is not None:
+            return Placement(self._slot(slot).id, f"{self.fmt.label} standard stage")
+        closed = CLOSED_STAGES.get(key)
+        if closed is not None:
+            return Placement(self._slot(closed).id, f"a {closed} stage")
+        return None
+
+    def _by_name(self, name: str) -> Stage:
+        return next(s for s in self.stages if norm(s.name) == norm(name))
+
+    def _slot(self, slot: str) -> Stage:
+        """The board stage for a role: its won or lost stage, the open stage named like the
+        role, else the open stage at the role's place."""
+        if slot == WON:
+            return next(s for s in self.stages if s.kind is StageKind.WON)
+        if slot == LOST:
+            return next(s for s in self.stages if s.kind is StageKind.LOST)
+        open_stages = [s for s in self.stages if s.is_open]
+        named = next((s for s in open_stages if norm(s.name) == slot), None)
+        return named or open_stages[min(SLOTS.index(slot), len(open_stages) - 1)]
+
+    def _new(self, value: str) -> int:
+        name = value.strip() or "(no stage)"
+        for pending in self.pending:
+            if norm(pending.name) == norm(name):
+                return pending.key
+        pending = PendingStage(-(len(self.pending) + 1) * 1000 - 7, name, StageKind.OPEN)
+        self.pending.append(pending)
+        return pending.key
+
+    def names_closed(self, value: str) -> bool:
+        """Whether a value is a won or lost stage's name (of the board, the CRM, or any CRM):
+        a --map that sends it elsewhere holds for that file only, never remembered, so that a
+        later export without outcome columns still reads its closed deals as closed."""
+        key = norm(value)
+        board = any(norm(s.name) == key and not s.is_open for s in self.stages)
+        return board or self.fmt.stages.get(key) in (WON, LOST) or key in CLOSED_STAGES
+
+    def kind(self, stage_id: int) -> StageKind:
+        if stage_id < 0:
+            return StageKind.OPEN
+        return next(s.kind for s in self.stages if s.id == stage_id)
+
+    def remember(self, value: str, counter: Counter[str]) -> None:
+        self.shown.setdefault(norm(value), value)
+        counter[norm(value)] += 1
+
+
+def suggestion(value: str, stages: list[Stage], *, open_only: bool = False) -> str:
+    """A target to offer for an unknown value in a ready --map line: an open stage a word of
+    it hints at, else `new` (the user checks it before pasting). `open_only`: the value names
+    a stage already (a closed one, on deals the file says are open), so not `new`."""
+    words = _WORDS.findall(norm(value))
     open_stages = [s for s in stages if s.is_open]
-    named = next((s for s in open_stages if norm(s.name) == slot), None)
-    return named or open_stages[min(SLOTS.index(slot), len(open_stages) - 1)]
-
-
-def map_stage(
-    name: str, stages: list[Stage], overrides: dict[str, Stage], fmt: Format | None = None
-) -> tuple[Stage, str]:
-    """The board stage for a source stage name, and the rule that chose it."""
-    key = norm(name)
-    if key in overrides:
-        return overrides[key], "--map"
-    for stage in stages:
-        if norm(stage.name) == key:
-            return stage, "same name"
-    if fmt is not None and key in fmt.stages:
-        return _slot_stage(fmt.stages[key], stages), f"{fmt.label} standard stage"
-    squashed = re.sub(r"[\s_\-]", "", key)
-    if "won" in _WORDS.findall(key) or squashed.endswith("won"):
-        return _slot_stage("won", stages), "name says 'won'"
-    if "lost" in _WORDS.findall(key) or squashed.endswith("lost"):
-        return _slot_stage("lost", stages), "name says 'lost'"
-    for slot, words in STAGE_KEYWORDS:
-        hit = keyword_in(name, words)
-        if hit:
-            return _slot_stage(slot, stages), f"keyword '{hit}'"
-    return [s for s in stages if s.is_open][0], "unknown: first open stage"
+    first = open_stages[0].name if open_stages else NEW
+    fallback = first if not value.strip() or open_only else NEW
+    for slot, hints in HINTS:
+        if any(w.startswith(h) for w in words for h in hints):
+            named = next((s for s in open_stages if norm(s.name) == slot), None)
+            if named is not None:
+                return named.name
+            return open_stages[min(SLOTS.index(slot), len(open_stages) - 1)].name
+    return fallback

@@ -21,18 +21,19 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
     lines: list[str] = []
     out = lines.append
     footer = f" (a footer of {len(plan.footer)} lines left out)" if plan.footer else ""
-    out(f"{path.name}: {plan.format} export, {plan.total_rows:,} rows{footer}.")
+    rows = f"{plan.total_rows:,} row{'s' if plan.total_rows != 1 else ''}"
+    out(f"{path.name}: {plan.format} export, {rows}{footer}.")
     out("Columns (override with --column FIELD=HEADER):")
     for col in plan.columns:
         if plan.format != "pipeline-tui":
             out(f"  {col.field:<12} <- {col.header!r}" + (" (--column)" if col.how == "--column" else ""))
     if plan.stage_map:
-        width = min(STAGE_NAME_WIDTH, max(len(repr(s)) for s in plan.stage_map))
+        width = min(STAGE_NAME_WIDTH, max(len(_shown(s)) for s in plan.stage_map))
         target_width = max(len(t) for t in plan.stage_map.values())
         out("Stages (override with --map 'SOURCE=STAGE'):")
         for source, target in plan.stage_map.items():
             out(
-                f"  {_cut(repr(source), width):>{width}} -> {target:<{target_width}}"
+                f"  {_cut(_shown(source), width):>{width}} -> {target:<{target_width}}"
                 f"  ({plan.stage_rule[source]})"
             )
     counts, per_stage = plan.counts(), plan.stage_totals()
@@ -71,6 +72,26 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
         out(f"Skipped: {plan.skipped_deleted:,} deleted or archived rows.")
     if plan.duplicates:
         out(f"Skipped: {plan.duplicates:,} rows seen twice in the file.")
+    if plan.missing:
+        shown = ", ".join(f"#{i} {t}" for i, t in plan.missing[:3]) + (", …" if len(plan.missing) > 3 else "")
+        what = (
+            "archived (--missing archive)"
+            if plan.missing_action == "archive"
+            else "kept (--missing archive archives them, for a full export)"
+        )
+        count = len(plan.missing)
+        out(
+            f"Not in this file: {count:,} deal{'s' if count != 1 else ''} imported from {plan.label} "
+            f"before ({shown}): {what}."
+        )
+    if plan.remember:
+        whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
+        out(f"Stage answers remembered for the next {whence}: {len(plan.remember):,}.")
     for notice in plan.notices:
         out(notice)
     return lines
+
+
+def _shown(value: str) -> str:
+    """A stage value as the dry run shows it: quoted, or (empty)."""
+    return repr(value) if value else "(empty)"

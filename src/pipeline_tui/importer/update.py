@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.models import Deal, EventKind, ImportEvent, ImportUpdate, Stage, StageKind
+from pipeline_tui.models import Deal, EventKind, ImportEvent, ImportUpdate, LossReason, Stage, StageKind
 from pipeline_tui.money import format_money
 from pipeline_tui.store.codec import ts
 from pipeline_tui.store.transfer import CrmDeal
@@ -33,11 +33,13 @@ class Conflict:
 @dataclass(frozen=True)
 class Planned:
     """One matched row's outcome: an update (or None when nothing changed), the changes as
-    a person reads them, and the conflicts."""
+    a person reads them, the conflicts, and the fields this export brought for the first
+    time (taken from the file)."""
 
     update: ImportUpdate | None
     changes: tuple[str, ...]
     conflicts: tuple[Conflict, ...]
+    first_seen: tuple[str, ...] = ()
 
 
 def current_values(deal: CrmDeal) -> dict[str, Any]:
@@ -73,30 +75,41 @@ def plan_update(
     full: Deal | None,
     loss_fields: dict[str, Any] | None,
     closed_at: datetime | None,
+    identity: dict[str, str] | None = None,
+    reasons: list[LossReason] | None = None,
 ) -> Planned:
     """`file`: the CRM's values of the fields the file has ("stage" is the CRM's stage
     label, "stage_id" the board stage it maps to). `full`: the deal, read when its stage
     may change (for the loss it leaves); `loss_fields`: the loss a move to a lost stage
-    records; `closed_at`: when it closed, for a move to an endpoint."""
+    records; `closed_at`: when it closed, for a move to an endpoint; `identity`: the source
+    and record id the deal takes on (an id that first appears now, a deal brought in with
+    --column adopted by its CRM).
+
+    The base of the three-way merge is what the last import brought for each field: a field
+    that import did not carry has no base, so this file's value is taken (and said)."""
     here = current_values(deal)
     # No baseline (imported by an older version): untouched since (rev 0), the deal is
     # what the CRM said; touched, nobody can tell who changed what, so differences conflict.
     base = deal.baseline if deal.baseline is not None else (here if deal.rev == 0 else None)
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = dict(identity or {})
     changes: list[str] = []
     conflicts: list[Conflict] = []
+    first_seen: list[str] = []
     shown_currency = file.get("currency") or deal.currency
     for name in ("title", "company", "contact", "value", "currency", "close", "stage_id"):
         if name not in file:
             continue
         theirs, yours = file[name], here[name]
+        new_field = base is not None and name not in base and name != "stage_id"
         if name == "stage_id" and base is not None and "stage" in base and "stage" in file:
             crm_changed = base["stage"] != file["stage"]
         else:
             crm_changed = base is None or base.get(name) != theirs
         if not crm_changed or theirs == yours:
             continue
-        seller_changed = base is None or base.get(name) != yours
+        if new_field:
+            first_seen.append(LABELS.get(name, name))
+        seller_changed = not new_field and (base is None or base.get(name) != yours)
         if seller_changed and not prefer_file:
             conflicts.append(
                 Conflict(
@@ -114,18 +127,24 @@ def plan_update(
         else:
             fields[FIELD_COLUMNS[name]] = theirs
     events: list[ImportEvent] = []
-    edits = {k: [here_value(deal, k), v] for k, v in fields.items() if k != "stage_id"}
+    edits = {
+        k: [here_value(deal, k), v] for k, v in fields.items() if k not in ("stage_id", "source", "source_id")
+    }
     if edits:
         events.append(ImportEvent(now, EventKind.UPDATED, label, data={"changes": edits}))
     if "stage_id" in fields:
-        events.append(_stage_move(full, stages, fields, now, loss_fields, closed_at, file.get("stage", "")))
-    if fields:
+        events.append(
+            _stage_move(
+                full, stages, fields, now, loss_fields, closed_at, file.get("stage", ""), reasons or []
+            )
+        )
+    if set(fields) - {"source", "source_id"}:
         fields["last_activity_at"] = ts(now)
     baseline = {k: v for k, v in file.items()}
     if not fields and deal.baseline == baseline:
-        return Planned(None, (), tuple(conflicts))
+        return Planned(None, (), tuple(conflicts), tuple(first_seen))
     update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
-    return Planned(update, tuple(changes), tuple(conflicts))
+    return Planned(update, tuple(changes), tuple(conflicts), tuple(first_seen))
 
 
 def here_value(deal: CrmDeal, column: str) -> Any:
@@ -142,6 +161,7 @@ def _stage_move(
     loss_fields: dict[str, Any] | None,
     closed_at: datetime | None,
     crm_stage: str,
+    reasons: list[LossReason],
 ) -> ImportEvent:
     """The stage columns a move writes (into `fields`) and its timeline entry, as a move on
     the board writes them: into a lost stage with its loss, out of one keeping the old loss
@@ -151,7 +171,10 @@ def _stage_move(
     fields["stage_entered_at"] = ts(now)
     data: dict[str, Any] = {"from": source.name, "to": target.name, "crm_stage": crm_stage}
     if source.kind is StageKind.LOST:
+        # The loss the deal leaves stays in its timeline, its reason named ("was lost: Price").
+        left = next((r for r in reasons if r.id == deal.loss_reason_id), None)
         data["previous_loss"] = {
+            "reason": left.label if left is not None else None,
             "reason_id": deal.loss_reason_id,
             "competitor": deal.competitor,
             "note": deal.loss_note,
@@ -166,11 +189,11 @@ def _stage_move(
         reason = loss.pop("reason_label", None)
         loss["lost_at_stage_id"] = source.id if source.is_open else deal.lost_at_stage_id
         fields.update(loss)
-        fields["closed_at"] = ts(closed_at or now)
+        fields["closed_at"] = ts(closed_at) if closed_at else None
         data.update({"reason": reason, "competitor": loss.get("competitor", ""), "revisit_on": None})
         kind, text = EventKind.LOST, str(loss.get("loss_note", ""))
     elif target.kind is StageKind.WON:
-        fields["closed_at"] = ts(closed_at or now)
+        fields["closed_at"] = ts(closed_at) if closed_at else None
         kind = EventKind.WON
     else:
         fields["closed_at"] = None

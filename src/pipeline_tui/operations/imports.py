@@ -19,6 +19,10 @@ def import_plan(store: Store, plan: ImportPlan, *, label: str) -> Done:
     batch = uuid.uuid4().hex
     with store.write():
         stage_keys, reason_keys = store.transfer.create_pending(plan.pending_stages, plan.pending_reasons)
+        if plan.remember:  # the seller's answers, for the next import of this source
+            store.transfer.remember_maps(
+                plan.source, {v: stage_keys.get(s, s) for v, s in plan.remember.items()}
+            )
         count = store.transfer.import_rows(
             plan.rows, source_label=label, batch=batch, stage_keys=stage_keys, reason_keys=reason_keys
         )

@@ -11,7 +11,7 @@ from pipeline_tui.report import Report
 from pipeline_tui.report_render.tables import Table, report_tables
 
 
-def _currencies(tables: Iterable[Table]) -> dict[int, list[str]]:
+def currencies(tables: Iterable[Table]) -> dict[int, list[str]]:
     """Per table, the currencies its money columns hold (the default first)."""
     out = {}
     for index, table in enumerate(tables):
@@ -24,6 +24,15 @@ def _currencies(tables: Iterable[Table]) -> dict[int, list[str]]:
     return out
 
 
+def money_headers(header: str, codes: list[str], base: str) -> list[tuple[str, str]]:
+    """(column header, currency) for a money column: one per currency the table holds; a
+    column of one currency already named in its header ("Value (USD)") keeps its name."""
+    out = []
+    for code in codes or [base]:
+        out.append((header if f"({code})" in header else f"{header} {code}".strip(), code))
+    return out
+
+
 def render_csv(report: Report) -> str:
     """The report's tables one after another in one CSV: a title row, a header row, the rows,
     a blank row. Amounts get one column per currency (exact, never added across currencies);
@@ -31,7 +40,7 @@ def render_csv(report: Report) -> str:
     from pipeline_tui.csv_cells import Writer
 
     tables = report_tables(report)
-    codes = _currencies(tables)
+    codes = currencies(tables)
     buffer = io.StringIO(newline="")
     writer = Writer(buffer)  # every cell made inert, as in the exports
     for index, table in enumerate(tables):
@@ -39,7 +48,7 @@ def render_csv(report: Report) -> str:
         header: list[str] = []
         for col in table.columns:
             if col.kind == "money":
-                header += [f"{col.header} {code}".strip() for code in codes[index] or [report.currency]]
+                header += [name for name, _ in money_headers(col.header, codes[index], report.currency)]
             elif col.kind in ("pct",):
                 header.append(f"{col.header} (%)")
             else:

@@ -176,4 +176,5 @@ def report_json(report: Report) -> dict[str, Any]:
             "lost_without_reason": report.lost_without_reason_all,
         },
         "lost_without_reason_in_period": report.lost_without_reason,
+        "closed_without_close_date": report.undated_closed,
     }

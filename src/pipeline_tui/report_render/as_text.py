@@ -129,6 +129,8 @@ def render_text(report: Report, *, bar_width: int = 20) -> str:
     """The report as plain text for the terminal (the CLI); fits 80 columns."""
     base, rates = report.currency, report.rates or None
     lines = [f"Win-loss report · {report.period.label}", ""]
+    if report.undated_note:
+        lines.insert(1, report.undated_note)
     converted = False
 
     def cell(totals: Mapping[str, int]) -> str:

@@ -109,6 +109,7 @@ def report_tables(report: Report) -> list[Table]:
                 ["Stale deals", report.stale_now],
                 ["Revisits due", report.revisits_due],
                 ["Lost without a reason", report.lost_without_reason_all],
+                ["Closed without a close date (All time only)", report.undated_closed],
             ],
         )
     )

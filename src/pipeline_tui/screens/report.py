@@ -319,6 +319,8 @@ class ReportScreen(Screen[None]):
         )
         missing = f"Lost without a reason: {report.lost_without_reason_all:,}"
         lines.append(Line("now-missing", missing, key=("screen", "missing_reasons")))
+        if report.undated_note:
+            lines.append(Line("now-undated", report.undated_note, "dim"))
         if converted:
             dim("converted", f"{CONVERTED_MARK} converted to {base} at your exchange rates")
         self._draw(lines)

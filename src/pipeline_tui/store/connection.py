@@ -533,7 +533,7 @@ class Connection:
     # ------------------------------------------------------------ generation
 
     def read_generation(self) -> Generation:
-        """Which pipeline the file holds now (see migration m005_file_generation)."""
+        """Which pipeline the file holds now (see migration m006_file_generation)."""
         try:
             rows = self.db.execute(
                 "SELECT generation, restored_at, restored_from FROM file_generation WHERE id = 1"

@@ -197,10 +197,22 @@ class Reports:
             revisits_due=due,
             lost_without_reason=missing,
             lost_without_reason_all=self.review.lost_without_reason_count(),
+            undated_closed=self.undated_closed(),
             quota=self.quota(today, kind=quota_period, quota=quota, rates=rates) if quota_period else None,
             trend=self.trend(today, by=trend) if trend else None,
             rates=dict(rates or {}),
         )
+
+    def undated_closed(self) -> int:
+        """Won or lost deals (not archived) whose close date nobody knows (an import whose
+        file did not say): they count in All time only."""
+        ids = self._stage_ids(StageKind.WON, StageKind.LOST)
+        row = self._rows(
+            f"SELECT COUNT(*) FROM deals d WHERE d.stage_id IN ({_marks(ids)}) AND d.archived_at IS NULL "
+            "AND d.closed_at IS NULL",
+            ids,
+        )
+        return int(row[0][0])
 
     # ---------------------------------------------------------------- quota
 

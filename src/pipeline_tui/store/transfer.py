@@ -70,6 +70,7 @@ class CrmDeal:
     expected_close: date | None
     stage_id: int
     baseline: dict[str, Any] | None
+    archived: bool = False
 
 
 def baseline_text(baseline: Mapping[str, Any] | None) -> str | None:
@@ -341,17 +342,34 @@ class Transfer:
         """Every deal imported from `source`, by its source id, as a re-import compares it."""
         rows = self.db.execute(
             "SELECT source_id, id, rev, title, company, contact, value, currency, expected_close, stage_id, "
-            "crm_baseline FROM deals WHERE source = ? AND source_id IS NOT NULL",
+            "crm_baseline, archived_at FROM deals WHERE source = ? AND source_id IS NOT NULL",
             [source],
         )
         out: dict[str, CrmDeal] = {}
-        for sid, id_, rev, title, company, contact, value, currency, close, stage_id, baseline in rows:
+        for sid, id_, rev, title, company, contact, value, currency, close, stage_id, baseline, gone in rows:
             out[sid] = CrmDeal(
                 id_, rev, title, company, contact, value, currency,
                 date.fromisoformat(close) if close else None, stage_id,
-                json.loads(baseline) if baseline else None,
+                json.loads(baseline) if baseline else None, gone is not None,
             )  # fmt: skip
         return out
+
+    def import_maps(self, source: str) -> dict[str, int]:
+        """Where the seller said a source's stage values go (normed value -> stage id), at an
+        earlier import: the next import of that source places them the same way."""
+        rows = self._rows("SELECT value, stage_id FROM import_maps WHERE source = ?", [source])
+        return {str(value): int(stage_id) for value, stage_id in rows}
+
+    def remember_maps(self, source: str, maps: Mapping[str, int]) -> None:
+        """Keep the seller's answers for the next import of `source` (inside the import's
+        transaction)."""
+        with self.conn.write():
+            for value, stage_id in maps.items():
+                self.db.execute(
+                    "INSERT INTO import_maps (source, value, stage_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (source, value) DO UPDATE SET stage_id = excluded.stage_id",
+                    [source, value, stage_id],
+                )
 
     def deal_origins(self) -> dict[int, tuple[str, str | None, str | None]]:
         """Every deal id with its created time and (source, source id), for our own import."""

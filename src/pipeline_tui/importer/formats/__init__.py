@@ -1,82 +1,31 @@
-"""The CRM exports the import knows, one small module each: which headers mean which field,
-which headers tell the format apart, its standard stage names, and (for some) how the
-CRM's own import wants notes back.
+"""The CRM exports the import knows, one small module each (`base.Format`): which headers
+mean which field in every language the CRM exports in, which headers tell the format
+apart, its standard stages, and (for some) how the CRM's own import wants notes back.
 
-Fields (what `--column FIELD=HEADER` names): title, company, contact, value, currency,
-stage, status, close, created, lost_reason, competitor, note, id. Formats may also read:
-won, closed, deleted (flags), activity (last activity), closed_on, next_step, next_due,
-product (a title from a product and an account).
+Fields (what `--column FIELD=HEADER` names): see `base.USER_FIELDS`. Formats may also read:
+deleted and active (flags), semantic (Bitrix24's outcome), activity (last activity or
+change), next_step, next_due, product (a title from a product and an account).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from collections.abc import Sequence
 
-USER_FIELDS = (
-    "title", "company", "contact", "value", "currency", "stage", "status", "close", "created",
-    "lost_reason", "competitor", "note", "id",
-)  # fmt: skip
-FIELD_HELP = {
-    "title": "the deal's name",
-    "company": "the account / organization",
-    "contact": "the contact person",
-    "value": "the amount",
-    "currency": "the amount's currency code",
-    "stage": "the pipeline stage",
-    "status": "open / won / lost / deleted",
-    "close": "the expected (or actual) close date",
-    "created": "when the deal was created",
-    "lost_reason": "why it was lost",
-    "competitor": "who it was lost to",
-    "note": "a note or description",
-    "id": "the CRM's record id",
-}
-# Board stages by role; a format's standard stages name one of these.
-SLOTS = ("lead", "qualified", "proposal", "negotiation")
-
-
-@lru_cache(maxsize=8192)  # the same few stage, status and currency names on every row
-def norm(text: str) -> str:
-    """A header or stage name compared case- and space-insensitively."""
-    return re.sub(r"\s+", " ", text.strip().lstrip("\ufeff")).casefold()
-
-
-@dataclass(frozen=True)
-class NotesExport:
-    """How a CRM's own import of notes / activities wants them: its columns, and one row
-    per note (a `note_rows` dict of the store) for deals that came from that CRM."""
-
-    columns: tuple[str, ...]
-    row: Callable[[Mapping[str, Any]], Sequence[str]]
-    what: str  # what the user imports the file as in that CRM
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    label: str
-    aliases: Mapping[str, tuple[str, ...]]
-    signature: tuple[str, ...]  # headers that, all present, identify the format
-    stages: Mapping[str, str] = field(default_factory=dict)  # standard stage (normed) -> slot / won / lost
-    value_in_cents: bool = False
-    notes: NotesExport | None = None
-
-    def headers(self, name: str) -> tuple[str, ...]:
-        return self.aliases.get(name, ())
-
-
-def stage_table(**slots: Sequence[str]) -> dict[str, str]:
-    """{normed stage name: slot} from slot=(stage names...)."""
-    return {norm(name): slot for slot, names in slots.items() for name in names}
+from pipeline_tui.importer.formats.base import (
+    FIELD_HELP,
+    SLOTS,
+    USER_FIELDS,
+    Format,
+    NotesExport,
+    norm,
+    stage_table,
+)
 
 
 def registry() -> tuple[Format, ...]:
     """Every format, in the order detection tries them (the more specific first)."""
     from pipeline_tui.importer.formats import (
+        bitrix24,
         close,
         copper,
         dynamics,
@@ -91,8 +40,9 @@ def registry() -> tuple[Format, ...]:
     )
 
     return (
-        own.FORMAT, pipedrive.FORMAT, hubspot.FORMAT, salesforce.FORMAT, zoho.FORMAT, dynamics.FORMAT,
-        odoo.FORMAT, close.FORMAT, copper.FORMAT, freshsales.FORMAT, maven.FORMAT,
+        own.FORMAT, pipedrive.FORMAT, hubspot.API, hubspot.FORMAT, salesforce.API, salesforce.FORMAT,
+        zoho.FORMAT, dynamics.FORMAT, odoo.FORMAT, bitrix24.FORMAT, close.FORMAT, copper.FORMAT,
+        freshsales.FORMAT, maven.FORMAT,
     )  # fmt: skip
 
 
@@ -103,13 +53,33 @@ def by_name(name: str) -> Format:
     raise KeyError(name)
 
 
+def crms() -> tuple[str, ...]:
+    """The CRMs whose records the import knows (a source name each)."""
+    return tuple(dict.fromkeys(f.source for f in registry() if f.name != "pipeline-tui"))
+
+
 def detect(header: Sequence[str]) -> Format | None:
     names = {norm(h) for h in header}
     for fmt in registry():
-        if all(norm(n) in names for n in fmt.signature):
+        if any(all(norm(n) in names for n in signature) for signature in fmt.signatures()):
             return fmt
     return None
 
 
-# A file mapped only by --column: no format's aliases, the CRM stage names by keyword.
+# A file mapped only by --column: no format's aliases, and no stage it knows by name.
 CUSTOM = Format(name="csv", label="CSV", aliases={}, signature=())
+
+__all__ = [
+    "CUSTOM",
+    "FIELD_HELP",
+    "SLOTS",
+    "USER_FIELDS",
+    "Format",
+    "NotesExport",
+    "by_name",
+    "crms",
+    "detect",
+    "norm",
+    "registry",
+    "stage_table",
+]

@@ -1,9 +1,10 @@
-"""Close: an opportunities export (CSV). Close keeps values in cents ("value"); the export
-also writes them formatted ("value_formatted")."""
+"""Close: an opportunities export. Close keeps values in cents ("value"; the export also
+writes them formatted, "value_formatted"); "status_type" (active, won, lost) is the
+outcome, "status_label" the seller's own name for it."""
 
 from __future__ import annotations
 
-from pipeline_tui.importer.formats import Format
+from pipeline_tui.importer.formats.base import Format, stage_table
 
 FORMAT = Format(
     name="close",
@@ -13,16 +14,21 @@ FORMAT = Format(
         "title": ("lead_name",),
         "company": ("lead_name",),
         "contact": ("contact_name",),
-        "value": ("value", "value_formatted"),
+        "value": ("value",),
         "currency": ("value_currency",),
+        "period": ("value_period",),
         "stage": ("status_label",),
         "status": ("status_type",),  # active, won, lost
-        "close": ("date_won", "expected_date"),
+        "close": ("expected_date", "date_won"),
+        "closed_on": ("date_won",),
         "created": ("date_created",),
         "activity": ("date_updated",),
         "note": ("note",),
         "lost_reason": ("lost_reason",),
     },
     signature=("lead_name", "status_type"),
+    # Close's own status labels: every open deal starts "Active".
+    stages=stage_table(lead=("Active",)),
     value_in_cents=True,
+    derived=("value_formatted",),
 )

@@ -1,8 +1,9 @@
-"""Copper: an opportunities export (Settings > Export Data, or a list view)."""
+"""Copper: an opportunities export (Settings > Export Data, or a list view). "Status" is
+Open, Won, Lost or Abandoned: an abandoned deal is lost for no decision, and said so."""
 
 from __future__ import annotations
 
-from pipeline_tui.importer.formats import Format, stage_table
+from pipeline_tui.importer.formats.base import Format, stage_table
 
 FORMAT = Format(
     name="copper",

@@ -1,8 +1,11 @@
-"""Microsoft Dynamics 365 Sales: opportunities exported from a view to Excel / CSV."""
+"""Microsoft Dynamics 365 Sales: opportunities exported from a view to Excel / CSV (the
+first columns, "(Do Not Modify) …", hold the record's id). The outcome is "Status" (Open,
+Won, Lost), never "Status Reason" alone, which each organisation shapes; the currency is
+named ("US Dollar"), not coded."""
 
 from __future__ import annotations
 
-from pipeline_tui.importer.formats import Format, stage_table
+from pipeline_tui.importer.formats.base import Format, stage_table
 
 FORMAT = Format(
     name="dynamics",
@@ -12,14 +15,15 @@ FORMAT = Format(
         "title": ("Topic",),
         "company": ("Potential Customer", "Account"),
         "contact": ("Contact",),
-        "value": ("Est. Revenue", "Actual Revenue"),
+        "value": ("Est. Revenue",),
         "currency": ("Currency",),
         "stage": ("Pipeline Phase", "Sales Stage", "Process Stage"),
         "status": ("Status",),  # Open, Won, Lost
         "lost_reason": ("Status Reason",),
-        "close": ("Est. Close Date", "Actual Close Date"),
+        "close": ("Est. Close Date",),
+        "closed_on": ("Actual Close Date",),
         "created": ("Created On",),
-        "activity": ("Modified On",),
+        "activity": ("Modified On", "(Do Not Modify) Modified On"),
         "competitor": ("Competitor",),
         "note": ("Description",),
     },

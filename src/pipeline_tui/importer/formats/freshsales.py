@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline_tui.importer.formats import Format
+from pipeline_tui.importer.formats.base import Format, stage_table
 
 FORMAT = Format(
     name="freshsales",
@@ -23,4 +23,6 @@ FORMAT = Format(
         "note": ("Description",),
     },
     signature=("Deal stage", "Expected close date"),
+    # Freshsales' default deal pipeline.
+    stages=stage_table(lead=("New",), qualified=("Demo",), negotiation=("Negotiation",)),
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline_tui.csv_cells import DEAL_COLUMNS, unneutralize
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.formats import Format, norm
+from pipeline_tui.importer.formats.base import Format, norm
 from pipeline_tui.limits import (
     MAX_NOTES_PER_DEAL_IMPORT,
     check_amount,

@@ -1,8 +1,10 @@
-"""Pipedrive: a deals export (Deals > Export), headers as 'Deal - Field'."""
+"""Pipedrive: a deals export (Deals > Export), headers as 'Deal - Field' in the exporting
+user's language. The outcome is "Deal - Status" (Open, Won, Lost); a lost deal keeps the
+stage it was lost at in "Deal - Stage"; the currency is "Deal - Currency of Value"."""
 
 from __future__ import annotations
 
-from pipeline_tui.importer.formats import Format, NotesExport, stage_table
+from pipeline_tui.importer.formats.base import Format, NotesExport, stage_table
 from pipeline_tui.importer.formats.common import note_text_with_time
 
 # Pipedrive's spreadsheet import adds a note ("Note - Content") to the deal whose
@@ -15,34 +17,168 @@ NOTES = NotesExport(
     "Note - Content to the note's content",
 )
 
+# "Deal - " in each language Pipedrive exports in.
+PREFIXES = ("Deal - ", "Affaire - ", "Trato - ", "Negócio - ", "Trattativa - ")
+
+
+def _each(*fields: str) -> tuple[str, ...]:
+    """'Title' -> ('Deal - Title', …) for every field name given (a field's own translation
+    goes with its prefix's language)."""
+    return tuple(f"{prefix}{name}" for prefix in PREFIXES for name in fields)
+
+
 FORMAT = Format(
+    lost_keeps_stage=True,
     name="pipedrive",
     label="Pipedrive",
     aliases={
-        "id": ("Deal - ID",),
-        "title": ("Deal - Title",),
-        "value": ("Deal - Value",),
-        "currency": ("Deal - Currency",),
-        "company": ("Deal - Organization",),
-        "contact": ("Deal - Contact person",),
-        "stage": ("Deal - Stage",),
-        "status": ("Deal - Status",),  # Open, Won, Lost, Deleted
-        "lost_reason": ("Deal - Lost reason",),
-        "competitor": ("Deal - Competitor",),
-        "close": ("Deal - Expected close date",),
-        "created": ("Deal - Deal created",),
-        "closed_on": ("Deal - Deal closed on", "Deal - Won time", "Deal - Lost time"),
-        "activity": ("Deal - Last activity date", "Deal - Update time"),
-        "next_due": ("Deal - Next activity date",),
-        "deleted": ("Deal - Archived",),
-    },
+        "id": _each("ID"),
+        "title": _each("Title", "Titel", "Titre", "Título", "Titolo"),
+        "value": _each("Value", "Wert", "Waarde", "Valeur", "Valor", "Valore"),
+        "currency": _each(
+            "Currency of Value",
+            "Currency",
+            "Währung des Werts",
+            "Währung",
+            "Valuta van waarde",
+            "Devise de la valeur",
+            "Devise",
+            "Moneda del valor",
+            "Moneda",
+            "Moeda do valor",
+            "Moeda",
+            "Valuta del valore",
+            "Valuta",
+        ),
+        "company": _each(
+            "Organization", "Organisation", "Organisatie", "Organización", "Organização", "Organizzazione"
+        ),
+        "contact": _each(
+            "Contact person",
+            "Kontaktperson",
+            "Contactpersoon",
+            "Personne à contacter",
+            "Persona de contacto",
+            "Pessoa de contato",
+            "Persona di contatto",
+        ),
+        "stage": _each("Stage", "Phase", "Fase", "Étape", "Etapa"),
+        "status": _each("Status", "Statut", "Estado", "Stato"),
+        "lost_reason": _each(
+            "Lost reason",
+            "Verlustgrund",
+            "Reden van verlies",
+            "Raison de la perte",
+            "Motivo de pérdida",
+            "Motivo da perda",
+            "Motivo della perdita",
+        ),
+        "competitor": _each("Competitor"),
+        "close": _each(
+            "Expected close date",
+            "Erwartetes Abschlussdatum",
+            "Verwachte sluitingsdatum",
+            "Date de clôture prévue",
+            "Fecha de cierre prevista",
+            "Data de fechamento esperada",
+            "Data di chiusura prevista",
+        ),
+        "created": _each(
+            "Deal created",
+            "Deal erstellt",
+            "Deal aangemaakt",
+            "Affaire créée",
+            "Trato creado",
+            "Negócio criado",
+            "Trattativa creata",
+        ),
+        "closed_on": _each(
+            "Deal closed on",
+            "Won time",
+            "Lost time",
+            "Gewonnen am",
+            "Verloren am",
+            "Date de gain",
+            "Date de perte",
+        ),
+        "lost_date": _each(
+            "Lost time",
+            "Verloren am",
+            "Tijdstip verloren",
+            "Date de perte",
+            "Fecha de pérdida",
+            "Data da perda",
+            "Data di perdita",
+        ),
+        "activity": _each(
+            "Update time",
+            "Last stage change",
+            "Last activity date",
+            "Aktualisiert am",
+            "Mise à jour",
+            "Actualizado",
+        ),
+        "next_due": _each("Next activity date"),
+        "deleted": _each("Archive status", "Archived"),
+    },  # fmt: skip
     signature=("Deal - Title",),
-    # Pipedrive's default pipeline.
+    also=tuple(
+        (f"{prefix}{title}",)
+        for prefix, title in (
+            ("Deal - ", "Titel"),
+            ("Affaire - ", "Titre"),
+            ("Trato - ", "Título"),
+            ("Negócio - ", "Título"),
+            ("Trattativa - ", "Titolo"),
+        )
+    ),  # fmt: skip
+    # Pipedrive's default pipeline, in each language.
     stages=stage_table(
-        lead=("Lead In", "Contact Made"),
-        qualified=("Needs Defined", "Demo Scheduled", "Qualified"),
-        proposal=("Proposal Made",),
-        negotiation=("Negotiations Started",),
-    ),
+        lead=(
+            "Lead In",
+            "Contact Made",
+            "Lead erhalten",
+            "Kontakt hergestellt",
+            "Lead binnen",
+            "Contact gelegd",
+            "Prospect entrant",
+            "Contact établi",
+            "Lead entrante",
+            "Contacto realizado",
+            "Lead recebido",
+            "Contato feito",
+            "Lead in arrivo",
+            "Contatto stabilito",
+        ),
+        qualified=(
+            "Needs Defined",
+            "Demo Scheduled",
+            "Qualified",
+            "Bedarf definiert",
+            "Behoeften bepaald",
+            "Besoins définis",
+            "Necesidades definidas",
+            "Necessidades definidas",
+            "Esigenze definite",
+        ),
+        proposal=(
+            "Proposal Made",
+            "Angebot erstellt",
+            "Voorstel gedaan",
+            "Proposition faite",
+            "Propuesta hecha",
+            "Proposta feita",
+            "Proposta fatta",
+        ),
+        negotiation=(
+            "Negotiations Started",
+            "Verhandlungen begonnen",
+            "Onderhandelingen gestart",
+            "Négociations commencées",
+            "Negociaciones iniciadas",
+            "Negociações iniciadas",
+            "Trattative avviate",
+        ),
+    ),  # fmt: skip
     notes=NOTES,
 )

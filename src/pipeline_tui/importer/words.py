@@ -1,0 +1,94 @@
+"""What CRM exports write for an outcome, in the languages they export in (English, German,
+French, Spanish, Portuguese, Dutch, Italian): the closed stages every CRM names alike, the
+values of status columns, and yes/no.
+
+These decide an outcome only when they say it in so many words ("Closed Won", "Verloren",
+"Fermé gagné"); a stage name they do not hold is asked about, never guessed."""
+
+from __future__ import annotations
+
+from pipeline_tui.importer.formats.base import norm
+
+WON, LOST, OPEN, DELETED, NO_DECISION = "won", "lost", "open", "deleted", "no_decision"
+
+# Closed stages named the same way by every CRM, per language.
+CLOSED_STAGES: dict[str, str] = {
+    norm(name): outcome
+    for outcome, names in (
+        (
+            WON,
+            (
+                "Closed Won", "Won", "Closed - Won", "Closed/Won", "Deal Won",
+                "Gewonnen", "Abgeschlossen und gewonnen", "Abgeschlossen - gewonnen", "Geschlossen gewonnen",
+                "Auftrag erhalten",
+                "Fermé gagné", "Gagné", "Conclu gagné", "Conclue gagnée", "Affaire gagnée",
+                "Ganado", "Ganada", "Cerrado ganado", "Cerrada ganada", "Cierre ganado", "Negocio ganado",
+                "Ganho", "Fechado ganho", "Fechado e ganho", "Negócio ganho", "Fechado/ganho",
+                "Gesloten gewonnen", "Gesloten - gewonnen", "Deal gewonnen",
+                "Vinto", "Vinta", "Chiuso vinto", "Chiuso - vinto", "Chiusa vinta", "Trattativa vinta",
+            ),
+        ),
+        (
+            LOST,
+            (
+                "Closed Lost", "Lost", "Closed - Lost", "Closed/Lost", "Deal Lost",
+                "Verloren", "Abgeschlossen und verloren", "Abgeschlossen - verloren", "Geschlossen verloren",
+                "Fermé perdu", "Perdu", "Conclu perdu", "Conclue perdue", "Affaire perdue",
+                "Perdido", "Perdida", "Cerrado perdido", "Cerrada perdida", "Cierre perdido",
+                "Negocio perdido",
+                "Fechado perdido", "Fechado e perdido", "Negócio perdido", "Fechado/perdido",
+                "Gesloten verloren", "Gesloten - verloren", "Deal verloren",
+                "Perso", "Persa", "Chiuso perso", "Chiuso - perso", "Chiusa persa", "Trattativa persa",
+            ),
+        ),
+    )
+    for name in names
+}  # fmt: skip
+
+# A closed stage that does not say which way (the outcome is in another column).
+CLOSED_ONLY = frozenset(
+    norm(w) for w in ("Closed", "Done", "Geschlossen", "Abgeschlossen", "Fermé", "Fermée", "Clôturé",
+                      "Cerrado", "Cerrada", "Fechado", "Fechada", "Gesloten", "Afgesloten", "Chiuso",
+                      "Chiusa")
+)  # fmt: skip
+
+# What a status column says ("Deal - Status", "Status", "status_type"), per language.
+STATUS_WORDS: dict[str, str] = {
+    norm(word): outcome
+    for outcome, words in (
+        (OPEN, ("open", "active", "in progress", "pending", "offen", "aktiv", "ouvert", "ouverte", "en cours",
+                "abierto", "abierta", "en curso", "aberto", "aberta", "em andamento", "lopend", "actief",
+                "aperto", "aperta", "in corso")),
+        (WON, ("won", "closed won", "success", "gewonnen", "gagné", "gagnée", "ganado", "ganada", "ganho",
+               "vinto", "vinta")),
+        (LOST, ("lost", "closed lost", "failure", "verloren", "perdu", "perdue", "perdido", "perdida",
+                "perso", "persa")),
+        (NO_DECISION, ("abandoned", "aufgegeben", "abandonné", "abandonnée", "abandonado", "abandonada",
+                       "opgegeven", "abbandonato")),
+        (DELETED, ("deleted", "archived", "gelöscht", "archiviert", "supprimé", "archivé", "eliminado",
+                   "archivado", "excluído", "arquivado", "verwijderd", "gearchiveerd", "eliminato",
+                   "archiviato")),
+    )
+    for word in words
+}  # fmt: skip
+
+TRUE_WORDS = frozenset(
+    norm(w)
+    for w in ("true", "yes", "y", "1", "x", "checked", "ja", "wahr", "oui", "vrai", "sí", "si", "verdadero",
+              "sim", "verdadeiro", "waar", "vero")
+)  # fmt: skip
+FALSE_WORDS = frozenset(
+    norm(w)
+    for w in ("false", "no", "n", "0", "unchecked", "nein", "falsch", "non", "faux", "falso", "não", "nao",
+              "nee", "onwaar")
+)  # fmt: skip
+
+
+def flag(text: str) -> bool | None:
+    """Yes/no as CRMs write it, in any of the languages; None for empty or anything else."""
+    t = norm(text)
+    if t in TRUE_WORDS:
+        return True
+    if t in FALSE_WORDS:
+        return False
+    return None
