@@ -190,6 +190,7 @@ def test_a_stop_signal_midway_leaves_no_temporary_file(tmp_path: Path, name: str
 def test_a_writer_stopped_by_a_signal_removes_its_temporary_file(tmp_path: Path) -> None:
     """In this process: the signal lands inside the writing itself."""
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    hook = sys.unraisablehook
     catch_signals()
     try:
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -203,12 +204,42 @@ def test_a_writer_stopped_by_a_signal_removes_its_temporary_file(tmp_path: Path)
             assert list(tmp_path.iterdir()) == []
             catch_signals()
     finally:
+        sys.unraisablehook = hook
         for s, handler in previous.items():
             signal.signal(s, handler)
 
 
+LOST_STOP = """
+import os, signal, sys, time, weakref
+from pipeline_tui.stopping import catch_signals, stop_in, stopped
+catch_signals()
+class Thing: pass
+def callback():  # run by the collector: what it raises is printed and dropped by Python
+    os.kill(os.getpid(), signal.SIGINT)
+    for _ in range(10_000):
+        pass
+try:
+    thing = Thing()
+    weakref.finalize(thing, callback)
+    del thing
+    time.sleep(5)
+    print("not stopped")
+except BaseException as exc:
+    sys.exit(stopped(stop_in(exc)))
+"""
+
+
+def test_a_stop_landing_where_python_drops_exceptions_is_not_lost() -> None:
+    """ctrl+c inside a callback of the garbage collector or the import system: Python prints
+    such an exception and drops it; the stop is sent again and lands in the command."""
+    done = subprocess.run([sys.executable, "-c", LOST_STOP], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stdout == "", (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [LINE[signal.SIGINT]], done.stderr
+
+
 def test_a_stop_inside_a_clean_up_waits_for_it_to_end(tmp_path: Path) -> None:
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    hook = sys.unraisablehook
     catch_signals()
     finished = []
     try:
@@ -218,6 +249,7 @@ def test_a_stop_inside_a_clean_up_waits_for_it_to_end(tmp_path: Path) -> None:
                 (tmp_path / f"step{n}").write_text("done")
                 finished.append(n)
     finally:
+        sys.unraisablehook = hook
         for s, handler in previous.items():
             signal.signal(s, handler)
     assert finished == [0, 1, 2]

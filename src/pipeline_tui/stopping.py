@@ -14,10 +14,13 @@ the rest of the app."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 PROG = "pipeline-tui"
 STOPPING = (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))
@@ -78,11 +81,28 @@ def deferred() -> Iterator[None]:
             _raise(_pending.pop())
 
 
+def _unraisable(unraisable: Any) -> None:
+    """A stop raised where Python cannot raise it (a callback of the garbage collector or of
+    the import system, whose exceptions are printed and dropped): sent again a moment later,
+    so it lands in the command itself, instead of a traceback printed and the stop lost."""
+    exc = unraisable.exc_value
+    if isinstance(exc, (KeyboardInterrupt, Stopped)):
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signum, _stop)
+        again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+        again.daemon = True  # a command that ends first has simply finished
+        again.start()
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def catch_signals() -> None:
     """Turn SIGINT, SIGTERM and SIGHUP into exceptions raised where the command is."""
     for signum in STOPPING:
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             signal.signal(signum, _stop)
+    sys.unraisablehook = _unraisable
 
 
 def stop_in(exc: BaseException) -> BaseException | None:
