@@ -1,8 +1,8 @@
-"""CSV export: RFC 4180, UTF-8, formula-safe cells (the columns and cell rules: csv_cells)."""
+"""CSV export: RFC 4180, UTF-8, inert cells for any spreadsheet locale (the columns and the
+cell rules: csv_cells; a CRM's notes file keeps its text exact)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -16,11 +16,13 @@ from typing import IO, TYPE_CHECKING, Any
 # re-exported, since the report's CSV and the tests take them from here.
 from pipeline_tui.csv_cells import DEAL_COLUMNS as DEAL_COLUMNS
 from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
+from pipeline_tui.csv_cells import Writer
 from pipeline_tui.csv_cells import neutralize as neutralize
 from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
+from pipeline_tui.store.codec import json_object
 
 if TYPE_CHECKING:
     from pipeline_tui.xlsx import Written
@@ -30,11 +32,11 @@ BOM = "\ufeff"
 
 def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> int:
     columns = tuple(columns)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = Writer(out)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([neutralize(row.get(col)) for col in columns])
+        writer.writerow([row.get(col) for col in columns])
         count += 1
     return count
 
@@ -68,7 +70,7 @@ def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> st
             entry["from"] = stage_names.get(from_id)
         if to_id is not None:
             entry["to"] = stage_names.get(to_id)
-        details = portable_data(json.loads(data or "{}"), stage_names, ids)
+        details = portable_data(json_object(data), stage_names, ids)
         if details:
             entry["data"] = details
         events.append(entry)
@@ -112,7 +114,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "closed_at": ts(deal.closed_at) if deal.closed_at else "",
             "loss_reason": reasons.get(deal.loss_reason_id, "") if deal.loss_reason_id else "",
             "competitor": deal.competitor,
-            "lost_at_stage": stages[deal.lost_at_stage_id].name if deal.lost_at_stage_id else "",
+            "lost_at_stage": names.get(deal.lost_at_stage_id, "") if deal.lost_at_stage_id else "",
             "loss_note": deal.loss_note,
             "revisit_on": deal.revisit_on or "",
             "revisit_state": deal.revisit_state.value if deal.revisit_state else "",
@@ -142,8 +144,9 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
     of notes or activities expects; returns the row count and the deals left out."""
     columns, rows, left = notes_for(store, crm)
     # A file for a CRM's importer keeps every text exact: the CRM stores cells as typed, so a
-    # spreadsheet's formula guard (a leading apostrophe) would become part of the note.
-    writer = csv.writer(out, lineterminator="\r\n")
+    # spreadsheet's formula guard (a leading apostrophe) would become part of the note. The
+    # cells are still quoted for any locale's delimiter (csv_cells, exact=True).
+    writer = Writer(out, exact=True)
     writer.writerow(columns)
     count = 0
     for row in rows:

@@ -56,6 +56,17 @@ def check_moment(value: datetime, field: str) -> datetime:
     return value
 
 
+def check_clock(now: datetime) -> datetime:
+    """The moment the app is about to stamp on a change (the system clock, or --today):
+    outside the years every reader accepts, it is refused rather than written."""
+    if not MIN_YEAR <= now.year <= MAX_YEAR:
+        raise InputError(
+            f"The clock says {now:%Y-%m-%d}, outside {MIN_YEAR}–{MAX_YEAR}; nothing was changed. "
+            "Set the system date right (or give --today a date in that range)."
+        )
+    return now
+
+
 def check_amount(minor: object) -> int:
     if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
         raise InputError("A deal value must be a whole, non-negative number of cents.")

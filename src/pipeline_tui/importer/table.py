@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from pipeline_tui import files
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 
 MAX_BYTES = 512 * 1024 * 1024
@@ -63,17 +65,29 @@ class Table:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        if path.is_dir():
-            raise InputError(f"{path} is a folder, not a CSV file.")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        # Only a regular file, read without blocking and never past MAX_BYTES (a pipe or
+        # /dev/zero would otherwise hang the import or fill memory).
+        return files.read_bytes(path, limit=MAX_BYTES, advice="save it to a file first")
+    except files.TooLarge:
+        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.") from None
+    except files.NotRegularFile as exc:
+        raise InputError(str(exc)) from None
     except FileNotFoundError:
-        raise InputError(f"There is no file {path}.") from None
+        raise InputError(f"There is no file {safe(str(path))}.") from None
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path} is larger than {MAX_BYTES // 2**20} MB.")
-    return raw
+        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
+
+
+def _regular(path: Path) -> None:
+    """Refuse what is not a regular file, or is larger than MAX_BYTES, without reading it."""
+    try:
+        info = files.regular_or_absent(path, advice="save it to a file first")
+    except files.NotRegularFile as exc:
+        raise InputError(str(exc)) from None
+    if info is None:
+        raise InputError(f"There is no file {safe(str(path))}.")
+    if info.st_size > MAX_BYTES:
+        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.")
 
 
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
@@ -232,6 +246,7 @@ def read_table(
     a header the import knows (a format's, or the one --column names); `skip`: lines above
     the header, as the user says."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _regular(path)  # a pipe named .xlsx is never handed to the workbook reader
         raw_rows, used = _xlsx_rows(path), "xlsx"
     elif path.suffix.lower() == ".xls":
         raise InputError(

@@ -34,7 +34,7 @@ from pipeline_tui.models import (
     PendingStage,
     RevisitState,
 )
-from pipeline_tui.store.codec import deal_fields, parse_ts, ts
+from pipeline_tui.store.codec import deal_fields, json_object, parse_ts, ts
 from pipeline_tui.store.connection import Connection
 from pipeline_tui.store.deals import SEARCHED, Deals
 from pipeline_tui.store.shape import Shape
@@ -475,7 +475,7 @@ class Transfer:
         )
         for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor, revisit, data,
              source, source_id) in cursor:  # fmt: skip
-            details = json.loads(data or "{}")
+            details = json_object(data)
             if details.get("retracted"):
                 continue
             if ekind == EventKind.LOST.value:
@@ -516,4 +516,4 @@ class Transfer:
 
     def crm_baseline(self, deal_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT crm_baseline FROM deals WHERE id = ?", [deal_id])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
+        return json_object(rows[0][0]) or None if rows and rows[0][0] else None
