@@ -45,7 +45,7 @@ from pipeline_tui.limits import MAX_NAME, check_currency
 from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
 from pipeline_tui.models import StageKind
 from pipeline_tui.stopping import deferred
-from pipeline_tui.store import schema
+from pipeline_tui.store import schema, search
 from pipeline_tui.store.codec import DEAL_COLUMNS, EVENT_STRICT, STRICT, strict_json_object, strict_moment, ts
 from pipeline_tui.store.connection import SQLITE_HEADER, Connection
 from pipeline_tui.store.schema import quoted
@@ -269,6 +269,8 @@ def _clear_virtual(conn: sqlite3.Connection, table: str, want: schema.Expected) 
 def _fill_virtual(
     conn: sqlite3.Connection, table: str, want: schema.Expected, source: str, present: set[str]
 ) -> None:
+    if table.lower() == search.TABLE:  # never the backup's own: indexed from the rows once checked
+        return
     content = schema.external_content(want.items[table.lower()].sql)
     if content:  # it indexes another table, copied above: index that again
         conn.execute(f"INSERT INTO main.{quoted(table)} ({quoted(table)}) VALUES ('rebuild')")
@@ -288,7 +290,11 @@ def _row_name(table: str, rowid: Any) -> str:
 
 def _name_refused_row(conn: sqlite3.Connection, table: str, cols: str, source: str, shown: Path) -> None:
     """Find the first row main's constraints refuse and raise naming it."""
-    for (rowid,) in conn.execute(f"SELECT rowid FROM {source}.{quoted(table)} ORDER BY rowid").fetchall():
+    try:
+        rowids = conn.execute(f"SELECT rowid FROM {source}.{quoted(table)} ORDER BY rowid").fetchall()
+    except sqlite3.OperationalError:  # a table WITHOUT ROWID: named by its table alone
+        raise _refuse(shown, f"has a row of its table {safe(table)!r} pipeline-tui never accepts") from None
+    for (rowid,) in rowids:
         conn.execute("SAVEPOINT one_row")
         try:
             conn.execute(
@@ -331,6 +337,7 @@ def check_restorable(fresh: Path, source: Path) -> int:
                 f"{safe(str(source))} holds what pipeline-tui never accepts: {'; '.join(problems)}. "
                 "Nothing was restored."
             )
+        store.search.index.rebuild()  # from the rows just checked, never the backup's own index
         count = store.deals.count() + store.deals.count(archived=True)
         # A single self-contained file (no -wal beside it) for the swap.
         store.conn.db.conn.execute("PRAGMA journal_mode = DELETE")
