@@ -7,8 +7,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,8 +20,10 @@ from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
 from pipeline_tui.csv_cells import neutralize as neutralize
 from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
+from pipeline_tui.models import RevisitState
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
+from pipeline_tui.store.codec import parse_ts
 
 if TYPE_CHECKING:
     from pipeline_tui.xlsx import Written
@@ -59,8 +62,19 @@ def portable_data(data: dict[str, Any], stage_names: dict[int, str], event_ids: 
 def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> str:
     """A deal's whole timeline as the deals export writes it."""
     ids = store.transfer.event_ids(deal_id)
-    events = []
-    for at, kind, text, from_id, to_id, data in store.transfer.event_rows(deal_id):
+    rows = store.transfer.event_rows(deal_id)
+    return _timeline([(i, *row) for i, row in zip(ids, rows, strict=True)], stage_names)
+
+
+def _timeline(
+    events: list[tuple[Any, ...]], stage_names: dict[int, str], memo: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """Events as stored (id, at, kind, text, from stage, to stage, data) as the export's JSON.
+    `memo`: event details already made portable, by their stored text (an import's events
+    all carry the same batch); details naming another event are made afresh."""
+    ids = [event[0] for event in events]
+    entries = []
+    for _, at, kind, text, from_id, to_id, data in events:
         entry: dict[str, Any] = {"at": at, "kind": kind}
         if text:
             entry["text"] = text
@@ -68,11 +82,16 @@ def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> st
             entry["from"] = stage_names.get(from_id)
         if to_id is not None:
             entry["to"] = stage_names.get(to_id)
-        details = portable_data(json.loads(data or "{}"), stage_names, ids)
+        if memo is not None and data and "retracted_event" not in data:
+            details = memo.get(data)
+            if details is None:
+                details = memo[data] = portable_data(json.loads(data), stage_names, ids)
+        else:
+            details = portable_data(json.loads(data or "{}"), stage_names, ids)
         if details:
             entry["data"] = details
-        events.append(entry)
-    return json.dumps(events, ensure_ascii=False)
+        entries.append(entry)
+    return _JSON.encode(entries)
 
 
 def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, str]) -> str:
@@ -82,45 +101,76 @@ def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, st
     out = {k: v for k, v in baseline.items() if k != "stage_id"}
     if "stage_id" in baseline:
         out["board_stage"] = stage_names.get(baseline["stage_id"])
-    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+    return _SORTED_JSON.encode(out)
+
+
+# Encoders made once (json.dumps with options makes one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+class _Memo(dict[Any, Any]):
+    """A stored value's export form, worked out once per distinct value (an export repeats a
+    few hundred dates and times thousands of times); forgets all past `limit`."""
+
+    def __init__(self, convert: Callable[[Any], Any], limit: int = 200_000) -> None:
+        super().__init__()
+        self.convert = convert
+        self.limit = limit
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.convert(key)
+        return value
 
 
 def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     """One dict per deal, archived ones too, in export form (names instead of ids, the
-    timeline as JSON)."""
+    timeline as JSON), read in one ordered pass over the deals and their events."""
     stages = {s.id: s for s in store.shape.stages(include_archived=True)}
     names = {i: s.name for i, s in stages.items()}
     reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
-    for deal in store.deals.all(archived=None):
-        stage = stages[deal.stage_id]
+    # Stored text -> the export's value, as Deal and ts() would make it (a moment in local
+    # time with its offset; a date as a date).
+    moment: _Memo = _Memo(lambda text: ts(parse_ts(text)) if text else "")
+    day: _Memo = _Memo(lambda text: date.fromisoformat(text) if text else "")
+    state: _Memo = _Memo(lambda text: RevisitState(text).value if text else "")
+    details: dict[str, dict[str, Any]] = {}
+    for row, events in store.transfer.export_rows():
+        (deal_id, title, company, contact, value, currency, stage_id, expected_close, next_step,
+         next_step_due, created_at, stage_entered_at, last_activity_at, closed_at, loss_reason_id,
+         competitor, lost_at_stage_id, loss_note, revisit_on, revisit_state, source, source_id,
+         archived_at, snoozed_until, baseline) = row  # fmt: skip
+        stage = stages[stage_id]
         yield {
-            "id": deal.id,
-            "title": deal.title,
-            "company": deal.company,
-            "contact": deal.contact,
-            "value": minor_to_decimal_str(deal.value),
-            "currency": deal.currency,
+            "id": deal_id,
+            "title": title,
+            "company": company,
+            "contact": contact,
+            "value": minor_to_decimal_str(value),
+            "currency": currency,
             "stage": stage.name,
             "status": stage.kind.value,
-            "expected_close": deal.expected_close or "",
-            "next_step": deal.next_step,
-            "next_step_due": deal.next_step_due or "",
-            "created_at": ts(deal.created_at),
-            "stage_entered_at": ts(deal.stage_entered_at),
-            "last_activity_at": ts(deal.last_activity_at),
-            "closed_at": ts(deal.closed_at) if deal.closed_at else "",
-            "loss_reason": reasons.get(deal.loss_reason_id, "") if deal.loss_reason_id else "",
-            "competitor": deal.competitor,
-            "lost_at_stage": stages[deal.lost_at_stage_id].name if deal.lost_at_stage_id else "",
-            "loss_note": deal.loss_note,
-            "revisit_on": deal.revisit_on or "",
-            "revisit_state": deal.revisit_state.value if deal.revisit_state else "",
-            "source": deal.source or "",
-            "source_id": deal.source_id or "",
-            "archived_at": ts(deal.archived_at) if deal.archived_at else "",
-            "snoozed_until": deal.snoozed_until or "",
-            "crm_baseline": portable_baseline(store.transfer.crm_baseline(deal.id), names),
-            "timeline": timeline_json(store, deal.id, names),
+            "expected_close": day[expected_close],
+            "next_step": next_step,
+            "next_step_due": day[next_step_due],
+            "created_at": moment[created_at],
+            "stage_entered_at": moment[stage_entered_at],
+            "last_activity_at": moment[last_activity_at],
+            "closed_at": moment[closed_at],
+            "loss_reason": reasons.get(loss_reason_id, "") if loss_reason_id else "",
+            "competitor": competitor,
+            "lost_at_stage": stages[lost_at_stage_id].name if lost_at_stage_id else "",
+            "loss_note": loss_note,
+            "revisit_on": day[revisit_on],
+            "revisit_state": state[revisit_state],
+            "source": source or "",
+            "source_id": source_id or "",
+            "archived_at": moment[archived_at],
+            "snoozed_until": day[snoozed_until],
+            "crm_baseline": portable_baseline(json.loads(baseline) if baseline else None, names),
+            "timeline": _timeline(events, names, details if len(details) < 10_000 else None),
         }
 
 

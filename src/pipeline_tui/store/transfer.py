@@ -50,6 +50,8 @@ _INSERT_COLUMNS = (
 _INSERT_DEAL = (
     f"INSERT INTO deals ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
 )
+# The columns the deals export reads, in order: the ones an import writes.
+EXPORT_COLUMNS = _INSERT_COLUMNS
 _INSERT_EVENT = (
     "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -483,6 +485,36 @@ class Transfer:
                 "source": source or "",
                 "source_id": source_id or "",
             }
+
+    def export_rows(self) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+        """Every deal, archived ones too, in board order (stage position, then id), each as
+        its stored columns (`EXPORT_COLUMNS`) with its events as stored (id, at, kind, text,
+        from stage, to stage, data), in order: one pass per stage position, each reading the
+        deals and their events side by side (no query per deal)."""
+        positions: dict[int, list[int]] = {}
+        for stage_id, position in self._rows("SELECT id, position FROM stages ORDER BY position, id"):
+            positions.setdefault(int(position), []).append(int(stage_id))
+        for stage_ids in positions.values():
+            marks = ", ".join("?" * len(stage_ids))
+            deals = self.db.conn.execute(
+                f"SELECT {', '.join('d.' + c for c in EXPORT_COLUMNS)} FROM deals d "
+                f"WHERE d.stage_id IN ({marks}) ORDER BY d.id",
+                stage_ids,
+            )
+            events = self.db.conn.execute(
+                "SELECT e.deal_id, e.id, e.at, e.kind, e.text, e.from_stage_id, e.to_stage_id, e.data "
+                f"FROM deals d JOIN events e ON e.deal_id = d.id WHERE d.stage_id IN ({marks}) "
+                "ORDER BY d.id, e.id",
+                stage_ids,
+            )
+            event = next(events, None)
+            for deal in deals:
+                deal_id = deal[0]
+                mine: list[tuple[Any, ...]] = []
+                while event is not None and event[0] == deal_id:
+                    mine.append(event[1:])
+                    event = next(events, None)
+                yield deal, mine
 
     def event_rows(self, deal_id: int) -> list[tuple[str, str, str, int | None, int | None, str]]:
         """A deal's events as stored (at, kind, text, from stage, to stage, data), in order."""
