@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import permutations
@@ -388,6 +388,10 @@ class _Context:
     loss_cache: dict[tuple[str, str], Loss] = field(default_factory=dict)
     shown: dict[str, tuple[str, str]] = field(default_factory=dict)  # source stage -> (board stage, why)
     kinds: dict[int, StageKind] = field(default_factory=dict)
+    baseline: _Baseline = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.baseline = _Baseline(self.fields, self.store.conn.currency)
 
     def kind(self, stage_id: int) -> StageKind:
         """The kind of a board stage (or of one the import makes: open)."""
@@ -462,7 +466,11 @@ class _Known:
     def __init__(self, store: Store, source: str, kind: str) -> None:
         self.store = store
         self.kind = kind
-        self.deals = {canonical_id(k, kind): d for k, d in store.transfer.crm_refs(source).items()}
+        refs = store.transfer.crm_refs(source)
+        if kind in ("salesforce", "zoho"):
+            self.deals = {canonical_id(k, kind): d for k, d in refs.items()}
+        else:  # an id as it is written (canonical_id takes the spaces off)
+            self.deals = {k.strip(): d for k, d in refs.items()}
         self.strays = store.transfer.crm_refs("csv") if source != "csv" else {}
         self.source = source
         self.keyed = any(k.startswith("key-") for k in self.deals)  # matched by natural key before
@@ -505,6 +513,14 @@ class _Known:
         """Whether rows of this natural key can be given their ids as they are read: no deal
         was matched by it (or by a hash of cells) before, so nothing is to be compared."""
         return not self.legacy and not self.forms(key)
+
+
+def _held(sid: str) -> str | int:
+    """A record id as the set of ids read keeps it: a plain number (most CRMs' ids) as an
+    int, half the memory of its text over a million rows; any other id as it is."""
+    if sid.isdigit() and sid.isascii() and sid[0] != "0" and len(sid) < 19:
+        return int(sid)
+    return sid
 
 
 class _Pass:
@@ -552,7 +568,7 @@ class _Pass:
         self._outcomes: dict[tuple[Any, ...], Outcome] = {}
         self._placed: dict[tuple[Any, ...], _Placed] = {}
         self.refused: InputError | None = None  # the first row whose stage cannot be placed
-        self.seen: set[str] = set()  # record ids read
+        self.seen: set[str | int] = set()  # record ids read (`_held`)
         self.matched: set[int] = set()  # deals imported before that a row is
         self.keyed: dict[str, tuple[set[bytes], list[int]]] = {}  # natural key -> (rows' cells, count)
         self.waiting: dict[str, list[_Read]] = {}  # rows whose natural key needs every row in view
@@ -630,10 +646,11 @@ class _Pass:
             record = _Read(row, outcome, placed.stage, placed.stage_id, row.stage, placed.lost_at, seq=seq)
         if row.source_id:
             sid = canonical_id(row.source_id, self.known.kind)
-            if sid in self.seen:
+            held = _held(sid)
+            if held in self.seen:
                 plan.duplicates += 1
                 return
-            self.seen.add(sid)
+            self.seen.add(held)
             deal, identity = self.known.find(row, sid, self.matched)
             if deal is not None:
                 self.matched.add(deal.id)
@@ -671,7 +688,11 @@ class _Pass:
         """A row of a deal imported before: nothing to do when the CRM's values are the ones
         the last import brought (equal baselines), else what changed (`plan_update`)."""
         ctx, plan = self.ctx, self.plan
-        if not identity and deal.baseline is not None and deal.baseline == _baseline(ctx, record.row, record):
+        if (
+            not identity
+            and deal.baseline is not None
+            and deal.baseline == ctx.baseline.text(record.row, record)
+        ):
             if deal.stage_id != record.stage_id and ctx.kind(record.stage_id) is StageKind.LOST:
                 _loss(ctx, record.row, record.outcome, plan)  # counted, as when planned in full
             plan.unchanged += 1
@@ -1072,25 +1093,53 @@ def _file_values(ctx: _Context, row: SourceRow, record: _Read) -> dict[str, Any]
     return out
 
 
-def _baseline(ctx: _Context, row: SourceRow, record: _Read) -> str:
-    """`baseline_text(_file_values(…))`, written straight (the same JSON: sorted keys, no
-    spaces, text as json writes it): made for every row of a file."""
-    fields = ctx.fields
-    parts = []
-    if "close" in fields:
-        parts.append('"close":' + (_json_text(row.close.isoformat()) if row.close else "null"))
-    if "company" in fields:
-        parts.append('"company":' + _json_text(row.company))
-    if "contact" in fields:
-        parts.append('"contact":' + _json_text(row.contact))
-    if "value" in fields or "currency" in fields:
-        parts.append('"currency":' + _json_text(row.currency or ctx.store.conn.currency))
-    parts.append('"stage":' + _json_text(record.label))
-    parts.append('"stage_id":' + int.__repr__(record.stage_id))
-    parts.append('"title":' + _json_text(row.title))
-    if "value" in fields:
-        parts.append('"value":' + int.__repr__(row.value or 0))
-    return "{" + ",".join(parts) + "}"
+class _Memo(dict[Any, str]):
+    """A piece of JSON per distinct value (forgets all past `limit`)."""
+
+    def __init__(self, make: Callable[[Any], str], limit: int = 20_000) -> None:
+        super().__init__()
+        self.make, self.limit = make, limit
+
+    def __missing__(self, key: Any) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        value: str = self.make(key)
+        self[key] = value
+        return value
+
+
+class _Baseline:
+    """`baseline_text(_file_values(…))` written straight, for every row of a file: the same
+    JSON (sorted keys, no spaces, text as json writes it), its pieces for the values that
+    repeat (a date, an account, a currency, a stage) made once."""
+
+    def __init__(self, fields: frozenset[str], currency: str) -> None:
+        self.currency = currency
+        self.value = "value" in fields
+        money = self.value or "currency" in fields
+
+        def piece(name: str, present: bool) -> _Memo:
+            return _Memo(lambda value: f'"{name}":{_json_text(value)},' if present else "")
+
+        self.close = _Memo(
+            lambda day: (
+                ('"close":' + (_json_text(day.isoformat()) if day else "null") + ",")
+                if "close" in fields
+                else ""
+            )
+        )
+        self.company = piece("company", "company" in fields)
+        self.contact = piece("contact", "contact" in fields)
+        self.codes = piece("currency", money)
+        self.stages = _Memo(lambda key: f'"stage":{_json_text(key[0])},"stage_id":{int.__repr__(key[1])},')
+
+    def text(self, row: SourceRow, record: _Read) -> str:
+        tail = f',"value":{int.__repr__(row.value or 0)}}}' if self.value else "}"
+        return (
+            "{" + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
+            + self.codes[row.currency or self.currency] + self.stages[record.label, record.stage_id]
+            + '"title":' + _json_text(row.title) + tail
+        )  # fmt: skip
 
 
 def _closed_at(row: SourceRow) -> datetime | None:
@@ -1148,7 +1197,7 @@ def _new_deal(ctx: _Context, record: _Read, plan: ImportPlan, *, slot: int = -1)
         row.next_step, row.next_due, created,
         closed_at or created,  # a closed deal entered its stage when it closed
         activity, closed_at, reason_id, competitor, lost_at, note, plan.source, record.sid,
-        _baseline(ctx, row, record), row.note,
+        ctx.baseline.text(row, record), row.note,
     )  # fmt: skip
     rows = plan.rows
     assert isinstance(rows, PreparedDeals)

@@ -31,7 +31,7 @@ from pipeline_tui.limits import (
     check_text,
     plain_text,
 )
-from pipeline_tui.money import ISO_4217, SYMBOLS
+from pipeline_tui.money import ISO_4217, SYMBOLS, plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -427,7 +427,7 @@ _DIGITS = re.compile(r"\d+")
 
 def _plain(text: str, limit: int = MAX_LINE) -> str:
     """`text` (stripped) when check_text takes it as it is, else _NotPlain."""
-    if not plain_text(text, limit):
+    if len(text) > limit or "\x00" in text or not (text.isascii() or plain_text(text, limit)):
         raise _NotPlain
     return text
 
@@ -493,6 +493,13 @@ class RowReader:
         self.product = "product" in columns
         self.value = "value" in columns
         self.currency = "currency" in columns
+        self.in_cents = fmt.value_in_cents
+
+        def alone(name: str) -> int:  # the column a field is read from alone, or -1
+            return columns[name].index if name in columns and name not in columns.others else -1
+
+        self.title_at = alone("title") if not self.product else -1
+        self.value_at, self.currency_at = alone("value"), alone("currency")
 
     def _value(self, text: str) -> tuple[int, str | None]:
         if self.fmt.value_in_cents and _DIGITS.fullmatch(text):
@@ -510,10 +517,9 @@ class RowReader:
         return read_row(number, cells, self.columns, self.fmt, self.order, fixed_currency=self.fixed)
 
     def _text(self, number: int, name: str, cells: list[str]) -> str:
-        column = self.columns[name]
         if name in self.columns.others:
             return _cell_of(number, name, self.columns, cells)
-        return cells[column.index].strip()
+        return cells[self.columns[name].index].strip()
 
     def _read(self, number: int, cells: list[str]) -> SourceRow:
         values: list[Any] = list(_EMPTY)
@@ -526,31 +532,35 @@ class RowReader:
         for at, parse, empty in self.parsed:
             text = values[at]
             values[at] = parse(text) if text else empty
-        if self.product:
-            if self.title:
-                _plain(self._text(number, "title", cells))
-            title = self._text(number, "product", cells)
-            if not title:
-                raise _NotPlain
-            values[3] = _plain(title[:MAX_LINE].strip())
-        else:
-            title = self._text(number, "title", cells)
-            if not title:
-                raise _NotPlain
-            values[3] = _plain(title)
+        at = self.title_at
+        title = cells[at].strip() if at >= 0 else self._title(number, cells)
+        if (
+            not title
+            or len(title) > MAX_LINE
+            or "\x00" in title
+            or not (title.isascii() or plain_text(title))
+        ):
+            raise _NotPlain
+        values[3] = title
         currency: str | None = None
         if self.value:
-            text = self._text(number, "value", cells)
+            at = self.value_at
+            text = cells[at].strip() if at >= 0 else self._text(number, "value", cells)
             value = 0
             if text:
-                value, currency = self.money[text]
+                plain = None if self.in_cents else plain_amount(text)
+                if plain is not None:
+                    value = plain
+                else:
+                    value, currency = self.money[text]
             values[6] = value
             if self.header_currency:
                 if currency is not None and currency != self.header_currency and self.fixed is None:
                     raise _NotPlain
                 currency = self.header_currency
         if self.currency:
-            text = self._text(number, "currency", cells)
+            at = self.currency_at
+            text = cells[at].strip() if at >= 0 else self._text(number, "currency", cells)
             if text:
                 code = self.codes[text]
                 if currency is not None and currency != code and self.fixed is None:
@@ -558,6 +568,17 @@ class RowReader:
                 currency = code
         values[7] = self.fixed if self.fixed is not None else currency
         return SourceRow._make(values)
+
+    def _title(self, number: int, cells: list[str]) -> str:
+        """The title read from several columns, or a product's name (checked by the caller)."""
+        if not self.product:
+            return self._text(number, "title", cells)
+        if self.title:
+            _plain(self._text(number, "title", cells))
+        title = self._text(number, "product", cells)
+        if not title:
+            raise _NotPlain
+        return title[:MAX_LINE].strip()
 
 
 def _cell_of(number: int, name: str, columns: Columns, cells: list[str]) -> str:

@@ -83,7 +83,7 @@ class DataRows:
             if number == self._header_line:
                 break
         sorter = _Sorter(self._header)
-        ordinary = sorter.ordinary
+        first_header = sorter.first_header
         count = 0
         for number, cells in records:
             if not cells:
@@ -91,7 +91,13 @@ class DataRows:
             first = cells[0].strip()
             if not first and not any(c.strip() for c in cells):
                 continue  # a blank line
-            if ordinary(first, cells):
+            if (
+                first and not sorter.held and not sorter.window
+                and (folded := first.casefold()) != first_header and folded != "subitems"
+                and (_three(cells) or _filled(cells) >= 3)
+            ):  # fmt: skip
+                sorter.given = True  # data whatever comes after, and nothing waits (`_Sorter`)
+                sorter.in_subitems = False
                 count += 1
                 yield number, cells
             else:
@@ -580,7 +586,7 @@ class _Sorter:
       import names it. Each row is judged with the two after it in view.
 
     A row whose first cell is filled (and neither the header's first nor "Subitems") and
-    that has three cells filled is data whatever comes after it (`ordinary`): when nothing
+    that has three cells filled is data whatever comes after it (`_plain`): when nothing
     waits, it passes at once."""
 
     def __init__(self, header: list[str], *, footer: bool = True, layout: bool = True) -> None:
@@ -594,14 +600,6 @@ class _Sorter:
         self.given = False  # a row was given before them
         self.window: deque[Row] = deque()  # rows waiting for the two after them
         self.in_subitems = False
-
-    def ordinary(self, first: str, cells: list[str]) -> bool:
-        """A data row at a glance, when nothing waits to be judged with it."""
-        if self.held or self.window or not self._plain(first, cells):
-            return False
-        self.given = True
-        self.in_subitems = False
-        return True
 
     def _plain(self, first: str, cells: list[str]) -> bool:
         """Data whatever comes after (and ending whatever waits before it: no title has a
@@ -692,6 +690,14 @@ class _Sorter:
                 said.totals += 1  # a group's totals: numbers under the numeric columns, no title
                 return
         yield row
+
+
+def _three(cells: Sequence[str]) -> bool:
+    """Whether the first three cells hold something (a data row, at a glance)."""
+    return (
+        len(cells) > 2 and bool(cells[1]) and bool(cells[2]) and not cells[1].isspace()
+        and not cells[2].isspace() and not cells[0].isspace() and bool(cells[0])
+    )  # fmt: skip
 
 
 def _filled(cells: Sequence[str], most: int = 3) -> int:

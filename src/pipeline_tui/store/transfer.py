@@ -92,7 +92,7 @@ class CrmRef(NamedTuple):
     rev: int
     stage_id: int
     baseline: str | None
-    archived: bool
+    archived: int  # 1 when archived
 
 
 _BASELINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -383,15 +383,15 @@ class Transfer:
         stages = dict(stage_keys or {})
         reasons = dict(reason_keys or {})
         count = 0
-        # A big import touches every index of the deals: a larger page cache for its length.
         cache = self._rows("PRAGMA cache_size")[0][0]
-        self.db.execute("PRAGMA cache_size = -65536")
         try:
             with self.conn.write():
                 if isinstance(rows, PreparedDeals):
                     with self._bulk(len(rows)):
                         count = self._insert_prepared(rows, kind, source_label, tag, stages, reasons)
                 else:
+                    # A big import touches every index of the deals: a larger page cache for its length.
+                    self.db.execute("PRAGMA cache_size = -65536")
                     count = self._insert_rows(rows, kind, source_label, tag, stages, reasons)
         finally:
             self.db.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -474,8 +474,10 @@ class Transfer:
         instead of an index entry put in place per row. A failure rolls the indexes back
         with the rows."""
         if adding < BULK or adding < int(self._rows("SELECT COUNT(*) FROM deals")[0][0]):
+            self.db.execute("PRAGMA cache_size = -65536")  # rows put in every index: a larger cache
             yield
             return
+        self.db.execute("PRAGMA cache_size = -16384")  # the rows are appended; the indexes sorted
         indexes = self._rows(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'events') "
             "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
@@ -631,14 +633,12 @@ class Transfer:
         """Every deal imported from `source`, by its source id, as a re-import first looks
         at it (the rest is read for the deals that changed: `crm_deal`)."""
         rows = self.db.conn.execute(
-            "SELECT source_id, id, rev, stage_id, crm_baseline, archived_at FROM deals "
+            "SELECT source_id, id, rev, stage_id, crm_baseline, archived_at IS NOT NULL FROM deals "
             "WHERE source = ? AND source_id IS NOT NULL",
             [source],
         )
-        return {
-            sid: CrmRef(id_, rev, stage_id, baseline, gone is not None)
-            for sid, id_, rev, stage_id, baseline, gone in rows
-        }
+        make = tuple.__new__
+        return {row[0]: make(CrmRef, row[1:]) for row in rows}
 
     def crm_deal(self, deal_id: int) -> CrmDeal:
         """A deal an earlier import created, as a re-import compares it."""
