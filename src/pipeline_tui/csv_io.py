@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from json.encoder import encode_basestring as _json_text
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -67,31 +68,39 @@ def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> st
 
 
 def _timeline(
-    events: list[tuple[Any, ...]], stage_names: dict[int, str], memo: dict[str, dict[str, Any]] | None = None
+    events: list[tuple[Any, ...]], stage_names: dict[int, str], memo: dict[str, str] | None = None
 ) -> str:
-    """Events as stored (id, at, kind, text, from stage, to stage, data) as the export's JSON.
-    `memo`: event details already made portable, by their stored text (an import's events
-    all carry the same batch); details naming another event are made afresh."""
-    ids = [event[0] for event in events]
+    """Events as stored (id, at, kind, text, from stage, to stage, data) as the export's JSON:
+    what json.dumps writes for the list of entries, written straight. `memo`: an event's
+    details as written, by their stored text (an import's events all carry the same batch);
+    details naming another event are made afresh."""
+    ids: list[int] | None = None
     entries = []
     for _, at, kind, text, from_id, to_id, data in events:
-        entry: dict[str, Any] = {"at": at, "kind": kind}
+        entry = '{"at": ' + _json_value(at) + ', "kind": ' + _json_value(kind)
         if text:
-            entry["text"] = text
+            entry += ', "text": ' + _json_value(text)
         if from_id is not None:
-            entry["from"] = stage_names.get(from_id)
+            entry += ', "from": ' + _json_value(stage_names.get(from_id))
         if to_id is not None:
-            entry["to"] = stage_names.get(to_id)
+            entry += ', "to": ' + _json_value(stage_names.get(to_id))
         if memo is not None and data and "retracted_event" not in data:
             details = memo.get(data)
             if details is None:
-                details = memo[data] = portable_data(json.loads(data), stage_names, ids)
+                details = memo[data] = _details(portable_data(json.loads(data), stage_names, []))
         else:
-            details = portable_data(json.loads(data or "{}"), stage_names, ids)
-        if details:
-            entry["data"] = details
-        entries.append(entry)
-    return _JSON.encode(entries)
+            ids = ids if ids is not None else [event[0] for event in events]
+            details = _details(portable_data(json.loads(data or "{}"), stage_names, ids))
+        entries.append(entry + details + "}")
+    return "[" + ", ".join(entries) + "]"
+
+
+def _json_value(value: Any) -> str:
+    return _json_text(value) if value.__class__ is str else _JSON.encode(value)
+
+
+def _details(details: dict[str, Any]) -> str:
+    return ', "data": ' + _JSON.encode(details) if details else ""
 
 
 def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, str]) -> str:
@@ -136,7 +145,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     moment: _Memo = _Memo(lambda text: ts(parse_ts(text)) if text else "")
     day: _Memo = _Memo(lambda text: date.fromisoformat(text) if text else "")
     state: _Memo = _Memo(lambda text: RevisitState(text).value if text else "")
-    details: dict[str, dict[str, Any]] = {}
+    details: dict[str, str] = {}
     for row, events in store.transfer.export_rows():
         (deal_id, title, company, contact, value, currency, stage_id, expected_close, next_step,
          next_step_due, created_at, stage_entered_at, last_activity_at, closed_at, loss_reason_id,
