@@ -515,6 +515,17 @@ class _Known:
         return not self.legacy and not self.forms(key)
 
 
+class _Pairs(dict[str, tuple[int, int] | None]):
+    """The two leading numbers of each distinct d/m/y date text (None for any other text),
+    worked out once; forgets all past 50,000."""
+
+    def __missing__(self, text: str) -> tuple[int, int] | None:
+        if len(self) >= 50_000:
+            self.clear()
+        pair = self[text] = slashed(text) if text.strip() else None
+        return pair
+
+
 def _held(sid: str) -> str | int:
     """A record id as the set of ids read keeps it: a plain number (most CRMs' ids) as an
     int, half the memory of its text over a million rows; any other id as it is."""
@@ -556,7 +567,7 @@ class _Pass:
         self.reader = RowReader(columns, form, order, fixed_currency=fixed)
         self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
         self._pairs: set[tuple[int, int]] = set()
-        self._slashed: dict[str, tuple[int, int] | None] = {}
+        self._slashed = _Pairs()
         from pipeline_tui.importer.source import DATE_FIELDS, MOMENT_FIELDS
 
         self._dates = [
@@ -566,7 +577,7 @@ class _Pass:
             if c
         ]
         self._outcomes: dict[tuple[Any, ...], Outcome] = {}
-        self._placed: dict[tuple[Any, ...], _Placed] = {}
+        self._placed: dict[tuple[Any, ...], _Placed] = {}  # by stage value, outcome, lost-at value
         self.refused: InputError | None = None  # the first row whose stage cannot be placed
         self.seen: set[str | int] = set()  # record ids read (`_held`)
         self.matched: set[int] = set()  # deals imported before that a row is
@@ -587,10 +598,9 @@ class _Pass:
             if len(cells) != width:
                 _check_width(number, cells, header)
             row = reader.read(number, cells)
-            key = (
-                row.status, row.won, row.closed, row.lost, row.semantic, row.active, row.stage,
-                bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None,
-            )  # fmt: skip
+            # All outcome_of reads: stage, status, won, closed, lost, semantic, active (row[8:15]),
+            # whether a loss reason, a won reason and a lost date are there.
+            key = (row[8:15], bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None)
             outcome = outcomes.get(key)
             if outcome is None:
                 outcome = outcome_of(row, ctx.form, ctx.headers)
@@ -607,16 +617,12 @@ class _Pass:
         """The date cells that tell the file's date order: the first of each d/m pair (what
         `decide_order` reads of all of them)."""
         slashed_of = self._slashed
+        width = len(cells)
         for index, column in self._dates:
-            if index >= len(cells):
+            if index >= width:
                 continue
             text = cells[index]
-            if text in slashed_of:
-                pair = slashed_of[text]
-            else:
-                if len(slashed_of) >= 50_000:
-                    slashed_of.clear()
-                pair = slashed_of[text] = slashed(text) if text.strip() else None
+            pair = slashed_of[text]
             if pair is not None and pair not in self._pairs:
                 self._pairs.add(pair)
                 self.samples.append((number, column, text))
@@ -624,7 +630,7 @@ class _Pass:
     def _place(self, row: SourceRow, outcome: Outcome) -> _Placed | None:
         """Where the row goes (None when it cannot go anywhere: refused at the end, as every
         row is placed before anything else is said)."""
-        key = (row.stage, outcome, row.lost_at)
+        key = (row.stage, id(outcome), row.lost_at)  # an outcome is one object per kind of row
         placed = self._placed.get(key)
         if placed is None:
             try:
@@ -641,9 +647,7 @@ class _Pass:
         """Which deal the row is, and what it does: a new deal, or an update of one imported
         before (rows seen twice count once)."""
         plan, ctx = self.plan, self.ctx
-        record = None
-        if placed is not None and placed.stage_id:
-            record = _Read(row, outcome, placed.stage, placed.stage_id, row.stage, placed.lost_at, seq=seq)
+        stage_id = placed.stage_id if placed is not None else 0  # 0: asked about or refused at the end
         if row.source_id:
             sid = canonical_id(row.source_id, self.known.kind)
             held = _held(sid)
@@ -651,17 +655,36 @@ class _Pass:
                 plan.duplicates += 1
                 return
             self.seen.add(held)
-            deal, identity = self.known.find(row, sid, self.matched)
+            deal = self.known.deals.get(sid)
+            identity: dict[str, str] = {}
+            if deal is None:
+                deal, identity = self.known.find(row, sid, self.matched)
             if deal is not None:
                 self.matched.add(deal.id)
-            if record is None:
-                return  # asked about or refused at the end: nothing is planned
-            record.sid = sid
+                if (
+                    stage_id and not identity and deal.baseline is not None
+                    and deal.baseline == ctx.baseline.text(row, row.stage, stage_id)
+                ):  # fmt: skip
+                    self._unchanged(row, outcome, deal, stage_id)
+                    return
+            if not stage_id:
+                return  # nothing is planned for it: the import stops at the end
+            assert placed is not None
+            record = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, sid, seq)
             if deal is None:
                 _new_deal(ctx, record, plan)
             else:
                 self._known(record, deal, identity)
             return
+        keyed: _Read | None = None
+        if placed is not None and stage_id:
+            keyed = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, seq=seq)
+        self._keyed(row, keyed)
+
+    def _keyed(self, row: SourceRow, record: _Read | None) -> None:
+        """A row without a record id: given its natural key as it passes when no deal was
+        matched by that key before, else settled at the end (`_settle_keyed`)."""
+        plan, ctx = self.plan, self.ctx
         key = natural_key(row)
         if not self.known.streams(key):
             if record is not None:
@@ -687,21 +710,27 @@ class _Pass:
     def _known(self, record: _Read, deal: CrmRef, identity: dict[str, str]) -> None:
         """A row of a deal imported before: nothing to do when the CRM's values are the ones
         the last import brought (equal baselines), else what changed (`plan_update`)."""
-        ctx, plan = self.ctx, self.plan
+        ctx = self.ctx
+        row, stage_id = record.row, record.stage_id
         if (
             not identity
             and deal.baseline is not None
-            and deal.baseline == ctx.baseline.text(record.row, record)
+            and deal.baseline == ctx.baseline.text(row, record.label, stage_id)
         ):
-            if deal.stage_id != record.stage_id and ctx.kind(record.stage_id) is StageKind.LOST:
-                _loss(ctx, record.row, record.outcome, plan)  # counted, as when planned in full
-            plan.unchanged += 1
+            self._unchanged(row, record.outcome, deal, stage_id)
             return
         file = _file_values(ctx, record.row, record)
         match = ctx.store.transfer.crm_deal(deal.id)
         self.updates.append(
-            (record.seq, match.id, match.title, _plan_match(ctx, record, match, plan, identity, file))
+            (record.seq, match.id, match.title, _plan_match(ctx, record, match, self.plan, identity, file))
         )
+
+    def _unchanged(self, row: SourceRow, outcome: Outcome, deal: CrmRef, stage_id: int) -> None:
+        """A deal whose CRM values are the ones the last import brought: nothing changes."""
+        ctx = self.ctx
+        if deal.stage_id != stage_id and ctx.kind(stage_id) is StageKind.LOST:
+            _loss(ctx, row, outcome, self.plan)  # counted, as when planned in full
+        self.plan.unchanged += 1
 
     # ------------------------------------------------------------- the end
 
@@ -1133,11 +1162,12 @@ class _Baseline:
         self.codes = piece("currency", money)
         self.stages = _Memo(lambda key: f'"stage":{_json_text(key[0])},"stage_id":{int.__repr__(key[1])},')
 
-    def text(self, row: SourceRow, record: _Read) -> str:
+    def text(self, row: SourceRow, label: str, stage_id: int) -> str:
+        """The baseline of a row whose stage value `label` goes to board stage `stage_id`."""
         tail = f',"value":{int.__repr__(row.value or 0)}}}' if self.value else "}"
         return (
             "{" + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
-            + self.codes[row.currency or self.currency] + self.stages[record.label, record.stage_id]
+            + self.codes[row.currency or self.currency] + self.stages[label, stage_id]
             + '"title":' + _json_text(row.title) + tail
         )  # fmt: skip
 
@@ -1197,7 +1227,7 @@ def _new_deal(ctx: _Context, record: _Read, plan: ImportPlan, *, slot: int = -1)
         row.next_step, row.next_due, created,
         closed_at or created,  # a closed deal entered its stage when it closed
         activity, closed_at, reason_id, competitor, lost_at, note, plan.source, record.sid,
-        ctx.baseline.text(row, record), row.note,
+        ctx.baseline.text(row, record.label, record.stage_id), row.note,
     )  # fmt: skip
     rows = plan.rows
     assert isinstance(rows, PreparedDeals)

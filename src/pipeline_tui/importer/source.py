@@ -438,6 +438,7 @@ _EMPTY = (
     None, None, "", "", "", "", None, None, "", "", None, None, None, "", None, False, None, None, None, None,
     None, None, "", "", "", "", "", "", "",
 )  # fmt: skip
+_make_row = tuple.__new__
 _LINE_TEXTS = ("id", "company", "contact", "next_step", "competitor")
 _NOTE_TEXTS = ("lost_reason", "won_reason", "note")
 
@@ -567,7 +568,7 @@ class RowReader:
                     raise _NotPlain
                 currency = code
         values[7] = self.fixed if self.fixed is not None else currency
-        return SourceRow._make(values)
+        return _make_row(SourceRow, values)  # SourceRow._make, without its Python frame
 
     def _title(self, number: int, cells: list[str]) -> str:
         """The title read from several columns, or a product's name (checked by the caller)."""

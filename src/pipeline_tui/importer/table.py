@@ -94,7 +94,11 @@ class DataRows:
             if (
                 first and not sorter.held and not sorter.window
                 and (folded := first.casefold()) != first_header and folded != "subitems"
-                and (_three(cells) or _filled(cells) >= 3)
+                and (
+                    (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
+                    and not second.isspace() and not third.isspace()
+                    or _filled(cells) >= 3
+                )
             ):  # fmt: skip
                 sorter.given = True  # data whatever comes after, and nothing waits (`_Sorter`)
                 sorter.in_subitems = False
@@ -690,14 +694,6 @@ class _Sorter:
                 said.totals += 1  # a group's totals: numbers under the numeric columns, no title
                 return
         yield row
-
-
-def _three(cells: Sequence[str]) -> bool:
-    """Whether the first three cells hold something (a data row, at a glance)."""
-    return (
-        len(cells) > 2 and bool(cells[1]) and bool(cells[2]) and not cells[1].isspace()
-        and not cells[2].isspace() and not cells[0].isspace() and bool(cells[0])
-    )  # fmt: skip
 
 
 def _filled(cells: Sequence[str], most: int = 3) -> int:
