@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+import marshal
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -412,7 +413,7 @@ class _Read:
     label: str = ""
     lost_at: int | None = None
     sid: str = ""
-    seq: int = 0  # its place among the rows read
+    seq: int = 0  # its place among the rows read (its line)
     slot: int = -1  # the place held for it among the new deals (decided at the end)
 
 
@@ -476,7 +477,6 @@ class _Known:
         self.keyed = any(k.startswith("key-") for k in self.deals)  # matched by natural key before
         self.legacy = any(k.startswith("row-") for k in self.deals)  # by a hash of their cells
         self._forms: dict[str, list[str]] | None = None
-        self._sids: dict[int, str] | None = None
 
     def find(self, row: SourceRow, sid: str, matched: set[int]) -> tuple[CrmRef | None, dict[str, str]]:
         """The deal a row with a record id is, and the identity it takes on."""
@@ -496,23 +496,31 @@ class _Known:
         return None, {}
 
     def forms(self, key: str) -> list[str]:
-        """The record ids deals matched by this natural key were given (key, key#2, …)."""
-        if self._forms is None:
-            self._forms = defaultdict(list)
+        """The record ids deals matched by this natural key were given (key, key#2, …), in
+        the order the pipeline lists them."""
+        if self._forms is None:  # only the keys given more than the key itself are listed
+            several = {sid.partition("#")[0] for sid in self.deals if sid.startswith("key-") and "#" in sid}
+            self._forms = {}
             for sid in self.deals:
-                if sid.startswith("key-"):
-                    self._forms[sid.partition("#")[0]].append(sid)
-        return self._forms.get(key, [])
-
-    def sid_of(self, deal_id: int) -> str:
-        if self._sids is None:
-            self._sids = {d.id: sid for sid, d in self.deals.items()}
-        return self._sids[deal_id]
+                base = sid.partition("#")[0]
+                if base in several:
+                    self._forms.setdefault(base, []).append(sid)
+        found = self._forms.get(key)
+        if found is not None:
+            return found
+        return [key] if key in self.deals else []
 
     def streams(self, key: str) -> bool:
         """Whether rows of this natural key can be given their ids as they are read: no deal
         was matched by it (or by a hash of cells) before, so nothing is to be compared."""
         return not self.legacy and not self.forms(key)
+
+
+def _outcome_key(row: SourceRow) -> tuple[Any, ...]:
+    """All `outcome_of` reads of a row: its stage, status, won, closed, lost, semantic and
+    active values (row[8:15]), and whether a loss reason, a won reason and a lost date are
+    there."""
+    return (row[8:15], bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None)
 
 
 class _Pairs(dict[str, tuple[int, int] | None]):
@@ -582,7 +590,8 @@ class _Pass:
         self.seen: set[str | int] = set()  # record ids read (`_held`)
         self.matched: set[int] = set()  # deals imported before that a row is
         self.keyed: dict[str, tuple[set[bytes], list[int]]] = {}  # natural key -> (rows' cells, count)
-        self.waiting: dict[str, list[_Read]] = {}  # rows whose natural key needs every row in view
+        # rows whose natural key needs every row in view: (line, cells, held place), or a list
+        self.waiting: dict[str, Any] = {}
         self.updates: list[tuple[int, int, str, Planned]] = []  # (place, deal, title, what changes)
 
     # ------------------------------------------------------------- the rows
@@ -592,15 +601,12 @@ class _Pass:
         width = len(header)
         reader, ctx, plan = self.reader, self.ctx, self.plan
         outcomes = self._outcomes
-        seq = 0
         for number, cells in self.table.rows:
             self._sample(number, cells)
             if len(cells) != width:
                 _check_width(number, cells, header)
             row = reader.read(number, cells)
-            # All outcome_of reads: stage, status, won, closed, lost, semantic, active (row[8:15]),
-            # whether a loss reason, a won reason and a lost date are there.
-            key = (row[8:15], bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None)
+            key = _outcome_key(row)
             outcome = outcomes.get(key)
             if outcome is None:
                 outcome = outcome_of(row, ctx.form, ctx.headers)
@@ -610,8 +616,7 @@ class _Pass:
                 continue
             if row.period:
                 _check_recurring(ctx, row)
-            seq += 1
-            self._identify(seq, row, outcome, self._place(row, outcome))
+            self._identify(row, outcome, self._place(row, outcome))
 
     def _sample(self, number: int, cells: list[str]) -> None:
         """The date cells that tell the file's date order: the first of each d/m pair (what
@@ -643,7 +648,7 @@ class _Pass:
             self.ctx.stages.remember(value, counter)
         return placed
 
-    def _identify(self, seq: int, row: SourceRow, outcome: Outcome, placed: _Placed | None) -> None:
+    def _identify(self, row: SourceRow, outcome: Outcome, placed: _Placed | None) -> None:
         """Which deal the row is, and what it does: a new deal, or an update of one imported
         before (rows seen twice count once)."""
         plan, ctx = self.plan, self.ctx
@@ -663,14 +668,14 @@ class _Pass:
                 self.matched.add(deal.id)
                 if (
                     stage_id and not identity and deal.baseline is not None
-                    and deal.baseline == ctx.baseline.text(row, row.stage, stage_id)
+                    and deal.baseline == ctx.baseline.stored(row, row.stage, stage_id)
                 ):  # fmt: skip
                     self._unchanged(row, outcome, deal, stage_id)
                     return
             if not stage_id:
                 return  # nothing is planned for it: the import stops at the end
             assert placed is not None
-            record = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, sid, seq)
+            record = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, sid, row.number)
             if deal is None:
                 _new_deal(ctx, record, plan)
             else:
@@ -678,7 +683,7 @@ class _Pass:
             return
         keyed: _Read | None = None
         if placed is not None and stage_id:
-            keyed = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, seq=seq)
+            keyed = _Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, seq=row.number)
         self._keyed(row, keyed)
 
     def _keyed(self, row: SourceRow, record: _Read | None) -> None:
@@ -687,9 +692,17 @@ class _Pass:
         plan, ctx = self.plan, self.ctx
         key = natural_key(row)
         if not self.known.streams(key):
-            if record is not None:
-                record.slot = plan.rows.hold()  # type: ignore[union-attr]
-                self.waiting.setdefault(key, []).append(record)
+            if record is not None:  # kept as its cells, read again at the end
+                slot = plan.rows.hold()  # type: ignore[union-attr]
+                cells = marshal.dumps(list(row.cells))
+                kept = (row.number, cells, slot)
+                waiting = self.waiting.get(key)
+                if waiting is None:
+                    self.waiting[key] = kept  # most keys have one row
+                elif isinstance(waiting, list):
+                    waiting.append(kept)
+                else:
+                    self.waiting[key] = [waiting, kept]
             return
         seen = self.keyed.get(key)
         cells = _fingerprint_digest(row)
@@ -715,7 +728,8 @@ class _Pass:
         if (
             not identity
             and deal.baseline is not None
-            and deal.baseline == ctx.baseline.text(row, record.label, stage_id)
+            and deal.baseline
+            == ctx.baseline.text(row, record.label, stage_id).encode("utf-8", "surrogatepass")
         ):
             self._unchanged(row, record.outcome, deal, stage_id)
             return
@@ -789,14 +803,12 @@ class _Pass:
     def _settle_keyed(self) -> None:
         """Rows without a record id whose natural key deals imported before share: each is
         matched to the deal whose imported values it shares most (`_match_keyed`), or is new;
-        in the places held for them."""
-        matches: dict[int, tuple[_Read, CrmRef]] = {}
-        for key, group in self.waiting.items():
+        in the places held for them. Each group is read again from the cells kept of it."""
+        for key, waiting in self.waiting.items():
+            group = [self._again(*kept) for kept in (waiting if isinstance(waiting, list) else [waiting])]
+            matches: dict[int, tuple[_Read, CrmRef]] = {}
             _match_keyed(self.ctx, key, group, self.known, self.matched, matches, self.plan)
-        matched = {id(record): deal for record, deal in matches.values()}
-        rows = self.plan.rows
-        assert isinstance(rows, PreparedDeals)
-        for group in self.waiting.values():
+            matched = {id(record): deal for record, deal in matches.values()}
             for record in group:
                 deal = matched.get(id(record))
                 if deal is not None:
@@ -804,6 +816,16 @@ class _Pass:
                 elif record.sid:
                     _new_deal(self.ctx, record, self.plan, slot=record.slot)
                 # else: a duplicate row, its place left empty
+
+    def _again(self, number: int, cells: bytes, slot: int) -> _Read:
+        """A row kept for the end, read again: as it was read (its outcome and place are the
+        ones remembered for it; what it counted was counted when it passed)."""
+        row = self.reader.read(number, marshal.loads(cells))
+        outcome = self._outcomes[_outcome_key(row)]
+        placed = self._placed[row.stage, id(outcome), row.lost_at]
+        return _Read(
+            row, outcome, placed.stage, placed.stage_id, row.stage, placed.lost_at, seq=number, slot=slot
+        )
 
 
 def _company_currency(columns: Columns, form: Format, store: Store, plan: ImportPlan) -> str | None:
@@ -1000,42 +1022,52 @@ def _match_keyed(
     most; when two ways of matching fit equally, the import stops and names the rows.
     Never a silent swap."""
     existing = known.deals
-    unique: dict[tuple[str, ...], _Read] = {}
-    for record in group:
-        if _fingerprint(record.row) in unique:
-            plan.duplicates += 1  # the same row twice: counted once (its sid stays empty)
-        else:
-            unique[_fingerprint(record.row)] = record
-    rows = list(unique.values())
+    if len(group) == 1:
+        rows = group
+    else:
+        unique: dict[tuple[str, ...], _Read] = {}
+        for record in group:
+            fingerprint = _fingerprint(record.row)
+            if fingerprint in unique:
+                plan.duplicates += 1  # the same row twice: counted once (its sid stays empty)
+            else:
+                unique[fingerprint] = record
+        rows = list(unique.values())
     rest: list[_Read] = []
     for record in rows:  # a deal an earlier version imported under a hash of its cells
-        old = existing.get(legacy_key(record.row)) if known.legacy else None
+        legacy = legacy_key(record.row) if known.legacy else ""
+        old = existing.get(legacy) if legacy else None
         if old is not None and old.id not in matched:
             matched.add(old.id)
             matches[old.id] = (record, old)
-            record.sid = known.sid_of(old.id)
+            record.sid = legacy
         else:
             rest.append(record)
-    candidates = [existing[sid] for sid in known.forms(key) if existing[sid].id not in matched]
+    forms = [sid for sid in known.forms(key) if existing[sid].id not in matched]
+    candidates = [existing[sid] for sid in forms]
     if candidates and rest:
         if len(rest) > 6 or len(candidates) > 6:
             raise _indistinct(rest, candidates)
         size = min(len(rest), len(candidates))
-        scored = sorted(
-            (
-                (sum(_likeness(ctx, rest[i].row, candidates[j]) for i, j in enumerate(chosen)), chosen)
-                for chosen in permutations(range(len(candidates)), size)
-            ),
-            key=lambda item: -item[0],
-        )
-        if len(scored) > 1 and scored[0][0] == scored[1][0]:
-            raise _indistinct(rest, candidates)
-        chosen = scored[0][1]
+        ways = list(permutations(range(len(candidates)), size))
+        if len(ways) == 1:  # one way to match: nothing to weigh
+            chosen = ways[0]
+        else:
+            scored = sorted(
+                (
+                    (sum(_likeness(ctx, rest[i].row, candidates[j]) for i, j in enumerate(way)), way)
+                    for way in ways
+                ),
+                key=lambda item: -item[0],
+            )
+            if scored[0][0] == scored[1][0]:
+                raise _indistinct(rest, candidates)
+            chosen = scored[0][1]
         for i, j in enumerate(chosen):
             deal = candidates[j]
             matched.add(deal.id)
             matches[deal.id] = (rest[i], deal)
-            rest[i].sid = known.sid_of(deal.id)
+            rest[i].sid = forms[j]
         rest = [r for i, r in enumerate(rest) if i >= len(chosen)]
     given = {r.sid for r in rows if r.sid}
     n = 1
@@ -1161,6 +1193,10 @@ class _Baseline:
         self.contact = piece("contact", "contact" in fields)
         self.codes = piece("currency", money)
         self.stages = _Memo(lambda key: f'"stage":{_json_text(key[0])},"stage_id":{int.__repr__(key[1])},')
+
+    def stored(self, row: SourceRow, label: str, stage_id: int) -> bytes:
+        """The baseline as the pipeline stores it, in UTF-8 (`CrmRef.baseline`)."""
+        return self.text(row, label, stage_id).encode("utf-8", "surrogatepass")
 
     def text(self, row: SourceRow, label: str, stage_id: int) -> str:
         """The baseline of a row whose stage value `label` goes to board stage `stage_id`."""

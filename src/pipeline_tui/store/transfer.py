@@ -86,12 +86,13 @@ class CrmDeal:
 
 class CrmRef(NamedTuple):
     """A deal an earlier import created, as a re-import first looks at it: its baseline as
-    stored (equal text, equal baseline), the rest read only for the deals that changed."""
+    stored, in UTF-8 (equal text, equal baseline), the rest read only for the deals that
+    changed."""
 
     id: int
     rev: int
     stage_id: int
-    baseline: str | None
+    baseline: bytes | None
     archived: int  # 1 when archived
 
 
@@ -156,7 +157,7 @@ class PreparedDeals:
         self.currency = currency
         self._chunks: list[bytes] = []
         self._open: list[Any] = []
-        self._held: dict[int, tuple[Any, ...] | None] = {}
+        self._held: list[tuple[Any, ...] | None] = []
         self._count = 0
         # stage -> [deals, without a loss reason, {currency: total}]
         self.per_stage: dict[int, list[Any]] = {}
@@ -219,7 +220,7 @@ class PreparedDeals:
     def hold(self) -> int:
         """A place for a deal decided later, in the file's order."""
         slot = len(self._held)
-        self._held[slot] = None
+        self._held.append(None)
         self._put(slot)
         return slot
 
@@ -633,8 +634,8 @@ class Transfer:
         """Every deal imported from `source`, by its source id, as a re-import first looks
         at it (the rest is read for the deals that changed: `crm_deal`)."""
         rows = self.db.conn.execute(
-            "SELECT source_id, id, rev, stage_id, crm_baseline, archived_at IS NOT NULL FROM deals "
-            "WHERE source = ? AND source_id IS NOT NULL",
+            "SELECT source_id, id, rev, stage_id, CAST(crm_baseline AS BLOB), archived_at IS NOT NULL "
+            "FROM deals WHERE source = ? AND source_id IS NOT NULL",
             [source],
         )
         make = tuple.__new__
