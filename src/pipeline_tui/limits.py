@@ -34,6 +34,12 @@ def check_text(value: str | None, field: str, *, required: bool = False, limit: 
     return text
 
 
+def plain_text(text: str, limit: int = MAX_LINE) -> bool:
+    """Whether `check_text` takes `text` as it is (already stripped, short enough, no NUL,
+    no undecodable bytes): the cheap test a bulk import asks of every cell."""
+    return len(text) <= limit and "\x00" not in text and (text.isascii() or not _SURROGATES.search(text))
+
+
 def check_note(value: str | None, field: str = "note", *, required: bool = False) -> str:
     return check_text(value, field, required=required, limit=MAX_NOTE)
 

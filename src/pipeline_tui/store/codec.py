@@ -209,6 +209,15 @@ def _revisit(value: Any) -> RevisitState | None:
         return None
 
 
+# The lenient readers, for code that reads stored columns without making a Deal (the deals
+# export): a value the app never writes reads as missing, as in a Deal.
+lenient_date = _date
+lenient_moment = _moment
+lenient_revisit = _revisit
+lenient_text = _text
+lenient_int = _int
+
+
 def deal_from_row(row: tuple[Any, ...] | Any) -> Deal:
     r = dict(zip(DEAL_COLUMNS, row, strict=True))
     return Deal(
