@@ -198,7 +198,7 @@ class PreparedDeals:
             self._closed[closed] if closed else None, loss_reason_id,
             _text(competitor, "competitor") if competitor else "", lost_at_stage_id,
             _text(loss_note, "loss note", MAX_NOTE) if loss_note else "", None, None, source, source_id, None,
-            None, baseline, check_note(note, required=True) if note else "",
+            None, baseline, None, "", check_note(note, required=True) if note else "",
         )  # fmt: skip
 
     def _count_in(self, values: tuple[Any, ...]) -> None:
