@@ -6,7 +6,9 @@
 
 The floor is what no importer can beat: Python's csv module reading the same file and
 sqlite3 inserting its raw rows into a table, in one transaction. It is taken in the same
-run, so every step reads as "× floor" on whatever machine runs it. The steps:
+run, so every step reads as "× floor" on whatever machine runs it. Each step also reports
+its processor time (user + system) against the floor's: on a loaded machine the wall-clock
+ratio drifts with the load, the processor-time one much less. The steps:
 
 - import: `pipeline-tui import FILE` into an empty pipeline (read, plan, write);
 - reimport: the same file again (every deal found, nothing changed);
@@ -101,8 +103,10 @@ def write(path: Path, header: tuple[str, ...], table) -> None:  # type: ignore[n
 
 
 def step(name: str, folder: Path, file: Path) -> dict[str, float | int]:
-    """Run one step here; its seconds (the work only, not Python's start) and peak RSS."""
+    """Run one step here; its seconds (the work only, not Python's start), the processor
+    time it took (user + system: what a loaded machine inflates least) and peak RSS."""
     started = time.perf_counter()
+    cpu_started = time.process_time()
     extra: dict[str, float | int] = {}
     if name == "floor":
         with file.open(encoding="utf-8", newline="") as fh:
@@ -140,8 +144,9 @@ def step(name: str, folder: Path, file: Path) -> dict[str, float | int]:
                 "unchanged": plan.unchanged,
             }
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"s": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024, 1), **extra}
+    return {"s": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak_kb / 1024, 1), **extra}
 
 
 def run_step(name: str, folder: Path, file: Path) -> dict[str, float | int]:
@@ -188,6 +193,7 @@ def main() -> None:
             file = second if name == "reimport_1pct" else first
             measured = run_step(name, folder, file)
             measured["x_floor"] = round(float(measured["s"]) / max(float(floor["s"]), 0.01), 1)
+            measured["x_floor_cpu"] = round(float(measured["cpu_s"]) / max(float(floor["cpu_s"]), 0.01), 1)
             goal = GOALS.get(name.split("_")[0])
             if goal is not None and name != "reimport_1pct":
                 measured["goal_x_floor"] = goal
@@ -197,8 +203,10 @@ def main() -> None:
                 measured["peak_goal_mb"] = peak_goal
                 measured["peak_meets_goal"] = float(measured["peak_rss_mb"]) <= peak_goal
             results[name] = measured
-            print(f"bench: {name}: {measured['s']} s ({measured['x_floor']}× floor), "
-                  f"peak {measured['peak_rss_mb']} MB", file=sys.stderr)  # fmt: skip
+            print(f"bench: {name}: {measured['s']} s ({measured['x_floor']}× floor; processor time "
+                  f"{measured['x_floor_cpu']}×), peak {measured['peak_rss_mb']} MB",
+                  file=sys.stderr)  # fmt: skip
+        results["load_average_1min_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(results, indent=2))
 
 

@@ -22,15 +22,16 @@ ROOT = "__init__"  # the graph's name for the package's own __init__.py
 LAYERS = [
     ("domain", ("models", "errors", "limits", "text", "display", "dates", "money", "rules", "config",
                 "paths", "migrations", "report", "files", "csv_cells", "xlsx", "transitions", "search",
-                "slips", "changes", "velocity", "__init__")),
+                "slips", "changes", "velocity", "stopping",
+                "__init__")),
     ("store", ("store",)),
     ("operations", ("operations", "serialize", "importer", "csv_io", "ics", "demo", "review", "trend",
                     "report_render", "agenda")),
     ("cli", ("cli",)),
-    ("ui", ("keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
+    ("ui", ("paste", "keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
     ("flows", ("flows", "actions", "host")),  # what happens between a key and a saved change
     ("screens", ("screens",)),
-    ("app", ("app", "__main__")),
+    ("app", ("app", "launch", "__main__")),
 ]  # fmt: skip
 ORDER = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 ALLOWED_UP = {("cli", "app")}  # the command line opens the board (lazily, to stay fast)

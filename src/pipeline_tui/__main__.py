@@ -1,5 +1,5 @@
 import sys
 
-from pipeline_tui.cli import main
+from pipeline_tui.launch import run
 
-sys.exit(main())
+sys.exit(run())

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from pipeline_tui import paths
 from pipeline_tui.config import Settings, load_keymap
@@ -49,6 +50,7 @@ class Revision:
 
     number: int = 0
     done: Done | None = None
+    restores: int = 0  # restores seen from another process: what was shown is another pipeline
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class PipelineApp(App[Any]):
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.fatal_message: str | None = None
+        self.stopped_by: int | None = None  # the signal that closed the board
         self.messages: deque[Said] = deque(maxlen=MESSAGES_KEPT)  # what the app said, latest last
         self.gate = KeyGate(self, super().on_event)
         self.runner = ChangeRunner(self)
@@ -196,7 +199,7 @@ class PipelineApp(App[Any]):
         self.set_timer(delay, callback)
 
     def changed(self, done: Done | None) -> None:
-        self.pipeline = Revision(self.pipeline.number + 1, done)
+        self.pipeline = Revision(self.pipeline.number + 1, done, self.pipeline.restores)
         self.refresh_bindings()
 
     def use_settings(self, settings: Settings) -> None:
@@ -248,6 +251,12 @@ class PipelineApp(App[Any]):
     def fatal_error(self) -> DatabaseFileError:
         return DatabaseFileError(self.fatal_message or "The pipeline could not be read.")
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, reading pastes as text only (see `paste`)."""
+        from pipeline_tui.paste import paste_safe
+
+        return paste_safe(super().get_driver_class())
+
     def get_default_screen(self) -> Screen[Any]:
         """The board is the app's first screen (not pushed over an empty one: one paint less)."""
         from pipeline_tui.screens.board import BoardScreen
@@ -266,12 +275,49 @@ class PipelineApp(App[Any]):
                 self.notify(problem, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
+        self._catch_stop_signals()
         self.call_after_refresh(_settle_gc)
+
+    def _catch_stop_signals(self) -> None:
+        """SIGTERM or SIGHUP (a shutdown, a closed terminal): leave as `q` does, the
+        terminal given back as it was; the command line then says why in one line."""
+        import asyncio
+        import contextlib
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows, a thread
+                loop.add_signal_handler(signum, self._stop_by_signal, int(signum))
+
+    def _stop_by_signal(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit(return_code=128 + signum)
 
     def check_for_changes(self) -> None:
         """Another process (the command line, a second board) committed: show it."""
-        if self.store.changed():
+        if not self.store.changed():
+            return
+        restored = self.store.conn.take_restored()
+        if restored is None:
             self.changed(None)
+            return
+        # Another pipeline now: what was shown, marked, half-typed in a form or typed ahead
+        # was meant for the old one. The board reloads and says so.
+        self.gate.refuse()
+        for screen in reversed(self.screen_stack[1:]):
+            if isinstance(screen, ModalScreen):
+                screen.dismiss(None)
+        self.pipeline = Revision(self.pipeline.number + 1, None, self.pipeline.restores + 1)
+        self.refresh_bindings()
+        source = f" from {restored.restored_from}" if restored.restored_from else ""
+        self.say(
+            f"The pipeline was restored{source} by another process; the board shows it now. "
+            "Open forms, marks and keys typed meanwhile were dropped.",
+            title="Restored",
+            severity="warning",
+            timeout=12,
+        )
 
     # ------------------------------------------------------------------- undo
 

@@ -16,9 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.errors import InputError
+from pipeline_tui import files
+from pipeline_tui.display import safe
+from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.limits import check_currency
 from pipeline_tui.money import format_money, format_rates, parse_amount, parse_rates
+from pipeline_tui.stopping import deferred
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
 QUOTA_PERIODS = ("month", "quarter", "year")
@@ -126,16 +129,38 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
     )
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a preferences file is a few lines; more is not one
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML in the preferences file: only a regular file (a pipe or a device is never
+    read: it would hang every command or fill memory), at most MAX_CONFIG_BYTES, nested no
+    deeper than Python's parser can follow (ValueError otherwise)."""
+    raw = files.read_bytes(path, limit=MAX_CONFIG_BYTES, what="a preferences file")
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a preferences file") from None
+
+
 def load_settings(path: Path) -> tuple[Settings, str | None]:
     """Settings from `path` (defaults if it is absent), and a warning if it could not be used."""
+    shown = safe(str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = _read_toml(path)
     except FileNotFoundError:
         return Settings(), None
     except tomllib.TOMLDecodeError as exc:
-        return Settings(), f"{path}: {exc}; using the default settings."
-    except (OSError, UnicodeDecodeError) as exc:
-        return Settings(), f"Cannot read {path} ({exc}); using the default settings."
+        return Settings(), f"{shown}: {safe(str(exc))}; using the default settings."
+    except PipelineError as exc:  # not a regular file, or too large
+        return Settings(), f"{str(exc).rstrip('.')}; using the default settings."
+    except (ValueError, MemoryError) as exc:
+        return Settings(), f"Cannot read {shown} ({safe(str(exc))}); using the default settings."
+    except OSError as exc:
+        return (
+            Settings(),
+            f"Cannot read {shown} ({safe(exc.strerror or str(exc))}); using the default settings.",
+        )
     data.pop(KEYS_TABLE, None)  # the keymap: see load_keymap
     known = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
@@ -160,8 +185,8 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
     """The config file's [keys] table: binding id -> keys (`"deal.note" = "n"`), as Textual's
     keymap takes it, and a warning for entries that are not text."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = _read_toml(path)
+    except (OSError, ValueError, MemoryError, PipelineError):
         return {}, None  # load_settings says what is wrong with the file
     table = data.get(KEYS_TABLE, {})
     if not isinstance(table, dict):
@@ -191,13 +216,18 @@ def save_settings(path: Path, settings: Settings) -> None:
         lines += ["", f"[{KEYS_TABLE}]"]
         lines += [f"{_toml_string(key)} = {_toml_string(keys)}" for key, keys in keymap.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    files.regular_or_absent(path, advice="nothing was saved")  # never replace a pipe or a device
+    tmp: str | None = None
     try:
+        with deferred():  # a stop signal waits until the temporary file is known to clean up
+            fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("# pipeline-tui preferences\n" + "\n".join(lines) + "\n")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            with deferred():
+                Path(tmp).unlink(missing_ok=True)
         raise
 
 

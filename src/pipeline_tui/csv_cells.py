@@ -1,9 +1,22 @@
 """Our CSV's columns and cells: what the export writes and the import of our own file
-reads back (formula-safe cells, undone on the way in). Plain Python, no store."""
+reads back (formula-safe cells, undone on the way in). Plain Python, no store.
+
+A CSV is inert for a spreadsheet however it is opened: split at `,` (as written), at `;`
+(a semicolon locale) or at tabs. So every cell that holds any of those, a line break or a
+quote is quoted, and a formula trigger (`=`, `+`, `-`, `@`) gets an apostrophe not only at
+the start of a cell but after every separator or line break inside it (past quotes and
+spaces), where a reader splitting the line another way starts a new cell. `unneutralize`
+takes exactly those apostrophes back, so our own export round-trips.
+
+Files made for a CRM's importer (`export notes --for …`) keep their text exact (`exact=True`:
+quoted the same way, no apostrophes): the CRM stores what it reads, apostrophes included.
+They are for the CRM, not for a spreadsheet."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Iterable
+from typing import IO, Any
 
 NOTE_COLUMNS = (
     "deal_id",
@@ -59,20 +72,61 @@ DEAL_COLUMNS = (
 # older export's "notes" column (JSON [[time, text], ...]) is still read.
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Where a reader may start a new cell inside ours: the delimiters of common locales (comma,
+# semicolon, tab) and line breaks. After one, a trigger (past quotes, spaces and
+# apostrophes already there) gets an apostrophe.
+SEPARATORS = ",;\t\r\n"
+_INNER = re.compile(r"([,;\t\r\n])(?=['\" ]*[=+\-@])")
+_INNER_GUARDED = re.compile(r"([,;\t\r\n])'(?=['\" ]*[=+\-@])")
+_NEEDS_QUOTES = re.compile(r'[,;\t\r\n"]|^\s|\s$')
 
 
 def neutralize(value: Any) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet would run it."""
+    """The cell as text, with an apostrophe where a spreadsheet would start a formula: at
+    its start, and after any separator or line break inside it."""
     text = "" if value is None else str(value)
     # Text that already starts with apostrophes before a trigger ("'=x") gets one more, so
-    # unneutralize can tell it from a neutralized "=x" and the round trip stays lossless.
+    # unneutralize can tell it from a neutralized "=x" and the round trip stays lossless
+    # (the same holds after a separator).
     if text.lstrip("'").startswith(FORMULA_TRIGGERS):
-        return "'" + text
+        text = "'" + text
+    if any(c in text for c in SEPARATORS):
+        text = _INNER.sub(r"\1'", text)
     return text
 
 
 def unneutralize(text: str) -> str:
     """Undo `neutralize` on a cell read back from our own export."""
+    if any(c in text for c in SEPARATORS):
+        text = _INNER_GUARDED.sub(r"\1", text)
     if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS):
         return text[1:]
     return text
+
+
+def quoted(text: str) -> str:
+    """The field as written: quoted when it holds a delimiter of any common locale, a line
+    break or a quote, or starts or ends with a space (RFC 4180 quoting)."""
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: Iterable[Any], *, exact: bool = False) -> str:
+    """One CSV record (CRLF-terminated): each cell neutralized (unless `exact`: a file for a
+    CRM's importer) and quoted where any common reader would split it."""
+    fields = [quoted(("" if c is None else str(c)) if exact else neutralize(c)) for c in cells]
+    if fields == [""]:
+        return '""\r\n'  # one empty cell, not a blank line
+    return ",".join(fields) + "\r\n"
+
+
+class Writer:
+    """`csv.writer`'s `writerow`, with the cells made inert (see the module docstring)."""
+
+    def __init__(self, out: IO[str], *, exact: bool = False) -> None:
+        self.out = out
+        self.exact = exact
+
+    def writerow(self, cells: Iterable[Any]) -> None:
+        self.out.write(csv_line(cells, exact=self.exact))

@@ -1,14 +1,15 @@
-"""CSV export: RFC 4180, UTF-8, formula-safe cells (the columns and cell rules: csv_cells)."""
+"""CSV export: RFC 4180, UTF-8, inert cells for any spreadsheet locale (the columns and the
+cell rules: csv_cells; a CRM's notes file keeps its text exact)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_text
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -16,11 +17,13 @@ from typing import IO, TYPE_CHECKING, Any
 # re-exported, since the report's CSV and the tests take them from here.
 from pipeline_tui.csv_cells import DEAL_COLUMNS as DEAL_COLUMNS
 from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
+from pipeline_tui.csv_cells import Writer
 from pipeline_tui.csv_cells import neutralize as neutralize
 from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
+from pipeline_tui.store.codec import json_object, lenient_date, lenient_int, lenient_moment, lenient_revisit
 
 if TYPE_CHECKING:
     from pipeline_tui.xlsx import Written
@@ -30,11 +33,11 @@ BOM = "\ufeff"
 
 def write_rows(out: IO[str], columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> int:
     columns = tuple(columns)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = Writer(out)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([neutralize(row.get(col)) for col in columns])
+        writer.writerow([row.get(col) for col in columns])
         count += 1
     return count
 
@@ -59,20 +62,44 @@ def portable_data(data: dict[str, Any], stage_names: dict[int, str], event_ids: 
 def timeline_json(store: Store, deal_id: int, stage_names: dict[int, str]) -> str:
     """A deal's whole timeline as the deals export writes it."""
     ids = store.transfer.event_ids(deal_id)
-    events = []
-    for at, kind, text, from_id, to_id, data in store.transfer.event_rows(deal_id):
-        entry: dict[str, Any] = {"at": at, "kind": kind}
+    rows = store.transfer.event_rows(deal_id)
+    return _timeline([(i, *row) for i, row in zip(ids, rows, strict=True)], stage_names)
+
+
+def _timeline(
+    events: list[tuple[Any, ...]], stage_names: dict[int, str], memo: dict[str, str] | None = None
+) -> str:
+    """Events as stored (id, at, kind, text, from stage, to stage, data) as the export's JSON:
+    what json.dumps writes for the list of entries, written straight. `memo`: an event's
+    details as written, by their stored text (an import's events all carry the same batch);
+    details naming another event are made afresh."""
+    ids: list[int] | None = None
+    entries = []
+    for _, at, kind, text, from_id, to_id, data in events:
+        entry = '{"at": ' + _json_value(at) + ', "kind": ' + _json_value(kind)
         if text:
-            entry["text"] = text
+            entry += ', "text": ' + _json_value(text)
         if from_id is not None:
-            entry["from"] = stage_names.get(from_id)
+            entry += ', "from": ' + _json_value(stage_names.get(from_id))
         if to_id is not None:
-            entry["to"] = stage_names.get(to_id)
-        details = portable_data(json.loads(data or "{}"), stage_names, ids)
-        if details:
-            entry["data"] = details
-        events.append(entry)
-    return json.dumps(events, ensure_ascii=False)
+            entry += ', "to": ' + _json_value(stage_names.get(to_id))
+        if memo is not None and data and "retracted_event" not in data:
+            details = memo.get(data)
+            if details is None:
+                details = memo[data] = _details(portable_data(json_object(data), stage_names, []))
+        else:
+            ids = ids if ids is not None else [event[0] for event in events]
+            details = _details(portable_data(json_object(data), stage_names, ids))
+        entries.append(entry + details + "}")
+    return "[" + ", ".join(entries) + "]"
+
+
+def _json_value(value: Any) -> str:
+    return _json_text(value) if value.__class__ is str else _JSON.encode(value)
+
+
+def _details(details: dict[str, Any]) -> str:
+    return ', "data": ' + _JSON.encode(details) if details else ""
 
 
 def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, str]) -> str:
@@ -82,48 +109,80 @@ def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, st
     out = {k: v for k, v in baseline.items() if k != "stage_id"}
     if "stage_id" in baseline:
         out["board_stage"] = stage_names.get(baseline["stage_id"])
-    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+    return _SORTED_JSON.encode(out)
+
+
+# Encoders made once (json.dumps with options makes one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+class _Memo(dict[Any, Any]):
+    """A stored value's export form, worked out once per distinct value (an export repeats a
+    few hundred dates and times thousands of times); forgets all past `limit`."""
+
+    def __init__(self, convert: Callable[[Any], Any], limit: int = 200_000) -> None:
+        super().__init__()
+        self.convert = convert
+        self.limit = limit
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.convert(key)
+        return value
 
 
 def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     """One dict per deal, archived ones too, in export form (names instead of ids, the
-    timeline as JSON)."""
+    timeline as JSON), read in one ordered pass over the deals and their events."""
     stages = {s.id: s for s in store.shape.stages(include_archived=True)}
     names = {i: s.name for i, s in stages.items()}
     reasons = {r.id: r.label for r in store.shape.reasons(include_archived=True)}
     won_reasons = {r.id: r.label for r in store.shape.won_reasons(include_archived=True)}
-    for deal in store.deals.all(archived=None):
-        stage = stages[deal.stage_id]
+    # Stored text -> the export's value, as Deal and ts() would make it (a moment in local
+    # time with its offset; a date as a date).
+    # A value the app never writes (a file edited elsewhere) reads as missing, as in a Deal.
+    moment: _Memo = _Memo(lambda text: ts(at) if text and (at := lenient_moment(text)) else "")
+    day: _Memo = _Memo(lambda text: (lenient_date(text) or "") if text else "")
+    state: _Memo = _Memo(lambda text: kind.value if text and (kind := lenient_revisit(text)) else "")
+    details: dict[str, str] = {}
+    for row, events in store.transfer.export_rows():
+        (deal_id, title, company, contact, value, currency, stage_id, expected_close, next_step,
+         next_step_due, created_at, stage_entered_at, last_activity_at, closed_at, loss_reason_id,
+         competitor, lost_at_stage_id, loss_note, revisit_on, revisit_state, source, source_id,
+         archived_at, snoozed_until, baseline, won_reason_id, won_note) = row  # fmt: skip
+        stage = stages[stage_id]
         yield {
-            "id": deal.id,
-            "title": deal.title,
-            "company": deal.company,
-            "contact": deal.contact,
-            "value": minor_to_decimal_str(deal.value),
-            "currency": deal.currency,
+            "id": deal_id,
+            "title": title,
+            "company": company,
+            "contact": contact,
+            "value": minor_to_decimal_str(lenient_int(value)),
+            "currency": currency,
             "stage": stage.name,
             "status": stage.kind.value,
-            "expected_close": deal.expected_close or "",
-            "next_step": deal.next_step,
-            "next_step_due": deal.next_step_due or "",
-            "created_at": ts(deal.created_at),
-            "stage_entered_at": ts(deal.stage_entered_at),
-            "last_activity_at": ts(deal.last_activity_at),
-            "closed_at": ts(deal.closed_at) if deal.closed_at else "",
-            "loss_reason": reasons.get(deal.loss_reason_id, "") if deal.loss_reason_id else "",
-            "competitor": deal.competitor,
-            "lost_at_stage": stages[deal.lost_at_stage_id].name if deal.lost_at_stage_id else "",
-            "loss_note": deal.loss_note,
-            "revisit_on": deal.revisit_on or "",
-            "revisit_state": deal.revisit_state.value if deal.revisit_state else "",
-            "won_reason": won_reasons.get(deal.won_reason_id, "") if deal.won_reason_id else "",
-            "won_note": deal.won_note,
-            "source": deal.source or "",
-            "source_id": deal.source_id or "",
-            "archived_at": ts(deal.archived_at) if deal.archived_at else "",
-            "snoozed_until": deal.snoozed_until or "",
-            "crm_baseline": portable_baseline(store.transfer.crm_baseline(deal.id), names),
-            "timeline": timeline_json(store, deal.id, names),
+            "expected_close": day[expected_close],
+            "next_step": next_step,
+            "next_step_due": day[next_step_due],
+            "created_at": moment[created_at],
+            "stage_entered_at": moment[stage_entered_at],
+            "last_activity_at": moment[last_activity_at],
+            "closed_at": moment[closed_at],
+            "loss_reason": reasons.get(loss_reason_id, "") if loss_reason_id else "",
+            "competitor": competitor,
+            "lost_at_stage": stages[lost_at_stage_id].name if lost_at_stage_id else "",
+            "loss_note": loss_note,
+            "revisit_on": day[revisit_on],
+            "revisit_state": state[revisit_state],
+            "won_reason": won_reasons.get(won_reason_id, "") if won_reason_id else "",
+            "won_note": won_note,
+            "source": source or "",
+            "source_id": source_id or "",
+            "archived_at": moment[archived_at],
+            "snoozed_until": day[snoozed_until],
+            "crm_baseline": portable_baseline(json.loads(baseline) if baseline else None, names),
+            "timeline": _timeline(events, names, details if len(details) < 10_000 else None),
         }
 
 
@@ -142,8 +201,9 @@ def export_notes_for(store: Store, crm: str, out: IO[str]) -> tuple[int, list[Le
     of notes or activities expects; returns the row count and the deals left out."""
     columns, rows, left = notes_for(store, crm)
     # A file for a CRM's importer keeps every text exact: the CRM stores cells as typed, so a
-    # spreadsheet's formula guard (a leading apostrophe) would become part of the note.
-    writer = csv.writer(out, lineterminator="\r\n")
+    # spreadsheet's formula guard (a leading apostrophe) would become part of the note. The
+    # cells are still quoted for any locale's delimiter (csv_cells, exact=True).
+    writer = Writer(out, exact=True)
     writer.writerow(columns)
     count = 0
     for row in rows:

@@ -58,3 +58,8 @@ class ConflictError(PipelineError):
 
 class UnknownSchemaError(DatabaseFileError):
     """The file carries something pipeline-tui did not create that would run on its writes."""
+
+
+class RestoredError(PipelineError):
+    """The pipeline was replaced by a restore since it was shown: a change made on what was
+    shown would act on another deal now, so it is refused."""

@@ -9,6 +9,12 @@ id, so importing a file again updates the events instead of duplicating them.
   written (a step done, a deal won, a revisit closed out) is written once more as
   cancelled, so re-importing the file takes it out of the calendar; a subscribed calendar
   simply loses it. Cancelled events stay in the file for CANCELLED_KEPT_DAYS.
+
+Stored text goes through `ics_text`, the calendar's inert form: control characters and
+bidi overrides become visible marks (as on the terminal), and what RFC 5545 gives a
+meaning (`;`, `,`, `\\`, line breaks) is escaped. Every date the app accepts (1900–2200,
+the limits every path holds) has its event; a date outside them (only a file edited
+outside the app has one) is left out and counted, never dropped silently.
 """
 
 from __future__ import annotations
@@ -23,32 +29,25 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline_tui import __version__
+from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, EventKind
 from pipeline_tui.money import format_money
 from pipeline_tui.store import Store
 
-# RFC 5545 TEXT allows no control characters but tab (line breaks are escaped as \\n).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SPECIAL = re.compile(r"[\\;,\n\r\x00-\x08\x0b-\x1f\x7f]")
+
+def ics_text(text: str, *, one_line: bool = False) -> str:
+    """Stored text as an RFC 5545 TEXT value, inert: control characters and bidi overrides
+    as visible marks (TEXT allows none but tab), line breaks as \\n (as ⏎ in a one-line
+    value, a SUMMARY), and the characters the format gives a meaning escaped."""
+    value = safe(text, one_line=one_line)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _escape(text: str) -> str:
-    """TEXT as RFC 5545 writes it: backslash, semicolon, comma and line breaks escaped,
-    other control characters made spaces (most text has none of them: a calendar has
-    thousands of lines to write)."""
-    if not _SPECIAL.search(text):
-        return text
-    text = (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-    return _CONTROL.sub(" ", text) if _CONTROL.search(text) else text
+    """A multi-line TEXT value, inert (see `ics_text`)."""
+    return ics_text(text)
 
 
 def _fold(line: str) -> str:
@@ -90,7 +89,19 @@ def _revision(store: Store, deal: Deal) -> tuple[datetime, int]:
     return changed, max(dated - 1, 0)
 
 
-def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
+@dataclass(frozen=True)
+class Calendar:
+    """An iCalendar file and what went into it."""
+
+    text: str
+    events: int  # revisits written as events
+    left_out: tuple[Deal, ...] = ()  # revisits with a date no calendar line can carry
+
+
+def build(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> Calendar:
+    """The calendar of `deals`' revisits."""
+    left_out: list[Deal] = []
+    events = 0
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -99,9 +110,10 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
         "X-WR-CALNAME:Pipeline revisits",
     ]
     for deal in deals:
-        assert deal.revisit_on is not None
-        if not MIN_YEAR <= deal.revisit_on.year < MAX_YEAR:
-            continue  # a date no calendar can hold (only a file changed outside the app has one)
+        if deal.revisit_on is None or not MIN_YEAR <= deal.revisit_on.year <= MAX_YEAR:
+            left_out.append(deal)  # unreadable or out of range: only a file edited outside the app
+            continue
+        events += 1
         reason = (
             store.shape.reason(deal.loss_reason_id).label if deal.loss_reason_id else "no reason recorded"
         )
@@ -121,24 +133,33 @@ def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
             f"SEQUENCE:{sequence}",
             f"DTSTART;VALUE=DATE:{deal.revisit_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{deal.revisit_on + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_escape(summary)}",
-            f"DESCRIPTION:{_escape(description)}",
+            f"SUMMARY:{ics_text(summary, one_line=True)}",
+            f"DESCRIPTION:{ics_text(description)}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+    return Calendar("".join(_fold(line) + "\r\n" for line in lines), events, tuple(left_out))
+
+
+def calendar(store: Store, deals: Iterable[Deal], *, stamp: datetime) -> str:
+    return build(store, deals, stamp=stamp).text
+
+
+def revisits(store: Store) -> Calendar:
+    """Every pending revisit as a calendar."""
+    return build(store, store.review.pending_revisits(), stamp=store.conn.clock())
 
 
 def revisits_calendar(store: Store) -> str:
-    return calendar(store, store.review.pending_revisits(), stamp=store.conn.clock())
+    return revisits(store).text
 
 
 def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
     """Write every pending revisit to `path` (atomically); returns the event count."""
     target = Path(path).expanduser()
-    deals = store.review.pending_revisits()
-    text = calendar(store, deals, stamp=store.conn.clock())
+    made = revisits(store)
+    text = made.text
     if target.is_dir():
         raise PipelineError(f"{target} is a folder; give a file name ending in .ics.")
     if not target.parent.exists():
@@ -151,7 +172,7 @@ def write_calendar(store: Store, path: str | os.PathLike[str]) -> int:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(deals)
+    return made.events
 
 
 # -------------------------------------------------------- the pipeline's calendar

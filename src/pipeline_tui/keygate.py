@@ -22,6 +22,8 @@ has focus at that moment.
 - Quit (ctrl+q, ctrl+c) and the command palette (ctrl+p, and the keys typed into it) always
   pass at once.
 - A click waits behind the keys typed before it, so it acts on what they left on screen.
+- A paste is text: its control characters go into the field as visible marks (`paste`;
+  the driver's parser never turns a paste's escape sequences into keys).
 - After a refused key (`refuse`), every key is dropped until the keyboard has been quiet
   for a moment: keys typed after a mistake were meant for something the user did not get.
 
@@ -42,6 +44,8 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
+
+from pipeline_tui.paste import visible
 
 MIN_ROUNDS = 2  # a round to see where the key went, one to see that nothing moved since
 MAX_ROUNDS = 40  # a key whose path never settles (a timer on it) waits no longer
@@ -87,6 +91,7 @@ class KeyGate:
             if self._dropping(event):
                 return True
         elif isinstance(event, events.Paste):
+            event.text = visible(event.text)  # a pasted control sequence is text, shown as marks
             if self._dropping(event):
                 return True
         elif isinstance(event, (events.MouseDown, events.MouseUp)):

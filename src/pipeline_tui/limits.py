@@ -34,6 +34,12 @@ def check_text(value: str | None, field: str, *, required: bool = False, limit: 
     return text
 
 
+def plain_text(text: str, limit: int = MAX_LINE) -> bool:
+    """Whether `check_text` takes `text` as it is (already stripped, short enough, no NUL,
+    no undecodable bytes): the cheap test a bulk import asks of every cell."""
+    return len(text) <= limit and "\x00" not in text and (text.isascii() or not _SURROGATES.search(text))
+
+
 def check_note(value: str | None, field: str = "note", *, required: bool = False) -> str:
     return check_text(value, field, required=required, limit=MAX_NOTE)
 
@@ -54,6 +60,17 @@ def check_moment(value: datetime, field: str) -> datetime:
             f"The {field} {value:%Y-%m-%d} is outside {MIN_YEAR}–{MAX_YEAR}; that looks like a typo."
         )
     return value
+
+
+def check_clock(now: datetime) -> datetime:
+    """The moment the app is about to stamp on a change (the system clock, or --today):
+    outside the years every reader accepts, it is refused rather than written."""
+    if not MIN_YEAR <= now.year <= MAX_YEAR:
+        raise InputError(
+            f"The clock says {now:%Y-%m-%d}, outside {MIN_YEAR}–{MAX_YEAR}; nothing was changed. "
+            "Set the system date right (or give --today a date in that range)."
+        )
+    return now
 
 
 def check_amount(minor: object) -> int:

@@ -27,13 +27,20 @@ _NAMES: list[str] = []
 
 
 Step = Callable[[Database], None]
+_STEPS: dict[str, Step] = {}
 
 
 def migration(fn: Step) -> Step:
     """Register a schema change, remembering its name so newer files can be recognized."""
     _NAMES.append(fn.__name__)
+    _STEPS[fn.__name__] = fn
     migrations()(fn)
     return fn
+
+
+def step(name: str) -> Step:
+    """The schema change called `name` (what a file at that version was given)."""
+    return _STEPS[name]
 
 
 @migration
@@ -347,3 +354,20 @@ def m009_review_marks(db: Database) -> None:
         "CREATE INDEX deals_step_due ON deals(next_step_due, stage_id, snoozed_until) "
         "WHERE archived_at IS NULL AND next_step_due IS NOT NULL"
     )
+
+
+@migration
+def m010_file_generation(db: Database) -> None:
+    """Which pipeline this file holds: a restore bumps the generation, so a board (or any
+    connection) opened before it notices that every deal it shows was replaced, reloads and
+    says so, instead of acting on a deal that is now another one."""
+    db.execute(
+        """
+        CREATE TABLE file_generation (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL DEFAULT 0,
+            restored_at TEXT,
+            restored_from TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("INSERT INTO file_generation (id) VALUES (1)")

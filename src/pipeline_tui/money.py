@@ -31,9 +31,25 @@ ISO_4217 = frozenset(_ISO_4217_CODES.split())
 HINT = "try 12000, 12,000, $12,000.50, 12k, 1.2m or €3 500"
 
 
+_PLAIN = re.compile(r"(\d{1,13})(?:\.(\d\d?))?")
+
+
+def plain_amount(text: str) -> int | None:
+    """Minor units of an amount written plainly ('12000', '12000.5', '12000.50'), as
+    `parse_amount` reads it; None for anything else (read by `parse_amount` in full)."""
+    m = _PLAIN.fullmatch(text)
+    if m is None:
+        return None
+    cents = int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)
+    return cents if cents < MAX_MINOR else None
+
+
 def parse_amount(text: str) -> tuple[int, str | None]:
     """Return (minor units, currency code or None) for what a person typed."""
     raw = str(text).strip()
+    plain = plain_amount(raw)
+    if plain is not None:
+        return plain, None
     if not raw:
         raise InputError("Enter an amount (" + HINT + ").")
     work = raw

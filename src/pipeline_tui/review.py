@@ -311,8 +311,10 @@ def why(store: Store, kind: Kind, deal: Deal, today: date) -> str:
         when = f" on {day_label(deal.closed_at.date(), today)}" if deal.closed_at else ""
         return f"lost{when} with no reason recorded"
     if kind is Kind.REVISIT:
-        assert deal.revisit_on is not None
-        since = "today" if deal.revisit_on >= today else f"since {day_label(deal.revisit_on, today)}"
+        if deal.revisit_on is None:  # unreadable (a file edited outside the app)
+            since = "on a date that cannot be read"
+        else:
+            since = "today" if deal.revisit_on >= today else f"since {day_label(deal.revisit_on, today)}"
         reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
         text = f"revisit due {since}: lost for {rules.loss_label(reason, deal.competitor)}"
         note = " ".join(deal.loss_note.split())

@@ -8,22 +8,38 @@ import contextlib
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from typing import ClassVar, NoReturn
+from typing import TYPE_CHECKING, ClassVar, NoReturn
 
-from pipeline_tui import __version__, paths
+from pipeline_tui import __version__, files, paths
 from pipeline_tui.cli import agenda, board, data, deals, motion, report, review, shape, transfer
 from pipeline_tui.cli.context import PROG, Context
 from pipeline_tui.display import safe
 from pipeline_tui.errors import PipelineError, Question
+from pipeline_tui.stopping import Stopped, stopped
 from pipeline_tui.store import damaged
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Handler = Callable[[Context], int]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with a hint when a value that starts with '-' was taken for an option."""
+    """argparse, with a hint when a value that starts with '-' was taken for an option, and
+    every message it prints made inert: its own errors quote the arguments ("unrecognized
+    arguments: …", "ambiguous option: …", "invalid choice: …"), which may hold escape
+    sequences."""
 
     arguments: ClassVar[list[str]] = []
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            (file or sys.stderr).write(safe(message, one_line=False))
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:  # an error: one line, whatever the argument it quotes holds
+            self._print_message(safe(message.rstrip("\n")) + "\n", sys.stderr)
+        sys.exit(status)
 
     def error(self, message: str) -> NoReturn:
         known = self._option_string_actions
@@ -133,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except sqlite3.DatabaseError as exc:
         if ctx is not None:
-            _error(str(damaged(ctx.db_path, exc)))
+            store = ctx._store
+            immutable = store is not None and store.conn.immutable
+            _error(str(damaged(ctx.db_path, exc, immutable=immutable)))
         else:
             _error(f"the database could not be used ({exc}); nothing was changed.")
         return 1
@@ -141,10 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:
-        _error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        _error(files.trouble(exc) + (f": {exc.filename}" if exc.filename else ""))
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except (KeyboardInterrupt, Stopped) as exc:  # ctrl+c, SIGTERM, SIGHUP: clean-ups have run
+        return stopped(exc)
     finally:
         if ctx is not None:
             ctx.close()

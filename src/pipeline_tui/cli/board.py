@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline_tui.cli.context import Context, info, out
 from pipeline_tui.money import format_totals
+from pipeline_tui.stopping import Stopped, stopped
 
 
 def cmd_summary(ctx: Context) -> int:
@@ -39,4 +40,6 @@ def cmd_board(ctx: Context, *, start: str | None = None) -> int:
     app.run()
     if app.fatal_message:
         raise app.fatal_error()
+    if app.stopped_by is not None:
+        return stopped(Stopped(app.stopped_by))
     return app.return_code or 0

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import shutil
 import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline_tui import files
 from pipeline_tui.cli.context import Context, info, out
 from pipeline_tui.display import safe
 from pipeline_tui.errors import DatabaseFileError, InputError
-from pipeline_tui.models import StageKind
-from pipeline_tui.store import Store, check_database_file, unique_path
-from pipeline_tui.store.backups import check_backup, damage, drop_triggers, foreign_triggers
+from pipeline_tui.store import Store, backups, check_database_file, unique_path
 
 Register = Any
 
@@ -58,7 +56,7 @@ def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
     try:
         # Read-only first: a damaged file is kept beside exactly as it was.
         check_database_file(path)
-        problem = damage(path)
+        problem = backups.damage(path)
         if problem is not None:
             return None, f"it is damaged ({safe(problem)})"
         return ctx.store, None
@@ -73,112 +71,84 @@ def _live_or_none(ctx: Context) -> tuple[Store | None, str | None]:
 
 
 def cmd_restore(ctx: Context) -> int:
+    """Replace the pipeline with a backup's rows (see `store.backups`), asking first."""
     source = Path(ctx.args.file).expanduser()
-    if source.is_dir():
-        raise InputError(f"{safe(str(source))} is a folder; give the backup file in it.")
-    if not source.is_file():
-        raise InputError(f"There is no file {safe(str(source))}.")
-    if source.stat().st_size == 0:
-        raise DatabaseFileError(
-            f"{safe(str(source))} is empty (0 bytes), not a backup; nothing was restored."
+    target = ctx.db_path
+    try:
+        # Never rename, move or replace what is not a regular file (a device, a pipe).
+        files.regular_or_absent(target, advice="point --db at a pipeline file")
+    except files.NotRegularFile as exc:
+        raise DatabaseFileError(f"{exc} Nothing was restored.") from None
+    real = target.resolve() if target.is_symlink() else target  # the file a link names, not the link
+    if not real.parent.is_dir():
+        raise InputError(f"The folder {safe(str(real.parent))} does not exist.")
+    with files.private_folder(real.parent, ".pipeline-tui-restore-") as folder:
+        return _restore(ctx, source, target, real, folder)
+
+
+def _restore(ctx: Context, source: Path, target: Path, real: Path, folder: Path) -> int:
+    """The restore itself, its work done in the private `folder`."""
+    incoming = backups.take_in(source, folder)
+    current, broken = _live_or_none(ctx)
+    question = f"Replace {target}"
+    if current is not None:
+        question += f" ({_deals(current.deals.count() + current.deals.count(archived=True))})"
+    elif broken:
+        question += " (it cannot be opened: " + broken.rstrip(".") + ")"
+    question += f" with {source} ({_deals(incoming.deals)})? [y/N] "
+    if real.exists() and not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("Restoring replaces your pipeline; add --yes to confirm.")
+        if input(safe(question)).strip().lower() not in ("y", "yes"):
+            out("Nothing was changed.")
+            return 1
+    stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
+    if current is not None:
+        safety = unique_path(real.with_name(f"{real.stem}-before-restore-{stamp}.db"))
+        backups.replace_live(current.conn, incoming, safety, source=source)
+        out(f"The pipeline as it was is kept in {safety}")
+    else:
+        aside = None
+        if real.exists():  # damaged or not a pipeline: kept whole beside, under another name
+            aside = unique_path(real.with_name(f"{real.stem}-damaged-{stamp}{real.suffix or '.db'}"))
+        backups.install(incoming, real, aside, source=source, at=ctx.clock())
+        if aside is not None:
+            out(f"The file that could not be opened is kept in {aside}")
+    for phrase in incoming.left_out:
+        out(f"Left out {phrase}.")
+    for name in incoming.stray:
+        out(
+            f"Not read: {name} beside the backup (a backup is one file; that one may belong to another copy)."
         )
-    check_database_file(source)
-    # Check (and if old, upgrade) a copy, never the backup file itself: reading a WAL file
-    # in place would leave -wal and -shm files beside it.
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "restore.db"
-        try:
-            shutil.copyfile(source, copy)
-            if source.with_name(source.name + "-wal").exists():
-                shutil.copyfile(source.with_name(source.name + "-wal"), Path(tmp) / "restore.db-wal")
-        except OSError as exc:
-            raise InputError(f"Cannot read {source}: {exc.strerror}.") from None
-        dropped = check_backup(copy, source)
-        try:
-            incoming_store = Store.open(copy, clock=ctx.clock)
-        except DatabaseFileError as exc:
-            raise DatabaseFileError(
-                str(exc).replace(str(copy), str(source)).replace(" The file was left untouched.", "")
-                + " Nothing was restored."
-            ) from None
-        with incoming_store as incoming:
-            kinds = {s.kind for s in incoming.shape.stages()}
-            if kinds != set(StageKind) or not incoming.shape.reasons():
-                raise DatabaseFileError(
-                    f"{safe(str(source))} lacks its stages or loss reasons; it is not a complete pipeline. "
-                    "Nothing was restored."
-                )
-            # The limits every other path enforces hold for a restored file too.
-            problems = incoming.deals.content_problems()
-            if problems:
-                raise DatabaseFileError(
-                    f"{safe(str(source))} holds what pipeline-tui never accepts: {'; '.join(problems)}. "
-                    "Nothing was restored."
-                )
-            count = incoming.deals.count() + incoming.deals.count(archived=True)
-            target = ctx.db_path
-            current, broken = _live_or_none(ctx)
-            question = f"Replace {target}"
-            if current is not None:
-                question += f" ({_deals(current.deals.count() + current.deals.count(archived=True))})"
-            elif broken:
-                question += " (it cannot be opened: " + broken.rstrip(".") + ")"
-            question += f" with {source} ({_deals(count)})? [y/N] "
-            if target.exists() and not ctx.args.yes:
-                if not sys.stdin.isatty():
-                    raise InputError("Restoring replaces your pipeline; add --yes to confirm.")
-                if input(safe(question)).strip().lower() not in ("y", "yes"):
-                    out("Nothing was changed.")
-                    return 1
-            stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
-            if current is not None:
-                safety = unique_path(target.with_name(f"{target.stem}-before-restore-{stamp}.db"))
-                current.conn.backup_to(safety)
-                out(f"The pipeline as it was is kept in {safety}")
-                incoming.conn.copy_into(current.conn)
-            else:
-                if target.exists():
-                    # Damaged or not a database: keep its bytes beside, then put the backup in place.
-                    aside = unique_path(
-                        target.with_name(f"{target.stem}-damaged-{stamp}{target.suffix or '.db'}")
-                    )
-                    target.rename(aside)
-                    for extra in ("-wal", "-shm"):
-                        side = target.with_name(target.name + extra)
-                        if side.exists():
-                            side.rename(aside.with_name(aside.name + extra))
-                    out(f"The file that could not be opened is kept in {aside}")
-                incoming.conn.backup_to(target)
-        for name in dropped:
-            out(f"Left out trigger {name!r}: pipeline-tui does not create triggers.")
-        out(f"Restored {_deals(count)} from {source}.")
+    out(f"Restored {_deals(incoming.deals)} from {source}.")
     return 0
 
 
 def cmd_repair(ctx: Context) -> int:
-    """Remove triggers pipeline-tui did not create, after keeping a copy of the file."""
+    """Remove triggers, and indexes on the app's tables, that pipeline-tui did not create,
+    after keeping a copy of the file."""
     path = ctx.db_path
     if not path.exists():
         raise InputError(f"There is no pipeline at {path}.")
     check_database_file(path)
     try:
-        triggers, problem = foreign_triggers(path)
-        if not triggers:
+        found, problem = backups.foreign_objects(path)
+        if not found:
             if problem is not None:
                 raise DatabaseFileError(
                     f"{safe(str(path))} is damaged ({safe(problem)}); repair cannot fix that. "
                     "Restore a backup with `pipeline-tui restore FILE`."
                 )
-            out(f"Nothing to repair in {path}: no unknown triggers, and the file is intact.")
+            out(f"Nothing to repair in {path}: no unknown triggers or indexes, and the file is intact.")
             return 0
         stamp = ctx.clock().strftime("%Y%m%d-%H%M%S")
         keep = unique_path(path.with_name(f"{path.stem}-before-repair-{stamp}.db"))
-        drop_triggers(path, keep, [name for name, _ in triggers])
+        backups.drop_objects(path, keep, found)
     except sqlite3.DatabaseError as exc:
         raise DatabaseFileError(f"Cannot repair {safe(str(path))}: {safe(str(exc))}.") from None
     out(f"The file as it was is kept in {keep}")
-    for name, table in triggers:
-        out(f"Removed trigger {name!r} on {table}.")
+    for kind, name, table in found:
+        out(f"Removed {kind} {name!r} on {table}.")
     return 0
 
 
@@ -225,7 +195,7 @@ def register(command: Register) -> None:
     p.add_argument("file")
     p.add_argument("--yes", action="store_true", help="do not ask")
 
-    command("repair", cmd_repair, "remove triggers pipeline-tui did not create (after a backup)")
+    command("repair", cmd_repair, "remove triggers and indexes pipeline-tui did not create (after a backup)")
     command("path", cmd_path, "print where the database lives")
 
     p = command("demo", cmd_demo, "open a throw-away demo pipeline (never your own database or settings)")

@@ -8,8 +8,9 @@ from typing import Any
 
 from pipeline_tui import operations as ops
 from pipeline_tui import rules
-from pipeline_tui.cli.context import Context, out, out_block, out_json
+from pipeline_tui.cli.context import Context, out, out_block, out_json, warn
 from pipeline_tui.errors import InputError
+from pipeline_tui.limits import MAX_YEAR, MIN_YEAR
 from pipeline_tui.models import Deal, DealDraft, LossInput, StageKind, WinInput
 from pipeline_tui.money import format_money, parse_amount
 from pipeline_tui.serialize import deal_dict, describe_event, event_dict
@@ -279,12 +280,17 @@ def cmd_undo(ctx: Context) -> int:
 def cmd_revisits(ctx: Context) -> int:
     store = ctx.store
     if ctx.args.ics:
+        from pipeline_tui import ics
         from pipeline_tui.cli.files import write_output
-        from pipeline_tui.ics import revisits_calendar
 
-        text = revisits_calendar(store)
-        count = len(store.review.pending_revisits())
-        write_output(ctx, ctx.args.output, text, what=f"{count} revisit" + ("" if count == 1 else "s"))
+        made = ics.revisits(store)
+        count = made.events
+        write_output(ctx, ctx.args.output, made.text, what=f"{count} revisit" + ("" if count == 1 else "s"))
+        for deal in made.left_out:
+            warn(
+                f"Left out the revisit of #{deal.id} {deal.title}: its date is unreadable or outside "
+                f"{MIN_YEAR}–{MAX_YEAR} (set it again with `pipeline-tui snooze {deal.id} DATE`)."
+            )
         return 0
     if ctx.args.output:
         raise InputError("-o goes with --ics (the calendar file).")

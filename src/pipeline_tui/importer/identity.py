@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pipeline_tui.importer.formats import norm
 from pipeline_tui.importer.source import SourceRow
 
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -60,8 +59,14 @@ def natural_key(row: SourceRow) -> str:
     """'key-…': the same deal in next week's export of the same report has the same key,
     whatever its stage, amount or age."""
     created = row.created.date().isoformat() if row.created else ""
-    text = "\x1f".join((norm(row.title), norm(row.company), created))
+    text = "\x1f".join((_norm(row.title), _norm(row.company), created))
     return "key-" + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _norm(text: str) -> str:
+    """`norm`, for text that rarely repeats (a deal's name): the same words, each run of
+    spaces one space, case folded, without going through norm's cache."""
+    return " ".join(text.replace("\ufeff", "").split()).casefold()
 
 
 def legacy_key(row: SourceRow) -> str:

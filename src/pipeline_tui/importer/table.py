@@ -15,15 +15,22 @@ and line end, or an Excel workbook (.xlsx); and telling the data from what surro
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+import stat
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import islice
 from pathlib import Path
+from typing import IO
 
+from pipeline_tui import files
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 
 MAX_BYTES = 512 * 1024 * 1024
@@ -47,15 +54,100 @@ _NUMBER = re.compile(r"^[-+]?[\d.,\s'\u00a0\u202f]*\d[\d.,\s'\u00a0\u202f]*[%]?$
 Row = tuple[int, list[str]]  # (line number as a spreadsheet shows it, cells)
 
 
-@dataclass(frozen=True)
+@dataclass
+class Layout:
+    """What one full read of the rows found around the data: the footer under it and what
+    else was left out (repeated headers, group titles and totals, sub-items)."""
+
+    count: int = 0
+    footer: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+
+class DataRows:
+    """The data rows of a table, read from the file each time they are iterated (a file of
+    a million rows is never held whole): the layout of the lines under the header (footer,
+    repeated headers, group titles and totals) is told apart as they stream by. The first
+    complete pass records the row count, the footer and what was left out."""
+
+    def __init__(
+        self, records: Callable[[], Iterator[list[str]]], first_line: int, header: list[str], header_line: int
+    ) -> None:
+        self._records = records
+        self._first_line = first_line  # the number of the first record (2 after a sep= line)
+        self._header = header
+        self._header_line = header_line
+        self.layout: Layout | None = None
+
+    def __iter__(self) -> Iterator[Row]:
+        records = enumerate(self._records(), start=self._first_line)
+        for number, _ in records:
+            if number == self._header_line:
+                break
+        sorter = _Sorter(self._header)
+        first_header = sorter.first_header
+        count = 0
+        for number, cells in records:
+            if not cells:
+                continue
+            first = cells[0].strip()
+            if not first and not any(c.strip() for c in cells):
+                continue  # a blank line
+            if (
+                first and not sorter.held and not sorter.window
+                and (folded := first.casefold()) != first_header and folded != "subitems"
+                and (
+                    (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
+                    and not second.isspace() and not third.isspace()
+                    or _filled(cells) >= 3
+                )
+            ):  # fmt: skip
+                sorter.given = True  # data whatever comes after, and nothing waits (`_Sorter`)
+                sorter.in_subitems = False
+                count += 1
+                yield number, cells
+            else:
+                for row in sorter.push((number, cells)):
+                    count += 1
+                    yield row
+        for row in sorter.end():
+            count += 1
+            yield row
+        self.layout = Layout(count, sorter.footer, tuple(sorter.said.phrases()))
+
+    def scanned(self) -> Layout:
+        """The layout, reading the rows once if no pass has completed yet."""
+        if self.layout is None:
+            for _ in self:
+                pass
+        assert self.layout is not None
+        return self.layout
+
+    def __len__(self) -> int:
+        return self.scanned().count
+
+
+@dataclass
 class Table:
     header: list[str]
-    rows: list[Row]
+    rows: DataRows
     encoding: str
-    footer: tuple[str, ...] = ()  # the footer lines left out
     header_line: int = 1  # the header's line number
-    left_out: tuple[str, ...] = ()  # what else was left out, a phrase each, for the dry run
+    above: int = 0  # non-empty lines above the header, left out
     notices: tuple[str, ...] = field(default=())
+
+    @property
+    def footer(self) -> tuple[str, ...]:
+        """The footer lines left out (known once the rows have been read through)."""
+        return self.rows.scanned().footer
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """What else was left out, a phrase each, for the dry run."""
+        above = (
+            f"{self.above} line{'s' if self.above != 1 else ''} above the header (line {self.header_line})"
+        )
+        return ((above,) if self.above else ()) + self.rows.scanned().left_out
 
 
 # ----------------------------------------------------------------------- bytes
@@ -63,17 +155,29 @@ class Table:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        if path.is_dir():
-            raise InputError(f"{path} is a folder, not a CSV file.")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        # Only a regular file, read without blocking and never past MAX_BYTES (a pipe or
+        # /dev/zero would otherwise hang the import or fill memory).
+        return files.read_bytes(path, limit=MAX_BYTES, advice="save it to a file first")
+    except files.TooLarge:
+        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.") from None
+    except files.NotRegularFile as exc:
+        raise InputError(str(exc)) from None
     except FileNotFoundError:
-        raise InputError(f"There is no file {path}.") from None
+        raise InputError(f"There is no file {safe(str(path))}.") from None
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path} is larger than {MAX_BYTES // 2**20} MB.")
-    return raw
+        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
+
+
+def _regular(path: Path) -> None:
+    """Refuse what is not a regular file, or is larger than MAX_BYTES, without reading it."""
+    try:
+        info = files.regular_or_absent(path, advice="save it to a file first")
+    except files.NotRegularFile as exc:
+        raise InputError(str(exc)) from None
+    if info is None:
+        raise InputError(f"There is no file {safe(str(path))}.")
+    if info.st_size > MAX_BYTES:
+        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.")
 
 
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
@@ -148,28 +252,157 @@ def _checked(text: str, path: Path) -> str:
 
 # ---------------------------------------------------------------------- cells
 
+CHUNK = 1 << 20  # bytes read at a time
+_SEP = re.compile(r"sep=(.)")
+
+
+@dataclass(frozen=True)
+class _Text:
+    """Where a CSV's text comes from: the file itself, streamed as UTF-8 (checked whole
+    first), or a text decoded whole in memory (another encoding, or the user's
+    --encoding)."""
+
+    path: Path
+    encoding: str
+    head: str  # the first lines: the sep= line and the delimiter are told from them
+    body: str | None = None  # the whole text, or None: stream the file
+    start: int = 0  # bytes before the text (a byte-order mark)
+    stamp: tuple[int, int] = (0, 0)  # the file's size and time when checked
+
+    def open(self, *, after_sep: bool) -> IO[str]:
+        """The text (after the sep= line's end when `after_sep`), to read once."""
+        if self.body is not None:
+            text = self.body
+            if after_sep:
+                text = text.split("\n", 1)[1] if "\n" in text else ""
+            return io.StringIO(text, newline="")
+        raw = self.path.open("rb")
+        try:
+            raw.seek(self.start)
+            if after_sep:
+                raw.readline()  # up to and with the first b"\n" (UTF-8 has no other)
+            return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        except BaseException:
+            raw.close()
+            raise
+
+    def changed(self) -> bool:
+        if self.body is not None:
+            return False
+        info = self.path.stat()
+        return (info.st_size, info.st_mtime_ns) != self.stamp
+
+
+def _text(path: Path, encoding: str | None) -> _Text | None:
+    """The CSV's text: streamed when the file is UTF-8 (or ASCII) through and through, else
+    decoded whole as `decode` says. None: the file is a workbook after all."""
+    try:
+        if path.is_dir():
+            raise InputError(f"{safe(str(path))} is a folder, not a CSV file.")
+        if stat.S_ISREG(path.stat().st_mode):  # anything else is read as `_read_bytes` reads it
+            with path.open("rb") as fh:
+                info = os.fstat(fh.fileno())
+                start = fh.read(4)
+                if start.startswith(b"PK\x03\x04"):
+                    return None
+                if encoding is None and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    fh.seek(0)
+                    streamed = _utf8(fh, path, (info.st_size, info.st_mtime_ns))
+                    if streamed is not None:
+                        return streamed
+    except FileNotFoundError:
+        raise InputError(f"There is no file {safe(str(path))}.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
+    raw = _read_bytes(path)
+    if raw.startswith(b"PK\x03\x04"):
+        return None
+    text, used = decode(raw, path, encoding)
+    return _Text(path, used, _head(text), body=text)
+
+
+def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> _Text | None:
+    """The file as streamed UTF-8 text, having read it through once to check it is UTF-8,
+    within the size limit, with no NUL and not blank; None when it is not (decoded whole,
+    and refused there with the reason)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    filled = False
+    head = ""
+    heading = True
+    while chunk := fh.read(CHUNK):
+        size += len(chunk)
+        if size > MAX_BYTES or b"\x00" in chunk:
+            return None
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return None
+        if heading:  # until the head holds the lines the delimiter is told from
+            head += text
+            heading = head.count("\n") <= HEADER_SEARCH
+        filled = filled or bool(text.strip())
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if not filled:
+        return None
+    start = 3 if head.startswith("\ufeff") else 0
+    return _Text(path, "utf-8", _head(head.lstrip("\ufeff")), start=start, stamp=stamp)
+
+
+def _head(text: str) -> str:
+    """The first lines of a text, enough to tell its delimiter."""
+    end = 0
+    for _ in range(HEADER_SEARCH + 1):
+        found = text.find("\n", end)
+        if found < 0:
+            return text
+        end = found + 1
+    return text[:end]
+
+
+def _records(source: _Text, delimiter: str, *, after_sep: bool) -> Iterator[list[str]]:
+    """Every line's cells (blank lines kept, as empty lists), read from the start."""
+    # Our own export may hold long notes (20,000 characters each): lift csv's 128 KB cell limit.
+    csv.field_size_limit(MAX_BYTES)
+    count = 0
+    with source.open(after_sep=after_sep) as stream:
+        reader = csv.reader(stream, delimiter=delimiter, strict=True)
+        try:
+            for row in reader:
+                count += 1
+                yield row
+        except csv.Error as exc:
+            where = f"row {count + 1} (line {reader.line_num})"
+            raise InputError(f"{source.path} is not valid CSV: {where}: {exc}.") from None
+        except UnicodeDecodeError:
+            raise _changed(source.path) from None
+    if source.changed():
+        raise _changed(source.path)
+
+
+def _changed(path: Path) -> InputError:
+    return InputError(f"{path} changed while it was read; nothing was imported. Import it again.")
+
 
 def _csv_rows(text: str, path: Path) -> tuple[list[list[str]], str]:
     """Every line's cells (blank lines kept, as empty lists) and the delimiter."""
-    lines = text.splitlines()
-    delimiter = None
-    if lines and re.fullmatch(r"sep=(.)", lines[0].strip()):
-        delimiter = lines[0].strip()[4]
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-    if delimiter is None:
-        delimiter = _delimiter(lines[:HEADER_SEARCH])
-    # Our own export may hold long notes (20,000 characters each): lift csv's 128 KB cell limit.
-    csv.field_size_limit(MAX_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[list[str]] = []
-    try:
-        rows.extend(reader)
-    except csv.Error as exc:
-        where = f"row {len(rows) + 1} (line {reader.line_num})"
-        raise InputError(f"{path} is not valid CSV: {where}: {exc}.") from None
-    if lines and re.fullmatch(r"sep=(.)", lines[0].strip()):
+    source = _Text(path, "utf-8", _head(text), body=text)
+    after_sep, delimiter = _layout_of(source)
+    rows = list(_records(source, delimiter, after_sep=after_sep))
+    if after_sep:
         rows.insert(0, [])  # line numbers as a spreadsheet shows them: the sep= line is line 1
     return rows, delimiter
+
+
+def _layout_of(source: _Text) -> tuple[bool, str]:
+    """Whether the text starts with a sep= line, and the delimiter."""
+    lines = source.head.splitlines()
+    if lines and _SEP.fullmatch(lines[0].strip()):
+        return True, lines[0].strip()[4]
+    return False, _delimiter(lines[:HEADER_SEARCH])
 
 
 def _delimiter(lines: Sequence[str]) -> str:
@@ -230,22 +463,35 @@ def read_table(
 ) -> Table:
     """Header and numbered rows of an export (see the module docstring). `is_header` tells
     a header the import knows (a format's, or the one --column names); `skip`: lines above
-    the header, as the user says."""
+    the header, as the user says. The rows are read from the file as they are iterated."""
+    first_line = 1
+    source: _Text | None = None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw_rows, used = _xlsx_rows(path), "xlsx"
+        _regular(path)  # a pipe named .xlsx is never handed to the workbook reader
+        used = "xlsx"
     elif path.suffix.lower() == ".xls":
         raise InputError(
             f"{path} is an old Excel workbook (.xls); save it as .xlsx or CSV UTF-8 and import that."
         )
     else:
-        raw = _read_bytes(path)
-        if raw.startswith(b"PK\x03\x04"):
-            raw_rows, used = _xlsx_rows(path), "xlsx"
-        else:
-            text, used = decode(raw, path, encoding)
-            raw_rows, _ = _csv_rows(text, path)
-    numbered = [(i, row) for i, row in enumerate(raw_rows, start=1) if any(c.strip() for c in row)]
-    if not numbered:
+        source = _text(path, encoding)
+        used = source.encoding if source is not None else "xlsx"
+    if source is None:
+        sheet = _xlsx_rows(path)
+
+        def records() -> Iterator[list[str]]:
+            return iter(sheet)
+
+    else:
+        after_sep, delimiter = _layout_of(source)
+        first_line = 2 if after_sep else 1  # the sep= line is line 1, as a spreadsheet shows it
+        text = source
+
+        def records() -> Iterator[list[str]]:
+            return _records(text, delimiter, after_sep=after_sep)
+
+    head = _head_rows(records(), first_line, skip)
+    if not head:
         raise InputError(f"{path} has no header row (every cell is empty).")
     notices: list[str] = []
     if used not in ("utf-8", "utf-16", "xlsx") and encoding is None:
@@ -254,16 +500,11 @@ def read_table(
             f"{path.name} is not UTF-8: read as {EIGHT_BIT.get(used, used)} (if its accented letters look "
             f"wrong, import again with --encoding {other})."
         )
-    start = _header_index(numbered, skip, is_header, path)
-    header_line, header = numbered[start]
+    start = _header_index(head, skip, is_header, path)
+    header_line, header = head[start]
     header = [h.strip().lstrip("\ufeff") for h in header]
-    left_out: list[str] = []
-    if start:
-        left_out.append(f"{start} line{'s' if start != 1 else ''} above the header (line {header_line})")
-    rows, footer = split_footer(len(header), numbered[start + 1 :])
-    rows, extra = _data_rows(header, rows)
-    left_out += extra
-    return Table(header, rows, used, footer, header_line, tuple(left_out), tuple(notices))
+    rows = DataRows(records, first_line, header, header_line)
+    return Table(header, rows, used, header_line, start, tuple(notices))
 
 
 def _header_index(
@@ -283,91 +524,202 @@ def _header_index(
     return widths.index(max(widths)) if widths and widths[0] < max(widths) else 0
 
 
+def _numbered(records: Iterable[list[str]], first_line: int) -> Iterator[Row]:
+    """The lines that hold anything, with their numbers."""
+    for number, cells in enumerate(records, start=first_line):
+        if cells and (cells[0].strip() or any(c.strip() for c in cells)):
+            yield number, cells
+
+
+def _head_rows(records: Iterator[list[str]], first_line: int, skip: int | None) -> list[Row]:
+    """The first lines that hold anything: those a header is looked for in (and, with
+    --skip, every line up to the first after the skipped ones)."""
+    numbered = _numbered(records, first_line)
+    head = list(islice(numbered, HEADER_SEARCH))
+    if skip is not None and head and head[-1][0] <= skip:
+        for row in numbered:
+            head.append(row)
+            if row[0] > skip:
+                break
+    close = getattr(records, "close", None)
+    if close is not None:
+        close()  # the rest of the file is read when the rows are
+    return head
+
+
+@dataclass
+class _Said:
+    """What the layout left out among the data rows, counted as they stream by."""
+
+    repeated: int = 0
+    totals: int = 0
+    subitems: int = 0
+    titles: list[str] = field(default_factory=list)
+
+    def phrases(self) -> list[str]:
+        said = []
+        if self.repeated:
+            said.append(f"{self.repeated:,} repeated header{'s' if self.repeated != 1 else ''}")
+        if self.titles:
+            titles = self.titles
+            shown = ", ".join(repr(t[:40]) for t in titles[:3]) + (", …" if len(titles) > 3 else "")
+            said.append(
+                f"{len(titles):,} group title{'s' if len(titles) != 1 else ''} alone on a line ({shown})"
+            )
+        if self.totals:
+            said.append(f"{self.totals:,} group totals row{'s' if self.totals != 1 else ''}")
+        if self.subitems:
+            said.append(f"{self.subitems:,} sub-item line{'s' if self.subitems != 1 else ''}")
+        return said
+
+
 def _data_rows(header: list[str], rows: list[Row]) -> tuple[list[Row], list[str]]:
-    """The data rows, and what is left out among them (a repeated header, a group's title
-    alone on its line, a group's totals, a board's sub-items), said with examples. A title
-    is one only when a repeated header follows it, and totals only at a group's end (a
-    repeated header, a title, or the end after them): a lone cell elsewhere stays a row, and
-    the import names it."""
-    normed = [h.strip().casefold() for h in header]
-
-    def is_header(cells: list[str]) -> bool:
-        return [c.strip().casefold() for c in cells[: len(normed)]] == normed
-
-    def is_title(at: int) -> bool:
-        texts = [c.strip() for c in rows[at][1]]
-        filled = [c for c in texts if c]
-        return (
-            len(header) > 2 and len(filled) == 1 and bool(texts[0]) and not _NUMBER.match(texts[0])
-            and at + 1 < len(rows) and is_header(rows[at + 1][1])
-        )  # fmt: skip
-
-    def group_ends(at: int) -> bool:
-        return at + 1 >= len(rows) or is_header(rows[at + 1][1]) or is_title(at + 1)
-
-    repeated = totals = subitems = 0
-    titles: list[str] = []
-    out: list[Row] = []
-    in_subitems = False
-    for at, (number, cells) in enumerate(rows):
-        texts = [c.strip() for c in cells]
-        filled = [c for c in texts if c]
-        if is_header(cells):
-            repeated += 1
-            in_subitems = False
-            continue
-        if texts and texts[0].casefold() == "subitems" and normed and normed[0] != "subitems":
-            in_subitems = True  # a board's sub-items, under their own header, shifted a column
-            subitems += 1
-            continue
-        if in_subitems and texts and not texts[0]:
-            subitems += 1
-            continue
-        in_subitems = False
-        if is_title(at):
-            titles.append(texts[0])  # a group's title, alone on its line
-            continue
-        if (
-            filled
-            and not texts[0]
-            and all(_NUMBER.match(c) for c in filled)
-            and len(filled) <= len(header) // 2
-            and group_ends(at)
-        ):
-            totals += 1  # a group's totals: numbers under the numeric columns, no title
-            continue
-        out.append((number, cells))
-    said = []
-    if repeated:
-        said.append(f"{repeated:,} repeated header{'s' if repeated != 1 else ''}")
-    if titles:
-        shown = ", ".join(repr(t[:40]) for t in titles[:3]) + (", …" if len(titles) > 3 else "")
-        said.append(f"{len(titles):,} group title{'s' if len(titles) != 1 else ''} alone on a line ({shown})")
-    if totals:
-        said.append(f"{totals:,} group totals row{'s' if totals != 1 else ''}")
-    if subitems:
-        said.append(f"{subitems:,} sub-item line{'s' if subitems != 1 else ''}")
-    return out, said
+    """The data rows, and what is left out among them, said with examples (see `_Sorter`)."""
+    sorter = _Sorter(header, footer=False)
+    out = [row for each in rows for row in sorter.push(each)]
+    out += sorter.end()
+    return out, sorter.said.phrases()
 
 
 def split_footer(width: int, rows: list[Row]) -> tuple[list[Row], tuple[str, ...]]:
-    """The data rows and the footer under them. Trailing rows are a footer only after the
-    data, only when every one of them is a single text on a line shorter than the header,
-    and only when one of them says what footers say (copyright, confidential, generated by,
-    totals); a short row anywhere else stays a row, and the import names it."""
-    end = len(rows)
-    # A footer line is one text alone on its line (a cut-short data row has several cells).
-    while (
-        end > 0 and sum(1 for c in rows[end - 1][1] if c.strip()) <= 2 and _footerish(rows[end - 1][1], width)
-    ):
-        end -= 1
-    trailing = rows[end:]
-    if not trailing or end == 0:
-        return rows, ()
-    lines = tuple(" ".join(c.strip() for c in cells if c.strip()) for _, cells in trailing)
-    if not any(FOOTER_TEXT.search(line) for line in lines):
-        return rows, ()
-    return rows[:end], lines
+    """The data rows and the footer under them (see `_Sorter`)."""
+    sorter = _Sorter([""] * width, layout=False)
+    out = [row for each in rows for row in sorter.push(each)]
+    out += sorter.end()
+    return out, sorter.footer
+
+
+class _Sorter:
+    """Tells the data rows from what surrounds them, as the rows stream by (`push` gives
+    the rows decided to be data, `end` the rest once every row is in).
+
+    - The footer under the data: trailing rows are a footer only after the data, only when
+      every one of them is a single text on a line shorter than the header, and only when
+      one of them says what footers say (copyright, confidential, generated by, totals); a
+      short row anywhere else stays a row, and the import names it. Rows that could start
+      a footer are held back until a later row shows they do not.
+    - Among the data: a repeated header, a group's title alone on its line, a group's
+      totals and a board's sub-items are left out and counted (`said`). A title is one only
+      when a repeated header follows it, and totals only at a group's end (a repeated
+      header, a title, or the end after them): a lone cell elsewhere stays a row, and the
+      import names it. Each row is judged with the two after it in view.
+
+    A row whose first cell is filled (and neither the header's first nor "Subitems") and
+    that has three cells filled is data whatever comes after it (`_plain`): when nothing
+    waits, it passes at once."""
+
+    def __init__(self, header: list[str], *, footer: bool = True, layout: bool = True) -> None:
+        self.width = len(header)
+        self.use_footer, self.use_layout = footer, layout
+        self.normed = [h.strip().casefold() for h in header]
+        self.first_header = self.normed[0] if self.normed else ""
+        self.said = _Said()
+        self.footer: tuple[str, ...] = ()
+        self.held: list[Row] = []  # rows that could start the footer
+        self.given = False  # a row was given before them
+        self.window: deque[Row] = deque()  # rows waiting for the two after them
+        self.in_subitems = False
+
+    def _plain(self, first: str, cells: list[str]) -> bool:
+        """Data whatever comes after (and ending whatever waits before it: no title has a
+        header after it, no totals end their group)."""
+        if not first:
+            return False
+        folded = first.casefold()
+        return folded != self.first_header and folded != "subitems" and _filled(cells) >= 3
+
+    def push(self, row: Row) -> Iterator[Row]:
+        cells = row[1]
+        if self.use_footer and _filled(cells) <= 2 and _footerish(cells, self.width):
+            self.held.append(row)  # a footer line is one text alone on its line
+            return
+        if self.held:
+            for waiting in self.held:
+                yield from self._judge(waiting)
+            self.held.clear()
+        self.given = True
+        yield from self._judge(row, plain=self._plain(cells[0].strip() if cells else "", cells))
+
+    def end(self) -> list[Row]:
+        out: list[Row] = []
+        if self.held:
+            lines = tuple(" ".join(c.strip() for c in cells if c.strip()) for _, cells in self.held)
+            if self.given and any(FOOTER_TEXT.search(line) for line in lines):
+                self.footer = lines
+            else:
+                for row in self.held:
+                    out += self._judge(row)
+            self.held = []
+        while self.window:
+            out += self._decide()
+        return out
+
+    def _judge(self, row: Row, *, plain: bool = False) -> Iterator[Row]:
+        if not self.use_layout:
+            yield row
+            return
+        self.window.append(row)
+        if plain:  # what waits before it can be judged now, and it is data
+            while self.window:
+                yield from self._decide()
+        elif len(self.window) >= 3:
+            yield from self._decide()
+
+    def _is_header(self, cells: list[str]) -> bool:
+        return (
+            bool(cells) and cells[0].strip().casefold() == self.first_header
+            and [c.strip().casefold() for c in cells[: len(self.normed)]] == self.normed
+        )  # fmt: skip
+
+    def _is_title(self, cells: list[str], after: Row | None) -> bool:
+        first = cells[0].strip() if cells else ""
+        return (
+            self.width > 2 and bool(first) and after is not None and self._is_header(after[1])
+            and _filled(cells) == 1 and not _NUMBER.match(first)
+        )  # fmt: skip
+
+    def _decide(self) -> Iterator[Row]:
+        """Judge the first waiting row, with the two after it (or the end) in view."""
+        window, said = self.window, self.said
+        row = window.popleft()
+        cells = row[1]
+        after = window[0] if window else None
+        first = cells[0].strip() if cells else ""
+        folded = first.casefold()
+        if folded == self.first_header and self._is_header(cells):
+            said.repeated += 1
+            self.in_subitems = False
+            return
+        if folded == "subitems" and self.first_header != "subitems" and cells:
+            self.in_subitems = True  # a board's sub-items, under their own header, shifted a column
+            said.subitems += 1
+            return
+        if self.in_subitems and cells and not first:
+            said.subitems += 1
+            return
+        self.in_subitems = False
+        if first and self._is_title(cells, after):
+            said.titles.append(first)  # a group's title, alone on its line
+            return
+        if not first and cells:
+            filled = [t for t in (c.strip() for c in cells) if t]
+            later = window[1] if len(window) > 1 else None
+            ends = after is None or self._is_header(after[1]) or self._is_title(after[1], later)
+            if filled and all(_NUMBER.match(c) for c in filled) and len(filled) <= self.width // 2 and ends:
+                said.totals += 1  # a group's totals: numbers under the numeric columns, no title
+                return
+        yield row
+
+
+def _filled(cells: Sequence[str], most: int = 3) -> int:
+    """How many cells hold anything, counting no further than `most`."""
+    count = 0
+    for cell in cells:
+        if cell and not cell.isspace():
+            count += 1
+            if count >= most:
+                break
+    return count
 
 
 def _footerish(cells: list[str], width: int) -> bool:

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pipeline_tui.dates import MONTHS
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import MAX_MINOR
-from pipeline_tui.money import parse_amount
+from pipeline_tui.money import parse_amount, plain_amount
 
 # Excel counts days from 1899-12-30. A serial is read as a date only in a date column and
 # only between these years: 2024 in a date column is a typo, not 16 July 1905.
@@ -175,6 +175,9 @@ def parse_money(text: str) -> tuple[int, str | None]:
     ('$12,000.50', 'EUR 1.234,50', '12k'), what spreadsheets write: float artefacts
     ('1234.5600000000001') and scientific notation ('1.2E+05'), rounded to cents."""
     text = text.strip()
+    plain = plain_amount(text)
+    if plain is not None:
+        return plain, None
     m = _SPREADSHEET_NUMBER.match(text)
     if m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3)):
         try:

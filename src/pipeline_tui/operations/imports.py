@@ -33,7 +33,7 @@ def import_plan(store: Store, plan: ImportPlan, *, label: str) -> Done:
             payload = {"batch": batch, "count": count, "updated": changed, "updates": updates}
             change_id = store.journal.record(ChangeKind.IMPORT, label, payload)
     message = f"Imported {count:,} deals." + (f" Updated {changed:,}." if changed else "")
-    stages = frozenset(row.stage_id for row in plan.rows) | frozenset(stage_keys.values())
+    stages = plan.new_stage_ids() | frozenset(stage_keys.values())
     return Done(message, ChangeKind.IMPORT, change_id, stage_ids=stages, imported=count, updated=changed)
 
 

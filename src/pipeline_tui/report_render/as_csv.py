@@ -37,16 +37,14 @@ def render_csv(report: Report) -> str:
     """The report's tables one after another in one CSV: a title row, a header row, the rows,
     a blank row. Amounts get one column per currency (exact, never added across currencies);
     shares are percentages; cells a spreadsheet would run as formulas are neutralized."""
-    import csv
-
-    from pipeline_tui.csv_io import neutralize
+    from pipeline_tui.csv_cells import Writer
 
     tables = report_tables(report)
     codes = currencies(tables)
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = Writer(buffer)  # every cell made inert, as in the exports
     for index, table in enumerate(tables):
-        writer.writerow([neutralize(table.title)])
+        writer.writerow([table.title])
         header: list[str] = []
         for col in table.columns:
             if col.kind == "money":
@@ -55,7 +53,7 @@ def render_csv(report: Report) -> str:
                 header.append(f"{col.header} (%)")
             else:
                 header.append(col.header or "Figure")
-        writer.writerow([neutralize(h) for h in header])
+        writer.writerow(header)
         for row in table.rows:
             cells: list[str] = []
             for col, cell in zip(table.columns, row, strict=True):
@@ -64,10 +62,10 @@ def render_csv(report: Report) -> str:
                         money_csv(cell, code, report.currency) for code in codes[index] or [report.currency]
                     ]
                 else:
-                    cells.append(neutralize(_raw(col.kind, cell)))
+                    cells.append(_raw(col.kind, cell))
             writer.writerow(cells)
         if table.note:
-            writer.writerow([neutralize(table.note)])
+            writer.writerow([table.note])
         writer.writerow([])
     return buffer.getvalue()
 

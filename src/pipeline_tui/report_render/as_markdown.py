@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pipeline_tui.display import safe
@@ -28,11 +29,13 @@ def render_markdown(report: Report) -> str:
             for col, cell in zip(table.columns, row, strict=True):
                 if col.kind == "money" and cell:
                     converted = converted or is_converted(cell, base, rates)
-                cells.append(md(_human(col.kind, cell, base, rates)))
+                shown = _human(col.kind, cell, base, rates)
+                # Stored text is escaped; figures the app formats only keep the table whole.
+                cells.append(md(shown) if col.kind == "text" else shown.replace("|", "\\|"))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         if table.note:
-            out += [md(table.note), ""]
+            out += [md(table.note, line=True), ""]
     if converted:
         out += [f"{CONVERTED_MARK} converted to {base} at your exchange rates.", ""]
     return "\n".join(out)
@@ -54,9 +57,28 @@ def _human(kind: str, cell: Any, base: str, rates: Rates | None) -> str:
     return safe(str(cell))
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+# What CommonMark and GitHub's Markdown read as syntax inside a line: emphasis and
+# strikethrough (* _ ~), code (`), links, images and autolinks ([ ] < >), HTML and entities
+# (< > &), tables (|), headings (#), math ($), footnotes (^), attributes ({ }). Each is
+# backslash-escaped, which shows it as itself; `(`, `)` and `!` need nothing once `[` is
+# escaped. A bare link a renderer finds by itself ("http://x", "www.x.com", "evil.com",
+# "a@b.co") is broken where it would be recognized: a dot inside a word, "://", an @
+# inside a word. A line's first character is escaped when it would start a list, a quote
+# or a heading underline.
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|~&$^"})
+_MD_LINKISH = re.compile(r"(?<=\w)([.@])(?=\w)|:(?=//)")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)(?=[.)]))")
 
 
-def md(text: str) -> str:
-    """Stored text in a Markdown cell: inert (no links, emphasis or broken tables)."""
-    return safe(text).translate(_MD_SPECIAL)
+def _line_start(match: re.Match[str]) -> str:
+    indent, marker, number = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\"  # "\\- x", "1\\. x"
+
+
+def md(text: str, *, line: bool = False) -> str:
+    """Stored text in Markdown, inert: control characters as marks (`display.safe`), and
+    everything Markdown could read as syntax escaped, so a name renders as itself: no
+    link, image, emphasis, strikethrough, code, HTML or broken table. `line`: the text
+    starts a line of its own (not a cell or a heading), where a list or a quote could begin."""
+    escaped = _MD_LINKISH.sub(lambda m: "\\" + m.group(), safe(text).translate(_MD_SPECIAL))
+    return _MD_LINE_START.sub(_line_start, escaped, count=1) if line else escaped

@@ -430,6 +430,9 @@ class BoardScreen(DealScreen):
         self._set_marks(marked)
         self.view.action_cursor(1)
 
+    def forget(self) -> None:
+        self._set_marks({})
+
     def _set_marks(self, marked: dict[int, Deal]) -> None:
         self.marked = marked
         self.view.marked = set(marked)

@@ -30,11 +30,20 @@ class DealScreen(Screen[None]):
         return host(self)
 
     def on_mount(self) -> None:
+        self._restores = int(getattr(getattr(self.app, "pipeline", None), "restores", 0))
         self.watch(self.app, "pipeline", self._pipeline_changed, init=False)
 
     def _pipeline_changed(self, revision: Any) -> None:
-        if self.is_mounted:
-            self.follow(revision.done)
+        if not self.is_mounted:
+            return
+        if revision.restores != self._restores:  # another pipeline: nothing held still applies
+            self._restores = revision.restores
+            self.forget()
+        self.follow(revision.done)
+
+    def forget(self) -> None:
+        """The pipeline was replaced by a restore: drop what the screen holds of the old
+        one (marks, a selection)."""
 
     def follow(self, done: Done | None) -> None:
         """The pipeline changed (`done`, made here; None: elsewhere): show it as it is now."""

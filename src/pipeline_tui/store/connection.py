@@ -1,7 +1,9 @@
-"""Opening a pipeline file safely: identity, schema, migrations, the write lock, backups."""
+"""Opening a pipeline file safely: its kind, identity and schema, migrations, the write lock,
+which pipeline it holds (a restore's generation), backups, and what SQLite's errors mean."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -9,16 +11,26 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Self
 
 from sqlite_utils import Database
 
+from pipeline_tui import files
 from pipeline_tui.display import safe
-from pipeline_tui.errors import BusyError, DatabaseFileError, UnknownSchemaError
+from pipeline_tui.errors import (
+    BusyError,
+    DatabaseFileError,
+    PipelineError,
+    RestoredError,
+    UnknownSchemaError,
+)
+from pipeline_tui.limits import check_clock
 from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
+from pipeline_tui.stopping import deferred
+from pipeline_tui.store import schema
 from pipeline_tui.text import fold
 
 Clock = Callable[[], datetime]
@@ -63,38 +75,39 @@ def _closed_here(key: str) -> None:
 
 
 def check_database_file(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite sees it."""
-    if path.is_dir():
-        raise DatabaseFileError(f"{path} is a folder, not a database file.")
+    """Refuse what is not a SQLite file before SQLite sees it: a folder, a pipe, a device
+    (SQLite would write a -journal beside it, and a restore would rename it away), or a
+    file that does not start as SQLite does."""
+    advice = "point --db at a pipeline file"
+    try:
+        info = files.regular_or_absent(path, advice=advice)
+    except files.NotRegularFile as exc:
+        raise DatabaseFileError(str(exc)) from None
+    except PipelineError as exc:
+        raise DatabaseFileError(str(exc)) from None
+    if info is None or info.st_size == 0:
+        return
     if str(path.resolve()) in _OPEN_HERE:
         return  # SQLite has it open already (and reading it here would drop its locks)
-    if path.exists() and path.stat().st_size > 0:
-        try:
-            with path.open("rb") as fh:
-                header = fh.read(16)
-        except OSError as exc:
-            raise DatabaseFileError(f"Cannot read {path}: {exc.strerror}.") from None
-        if header != SQLITE_HEADER:
-            raise DatabaseFileError(f"{path} is not a SQLite database; point --db at a pipeline-tui file.")
+    try:
+        header = files.read_head(path, 16)
+    except files.NotRegularFile as exc:
+        raise DatabaseFileError(str(exc)) from None
+    except OSError as exc:
+        raise DatabaseFileError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
+    if header != SQLITE_HEADER:
+        raise DatabaseFileError(
+            f"{safe(str(path))} is not a SQLite database; point --db at a pipeline-tui file."
+        )
 
 
-@cache
-def expected_schema() -> dict[str, dict[str, Any]]:
-    """What the migrations create: {table: {"columns": [...], "indexes": {...}}}."""
-    db = Database(memory=True)
-    migrations.apply(db)
-    out: dict[str, dict[str, Any]] = {}
-    for (name,) in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchall():
-        columns = [row[1] for row in db.execute(f"PRAGMA table_info({name})").fetchall()]
-        out[name] = {"columns": columns}
-    db.conn.close()
-    return out
+@dataclass(frozen=True)
+class Generation:
+    """Which pipeline a file holds: bumped by every restore (when, and from which file)."""
 
-
-def _describe_sqlite_error(exc: sqlite3.Error) -> str:
-    return safe(str(exc))
+    number: int = 0
+    restored_at: str = ""
+    restored_from: str = ""
 
 
 class Connection:
@@ -109,7 +122,7 @@ class Connection:
         path: Path | None = None,
         readonly: bool = False,
         currency: str = "USD",
-        allow_unknown_triggers: bool = False,
+        immutable: bool = False,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -127,12 +140,16 @@ class Connection:
         self.on_lock_wait: Callable[[str], None] | None = None
         self._data_version = -1
         self._forget: list[Callable[[], None]] = []  # caches the parts keep (stages, reasons)
+        # Read-only without locks (a WAL file in a folder this user cannot write): another
+        # user's write can show here as a torn page, which is not damage.
+        self.immutable = immutable
+        self.generation = Generation()  # the pipeline this connection has shown
+        self.restored: Generation | None = None  # a restore seen by `changed`, until taken
         self._configure()
-        self._check_identity()
-        if not allow_unknown_triggers:
-            self.check_triggers()
+        applied = self._check_identity()
+        self.check_schema(tuple(applied))  # before anything writes to the file
         self._migrate()
-        self.check_schema()
+        self.generation = self.read_generation()
         self.invalidate()
 
     # ---------------------------------------------------------------- opening
@@ -145,7 +162,6 @@ class Connection:
         clock: Clock = system_clock,
         currency: str = "USD",
         readonly: bool = False,
-        allow_unknown_triggers: bool = False,
     ) -> Self:
         """Open (or create) the pipeline at `path`, upgrading an older schema after a backup."""
         path = Path(path).expanduser()
@@ -169,20 +185,21 @@ class Connection:
                 raise DatabaseFileError(f"Cannot create {path}: the folder {path.parent} is read-only.")
         if readonly and not path.exists():
             raise DatabaseFileError(f"{path} does not exist.")
+        immutable = False
         try:
             if readonly:
                 uri = f"{path.resolve().as_uri()}?mode=ro"
                 if forced and not path.with_name(path.name + "-wal").exists():
-                    # Nobody can be writing here: read the file as it is and leave no -shm
+                    # This user cannot write here: read the file as it is and leave no -shm
                     # behind (one made now would be unwritable later).
                     uri += "&immutable=1"
+                    immutable = True
                 conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
             else:
                 conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
-            raise DatabaseFileError(f"Cannot open {path}: {_describe_sqlite_error(exc)}.") from None
-        store = cls._on(conn, path, clock=clock, readonly=readonly, currency=currency,
-                        allow_unknown_triggers=allow_unknown_triggers)  # fmt: skip
+            raise sqlite_trouble(path, exc) from None
+        store = cls._on(conn, path, clock=clock, readonly=readonly, currency=currency, immutable=immutable)
         store.readonly_why = why
         return store
 
@@ -194,7 +211,7 @@ class Connection:
         except sqlite3.DatabaseError as exc:
             conn.close()
             _closed_here(key)
-            raise damaged(path, exc) from None
+            raise sqlite_trouble(path, exc, immutable=bool(options.get("immutable"))) from None
         except BaseException:
             conn.close()
             _closed_here(key)
@@ -211,7 +228,7 @@ class Connection:
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
-            raise DatabaseFileError(f"Cannot open {self.name}: {_describe_sqlite_error(exc)}.") from None
+            raise sqlite_trouble(self.path, exc) from None
         return self._on(conn, self.path, clock=self.clock, readonly=True, currency=self.currency)
 
     def close(self) -> None:
@@ -288,39 +305,35 @@ class Connection:
             )
         return applied
 
-    def unknown_triggers(self) -> list[tuple[str, str]]:
-        """(trigger, table) for every trigger in the file: pipeline-tui creates none."""
-        rows = self.db.execute(
-            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
-        ).fetchall()
-        return [(str(name), str(table)) for name, table in rows]
+    def applied(self) -> tuple[str, ...]:
+        """The migrations the file has had, in this version's order."""
+        return schema.ordered([m.name for m in migrations.applied(self.db)])
 
-    def check_triggers(self) -> None:
-        """Refuse a file carrying triggers, before anything writes to it: a trigger would run
-        on pipeline-tui's own writes (and could rewrite or wipe history)."""
-        found = self.unknown_triggers()
-        if found:
-            names = ", ".join(f"{safe(name)!r} on {safe(table)}" for name, table in found[:3])
-            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-            raise UnknownSchemaError(
-                f"{self.name} has a trigger pipeline-tui did not create ({names}{more}); it would run "
-                "on every change, so nothing was opened for writing. If you trust the file otherwise, "
-                "`pipeline-tui repair` removes unknown triggers after keeping a backup."
-            )
-
-    def check_schema(self) -> None:
-        """Our tables have the columns the migrations create (user tables and views are left
-        alone: people analyse a pipeline in other SQLite tools)."""
-        for table, spec in expected_schema().items():
-            if table.startswith("_sqlite"):
-                continue
-            have = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})").fetchall()]
-            missing = [c for c in spec["columns"] if c not in have]
-            if missing:
-                raise DatabaseFileError(
-                    f"{self.name} claims to be a pipeline but its table {table!r} lacks "
-                    f"{', '.join(missing[:4])}; it was changed outside pipeline-tui. Restore a backup."
-                )
+    def check_schema(self, applied: tuple[str, ...] | None = None) -> None:
+        """Refuse a file whose schema is not what the migrations it has create (see
+        `store.schema`): a trigger would run on pipeline-tui's own writes, and a changed
+        table (a constraint that replaces rows on conflict) would turn an ordinary change
+        into the loss of another deal. Nothing is written before this passes."""
+        if applied is None:
+            applied = self.applied()
+        if not applied:
+            return  # a new file: the migrations are about to create it
+        found = schema.differences(self.db.conn, applied)
+        if not found:
+            return
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        shown = "; ".join(found[:3]) + more
+        fixable = all(p.startswith(("trigger ", "index ")) for p in found)
+        fix = (
+            "If you trust the file otherwise, `pipeline-tui repair` removes them after keeping a copy."
+            if fixable
+            else "`pipeline-tui restore` a backup, or restore this file into a new one "
+            "(`pipeline-tui --db NEW restore FILE`): a restore takes its rows, never its schema."
+        )
+        raise UnknownSchemaError(
+            f"{self.name} was changed outside pipeline-tui ({shown}), so nothing was opened for "
+            f"writing. {fix}"
+        )
 
     def _migrate(self) -> None:
         known = known_names()
@@ -384,15 +397,12 @@ class Connection:
         target = Path(target)
         if target.exists() or target.is_symlink():
             raise DatabaseFileError(f"{safe(str(target))} already exists; nothing was written over it.")
+        tmp, made = target, False  # the temporary file, once made
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        except OSError as exc:
-            raise DatabaseFileError(
-                f"Cannot write the backup {safe(str(target))}: {exc.strerror}; nothing was written."
-            ) from None
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
+            with deferred():  # a stop signal waits until the temporary file is known to clean up
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                os.close(fd)
+                tmp, made = Path(tmp_name), True
             dest = sqlite3.connect(str(tmp))
             try:
                 with dest:
@@ -413,14 +423,24 @@ class Connection:
                     ) from None
                 os.replace(tmp, target)  # a filesystem without hard links
         except (sqlite3.Error, OSError) as exc:
-            for leftover in (tmp, Path(f"{tmp}-journal")):
-                leftover.unlink(missing_ok=True)
-            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else _describe_sqlite_error(exc)
+            if made:
+                with deferred():
+                    for leftover in (tmp, Path(f"{tmp}-journal")):
+                        leftover.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                reason = files.trouble(exc)
+            elif is_environment(exc):
+                reason = "the disk is full or failing" if _code(exc) & 0xFF in (13, 10) else safe(str(exc))
+            else:
+                reason = safe(str(exc))
             raise DatabaseFileError(
                 f"Cannot write the backup {safe(str(target))}: {reason}; nothing was written."
             ) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
+        except BaseException:  # a signal (SIGTERM, ctrl+c): leave nothing behind either
+            if made:
+                with deferred():
+                    for leftover in (tmp, Path(f"{tmp}-journal")):
+                        leftover.unlink(missing_ok=True)
             raise
         return target
 
@@ -462,6 +482,12 @@ class Connection:
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
+    def begin_swap(self) -> None:
+        """Take the write lock for a transaction the caller ends itself (a restore's swap)."""
+        if self.readonly:
+            raise DatabaseFileError(f"{self.read_only_text()}; nothing was restored.")
+        self._begin()
+
     def read_only_text(self) -> str:
         """'<file> is open read-only', with why when nobody asked for it."""
         why = f" ({self.readonly_why})" if self.readonly_why else ""
@@ -478,18 +504,64 @@ class Connection:
             with self.db.atomic():
                 yield
             return
+        # What the app stamps itself obeys the limits it holds everything else to: a clock
+        # set to 2201 would write what this pipeline's own restore and import refuse.
+        check_clock(self.clock())
         self._begin()
         self.events_written = []
         try:
+            self._check_generation()
             with self.db.atomic():  # a savepoint inside the immediate transaction
                 yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self.invalidate()  # cached stages or reasons may hold what was rolled back
-            raise
-        else:
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            if is_environment(exc):  # a full disk, a lock, a read-only file: not damage
+                raise sqlite_trouble(self.path or Path("The pipeline"), exc) from None
+            raise
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        conn = self.db.conn
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        self.invalidate()  # cached stages or reasons may hold what was rolled back
+
+    # ------------------------------------------------------------ generation
+
+    def read_generation(self) -> Generation:
+        """Which pipeline the file holds now (see migration m010_file_generation)."""
+        try:
+            rows = self.db.execute(
+                "SELECT generation, restored_at, restored_from FROM file_generation WHERE id = 1"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return Generation()  # a file from before generations (read-only, not upgraded)
+        if not rows:
+            return Generation()
+        number, at, source = rows[0]
+        return Generation(number if isinstance(number, int) else 0, str(at or ""), str(source or ""))
+
+    def _check_generation(self) -> None:
+        """Inside the write lock: refuse a change made on a pipeline that was replaced by a
+        restore since this connection last showed it (the deal it acts on is another one
+        now). The board takes the new generation when it reloads (`changed`)."""
+        now = self.read_generation()
+        if now.number == self.generation.number:
+            return
+        where = f" from {safe(now.restored_from)}" if now.restored_from else ""
+        raise RestoredError(
+            f"The pipeline was restored{where} by another process since this was shown; nothing "
+            "was changed. Look again at what it holds now."
+        )
+
+    def take_restored(self) -> Generation | None:
+        """The restore `changed` noticed (once), or None."""
+        restored, self.restored = self.restored, None
+        return restored
 
     def rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         """Every row of one query."""
@@ -502,6 +574,10 @@ class Connection:
         self._data_version = version
         if changed:
             self.invalidate()
+            now = self.read_generation()
+            if now.number != self.generation.number:
+                self.generation = now
+                self.restored = now
         return changed
 
     def on_invalidate(self, forget: Callable[[], None]) -> None:
@@ -515,13 +591,88 @@ class Connection:
             forget()
 
 
-def damaged(path: Path, exc: sqlite3.DatabaseError) -> DatabaseFileError:
-    """The one-line message for a file SQLite cannot read."""
-    message = _describe_sqlite_error(exc)
+# SQLite's primary result codes (the low byte of an extended code).
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN = 10, 11, 13, 14
+SQLITE_AUTH, SQLITE_NOTADB = 23, 26
+_READ_ERRORS = {SQLITE_IOERR | (1 << 8), SQLITE_IOERR | (2 << 8)}  # IOERR_READ, IOERR_SHORT_READ
+_ENVIRONMENT = {SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL,
+                SQLITE_CANTOPEN, SQLITE_AUTH}  # fmt: skip
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """SQLite's extended result code for the error (0 when it carries none: one raised by
+    hand, not by SQLite)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else 0
+
+
+def is_environment(exc: sqlite3.Error) -> bool:
+    """The trouble is the disk, the permissions or another process, not the file."""
+    return _code(exc) & 0xFF in _ENVIRONMENT
+
+
+def sqlite_trouble(path: Path, exc: sqlite3.Error, *, immutable: bool = False) -> DatabaseFileError:
+    """The one line for an error SQLite raised on `path`, told by its (extended) result
+    code: a full disk, a read-only file, a lock, a permission and damage are different
+    troubles with different fixes, and only damage asks for a backup."""
+    code = _code(exc)
+    primary = code & 0xFF
     shown = safe(str(path))
-    if "not a database" in message or "malformed" in message or "disk I/O" in message:
+    said = safe(str(exc))
+    if "unsafe use of" in str(exc):  # PRAGMA trusted_schema = OFF refused what the schema calls
+        return UnknownSchemaError(
+            f"{shown} was changed outside pipeline-tui ({said}): its schema calls a function "
+            "pipeline-tui never puts there, so nothing was opened. If you trust the file otherwise, "
+            "`pipeline-tui repair` removes unknown triggers and indexes after keeping a copy."
+        )
+    if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        if immutable:
+            return DatabaseFileError(
+                f"{shown} changed while it was read ({said}): it is read-only for you and another "
+                "user is writing to it. Nothing was changed; run the command again."
+            )
         return DatabaseFileError(
-            f"{shown} is damaged or not a database ({message}); nothing was changed. Restore a "
+            f"{shown} is damaged or not a database ({said}); nothing was changed. Restore a "
             "backup with `pipeline-tui restore FILE`."
         )
-    return DatabaseFileError(f"Cannot use {shown}: {message}; nothing was changed.")
+    if primary == SQLITE_FULL:
+        return DatabaseFileError(
+            f"The disk holding {shown} is full (or a file-size limit was reached); nothing was "
+            "changed and the pipeline is intact. Free some space and try again."
+        )
+    if primary == SQLITE_IOERR:
+        doing = "reading" if code in _READ_ERRORS else "writing"
+        return DatabaseFileError(
+            f"The disk failed while {doing} {shown} ({said}); nothing was changed. The disk may be "
+            "full, removed or failing: check it, then try again."
+        )
+    if primary == SQLITE_READONLY:
+        return DatabaseFileError(
+            f"{shown} cannot be written ({said}): the file, its folder or the disk is read-only; "
+            "nothing was changed. Add --read-only to look at it."
+        )
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return DatabaseFileError(
+            f"{shown} is locked by another process; nothing was changed. Try again when it is done."
+        )
+    if primary in (SQLITE_PERM, SQLITE_AUTH, SQLITE_CANTOPEN):
+        why = _cannot_open_why(path)
+        return DatabaseFileError(f"Cannot open {shown}: {why}; nothing was changed.")
+    return DatabaseFileError(f"Cannot use {shown}: {said}; nothing was changed.")
+
+
+def _cannot_open_why(path: Path) -> str:
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder {safe(str(folder))} does not exist"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "permission denied (the file is not readable for you)"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"permission denied (the folder {safe(str(folder))} is not writable for you)"
+    return "permission denied, or too many open files"
+
+
+def damaged(path: Path, exc: sqlite3.Error, *, immutable: bool = False) -> DatabaseFileError:
+    """The one-line message for an error SQLite raised on the file (see `sqlite_trouble`)."""
+    return sqlite_trouble(path, exc, immutable=immutable)

@@ -10,14 +10,21 @@ taken back as a whole.
 from __future__ import annotations
 
 import json
+import marshal
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from itertools import islice
+from typing import Any, NamedTuple
 
 from pipeline_tui.errors import ConflictError, InputError, RuleError
 from pipeline_tui.limits import (
+    MAX_LINE,
+    MAX_NOTE,
     MAX_NOTES_PER_DEAL_IMPORT,
     check_amount,
     check_currency,
@@ -25,6 +32,7 @@ from pipeline_tui.limits import (
     check_moment,
     check_note,
     check_text,
+    plain_text,
 )
 from pipeline_tui.models import (
     EventKind,
@@ -34,7 +42,7 @@ from pipeline_tui.models import (
     PendingStage,
     RevisitState,
 )
-from pipeline_tui.store.codec import deal_fields, parse_ts, ts
+from pipeline_tui.store.codec import deal_fields, json_object, parse_ts, ts
 from pipeline_tui.store.connection import Connection
 from pipeline_tui.store.deals import SEARCHED, Deals
 from pipeline_tui.store.shape import Shape
@@ -50,6 +58,9 @@ _INSERT_COLUMNS = (
 _INSERT_DEAL = (
     f"INSERT INTO deals ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
 )
+BULK = 20_000  # deals an import writes before it builds the indexes after the rows
+# The columns the deals export reads, in order: the ones an import writes.
+EXPORT_COLUMNS = _INSERT_COLUMNS
 _INSERT_EVENT = (
     "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -73,11 +84,200 @@ class CrmDeal:
     archived: bool = False
 
 
+class CrmRef(NamedTuple):
+    """A deal an earlier import created, as a re-import first looks at it: its baseline as
+    stored, in UTF-8 (equal text, equal baseline), the rest read only for the deals that
+    changed."""
+
+    id: int
+    rev: int
+    stage_id: int
+    baseline: bytes | None
+    archived: int  # 1 when archived
+
+
+_BASELINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def baseline_text(baseline: Mapping[str, Any] | None) -> str | None:
     """The CRM baseline as stored: JSON with sorted keys, so equal baselines are equal text."""
     if baseline is None:
         return None
-    return json.dumps(baseline, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _BASELINE.encode(baseline)
+
+
+class _Memo(dict[Any, Any]):
+    """A value's stored form, worked out (and checked) once per distinct value; forgets all
+    past `limit` entries."""
+
+    def __init__(self, convert: Callable[[Any], Any], limit: int = 50_000) -> None:
+        super().__init__()
+        self.convert = convert
+        self.limit = limit
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.convert(key)
+        return value
+
+
+def _checked_day(value: date, field: str) -> str:
+    return check_date(value, field).isoformat()  # type: ignore[union-attr]
+
+
+def _checked_moment(value: datetime, field: str) -> str:
+    return ts(check_moment(value, field))
+
+
+def _text(value: str, field: str, limit: int = MAX_LINE) -> str:
+    """check_text, with its cheap test first (a bulk import asks it of every cell)."""
+    if not value:
+        return ""
+    if plain_text(value, limit) and value == value.strip():
+        return value
+    return check_text(value, field, limit=limit)
+
+
+# A prepared deal: its columns as SQLite values, in _INSERT_COLUMNS order without the id, then
+# the text of the note it brings ("" for none), written at its created time.
+_PREPARED_WIDTH = len(_INSERT_COLUMNS)
+
+
+class PreparedDeals:
+    """New deals an import will write, each checked with the limits every path uses as it is
+    added, and kept as SQLite values in compressed chunks: a file of a million rows never
+    sits in memory as objects. A place can be held for a deal decided later (`hold`, then
+    `fill`), so the deals are written in the file's order. Keeps, per stage, how many deals
+    and how much money (per currency) it holds, and how many have no loss reason."""
+
+    CHUNK = 2_000
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self._chunks: list[bytes] = []
+        self._open: list[Any] = []
+        self._held: list[tuple[Any, ...] | None] = []
+        self._count = 0
+        # stage -> [deals, without a loss reason, {currency: total}]
+        self.per_stage: dict[int, list[Any]] = {}
+        self._currency = _Memo(check_currency)
+        self._close = _Memo(partial(_checked_day, field="close date"))
+        self._due = _Memo(partial(_checked_day, field="next step's due date"))
+        self._created = _Memo(partial(_checked_moment, field="created date"))
+        self._entered = _Memo(partial(_checked_moment, field="stage entered date"))
+        self._activity = _Memo(partial(_checked_moment, field="last activity date"))
+        self._closed = _Memo(partial(_checked_moment, field="closed date"))
+
+    def add(self, *values: Any) -> None:
+        """One new deal: the arguments of `prepare`, checked now."""
+        prepared = self.prepare(*values)
+        self._count_in(prepared)
+        self._count += 1
+        self._put(prepared)
+
+    def prepare(
+        self, title: str, company: str, contact: str, value: int, currency: str | None, stage_id: int,
+        close: date | None, next_step: str, next_due: date | None, created: datetime, entered: datetime,
+        activity: datetime, closed: datetime | None, loss_reason_id: int | None, competitor: str,
+        lost_at_stage_id: int | None, loss_note: str, source: str | None, source_id: str | None,
+        baseline: str | None, note: str,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """A new deal (the values an `ImportRow` would carry) as SQLite values, checked with
+        the limits `_insert_values` checks (a bad value: InputError naming it)."""
+        if not (title and plain_text(title) and title == title.strip()):
+            title = check_text(title, "title", required=True)
+        created_text = self._created[created]
+        return (
+            title, _text(company, "company") if company else "", _text(contact, "contact") if contact else "",
+            check_amount(value), self._currency[currency or self.currency], stage_id,
+            self._close[close] if close else None, _text(next_step, "next step") if next_step else "",
+            self._due[next_due] if next_due else None, created_text,
+            created_text if entered is created else self._entered[entered],
+            created_text if activity is created else self._activity[activity],
+            self._closed[closed] if closed else None, loss_reason_id,
+            _text(competitor, "competitor") if competitor else "", lost_at_stage_id,
+            _text(loss_note, "loss note", MAX_NOTE) if loss_note else "", None, None, source, source_id, None,
+            None, baseline, None, "", check_note(note, required=True) if note else "",
+        )  # fmt: skip
+
+    def _count_in(self, values: tuple[Any, ...]) -> None:
+        stage = self.per_stage.get(values[5])
+        if stage is None:
+            stage = self.per_stage[values[5]] = [0, 0, {}]
+        stage[0] += 1
+        if not values[13]:
+            stage[1] += 1
+        totals = stage[2]
+        totals[values[4]] = totals.get(values[4], 0) + values[3]
+
+    def _put(self, entry: Any) -> None:
+        self._open.append(entry)
+        if len(self._open) >= self.CHUNK:
+            self._chunks.append(zlib.compress(marshal.dumps(self._open), 1))
+            self._open = []
+
+    def hold(self) -> int:
+        """A place for a deal decided later, in the file's order."""
+        slot = len(self._held)
+        self._held.append(None)
+        self._put(slot)
+        return slot
+
+    def fill(self, slot: int, *values: Any) -> None:
+        """The deal for a held place (the arguments of `prepare`)."""
+        prepared = self.prepare(*values)
+        self._held[slot] = prepared
+        self._count_in(prepared)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def values(self) -> Iterator[tuple[Any, ...]]:
+        """The deals as SQLite values (see `_PREPARED_WIDTH`), in order."""
+        for chunk in self._chunks:
+            yield from self._entries(marshal.loads(zlib.decompress(chunk)))
+        yield from self._entries(self._open)
+
+    def _entries(self, entries: list[Any]) -> Iterator[tuple[Any, ...]]:
+        for entry in entries:
+            if isinstance(entry, int):
+                entry = self._held[entry]
+                if entry is None:
+                    continue
+            yield entry
+
+    def __getitem__(self, index: int) -> ImportRow:
+        """The deal at `index` (read through the chunks: for a look at one, not a loop)."""
+        at = index + self._count if index < 0 else index
+        if not 0 <= at < self._count:
+            raise IndexError(index)
+        return next(islice(self, at, None))
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        """The deals as `ImportRow`s (for a look at them; the import writes `values`)."""
+        for values in self.values():
+            created = parse_ts(values[9])
+            row = dict(zip(_INSERT_COLUMNS[1:], values, strict=False))
+            yield ImportRow(
+                title=row["title"], company=row["company"], contact=row["contact"], value=row["value"],
+                currency=row["currency"], stage_id=row["stage_id"],
+                expected_close=date.fromisoformat(row["expected_close"]) if row["expected_close"] else None,
+                next_step=row["next_step"],
+                next_step_due=date.fromisoformat(row["next_step_due"]) if row["next_step_due"] else None,
+                created_at=created, stage_entered_at=parse_ts(row["stage_entered_at"]),
+                last_activity_at=parse_ts(row["last_activity_at"]),
+                closed_at=parse_ts(row["closed_at"]) if row["closed_at"] else None,
+                loss_reason_id=row["loss_reason_id"], competitor=row["competitor"],
+                lost_at_stage_id=row["lost_at_stage_id"], loss_note=row["loss_note"], source=row["source"],
+                source_id=row["source_id"],
+                crm_baseline=json.loads(row["crm_baseline"]) if row["crm_baseline"] else None,
+                notes=((created, values[-1]),) if values[-1] else (),
+            )  # fmt: skip
 
 
 def _day(value: date | None, field: str) -> str | None:
@@ -186,12 +386,16 @@ class Transfer:
         stages = dict(stage_keys or {})
         reasons = dict(reason_keys or {})
         count = 0
-        # A big import touches every index of the deals: a larger page cache for its length.
         cache = self._rows("PRAGMA cache_size")[0][0]
-        self.db.execute("PRAGMA cache_size = -65536")
         try:
             with self.conn.write():
-                count = self._insert_rows(rows, kind, source_label, tag, stages, reasons)
+                if isinstance(rows, PreparedDeals):
+                    with self._bulk(len(rows)):
+                        count = self._insert_prepared(rows, kind, source_label, tag, stages, reasons)
+                else:
+                    # A big import touches every index of the deals: a larger page cache for its length.
+                    self.db.execute("PRAGMA cache_size = -65536")
+                    count = self._insert_rows(rows, kind, source_label, tag, stages, reasons)
         finally:
             self.db.execute(f"PRAGMA cache_size = {int(cache)}")
         return count
@@ -269,6 +473,78 @@ class Transfer:
         if retractions:
             self._link_retractions(retractions)
         return count
+
+    @contextmanager
+    def _bulk(self, adding: int) -> Iterator[None]:
+        """A large import into a smaller pipeline writes its deals and events first and
+        builds their (non-unique) indexes after, in the same transaction: one sort per index
+        instead of an index entry put in place per row. A failure rolls the indexes back
+        with the rows."""
+        if adding < BULK or adding < int(self._rows("SELECT COUNT(*) FROM deals")[0][0]):
+            self.db.execute("PRAGMA cache_size = -65536")  # rows put in every index: a larger cache
+            yield
+            return
+        self.db.execute("PRAGMA cache_size = -16384")  # the rows are appended; the indexes sorted
+        indexes = self._rows(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'events') "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+        )
+        for name, _ in indexes:
+            self.db.execute(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in indexes:
+            self.db.execute(sql)
+
+    def _insert_prepared(
+        self,
+        rows: PreparedDeals,
+        kind: EventKind,
+        source_label: str,
+        tag: dict[str, Any],
+        stages: dict[int, int],
+        reasons: dict[int, int],
+    ) -> int:
+        """Write prepared deals (checked as they were added), each with the event that puts
+        it in its stage and its note, a few thousand rows per statement."""
+        tag_text = json.dumps(tag)
+        kind_value, note_kind = kind.value, EventKind.NOTE.value
+        next_id = int(self._rows("SELECT COALESCE(MAX(id), 0) FROM deals")[0][0]) + 1
+        first = next_id
+        keyed = bool(stages or reasons)
+        cursor = self.db.conn.cursor()
+        deals: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            try:
+                cursor.executemany(_INSERT_DEAL, deals)
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError(
+                    f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
+                ) from None
+            cursor.executemany(_INSERT_EVENT, events)
+            deals.clear()
+            events.clear()
+
+        for values in rows.values():
+            deal_id = next_id
+            next_id += 1
+            if keyed:
+                listed = list(values)
+                for at in (5, 15):  # the stage, the stage it was lost at
+                    if listed[at] is not None and listed[at] < 0:
+                        listed[at] = stages.get(listed[at], listed[at])
+                if listed[13]:
+                    listed[13] = reasons.get(listed[13], listed[13])
+                values = tuple(listed)
+            deals.append((deal_id, *values[:-1]))
+            events.append((deal_id, values[9], kind_value, source_label, None, values[5], tag_text))
+            if values[-1]:
+                events.append((deal_id, values[9], note_kind, values[-1], None, None, tag_text))
+            if len(deals) >= 5_000:
+                flush()
+        flush()
+        return next_id - first
 
     def _link_retractions(self, retractions: list[tuple[int, int, int]]) -> None:
         """An undo event names the note it took back by its place in the deal's timeline in
@@ -366,6 +642,39 @@ class Transfer:
                 json.loads(baseline) if baseline else None, gone is not None,
             )  # fmt: skip
         return out
+
+    def crm_refs(self, source: str) -> dict[str, CrmRef]:
+        """Every deal imported from `source`, by its source id, as a re-import first looks
+        at it (the rest is read for the deals that changed: `crm_deal`)."""
+        rows = self.db.conn.execute(
+            "SELECT source_id, id, rev, stage_id, CAST(crm_baseline AS BLOB), archived_at IS NOT NULL "
+            "FROM deals WHERE source = ? AND source_id IS NOT NULL",
+            [source],
+        )
+        make = tuple.__new__
+        return {row[0]: make(CrmRef, row[1:]) for row in rows}
+
+    def crm_deal(self, deal_id: int) -> CrmDeal:
+        """A deal an earlier import created, as a re-import compares it."""
+        (row,) = self._rows(
+            "SELECT id, rev, title, company, contact, value, currency, expected_close, stage_id, "
+            "crm_baseline, archived_at FROM deals WHERE id = ?",
+            [deal_id],
+        )
+        id_, rev, title, company, contact, value, currency, close, stage_id, baseline, gone = row
+        return CrmDeal(
+            id_, rev, title, company, contact, value, currency, date.fromisoformat(close) if close else None,
+            stage_id, json.loads(baseline) if baseline else None, gone is not None,
+        )  # fmt: skip
+
+    def titles(self, deal_ids: list[int]) -> dict[int, str]:
+        """The titles of deals by id."""
+        found: dict[int, str] = {}
+        for start in range(0, len(deal_ids), 500):
+            chunk = deal_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(self._rows(f"SELECT id, title FROM deals WHERE id IN ({marks})", chunk))
+        return found
 
     def import_maps(self, source: str) -> dict[str, int]:
         """Where the seller said a source's stage values go (normed value -> stage id), at an
@@ -475,7 +784,7 @@ class Transfer:
         )
         for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor, revisit, data,
              source, source_id) in cursor:  # fmt: skip
-            details = json.loads(data or "{}")
+            details = json_object(data)
             if details.get("retracted"):
                 continue
             if ekind == EventKind.LOST.value:
@@ -498,6 +807,36 @@ class Transfer:
                 "source_id": source_id or "",
             }
 
+    def export_rows(self) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+        """Every deal, archived ones too, in board order (stage position, then id), each as
+        its stored columns (`EXPORT_COLUMNS`) with its events as stored (id, at, kind, text,
+        from stage, to stage, data), in order: one pass per stage position, each reading the
+        deals and their events side by side (no query per deal)."""
+        positions: dict[int, list[int]] = {}
+        for stage_id, position in self._rows("SELECT id, position FROM stages ORDER BY position, id"):
+            positions.setdefault(int(position), []).append(int(stage_id))
+        for stage_ids in positions.values():
+            marks = ", ".join("?" * len(stage_ids))
+            deals = self.db.conn.execute(
+                f"SELECT {', '.join('d.' + c for c in EXPORT_COLUMNS)} FROM deals d "
+                f"WHERE d.stage_id IN ({marks}) ORDER BY d.id",
+                stage_ids,
+            )
+            events = self.db.conn.execute(
+                "SELECT e.deal_id, e.id, e.at, e.kind, e.text, e.from_stage_id, e.to_stage_id, e.data "
+                f"FROM deals d JOIN events e ON e.deal_id = d.id WHERE d.stage_id IN ({marks}) "
+                "ORDER BY d.id, e.id",
+                stage_ids,
+            )
+            event = next(events, None)
+            for deal in deals:
+                deal_id = deal[0]
+                mine: list[tuple[Any, ...]] = []
+                while event is not None and event[0] == deal_id:
+                    mine.append(event[1:])
+                    event = next(events, None)
+                yield deal, mine
+
     def event_rows(self, deal_id: int) -> list[tuple[str, str, str, int | None, int | None, str]]:
         """A deal's events as stored (at, kind, text, from stage, to stage, data), in order."""
         return [
@@ -516,4 +855,4 @@ class Transfer:
 
     def crm_baseline(self, deal_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT crm_baseline FROM deals WHERE id = ?", [deal_id])
-        return json.loads(rows[0][0]) if rows and rows[0][0] else None
+        return json_object(rows[0][0]) or None if rows and rows[0][0] else None

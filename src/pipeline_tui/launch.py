@@ -1,0 +1,22 @@
+"""The command's entry point: signals are caught before anything else is imported (see
+`stopping`), so ctrl+c during start-up is one line too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline_tui.stopping import catch_signals, stop_in, stopped
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """`pipeline-tui`: the command line, with signals caught from its first line on."""
+    catch_signals()
+    try:
+        from pipeline_tui.cli import main
+
+        return main(argv)
+    except BaseException as exc:  # a stop during start-up or the last clean-up, maybe wrapped
+        stop = stop_in(exc)
+        if stop is None:
+            raise
+        return stopped(stop)
