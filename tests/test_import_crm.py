@@ -23,7 +23,7 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.importer.reasons import competitor_in
 from pipeline_tui.importer.table import split_footer
 from pipeline_tui.importer.values import parse_day, parse_moment
-from pipeline_tui.models import EventKind, StageKind
+from pipeline_tui.models import EventKind, StageKind, WinInput
 from pipeline_tui.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crm"
@@ -656,3 +656,53 @@ def test_salesforce_notes_with_opportunity_ids(store: Store, capsys, tmp_path: P
 def test_notes_for_needs_notes(capsys) -> None:
     code, _, err = cli(capsys, "export", "deals", "--for", "hubspot")
     assert code == 1 and "--for" in err
+
+
+def test_a_crm_move_out_of_won_clears_the_win_and_keeps_it_in_the_timeline(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """As on the board: a won deal the CRM reopens loses its won reason and note, and the
+    move's entry keeps them ("was won: …")."""
+    ok(capsys, "import", str(FIXTURES / "hubspot_deals.csv"), *RENEWAL)
+    path = fixture(tmp_path, "hubspot_deals.csv")
+    rewrite(path, {(0, "Deal Stage"): "Closed Won"})
+    ok(capsys, "import", str(path))
+    deal = by_title(store)["Platform licence"]
+    relationship = store.shape.find_won_reason("Relationship").id
+    ops.fill_win(store, [deal.id], WinInput(relationship, note="Champion pushed"))  # type: ignore[attr-defined]
+    rewrite(path, {(0, "Deal Stage"): "Contract Sent"})
+    ok(capsys, "import", str(path))
+    back = store.deals.get(deal.id)  # type: ignore[attr-defined]
+    assert store.shape.stage(back.stage_id).kind is StageKind.OPEN
+    assert (back.won_reason_id, back.won_note, back.closed_at) == (None, "", None)
+    entry = store.deals.timeline(back.id)[-1]
+    assert entry.kind is EventKind.REOPENED
+    assert entry.data["previous_win"] == {
+        "reason": "Relationship / champion",
+        "reason_id": relationship,
+        "competitor": "",
+        "note": "Champion pushed",
+    }
+
+
+def test_hubspots_closed_won_reason_names_a_won_reason_or_is_kept_as_the_note(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """HubSpot's Closed Won Reason is free text: one that names a won reason of the seller's
+    sets it; any other is kept word for word as the win's note, never made a reason."""
+    path = tmp_path / "hubspot-won.csv"
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Pipeline,Amount,Close Date,Create Date,Closed Won Reason\n"
+        "1,Named reason,Closed Won,Sales Pipeline,1000,2026-10-01,2026-09-01,relationship / CHAMPION\n"
+        "2,Free text,Closed Won,Sales Pipeline,2000,2026-10-02,2026-09-01,They loved the demo\n"
+        "3,Open one,Appointment Scheduled,Sales Pipeline,3000,2026-12-01,2026-09-01,Not won yet\n",
+        encoding="utf-8",
+    )
+    reasons_before = [r.label for r in store.shape.won_reasons(include_archived=True)]
+    ok(capsys, "import", str(path))
+    deals = by_title(store)
+    named, free, still_open = deals["Named reason"], deals["Free text"], deals["Open one"]
+    assert named.won_reason_id == store.shape.find_won_reason("Relationship").id  # type: ignore[attr-defined]
+    assert (free.won_reason_id, free.won_note) == (None, "They loved the demo")  # type: ignore[attr-defined]
+    assert (still_open.won_reason_id, still_open.won_note) == (None, "")  # type: ignore[attr-defined]
+    assert [r.label for r in store.shape.won_reasons(include_archived=True)] == reasons_before

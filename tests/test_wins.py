@@ -332,3 +332,28 @@ async def test_settings_add_a_won_reason(store: Store, make_app) -> None:  # typ
         await pilot.pause()
     made = store.shape.find_won_reason("Referral")
     assert made.needs_competitor and store.shape.won_reasons()[-1].id == made.id
+
+
+def test_the_deals_export_brings_won_reasons_back_in_another_pipeline(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Our own export, imported into a fresh pipeline: each won deal keeps its reason (one
+    this pipeline lacks is made, as a won reason, never a loss reason) and its note."""
+    made = ops.add_won_reason(store, "Referral").won_reason
+    beat, referred = builders.add(store, "Beat them"), builders.add(store, "Referred")
+    ops.win(store, [beat.id], WinInput(reason_id(store, "Beat"), "Acme", "cheaper and faster"))
+    ops.win(store, [referred.id], WinInput(made.id, note="via Walter"))
+    path = tmp_path / "deals.csv"
+    path.write_text(export_to_string(store, "deals"), encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert main(["--db", str(fresh), "import", str(path)]) == 0
+    with Store.open(fresh) as other:
+        deals = {d.title: d for d in other.deals.all()}
+        got = {
+            title: (other.shape.won_reason(d.won_reason_id).label, d.competitor, d.won_note)
+            for title, d in deals.items()
+            if d.won_reason_id is not None
+        }
+        assert got == {
+            "Beat them": ("Beat a competitor", "Acme", "cheaper and faster"),
+            "Referred": ("Referral", "", "via Walter"),
+        }
+        assert "Referral" not in [r.label for r in other.shape.reasons(include_archived=True)]

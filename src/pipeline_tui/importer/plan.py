@@ -63,6 +63,7 @@ from pipeline_tui.models import (
     PendingStage,
     Stage,
     StageKind,
+    WonReason,
 )
 from pipeline_tui.store import Store, ts
 from pipeline_tui.store.transfer import CrmDeal, CrmRef, PreparedDeals
@@ -387,6 +388,7 @@ class _Context:
     headers: dict[str, str]
     fields: frozenset[str] = frozenset()  # the fields the file has
     loss_cache: dict[tuple[str, str], Loss] = field(default_factory=dict)
+    won_reasons: list[WonReason] = field(default_factory=list)  # a win a move out of Won keeps
     shown: dict[str, tuple[str, str]] = field(default_factory=dict)  # source stage -> (board stage, why)
     kinds: dict[int, StageKind] = field(default_factory=dict)
     baseline: _Baseline = field(init=False)
@@ -572,6 +574,7 @@ class _Pass:
             store.conn.clock(), f"Updated from {form.label} export", columns,
             {c.field: c.header for c in columns.values()}, frozenset(c.field for c in plan.columns),
         )  # fmt: skip
+        self.ctx.won_reasons = store.shape.won_reasons(include_archived=True)
         self.reader = RowReader(columns, form, order, fixed_currency=fixed)
         self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
         self._pairs: set[tuple[int, int]] = set()
@@ -1241,6 +1244,18 @@ def _loss(ctx: _Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) -> 
     }
 
 
+def _win(ctx: _Context, row: SourceRow) -> tuple[int | None, str]:
+    """A won deal's reason from the file (HubSpot's Closed Won Reason): one of the seller's
+    won reasons when the text names it; otherwise the text is kept as the win's note, never
+    made a reason of its own (the CRM's field is free text) nor matched loosely."""
+    text = row.won_reason.strip()
+    if not text:
+        return None, ""
+    key = norm(text)
+    found = next((r for r in ctx.won_reasons if not r.archived and norm(r.label) == key), None)
+    return (found.id, "") if found is not None else (None, text)
+
+
 def _new_deal(ctx: _Context, record: _Read, plan: ImportPlan, *, slot: int = -1) -> None:
     """A new deal for the row, prepared for the store (checked now), in the place held for
     it when it was decided later."""
@@ -1258,12 +1273,13 @@ def _new_deal(ctx: _Context, record: _Read, plan: ImportPlan, *, slot: int = -1)
         loss = _loss(ctx, row, record.outcome, plan)
         reason_id, competitor, note = loss["loss_reason_id"], loss["competitor"], loss["loss_note"]
         lost_at = record.lost_at
+    won_id, won_note = _win(ctx, row) if stage_kind is StageKind.WON else (None, "")
     values = (
         row.title, row.company, row.contact, row.value or 0, row.currency, record.stage_id, row.close,
         row.next_step, row.next_due, created,
         closed_at or created,  # a closed deal entered its stage when it closed
         activity, closed_at, reason_id, competitor, lost_at, note, plan.source, record.sid,
-        ctx.baseline.text(row, record.label, record.stage_id), row.note,
+        ctx.baseline.text(row, record.label, record.stage_id), row.note, won_id, won_note,
     )  # fmt: skip
     rows = plan.rows
     assert isinstance(rows, PreparedDeals)
@@ -1295,4 +1311,5 @@ def _plan_match(
     return plan_update(
         match, file, stages=ctx.by_id, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
         full=full, loss_fields=loss, closed_at=closed_at, identity=identity, reasons=ctx.reasons,
+        won_reasons=ctx.won_reasons,
     )  # fmt: skip

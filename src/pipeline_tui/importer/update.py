@@ -10,10 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.models import Deal, EventKind, ImportEvent, ImportUpdate, LossReason, Stage, StageKind
+from pipeline_tui.models import (
+    Deal,
+    EventKind,
+    ImportEvent,
+    ImportUpdate,
+    LossReason,
+    Stage,
+    StageKind,
+    WonReason,
+)
 from pipeline_tui.money import format_money
 from pipeline_tui.store.codec import ts
 from pipeline_tui.store.transfer import CrmDeal
+from pipeline_tui.transitions import CLEARED_LOSS, CLEARED_WIN, previous_loss, previous_win
 
 FIELD_COLUMNS = {"title": "title", "company": "company", "contact": "contact", "value": "value",
                  "currency": "currency", "close": "expected_close"}  # fmt: skip
@@ -77,6 +87,7 @@ def plan_update(
     closed_at: datetime | None,
     identity: dict[str, str] | None = None,
     reasons: list[LossReason] | None = None,
+    won_reasons: list[WonReason] | None = None,
 ) -> Planned:
     """`file`: the CRM's values of the fields the file has ("stage" is the CRM's stage
     label, "stage_id" the board stage it maps to). `full`: the deal, read when its stage
@@ -135,7 +146,15 @@ def plan_update(
     if "stage_id" in fields:
         events.append(
             _stage_move(
-                full, stages, fields, now, loss_fields, closed_at, file.get("stage", ""), reasons or []
+                full,
+                stages,
+                fields,
+                now,
+                loss_fields,
+                closed_at,
+                file.get("stage", ""),
+                reasons or [],
+                won_reasons or [],
             )
         )
     if set(fields) - {"source", "source_id"}:
@@ -162,10 +181,11 @@ def _stage_move(
     closed_at: datetime | None,
     crm_stage: str,
     reasons: list[LossReason],
+    won_reasons: list[WonReason],
 ) -> ImportEvent:
     """The stage columns a move writes (into `fields`) and its timeline entry, as a move on
-    the board writes them: into a lost stage with its loss, out of one keeping the old loss
-    in the entry."""
+    the board writes them (transitions.move): into a lost stage with its loss, out of a lost
+    or won stage keeping the old loss or win in the entry and clearing it from the deal."""
     assert deal is not None
     source, target = stages[deal.stage_id], stages[fields["stage_id"]]
     fields["stage_entered_at"] = ts(now)
@@ -173,16 +193,13 @@ def _stage_move(
     if source.kind is StageKind.LOST:
         # The loss the deal leaves stays in its timeline, its reason named ("was lost: Price").
         left = next((r for r in reasons if r.id == deal.loss_reason_id), None)
-        data["previous_loss"] = {
-            "reason": left.label if left is not None else None,
-            "reason_id": deal.loss_reason_id,
-            "competitor": deal.competitor,
-            "note": deal.loss_note,
-            "revisit_on": deal.revisit_on.isoformat() if deal.revisit_on else None,
-            "lost_at_stage_id": deal.lost_at_stage_id,
-        }
-        fields.update({"loss_reason_id": None, "competitor": "", "loss_note": "", "lost_at_stage_id": None,
-                       "revisit_on": None, "revisit_state": None})  # fmt: skip
+        data["previous_loss"] = previous_loss(deal, left)
+        fields.update(CLEARED_LOSS)
+    if source.kind is StageKind.WON:
+        # So does the win ("was won: Relationship"); a reason belongs to the win, not the deal.
+        was = next((r for r in won_reasons if r.id == deal.won_reason_id), None)
+        data["previous_win"] = previous_win(deal, was)
+        fields.update(CLEARED_WIN)
     text = ""
     if target.kind is StageKind.LOST:
         loss = dict(loss_fields or {})

@@ -181,7 +181,7 @@ class PreparedDeals:
         close: date | None, next_step: str, next_due: date | None, created: datetime, entered: datetime,
         activity: datetime, closed: datetime | None, loss_reason_id: int | None, competitor: str,
         lost_at_stage_id: int | None, loss_note: str, source: str | None, source_id: str | None,
-        baseline: str | None, note: str,
+        baseline: str | None, note: str, won_reason_id: int | None = None, won_note: str = "",
     ) -> tuple[Any, ...]:  # fmt: skip
         """A new deal (the values an `ImportRow` would carry) as SQLite values, checked with
         the limits `_insert_values` checks (a bad value: InputError naming it)."""
@@ -198,7 +198,8 @@ class PreparedDeals:
             self._closed[closed] if closed else None, loss_reason_id,
             _text(competitor, "competitor") if competitor else "", lost_at_stage_id,
             _text(loss_note, "loss note", MAX_NOTE) if loss_note else "", None, None, source, source_id, None,
-            None, baseline, None, "", check_note(note, required=True) if note else "",
+            None, baseline, won_reason_id, check_note(won_note, "win note") if won_note else "",
+            check_note(note, required=True) if note else "",
         )  # fmt: skip
 
     def _count_in(self, values: tuple[Any, ...]) -> None:

@@ -38,6 +38,7 @@ from pipeline_tui.models import (
     RevisitState,
     Stage,
     StageKind,
+    WonReason,
 )
 from pipeline_tui.store import Store, ts
 
@@ -58,12 +59,18 @@ class Names:
 
     stages: dict[str, int]
     reasons: dict[str, int]
+    won_reasons: dict[str, int] = field(default_factory=dict)
     pending_stages: list[PendingStage] = field(default_factory=list)
+    # Loss and won reasons alike, one list: their keys never meet.
     pending_reasons: list[PendingReason] = field(default_factory=list)
 
     @classmethod
-    def of(cls, stages: list[Stage], reasons: list[LossReason]) -> Names:
-        return cls({norm(s.name): s.id for s in stages}, {norm(r.label): r.id for r in reasons})
+    def of(cls, stages: list[Stage], reasons: list[LossReason], won: list[WonReason] | None = None) -> Names:
+        return cls(
+            {norm(s.name): s.id for s in stages},
+            {norm(r.label): r.id for r in reasons},
+            {norm(r.label): r.id for r in won or ()},
+        )
 
     def stage(self, name: str, kind: StageKind = StageKind.OPEN, *, archived: bool = False) -> int:
         key = norm(name)
@@ -85,6 +92,14 @@ class Names:
             self.pending_reasons.append(pending)
             self.reasons[key] = pending.key
         return self.reasons[key]
+
+    def won_reason(self, label: str) -> int:
+        key = norm(label)
+        if key not in self.won_reasons:
+            pending = PendingReason(-(len(self.pending_reasons) + 1), label.strip(), won=True)
+            self.pending_reasons.append(pending)
+            self.won_reasons[key] = pending.key
+        return self.won_reasons[key]
 
 
 def _moment(text: str) -> datetime:
@@ -169,7 +184,11 @@ class OwnRows:
         origins = store.transfer.deal_origins()
         return cls(
             store,
-            Names.of(store.shape.stages(include_archived=True), reasons),
+            Names.of(
+                store.shape.stages(include_archived=True),
+                reasons,
+                store.shape.won_reasons(include_archived=True),
+            ),
             {r.id: r for r in reasons},
             origins,
             {(s, i) for _, s, i in origins.values() if s and i},
@@ -227,6 +246,11 @@ class OwnRows:
         reason_id = (
             self.names.reason(cell("loss_reason")) if cell("loss_reason") and kind is StageKind.LOST else None
         )
+        won_id = (
+            self.names.won_reason(cell("won_reason"))
+            if cell("won_reason") and kind is StageKind.WON
+            else None
+        )
         revisit_state = guarded(
             "revisit_state", lambda t: RevisitState(t) if t else None, "is not pending or closed"
         )
@@ -270,6 +294,8 @@ class OwnRows:
             ),
             notes=notes,
             timeline=timeline,
+            won_reason_id=won_id,
+            won_note=cell("won_note") if kind is StageKind.WON else "",
         )
         check_limits(row, fail)
         return row
@@ -288,6 +314,7 @@ def check_limits(row: ImportRow, fail: Fail) -> None:
     for column in ("company", "contact", "next_step", "competitor"):
         check(column, getattr(row, column), check_text)
     check("loss_note", row.loss_note, check_note)
+    check("won_note", row.won_note, check_note)
     check("value", row.value, lambda v, f: check_amount(v))
     if row.currency is not None:
         check("currency", row.currency, lambda v, f: check_currency(v))
