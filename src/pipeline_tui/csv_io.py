@@ -171,7 +171,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "closed_at": moment[closed_at],
             "loss_reason": reasons.get(loss_reason_id, "") if loss_reason_id else "",
             "competitor": competitor,
-            "lost_at_stage": stages[lost_at_stage_id].name if lost_at_stage_id else "",
+            "lost_at_stage": names.get(lost_at_stage_id, "") if lost_at_stage_id else "",
             "loss_note": loss_note,
             "revisit_on": day[revisit_on],
             "revisit_state": state[revisit_state],
@@ -181,7 +181,7 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
             "source_id": source_id or "",
             "archived_at": moment[archived_at],
             "snoozed_until": day[snoozed_until],
-            "crm_baseline": portable_baseline(json.loads(baseline) if baseline else None, names),
+            "crm_baseline": portable_baseline(json_object(baseline) if baseline else None, names),
             "timeline": _timeline(events, names, details if len(details) < 10_000 else None),
         }
 
