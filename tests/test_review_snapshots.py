@@ -16,13 +16,15 @@ from pipeline_tui.store import Store
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 # The demo pipeline with one imported loss: 1 lost without a reason, 8 revisits due, 14 next
-# steps overdue, 8 stale, 45 without a next step; today's sitting is the first 15 of them.
+# steps overdue, 11 slipping, 8 stale, 39 without a next step; today's sitting is the first
+# 15 of them.
 KEYS = {
     "missing-reason": (["d"], 15),
     "revisit": (["d", "space", "space", "space", "space"], 15),
     "overdue": (["d", *["space"] * 9], 15),
-    "stale": (["d", *["space"] * 23], 100),  # beyond a sitting of 15: a longer one
-    "no-next-step": (["d", *["space"] * 31], 100),
+    "slipping": (["d", *["space"] * 23], 100),  # beyond a sitting of 15: a longer one
+    "stale": (["d", *["space"] * 34], 100),
+    "no-next-step": (["d", *["space"] * 42], 100),
     # Skip the loss, close out a revisit, snooze one (+3m), note a third, skip one, end.
     "summary": (["d", "space", "c", "z", "enter", "a", *"Called", "ctrl+s", "space", "escape"], 15),
     # The whole sitting skipped: the rest is offered as later.
