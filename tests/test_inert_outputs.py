@@ -31,9 +31,11 @@ from pathlib import Path
 import builders
 import pytest
 from conftest import TODAY
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline_tui.cli import main
-from pipeline_tui.csv_cells import neutralize, unneutralize
+from pipeline_tui.csv_cells import inert_cell, neutralize, quoted, unneutralize
 from pipeline_tui.display import safe
 from pipeline_tui.store import Store
 
@@ -359,3 +361,17 @@ def test_argparse_messages_reach_the_terminal_inert(
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", err), repr(err)
     errors = [line for line in err.splitlines() if line.startswith("pipeline-tui") and ": error: " in line]
     assert len(errors) == 1, err
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.sampled_from(list("ab '=+-@\t\r\n,;\" é\x0b\u00a0\u2028")), max_size=8),
+        st.text(max_size=12),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_the_fast_cell_is_the_guarded_quoted_cell(value: object) -> None:
+    """The export's one-search path writes every cell exactly as the guard and the quoting do."""
+    assert inert_cell(value) == quoted(neutralize(value))

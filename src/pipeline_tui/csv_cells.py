@@ -112,10 +112,30 @@ def quoted(text: str) -> str:
     return text
 
 
+# What `neutralize` or `quoted` would change: a leading apostrophe, space or trigger, a
+# separator, line break or quote anywhere, a trailing space. A cell with none of them (most
+# cells: names, amounts, dates) is written as it is, with one search.
+_ATTENTION = re.compile(r"""^['\s=+\-@]|[,;\t\r\n"]|\s$""")
+
+
+def inert_cell(value: Any) -> str:
+    """A cell as an export writes it: `quoted(neutralize(value))`, with the common case
+    (nothing to guard or quote) decided by one search."""
+    text = "" if value is None else value if value.__class__ is str else str(value)
+    if _ATTENTION.search(text) is None:
+        return text
+    return quoted(neutralize(text))
+
+
+def _exact_cell(value: Any) -> str:
+    return quoted("" if value is None else str(value))
+
+
 def csv_line(cells: Iterable[Any], *, exact: bool = False) -> str:
     """One CSV record (CRLF-terminated): each cell neutralized (unless `exact`: a file for a
     CRM's importer) and quoted where any common reader would split it."""
-    fields = [quoted(("" if c is None else str(c)) if exact else neutralize(c)) for c in cells]
+    cell = _exact_cell if exact else inert_cell
+    fields = [cell(c) for c in cells]
     if fields == [""]:
         return '""\r\n'  # one empty cell, not a blank line
     return ",".join(fields) + "\r\n"
