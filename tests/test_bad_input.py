@@ -1202,7 +1202,7 @@ def test_settings_reason_label_prompt_takes_any_text(demo_template, labels) -> N
             if not isinstance(app.screen, PromptModal):
                 key = next_key
             reasons = app.store.shape.reasons(include_archived=True)
-            first = screen._reason()  # the cursor's row (a reason just added)
+            first = screen.reason_at_cursor()  # the cursor's row (a reason just added)
             typed_value, result = await prompt(pilot, app, key, text)
             others = [r.label for r in reasons if key == "a" or r.id != first.id]
             assert result.saved == name_ok(typed_value, others), (key, typed_value, result.message)

@@ -252,12 +252,12 @@ class SettingsScreen(Screen[None]):
         row = table.cursor_row
         return self.stage_rows[row] if 0 <= row < len(self.stage_rows) else None
 
-    def _reason(self) -> LossReason | None:
+    def reason_at_cursor(self) -> LossReason | None:
         table = self.query_one("#reasons-table", DataTable)
         row = table.cursor_row
         return self.reason_rows[row] if 0 <= row < len(self.reason_rows) else None
 
-    def _won(self) -> WonReason | None:
+    def won_at_cursor(self) -> WonReason | None:
         table = self.query_one("#won-table", DataTable)
         row = table.cursor_row
         return self.won_rows[row] if 0 <= row < len(self.won_rows) else None
@@ -326,7 +326,7 @@ class SettingsScreen(Screen[None]):
                 ),
                 value=stage.name,
             )
-        elif self.tab == "tab-reasons" and (reason := self._reason()):
+        elif self.tab == "tab-reasons" and (reason := self.reason_at_cursor()):
             self._ask(
                 f"Rename {reason.label}",
                 _text,
@@ -335,7 +335,7 @@ class SettingsScreen(Screen[None]):
                 ),
                 value=reason.label,
             )
-        elif self.tab == "tab-won" and (won := self._won()):
+        elif self.tab == "tab-won" and (won := self.won_at_cursor()):
             self._ask(
                 f"Rename {won.label}",
                 _text,
@@ -392,14 +392,14 @@ class SettingsScreen(Screen[None]):
         self._ask(f"{stage.name}: chance in % that a deal here is won", parse, save, value=current)
 
     def action_outcome(self) -> None:
-        reason = self._reason()
+        reason = self.reason_at_cursor()
         if reason is None:
             return
         new = Outcome.LOST if reason.outcome is Outcome.NO_DECISION else Outcome.NO_DECISION
         self._do(ops.update_reason, reason.id, f"{reason.label!r} counts as {new.label}", outcome=new)
 
     def action_competitor(self) -> None:
-        won = self._won()
+        won = self.won_at_cursor()
         if won is None:
             return
         asks = not won.needs_competitor
@@ -409,21 +409,21 @@ class SettingsScreen(Screen[None]):
     def action_move(self, step: int) -> None:
         if self.tab == "tab-stages" and (stage := self._stage()):
             self._do(ops.move_stage, stage.id, step, follow=("#stages-table", stage.id))
-        elif self.tab == "tab-reasons" and (reason := self._reason()):
+        elif self.tab == "tab-reasons" and (reason := self.reason_at_cursor()):
             self._do(ops.move_reason, reason.id, step, follow=("#reasons-table", reason.id))
-        elif self.tab == "tab-won" and (won := self._won()):
+        elif self.tab == "tab-won" and (won := self.won_at_cursor()):
             self._do(ops.move_won_reason, won.id, step, follow=("#won-table", won.id))
 
     def action_archive(self) -> None:
         if self.tab == "tab-stages" and (stage := self._stage()):
             verb = "Unarchived" if stage.archived else "Archived"
             self._do(ops.update_stage, stage.id, f"{verb} stage {stage.name}", archived=not stage.archived)
-        elif self.tab == "tab-reasons" and (reason := self._reason()):
+        elif self.tab == "tab-reasons" and (reason := self.reason_at_cursor()):
             verb = "Unarchived" if reason.archived else "Archived"
             self._do(
                 ops.update_reason, reason.id, f"{verb} reason {reason.label!r}", archived=not reason.archived
             )
-        elif self.tab == "tab-won" and (won := self._won()):
+        elif self.tab == "tab-won" and (won := self.won_at_cursor()):
             verb = "Unarchived" if won.archived else "Archived"
             self._do(
                 ops.update_won_reason, won.id, f"{verb} won reason {won.label!r}", archived=not won.archived
