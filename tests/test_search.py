@@ -254,3 +254,14 @@ def test_an_older_file_gets_its_index_on_upgrade_and_a_backup_carries_it(tmp_pat
         copy = upgraded.conn.backup_to(tmp_path / "copy.db")
     with Store.open(copy) as restored:
         assert [w for _, w, _ in found(restored, "incumbent")] == ["loss note"]
+
+
+def test_a_crm_export_import_is_searchable_at_once(store: Store) -> None:
+    """A CRM file's deals (the streamed path) are in the index in the import's own
+    transaction: found without a rebuild, and the index is in step; undo takes them out."""
+    fixture = Path(__file__).parent / "fixtures" / "crm" / "salesforce_report.csv"
+    builders.import_file(store, fixture)
+    assert store.search.index.in_step()
+    assert [w for _, w, _ in found(store, "widgets")] == ["title"]
+    ops.undo(store)
+    assert found(store, "widgets") == [] and store.search.index.in_step()

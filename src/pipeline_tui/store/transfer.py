@@ -545,6 +545,8 @@ class Transfer:
             if len(deals) >= 5_000:
                 flush()
         flush()
+        if next_id > first:  # searchable at once, in the import's transaction
+            self.deals.index.deals_from(first)
         return next_id - first
 
     def _link_retractions(self, retractions: list[tuple[int, int, int]]) -> None:
