@@ -373,7 +373,13 @@ def test_a_restore_indexes_the_backups_rows_for_search_never_its_own_index(
     with sqlite3.connect(backup) as conn:
         conn.execute("INSERT INTO deal_search (rowid, body, deal_id) VALUES (9999, 'phantomword', 1)")
     live = pipeline(tmp_path / "live.db", "Live")
-    assert main(["--db", str(live), "restore", str(backup), "--yes"]) == 0, capsys.readouterr().err
+    fresh = tmp_path / "fresh.db"  # a restore where there is no pipeline yet
+    for target in (live, fresh):
+        assert main(["--db", str(target), "restore", str(backup), "--yes"]) == 0, capsys.readouterr().err
+        with Store.open(target) as restored:  # in step as restored: no rebuild needed
+            assert restored.search.index.in_step(), target
+            hits = [h.deal.title for h in restored.search.find("terraform").hits]
+            assert hits == ["Other"] and not restored.search.find("phantomword").hits
     capsys.readouterr()
     assert main(["--db", str(live), "search", "phantomword"]) == 0
     assert "Kubernetes" not in capsys.readouterr().out

@@ -211,12 +211,16 @@ def _build(fresh: Path, copy: Path, applied: tuple[str, ...], source: Path) -> N
 # ------------------------------------------------------------------- copying
 
 
-def copy_rows(conn: sqlite3.Connection, want: schema.Expected, source: str, shown: Path) -> None:
+def copy_rows(
+    conn: sqlite3.Connection, want: schema.Expected, source: str, shown: Path, *, checked: bool = False
+) -> None:
     """Inside the caller's transaction: replace every row of the app's tables in `main`
     with those of the attached database `source`, column by column by name, under main's
     constraints. Triggers of main are set aside meanwhile (they would fire on rows that
     are copied anyway); virtual tables (a search index) are filled through themselves or
-    rebuilt from the table they index. Refuses a row main's constraints refuse, naming it."""
+    rebuilt from the table they index; the search index only from a `checked` source (the
+    fresh file, whose index was rebuilt from its rows): a backup's own is never taken. Refuses
+    a row main's constraints refuse, naming it."""
     triggers = [
         (str(name), str(sql))
         for name, sql in conn.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")
@@ -247,6 +251,8 @@ def copy_rows(conn: sqlite3.Connection, want: schema.Expected, source: str, show
             _name_refused_row(conn, table, cols, source, shown)
             raise
     for table in want.virtual:
+        if table.lower() == search.TABLE and not checked:
+            continue  # indexed from the rows once they are checked (check_restorable)
         _fill_virtual(conn, table, want, source, present)
     for _, sql in triggers:
         conn.execute(sql)
@@ -269,8 +275,6 @@ def _clear_virtual(conn: sqlite3.Connection, table: str, want: schema.Expected) 
 def _fill_virtual(
     conn: sqlite3.Connection, table: str, want: schema.Expected, source: str, present: set[str]
 ) -> None:
-    if table.lower() == search.TABLE:  # never the backup's own: indexed from the rows once checked
-        return
     content = schema.external_content(want.items[table.lower()].sql)
     if content:  # it indexes another table, copied above: index that again
         conn.execute(f"INSERT INTO main.{quoted(table)} ({quoted(table)}) VALUES ('rebuild')")
@@ -444,7 +448,7 @@ def replace_live(
                     conn.execute("ROLLBACK")
                     keep.unlink(missing_ok=True)
                     continue  # another process committed since the copy: keep a fresh one
-                copy_rows(conn, want, "restore_source", source)
+                copy_rows(conn, want, "restore_source", source, checked=True)
                 conn.execute(
                     f"UPDATE {GENERATION_TABLE} SET generation = generation + 1, restored_at = ?, "
                     "restored_from = ? WHERE id = 1",
