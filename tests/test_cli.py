@@ -469,6 +469,22 @@ def test_reading_a_pipeline_that_is_not_there_creates_nothing(run: Run, tmp_path
     assert typo.exists()
 
 
+def test_a_failed_command_leaves_no_pipeline_it_made(run: Run, tmp_path: Path) -> None:
+    """A write command that fails on a --db that was not there takes the file it made away
+    again (a failure changes nothing); a pipeline that was there stays, even empty."""
+    for argv in (["import", str(tmp_path / "nope.csv")], ["note", "1", "hi"], ["move", "1", "Won"],
+                 ["add", "Deal", "--close", "31/31/2026"]):  # fmt: skip
+        made = tmp_path / "typo.db"
+        assert run("--db", str(made), *argv) == 1, argv
+        assert run.err.startswith("pipeline-tui: error:"), argv
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("typo")) == [], argv
+    there = tmp_path / "there.db"
+    assert run("--db", str(there), "stages") == 0  # reading creates nothing
+    assert run("--db", str(there), "add", "One") == 0 and run("--db", str(there), "archive", "1") == 0
+    assert run("--db", str(there), "note", "9", "hi") == 1
+    assert there.exists()  # it was there before the failure (its one deal archived)
+
+
 def test_reading_an_empty_file_leaves_it_empty(run: Run, tmp_path: Path) -> None:
     """A 0-byte file (a `touch`, a failed copy) is not a pipeline: reading it says so and
     leaves it as it was, where SQLite would quietly have made it a pipeline."""

@@ -141,9 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         db, config_path = data.demo_paths(getattr(args, "db", None))
         args.db = str(db)
     ctx: Context | None = None
+    code = 1
     try:
         ctx = Context(args, config_path=config_path)
-        return handler(ctx)
+        code = handler(ctx)
+        return code
     except PipelineError as exc:
         _error(str(exc), lines=isinstance(exc, Question))
         return 1
@@ -165,4 +167,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopped(exc)
     finally:
         if ctx is not None:
-            ctx.close()
+            ctx.close(failed=code != 0)

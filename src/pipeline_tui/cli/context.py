@@ -4,6 +4,8 @@ output boundary: everything printed goes through `safe` (or `json_text` for --js
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -75,6 +77,7 @@ class Context:
             else date.today()
         )
         self._store: Store | None = None
+        self._created: Path | None = None  # the pipeline file this command made, if it made one
 
     @property
     def db_path(self) -> Path:
@@ -90,7 +93,9 @@ class Context:
                 info(f"{empty} (check --db or PIPELINE_TUI_DB); nothing was written there.")
                 self._store = Store(Database(memory=True), clock=self.clock, currency=self.settings.currency)
             else:
+                made = not os.path.lexists(path)
                 self._store = self.open(path)
+                self._created = path if made else None
         return self._store
 
     def open(self, path: Path, **kwargs: Any) -> Store:
@@ -117,9 +122,24 @@ class Context:
     def date(self, text: str | None, *, past: bool = False) -> date | None:
         return parse_optional_date(text, self.today, day_first=self.settings.day_first, past=past)
 
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+    def close(self, *, failed: bool = False) -> None:
+        """Close the store; when the command failed, a pipeline file it made itself (a
+        mistyped --db, an import that was refused) and that holds no deal is taken away
+        again: a failure leaves nothing behind."""
+        if self._store is None:
+            return
+        store, made = self._store, self._created
+        unused = (
+            failed
+            and made is not None
+            and not store.readonly
+            and not store.deals.count() + store.deals.count(archived=True)
+        )
+        store.close()
+        if unused and made is not None:
+            for name in (made, *(Path(f"{made}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+                with contextlib.suppress(OSError):
+                    name.unlink()
 
 
 def _no_pipeline(path: Path) -> str:
