@@ -211,3 +211,22 @@ async def test_the_changes_tab_lists_the_week_and_enter_opens_a_deal(
         await pilot.press("d", "ctrl+u", *"Nov 17", "enter", "down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DealDetailScreen) and app.screen.deal_id == week["Acme pilot"]
+
+
+def test_a_deal_moved_then_closed_in_the_window_names_the_stage_it_closed_from(store: Store) -> None:
+    """Moved on and then lost (or won) in the same week: the line names the stage it was
+    lost from, and the stage it was in when the week began; `before` keeps the latter."""
+    lost = builders.add(store, "Moved then lost", at=d(11, 1), stage_id="Qualified", value=2_000_00)
+    builders.move(store, lost, "Proposal", at=d(11, 18))
+    builders.lose(store, lost, "Price", at=d(11, 21))
+    won = builders.add(store, "Moved then won", at=d(11, 1), stage_id="Qualified", value=1_000_00)
+    builders.move(store, won, "Negotiation", at=d(11, 18))
+    builders.win(store, won, at=d(11, 21))
+    changes = store.history.changes(SINCE, TODAY)
+    assert [line.text for line in changes.groups["lost"]] == [
+        "Moved then lost: lost from Proposal, $2,000 — Price / budget (was in Qualified)"
+    ]
+    assert [line.text for line in changes.groups["won"]] == [
+        "Moved then won: won from Negotiation, $1,000 (was in Qualified)"
+    ]
+    assert changes.groups["lost"][0].before == {"stage": "Qualified"}

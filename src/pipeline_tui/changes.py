@@ -197,6 +197,12 @@ def _lines(
     elif moves and moves[0].from_stage is not None and moves[0].from_stage in stages:
         start_id = moves[0].from_stage
     start = stages[start_id]
+    # The stage a deal was won or lost from, when it moved in the window first ("lost from
+    # Proposal (was in Qualified)"): `before` stays the stage it was in when the window opened.
+    last = moves[-1].from_stage if moves and moves[-1].to_stage == now.id else None
+    closed_from = stages.get(last) if last is not None else None
+    earlier = f" (was in {start.name})" if closed_from is not None and closed_from.id != start.id else ""
+    left = closed_from.name if closed_from is not None else start.name
     if start.id != now.id:
         before = {"stage": start.name}
         if now.kind is StageKind.WON and start.kind is not StageKind.WON:
@@ -209,7 +215,7 @@ def _lines(
                 "competitor": deal.competitor or None,
             }
             why = f" ({rules.won_label(reason, deal.competitor)})" if reason or deal.competitor else ""
-            line("won", before, after, f"won from {start.name}, {worth}{why}")
+            line("won", before, after, f"won from {left}, {worth}{why}{earlier}")
         elif now.kind is StageKind.LOST and start.kind is not StageKind.LOST:
             loss = reasons.get(deal.loss_reason_id or -1)
             outcome = rules.outcome_of(loss).value
@@ -223,7 +229,7 @@ def _lines(
             }
             verb = "no decision" if outcome == "no_decision" else "lost"
             why = rules.loss_label(loss, deal.competitor)
-            line("lost", before, after, f"{verb} from {start.name}, {worth} — {why}", outcome=outcome)
+            line("lost", before, after, f"{verb} from {left}, {worth} — {why}{earlier}", outcome=outcome)
         elif now.is_open and start.is_endpoint:
             line("reopened", before, {"stage": now.name}, f"reopened in {now.name} (was {start.name})")
         elif now.is_open and start.is_open and created is None:
