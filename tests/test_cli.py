@@ -510,3 +510,16 @@ def test_a_value_that_starts_with_a_dash_gets_a_hint(run: Run, db: Path, capsys)
     with pytest.raises(SystemExit):
         main(["--db", str(db), "list", "--bogus"])
     assert "put --" not in capsys.readouterr().err  # a mistyped option is not a value
+
+
+def test_a_due_date_needs_a_next_step(run: Run, tmp_path: Path) -> None:
+    """A due date alone would be due for nothing (never due, never overdue): refused on add
+    and edit, with the fix named; with the step it is taken."""
+    db = str(tmp_path / "p.db")
+    assert run("--db", db, "add", "First") == 0
+    assert run("--db", db, "add", "Orphan due", "--due", "fri") == 1
+    assert "A due date needs a next step" in run.err
+    assert run("--db", db, "edit", "1", "--due", "fri") == 1 and "needs a next step" in run.err
+    assert run("--db", db, "edit", "1", "--next-step", "Call Ana", "--due", "fri") == 0, run.err
+    assert run("--db", db, "list", "--json") == 0
+    assert [(d["title"], d["next_step"]) for d in json.loads(run.out)] == [("First", "Call Ana")]

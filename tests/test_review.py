@@ -155,7 +155,8 @@ def random_pipeline(store: Store, clock: Clock, seed: int, size: int) -> None:
             fields["expected_close"] = rng.choice(near)
         if rng.random() < 0.7:
             fields["next_step"] = rng.choice(["", "Call", "Call", "Call"])
-            fields["next_step_due"] = rng.choice([None, *near, *near[-3:]])
+            if fields["next_step"]:  # a due date needs its step
+                fields["next_step_due"] = rng.choice([None, *near, *near[-3:]])
         if stage.kind is StageKind.LOST and rng.random() < 0.3:
             row = {
                 "title": f"import {i}",

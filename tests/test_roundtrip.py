@@ -269,7 +269,8 @@ def build(store: Store, clock: Clock, specs: list[DealSpec]) -> None:
         deal = builders.add(store,
             spec.title, company=spec.company, contact=spec.contact, value=spec.value, currency=spec.currency,
             stage_id=store.shape.find_stage(spec.via).id, expected_close=day(spec.close_in),
-            next_step=spec.next_step, next_step_due=day(spec.close_in and spec.close_in // 2),
+            next_step=spec.next_step,
+            next_step_due=day(spec.close_in and spec.close_in // 2) if spec.next_step.strip() else None,
         )  # fmt: skip
         for text in spec.notes:
             clock.advance(minutes=7)

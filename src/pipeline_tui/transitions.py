@@ -98,6 +98,13 @@ def _as_written(value: Any) -> Any:
 # ------------------------------------------------------------------- new deals
 
 
+def _check_step(step: str, due: date | None) -> None:
+    """A due date belongs to a next step: one without the step would be due for nothing (and
+    never show as due or overdue)."""
+    if due is not None and not step.strip():
+        raise InputError("A due date needs a next step: say what the step is, or leave the date out.")
+
+
 def new_deal(draft: DealDraft, stage: Stage, *, now: datetime, currency: str, note: str = "") -> NewDeal:
     """A deal added by a person: in an open stage, created, staged and active now."""
     if stage.archived:
@@ -118,6 +125,7 @@ def new_deal(draft: DealDraft, stage: Stage, *, now: datetime, currency: str, no
         "stage_entered_at": now,
         "last_activity_at": now,
     }
+    _check_step(fields["next_step"], fields["next_step_due"])
     entries = [Entry(EventKind.CREATED, to_stage=stage.id)]
     body = check_note(note)
     if body:
@@ -320,6 +328,8 @@ def edit(deal: Deal, changes: Mapping[str, Any], *, now: datetime) -> Transition
     }
     if not diff:
         return None
+    if "next_step_due" in changes:
+        _check_step(updated.next_step, updated.next_step_due)
     step_only = set(diff) <= {"next_step", "next_step_due"}
     kind = EventKind.NEXT_STEP if step_only else EventKind.EDITED
     text = updated.next_step if step_only else ""
