@@ -109,7 +109,7 @@ async def test_header_total_does_not_add_different_currencies(make_app, store: S
 
 def test_header_counts_use_thousands_separators(store: Store) -> None:
     from pipeline_tui.models import StageSummary
-    from pipeline_tui.widgets.board_view import CardContext, header_text
+    from pipeline_tui.widgets.card_text import CardContext, header_text
 
     lead = store.shape.stages()[0]
     summary = StageSummary(lead, 1589, totals=(("USD", 123_456_00),))

@@ -500,7 +500,7 @@ def test_the_review_module_and_command_do_not_import_textual() -> None:
 
 
 def test_an_overdue_next_step_is_flagged_on_the_card_and_in_list(store: Store, capsys) -> None:
-    from pipeline_tui.widgets.board_view import CardContext, card_text
+    from pipeline_tui.widgets.card_text import CardContext, card_text
 
     late = builders.add(
         store, "Late step", next_step="Send the deck", next_step_due=TODAY - timedelta(days=5)

@@ -28,7 +28,7 @@ from pipeline_tui.slips import (
     slip_text,
 )
 from pipeline_tui.store import Store
-from pipeline_tui.widgets.board_view import CardContext, card_text
+from pipeline_tui.widgets.card_text import CardContext, card_text
 
 
 def d(month: int, day: int, year: int = 2026) -> date:

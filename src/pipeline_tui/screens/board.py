@@ -18,7 +18,8 @@ from pipeline_tui.operations import Done
 from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
 from pipeline_tui.slips import NO_SLIP
-from pipeline_tui.widgets.board_view import BoardView, CardContext, Column, header_text
+from pipeline_tui.widgets.board_view import BoardView, Column
+from pipeline_tui.widgets.card_text import CardContext, header_text
 from pipeline_tui.widgets.status_line import StatusLine
 
 STATUS_AT_LATEST_S = 0.25  # the status line's counts, when no frame of the board came first

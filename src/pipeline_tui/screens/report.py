@@ -6,9 +6,6 @@ changed since a day) and a Trend tab."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,29 +19,22 @@ from pipeline_tui.dates import parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
-from pipeline_tui.models import Outcome
-from pipeline_tui.money import format_money, format_totals
+from pipeline_tui.money import format_totals
 from pipeline_tui.report import (
     LOST,
     NO_DECISION,
     PERIODS,
     WON,
     Period,
-    Quota,
-    Ranking,
     Report,
     Trend,
     bar,
     custom_period,
     percent,
     period,
-    times,
 )
 from pipeline_tui.report_render import (
-    CONVERTED_MARK,
-    OUTCOME_NOTES,
     cut,
-    is_converted,
     money,
     top_reason_text,
     trend_label,
@@ -52,6 +42,7 @@ from pipeline_tui.report_render import (
 )
 from pipeline_tui.screens.deal_list import DealListScreen
 from pipeline_tui.screens.keybar import KeyBar
+from pipeline_tui.screens.report_winloss import Line, quota_summary, winloss_lines
 from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.velocity import Cycle, Velocity
 
@@ -62,24 +53,6 @@ CHANGES_SHOWN = 100  # lines per group on the Changes tab (the biggest first); t
 # What the report table's columns other than the label, the value and the bar take: Deals,
 # Share and Cum. (5 + 5 + 4), each column's padding (2 x 6) and the scroll bar (2).
 FIXED_CELLS = 28
-
-
-@dataclass
-class Line:
-    """One row of the report table before it is drawn (widths are known only once all are)."""
-
-    row_key: str
-    label: str
-    style: str = ""
-    count: str = ""
-    value: str = ""
-    share: str = ""
-    cum: str = ""
-    fraction: float | None = None
-    bar_style: str = ""
-    key: tuple[Any, ...] | None = None  # what enter lists
-    period: Period | None = None  # the period those deals closed in (or the quota's)
-    heading: bool = False
 
 
 def _right(text: str) -> Text:
@@ -309,212 +282,13 @@ class ReportScreen(Screen[None]):
             f" · no decision {days(report.no_decision.days)}",
         ]
         if report.quota is not None:
-            parts += ["\n ", *self._quota_summary(report.quota)]
+            parts += ["\n ", *quota_summary(report.quota)]
         self.query_one("#report-summary", Static).update(Content.assemble(*parts))
-
-    @staticmethod
-    def _quota_summary(q: Quota) -> list[str | tuple[str, str]]:
-        mark = CONVERTED_MARK if q.converted else ""
-
-        def m(minor: int | None) -> str:
-            return mark + format_money(minor or 0, q.currency, compact=True)
-
-        if not q.quota:
-            return [
-                f"{q.period.label}: no quota set (Settings, or `config quota AMOUNT`) · won {m(q.won_amount)}"
-                f" · pipeline {m(q.pipeline_amount)} · forecast {m(q.forecast)}"
-            ]
-        return [
-            f"{q.period.label}: {m(q.won_amount)} of {format_money(q.quota, q.currency, compact=True)} (",
-            (percent(q.attainment), "bold"),
-            f") · {m(q.left_to_win)} to go · ",
-            (times(q.coverage), "bold"),
-            f" coverage · forecast {m(q.forecast)}",
-        ]
 
     # ---------------------------------------------------------------- the win-loss table
 
     def _table(self, report: Report) -> None:
-        lines: list[Line] = []
-        base, rates = report.currency, report.rates or None
-        converted = False
-
-        def m(totals: dict[str, int]) -> str:
-            nonlocal converted
-            converted = converted or is_converted(totals, base, rates)
-            return money(totals, base, rates)
-
-        def heading(title: str) -> None:
-            lines.append(Line(f"h-{title}", title, "bold", heading=True))
-
-        def dim(row_key: str, text: str) -> None:
-            lines.append(Line(row_key, text, "dim"))
-
-        heading("Outcomes")
-        for name in (WON, LOST, NO_DECISION):
-            tally = report.outcome(name)
-            share = report.share(name)
-            lines.append(
-                Line(
-                    name,
-                    OUTCOME_NOTES[name],
-                    count=f"{tally.count:,}",
-                    value=m(tally.values),
-                    share=percent(share),
-                    fraction=share or 0.0,
-                    bar_style={WON: "green", LOST: "red", NO_DECISION: "yellow"}[name],
-                    key=(name, None),
-                    period=report.period,
-                )
-            )
-        wins = report.wins
-        if report.won.count and wins.without_reason == report.won.count:
-            heading("Won: reasons")
-            dim("e-won", "  none given (w on a won deal)")
-        elif report.won.count:  # why we win, beside why we lose
-            for ranking in (wins.reasons_by_count, *wins.reasons_by_value):
-                self._section(lines, ranking, report, m, bar_style="green")
-        for outcome in (Outcome.LOST, Outcome.NO_DECISION):
-            tables = report.tables(outcome)
-            title = OUTCOME_NOTES[outcome.value]
-            if not report.outcome(outcome.value).count:
-                heading(title)
-                dim(f"e-{outcome.value}", "  none in this period")
-                continue
-            rankings = [tables.reasons_by_count, *tables.reasons_by_value, tables.by_stage]
-            if tables.by_competitor.rows or outcome is Outcome.LOST:
-                rankings.append(tables.by_competitor)
-            for ranking in rankings:
-                self._section(lines, ranking, report, m)
-            if outcome is Outcome.LOST and wins.beat.rows:  # who we beat, beside who beat us
-                self._section(lines, wins.beat, report, m, bar_style="green")
-        if report.quota is not None:
-            self._quota_section(lines, report.quota)
-        heading("Now")
-        lines.append(Line("now-stale", f"Stale deals: {report.stale_now:,}", key=("screen", "stale")))
-        lines.append(
-            Line("now-revisits", f"Revisits due: {report.revisits_due:,}", key=("screen", "revisits"))
-        )
-        missing = f"Lost without a reason: {report.lost_without_reason_all:,}"
-        lines.append(Line("now-missing", missing, key=("screen", "missing_reasons")))
-        if report.undated_note:
-            lines.append(Line("now-undated", report.undated_note, "dim"))
-        if converted:
-            dim("converted", f"{CONVERTED_MARK} converted to {base} at your exchange rates")
-        self._draw(lines)
-
-    def _section(
-        self, lines: list[Line], ranking: Ranking, report: Report, m: Any, *, bar_style: str = "red"
-    ) -> None:
-        title = ranking.title
-        if ranking.by == "value":
-            title += f" ({report.currency}, converted)" if ranking.converted else f" ({ranking.currency})"
-        lines.append(Line(f"h-{title}", title, "bold", heading=True))
-        if not ranking.rows:
-            lines.append(Line(f"e-{title}", "  none in this period", "dim"))
-            return
-        by_value = ranking.by == "value"
-        top = max((r.value if by_value else r.count) for r in ranking.rows) or 1
-        for index, r in enumerate(ranking.rows):
-            if by_value:
-                value = format_money(r.value, ranking.currency or report.currency, compact=True)
-                value = f"{CONVERTED_MARK} {value}" if ranking.converted else value
-            else:
-                value = m(r.values)
-            lines.append(
-                Line(
-                    f"{title}-{index}",
-                    r.label,
-                    count=f"{r.count:,}",
-                    value=value,
-                    share=percent(r.value_share if by_value else r.share),
-                    cum=percent(r.cumulative),
-                    fraction=(r.value if by_value else r.count) / top,
-                    bar_style="blue" if by_value else bar_style,
-                    key=r.key,
-                    period=report.period,
-                )
-            )
-
-    def _quota_section(self, lines: list[Line], q: Quota) -> None:
-        mark = CONVERTED_MARK if q.converted else ""
-
-        def m(minor: int | None) -> str:
-            return "" if minor is None else mark + format_money(minor, q.currency, compact=True)
-
-        won_period = Period(
-            q.period.label, q.period.since, min(self.host.today, q.period.until or self.host.today)
-        )
-        title = f"Quota · {q.period.label}" + ("" if q.quota else " (none set)")
-        lines.append(Line("h-quota", title, "bold", heading=True))
-        if q.quota:
-            lines.append(Line("quota", "Quota", value=format_money(q.quota, q.currency, compact=True)))
-        lines.append(
-            Line(
-                "quota-won",
-                "Won so far",
-                count=f"{q.won.count:,}",
-                value=m(q.won_amount),
-                share=percent(q.attainment) if q.quota else "",
-                fraction=min(1.0, q.attainment) if q.attainment is not None else None,
-                bar_style="green",
-                key=("won", None),
-                period=won_period,
-            )
-        )
-        if q.quota:
-            lines.append(Line("quota-left", "Left to win", value=m(q.left_to_win)))
-        lines.append(
-            Line(
-                "quota-pipeline",
-                "Pipeline closing in the period",
-                count=f"{q.pipeline.count:,}",
-                value=m(q.pipeline_amount),
-                share=times(q.coverage) if q.quota else "",
-                fraction=min(1.0, q.coverage) if q.coverage is not None else None,
-                bar_style="blue",
-                key=("open", "in"),
-                period=q.period,
-            )
-        )
-        lines.append(
-            Line(
-                "quota-forecast",
-                "Weighted forecast",
-                value=m(q.forecast),
-                share=percent(q.forecast_attainment) if q.quota else "",
-                fraction=min(1.0, q.forecast_attainment) if q.forecast_attainment is not None else None,
-                bar_style="cyan",
-            )
-        )
-        rates = q.rates or None
-        for row_key, label, tally, when in (
-            ("quota-undated", "No close date (not counted)", q.no_close_date, "none"),
-            ("quota-before", "Close date passed (not counted)", q.overdue, "before"),
-        ):
-            if tally is not None and tally.count:
-                lines.append(
-                    Line(
-                        row_key,
-                        label,
-                        "dim",
-                        count=f"{tally.count:,}",
-                        value=money(tally.values, q.currency, rates),
-                        key=("open", when),
-                        period=q.period,
-                    )
-                )
-        for name, totals in q.not_counted.items():
-            what = "Won" if name == "won" else "Pipeline"
-            codes = ", ".join(sorted(totals))
-            lines.append(
-                Line(
-                    f"quota-{name}-other",
-                    f"{what} in {codes} (no rate)",
-                    "dim",
-                    value=money(totals, q.currency, None),
-                )
-            )
+        self._draw(winloss_lines(report, self.host.today))
 
     def _draw(self, lines: list[Line]) -> None:
         table = self.query_one("#report-table", DataTable)

@@ -19,20 +19,19 @@ from time import monotonic
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
-from pipeline_tui import actions, rules
+from pipeline_tui import actions
 from pipeline_tui import operations as ops
 from pipeline_tui.actions import DealAction
 from pipeline_tui.display import safe
 from pipeline_tui.errors import NotFoundError, PipelineError
 from pipeline_tui.flows.runner import Then
-from pipeline_tui.models import Deal, Event, StageKind
+from pipeline_tui.models import Deal, StageKind
 from pipeline_tui.money import format_money
 from pipeline_tui.operations import Done
 from pipeline_tui.review import (
@@ -44,27 +43,25 @@ from pipeline_tui.review import (
     Queue,
     Session,
     build_queue,
-    day_label,
     needs_attention,
     policy,
     why,
 )
 from pipeline_tui.screens.deal_screen import DealScreen
 from pipeline_tui.screens.keybar import KeyBar
-from pipeline_tui.serialize import describe_event
+from pipeline_tui.screens.review_item import Part, deal_fields, deal_timeline
 from pipeline_tui.slips import NO_SLIP
 from pipeline_tui.store import Store
 from pipeline_tui.styles import SCREENS_CSS
 from pipeline_tui.widgets.deal_rows import Cells, Column, DealRows, two_part
+from pipeline_tui.widgets.progress_bar import ProgressBar
 
-TIMELINE_MIN, TIMELINE_MAX = 3, 12  # the latest entries, as many as fit: the detail (enter) has all
 TONES = {
     "error": "$text-error",
     "accent": "$text-accent",
     "warning": "$text-warning",
     "primary": "$text-primary",
 }
-Part = str | tuple[str, str]
 
 
 def kind_style(kind: Kind) -> str:
@@ -74,25 +71,6 @@ def kind_style(kind: Kind) -> str:
 def short_label(kind: Kind) -> str:
     """'? no reason': the summary's list."""
     return f"{kind.spec.mark} {kind.spec.short}"
-
-
-class ProgressBar(Widget):
-    """One line: how much of the queue is dealt with."""
-
-    DEFAULT_CSS = "ProgressBar { height: 1; }"
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.done, self.total = 0, 0
-
-    def show(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-        self.refresh()
-
-    def render(self) -> RenderResult:
-        width = max(1, self.size.width)
-        filled = width if not self.total else width * self.done // self.total
-        return Content.assemble(("━" * filled, "$text-success"), ("─" * (width - filled), "$text-disabled"))
 
 
 class ReviewScreen(DealScreen):
@@ -286,61 +264,8 @@ class ReviewScreen(DealScreen):
                 ("✓ no longer needs attention", "bold $text-success"), ("  space: next", "dim")
             )
         self.query_one("#review-why", Static).update(reason)
-        self.query_one("#review-fields", Static).update(self._fields(deal))
-        self.query_one("#review-timeline", Static).update(self._timeline(deal))
-
-    def _fields(self, deal: Deal) -> Content:
-        store, today = self.store, self.host.today
-        stage = store.shape.stage(deal.stage_id)
-        rows: list[tuple[str, str, str]] = [
-            ("Company", deal.company, ""),
-            ("Stage", f"{stage.name} · {rules.days_in_stage(deal, today)} days", ""),
-            ("Value", format_money(deal.value, deal.currency), ""),
-        ]
-        if stage.is_open:
-            close = ""
-            if deal.expected_close is not None:
-                close = day_label(deal.expected_close, today)
-                if deal.expected_close < today:
-                    close += " (passed)"
-            rows.append(("Close date", close, "$text-warning" if close.endswith("(passed)") else ""))
-            step = deal.next_step
-            late = rules.step_overdue_days(deal, stage, today)
-            if deal.next_step_due is not None:
-                step += f" (due {day_label(deal.next_step_due, today)}"
-                step += f", {late} day{'' if late == 1 else 's'} late)" if late else ")"
-            rows.append(("Next step", step, "$text-warning" if late else ""))
-        elif deal.closed_at is not None:
-            rows.append(("Closed", day_label(deal.closed_at.date(), today), ""))
-        if deal.snoozed_until is not None and deal.snoozed_until > today:
-            rows.append(("Snoozed", f"quiet until {day_label(deal.snoozed_until, today)}", ""))
-        if stage.kind is StageKind.LOST:
-            reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
-            rows.append(("Lost", rules.loss_label(reason, deal.competitor), "$text-error"))
-            if deal.loss_note:
-                rows.append(("Follow-up", " ".join(deal.loss_note.split()), ""))
-            if deal.revisit_on is not None:
-                rows.append(("Revisit", day_label(deal.revisit_on, today), ""))
-        parts: list[Part] = ["\n", (safe(deal.title), "bold"), (f"  #{deal.id}", "dim")]
-        for label, value, style in rows:
-            parts += ["\n", (f"{label:>10}", "dim"), "  ", (safe(value) or "—", style)]
-        return Content.assemble(*parts)
-
-    def _timeline(self, deal: Deal) -> Content:
-        store = self.store
-        room = max(TIMELINE_MIN, min(TIMELINE_MAX, self.size.height - 18))
-        events = list(reversed(store.deals.timeline(deal.id, limit=room)))
-        total = store.deals.event_count(deal.id)
-        more = f"the latest {len(events)} of {total:,}" if total > len(events) else f"{total:,}"
-        parts: list[Part] = ["\n", ("Timeline", "bold"), (f" · {more} · enter: all", "dim")]
-        for event in events:
-            parts += ["\n", *self._event(event)]
-        return Content.assemble(*parts)
-
-    def _event(self, event: Event) -> list[Part]:
-        label, detail = describe_event(self.store, event)
-        text = " · ".join(x for x in (safe(detail), safe(event.text)) if x)
-        return [(f"{event.at:%Y-%m-%d}", "dim"), "  ", (label, "bold"), "  " + text if text else ""]
+        self.query_one("#review-fields", Static).update(deal_fields(store, deal, today))
+        self.query_one("#review-timeline", Static).update(deal_timeline(store, deal, self.size.height))
 
     def on_resize(self) -> None:
         if self.deal is not None and not self.in_summary:
