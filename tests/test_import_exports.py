@@ -330,11 +330,22 @@ def test_an_unknown_stage_is_asked_with_a_line_to_paste_and_remembered(store: St
     maps = ["--map", "Inscription Confirmée=Closed Won", "--map", "RDV DECOUVERTE PRIS=Qualified",
             "--map", "DELAI DE REFLEXION=Negotiation", "--map", "A REPLANIFIER=new"]  # fmt: skip
     out = ok(capsys, "import", path, *maps)
-    assert "Stage answers remembered for the next import from HubSpot: 4." in out
+    assert "Stage answers to remember for the next import from HubSpot, once imported: 4." in out
     assert placed(store)["Jules Faure – Stage été"] == "A REPLANIFIER"
     # Next week's export needs no flags: the answers are read back, and the dry run says so.
     out = ok(capsys, "import", path, "--dry-run")
     assert re.search(r"'RDV DECOUVERTE PRIS' -> Qualified +\(as you said at an earlier import\)", out)
+
+
+def test_a_dry_run_remembers_no_answer(store: Store, capsys) -> None:
+    """The dry run shows the answers the import would keep; only the import keeps them."""
+    path = str(EXPORTS / "hubspot_ui_fr.csv")
+    maps = ["--map", "Inscription Confirmée=Closed Won", "--map", "RDV DECOUVERTE PRIS=Qualified",
+            "--map", "DELAI DE REFLEXION=Negotiation", "--map", "A REPLANIFIER=new"]  # fmt: skip
+    out = ok(capsys, "import", path, *maps, "--dry-run")
+    assert "Stage answers to remember for the next import from HubSpot, once imported: 4." in out
+    assert "'RDV DECOUVERTE PRIS': 1 row" in refused(capsys, "import", path)  # asked again
+    assert store.deals.count() == 0
 
 
 def test_more_new_stages_than_a_handful_are_asked_first(store: Store, tmp_path: Path) -> None:

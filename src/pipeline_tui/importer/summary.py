@@ -86,7 +86,7 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
         )
     if plan.remember:
         whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
-        out(f"Stage answers remembered for the next {whence}: {len(plan.remember):,}.")
+        out(f"Stage answers to remember for the next {whence}, once imported: {len(plan.remember):,}.")
     for notice in plan.notices:
         out(notice)
     return lines
