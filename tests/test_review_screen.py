@@ -714,6 +714,31 @@ async def test_an_overdue_next_step_is_flagged_in_the_review_and_a_new_date_sett
     assert store.deals.get(deal.id).next_step_due == date(2026, 11, 27)
 
 
+async def test_a_still_here_message_leaves_with_its_deal_and_an_undone_skip_says_so(
+    make_app, store: Store
+) -> None:
+    """'Still here' is about the deal shown: it leaves the message line when the review
+    moves on (not onto the next deal, nor the summary); taking a skip back says so instead
+    of leaving the last decision's 'u to undo' standing."""
+    for title in ("Late one", "Late two"):
+        builders.add(store, title, value=900_000, next_step="Send the deck",
+                     next_step_due=TODAY - timedelta(days=5))  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot)
+        await pilot.press("a")
+        await paste(pilot, "Chased by mail")
+        await pilot.press("ctrl+s")
+        bar = screen.query_one(KeyBar)
+        assert bar.message.startswith("Still here: the next step is still overdue")
+        await pilot.press("space")
+        assert shown(screen) == "Late two" and "Still here" not in bar.message
+        await pilot.press("u")
+        assert shown(screen) == "Late one" and bar.message == "Skip taken back: Late one"
+        await pilot.press("space", "space")
+        assert screen.in_summary and "Still here" not in screen.query_one(KeyBar).message
+
+
 async def test_a_sitting_all_skipped_offers_what_waits_as_later(
     make_app, store: Store, twenty_stale: list[str]
 ) -> None:

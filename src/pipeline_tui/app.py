@@ -235,6 +235,13 @@ class PipelineApp(App[Any]):
         )
         self.said += 1
 
+    def unsay(self, message: str) -> None:
+        """Take `message` off the message line when nothing was said since (a blank one
+        follows it: the key bars then show none)."""
+        if self.messages and self.messages[-1].text == safe(message):
+            self.messages.append(Said(""))
+            self.said += 1
+
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit, in plain words."""
         self.notify("Press ctrl+q (or q on the board) to quit.", title="Do you want to quit?")

@@ -48,6 +48,10 @@ class Host(Protocol):
         timeout: float | None = None,
     ) -> None: ...
 
+    def unsay(self, message: str) -> None:
+        """Take `message` off the message line if it is still the last one said (it was
+        about something no longer shown)."""
+
     def refuse_key(self, key: str, why: str) -> None:
         """A key that does nothing where it was pressed: say so, and drop the keys typed
         after it in the same burst."""

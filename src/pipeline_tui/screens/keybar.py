@@ -117,7 +117,7 @@ class KeyBar(Widget):
         said = self.said
         width = max(10, (self.size.width or self.app.size.width) - 2)
         lines: list[str] = []
-        if said is not None:
+        if said is not None and (said.text or said.title):  # a blank one: the last taken back
             text = f"{said.title}: {said.text}" if said.title else said.text
             lines = textwrap.wrap(" ".join(text.split()), width, break_long_words=True) or [""]
             if len(lines) > MESSAGE_LINES:

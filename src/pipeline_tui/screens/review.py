@@ -138,6 +138,7 @@ class ReviewScreen(DealScreen):
         self.started = 0.0
         self.ended_at: float | None = None
         self._left_kinds: dict[int, int] = {}  # deal id -> its queue index, for the summary list
+        self._still: tuple[int, str] | None = None  # (deal id, the 'Still here' said about it)
 
     # ----------------------------------------------------------------- layout
 
@@ -223,7 +224,14 @@ class ReviewScreen(DealScreen):
         with contextlib.suppress(PipelineError):
             how(self.store, self.host.today, [self.session.queue.ids[index]])
 
+    def _still_here_gone(self, deal: Deal | None) -> None:
+        """A 'Still here' about one deal leaves the message line with that deal."""
+        if self._still is not None and (deal is None or deal.id != self._still[0]):
+            self.host.unsay(self._still[1])
+            self._still = None
+
     def _show_item(self, deal: Deal) -> None:
+        self._still_here_gone(deal)
         self.deal = deal
         switcher = self.query_one(ContentSwitcher)
         if switcher.current != "review-item":
@@ -274,6 +282,7 @@ class ReviewScreen(DealScreen):
     # --------------------------------------------------------------- summary
 
     def _show_summary(self) -> None:
+        self._still_here_gone(None)
         session = self.session
         session.end()
         self.deal = None
@@ -457,7 +466,9 @@ class ReviewScreen(DealScreen):
             self._arrive()
         else:
             self._show_item(after)
-            self.host.say(f"Still here: {kind.spec.settles}", timeout=4)
+            still = f"Still here: {kind.spec.settles}"
+            self.host.say(still, timeout=4)
+            self._still = (after.id, still)
 
     def action_skip(self) -> None:
         item, deal = self.session.current, self.deal
@@ -481,6 +492,8 @@ class ReviewScreen(DealScreen):
             assert decision is not None
             self._took_back(decision.index)
             deal = self._load(self.session.queue.ids[decision.index])
+            if decision.what == "skipped" and deal is not None:
+                self.host.say(f"Skip taken back: {deal.title}")
             if deal is None:
                 self._arrive()
             else:
