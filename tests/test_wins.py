@@ -323,6 +323,32 @@ async def test_the_closed_won_prompt(store: Store, make_app) -> None:  # type: i
     )
 
 
+async def test_the_won_prompt_suggests_competitors_named_before(store: Store, make_app) -> None:  # type: ignore[no-untyped-def]
+    """Who you beat is suggested from the names used in losses and wins, and a name typed in
+    another case is saved as it was spelled before (one competitor, counted once)."""
+    from textual.widgets import Input
+
+    from pipeline_tui.models import LossInput
+
+    lost = builders.add(store, "Lost before")
+    builders.mark_lost(
+        store, lost.id, LossInput(store.shape.find_reason("compet").id, competitor="Salesforce")
+    )
+    first, second = builders.add(store, "First win"), builders.add(store, "Second win")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.focus_deal(first)  # type: ignore[attr-defined]
+        await pilot.press("w", *"beat", "enter", *"Sal", "right")  # → takes the name suggested
+        assert app.screen.query_one("#won-competitor", Input).value == "Salesforce"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.focus_deal(second)  # type: ignore[attr-defined]
+        await pilot.press("w", *"beat", "enter", *"salesforce ", "ctrl+s")
+        await pilot.pause()
+    assert [store.deals.get(d.id).competitor for d in (first, second)] == ["Salesforce", "Salesforce"]
+
+
 async def test_settings_add_a_won_reason(store: Store, make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -170,8 +170,9 @@ class DealFlows:
         from pipeline_tui.modals.won import WonModal
 
         return WonModal(
-            subject(deals), self.ui.store.shape.won_reasons(), stage_name=title, optional=optional
-        )
+            subject(deals), self.ui.store.shape.won_reasons(), stage_name=title, optional=optional,
+            competitors=self.ui.store.review.competitor_names(),
+        )  # fmt: skip
 
     @_writes
     def lost(self, deals: Sequence[Deal], stage: Stage | None = None, then: Then | None = None) -> None:

@@ -4,10 +4,13 @@ note."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,8 +27,12 @@ class WonModal(FormModal[WinInput | None]):
     AUTO_FOCUS = "#won-reason"
 
     def __init__(self, subject: str, reasons: list[WonReason], *, stage_name: str = "Closed Won",
-                 optional: bool = True) -> None:  # fmt: skip
+                 optional: bool = True, competitors: Sequence[str] = ()) -> None:  # fmt: skip
         super().__init__()
+        # Names already used (in wins and losses alike): suggested as the competitor is typed,
+        # and a name typed in another case is saved as it was spelled before, so "who you
+        # beat" and "who beat you" name one competitor once.
+        self.competitors = {fold(name): name for name in reversed(competitors)}
         self.subject = subject  # what was won: a deal's title, or "3 deals"
         self.reasons = reasons
         self.stage_name = stage_name
@@ -49,7 +56,14 @@ class WonModal(FormModal[WinInput | None]):
             yield reason_list
             with Horizontal(id="won-competitor-row", classes="field-row"):
                 yield Label("Beat", classes="inline-label")
-                yield Input(placeholder="Which competitor?", id="won-competitor", compact=True)
+                yield Input(
+                    placeholder="Which competitor? (→ takes a name used before)",
+                    id="won-competitor",
+                    compact=True,
+                    suggester=SuggestFromList(list(self.competitors.values()), case_sensitive=False)
+                    if self.competitors
+                    else None,
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Note", classes="inline-label")
                 yield Input(placeholder="optional; Enter saves", id="won-note", compact=True)
@@ -170,7 +184,8 @@ class WonModal(FormModal[WinInput | None]):
                 return
             self.dismiss(WinInput(None, "", note))
             return
-        competitor = self.query_one("#won-competitor", Input).value.strip()
+        competitor = " ".join(self.query_one("#won-competitor", Input).value.split())
+        competitor = self.competitors.get(fold(competitor), competitor)
         if reason.needs_competitor and not competitor:
             self._error(f"{safe(reason.label)}: name the competitor.")
             self.query_one("#won-competitor-row").display = True
