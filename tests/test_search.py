@@ -265,3 +265,16 @@ def test_a_crm_export_import_is_searchable_at_once(store: Store) -> None:
     assert [w for _, w, _ in found(store, "widgets")] == ["title"]
     ops.undo(store)
     assert found(store, "widgets") == [] and store.search.index.in_step()
+
+
+def test_a_hit_keeps_its_snippet_whatever_the_title(store: Store) -> None:
+    """Each of a hit's two lines is cut to the width on its own: a long title and company
+    never eat the words around the match."""
+    from pipeline_tui.screens.search import hit_text
+
+    deal = builders.add(store, "Analytics add-on, sales team, phase two " * 2, company="Brightwater Schools")
+    builders.note(store, deal, "Left voicemail, follow up by email.")
+    (hit,) = store.search.find("voicemail").hits
+    first, second = hit_text(hit, TODAY, 50).plain.split("\n")
+    assert len(first) <= 50 and len(second) <= 50
+    assert first.endswith("…") and "Left voicemail, follow up" in second

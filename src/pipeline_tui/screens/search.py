@@ -34,14 +34,15 @@ def hit_text(hit: Hit, today: date, width: int) -> Text:
     """A hit's two lines: the deal, then where the words are and the snippet, matches bold."""
     deal = hit.deal
     company = f" — {safe(deal.company)}" if deal.company else ""
-    text = Text(safe(deal.title), style="bold")
-    text.append(company)
+    first = Text(safe(deal.title), style="bold")
+    first.append(company)
     when = f" {day(hit.at.date(), today)}" if hit.at is not None else ""
-    text.append(f"\n  {hit.where}{when}: ", style="dim")
+    second = Text(f"  {hit.where}{when}: ", style="dim")
     for part, matched in hit.snippet.parts:
-        text.append(safe(part), style="bold reverse" if matched else "")
-    text.truncate(max(20, width), overflow="ellipsis")
-    return text
+        second.append(safe(part), style="bold reverse" if matched else "")
+    for line in (first, second):  # each line cut to the width (a long title never eats the snippet)
+        line.truncate(max(20, width), overflow="ellipsis")
+    return Text("\n").join([first, second])
 
 
 class SearchScreen(DealScreen):
