@@ -126,7 +126,7 @@ class SearchScreen(DealScreen):
             return
         more = f" (the best {len(found.hits):,})" if found.total > len(found.hits) else ""
         count = f"{found.total:,} deal{'s' if found.total != 1 else ''}{more}"
-        self._title(count, " · enter opens a deal · / back to the words")
+        self._title(count, " · enter: to the hits, enter again opens one · / back to the words")
 
     def _title(self, what: str, keys: str) -> None:
         self.query_one("#search-title", Static).update(
