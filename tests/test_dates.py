@@ -306,3 +306,16 @@ def test_year_less_dates_are_never_in_the_past(today: date, month: int, day: int
     assert (result.month, result.day) == (month, day)
     this_year = (month, day) >= (today.month, today.day)
     assert result.year == (today.year if this_year else today.year + 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "setting"),
+    [("31/12/2026", False, "day_first true"), ("12/31/2026", True, "day_first false")],
+)
+def test_a_date_read_the_other_way_round_names_the_setting(text: str, day_first: bool, setting: str) -> None:
+    """31/12 with dates read month first is no date here, but is one the other way round:
+    the message says which way dates are read and the setting that turns it."""
+    with pytest.raises(InputError, match=f"There is no month 31 in '{text}'.*set {setting}"):
+        parse_date(text, date(2026, 11, 24), day_first=day_first)
+    with pytest.raises(InputError, match="^There is no month 13.$"):
+        parse_date("13/13/2026", date(2026, 11, 24), day_first=day_first)

@@ -142,6 +142,13 @@ def _parse(text: str, today: date, day_first: bool, past: bool = False) -> date 
     if m := _NUMERIC.match(text):
         first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
         day, month = (first, second) if day_first else (second, first)
+        if not 1 <= month <= 12 and 1 <= day <= 12:  # read the other way round, it is a date
+            now, other, setting = ("day first (31/12)", "month first (12/31)", "false") if day_first else (
+                "month first (12/31)", "day first (31/12)", "true")  # fmt: skip
+            raise InputError(
+                f"There is no month {month} in {text!r}: dates are read {now} here; for {other}, "
+                f"set day_first {setting} (Settings, or `pipeline-tui config day_first {setting}`)."
+            )
         return _with_year(today, month, day, year, past)
     if m := _MONTH_DAY.match(text):
         if m.group(1) in MONTHS:
