@@ -523,3 +523,23 @@ def test_a_due_date_needs_a_next_step(run: Run, tmp_path: Path) -> None:
     assert run("--db", db, "edit", "1", "--next-step", "Call Ana", "--due", "fri") == 0, run.err
     assert run("--db", db, "list", "--json") == 0
     assert [(d["title"], d["next_step"]) for d in json.loads(run.out)] == [("First", "Call Ana")]
+
+
+def test_an_edit_says_every_field_it_set_and_the_timeline_keeps_old_and_new(run: Run, tmp_path: Path) -> None:
+    """The confirmation names each field changed (a value a hundred times larger is never
+    silent), and the timeline shows each change as old → new."""
+    db = str(tmp_path / "p.db")
+    assert run("--db", db, "add", "Team seats", "--value", "12000", "--close", "2026-12-09") == 0
+    assert (
+        run("--db", db, "edit", "1", "--value", "1.2m", "--close", "2027-01-15", "--title", "Team seats, HQ")
+        == 0
+    )
+    assert (
+        run.out.strip()
+        == "Edited #1 Team seats: title 'Team seats, HQ', value $1,200,000, close date Fri 15 Jan 2027."
+    )
+    assert run("--db", db, "show", "1") == 0
+    assert (
+        "edited close date 2026-12-09 → 2027-01-15, title 'Team seats' → 'Team seats, HQ', "
+        "value $12,000 → $1,200,000"
+    ) in run.out

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from pipeline_tui import rules
+from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import Deal, Event, StageKind
-from pipeline_tui.money import minor_to_decimal_str
+from pipeline_tui.money import format_money, minor_to_decimal_str
 from pipeline_tui.slips import Slip, slip_text
 from pipeline_tui.store import Store, ts
 
@@ -125,6 +126,50 @@ EVENT_LABELS = {
 }
 
 
+FIELD_NAMES = {"expected_close": "close date", "next_step_due": "due", "next_step": "next step"}
+
+
+def _changes_text(store: Store, event: Event) -> str:
+    """An edit's changes, each old → new: 'close date 2026-12-09 → 2027-01-15, value $12,000 →
+    $1,200,000' (fields the app does not know by name are named only)."""
+    changes = event.data.get("changes", {})
+    if not isinstance(changes, dict):
+        return ""
+    currency = None
+    if "value" in changes:
+        pair = changes.get("currency")
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str):
+            currency = pair[1]
+        else:
+            try:
+                currency = store.deals.get(event.deal_id).currency
+            except PipelineError:
+                currency = None
+    parts = []
+    for name in sorted(changes):
+        label = FIELD_NAMES.get(str(name), str(name).replace("_", " "))
+        pair = changes[name]
+        if not (isinstance(pair, list) and len(pair) == 2):
+            parts.append(label)
+            continue
+        old, new = (_shown(name, value, currency) for value in pair)
+        parts.append(f"{label} {old} → {new}")
+    return ", ".join(parts)
+
+
+def _shown(name: str, value: Any, currency: str | None) -> str:
+    if value is None or value == "":
+        return "none"
+    if name == "value" and isinstance(value, int) and not isinstance(value, bool):
+        return format_money(value, currency) if currency else minor_to_decimal_str(value)
+    text = " ".join(str(value).split())
+    return (
+        text
+        if name in ("expected_close", "next_step_due", "currency")
+        else repr(text[:40] + ("…" if len(text) > 40 else ""))
+    )
+
+
 def describe_event(store: Store, event: Event) -> tuple[str, str]:
     """(label, detail) of a timeline entry as a person reads it: ('moved', 'Lead → Proposal')."""
     label = EVENT_LABELS.get(event.kind.value, event.kind.value)
@@ -153,7 +198,7 @@ def describe_event(store: Store, event: Event) -> tuple[str, str]:
     if event.kind.value == "reopened" and (was := data.get("previous_win")) and was.get("reason"):
         detail += f" · was won: {was['reason']}"
     if event.kind.value in ("edited", "updated"):
-        detail = ", ".join(sorted(str(k).replace("_", " ") for k in data.get("changes", {})))
+        detail = _changes_text(store, event)
     if event.kind.value in ("revisit_snoozed", "snoozed"):
         detail = f"→ {data.get('to')}"
     if data.get("retracted"):

@@ -27,6 +27,7 @@ from pipeline_tui.models import (
     WinInput,
     WonReason,
 )
+from pipeline_tui.money import format_money
 from pipeline_tui.operations.common import (
     DealChange,
     DealRef,
@@ -129,14 +130,23 @@ def edit(store: Store, deals: Sequence[DealRef], changes: Mapping[str, Any]) -> 
         deals,
         lambda deal: transitions.edit(deal, changes, now=store.conn.clock()),
         lambda before, _: f"{verb} {names(before)}",
-        message=lambda label, _: label + _dates_said(store, changes) + ".",
+        message=lambda label, after: label + _said(store, changes, after) + ".",
     )
 
 
-def _dates_said(store: Store, changes: Mapping[str, Any]) -> str:
-    """The dates a change set, said back as understood: ': next step due Tue 09 Dec'."""
+def _said(store: Store, changes: Mapping[str, Any], after: list[Deal]) -> str:
+    """What a change set, said back as understood: ': value $1,200,000, close date Fri 15
+    Jan 2027' (each field changed, the dates as read, the amount in the deal's currency)."""
     today = store.conn.clock().date()
     said = []
+    for key in ("title", "company", "contact"):
+        if key in changes:
+            text = " ".join(str(changes[key] or "").split())
+            said.append(f"{key} {text[:40] + ('…' if len(text) > 40 else '')!r}" if text else f"no {key}")
+    if "value" in changes and after:
+        said.append(f"value {format_money(after[0].value, after[0].currency)}")
+    elif "currency" in changes and after:
+        said.append(f"currency {after[0].currency}")
     if "next_step" in changes and changes["next_step"]:
         said.append(f"{' '.join(str(changes['next_step']).split())!r}")
     for key, what in (("next_step_due", "due"), ("expected_close", "close date")):
