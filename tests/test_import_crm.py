@@ -20,7 +20,7 @@ from pipeline_tui import importer
 from pipeline_tui import operations as ops
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.reasons import competitor_in
+from pipeline_tui.importer.reasons import competitor_in, match_reason
 from pipeline_tui.importer.table import split_footer
 from pipeline_tui.importer.values import parse_day, parse_moment
 from pipeline_tui.models import EventKind, StageKind, WinInput
@@ -706,3 +706,28 @@ def test_hubspots_closed_won_reason_names_a_won_reason_or_is_kept_as_the_note(
     assert (free.won_reason_id, free.won_note) == (None, "They loved the demo")  # type: ignore[attr-defined]
     assert (still_open.won_reason_id, still_open.won_note) == (None, "")  # type: ignore[attr-defined]
     assert [r.label for r in store.shape.won_reasons(include_archived=True)] == reasons_before
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Preis zu hoch; Wettbewerber günstiger", "Price / budget"),
+        ("Trop cher pour eux", "Price / budget"),
+        ("Precio demasiado alto", "Price / budget"),
+        ("Orçamento cortado", "Price / budget"),
+        ("Te duur", "Price / budget"),
+        ("Prezzo fuori budget", "Price / budget"),
+        ("An Wettbewerber verloren", "Lost to competitor"),
+        ("Choisi un concurrent", "Lost to competitor"),
+        ("Eligió un competidor", "Lost to competitor"),
+        ("Keine Entscheidung getroffen", "No decision / went dark"),
+        ("Le client cherche encore", "Other"),  # 'cherche' is no price
+        ("Duurzaamheid ontbrak", "Other"),  # nor is 'duurzaam'
+    ],
+)
+def test_loss_reasons_in_the_languages_crms_export_in(store: Store, text: str, label: str) -> None:
+    """A loss reason typed in German, French, Spanish, Portuguese, Dutch or Italian lands on
+    the same reason as in English (the text kept as the note); words match at a word start."""
+    reason, note = match_reason(text, store.shape.reasons())
+    assert reason is not None and reason.label == label
+    assert note == f"Imported loss reason: {text}"

@@ -13,7 +13,15 @@ from pipeline_tui.models import LossReason
 COMPETITOR_WORDS = (
     "competit", "lost to", "went with", "chose", "switched to", "signed with", "bought from", "out-sold",
     "outsold",
+    # The languages the CRMs export in: de, fr, es, pt, nl, it.
+    "wettbewerb", "konkurren", "concurren", "concorren", "competidor", "competencia",
 )  # fmt: skip
+# The same reasons as sellers type them in the other languages the CRMs export in.
+_PRICE_WORDS = ("preis", "teuer", "kosten", "prix", "trop cher", "coût", "precio", "muy caro",
+                "presupuesto", "preço", "muito caro", "orçamento", "prijs", "te duur", "prezzo",
+                "troppo caro", "costo")  # fmt: skip
+_NO_DECISION_WORDS = ("keine entscheidung", "aucune décision", "pas de décision", "sin decisión",
+                      "sem decisão", "geen beslissing", "nessuna decisione")  # fmt: skip
 _KEYWORDS = (
     ("unqualified", "Unqualified / bad fit"),
     ("disqualif", "Unqualified / bad fit"),
@@ -24,6 +32,7 @@ _KEYWORDS = (
     ("budget", "Price / budget"),
     ("cost", "Price / budget"),
     ("expensive", "Price / budget"),
+    *((word, "Price / budget") for word in _PRICE_WORDS),
     ("timing", "Timing / no urgency"),
     ("urgen", "Timing / no urgency"),
     ("feature", "Product fit / missing feature"),
@@ -31,6 +40,7 @@ _KEYWORDS = (
     *((word, "Lost to competitor") for word in COMPETITOR_WORDS),
     ("went dark", "No decision / went dark"),
     ("no decision", "No decision / went dark"),
+    *((words, "No decision / went dark") for words in _NO_DECISION_WORDS),
     ("unresponsive", "No decision / went dark"),
     ("ghost", "No decision / went dark"),
     ("abandon", "No decision / went dark"),
