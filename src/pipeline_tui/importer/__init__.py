@@ -10,7 +10,9 @@ Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV who
 - `update`: what a re-import changes, and the seller's changes it keeps;
 - `outcome`: won, lost or open, from every column that says so;
 - `stages`, `reasons`: the board stage (read or asked), the loss reason and competitor;
-- `plan`: the steps above in order; nothing is written until `operations.import_plan`.
+- `plan`: the steps above in order; nothing is written until `operations.import_plan`
+  (`plan_types`: the plan itself; `crm`: a CRM's rows in one pass, through `placing`,
+  `match`, `deals`, `baseline` and `context`).
 """
 
 from __future__ import annotations

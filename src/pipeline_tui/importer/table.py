@@ -728,3 +728,18 @@ def _footerish(cells: list[str], width: int) -> bool:
         return len(cells) < width or not cells[0].strip() or bool(FOOTER_TEXT.search(filled[0]))
     # "Total", then a sum (a formatted report's totals row, padded to the full width).
     return len(filled) == 2 and bool(FOOTER_TEXT.search(filled[0])) and bool(_NUMBER.match(filled[1]))
+
+
+def check_width(number: int, cells: list[str], header: list[str]) -> None:
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise InputError(
+            f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+            f"{cells[len(header)][:60]!r} is past the last column {header[-1]!r}; "
+            "check the delimiter and quoting. Nothing was imported."
+        )
+    if len(cells) < len(header):
+        raise InputError(
+            f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+            f"column {header[len(cells)]!r} is missing after {cells[-1][:60]!r}; "
+            "check the delimiter and quoting. Nothing was imported."
+        )
