@@ -25,7 +25,8 @@ from pipeline_tui.importer.values import DateOrder, decide_order, slashed
 from pipeline_tui.importer.words import DELETED
 from pipeline_tui.models import StageKind
 from pipeline_tui.store import Store
-from pipeline_tui.store.transfer import CrmRef, PreparedDeals
+from pipeline_tui.store.prepared import PreparedDeals
+from pipeline_tui.store.transfer import CrmRef
 
 
 def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: ImportPlan) -> None:

@@ -15,7 +15,8 @@ from pipeline_tui.importer.reasons import loss_of
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.update import Planned, plan_update
 from pipeline_tui.models import StageKind
-from pipeline_tui.store.transfer import CrmDeal, PreparedDeals
+from pipeline_tui.store.prepared import PreparedDeals
+from pipeline_tui.store.transfer import CrmDeal
 
 
 def file_values(ctx: Context, row: SourceRow, record: Read) -> dict[str, Any]:

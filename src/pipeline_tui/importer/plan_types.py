@@ -12,7 +12,7 @@ from pipeline_tui.importer.reasons import COMPETITOR_WORDS
 from pipeline_tui.importer.source import Column
 from pipeline_tui.importer.update import Conflict
 from pipeline_tui.models import ImportRow, ImportUpdate, PendingReason, PendingStage, StageKind
-from pipeline_tui.store.transfer import PreparedDeals
+from pipeline_tui.store.prepared import PreparedDeals
 
 
 class UnknownStages(Question):

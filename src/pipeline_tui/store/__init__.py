@@ -16,7 +16,8 @@ connection:
   review's queue and the status line's counts;
 - `journal`: the change journal behind undo;
 - `reports`: win-loss figures (wins beside losses), velocity, quota and trend;
-- `transfer`: imports and the rows exports read.
+- `transfer`: imports and the rows exports read (written by `import_rows`, new deals of a
+  CRM's file held in `prepared`, read by `export_rows`).
 
 `codec` turns rows into dataclasses and back. Decisions (which fields a move sets, which
 timeline entry it writes) are not made here: see `pipeline_tui.transitions`.
