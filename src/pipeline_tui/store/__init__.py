@@ -39,7 +39,6 @@ from pipeline_tui.store.connection import (
     Clock,
     Connection,
     check_database_file,
-    damaged,
     system_clock,
     unique_path,
 )
@@ -50,6 +49,7 @@ from pipeline_tui.store.reports import Reports
 from pipeline_tui.store.review import Review
 from pipeline_tui.store.search import Search
 from pipeline_tui.store.shape import Shape
+from pipeline_tui.store.sqlite_errors import damaged
 from pipeline_tui.store.transfer import Transfer
 
 
