@@ -6,7 +6,8 @@ Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV who
   records from `text_source` (encodings, delimiters, workbooks);
 - `formats/`: one module per CRM (its headers, standard stages, notes export);
 - `values`: dates, moments and amounts as CRMs and spreadsheets write them;
-- `source`: a row into typed values, errors naming row, column and value;
+- `columns`, `source`: which column is which field; a row into typed values, errors naming
+  row, column and value;
 - `identity`: which deal a row is (CRM id or natural key);
 - `update`: what a re-import changes, and the seller's changes it keeps;
 - `outcome`: won, lost or open, from every column that says so;

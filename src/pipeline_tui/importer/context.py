@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline_tui.importer.baseline import Baseline
+from pipeline_tui.importer.columns import Columns
 from pipeline_tui.importer.formats import Format
 from pipeline_tui.importer.outcome import Outcome
 from pipeline_tui.importer.plan_types import Options
 from pipeline_tui.importer.reasons import Loss
-from pipeline_tui.importer.source import Columns, SourceRow
+from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.stages import StageMap
 from pipeline_tui.models import LossReason, Stage, StageKind, WonReason
 from pipeline_tui.store import Store

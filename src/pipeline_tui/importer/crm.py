@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline_tui.errors import InputError
+from pipeline_tui.importer.columns import Columns, resolve_columns
 from pipeline_tui.importer.context import Context, Placed, Read
 from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_match
 from pipeline_tui.importer.formats import Format, norm
@@ -17,7 +18,7 @@ from pipeline_tui.importer.match import Known, fingerprint_digest, match_keyed, 
 from pipeline_tui.importer.outcome import Outcome, outcome_of
 from pipeline_tui.importer.placing import ask_unknown, check_new_stages, place
 from pipeline_tui.importer.plan_types import ImportPlan, Options
-from pipeline_tui.importer.source import Columns, RowReader, SourceRow, resolve_columns, row_error
+from pipeline_tui.importer.source import RowReader, SourceRow, row_error
 from pipeline_tui.importer.stages import StageMap
 from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned

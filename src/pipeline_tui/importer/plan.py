@@ -32,6 +32,7 @@ from typing import Any
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer import formats
+from pipeline_tui.importer.columns import Column
 from pipeline_tui.importer.crm import plan_crm
 from pipeline_tui.importer.formats import CUSTOM, Format, norm
 from pipeline_tui.importer.formats.own import OwnRows, cell_reader
@@ -39,7 +40,7 @@ from pipeline_tui.importer.placing import check_new_stages
 from pipeline_tui.importer.plan_types import ImportPlan as ImportPlan
 from pipeline_tui.importer.plan_types import Options
 from pipeline_tui.importer.plan_types import UnknownStages as UnknownStages
-from pipeline_tui.importer.source import Column, RowError, row_error
+from pipeline_tui.importer.source import RowError, row_error
 from pipeline_tui.importer.table import Table, check_width, read_table
 from pipeline_tui.models import ImportRow
 from pipeline_tui.store import Store

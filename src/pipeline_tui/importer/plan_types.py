@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline_tui.errors import Question
+from pipeline_tui.importer.columns import Column
 from pipeline_tui.importer.reasons import COMPETITOR_WORDS
-from pipeline_tui.importer.source import Column
 from pipeline_tui.importer.update import Conflict
 from pipeline_tui.models import ImportRow, ImportUpdate, PendingReason, PendingStage, StageKind
 from pipeline_tui.store.prepared import PreparedDeals
