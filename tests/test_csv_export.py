@@ -27,7 +27,6 @@ from pipeline_tui.csv_io import (
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.models import EventKind, LossInput
 from pipeline_tui.store import Store, ts
-from pipeline_tui.store.transfer import Transfer
 
 TRICKY = 'Müller, "Ltd"\nзаметка 注释'
 
@@ -261,8 +260,10 @@ def test_failed_export_leaves_no_file(store: Store, tmp_path: Path, monkeypatch:
     d = builders.add(store, "x")
     builders.add_note(store, d.id, "first")
 
+    note_rows = store.transfer.note_rows
+
     def exploding_rows():  # type: ignore[no-untyped-def]
-        yield from Transfer.note_rows(store.transfer)
+        yield from note_rows()
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store.transfer, "note_rows", exploding_rows)

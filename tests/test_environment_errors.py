@@ -23,7 +23,7 @@ import pytest
 from test_hostile_files import damage
 
 from pipeline_tui.store import Store
-from pipeline_tui.store.connection import sqlite_trouble
+from pipeline_tui.store.sqlite_errors import sqlite_trouble
 
 LIMITED = textwrap.dedent(
     """

@@ -272,9 +272,9 @@ def test_deeply_nested_preferences_are_one_warning(tmp_path: Path, shape: str, d
 def test_an_import_larger_than_its_limit_is_refused_before_it_is_read_whole(
     tmp_path: Path, limit: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pipeline_tui.importer import table
+    from pipeline_tui.importer import text_source
 
-    monkeypatch.setattr(table, "MAX_BYTES", limit)
+    monkeypatch.setattr(text_source, "MAX_BYTES", limit)
     path = tmp_path / "deals.csv"
     rows = "".join(f"Deal {n},Lead\n" for n in range(limit // 8))
     path.write_text("Deal Name,Deal Stage\n" + rows)

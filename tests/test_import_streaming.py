@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 
 from pipeline_tui import importer
 from pipeline_tui.errors import InputError
+from pipeline_tui.importer.columns import resolve_columns
 from pipeline_tui.importer.formats import Format, registry
-from pipeline_tui.importer.source import RowReader, read_row, resolve_columns
+from pipeline_tui.importer.source import RowReader, read_row
 from pipeline_tui.importer.table import read_table
 from pipeline_tui.importer.values import DateOrder
-from pipeline_tui.store import Store, transfer
+from pipeline_tui.store import Store, import_rows
 
 # Cells a column may hold: what each kind of field is written as, well and badly.
 TEXTS = ["Acme", "", "  padded  ", "é€ü", "x" * 501, "y" * 20_001, "a\x00b", "\udcff", "'=1+1", "Müller"]
@@ -158,7 +159,7 @@ def test_a_large_import_writes_the_same_pipeline_as_a_small_one(
     and events, in one transaction, undone whole."""
     path = _write(tmp_path / "a.csv", [HUBSPOT, *(_hubspot(n) for n in range(30))])
     schema = sorted(store.conn.rows("SELECT type, name, sql FROM sqlite_master"))
-    monkeypatch.setattr(transfer, "BULK", 10)
+    monkeypatch.setattr(import_rows, "BULK", 10)
     done = builders.import_file(store, path)
     assert done.imported == 30
     assert sorted(store.conn.rows("SELECT type, name, sql FROM sqlite_master")) == schema

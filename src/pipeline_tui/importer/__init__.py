@@ -2,15 +2,19 @@
 Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV whose columns
 `--column FIELD=HEADER` names.
 
-- `table`: reading the file (encodings, delimiters, a report's footer);
+- `table`: reading the file (a report's footer, what surrounds the data), its text and
+  records from `text_source` (encodings, delimiters, workbooks);
 - `formats/`: one module per CRM (its headers, standard stages, notes export);
 - `values`: dates, moments and amounts as CRMs and spreadsheets write them;
-- `source`: a row into typed values, errors naming row, column and value;
+- `columns`, `source`: which column is which field; a row into typed values, errors naming
+  row, column and value;
 - `identity`: which deal a row is (CRM id or natural key);
 - `update`: what a re-import changes, and the seller's changes it keeps;
 - `outcome`: won, lost or open, from every column that says so;
 - `stages`, `reasons`: the board stage (read or asked), the loss reason and competitor;
-- `plan`: the steps above in order; nothing is written until `operations.import_plan`.
+- `plan`: the steps above in order; nothing is written until `operations.import_plan`
+  (`plan_types`: the plan itself; `crm`: a CRM's rows in one pass, through `placing`,
+  `match`, `deals`, `baseline` and `context`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""One CRM row read into typed values (`SourceRow`): which column is which field, and each
-cell parsed, an error naming the row, the column and the value.
+"""One CRM row read into typed values (`SourceRow`): each cell of the columns `columns`
+found parsed, an error naming the row, the column and the value.
 
 Where the file states something twice it must agree with itself: two columns that could be
 the same field (two "Amount" columns, two "Deal - Status") are compared row by row and a
@@ -10,14 +10,14 @@ column must be one currency, or the row is refused naming both."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any, NamedTuple
 
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.formats import CUSTOM, USER_FIELDS, Format, norm
+from pipeline_tui.importer.columns import Column, Columns
+from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.values import DateOrder, parse_day, parse_moment, parse_money
 from pipeline_tui.importer.words import flag
 from pipeline_tui.limits import (
@@ -31,7 +31,7 @@ from pipeline_tui.limits import (
     check_text,
     plain_text,
 )
-from pipeline_tui.money import ISO_4217, SYMBOLS, plain_amount
+from pipeline_tui.money import plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -45,123 +45,6 @@ CURRENCY_NAMES = {
     "indian rupee": "INR", "canadian dollar": "CAD", "australian dollar": "AUD", "swiss franc": "CHF",
     "swedish krona": "SEK", "danish krone": "DKK", "norwegian krone": "NOK", "polish zloty": "PLN",
 }  # fmt: skip
-_HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    index: int
-    header: str
-    how: str  # "auto" or "--column"
-    currency: str | None = None  # a currency the header states ("Amount (€)")
-
-    @property
-    def where(self) -> str:
-        """The column as a person finds it: its header, and its number when needed."""
-        return f"{self.header!r} (column {self.index + 1})"
-
-
-@dataclass(frozen=True)
-class Columns:
-    """field -> the column it is read from, and the other columns that could hold it too
-    (compared on every row)."""
-
-    first: dict[str, Column]
-    others: dict[str, tuple[Column, ...]]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.first
-
-    def get(self, name: str) -> Column | None:
-        return self.first.get(name)
-
-    def __getitem__(self, name: str) -> Column:
-        return self.first[name]
-
-    def values(self) -> list[Column]:
-        return list(self.first.values())
-
-
-def header_currency(header: str) -> str | None:
-    """The currency a header states: 'Amount (€)', 'Betrag (EUR)', 'Deal value USD'."""
-    m = _HEADER_CURRENCY.search(header.strip())
-    if not m:
-        return None
-    mark = (m[1] or m[2] or "").strip()
-    if mark in SYMBOLS:
-        return SYMBOLS[mark]
-    return mark.upper() if mark.upper() in ISO_4217 else None
-
-
-def _reference(wanted: str, header: Sequence[str]) -> int | None:
-    """A column named by --column: its header, or '#N' (its number, for a header the file
-    has twice)."""
-    text = wanted.strip()
-    if re.fullmatch(r"#\d+", text):
-        number = int(text[1:])
-        return number - 1 if 1 <= number <= len(header) else None
-    matches = [i for i, h in enumerate(header) if norm(h) == norm(text)]
-    if len(matches) > 1:
-        places = " and ".join(f"#{i + 1}" for i in matches[:2])
-        raise InputError(
-            f"--column …={wanted!r}: the file has {len(matches)} columns called {wanted!r} "
-            f"(columns {places}); name one by its number, e.g. --column value=#{matches[0] + 1}."
-        )
-    return matches[0] if matches else None
-
-
-def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, str]) -> Columns:
-    """field -> column: the format's aliases (every column that matches one), then --column
-    FIELD=HEADER on top. A converted amount (company currency) is never the deal's own."""
-    index: dict[str, list[int]] = {}
-    priced: dict[str, list[int]] = {}  # an amount's header with its currency taken off
-    for i, h in enumerate(header):
-        index.setdefault(norm(h), []).append(i)
-        if header_currency(h):
-            priced.setdefault(norm(_HEADER_CURRENCY.sub("", h.strip())), []).append(i)
-    derived = {norm(h) for h in fmt.derived}
-    found: dict[str, list[Column]] = {}
-    for name, aliases in fmt.aliases.items():
-        for alias in aliases:
-            if norm(alias) in derived:
-                continue
-            places = index.get(norm(alias), []) + (priced.get(norm(alias), []) if name == "value" else [])
-            for i in places:
-                if all(c.index != i for c in found.get(name, [])):
-                    found.setdefault(name, []).append(
-                        Column(name, i, header[i], "auto", header_currency(header[i]))
-                    )
-    for name, wanted in overrides.items():
-        if name not in USER_FIELDS:
-            raise InputError(
-                f"--column {name}=…: {name!r} is not a field; use one of {', '.join(USER_FIELDS)}."
-            )
-        at = _reference(wanted, header)
-        if at is None:
-            shown = ", ".join(repr(h) for h in header[:12]) + (", …" if len(header) > 12 else "")
-            raise InputError(f"--column {name}={wanted!r}: the file has no such column (it has {shown}).")
-        found[name] = [Column(name, at, header[at], "--column", header_currency(header[at]))]
-    if "value" not in found:
-        for h in header:
-            if norm(h) in derived:
-                raise InputError(
-                    f"The file's only amount is {h!r}, a figure converted into the company's currency, not "
-                    "the deal's own amount: export the deal's amount too, or take this one in your own "
-                    f"currency with --column value={h!r}."
-                )
-    if "title" not in found and "product" not in found:
-        wanted = fmt.headers("title")[0] if fmt.headers("title") else "a title column"
-        hint = "" if fmt is not CUSTOM else " (say which with --column title=HEADER)"
-        raise InputError(f"The file has no {wanted!r} column, so deals would have no titles{hint}.")
-    if not any(name in found for name in ("stage", "status", "won", "closed", "semantic")):
-        raise InputError(
-            "The file has no stage or status column; say which with --column stage=HEADER "
-            "(or --column status=HEADER)."
-        )
-    first = {name: columns[0] for name, columns in found.items()}
-    others = {name: tuple(columns[1:]) for name, columns in found.items() if len(columns) > 1}
-    return Columns(first, others)
 
 
 class SourceRow(NamedTuple):

@@ -1,10 +1,7 @@
 """Reading an export into a header and numbered rows: a CSV in any common encoding, delimiter
 and line end, or an Excel workbook (.xlsx); and telling the data from what surrounds it.
 
-- Encoding: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), or,
-  detected, Windows-1252 (Excel on Windows) or Mac Roman (Excel for Mac); the import says
-  which it used. When the detection cannot tell, the import stops and names
-  `--encoding`.
+- Encoding and delimiter: the file's text and its records come from `text_source`.
 - Layout: a `sep=;` first line is honoured; lines above the header (a report's title and
   filters, a board's name) are left out when a later line is a header the import knows, and
   said; a header repeated further down (a board export's groups), a group's title alone on
@@ -15,30 +12,24 @@ and line end, or an Excel workbook (.xlsx); and telling the data from what surro
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import os
 import re
-import stat
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
-from typing import IO
 
-from pipeline_tui import files
-from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
-
-MAX_BYTES = 512 * 1024 * 1024
-HEADER_SEARCH = 30  # lines a header may have above it (a report's title and filters)
-DELIMITERS = (",", ";", "\t", "|")
-# 8-bit encodings a spreadsheet saves in, tried when the file is not UTF-8.
-EIGHT_BIT = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman"}
-UNSURE = 0.03  # the detected encoding must read this much less like noise than the next one
+from pipeline_tui.importer.text_source import (
+    EIGHT_BIT,
+    HEADER_SEARCH,
+    CsvText,
+    csv_records,
+    csv_text,
+    layout_of,
+    regular,
+    xlsx_rows,
+)
 
 # Text a report footer is made of: a Salesforce report exported as CSV ("Details only") ends
 # with the report's title, "Copyright (c) 2000-2024 salesforce.com, inc. All rights
@@ -153,304 +144,6 @@ class Table:
 # ----------------------------------------------------------------------- bytes
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        # Only a regular file, read without blocking and never past MAX_BYTES (a pipe or
-        # /dev/zero would otherwise hang the import or fill memory).
-        return files.read_bytes(path, limit=MAX_BYTES, advice="save it to a file first")
-    except files.TooLarge:
-        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.") from None
-    except files.NotRegularFile as exc:
-        raise InputError(str(exc)) from None
-    except FileNotFoundError:
-        raise InputError(f"There is no file {safe(str(path))}.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
-
-
-def _regular(path: Path) -> None:
-    """Refuse what is not a regular file, or is larger than MAX_BYTES, without reading it."""
-    try:
-        info = files.regular_or_absent(path, advice="save it to a file first")
-    except files.NotRegularFile as exc:
-        raise InputError(str(exc)) from None
-    if info is None:
-        raise InputError(f"There is no file {safe(str(path))}.")
-    if info.st_size > MAX_BYTES:
-        raise InputError(f"{safe(str(path))} is larger than {MAX_BYTES // 2**20} MB.")
-
-
-def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """The file's text and the encoding it was read in (`encoding`: the user's word)."""
-    if encoding is not None:
-        try:
-            text = raw.decode(encoding)
-        except LookupError:
-            raise InputError(f"--encoding {encoding}: not an encoding (e.g. cp1252, mac_roman).") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path} is not {encoding} text (byte {exc.start:,} is {raw[exc.start]:#04x}); "
-                "try another --encoding."
-            ) from None
-        return _checked(text.lstrip("\ufeff"), path), encoding
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in raw[2:]:
-        raw = raw[2:]  # a UTF-16 mark over 8-bit text (UTF-16 separators carry a zero byte)
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        try:
-            return _checked(raw.decode("utf-16"), path), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path} starts as UTF-16 text but breaks off at byte {exc.start:,}.") from None
-    if b"\x00" in raw:
-        raise InputError(f"{path} is not a text CSV file (it contains binary data).")
-    try:
-        return _checked(raw.decode("utf-8-sig"), path), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return _detect(raw, path)
-
-
-def _detect(raw: bytes, path: Path) -> tuple[str, str]:
-    """Not UTF-8: the 8-bit encoding the text reads best in, or a refusal naming --encoding."""
-    from charset_normalizer import from_bytes
-
-    found = sorted(from_bytes(raw, cp_isolation=list(EIGHT_BIT)), key=lambda m: m.chaos)
-    readable = [m for m in found if m.encoding in EIGHT_BIT]
-    if not readable:
-        raise InputError(
-            f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; say which "
-            "encoding it is in with --encoding (e.g. --encoding latin-1)."
-        )
-    best = readable[0]
-    if len(readable) > 1 and readable[1].chaos - best.chaos < UNSURE:
-        sample = _first_difference(raw, best.encoding, readable[1].encoding)
-        raise InputError(
-            f"{path} is not UTF-8, and it reads as well in {EIGHT_BIT[best.encoding]} "
-            f"({sample[0]!r}) as in {EIGHT_BIT[readable[1].encoding]} ({sample[1]!r}); say which "
-            f"with --encoding {best.encoding} or --encoding {readable[1].encoding}."
-        )
-    return _checked(raw.decode(best.encoding), path), best.encoding
-
-
-def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
-    """A word around the first byte that reads differently in the two encodings."""
-    index = next((i for i, b in enumerate(raw) if b >= 0x80), 0)
-    stops = b' ,;\t\r\n"'
-    start = max([0] + [raw.rfind(bytes([s]), 0, index) + 1 for s in stops])
-    ends = [e for e in (raw.find(bytes([s]), index) for s in stops) if e > 0]
-    end = min([*ends, index + 12])
-    chunk = raw[max(start, index - 12) : end]
-    return chunk.decode(one, "replace"), chunk.decode(other, "replace")
-
-
-def _checked(text: str, path: Path) -> str:
-    if "\x00" in text:
-        raise InputError(f"{path} is not a text CSV file (it contains NUL characters).")
-    if not text.strip():
-        raise InputError(f"{path} is empty.")
-    return text
-
-
-# ---------------------------------------------------------------------- cells
-
-CHUNK = 1 << 20  # bytes read at a time
-_SEP = re.compile(r"sep=(.)")
-
-
-@dataclass(frozen=True)
-class _Text:
-    """Where a CSV's text comes from: the file itself, streamed as UTF-8 (checked whole
-    first), or a text decoded whole in memory (another encoding, or the user's
-    --encoding)."""
-
-    path: Path
-    encoding: str
-    head: str  # the first lines: the sep= line and the delimiter are told from them
-    body: str | None = None  # the whole text, or None: stream the file
-    start: int = 0  # bytes before the text (a byte-order mark)
-    stamp: tuple[int, int] = (0, 0)  # the file's size and time when checked
-
-    def open(self, *, after_sep: bool) -> IO[str]:
-        """The text (after the sep= line's end when `after_sep`), to read once."""
-        if self.body is not None:
-            text = self.body
-            if after_sep:
-                text = text.split("\n", 1)[1] if "\n" in text else ""
-            return io.StringIO(text, newline="")
-        raw = self.path.open("rb")
-        try:
-            raw.seek(self.start)
-            if after_sep:
-                raw.readline()  # up to and with the first b"\n" (UTF-8 has no other)
-            return io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        except BaseException:
-            raw.close()
-            raise
-
-    def changed(self) -> bool:
-        if self.body is not None:
-            return False
-        info = self.path.stat()
-        return (info.st_size, info.st_mtime_ns) != self.stamp
-
-
-def _text(path: Path, encoding: str | None) -> _Text | None:
-    """The CSV's text: streamed when the file is UTF-8 (or ASCII) through and through, else
-    decoded whole as `decode` says. None: the file is a workbook after all."""
-    try:
-        if path.is_dir():
-            raise InputError(f"{safe(str(path))} is a folder, not a CSV file.")
-        if stat.S_ISREG(path.stat().st_mode):  # anything else is read as `_read_bytes` reads it
-            with path.open("rb") as fh:
-                info = os.fstat(fh.fileno())
-                start = fh.read(4)
-                if start.startswith(b"PK\x03\x04"):
-                    return None
-                if encoding is None and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    fh.seek(0)
-                    streamed = _utf8(fh, path, (info.st_size, info.st_mtime_ns))
-                    if streamed is not None:
-                        return streamed
-    except FileNotFoundError:
-        raise InputError(f"There is no file {safe(str(path))}.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
-    raw = _read_bytes(path)
-    if raw.startswith(b"PK\x03\x04"):
-        return None
-    text, used = decode(raw, path, encoding)
-    return _Text(path, used, _head(text), body=text)
-
-
-def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> _Text | None:
-    """The file as streamed UTF-8 text, having read it through once to check it is UTF-8,
-    within the size limit, with no NUL and not blank; None when it is not (decoded whole,
-    and refused there with the reason)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    filled = False
-    head = ""
-    heading = True
-    while chunk := fh.read(CHUNK):
-        size += len(chunk)
-        if size > MAX_BYTES or b"\x00" in chunk:
-            return None
-        try:
-            text = decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return None
-        if heading:  # until the head holds the lines the delimiter is told from
-            head += text
-            heading = head.count("\n") <= HEADER_SEARCH
-        filled = filled or bool(text.strip())
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    if not filled:
-        return None
-    start = 3 if head.startswith("\ufeff") else 0
-    return _Text(path, "utf-8", _head(head.lstrip("\ufeff")), start=start, stamp=stamp)
-
-
-def _head(text: str) -> str:
-    """The first lines of a text, enough to tell its delimiter."""
-    end = 0
-    for _ in range(HEADER_SEARCH + 1):
-        found = text.find("\n", end)
-        if found < 0:
-            return text
-        end = found + 1
-    return text[:end]
-
-
-def _records(source: _Text, delimiter: str, *, after_sep: bool) -> Iterator[list[str]]:
-    """Every line's cells (blank lines kept, as empty lists), read from the start."""
-    # Our own export may hold long notes (20,000 characters each): lift csv's 128 KB cell limit.
-    csv.field_size_limit(MAX_BYTES)
-    count = 0
-    with source.open(after_sep=after_sep) as stream:
-        reader = csv.reader(stream, delimiter=delimiter, strict=True)
-        try:
-            for row in reader:
-                count += 1
-                yield row
-        except csv.Error as exc:
-            where = f"row {count + 1} (line {reader.line_num})"
-            raise InputError(f"{source.path} is not valid CSV: {where}: {exc}.") from None
-        except UnicodeDecodeError:
-            raise _changed(source.path) from None
-    if source.changed():
-        raise _changed(source.path)
-
-
-def _changed(path: Path) -> InputError:
-    return InputError(f"{path} changed while it was read; nothing was imported. Import it again.")
-
-
-def _csv_rows(text: str, path: Path) -> tuple[list[list[str]], str]:
-    """Every line's cells (blank lines kept, as empty lists) and the delimiter."""
-    source = _Text(path, "utf-8", _head(text), body=text)
-    after_sep, delimiter = _layout_of(source)
-    rows = list(_records(source, delimiter, after_sep=after_sep))
-    if after_sep:
-        rows.insert(0, [])  # line numbers as a spreadsheet shows them: the sep= line is line 1
-    return rows, delimiter
-
-
-def _layout_of(source: _Text) -> tuple[bool, str]:
-    """Whether the text starts with a sep= line, and the delimiter."""
-    lines = source.head.splitlines()
-    if lines and _SEP.fullmatch(lines[0].strip()):
-        return True, lines[0].strip()[4]
-    return False, _delimiter(lines[:HEADER_SEARCH])
-
-
-def _delimiter(lines: Sequence[str]) -> str:
-    """The delimiter most lines agree on: the one that splits the most of them into the same
-    number of cells (two or more)."""
-    best, score = ",", 0
-    for candidate in DELIMITERS:
-        counts = Counter(line.count(candidate) for line in lines if line.strip())
-        counts.pop(0, None)
-        if counts:
-            width, many = counts.most_common(1)[0]
-            if many * min(width, 3) > score:
-                best, score = candidate, many * min(width, 3)
-    return best
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    """The first sheet with data of an Excel workbook, as text cells: a number as it reads
-    (an id keeps its digits, 48000.0 is 48000), a date as ISO, a yes/no as true/false."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if any(any(str(c).strip() for c in row) for row in rows):
-                return [[_cell_text(c) for c in row] for row in rows]
-    except InputError:
-        raise
-    except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
-        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
-    raise InputError(f"{path} has no sheet with any data.")
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 # --------------------------------------------------------------------- layout
 
 
@@ -465,30 +158,30 @@ def read_table(
     a header the import knows (a format's, or the one --column names); `skip`: lines above
     the header, as the user says. The rows are read from the file as they are iterated."""
     first_line = 1
-    source: _Text | None = None
+    source: CsvText | None = None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        _regular(path)  # a pipe named .xlsx is never handed to the workbook reader
+        regular(path)  # a pipe named .xlsx is never handed to the workbook reader
         used = "xlsx"
     elif path.suffix.lower() == ".xls":
         raise InputError(
             f"{path} is an old Excel workbook (.xls); save it as .xlsx or CSV UTF-8 and import that."
         )
     else:
-        source = _text(path, encoding)
+        source = csv_text(path, encoding)
         used = source.encoding if source is not None else "xlsx"
     if source is None:
-        sheet = _xlsx_rows(path)
+        sheet = xlsx_rows(path)
 
         def records() -> Iterator[list[str]]:
             return iter(sheet)
 
     else:
-        after_sep, delimiter = _layout_of(source)
+        after_sep, delimiter = layout_of(source)
         first_line = 2 if after_sep else 1  # the sep= line is line 1, as a spreadsheet shows it
         text = source
 
         def records() -> Iterator[list[str]]:
-            return _records(text, delimiter, after_sep=after_sep)
+            return csv_records(text, delimiter, after_sep=after_sep)
 
     head = _head_rows(records(), first_line, skip)
     if not head:
@@ -728,3 +421,18 @@ def _footerish(cells: list[str], width: int) -> bool:
         return len(cells) < width or not cells[0].strip() or bool(FOOTER_TEXT.search(filled[0]))
     # "Total", then a sum (a formatted report's totals row, padded to the full width).
     return len(filled) == 2 and bool(FOOTER_TEXT.search(filled[0])) and bool(_NUMBER.match(filled[1]))
+
+
+def check_width(number: int, cells: list[str], header: list[str]) -> None:
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise InputError(
+            f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+            f"{cells[len(header)][:60]!r} is past the last column {header[-1]!r}; "
+            "check the delimiter and quoting. Nothing was imported."
+        )
+    if len(cells) < len(header):
+        raise InputError(
+            f"Row {number} has {len(cells)} cells but the header has {len(header)}: "
+            f"column {header[len(cells)]!r} is missing after {cells[-1][:60]!r}; "
+            "check the delimiter and quoting. Nothing was imported."
+        )

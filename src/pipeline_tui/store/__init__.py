@@ -16,7 +16,8 @@ connection:
   review's queue and the status line's counts;
 - `journal`: the change journal behind undo;
 - `reports`: win-loss figures (wins beside losses), velocity, quota and trend;
-- `transfer`: imports and the rows exports read.
+- `transfer`: imports and the rows exports read (written by `import_rows`, new deals of a
+  CRM's file held in `prepared`, read by `export_rows`).
 
 `codec` turns rows into dataclasses and back. Decisions (which fields a move sets, which
 timeline entry it writes) are not made here: see `pipeline_tui.transitions`.
@@ -38,7 +39,6 @@ from pipeline_tui.store.connection import (
     Clock,
     Connection,
     check_database_file,
-    damaged,
     system_clock,
     unique_path,
 )
@@ -49,6 +49,7 @@ from pipeline_tui.store.reports import Reports
 from pipeline_tui.store.review import Review
 from pipeline_tui.store.search import Search
 from pipeline_tui.store.shape import Shape
+from pipeline_tui.store.sqlite_errors import damaged
 from pipeline_tui.store.transfer import Transfer
 
 

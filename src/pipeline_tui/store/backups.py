@@ -11,8 +11,8 @@ A restore never takes a file's schema, only its rows:
    file's own constraints: a trigger, an index or a changed table definition in the backup
    (`UNIQUE(title) ON CONFLICT REPLACE`) never comes along, nor does its page size;
 4. the fresh file is upgraded to this version, and every row is read back through the
-   app's model and limits (`codec.STRICT`): a value the app would never write (a close
-   date with a time in it) refuses the restore and names the row;
+   app's model and limits (`read_back`, with `codec.STRICT`): a value the app would never
+   write (a close date with a time in it) refuses the restore and names the row;
 5. only then is it swapped in, with the old pipeline kept beside it:
    - over a pipeline that opens, in one SQLite transaction (`replace_live`): other
      connections (an open board) see the old pipeline or the new one, never a mix, and a
@@ -41,13 +41,13 @@ from sqlite_utils import Database
 from pipeline_tui import files
 from pipeline_tui.display import safe
 from pipeline_tui.errors import BusyError, DatabaseFileError, InputError
-from pipeline_tui.limits import MAX_NAME, check_currency
 from pipeline_tui.migrations import APPLICATION_ID, MIGRATION_SET, known_names, migrations
 from pipeline_tui.models import StageKind
 from pipeline_tui.stopping import deferred
 from pipeline_tui.store import schema, search
-from pipeline_tui.store.codec import DEAL_COLUMNS, EVENT_STRICT, STRICT, strict_json_object, strict_moment, ts
+from pipeline_tui.store.codec import ts
 from pipeline_tui.store.connection import SQLITE_HEADER, Connection
+from pipeline_tui.store.read_back import model_problems
 from pipeline_tui.store.schema import quoted
 
 GENERATION_TABLE = "file_generation"  # which pipeline a file holds: never copied, bumped
@@ -346,82 +346,6 @@ def check_restorable(fresh: Path, source: Path) -> int:
         # A single self-contained file (no -wal beside it) for the swap.
         store.conn.db.conn.execute("PRAGMA journal_mode = DELETE")
     return count
-
-
-FIELD_WORDS = {
-    "expected_close": "close date", "next_step_due": "next step's due date", "created_at": "creation time",
-    "stage_entered_at": "time it entered its stage", "last_activity_at": "last activity time",
-    "closed_at": "closing time", "archived_at": "archiving time", "snoozed_until": "snooze date",
-    "revisit_on": "revisit date", "revisit_state": "revisit state", "loss_reason_id": "loss reason",
-    "lost_at_stage_id": "lost-at stage", "stage_id": "stage", "rev": "revision", "source_id": "CRM id",
-}  # fmt: skip
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bytes):
-        return "binary data"
-    text = repr(value)
-    return safe(text if len(text) <= 40 else text[:37] + "...")
-
-
-def model_problems(conn: Connection, limit: int = 3) -> list[str]:
-    """Every row read back as the app reads it, strictly: the first few values it would
-    never have written, each naming the deal (or entry) and the field."""
-    found: list[str] = []
-
-    def say(text: str) -> bool:
-        found.append(text)
-        return len(found) >= limit
-
-    names = (*DEAL_COLUMNS, "crm_baseline")
-    for row in conn.db.execute("SELECT " + ", ".join(names) + " FROM deals ORDER BY id"):
-        values = dict(zip(names, row, strict=True))
-        for column, parse in STRICT.items():
-            try:
-                parse(values[column])
-            except (ValueError, TypeError, OverflowError):
-                field = FIELD_WORDS.get(column, column.replace("_", " "))
-                if say(f"deal #{values['id']} has a {field} of {_describe(values[column])}"):
-                    return found
-                break
-        else:
-            try:
-                check_currency(values["currency"])
-            except InputError:
-                if say(f"deal #{values['id']} has a currency of {_describe(values['currency'])}"):
-                    return found
-            try:
-                if values["crm_baseline"] is not None:
-                    strict_json_object(values["crm_baseline"])
-            except (ValueError, TypeError):
-                if say(f"deal #{values['id']} has a CRM baseline that is not JSON"):
-                    return found
-    event_columns = list(EVENT_STRICT)
-    select = "SELECT id, deal_id, " + ", ".join(event_columns) + " FROM events ORDER BY id"
-    for row in conn.db.execute(select):
-        event_id, deal_id, *rest = row
-        for column, value in zip(event_columns, rest, strict=True):
-            try:
-                EVENT_STRICT[column](value)
-            except (ValueError, TypeError, OverflowError):
-                field = {"at": "time", "data": "details"}.get(column, column.replace("_", " "))
-                if say(f"deal #{deal_id}'s timeline entry #{event_id} has a {field} of {_describe(value)}"):
-                    return found
-                break
-    for change_id, at, payload, undone in conn.db.execute("SELECT id, at, payload, undone_at FROM changes"):
-        try:
-            strict_moment(at)
-            strict_moment(undone)
-            strict_json_object(payload)
-        except (ValueError, TypeError, OverflowError):
-            if say(f"the change journal's entry #{change_id} cannot be read"):
-                return found
-    for table, what, column in (("stages", "stage", "name"), ("loss_reasons", "loss reason", "label")):
-        for row_id, name in conn.db.execute(f"SELECT id, {column} FROM {table}"):
-            bad = not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME
-            if bad and say(f"{what} #{row_id} has a {column} of {_describe(name)}"):
-                return found
-    return found
 
 
 # ---------------------------------------------------------------- swapping

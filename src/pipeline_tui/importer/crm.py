@@ -1,0 +1,412 @@
+"""Planning a CRM's export (or a file whose columns --column names): the rows are read as they
+stream from the file, each placed, identified and planned as it passes (`_Pass`); what needs
+every row in view is settled at the end. The file's date order is decided by its own dates."""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterable
+from typing import Any
+
+from pipeline_tui.errors import InputError
+from pipeline_tui.importer.columns import Columns, resolve_columns
+from pipeline_tui.importer.context import Context, Placed, Read
+from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_match
+from pipeline_tui.importer.formats import Format, norm
+from pipeline_tui.importer.identity import canonical_id, natural_key
+from pipeline_tui.importer.match import Known, fingerprint_digest, match_keyed, missing_deals
+from pipeline_tui.importer.outcome import Outcome, outcome_of
+from pipeline_tui.importer.placing import ask_unknown, check_new_stages, place
+from pipeline_tui.importer.plan_types import ImportPlan, Options
+from pipeline_tui.importer.source import RowReader, SourceRow, row_error
+from pipeline_tui.importer.stages import StageMap
+from pipeline_tui.importer.table import Table, check_width
+from pipeline_tui.importer.update import Planned
+from pipeline_tui.importer.values import DateOrder, decide_order, slashed
+from pipeline_tui.importer.words import DELETED
+from pipeline_tui.models import StageKind
+from pipeline_tui.store import Store
+from pipeline_tui.store.prepared import PreparedDeals
+from pipeline_tui.store.transfer import CrmRef
+
+
+def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: ImportPlan) -> None:
+    columns = resolve_columns(table.header, form, options.columns)
+    plan.columns = sorted(columns.values(), key=lambda c: c.index)
+    fixed = _company_currency(columns, form, store, plan)
+    known = Known(store, plan.source, form.ids)
+    # The file's date order is decided by its own dates: rows are read assuming the order
+    # the user or the setting says, and read again in the other order when the dates prove it.
+    assumed = DateOrder(options.day_first if options.day_first is not None else options.day_first_setting)
+    run = _Pass(store, table, form, options, columns, assumed, fixed, known, plan)
+    try:
+        run.read()
+    except InputError:
+        # As when the order was decided first: the file's own contradiction is said first,
+        # then the first row that does not read in the order its dates prove.
+        order = decide_order(
+            _date_samples(table.rows, columns), explicit=options.day_first, setting=options.day_first_setting
+        )
+        if order.day_first == assumed.day_first:
+            raise
+        run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
+        run.read()
+    order = decide_order(run.samples, explicit=options.day_first, setting=options.day_first_setting)
+    if order.day_first != run.order.day_first:
+        run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
+        run.read()
+    if order.notice:
+        run.plan.notices.append(order.notice)
+    run.finish()
+    for name in ImportPlan.__dataclass_fields__:
+        setattr(plan, name, getattr(run.plan, name))
+
+
+def _outcome_key(row: SourceRow) -> tuple[Any, ...]:
+    """All `outcome_of` reads of a row: its stage, status, won, closed, lost, semantic and
+    active values (row[8:15]), and whether a loss reason, a won reason and a lost date are
+    there."""
+    return (row[8:15], bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None)
+
+
+class _Pairs(dict[str, tuple[int, int] | None]):
+    """The two leading numbers of each distinct d/m/y date text (None for any other text),
+    worked out once; forgets all past 50,000."""
+
+    def __missing__(self, text: str) -> tuple[int, int] | None:
+        if len(self) >= 50_000:
+            self.clear()
+        pair = self[text] = slashed(text) if text.strip() else None
+        return pair
+
+
+def _held(sid: str) -> str | int:
+    """A record id as the set of ids read keeps it: a plain number (most CRMs' ids) as an
+    int, half the memory of its text over a million rows; any other id as it is."""
+    if sid.isdigit() and sid.isascii() and sid[0] != "0" and len(sid) < 19:
+        return int(sid)
+    return sid
+
+
+class _Pass:
+    """One read of the file's rows, each planned as it streams by: read, its outcome, its
+    board stage, which deal it is, and what it does (a new deal, prepared for the store; an
+    update). What needs every row in view (the stage values to ask about, rows the natural
+    key cannot tell apart) is settled in `finish`."""
+
+    def __init__(
+        self, store: Store, table: Table, form: Format, options: Options, columns: Columns, order: DateOrder,
+        fixed: str | None, known: Known, base: ImportPlan,
+    ) -> None:  # fmt: skip
+        self.table, self.order, self.known, self.options = table, order, known, options
+        plan = self.plan = ImportPlan(base.format, base.label, base.source, base.currency)
+        plan.columns = list(base.columns)
+        plan.notices = list(base.notices)
+        plan.stage_names = dict(base.stage_names)
+        plan.stage_kinds = dict(base.stage_kinds)
+        plan.rows = PreparedDeals(store.conn.currency)
+        board = store.shape.stages()
+        stage_map = StageMap(
+            board,
+            form,
+            {norm(k): v for k, v in options.stage_overrides.items()},
+            store.transfer.import_maps(plan.source),
+        )
+        every = {s.id: s for s in store.shape.stages(include_archived=True)}
+        self.ctx = Context(
+            store, form, options, stage_map, every, store.shape.reasons(include_archived=True),
+            store.conn.clock(), f"Updated from {form.label} export", columns,
+            {c.field: c.header for c in columns.values()}, frozenset(c.field for c in plan.columns),
+        )  # fmt: skip
+        self.ctx.won_reasons = store.shape.won_reasons(include_archived=True)
+        self.reader = RowReader(columns, form, order, fixed_currency=fixed)
+        self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
+        self._pairs: set[tuple[int, int]] = set()
+        self._slashed = _Pairs()
+        from pipeline_tui.importer.source import DATE_FIELDS, MOMENT_FIELDS
+
+        self._dates = [
+            (c.index, c.header)
+            for n in (*DATE_FIELDS, *MOMENT_FIELDS)
+            for c in (columns.get(n), *columns.others.get(n, ()))
+            if c
+        ]
+        self._outcomes: dict[tuple[Any, ...], Outcome] = {}
+        self._placed: dict[tuple[Any, ...], Placed] = {}  # by stage value, outcome, lost-at value
+        self.refused: InputError | None = None  # the first row whose stage cannot be placed
+        self.seen: set[str | int] = set()  # record ids read (`_held`)
+        self.matched: set[int] = set()  # deals imported before that a row is
+        self.keyed: dict[str, tuple[set[bytes], list[int]]] = {}  # natural key -> (rows' cells, count)
+        # rows whose natural key needs every row in view: (line, cells, held place), or a list
+        self.waiting: dict[str, Any] = {}
+        self.updates: list[tuple[int, int, str, Planned]] = []  # (place, deal, title, what changes)
+
+    # ------------------------------------------------------------- the rows
+
+    def read(self) -> None:
+        header = self.table.header
+        width = len(header)
+        reader, ctx, plan = self.reader, self.ctx, self.plan
+        outcomes = self._outcomes
+        for number, cells in self.table.rows:
+            self._sample(number, cells)
+            if len(cells) != width:
+                check_width(number, cells, header)
+            row = reader.read(number, cells)
+            key = _outcome_key(row)
+            outcome = outcomes.get(key)
+            if outcome is None:
+                outcome = outcome_of(row, ctx.form, ctx.headers)
+                outcomes[key] = outcome
+            if row.deleted or outcome.kind == DELETED:
+                plan.skipped_deleted += 1
+                continue
+            if row.period:
+                _check_recurring(ctx, row)
+            self._identify(row, outcome, self._place(row, outcome))
+
+    def _sample(self, number: int, cells: list[str]) -> None:
+        """The date cells that tell the file's date order: the first of each d/m pair (what
+        `decide_order` reads of all of them)."""
+        slashed_of = self._slashed
+        width = len(cells)
+        for index, column in self._dates:
+            if index >= width:
+                continue
+            text = cells[index]
+            pair = slashed_of[text]
+            if pair is not None and pair not in self._pairs:
+                self._pairs.add(pair)
+                self.samples.append((number, column, text))
+
+    def _place(self, row: SourceRow, outcome: Outcome) -> Placed | None:
+        """Where the row goes (None when it cannot go anywhere: refused at the end, as every
+        row is placed before anything else is said)."""
+        key = (row.stage, id(outcome), row.lost_at)  # an outcome is one object per kind of row
+        placed = self._placed.get(key)
+        if placed is None:
+            try:
+                placed = place(self.ctx, row, outcome)
+            except InputError as exc:
+                self.refused = self.refused or exc
+                return None
+            self._placed[key] = placed
+        for value, counter in placed.remember:
+            self.ctx.stages.remember(value, counter)
+        return placed
+
+    def _identify(self, row: SourceRow, outcome: Outcome, placed: Placed | None) -> None:
+        """Which deal the row is, and what it does: a new deal, or an update of one imported
+        before (rows seen twice count once)."""
+        plan, ctx = self.plan, self.ctx
+        stage_id = placed.stage_id if placed is not None else 0  # 0: asked about or refused at the end
+        if row.source_id:
+            sid = canonical_id(row.source_id, self.known.kind)
+            held = _held(sid)
+            if held in self.seen:
+                plan.duplicates += 1
+                return
+            self.seen.add(held)
+            deal = self.known.deals.get(sid)
+            identity: dict[str, str] = {}
+            if deal is None:
+                deal, identity = self.known.find(row, sid, self.matched)
+            if deal is not None:
+                self.matched.add(deal.id)
+                if (
+                    stage_id and not identity and deal.baseline is not None
+                    and deal.baseline == ctx.baseline.stored(row, row.stage, stage_id)
+                ):  # fmt: skip
+                    self._unchanged(row, outcome, deal, stage_id)
+                    return
+            if not stage_id:
+                return  # nothing is planned for it: the import stops at the end
+            assert placed is not None
+            record = Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, sid, row.number)
+            if deal is None:
+                new_deal(ctx, record, plan)
+            else:
+                self._known(record, deal, identity)
+            return
+        keyed: Read | None = None
+        if placed is not None and stage_id:
+            keyed = Read(row, outcome, placed.stage, stage_id, row.stage, placed.lost_at, seq=row.number)
+        self._keyed(row, keyed)
+
+    def _keyed(self, row: SourceRow, record: Read | None) -> None:
+        """A row without a record id: given its natural key as it passes when no deal was
+        matched by that key before, else settled at the end (`_settle_keyed`)."""
+        plan, ctx = self.plan, self.ctx
+        key = natural_key(row)
+        if not self.known.streams(key):
+            if record is not None:  # kept as its cells, read again at the end
+                slot = plan.rows.hold()  # type: ignore[union-attr]
+                cells = marshal.dumps(list(row.cells))
+                kept = (row.number, cells, slot)
+                waiting = self.waiting.get(key)
+                if waiting is None:
+                    self.waiting[key] = kept  # most keys have one row
+                elif isinstance(waiting, list):
+                    waiting.append(kept)
+                else:
+                    self.waiting[key] = [waiting, kept]
+            return
+        seen = self.keyed.get(key)
+        cells = fingerprint_digest(row)
+        if seen is None:
+            self.keyed[key] = ({cells}, [1])
+            sid = key
+        elif cells in seen[0]:
+            plan.duplicates += 1  # the same row twice: counted once
+            return
+        else:
+            seen[0].add(cells)
+            seen[1][0] += 1
+            sid = f"{key}#{seen[1][0]}"
+        if record is not None:
+            record.sid = sid
+            new_deal(ctx, record, plan)
+
+    def _known(self, record: Read, deal: CrmRef, identity: dict[str, str]) -> None:
+        """A row of a deal imported before: nothing to do when the CRM's values are the ones
+        the last import brought (equal baselines), else what changed (`plan_update`)."""
+        ctx = self.ctx
+        row, stage_id = record.row, record.stage_id
+        if (
+            not identity
+            and deal.baseline is not None
+            and deal.baseline
+            == ctx.baseline.text(row, record.label, stage_id).encode("utf-8", "surrogatepass")
+        ):
+            self._unchanged(row, record.outcome, deal, stage_id)
+            return
+        file = file_values(ctx, record.row, record)
+        match = ctx.store.transfer.crm_deal(deal.id)
+        self.updates.append(
+            (record.seq, match.id, match.title, plan_match(ctx, record, match, self.plan, identity, file))
+        )
+
+    def _unchanged(self, row: SourceRow, outcome: Outcome, deal: CrmRef, stage_id: int) -> None:
+        """A deal whose CRM values are the ones the last import brought: nothing changes."""
+        ctx = self.ctx
+        if deal.stage_id != stage_id and ctx.kind(stage_id) is StageKind.LOST:
+            plan_loss(ctx, row, outcome, self.plan)  # counted, as when planned in full
+        self.plan.unchanged += 1
+
+    # ------------------------------------------------------------- the end
+
+    def finish(self) -> None:
+        """What needs every row in view, in the order the import says it: a stage value no
+        rule places stops it first; then the stages it makes; then rows the natural key
+        cannot tell apart; then the deals the file no longer holds."""
+        ctx, plan, options = self.ctx, self.plan, self.options
+        stage_map = ctx.stages
+        if self.refused is not None:
+            raise self.refused
+        ask_unknown(ctx, plan)
+        for source_stage, (target, why) in ctx.shown.items():
+            plan.stage_map[source_stage] = target
+            plan.stage_rule[source_stage] = why
+        check_new_stages(stage_map.pending, options)
+        plan.pending_stages = stage_map.pending
+        for pending in stage_map.pending:
+            plan.stage_names[pending.key] = pending.name
+            plan.stage_kinds[pending.key] = pending.kind
+        for value in options.stage_overrides:
+            placed = stage_map.place(value)
+            if placed is not None and not stage_map.names_closed(value):  # those hold for this file only
+                plan.remember[norm(value)] = placed.stage_id
+        if stage_map.unknown_lost_at:
+            said = ", ".join(
+                f"{stage_map.shown[v]!r} ({n})" for v, n in stage_map.unknown_lost_at.most_common(5)
+            )
+            plan.notices.append(
+                f"Lost deals lost at stages this pipeline does not have ({said}): where they were lost stays "
+                "unknown (--map 'VALUE=STAGE' places them)."
+            )
+        self._settle_keyed()
+        for _, deal_id, title, planned in sorted(self.updates, key=lambda item: item[0]):
+            plan.conflicts.extend(planned.conflicts)
+            if planned.update is not None:
+                plan.updates.append(planned.update)  # (maybe only the CRM's new baseline)
+            if planned.changes:
+                plan.changes.append((deal_id, title, planned.changes))
+            elif not planned.conflicts:
+                plan.unchanged += 1
+            plan.first_seen.update(planned.first_seen)
+        missing_deals(ctx, self.known, self.matched, plan)
+        for name, count in plan.first_seen.items():
+            plan.notices.append(
+                f"{name}: first in an export of this source: taken from the file on {count:,} deal"
+                f"{'s' if count != 1 else ''} (there was nothing to compare it with)."
+            )
+        if plan.undated_closed:
+            have = "s have" if plan.undated_closed != 1 else " has"
+            plan.notices.append(
+                f"{plan.undated_closed:,} closed deal{have} no close date in the file: in the report they "
+                "count in All time only."
+            )
+
+    def _settle_keyed(self) -> None:
+        """Rows without a record id whose natural key deals imported before share: each is
+        matched to the deal whose imported values it shares most (`match_keyed`), or is new;
+        in the places held for them. Each group is read again from the cells kept of it."""
+        for key, waiting in self.waiting.items():
+            group = [self._again(*kept) for kept in (waiting if isinstance(waiting, list) else [waiting])]
+            matches: dict[int, tuple[Read, CrmRef]] = {}
+            match_keyed(self.ctx, key, group, self.known, self.matched, matches, self.plan)
+            matched = {id(record): deal for record, deal in matches.values()}
+            for record in group:
+                deal = matched.get(id(record))
+                if deal is not None:
+                    self._known(record, deal, {})
+                elif record.sid:
+                    new_deal(self.ctx, record, self.plan, slot=record.slot)
+                # else: a duplicate row, its place left empty
+
+    def _again(self, number: int, cells: bytes, slot: int) -> Read:
+        """A row kept for the end, read again: as it was read (its outcome and place are the
+        ones remembered for it; what it counted was counted when it passed)."""
+        row = self.reader.read(number, marshal.loads(cells))
+        outcome = self._outcomes[_outcome_key(row)]
+        placed = self._placed[row.stage, id(outcome), row.lost_at]
+        return Read(
+            row, outcome, placed.stage, placed.stage_id, row.stage, placed.lost_at, seq=number, slot=slot
+        )
+
+
+def _company_currency(columns: Columns, form: Format, store: Store, plan: ImportPlan) -> str | None:
+    """A converted amount taken with --column is in the company's currency: the seller's own."""
+    column = columns.get("value")
+    if column is None or norm(column.header) not in {norm(h) for h in form.derived}:
+        return None
+    plan.notices.append(
+        f"{column.header!r} is the amount converted into the company's currency: read as "
+        f"{store.conn.currency}, your currency, whatever the deal's own currency column says."
+    )
+    return store.conn.currency
+
+
+def _date_samples(rows: Iterable[tuple[int, list[str]]], columns: Columns):  # type: ignore[no-untyped-def]
+    """(row, column header, text) of every date cell, for deciding the file's date order."""
+    from pipeline_tui.importer.source import DATE_FIELDS, MOMENT_FIELDS
+
+    cols = [
+        c for n in (*DATE_FIELDS, *MOMENT_FIELDS) for c in (columns.get(n), *columns.others.get(n, ())) if c
+    ]
+    for number, cells in rows:
+        for col in cols:
+            if col.index < len(cells) and cells[col.index].strip():
+                yield number, col.header, cells[col.index]
+
+
+def _check_recurring(ctx: Context, row: SourceRow) -> None:
+    if row.period and row.period not in ("one_time", "one time", "onetime") and not ctx.options.recurring:
+        column = ctx.headers.get("period", "period")
+        raise row_error(
+            row.number,
+            column,
+            row.period,
+            "is a recurring amount (per period), not the deal's whole value; import it as it is with "
+            "--recurring, or export the deal's total instead",
+        )

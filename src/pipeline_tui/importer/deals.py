@@ -1,0 +1,140 @@
+"""What a CRM row does to the pipeline: a new deal, prepared for the store, or the update of a
+deal imported before (`plan_update`); with its loss, its win and when it closed, from the
+best evidence the file has."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from pipeline_tui.importer.context import Context, Read
+from pipeline_tui.importer.formats import norm
+from pipeline_tui.importer.outcome import Outcome
+from pipeline_tui.importer.plan_types import ImportPlan
+from pipeline_tui.importer.reasons import loss_of
+from pipeline_tui.importer.source import SourceRow
+from pipeline_tui.importer.update import Planned, plan_update
+from pipeline_tui.models import StageKind
+from pipeline_tui.store.prepared import PreparedDeals
+from pipeline_tui.store.transfer import CrmDeal
+
+
+def file_values(ctx: Context, row: SourceRow, record: Read) -> dict[str, Any]:
+    """The CRM's values of the fields the file has: what a later import compares with."""
+    columns = ctx.fields
+    out: dict[str, Any] = {"title": row.title, "stage": record.label, "stage_id": record.stage_id}
+    if "company" in columns:
+        out["company"] = row.company
+    if "contact" in columns:
+        out["contact"] = row.contact
+    if "value" in columns:
+        out["value"] = row.value or 0
+    if "value" in columns or "currency" in columns:
+        out["currency"] = row.currency or ctx.store.conn.currency
+    if "close" in columns:
+        out["close"] = row.close.isoformat() if row.close else None
+    return out
+
+
+def _closed_at(row: SourceRow) -> datetime | None:
+    """When a closed deal closed, from the best evidence the file has: when it was won or
+    lost, its close date, the last change; None when the file says nothing."""
+    for moment in (row.closed_on, row.lost_date):
+        if moment is not None:
+            return moment
+    if row.close:
+        return datetime.combine(row.close, time())
+    return row.activity
+
+
+def plan_loss(ctx: Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) -> dict[str, Any]:
+    key = (row.lost_reason, row.competitor)
+    if key not in ctx.loss_cache:  # the same few reasons on every lost row
+        ctx.loss_cache[key] = loss_of(row.lost_reason, row.competitor, ctx.reasons)
+    loss = ctx.loss_cache[key]
+    reason = loss.reason
+    note = loss.note
+    if reason is None and outcome.no_decision:
+        reason = next((r for r in ctx.reasons if r.outcome.value == "no_decision" and not r.archived), None)
+        note = note or f"Imported as {row.status!r}."
+    if loss.competitor:
+        plan.competitors_found += 1
+    elif reason is not None and reason.needs_competitor:
+        plan.competitors_missing += 1
+    return {
+        "loss_reason_id": reason.id if reason else None,
+        "reason_label": reason.label if reason else None,
+        "competitor": loss.competitor[:500],
+        "loss_note": note,
+    }
+
+
+def _win(ctx: Context, row: SourceRow) -> tuple[int | None, str]:
+    """A won deal's reason from the file (HubSpot's Closed Won Reason): one of the seller's
+    won reasons when the text names it; otherwise the text is kept as the win's note, never
+    made a reason of its own (the CRM's field is free text) nor matched loosely."""
+    text = row.won_reason.strip()
+    if not text:
+        return None, ""
+    key = norm(text)
+    found = next((r for r in ctx.won_reasons if not r.archived and norm(r.label) == key), None)
+    return (found.id, "") if found is not None else (None, text)
+
+
+def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) -> None:
+    """A new deal for the row, prepared for the store (checked now), in the place held for
+    it when it was decided later."""
+    row = record.row
+    stage_kind = ctx.kind(record.stage_id)
+    closed_at = None if stage_kind is StageKind.OPEN else _closed_at(row)
+    if stage_kind is not StageKind.OPEN and closed_at is None:
+        plan.undated_closed += 1
+    created = row.created or ctx.now
+    if closed_at is not None and row.created is None:
+        created = min(created, closed_at, key=_comparable)  # no created date: not after it closed
+    activity = row.activity or row.closed_on or created
+    reason_id, competitor, note, lost_at = None, "", "", None
+    if stage_kind is StageKind.LOST:
+        loss = plan_loss(ctx, row, record.outcome, plan)
+        reason_id, competitor, note = loss["loss_reason_id"], loss["competitor"], loss["loss_note"]
+        lost_at = record.lost_at
+    won_id, won_note = _win(ctx, row) if stage_kind is StageKind.WON else (None, "")
+    values = (
+        row.title, row.company, row.contact, row.value or 0, row.currency, record.stage_id, row.close,
+        row.next_step, row.next_due, created,
+        closed_at or created,  # a closed deal entered its stage when it closed
+        activity, closed_at, reason_id, competitor, lost_at, note, plan.source, record.sid,
+        ctx.baseline.text(row, record.label, record.stage_id), row.note, won_id, won_note,
+    )  # fmt: skip
+    rows = plan.rows
+    assert isinstance(rows, PreparedDeals)
+    if slot < 0:
+        rows.add(*values)
+    else:
+        rows.fill(slot, *values)
+
+
+def _comparable(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def plan_match(
+    ctx: Context,
+    record: Read,
+    match: CrmDeal,
+    plan: ImportPlan,
+    identity: dict[str, str],
+    file: dict[str, Any],
+) -> Planned:
+    """What a row of a deal imported before changes (`file`: its values as `file_values`)."""
+    row = record.row
+    moves = match.stage_id != record.stage_id
+    full = ctx.store.deals.get(match.id) if moves else None
+    lost = ctx.kind(record.stage_id) is StageKind.LOST
+    loss = plan_loss(ctx, row, record.outcome, plan) if moves and lost else None
+    closed_at = None if ctx.kind(record.stage_id) is StageKind.OPEN else _closed_at(row)
+    return plan_update(
+        match, file, stages=ctx.by_id, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
+        full=full, loss_fields=loss, closed_at=closed_at, identity=identity, reasons=ctx.reasons,
+        won_reasons=ctx.won_reasons,
+    )  # fmt: skip
