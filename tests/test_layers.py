@@ -20,7 +20,7 @@ ROOT = "__init__"  # the graph's name for the package's own __init__.py
 
 # Lower layers never import higher ones. A module's layer is the first rule that names it.
 LAYERS = [
-    ("domain", ("models", "errors", "limits", "text", "display", "dates", "money", "rules", "config",
+    ("domain", ("models", "errors", "limits", "text", "memo", "display", "dates", "money", "rules", "config",
                 "paths", "migrations", "report", "files", "csv_cells", "xlsx", "transitions", "search",
                 "slips", "changes", "velocity", "stopping",
                 "__init__")),

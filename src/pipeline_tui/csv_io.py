@@ -7,20 +7,22 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_text
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-# The columns and cell rules moved to csv_cells (own.py reads them without the export);
-# re-exported, since the report's CSV and the tests take them from here.
 from pipeline_tui.csv_cells import DEAL_COLUMNS as DEAL_COLUMNS
 from pipeline_tui.csv_cells import NOTE_COLUMNS as NOTE_COLUMNS
 from pipeline_tui.csv_cells import Writer
 from pipeline_tui.csv_cells import neutralize as neutralize
 from pipeline_tui.csv_cells import unneutralize as unneutralize
 from pipeline_tui.errors import PipelineError
+
+# The columns and cell rules moved to csv_cells (own.py reads them without the export);
+# re-exported, since the report's CSV and the tests take them from here.
+from pipeline_tui.memo import Memo
 from pipeline_tui.money import minor_to_decimal_str
 from pipeline_tui.store import Store, ts
 from pipeline_tui.store.codec import json_object, lenient_date, lenient_int, lenient_moment, lenient_revisit
@@ -117,22 +119,6 @@ _JSON = json.JSONEncoder(ensure_ascii=False)
 _SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
-class _Memo(dict[Any, Any]):
-    """A stored value's export form, worked out once per distinct value (an export repeats a
-    few hundred dates and times thousands of times); forgets all past `limit`."""
-
-    def __init__(self, convert: Callable[[Any], Any], limit: int = 200_000) -> None:
-        super().__init__()
-        self.convert = convert
-        self.limit = limit
-
-    def __missing__(self, key: Any) -> Any:
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[key] = self.convert(key)
-        return value
-
-
 def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     """One dict per deal, archived ones too, in export form (names instead of ids, the
     timeline as JSON), read in one ordered pass over the deals and their events."""
@@ -143,9 +129,9 @@ def deal_rows(store: Store) -> Iterator[dict[str, Any]]:
     # Stored text -> the export's value, as Deal and ts() would make it (a moment in local
     # time with its offset; a date as a date).
     # A value the app never writes (a file edited elsewhere) reads as missing, as in a Deal.
-    moment: _Memo = _Memo(lambda text: ts(at) if text and (at := lenient_moment(text)) else "")
-    day: _Memo = _Memo(lambda text: (lenient_date(text) or "") if text else "")
-    state: _Memo = _Memo(lambda text: kind.value if text and (kind := lenient_revisit(text)) else "")
+    moment = Memo(lambda text: ts(at) if text and (at := lenient_moment(text)) else "", limit=200_000)
+    day = Memo(lambda text: (lenient_date(text) or "") if text else "", limit=200_000)
+    state = Memo(lambda text: kind.value if text and (kind := lenient_revisit(text)) else "", limit=200_000)
     details: dict[str, str] = {}
     for row, events in store.transfer.export_rows():
         (deal_id, title, company, contact, value, currency, stage_id, expected_close, next_step,

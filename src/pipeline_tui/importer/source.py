@@ -31,6 +31,7 @@ from pipeline_tui.limits import (
     check_text,
     plain_text,
 )
+from pipeline_tui.memo import Memo
 from pipeline_tui.money import plain_amount
 
 DATE_FIELDS = ("close", "next_due")
@@ -284,23 +285,6 @@ def _money(
     return value, (said[0][0] if said else None)
 
 
-class _Memo(dict[str, Any]):
-    """A cell's parsed value, worked out once per distinct text (an export repeats a few
-    hundred dates, stages and currencies); forgets all past `limit` entries. A text that does
-    not parse raises, and is not remembered."""
-
-    def __init__(self, parse: Callable[[str], Any], limit: int = 50_000) -> None:
-        super().__init__()
-        self.parse = parse
-        self.limit = limit
-
-    def __missing__(self, text: str) -> Any:
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[text] = self.parse(text)
-        return value
-
-
 class _NotPlain(Exception):
     """A row the fast reader leaves to `read_row` (which names what is wrong, if anything)."""
 
@@ -342,31 +326,29 @@ class RowReader:
         self.width = max(every, default=-1) + 1
         value = columns.get("value")
         self.header_currency = value.currency if value is not None else None
-        self.money = _Memo(self._value)
-        self.codes = _Memo(lambda text: check_currency(CURRENCY_NAMES.get(norm(text), text)))
+        self.money = Memo(self._value)
+        self.codes = Memo(lambda text: check_currency(CURRENCY_NAMES.get(norm(text), text)))
         day_first = order.day_first
-        deleted = _Memo(lambda text: flag(norm(text)) is True or norm(text) in ("archived", "deleted"))
+        deleted = Memo(lambda text: flag(norm(text)) is True or norm(text) in ("archived", "deleted"))
         # field -> (what its text becomes, the value of an empty cell)
         parsers: dict[str, Callable[[str], Any]] = {
             **{name: _plain for name in _LINE_TEXTS},
             **{name: partial(_plain, limit=MAX_NOTE) for name in _NOTE_TEXTS},
+            **{name: Memo(partial(_day, name=name, day_first=day_first)).__getitem__ for name in DATE_FIELDS},
             **{
-                name: _Memo(partial(_day, name=name, day_first=day_first)).__getitem__ for name in DATE_FIELDS
-            },
-            **{
-                name: _Memo(partial(_moment, name=name, day_first=day_first)).__getitem__
+                name: Memo(partial(_moment, name=name, day_first=day_first)).__getitem__
                 for name in MOMENT_FIELDS
             },
-            "won": _Memo(_strict_flag).__getitem__,
-            "closed": _Memo(_strict_flag).__getitem__,
-            "lost": _Memo(_strict_flag).__getitem__,
-            "active": _Memo(flag).__getitem__,
+            "won": Memo(_strict_flag).__getitem__,
+            "closed": Memo(_strict_flag).__getitem__,
+            "lost": Memo(_strict_flag).__getitem__,
+            "active": Memo(flag).__getitem__,
             "deleted": deleted.__getitem__,
             "semantic": str.upper,
             "period": norm,
         }
         if fmt.stage_prefix:
-            parsers["stage"] = _Memo(lambda text: re.sub(fmt.stage_prefix, "", text)).__getitem__
+            parsers["stage"] = Memo(lambda text: re.sub(fmt.stage_prefix, "", text)).__getitem__
         special = {"title", "product", "value", "currency"}
         fields = [name for name in columns.first if name not in special and name in _SLOTS]
         # (slot, column) of the fields read from one column, (slot, field) of those from several

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import marshal
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from itertools import islice
@@ -24,6 +24,7 @@ from pipeline_tui.limits import (
     check_text,
     plain_text,
 )
+from pipeline_tui.memo import Memo
 from pipeline_tui.models import ImportRow
 from pipeline_tui.store.codec import parse_ts, ts
 
@@ -34,22 +35,6 @@ INSERT_COLUMNS = (
     "competitor", "lost_at_stage_id", "loss_note", "revisit_on", "revisit_state", "source", "source_id",
     "archived_at", "snoozed_until", "crm_baseline", "won_reason_id", "won_note",
 )  # fmt: skip
-
-
-class _Memo(dict[Any, Any]):
-    """A value's stored form, worked out (and checked) once per distinct value; forgets all
-    past `limit` entries."""
-
-    def __init__(self, convert: Callable[[Any], Any], limit: int = 50_000) -> None:
-        super().__init__()
-        self.convert = convert
-        self.limit = limit
-
-    def __missing__(self, key: Any) -> Any:
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[key] = self.convert(key)
-        return value
 
 
 def _checked_day(value: date, field: str) -> str:
@@ -91,13 +76,13 @@ class PreparedDeals:
         self._count = 0
         # stage -> [deals, without a loss reason, {currency: total}]
         self.per_stage: dict[int, list[Any]] = {}
-        self._currency = _Memo(check_currency)
-        self._close = _Memo(partial(_checked_day, field="close date"))
-        self._due = _Memo(partial(_checked_day, field="next step's due date"))
-        self._created = _Memo(partial(_checked_moment, field="created date"))
-        self._entered = _Memo(partial(_checked_moment, field="stage entered date"))
-        self._activity = _Memo(partial(_checked_moment, field="last activity date"))
-        self._closed = _Memo(partial(_checked_moment, field="closed date"))
+        self._currency = Memo(check_currency)
+        self._close = Memo(partial(_checked_day, field="close date"))
+        self._due = Memo(partial(_checked_day, field="next step's due date"))
+        self._created = Memo(partial(_checked_moment, field="created date"))
+        self._entered = Memo(partial(_checked_moment, field="stage entered date"))
+        self._activity = Memo(partial(_checked_moment, field="last activity date"))
+        self._closed = Memo(partial(_checked_moment, field="closed date"))
 
     def add(self, *values: Any) -> None:
         """One new deal: the arguments of `prepare`, checked now."""
