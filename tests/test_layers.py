@@ -31,7 +31,7 @@ LAYERS = [
     ("ui", ("paste", "keygate", "styles", "modals", "widgets")),  # parts a screen is made of; forms
     ("flows", ("flows", "actions", "host")),  # what happens between a key and a saved change
     ("screens", ("screens",)),
-    ("app", ("app", "launch", "__main__")),
+    ("app", ("app", "app_support", "launch", "__main__")),
 ]  # fmt: skip
 ORDER = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 ALLOWED_UP = {("cli", "app")}  # the command line opens the board (lazily, to stay fast)

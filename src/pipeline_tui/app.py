@@ -5,12 +5,10 @@ operations layer; screens show and ask, and follow the `pipeline` reactive."""
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +21,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from pipeline_tui import paths
+from pipeline_tui.app_support import MESSAGES_KEPT, Revision, Said, catch_stop_signals, runner, settle_gc
 from pipeline_tui.config import Settings, load_keymap
 from pipeline_tui.display import safe
 from pipeline_tui.errors import DatabaseFileError
@@ -39,29 +38,6 @@ if TYPE_CHECKING:
     from pipeline_tui.host import Host
 
 T = TypeVar("T")
-_GC_SETTLED = False  # start-up objects are moved out of the collector's way once a process
-MESSAGES_KEPT = 50
-
-
-@dataclass(frozen=True)
-class Revision:
-    """The pipeline as the app last knew it: bumped by every change made here (`done`) or
-    seen from another process (`done` None). Screens watch it and follow."""
-
-    number: int = 0
-    done: Done | None = None
-    restores: int = 0  # restores seen from another process: what was shown is another pipeline
-
-
-@dataclass(frozen=True)
-class Said:
-    """One message the app showed the seller (on the key bar's message line, which keeps
-    the last one; dimmed after `timeout` seconds)."""
-
-    text: str
-    severity: str = "information"
-    title: str = ""
-    timeout: float = 5.0
 
 
 class PipelineApp(App[Any]):
@@ -282,22 +258,12 @@ class PipelineApp(App[Any]):
                 self.notify(problem, title="Settings", severity="warning", timeout=15)
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
-        self._catch_stop_signals()
-        self.call_after_refresh(_settle_gc)
-
-    def _catch_stop_signals(self) -> None:
-        """SIGTERM or SIGHUP (a shutdown, a closed terminal): leave as `q` does, the
-        terminal given back as it was; the command line then says why in one line."""
-        import asyncio
-        import contextlib
-        import signal
-
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows, a thread
-                loop.add_signal_handler(signum, self._stop_by_signal, int(signum))
+        catch_stop_signals(self._stop_by_signal)
+        self.call_after_refresh(settle_gc)
 
     def _stop_by_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP (a shutdown, a closed terminal): leave as `q` does, the
+        terminal given back as it was; the command line then says why in one line."""
         self.stopped_by = signum
         self.exit(return_code=128 + signum)
 
@@ -420,34 +386,15 @@ class PipelineApp(App[Any]):
                 key = binding.key_display or binding.key.split(",")[0]
                 ours.append(
                     SystemCommand(
-                        title, f"{what or binding.description} ({key})", _runner(target, binding.action)
+                        title, f"{what or binding.description} ({key})", runner(target, binding.action)
                     )
                 )
         for title, help_text, action in self.PALETTE:
             if title not in titles:
                 titles.add(title)
-                ours.append(SystemCommand(title, help_text, _runner(self, action)))
+                ours.append(SystemCommand(title, help_text, runner(self, action)))
         yield from (command for command in super().get_system_commands(screen) if command.title not in titles)
         yield from ours
-
-
-def _runner(target: Any, action: str) -> Callable[[], Any]:
-    def run() -> Any:
-        return target.run_action(action)
-
-    return run
-
-
-def _settle_gc() -> None:
-    """After the first paint, move start-up objects out of the collector's way (once a
-    process): long collections over them would otherwise stall a keypress now and then."""
-    global _GC_SETTLED
-    if _GC_SETTLED:
-        return
-    _GC_SETTLED = True
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 50)
 
 
 def as_host(app: PipelineApp) -> Host:
