@@ -277,27 +277,39 @@ class ImportWriter:
         stages: dict[int, int],
         reasons: dict[int, int],
     ) -> int:
-        """Write prepared deals (checked as they were added), each with the event that puts
-        it in its stage and its note, a few thousand rows per statement."""
+        """Write prepared deals (checked as they were added), a few thousand rows per
+        statement, each chunk followed by the entries that put its deals in their stages (made
+        by SQLite from the rows just written: no value crosses from Python twice) and the notes
+        they bring: a deal's stage entry comes before its note."""
         tag_text = json.dumps(tag)
-        kind_value, note_kind = kind.value, EventKind.NOTE.value
         next_id = int(self._rows("SELECT COALESCE(MAX(id), 0) FROM deals")[0][0]) + 1
         first = next_id
         keyed = bool(stages or reasons)
         cursor = self.db.conn.cursor()
         deals: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
+        notes: list[tuple[Any, ...]] = []
+
+        stage_entry = (
+            "INSERT INTO events (deal_id, at, kind, text, from_stage_id, to_stage_id, data) "
+            "SELECT id, created_at, ?, ?, NULL, stage_id, ? FROM deals WHERE id BETWEEN ? AND ? ORDER BY id"
+        )
+        note_kind = EventKind.NOTE.value
 
         def flush() -> None:
+            if not deals:
+                return
             try:
                 cursor.executemany(_INSERT_DEAL, deals)
             except sqlite3.IntegrityError as exc:
                 raise ConflictError(
                     f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
                 ) from None
-            cursor.executemany(_INSERT_EVENT, events)
+            cursor.execute(stage_entry, [kind.value, source_label, tag_text, deals[0][0], deals[-1][0]])
+            cursor.executemany(
+                _INSERT_EVENT, [(deal, at, note_kind, text, None, None, tag_text) for deal, at, text in notes]
+            )
             deals.clear()
-            events.clear()
+            notes.clear()
 
         for values in rows.values():
             deal_id = next_id
@@ -311,9 +323,8 @@ class ImportWriter:
                     listed[13] = reasons.get(listed[13], listed[13])
                 values = tuple(listed)
             deals.append((deal_id, *values[:-1]))
-            events.append((deal_id, values[9], kind_value, source_label, None, values[5], tag_text))
             if values[-1]:
-                events.append((deal_id, values[9], note_kind, values[-1], None, None, tag_text))
+                notes.append((deal_id, values[9], values[-1]))
             if len(deals) >= 5_000:
                 flush()
         flush()

@@ -46,6 +46,11 @@ EVENT_SQL = (
     "THEN COALESCE(json_extract(e.data, '$.competitor'), '') ELSE '' END"
 )
 CHUNK = 500
+# A deal's row has rowid -id: deals are indexed highest id first, so the rowids FTS5 is
+# given ascend. Given a smaller rowid than the last, FTS5 writes out what it holds in memory
+# first: in id order every deal became a segment of its own (2.4 s instead of 0.8 s for
+# 100,000 deals).
+DEALS_IN_ROWID_ORDER = " ORDER BY d.id DESC"
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
@@ -71,12 +76,12 @@ class SearchIndex:
 
     def deals(self, ids: Sequence[int]) -> None:
         """Index these deals' fields as they are now."""
-        for chunk in _chunks(ids):
+        for chunk in _chunks(sorted(ids, reverse=True)):
             marks = ", ".join("?" * len(chunk))
             self._execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", [-i for i in chunk])
             self._execute(
                 f"INSERT INTO {TABLE} (rowid, body, deal_id) SELECT -d.id, search_fold({FIELDS_SQL}), d.id "
-                f"FROM deals d WHERE d.id IN ({marks})",
+                f"FROM deals d WHERE d.id IN ({marks}){DEALS_IN_ROWID_ORDER}",
                 chunk,
             )
 
@@ -85,13 +90,13 @@ class SearchIndex:
         two statements instead of one per chunk)."""
         self._execute(
             f"INSERT INTO {TABLE} (rowid, body, deal_id) SELECT -d.id, search_fold({FIELDS_SQL}), d.id "
-            "FROM deals d WHERE d.id >= ?",
+            f"FROM deals d WHERE d.id >= ?{DEALS_IN_ROWID_ORDER}",
             [first_id],
         )
         self._execute(
             f"INSERT OR REPLACE INTO {TABLE} (rowid, body, deal_id) "
             f"SELECT e.id, search_fold({EVENT_SQL}), e.deal_id FROM events e "
-            f"WHERE e.deal_id >= ? AND {_LIVE_EVENT}",
+            f"WHERE e.deal_id >= ? AND {_LIVE_EVENT} ORDER BY e.id",
             [first_id],
         )
 
@@ -110,7 +115,7 @@ class SearchIndex:
             self._execute(
                 f"INSERT OR REPLACE INTO {TABLE} (rowid, body, deal_id) "
                 f"SELECT e.id, search_fold({EVENT_SQL}), e.deal_id FROM events e "
-                f"WHERE e.deal_id IN ({marks}) AND {_LIVE_EVENT}",
+                f"WHERE e.deal_id IN ({marks}) AND {_LIVE_EVENT} ORDER BY e.id",
                 chunk,
             )
 
@@ -135,11 +140,12 @@ class SearchIndex:
             self._execute(f"DELETE FROM {TABLE}")
             self._execute(
                 f"INSERT INTO {TABLE} (rowid, body, deal_id) SELECT -d.id, search_fold({FIELDS_SQL}), d.id "
-                "FROM deals d"
+                f"FROM deals d{DEALS_IN_ROWID_ORDER}"
             )
             self._execute(
                 f"INSERT INTO {TABLE} (rowid, body, deal_id) "
-                f"SELECT e.id, search_fold({EVENT_SQL}), e.deal_id FROM events e WHERE {_LIVE_EVENT}"
+                f"SELECT e.id, search_fold({EVENT_SQL}), e.deal_id FROM events e "
+                f"WHERE {_LIVE_EVENT} ORDER BY e.id"
             )
 
     def in_step(self) -> bool:
