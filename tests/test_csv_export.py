@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui import operations as ops
+from pipeline_tui.csv_cells import Writer, write_deals
 from pipeline_tui.csv_io import (
     BOM,
     DEAL_COLUMNS,
     NOTE_COLUMNS,
+    deal_rows,
     export,
     export_to_path,
     export_to_string,
@@ -297,3 +299,57 @@ def test_export_to_path_refusals(store: Store, tmp_path: Path) -> None:
         export_to_path(store, "notes", tmp_path)
     with pytest.raises(PipelineError, match="does not exist"):
         export_to_path(store, "notes", tmp_path / "missing" / "x.csv")
+
+
+# ------------------------------------------- the deals export's fast rows
+
+
+# Cells built from what decides a cell's form: separators of every locale, quotes, line
+# breaks, triggers, apostrophes, spaces of several kinds (NUL, the fast path's joiner,
+# included), and plain letters.
+HOSTILE = st.text(st.sampled_from(list("ab ,;\t\r\n\"'=+-@\x00\x1f\xa0\u2028\x85{}[]é")), max_size=6)
+JSON_LIKE = st.builds(lambda body, o: ("[" if o else "{") + body, HOSTILE, st.booleans())
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.lists(HOSTILE, min_size=len(DEAL_COLUMNS) - 2, max_size=len(DEAL_COLUMNS) - 2),
+            st.one_of(HOSTILE, JSON_LIKE),
+            st.one_of(HOSTILE, JSON_LIKE),
+        ),
+        max_size=3,
+    )
+)
+def test_the_deals_writer_writes_each_row_as_the_cell_by_cell_writer(
+    rows: list[tuple[list[str], str, str]],
+) -> None:
+    cells = [[*plain, baseline, timeline] for plain, baseline, timeline in rows]
+    expected = io.StringIO()
+    writer = Writer(expected)
+    writer.writerow(DEAL_COLUMNS)
+    for row in cells:
+        writer.writerow(row)
+    fast = io.StringIO()
+    assert write_deals(fast, cells) == len(cells)
+    assert fast.getvalue() == expected.getvalue()
+
+
+def test_the_deals_export_is_the_cell_by_cell_export_of_a_pipeline(store: Store, clock: Clock) -> None:
+    """A pipeline with hostile text in every kind of field, lost, won, archived and edited
+    deals: `export deals` writes exactly what the cell-by-cell writer makes of its rows."""
+    lost_deal(store, clock)
+    for title in ("=cmd|' /C calc'!A0", "  padded  ", "a;b", "tab\there", "-5", "@sum", "ok"):
+        deal = builders.add(store, title, company="Co, =x", contact="'quoted'", value=5)
+        builders.add_note(store, deal.id, "note\n=1+1, @a")
+    for row in store.conn.rows("SELECT id FROM deals"):  # a stored value no path writes
+        store.conn.db.execute("UPDATE deals SET value = ? WHERE id = ?", ["12.5", row[0]])
+        break
+    expected = io.StringIO()
+    writer = Writer(expected)
+    writer.writerow(DEAL_COLUMNS)
+    for row in deal_rows(store):
+        writer.writerow([row[c] for c in DEAL_COLUMNS])
+    assert export_to_string(store, "deals") == expected.getvalue()
+    assert len(read(expected.getvalue())) == 8

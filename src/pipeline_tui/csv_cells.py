@@ -150,3 +150,59 @@ class Writer:
 
     def writerow(self, cells: Iterable[Any]) -> None:
         self.out.write(csv_line(cells, exact=self.exact))
+
+
+# A deals export's cells but its last two (the CRM baseline and the timeline: JSON, always
+# quoted) are joined with NUL, which no stored text holds, and searched at once for what
+# `inert_cell` would change in any of them: a separator, line break or quote anywhere
+# (`_ANYWHERE`); an apostrophe, space or trigger at a cell's start, a space at its end
+# (`_EDGES`, over the cells with a NUL before and after: a start follows a NUL, an end
+# precedes one). Two searches that begin with a literal or a set run at C speed; a row
+# they find anything in, or whose cells hold a NUL after all, is written cell by cell.
+_ANYWHERE = re.compile(r'[,;\t\r\n"]')
+_EDGES = re.compile(r"\x00(?:['\s=+\-@]|(?<=\s\x00))")
+_ROWS_PER_WRITE = 1_000
+
+
+def _json_cell(text: str) -> str:
+    """`inert_cell` of a JSON object or list (the CRM baseline, the timeline): it never
+    starts with a trigger and, holding a quote, is always quoted; only a trigger after a
+    separator inside it is guarded."""
+    if text[:1] not in ("{", "["):
+        return inert_cell(text)
+    if _INNER.search(text) is not None:
+        text = _INNER.sub(r"\1'", text)
+    if '"' in text or _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_deals(out: IO[str], rows: Iterable[list[Any]]) -> int:
+    """The deals export: the header, then each row (its cells as text, DEAL_COLUMNS order)
+    exactly as `Writer.writerow` writes it, with the common row decided by two searches and
+    written a thousand rows at a time."""
+    out.write(csv_line(DEAL_COLUMNS))
+    separators = len(DEAL_COLUMNS) - 3
+    lines: list[str] = []
+    count = 0
+    for cells in rows:
+        plain = cells[:-2]
+        try:
+            joined = "\x00".join(plain)
+        except TypeError:  # a value that is not text (a file edited elsewhere)
+            joined = ""
+        if (
+            joined.count("\x00") == separators
+            and _ANYWHERE.search(joined) is None
+            and _EDGES.search(f"\x00{joined}\x00") is None
+        ):
+            head = joined.replace("\x00", ",")
+        else:
+            head = ",".join([inert_cell(cell) for cell in plain])
+        lines.append(f"{head},{_json_cell(cells[-2])},{_json_cell(cells[-1])}\r\n")
+        count += 1
+        if len(lines) >= _ROWS_PER_WRITE:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
+    return count

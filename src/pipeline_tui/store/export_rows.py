@@ -4,6 +4,8 @@ entry that carries text."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from pipeline_tui.models import EventKind
@@ -13,6 +15,7 @@ from pipeline_tui.store.prepared import INSERT_COLUMNS
 
 # The columns the deals export reads, in order: the ones an import writes.
 EXPORT_COLUMNS = INSERT_COLUMNS
+_deal_of = itemgetter(0)
 
 
 class ExportRows:
@@ -84,14 +87,14 @@ class ExportRows:
                 "ORDER BY d.id, e.id",
                 stage_ids,
             )
-            event = next(events, None)
+            groups = groupby(events, key=_deal_of)
+            group = next(groups, None)
             for deal in deals:
-                deal_id = deal[0]
-                mine: list[tuple[Any, ...]] = []
-                while event is not None and event[0] == deal_id:
-                    mine.append(event[1:])
-                    event = next(events, None)
-                yield deal, mine
+                if group is not None and group[0] == deal[0]:
+                    yield deal, [event[1:] for event in group[1]]
+                    group = next(groups, None)
+                else:
+                    yield deal, []
 
     def event_rows(self, deal_id: int) -> list[tuple[str, str, str, int | None, int | None, str]]:
         """A deal's events as stored (at, kind, text, from stage, to stage, data), in order."""
