@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from pipeline_tui.money import (
     minor_to_decimal_str,
     parse_amount,
     parse_money,
+    plain_amount,
 )
 
 NBSP = "\u00a0"
@@ -214,3 +217,16 @@ def test_round_trip_through_decimal_string(minor: int) -> None:
 def test_round_trip_through_format_money(minor: int, currency: str) -> None:
     assert parse_money(format_money(minor, "USD")) == minor
     assert parse_amount(format_money(minor, currency)) == (minor, currency)
+
+
+_PLAIN = re.compile(r"(\d{1,13})(?:\.(\d\d?))?")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("0123456789.,-+ e$\u0661\u0662\u0669\uff11")), max_size=18))
+def test_a_plain_amount_is_read_as_its_pattern_says(text: str) -> None:
+    """plain_amount tells 1-13 digits, optionally a point and 1-2 digits, without a regex:
+    the same reading as the pattern (Unicode digits included, as int() takes them)."""
+    m = _PLAIN.fullmatch(text)
+    expected = None if m is None else int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)
+    assert plain_amount(text) == expected

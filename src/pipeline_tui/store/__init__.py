@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import os
 from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlite_utils import Database
 
-from pipeline_tui.store.board import Board
 from pipeline_tui.store.codec import DEAL_COLUMNS, parse_ts, ts
 from pipeline_tui.store.connection import (
     BUSY_TIMEOUT_MS,
@@ -43,14 +43,17 @@ from pipeline_tui.store.connection import (
     unique_path,
 )
 from pipeline_tui.store.deals import Deals
-from pipeline_tui.store.history import History
 from pipeline_tui.store.journal import Journal
-from pipeline_tui.store.reports import Reports
-from pipeline_tui.store.review import Review
 from pipeline_tui.store.search import Search
 from pipeline_tui.store.shape import Shape
 from pipeline_tui.store.sqlite_errors import damaged
 from pipeline_tui.store.transfer import Transfer
+
+if TYPE_CHECKING:
+    from pipeline_tui.store.board import Board
+    from pipeline_tui.store.history import History
+    from pipeline_tui.store.reports import Reports
+    from pipeline_tui.store.review import Review
 
 
 class Store:
@@ -62,12 +65,35 @@ class Store:
         self.shape = Shape(conn)
         self.deals = Deals(conn)
         self.search = Search(conn, self.deals.index)
-        self.history = History(conn, self.shape)
-        self.board = Board(conn, self.shape)
-        self.review = Review(conn, self.shape)
         self.journal = Journal(conn)
-        self.reports = Reports(conn, self.shape, self.review)
         self.transfer = Transfer(conn, self.shape, self.deals)
+
+    # The parts that read for the screens and reports are made (and their modules loaded)
+    # when first asked for: a command that imports or exports never loads them.
+
+    @cached_property
+    def history(self) -> History:
+        from pipeline_tui.store.history import History
+
+        return History(self.conn, self.shape)
+
+    @cached_property
+    def board(self) -> Board:
+        from pipeline_tui.store.board import Board
+
+        return Board(self.conn, self.shape)
+
+    @cached_property
+    def review(self) -> Review:
+        from pipeline_tui.store.review import Review
+
+        return Review(self.conn, self.shape)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from pipeline_tui.store.reports import Reports
+
+        return Reports(self.conn, self.shape, self.review)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], **options: Any) -> Self:
