@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -353,3 +354,14 @@ def test_the_deals_export_is_the_cell_by_cell_export_of_a_pipeline(store: Store,
         writer.writerow([row[c] for c in DEAL_COLUMNS])
     assert export_to_string(store, "deals") == expected.getvalue()
     assert len(read(expected.getvalue())) == 8
+
+
+def test_a_baseline_whose_stage_is_not_an_id_exports_without_a_board_stage(store: Store) -> None:
+    """A file edited elsewhere: the CRM baseline's stage_id is a list. The export says no
+    board stage for it instead of stopping."""
+    deal = builders.add(store, "Edited elsewhere")
+    store.conn.db.execute(
+        "UPDATE deals SET crm_baseline = ? WHERE id = ?", ['{"stage_id":[1],"title":"x"}', deal.id]
+    )
+    [row] = read(export_to_string(store, "deals"))
+    assert json.loads(row["crm_baseline"]) == {"board_stage": None, "title": "x"}

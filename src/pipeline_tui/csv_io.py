@@ -107,13 +107,17 @@ def _details(details: dict[str, Any]) -> str:
 
 
 def portable_baseline(baseline: dict[str, Any] | None, stage_names: dict[int, str]) -> str:
-    """The CRM baseline with the board stage by name."""
+    """The CRM baseline with the board stage by name. The dict is changed: the caller hands
+    over one just read."""
     if not baseline:
         return ""
-    out = {k: v for k, v in baseline.items() if k != "stage_id"}
     if "stage_id" in baseline:
-        out["board_stage"] = stage_names.get(baseline["stage_id"])
-    return _SORTED_JSON(out)
+        stage_id = baseline.pop("stage_id")
+        try:
+            baseline["board_stage"] = stage_names.get(stage_id)
+        except TypeError:  # not an id at all (a file edited elsewhere)
+            baseline["board_stage"] = None
+    return _SORTED_JSON(baseline)
 
 
 def _encoder(*, sort_keys: bool) -> Callable[[Any], str]:
