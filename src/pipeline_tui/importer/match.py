@@ -130,6 +130,7 @@ def match_keyed(
             if scored[0][0] == scored[1][0]:
                 raise _indistinct(rest, candidates)
             chosen = scored[0][1]
+            plan.notices.append(_told_apart(ctx, rest, candidates, chosen))
         for i, j in enumerate(chosen):
             deal = candidates[j]
             matched.add(deal.id)
@@ -158,6 +159,22 @@ def _indistinct(rows: list[Read], deals: list[CrmRef]) -> InputError:
     )
 
 
+def _told_apart(ctx: Context, rows: list[Read], deals: list[CrmRef], chosen: tuple[int, ...]) -> str:
+    """The dry run's word on rows matched by what they carry: which row went to which deal,
+    and how alike they were (a seller who knows better adds the record ids)."""
+    first = rows[0].row
+    pairs = []
+    for i, j in enumerate(chosen):
+        alike, compared = _alike(ctx, rows[i].row, deals[j])
+        pairs.append(f"row {rows[i].row.number} → deal #{deals[j].id} ({alike} of {compared} values alike)")
+    return (
+        f"Rows {', '.join(str(r.row.number) for r in rows)} are deals named {first.title!r} at "
+        f"{first.company or 'no company'!r} made the same day, without a record id; told apart by the "
+        f"values each shares with the deals imported before: {'; '.join(pairs)}. If that is wrong, import "
+        "an export with the CRM's record id column (or --column id=HEADER)."
+    )
+
+
 def _fingerprint(row: SourceRow) -> tuple[str, ...]:
     return tuple(c.strip() for c in row.cells)
 
@@ -169,6 +186,12 @@ def fingerprint_digest(row: SourceRow) -> bytes:
 
 def _likeness(ctx: Context, row: SourceRow, deal: CrmRef) -> int:
     """How many of the values the deal was imported with the row still has."""
+    return _alike(ctx, row, deal)[0]
+
+
+def _alike(ctx: Context, row: SourceRow, deal: CrmRef) -> tuple[int, int]:
+    """How many of the values the deal was imported with the row still has, of how many
+    were compared."""
     base = json.loads(deal.baseline) if deal.baseline else {}
     values = {
         "title": row.title,
@@ -179,7 +202,8 @@ def _likeness(ctx: Context, row: SourceRow, deal: CrmRef) -> int:
         "close": row.close.isoformat() if row.close else None,
         "stage": row.stage,
     }
-    return sum(1 for name, value in values.items() if name in base and base[name] == value)
+    compared = [name for name in values if name in base]
+    return sum(1 for name in compared if base[name] == values[name]), len(compared)
 
 
 def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPlan) -> None:
