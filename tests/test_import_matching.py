@@ -52,3 +52,35 @@ def test_twins_nothing_tells_apart_still_stop_the_import(
     week2 = [HEADER, [*twin, "300", "2026-06-30", "2026-01-10"], [*twin, "400", "2026-06-30", "2026-01-10"]]
     err = refused(capsys, "import", "--dry-run", str(write(tmp_path / "w2.csv", week2)))
     assert "nothing in the file tells which row is which deal" in err
+
+
+def test_a_deal_renamed_in_a_crm_without_ids_is_pointed_out(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A Salesforce report without record ids: next week one opportunity is renamed and
+    one account is renamed. Without ids each reads as a deal gone and a new one; the dry
+    run says which new row may be which deal, and the record-id fix (it links nothing)."""
+    week1 = [
+        HEADER,
+        ["Platform licence", "Globex", "Prospecting", "100", "2026-06-30", "2026-01-10"],
+        ["Support renewal", "Initech", "Qualification", "200", "2026-07-31", "2026-02-03"],
+        ["Seats", "Umbrella", "Prospecting", "300", "2026-08-31", "2026-03-01"],
+    ]
+    ok(capsys, "import", str(write(tmp_path / "week1.csv", week1)))
+    ids = {d.title: d.id for d in deals_of(store)}
+    week2 = [
+        HEADER,
+        ["Platform licence (3 years)", "Globex", "Prospecting", "100", "2026-06-30", "2026-01-10"],
+        ["Support renewal", "Initech Ltd", "Qualification", "200", "2026-07-31", "2026-02-03"],
+        ["Seats", "Umbrella", "Prospecting", "300", "2026-08-31", "2026-03-01"],
+    ]
+    said = " ".join(ok(capsys, "import", "--dry-run", str(write(tmp_path / "week2.csv", week2))).split())
+    assert (
+        f"#{ids['Platform licence']} 'Platform licence' is not in this file, and the new row "
+        "'Platform licence (3 years)' has its account and created day" in said
+    )
+    assert (
+        f"#{ids['Support renewal']} 'Support renewal' is not in this file, and the new row "
+        "'Support renewal' has its name" in said
+    )
+    assert "record id column" in said and "'Seats' is not in this file" not in said

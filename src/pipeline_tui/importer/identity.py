@@ -59,11 +59,11 @@ def natural_key(row: SourceRow) -> str:
     """'key-…': the same deal in next week's export of the same report has the same key,
     whatever its stage, amount or age."""
     created = row.created.date().isoformat() if row.created else ""
-    text = "\x1f".join((_norm(row.title), _norm(row.company), created))
+    text = "\x1f".join((norm_text(row.title), norm_text(row.company), created))
     return "key-" + hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def _norm(text: str) -> str:
+def norm_text(text: str) -> str:
     """`norm`, for text that rarely repeats (a deal's name): the same words, each run of
     spaces one space, case folded, without going through norm's cache."""
     return " ".join(text.replace("\ufeff", "").split()).casefold()

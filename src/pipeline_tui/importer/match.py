@@ -11,7 +11,7 @@ from itertools import permutations
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.context import Context, Read
-from pipeline_tui.importer.identity import canonical_id, legacy_key, natural_key
+from pipeline_tui.importer.identity import canonical_id, legacy_key, natural_key, norm_text
 from pipeline_tui.importer.plan_types import ImportPlan
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.models import EventKind, ImportEvent, ImportUpdate
@@ -215,6 +215,13 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
     )
     titles = ctx.store.transfer.titles([d.id for d in gone]) if gone else {}
     plan.missing = [(d.id, titles.get(d.id, "")) for d in gone]
+    keyed = [
+        d
+        for sid, d in known.deals.items()
+        if sid.startswith("key-") and d.id not in matched and not d.archived
+    ]
+    if keyed and plan.rows:
+        plan.notices.extend(_renamed(ctx, keyed, plan))
     plan.missing_action = ctx.options.missing
     if gone and ctx.options.missing == "archive":
         stamp = ctx.now
@@ -223,3 +230,38 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
             archived = {"archived_at": ts(stamp)}
             baseline = json.loads(deal.baseline) if deal.baseline else {}
             plan.updates.append(ImportUpdate(deal.id, deal.rev, archived, baseline or {}, (event,)))
+
+
+RENAMES_SAID = 3
+
+
+def _renamed(ctx: Context, gone: list[CrmRef], plan: ImportPlan) -> list[str]:
+    """Deals imported without a record id that this file no longer holds, each beside the
+    one new row that shares its account and created day (its name changed) or its name and
+    created day (its account changed): the CRM may have renamed it, which without ids reads
+    as one deal gone and one new. Said, never linked: only the record id can tell."""
+    if len(plan.rows) > 10_000:  # a first import of a big file, not next week's export
+        return []
+    by_account: dict[tuple[str, str], list[str]] = {}
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for row in plan.rows:
+        day = row.created_at.date().isoformat()
+        by_account.setdefault((norm_text(row.company), day), []).append(row.title)
+        by_name.setdefault((norm_text(row.title), day), []).append(row.title)
+    said: list[str] = []
+    for ref in gone:
+        deal = ctx.store.deals.get(ref.id)
+        day = deal.created_at.date().isoformat()
+        same_account = by_account.get((norm_text(deal.company), day), []) if deal.company else []
+        same_name = by_name.get((norm_text(deal.title), day), [])
+        for what, found in (("account", same_account), ("name", same_name)):
+            if len(found) == 1:
+                said.append(
+                    f"#{deal.id} {deal.title!r} is not in this file, and the new row {found[0]!r} has its "
+                    f"{what} and created day: if the CRM renamed it, this import adds it a second time; an "
+                    "export with the CRM's record id column (or --column id=HEADER) updates it instead."
+                )
+                break
+    if len(said) > RENAMES_SAID:
+        said[RENAMES_SAID:] = [f"… and {len(said) - RENAMES_SAID:,} more such pairs."]
+    return said
