@@ -592,3 +592,43 @@ def test_a_reimport_whose_flags_say_closed_moves_a_deal_a_remembered_map_left_op
     assert stages(store) == {"Globex - Pilot": "Closed Lost", "Umbrella - Discovery": "Lead"}
     globex = next(d for d in store.deals.all() if d.title == "Globex - Pilot")
     assert store.shape.stage(globex.lost_at_stage_id).name == "Closed - Disqualified"  # where it was
+
+
+def test_a_lost_date_on_an_open_pipedrive_deal_is_said(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    header = (*PIPEDRIVE, "Deal - Lost time")
+    path = write(
+        tmp_path / "deals.csv",
+        header,
+        [
+            (
+                "1",
+                "Reopened",
+                "100",
+                "EUR",
+                "Org",
+                "Proposal Made",
+                "Open",
+                "2026-01-06 09:15:02",
+                "",
+                "2026-02-01 10:00:00",
+            )
+        ],
+    )
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "1 row (row 2) has 'Deal - Lost time' filled in, but Deal - Status 'Open' says open" in out
+
+
+def test_stages_an_own_export_makes_are_said_with_their_kind(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import builders
+
+    builders.add(store, "Platform licence", stage_id="Proposal")
+    proposal = next(s for s in store.shape.stages() if s.name == "Proposal")
+    builders.rename_stage(store, proposal.id, "Offer sent")
+    exported = tmp_path / "deals.csv"
+    ok(capsys, "export", "deals", "-o", str(exported))
+    out = ok(capsys, "--db", str(tmp_path / "other.db"), "import", str(exported), "--dry-run")
+    assert "Stages made by the import: Offer sent (open)." in out
