@@ -632,3 +632,34 @@ def test_stages_an_own_export_makes_are_said_with_their_kind(
     ok(capsys, "export", "deals", "-o", str(exported))
     out = ok(capsys, "--db", str(tmp_path / "other.db"), "import", str(exported), "--dry-run")
     assert "Stages made by the import: Offer sent (open)." in out
+
+
+def test_flag_columns_the_import_does_not_know_are_pointed_to(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """HubSpot's closed / won flags under headers the import does not know (their exported
+    names in other languages are not documented): the question says how to name them, and
+    once named they decide."""
+    header = ("Datensatz-ID", "Dealname", "Deal-Phase", "Pipeline", "Betrag", "Währung", "Abschlussdatum",
+              "Deal closed (de)", "Deal won (de)")  # fmt: skip
+    path = write(
+        tmp_path / "deals.csv",
+        header,
+        [
+            (
+                "94000000001",
+                "Bool de",
+                "Verhandlung läuft",
+                "Vertriebspipeline",
+                "1000",
+                "EUR",
+                "2026-03-01",
+                "Ja",
+                "Nein",
+            )
+        ],  # fmt: skip
+    )
+    err = refused(capsys, "import", str(path))
+    assert "--column won=HEADER --column closed=HEADER (yes / no)" in err
+    ok(capsys, "import", str(path), "--column", "closed=Deal closed (de)", "--column", "won=Deal won (de)")
+    assert kinds(store) == {"Bool de": StageKind.LOST}

@@ -160,6 +160,17 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
         f"{new_stage_kind(stages.stages)}: its deals stay open), e.g.:"
     )
     lines.append(f"  {maps}")
+    unsaid = [v for v, _ in unknown if norm(v) not in stages.unknown_why]
+    if (
+        column is not None
+        and unsaid
+        and not any(f in ctx.headers for f in ("status", "won", "closed", "lost"))
+    ):
+        lines.append(
+            "If a column of the file says whether each deal is won or lost (a status, or flags such as "
+            "HubSpot's in another language), name it instead: --column status=HEADER (open / won / lost), "
+            "or --column won=HEADER --column closed=HEADER (yes / no)."
+        )
     whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
     lines.append(f"Check each before you paste it. The answers are remembered for the next {whence}.")
     lines.append("Nothing was imported.")
