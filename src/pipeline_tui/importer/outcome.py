@@ -6,9 +6,9 @@ semantics, Odoo's archived flag; then a closed stage every CRM names alike ("Clo
 date that is filled in.
 
 Columns made to say the outcome (a status, a flag, a stage the CRM names won or lost) that
-disagree stop the import, naming the row, both columns, both values and the fix. A loss reason or a lost
-date on a deal such a column says is won or open is overruled by that column: said in the
-dry run, with the count and the first rows (`Overruled`)."""
+disagree stop the import, naming the row, both columns, both values and the fix. A loss
+reason or a lost date on a deal such a column says is won or open is overruled by that
+column: said in the dry run, with the count and the first rows (`Overruled`)."""
 
 from __future__ import annotations
 
@@ -76,11 +76,10 @@ def outcome_of(
     outcome = _outcome_of(row, fmt, headers, ends or {}, mapped)
     if outcome.kind in (WON, OPEN) and (outcome.explicit or outcome.why.startswith("stage")):
         filled = (
-            ("lost_reason", row.lost_reason) if row.lost_reason and not row.won_reason else
-            ("lost_date", row.lost_date) if row.lost_date else ("", None)
-        )  # fmt: skip
-        if filled[0]:
-            name = repr(headers.get(filled[0], filled[0]))
+            "lost_reason" if row.lost_reason and not row.won_reason else "lost_date" if row.lost_date else ""
+        )
+        if filled:
+            name = repr(headers.get(filled, filled))
             return Outcome(outcome.kind, outcome.why, outcome.no_decision, outcome.explicit, name)
     return outcome
 
