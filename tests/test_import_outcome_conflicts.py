@@ -663,3 +663,20 @@ def test_flag_columns_the_import_does_not_know_are_pointed_to(
     assert "--column won=HEADER --column closed=HEADER (yes / no)" in err
     ok(capsys, "import", str(path), "--column", "closed=Deal closed (de)", "--column", "won=Deal won (de)")
     assert kinds(store) == {"Bool de": StageKind.LOST}
+
+
+def test_a_deal_reopened_in_pipedrive_is_reopened_though_its_stage_kept_its_name(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A lost Pipedrive deal keeps its stage's name; reopened, only Deal - Status changes: the
+    outcome read from it moves the deal, as a changed stage name would."""
+    row = ["7", "Rollout", "4800", "EUR", "Hafen AG", "Proposal Made", "Lost", "2026-01-06 09:15:02", "Price"]
+    path = write(tmp_path / "deals.csv", PIPEDRIVE, [tuple(row)])
+    ok(capsys, "import", str(path))
+    assert kinds(store) == {"Rollout": StageKind.LOST}
+    row[6], row[8] = "Open", ""
+    path = write(tmp_path / "deals.csv", PIPEDRIVE, [tuple(row)])
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "Rollout: stage Closed Lost → Proposal" in out
+    ok(capsys, "import", str(path))
+    assert stages(store) == {"Rollout": "Proposal"}
