@@ -15,8 +15,8 @@ from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_m
 from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.identity import canonical_id, natural_key
 from pipeline_tui.importer.match import Known, fingerprint_digest, match_keyed, missing_deals
-from pipeline_tui.importer.outcome import Outcome, outcome_of
-from pipeline_tui.importer.placing import ask_unknown, check_new_stages, place
+from pipeline_tui.importer.outcome import Outcome, Overruled, outcome_of
+from pipeline_tui.importer.placing import ask_unknown, check_new_stages, new_stages, place
 from pipeline_tui.importer.plan_types import ImportPlan, Options
 from pipeline_tui.importer.source import RowReader, SourceRow, row_error
 from pipeline_tui.importer.stages import StageMap
@@ -132,6 +132,8 @@ class _Pass:
             if c
         ]
         self._outcomes: dict[tuple[Any, ...], Outcome] = {}
+        self.ends, self.mapped = stage_map.ends(), frozenset(stage_map.overrides)
+        self.overruled = Overruled()  # loss reasons / lost dates the outcome column overrules
         self._placed: dict[tuple[Any, ...], Placed] = {}  # by stage value, outcome, lost-at value
         self.refused: InputError | None = None  # the first row whose stage cannot be placed
         self.seen: set[str | int] = set()  # record ids read (`_held`)
@@ -156,8 +158,10 @@ class _Pass:
             key = _outcome_key(row)
             outcome = outcomes.get(key)
             if outcome is None:
-                outcome = outcome_of(row, ctx.form, ctx.headers)
+                outcome = outcome_of(row, ctx.form, ctx.headers, self.ends, self.mapped)
                 outcomes[key] = outcome
+            if outcome.overruled:
+                self.overruled.add(number, outcome)
             if row.deleted or outcome.kind == DELETED:
                 plan.skipped_deleted += 1
                 continue
@@ -304,6 +308,8 @@ class _Pass:
         if self.refused is not None:
             raise self.refused
         ask_unknown(ctx, plan)
+        plan.notices.extend(self.overruled.notices())
+        plan.notices.extend(new_stages(stage_map))
         for source_stage, (target, why) in ctx.shown.items():
             plan.stage_map[source_stage] = target
             plan.stage_rule[source_stage] = why

@@ -13,8 +13,9 @@ from pipeline_tui.importer.formats import norm
 from pipeline_tui.importer.outcome import Outcome
 from pipeline_tui.importer.plan_types import ImportPlan, Options, UnknownStages
 from pipeline_tui.importer.source import SourceRow, row_error
-from pipeline_tui.importer.stages import MANY_NEW, NEW, StageMap, suggestion
-from pipeline_tui.importer.words import CLOSED_ONLY, LOST, OPEN, WON
+from pipeline_tui.importer.stages import MANY_NEW, NEW, StageMap, endpoint_read, new_stage_kind, suggestion
+from pipeline_tui.importer.stages import shell_word as _quoted
+from pipeline_tui.importer.words import CLOSED_ONLY, LOST, OPEN, WON, reads_closed
 from pipeline_tui.models import PendingStage, StageKind
 
 
@@ -69,6 +70,8 @@ def place(ctx: Context, row: SourceRow, outcome: Outcome) -> Placed:
     if placed is not None and outcome.kind == OPEN:
         stages.open_why.setdefault(norm(row.stage), outcome.why)
         return Placed(None, 0, None, ((row.stage, stages.open_closed),))  # a closed stage's name, open
+    if outcome.kind == OPEN:
+        stages.unknown_why.setdefault(norm(row.stage), outcome.why)  # open, but at which stage?
     return Placed(None, 0, None, ((row.stage, stages.unknown),))  # asked about at the end
 
 
@@ -116,12 +119,25 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
         )
     elif unknown:
         many = len(unknown) != 1
-        lines.append(
-            f"{len(unknown):,} stage value{'s' if many else ''} in {column!r} {'are' if many else 'is'} "
-            "not a stage "
-            "of this pipeline, and the file does not say whether those deals are won or lost:"
+        said = stages.unknown_why
+        opened = [v for v, _ in unknown if norm(v) in said]
+        head = (
+            f"{len(unknown):,} stage value{'s' if many else ''} in {column!r} "
+            f"{'are' if many else 'is'} not a stage of this pipeline"
         )
-        lines += _value_lines(unknown)
+        if not opened:
+            lines.append(f"{head}, and the file does not say whether those deals are won or lost:")
+            lines += _value_lines(unknown, _reads(unknown, stages))
+        elif len(opened) == len(unknown):
+            lines.append(f"{head}; the file says those deals are open, but not at which of your stages:")
+            lines += _value_lines(unknown, {v: said[norm(v)] for v, _ in unknown})
+        else:
+            lines.append(f"{head}:")
+            notes = {
+                v: f"open: {said[norm(v)]}" if norm(v) in said else "the file does not say won or lost"
+                for v, _ in unknown
+            }
+            lines += _value_lines(unknown, notes)
     if contrary:
         many = len(contrary) != 1
         lines.append(
@@ -133,11 +149,28 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
             f"{line} ({stages.open_why[norm(value)]})"
             for line, (value, _) in zip(_value_lines(contrary), contrary, strict=False)
         ]
-    offered = {v: suggestion(v, stages.stages, open_only=(v, n) in contrary) for v, n in unknown + contrary}
+    offered = {
+        v: suggestion(v, stages.stages, open_only=(v, n) in contrary or norm(v) in stages.unknown_why)
+        for v, n in unknown + contrary
+    }
     maps = " ".join(f"--map {_quoted(v + '=' + offered[v])}" for v, _ in (unknown + contrary)[:20])
     names = ", ".join(s.name for s in stages.stages)
-    lines.append(f"Say where each goes (one of your stages: {names}; or {NEW} to make it a stage), e.g.:")
+    lines.append(
+        f"Say where each goes (one of your stages: {names}; or {NEW} to make it "
+        f"{new_stage_kind(stages.stages)}: its deals stay open), e.g.:"
+    )
     lines.append(f"  {maps}")
+    unsaid = [v for v, _ in unknown if norm(v) not in stages.unknown_why]
+    if (
+        column is not None
+        and unsaid
+        and not any(f in ctx.headers for f in ("status", "won", "closed", "lost"))
+    ):
+        lines.append(
+            "If a column of the file says whether each deal is won or lost (a status, or flags such as "
+            "HubSpot's in another language), name it instead: --column status=HEADER (open / won / lost), "
+            "or --column won=HEADER --column closed=HEADER (yes / no)."
+        )
     whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
     lines.append(f"Check each before you paste it. The answers are remembered for the next {whence}.")
     lines.append("Nothing was imported.")
@@ -147,9 +180,10 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
     )
 
 
-def _value_lines(values: list[tuple[str, int]]) -> list[str]:
+def _value_lines(values: list[tuple[str, int]], notes: dict[str, str] | None = None) -> list[str]:
     lines = [
         f"  {repr(value) if value else '(empty)'}: {rows:,} row{'s' if rows != 1 else ''}"
+        + (f" ({notes[value]})" if notes and notes.get(value) else "")
         for value, rows in values[:20]
     ]
     if len(values) > 20:
@@ -157,13 +191,44 @@ def _value_lines(values: list[tuple[str, int]]) -> list[str]:
     return lines
 
 
-def _quoted(text: str) -> str:
-    """A shell word: single quotes, a quote inside written as '\\''; text holding a control
-    character (a line break in a cell) as $'…' with each one escaped, so the line stays one."""
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
-        inner = "".join(
-            f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else "\\" + c if c in "\\'" else c
-            for c in text
-        )
-        return f"$'{inner}'"
-    return "'" + text.replace("'", "'\\''") + "'"
+def _reads(values: list[tuple[str, int]], stages: StageMap) -> dict[str, str]:
+    """What a value's name reads when it reads closed: why its --map line offers an endpoint."""
+    notes: dict[str, str] = {}
+    for value, _ in values:
+        end = endpoint_read(value, stages.stages)
+        if end is not None:
+            read = reads_closed(value.casefold().replace("-", " ").split())
+            notes[value] = (
+                f"reads closed, without saying won or lost: offered {end.name}; won ones go to {_won(stages)}"
+                if read == "closed"
+                else f"reads {read}: offered {end.name}"
+            )
+    return notes
+
+
+def _won(stages: StageMap) -> str:
+    return next((s.name for s in stages.stages if s.kind is StageKind.WON), "the won stage")
+
+
+def new_stages(stages: StageMap) -> list[str]:
+    """The stages the import makes (`--map VALUE=new`), each with its kind: open, its deals
+    counted as pipeline; said louder for a name that reads closed."""
+    made = [p for p in stages.pending if not p.archived]
+    if not made:
+        return []
+    kind = new_stage_kind(stages.stages).removeprefix("a new ")
+    out = [
+        "Stages made by the import: "
+        + ", ".join(f"{p.name!r} ({kind if p.kind is StageKind.OPEN else p.kind.value})" for p in made)
+        + ". Deals in an open stage count as open pipeline; a new stage has no stale threshold until you "
+        "set one."
+    ]
+    for pending in made:
+        end = endpoint_read(pending.name, stages.stages)
+        if end is not None and pending.kind is StageKind.OPEN:
+            out.append(
+                f"{pending.name!r} reads closed, but --map …=new makes it an open stage: its deals count as "
+                "open pipeline. If they are closed, import with "
+                f"--map {_quoted(pending.name + '=' + end.name)} instead."
+            )
+    return out

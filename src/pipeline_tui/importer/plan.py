@@ -184,7 +184,11 @@ def _plan_own(store: Store, table: Table, plan: ImportPlan, options: Options) ->
         plan.stage_kinds[pending.key] = pending.kind
     if plan.pending_stages:
         plan.notices.append(
-            "Stages made by the import: " + ", ".join(p.name for p in plan.pending_stages) + "."
+            "Stages made by the import: "
+            + ", ".join(
+                f"{p.name} ({p.kind.value}{', archived' if p.archived else ''})" for p in plan.pending_stages
+            )
+            + "."
         )
     if plan.pending_reasons:
         plan.notices.append(

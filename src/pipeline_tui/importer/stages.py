@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import SLOTS, Format, norm
-from pipeline_tui.importer.words import CLOSED_STAGES, LOST, WON
+from pipeline_tui.importer.words import CLOSED_STAGES, LOST, WON, reads_closed
 from pipeline_tui.models import PendingStage, Stage, StageKind
 
 NEW = "new"  # --map VALUE=new: the import makes a stage called VALUE
@@ -54,6 +54,7 @@ class StageMap:
     unknown_lost_at: Counter[str] = field(default_factory=Counter)
     open_closed: Counter[str] = field(default_factory=Counter)  # a closed stage's name, on open deals
     open_why: dict[str, str] = field(default_factory=dict)  # what says those deals are open
+    unknown_why: dict[str, str] = field(default_factory=dict)  # an unknown value's deals said open: by what
     shown: dict[str, str] = field(default_factory=dict)  # value as first written, by normed value
     _cache: dict[str, Placement | None] = field(default_factory=dict)
 
@@ -84,7 +85,7 @@ class StageMap:
         if key in self.overrides:
             target = self.overrides[key]
             if norm(target) == NEW:
-                return Placement(self._new(value), "--map …=new: a stage made by the import")
+                return Placement(self._new(value), "--map …=new: a new open stage")
             return Placement(self._by_name(target).id, "--map")
         if key in self.remembered and any(s.id == self.remembered[key] for s in self.stages):
             return Placement(self.remembered[key], "as you said at an earlier import")
@@ -98,6 +99,12 @@ class StageMap:
         if closed is not None:
             return Placement(self._slot(closed).id, f"a {closed} stage")
         return None
+
+    def ends(self) -> dict[str, str]:
+        """The board stage's name for each role (won, lost, lead…): a ready --map target."""
+        if not any(s.kind is StageKind.WON for s in self.stages) or not any(s.is_open for s in self.stages):
+            return {}
+        return {slot: self._slot(slot).name for slot in (WON, LOST, *SLOTS)}
 
     def _by_name(self, name: str) -> Stage:
         return next(s for s in self.stages if norm(s.name) == norm(name))
@@ -141,12 +148,18 @@ class StageMap:
 
 
 def suggestion(value: str, stages: list[Stage], *, open_only: bool = False) -> str:
-    """A target to offer for an unknown value in a ready --map line: an open stage a word of
-    it hints at, else `new` (the user checks it before pasting). `open_only`: the value names
-    a stage already (a closed one, on deals the file says are open), so not `new`."""
+    """A target to offer for an unknown value in a ready --map line: the won or lost stage
+    when its words read so ("Closed - Disqualified", "Verloren (Budget)"), an open stage a
+    word of it hints at, else `new` (the user checks it before pasting). `open_only`: the
+    file says its deals are open, so an open stage (and not `new` for a value that names a
+    stage already)."""
     words = _WORDS.findall(norm(value))
     open_stages = [s for s in stages if s.is_open]
     first = open_stages[0].name if open_stages else NEW
+    if not open_only:
+        end = endpoint_read(value, stages)
+        if end is not None:
+            return end.name
     fallback = first if not value.strip() or open_only else NEW
     for slot, hints in HINTS:
         if any(w.startswith(h) for w in words for h in hints):
@@ -155,3 +168,31 @@ def suggestion(value: str, stages: list[Stage], *, open_only: bool = False) -> s
                 return named.name
             return open_stages[min(SLOTS.index(slot), len(open_stages) - 1)].name
     return fallback
+
+
+def endpoint_read(value: str, stages: list[Stage]) -> Stage | None:
+    """The board's lost (or won) stage when a stage value's words read lost (or won); the
+    lost stage for one that reads closed without saying which (the value line says so)."""
+    read = reads_closed(_WORDS.findall(norm(value)))
+    if not read:
+        return None
+    kind = StageKind.WON if read == WON else StageKind.LOST
+    return next((s for s in stages if s.kind is kind), None)
+
+
+def new_stage_kind(stages: list[Stage]) -> str:
+    """What `--map VALUE=new` makes, as the messages say it."""
+    last = [s for s in stages if s.is_open][-1:]
+    return "a new open stage" + (f", after {last[0].name}" if last else "")
+
+
+def shell_word(text: str) -> str:
+    """A shell word: single quotes, a quote inside written as '\\''; text holding a control
+    character (a line break in a cell) as $'…' with each one escaped, so the line stays one."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+        inner = "".join(
+            f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else "\\" + c if c in "\\'" else c
+            for c in text
+        )
+        return f"$'{inner}'"
+    return "'" + text.replace("'", "'\\''") + "'"

@@ -113,14 +113,18 @@ def plan_update(
         theirs, yours = file[name], here[name]
         new_field = base is not None and name not in base and name != "stage_id"
         if name == "stage_id" and base is not None and "stage" in base and "stage" in file:
-            crm_changed = base["stage"] != file["stage"]
+            # The CRM changed the stage when its label changed, or when the outcome read with
+            # it did (the same label, now said closed by IsClosed / a status column).
+            crm_changed = base["stage"] != file["stage"] or _kind(
+                base.get("stage_id"), yours, stages
+            ) != _kind(theirs, yours, stages)
         else:
             crm_changed = base is None or base.get(name) != theirs
         if not crm_changed or theirs == yours:
             continue
         if new_field:
             first_seen.append(LABELS.get(name, name))
-        seller_changed = not new_field and (base is None or base.get(name) != yours)
+        seller_changed = not new_field and (base is None or _base(base, name, yours, stages) != yours)
         if seller_changed and not prefer_file:
             conflicts.append(
                 Conflict(
@@ -164,6 +168,25 @@ def plan_update(
         return Planned(None, (), tuple(conflicts), tuple(first_seen))
     update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
     return Planned(update, tuple(changes), tuple(conflicts), tuple(first_seen))
+
+
+def _base(base: dict[str, Any], name: str, yours: Any, stages: dict[int, Stage]) -> Any:
+    """The baseline's value of a field; a stage the import that recorded it made (kept by
+    its key, not its id) is the deal's own stage when that stage has its name."""
+    value = base.get(name)
+    made = name == "stage_id" and isinstance(value, int) and value < 0 and yours in stages
+    if made and stages[yours].name.strip() == str(base.get("stage", "")).strip():
+        return yours
+    return value
+
+
+def _kind(stage_id: Any, here: int, stages: dict[int, Stage]) -> StageKind | None:
+    """Whether a stage is open, won or lost; a stage the baseline names that is not known
+    (made by the import that recorded it) as the deal's own stage."""
+    stage = stages.get(stage_id) if isinstance(stage_id, int) else None
+    if stage is None:
+        stage = stages.get(here)
+    return stage.kind if stage is not None else None
 
 
 def here_value(deal: CrmDeal, column: str) -> Any:

@@ -92,3 +92,35 @@ def flag(text: str) -> bool | None:
     if t in FALSE_WORDS:
         return False
     return None
+
+
+# Words of a stage name nothing places that read closed, used only to offer a --map line
+# (the user checks it before pasting), never to place a deal: a word starting with one of
+# the stems, or one of the whole words, reads lost, won, or closed without saying which.
+READS_LOST = (
+    "lost", "disqualif", "unqualif", "reject", "declin", "cancel", "churn",
+    "verloren", "abgelehnt", "abgesagt", "storniert",
+    "perdu", "refus", "annul",
+    "perdid", "descalific", "rechaz",
+    "desqualific", "recusad",
+    "gediskwalificeerd", "afgewezen", "geannuleerd",
+    "squalific", "rifiutat",
+)  # fmt: skip
+LOST_WORDS = frozenset(("dead", "perso", "persa", "persi", "perse"))
+READS_WON = ("won", "gewonnen", "gagn", "ganad", "ganh")
+WON_WORDS = frozenset(("win", "vinto", "vinta", "vinti", "vinte"))
+READS_CLOSED = (
+    "closed", "geschlossen", "abgeschlossen", "fermé", "clôtur", "cerrad", "fechad", "gesloten", "afgesloten",
+    "chius",
+)  # fmt: skip
+
+
+def reads_closed(words: list[str]) -> str:
+    """lost, won or closed when a stage name's words (casefolded) read so, else ''."""
+    if any(w in LOST_WORDS or w.startswith(READS_LOST) for w in words):
+        return LOST
+    if any(w in WON_WORDS or w.startswith(READS_WON) for w in words):
+        return WON
+    if any(w.startswith(READS_CLOSED) for w in words):
+        return "closed"
+    return ""
