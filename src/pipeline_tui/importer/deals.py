@@ -14,7 +14,7 @@ from pipeline_tui.importer.plan_types import ImportPlan
 from pipeline_tui.importer.reasons import loss_of
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.update import Planned, plan_update
-from pipeline_tui.models import StageKind
+from pipeline_tui.models import Stage, StageKind
 from pipeline_tui.store.prepared import PreparedDeals
 from pipeline_tui.store.transfer import CrmDeal
 
@@ -133,8 +133,12 @@ def plan_match(
     lost = ctx.kind(record.stage_id) is StageKind.LOST
     loss = plan_loss(ctx, row, record.outcome, plan) if moves and lost else None
     closed_at = None if ctx.kind(record.stage_id) is StageKind.OPEN else _closed_at(row)
+    stages = ctx.by_id
+    if record.stage_id < 0:  # to a stage this import makes: known by its key until written
+        made = next(p for p in ctx.stages.pending if p.key == record.stage_id)
+        stages = {**stages, made.key: Stage(made.key, made.name, len(stages) + 1, made.kind)}
     return plan_update(
-        match, file, stages=ctx.by_id, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
+        match, file, stages=stages, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
         full=full, loss_fields=loss, closed_at=closed_at, identity=identity, reasons=ctx.reasons,
         won_reasons=ctx.won_reasons,
     )  # fmt: skip

@@ -26,7 +26,9 @@ def import_plan(store: Store, plan: ImportPlan, *, label: str) -> Done:
         count = store.transfer.import_rows(
             plan.rows, source_label=label, batch=batch, stage_keys=stage_keys, reason_keys=reason_keys
         )
-        updates = store.transfer.apply_import_updates(plan.updates, batch=batch)
+        updates = store.transfer.apply_import_updates(
+            plan.updates, batch=batch, stage_keys=stage_keys, reason_keys=reason_keys
+        )
         changed = sum(1 for u in plan.updates if u.fields)
         change_id = None
         if count or updates:

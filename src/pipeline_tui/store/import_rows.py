@@ -9,9 +9,11 @@ taken back as a whole."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +39,10 @@ _INSERT_DEAL = (
     f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
 )
 BULK = 20_000  # deals an import writes before it builds the indexes after the rows
+# A prepared deal's CRM baseline (values without the id) names a stage this import makes by
+# its key until the stage exists: its id is put in when the deal is written.
+_BASELINE_AT = INSERT_COLUMNS.index("crm_baseline") - 1
+_PENDING_STAGE = re.compile(r'"stage_id":(-\d+)')
 
 
 _INSERT_EVENT = (
@@ -321,6 +327,10 @@ class ImportWriter:
                         listed[at] = stages.get(listed[at], listed[at])
                 if listed[13]:
                     listed[13] = reasons.get(listed[13], listed[13])
+                if listed[_BASELINE_AT] and '"stage_id":-' in listed[_BASELINE_AT]:
+                    listed[_BASELINE_AT] = _PENDING_STAGE.sub(
+                        lambda m: f'"stage_id":{stages.get(int(m[1]), int(m[1]))}', listed[_BASELINE_AT]
+                    )
                 values = tuple(listed)
             deals.append((deal_id, *values[:-1]))
             if values[-1]:
@@ -373,13 +383,22 @@ class ImportWriter:
         return stage_ids, reason_ids
 
     def apply_import_updates(
-        self, updates: Iterable[ImportUpdate], *, batch: str
+        self,
+        updates: Iterable[ImportUpdate],
+        *,
+        batch: str,
+        stage_keys: Mapping[int, int] | None = None,
+        reason_keys: Mapping[int, int] | None = None,
     ) -> dict[str, dict[str, dict[str, Any]]]:
         """Write what a re-import changes on deals it created before, each with its timeline
         entries. Returns, per deal, the columns before and after (for undo). A deal changed
-        since the import was planned stops the import (ConflictError): nothing is written."""
+        since the import was planned stops the import (ConflictError): nothing is written.
+        `stage_keys`/`reason_keys`: the ids of stages and reasons this import made, by the
+        keys an update names them with (a deal moved to a stage made by `--map …=new`)."""
         tag = {"batch": batch}
         journal: dict[str, dict[str, dict[str, Any]]] = {}
+        if stage_keys or reason_keys:
+            updates = [_made_ids(u, stage_keys or {}, reason_keys or {}) for u in updates]
         with self.conn.write():
             for update in updates:
                 names = list(update.fields)
@@ -412,3 +431,29 @@ class ImportWriter:
                     self.deals.log(update.deal_id, entry, at=event.at)
                 journal[str(update.deal_id)] = {"before": before, "after": after}
         return journal
+
+
+def _made_ids(update: ImportUpdate, stages: Mapping[int, int], reasons: Mapping[int, int]) -> ImportUpdate:
+    """The update with the keys of stages and reasons the import made turned into their ids."""
+
+    def stage(value: Any) -> Any:
+        return stages.get(value, value) if isinstance(value, int) and value < 0 else value
+
+    def reason(value: Any) -> Any:
+        return reasons.get(value, value) if isinstance(value, int) and value < 0 else value
+
+    fields = dict(update.fields)
+    for name in ("stage_id", "lost_at_stage_id"):
+        if name in fields:
+            fields[name] = stage(fields[name])
+    for name in ("loss_reason_id", "won_reason_id"):
+        if name in fields:
+            fields[name] = reason(fields[name])
+    baseline = dict(update.baseline)
+    if "stage_id" in baseline:
+        baseline["stage_id"] = stage(baseline["stage_id"])
+    events = tuple(
+        replace(event, from_stage_id=stage(event.from_stage_id), to_stage_id=stage(event.to_stage_id))
+        for event in update.events
+    )
+    return replace(update, fields=fields, baseline=baseline, events=events)

@@ -1,0 +1,53 @@
+"""Stages an import makes (`--map 'VALUE=new'`) exist only once the import writes: until
+then the plan names them by a key. What the import stores must name them by their id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_import_exports import ok, write
+
+from pipeline_tui import importer
+from pipeline_tui.store import Store
+
+HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Stage", "Amount", "Close Date"]
+ODDBALL = ["0065g00000AbCdF", "Pilot", "Acme", "Oddball", "200", "2026-06-30"]
+
+
+def baseline(store: Store, title: str) -> dict[str, object]:
+    [(text,)] = store.conn.rows("SELECT crm_baseline FROM deals WHERE title = ?", [title])
+    return json.loads(text)
+
+
+def test_a_deal_in_a_stage_the_import_made_keeps_that_stage_in_its_baseline(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The baseline named the stage by the plan's key (a negative number), so next week's
+    same row never read as unchanged."""
+    file = write(tmp_path / "report.csv", [HEADER, ODDBALL])
+    ok(capsys, "import", str(file), "--map", "Oddball=new")
+    made = store.shape.find_stage("Oddball")
+    assert baseline(store, "Pilot")["stage_id"] == made.id
+    plan = importer.plan_import(store, file)
+    assert (plan.unchanged, len(plan.updates)) == (1, 0)
+
+
+def test_a_reimport_moves_a_deal_into_a_stage_it_makes(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Next week's export has a deal at a stage value nothing places; `=new` makes the
+    stage and the deal moves into it (it stopped with a KeyError), undone as a whole."""
+    first = ["0065g00000AbCdE", "Seats", "Acme", "Prospecting", "100", "2026-06-30"]
+    ok(capsys, "import", str(write(tmp_path / "w1.csv", [HEADER, first])))
+    moved = [*first[:3], "Weird", *first[4:]]
+    out = ok(capsys, "import", str(write(tmp_path / "w2.csv", [HEADER, moved])), "--map", "Weird=new")
+    assert "Updated 1." in out
+    weird = store.shape.find_stage("Weird")
+    [deal] = [d for d in store.deals.all() if d.title == "Seats"]
+    assert deal.stage_id == weird.id and baseline(store, "Seats")["stage_id"] == weird.id
+    entry = store.deals.timeline(deal.id)[-1]
+    assert (entry.kind.value, entry.to_stage_id) == ("moved", weird.id)
+    ok(capsys, "undo")
+    assert store.deals.get(deal.id).stage_id != weird.id
