@@ -187,6 +187,6 @@ def test_a_big_plan_says_the_same_as_it_did_whole(store: Store, tmp_path: Path) 
 @given(st.text(alphabet=" \t\n\x0b\x1c\x1f\x85\xa0\u2009\u3000\ufeffaBßéİΣ\u2028x\u200b\u180e", max_size=12))
 def test_a_natural_key_folds_names_as_norm_does(text: str) -> None:
     from pipeline_tui.importer.formats import norm
-    from pipeline_tui.importer.identity import _norm
+    from pipeline_tui.importer.identity import norm_text
 
-    assert _norm(text) == norm(text)
+    assert norm_text(text) == norm(text)
