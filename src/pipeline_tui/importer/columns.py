@@ -129,3 +129,24 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
     first = {name: columns[0] for name, columns in found.items()}
     others = {name: tuple(columns[1:]) for name, columns in found.items() if len(columns) > 1}
     return Columns(first, others)
+
+
+def unread_headers(header: Sequence[str], columns: Columns) -> list[str]:
+    """The file's columns no field is read from (a column without a header is left out: it
+    has no name to read it by)."""
+    read = {c.index for c in columns.values()} | {c.index for more in columns.others.values() for c in more}
+    return [h.strip() for i, h in enumerate(header) if i not in read and h.strip()]
+
+
+# Headers that plainly hold the deals' currency, in the languages the CRMs export in.
+_CURRENCY_HEADER = re.compile(
+    r"\b(currency|curr|ccy|währung|waehrung|devise|monnaie|moneda|divisa|moeda|valuta)\b", re.IGNORECASE
+)
+# ... but not an amount stated in a currency ("Amount in company currency").
+_AMOUNT_WORDS = re.compile(r"\b(amount|betrag|importe|montant|importo|bedrag|quantia)\b", re.IGNORECASE)
+
+
+def currency_header(headers: Sequence[str]) -> str | None:
+    """The first of these headers that plainly names a currency column ("Currency", "Deal
+    currency code", "Währung"), or None."""
+    return next((h for h in headers if _CURRENCY_HEADER.search(h) and not _AMOUNT_WORDS.search(h)), None)

@@ -4,6 +4,7 @@ best evidence the file has."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
@@ -15,6 +16,7 @@ from pipeline_tui.importer.reasons import loss_of
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.update import Planned, plan_update
 from pipeline_tui.models import StageKind
+from pipeline_tui.store.codec import ts
 from pipeline_tui.store.prepared import PreparedDeals
 from pipeline_tui.store.transfer import CrmDeal
 
@@ -57,6 +59,11 @@ def plan_loss(ctx: Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) 
     if reason is None and outcome.no_decision:
         reason = next((r for r in ctx.reasons if r.outcome.value == "no_decision" and not r.archived), None)
         note = note or f"Imported as {row.status!r}."
+    text = row.lost_reason.strip()
+    if text:  # each reason text, and the reason it became, is listed by the dry run
+        plan.loss_texts[text] += 1
+        if text not in plan.loss_matched:
+            plan.loss_matched[text] = reason.label if reason is not None else ""
     if loss.competitor:
         plan.competitors_found += 1
     elif reason is not None and reason.needs_competitor:
@@ -90,8 +97,17 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
     if stage_kind is not StageKind.OPEN and closed_at is None:
         plan.undated_closed += 1
     created = row.created or ctx.now
-    if closed_at is not None and row.created is None:
-        created = min(created, closed_at, key=_comparable)  # no created date: not after it closed
+    if closed_at is not None and _comparable(closed_at) < _comparable(created):
+        created = closed_at  # a deal is never created after it closed (the dry run says so)
+        if row.created is not None:
+            plan.created_clamped += 1
+    if row.created is None:  # made up: the dry run says how many, and what
+        if created is closed_at:
+            plan.created_at_close += 1
+        else:
+            plan.created_today += 1
+    if row.currency is None and row.value:
+        plan.assumed_currency += 1  # nothing in the file says which currency: the pipeline's
     activity = row.activity or row.closed_on or created
     reason_id, competitor, note, lost_at = None, "", "", None
     if stage_kind is StageKind.LOST:
@@ -133,8 +149,23 @@ def plan_match(
     lost = ctx.kind(record.stage_id) is StageKind.LOST
     loss = plan_loss(ctx, row, record.outcome, plan) if moves and lost else None
     closed_at = None if ctx.kind(record.stage_id) is StageKind.OPEN else _closed_at(row)
-    return plan_update(
+    planned = plan_update(
         match, file, stages=ctx.by_id, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
         full=full, loss_fields=loss, closed_at=closed_at, identity=identity, reasons=ctx.reasons,
         won_reasons=ctx.won_reasons,
     )  # fmt: skip
+    update = planned.update
+    if (
+        update is not None and full is not None and closed_at is not None and "stage_id" in update.fields
+        and _comparable(closed_at) < _comparable(full.created_at)
+    ):  # fmt: skip
+        # It closed before the day it was created here (a created date made up by an import
+        # that did not have one): created when the file says, never after it closed.
+        given = closed_at
+        if row.created is not None and _comparable(row.created) <= _comparable(closed_at):
+            given = row.created
+        update.fields["created_at"] = ts(given)
+        plan.created_clamped += 1
+        was = f"created {full.created_at.date().isoformat()} → {given.date().isoformat()}"
+        return replace(planned, changes=(*planned.changes, was))
+    return planned
