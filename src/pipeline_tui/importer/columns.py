@@ -15,6 +15,13 @@ from pipeline_tui.money import ISO_4217, SYMBOLS
 _HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
 
 
+# Headers that can only be the deals' currency (compared as `norm` does).
+PLAIN_CURRENCY = frozenset({
+    "currency", "currency code", "deal currency", "deal currency code", "currency iso code", "währung",
+    "waehrung", "devise", "monnaie", "moneda", "divisa", "moeda", "valuta",
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Column:
     field: str
@@ -109,6 +116,13 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
             shown = ", ".join(repr(h) for h in header[:12]) + (", …" if len(header) > 12 else "")
             raise InputError(f"--column {name}={wanted!r}: the file has no such column (it has {shown}).")
         found[name] = [Column(name, at, header[at], "--column", header_currency(header[at]))]
+    if "currency" not in found and "value" in found:
+        # A column headed plainly as the currency is read, whatever else --column names: its
+        # amounts are not taken in another currency without a word.
+        used = {c.index for columns in found.values() for c in columns}
+        plain = next((i for i, h in enumerate(header) if norm(h) in PLAIN_CURRENCY and i not in used), None)
+        if plain is not None:
+            found["currency"] = [Column("currency", plain, header[plain], "auto")]
     if "value" not in found:
         for h in header:
             if norm(h) in derived:

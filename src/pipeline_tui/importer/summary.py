@@ -148,14 +148,13 @@ def _currency_lines(plan: ImportPlan, path: Path) -> list[str]:
         )
     if plan.assumed_currency:
         n = plan.assumed_currency
-        formats = (
-            " (a workbook's cell formats, such as $#,##0.00, are not read)"
-            if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
-            else ""
-        )
+        workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
+        formats = "; a workbook cell's currency format, such as $#,##0.00, is not read" if workbook else ""
+        has_column = "currency" in {c.field for c in plan.columns}
+        cell = "an empty currency cell, " if has_column else "no currency column, "
         lines.append(
-            f"Currency: the file states none for {n:,} new deal{'s' if n != 1 else ''} (no currency "
-            f"column, no code or symbol in the amount or its header){formats}: taken as {plan.currency}, "
+            f"Currency: the file states none for {n:,} new deal{'s' if n != 1 else ''} ({cell}no code "
+            f"or symbol in the amount or its header{formats}): taken as {plan.currency}, "
             "this pipeline's currency. If they are in another, read it with --column currency=HEADER, "
             "or set the pipeline's currency first (pipeline-tui config currency CODE)."
         )
