@@ -218,7 +218,7 @@ def _lacking_lines(plan: ImportPlan) -> list[str]:
         lacking.append("loss reasons (--column lost_reason=HEADER)")
     if not lacking:
         return []
-    return [f"The file may hold {', '.join(lacking)} in a column not read: {_some(plan.unread, 6)}."]
+    return [f"The file may hold {' and '.join(lacking)} in a column not read: {_some(plan.unread, 6)}."]
 
 
 def _row_lines(plan: ImportPlan) -> list[str]:
