@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -284,6 +285,44 @@ def test_a_reimport_closing_a_deal_before_its_made_up_created_date_moves_it_back
     deal = deals(store)["Deal Eins"]
     assert deal.created_at.date() == date(2026, 11, 2)
     assert deal.closed_at is not None and deal.created_at <= deal.closed_at
+
+
+def test_a_created_date_after_the_close_is_moved_back_and_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, store: Store
+) -> None:
+    """A Salesforce report whose won deal was created (entered late) after it closed."""
+    path = write(
+        tmp_path / "report.csv",
+        [SF_REPORT, ["Initech - Seats", "Initech", "Closed Won", "$9,000.00", "3/31/2026", "4/15/2026"]],
+    )
+    out = dry(capsys, path)
+    assert "Created dates: 1 is after the deal's close date: moved back to the day it closed" in out
+    assert "the file gives none" not in out
+    cli(capsys, "import", str(path))
+    deal = deals(store)["Initech - Seats"]
+    assert deal.closed_at is not None and deal.created_at == deal.closed_at
+
+
+def test_the_json_dry_run_carries_the_same_decisions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    header = [*PIPEDRIVE, "Deal - Lead source"]
+    path = write(
+        tmp_path / "deals.csv",
+        [
+            header,
+            ["1", "Lost one", "1000", "Acme", "Proposal Made", "Lost", "Decided to do nothing", "Web"],
+            ["2", "Lost two", "1000", "Acme", "Proposal Made", "Lost", "Decided to do nothing", "Web"],
+        ],
+    )
+    data = json.loads(cli(capsys, "import", str(path), "--dry-run", "--json"))
+    assert data["unread_columns"] == ["Deal - Lead source"]
+    assert data["assumed_currency"] == {"currency": "USD", "deals": 2}
+    assert data["loss_reasons"] == [
+        {"text": "Decided to do nothing", "rows": 2, "reason": "No decision / went dark"}
+    ]
+    # lost with no lost time: when they closed is unknown, so they are created today
+    assert data["created_made_up"] == {"today": 2, "at_close": 0, "moved_back": 0}
 
 
 # ===================================================== 8. columns not read

@@ -97,7 +97,7 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
     if stage_kind is not StageKind.OPEN and closed_at is None:
         plan.undated_closed += 1
     created = row.created or ctx.now
-    if closed_at is not None and _comparable(closed_at) < _comparable(created):
+    if closed_at is not None and _before(closed_at, created):
         created = closed_at  # a deal is never created after it closed (the dry run says so)
         if row.created is not None:
             plan.created_clamped += 1
@@ -134,6 +134,14 @@ def _comparable(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+def _before(one: datetime, other: datetime) -> bool:
+    """Whether one moment is before the other (a local time taken as this machine's; most
+    pairs need no conversion)."""
+    if (one.tzinfo is None) == (other.tzinfo is None):
+        return one < other
+    return _comparable(one) < _comparable(other)
+
+
 def plan_match(
     ctx: Context,
     record: Read,
@@ -157,12 +165,12 @@ def plan_match(
     update = planned.update
     if (
         update is not None and full is not None and closed_at is not None and "stage_id" in update.fields
-        and _comparable(closed_at) < _comparable(full.created_at)
+        and _before(closed_at, full.created_at)
     ):  # fmt: skip
         # It closed before the day it was created here (a created date made up by an import
         # that did not have one): created when the file says, never after it closed.
         given = closed_at
-        if row.created is not None and _comparable(row.created) <= _comparable(closed_at):
+        if row.created is not None and not _before(closed_at, row.created):
             given = row.created
         update.fields["created_at"] = ts(given)
         plan.created_clamped += 1

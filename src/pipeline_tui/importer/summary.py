@@ -223,7 +223,10 @@ def _lacking_lines(plan: ImportPlan) -> list[str]:
 
 def _row_lines(plan: ImportPlan) -> list[str]:
     """Where each row of the file goes; the parts add up to the file's rows."""
-    if not (plan.updates or plan.unchanged or plan.skipped_existing or plan.conflicts or plan.duplicates):
+    if not (
+        plan.updates or plan.unchanged or plan.skipped_existing or plan.conflicts or plan.duplicates
+        or plan.skipped_deleted
+    ):  # fmt: skip
         return []
     parts = [
         (len(plan.rows), "new"),
