@@ -348,6 +348,7 @@ def test_columns_left_unread_are_listed_beside_what_the_file_seems_to_lack(
     assert "'Contract signed', 'Why we lost'" in unread
     assert "--column FIELD=HEADER" in unread and "closed_on" in unread and "lost_reason" in unread
     assert "2 closed deals have no close date in the file" in out  # said, and beside it:
+    assert "Lost deals without a loss reason in the file: 1 (fill it in on the board after importing)." in out
     assert (
         "The file may hold close dates (--column closed_on=HEADER) and loss reasons (--column "
         "lost_reason=HEADER) in a column not read:"

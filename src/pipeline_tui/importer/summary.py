@@ -168,9 +168,18 @@ def _quoted(header: str) -> str:
 
 def _loss_lines(plan: ImportPlan) -> list[str]:
     """Each loss reason text of the file, most frequent first, and the reason it became."""
+    lines: list[str] = []
+    if plan.missing_reasons:
+        n = plan.missing_reasons
+        lines.append(
+            f"Lost deals without a loss reason in the file: {n:,} "
+            f"(fill {'it' if n == 1 else 'them'} in on the board after importing)."
+        )
     if not plan.loss_texts:
-        return []
-    lines = ["Loss reasons (text in the file -> the reason it becomes; the text is kept as the loss note):"]
+        return lines
+    lines.append(
+        "Loss reasons (text in the file -> the reason it becomes; the text is kept as the loss note):"
+    )
     common = plan.loss_texts.most_common()
     width = min(STAGE_NAME_WIDTH, max(len(repr(text)) for text, _ in common[:SHOWN]))
     for text, count in common[:SHOWN]:
