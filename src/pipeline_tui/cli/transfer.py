@@ -115,6 +115,20 @@ def _plan_json(plan: Any, path: Path, *, rates: Any, base: str, dry_run: bool) -
         },
         "undated_closed": plan.undated_closed,
         "remembered": sorted(plan.remember),
+        # The decisions the dry run states (importer/summary.py says them as lines).
+        "unread_columns": list(plan.unread),
+        "assumed_currency": {"currency": plan.currency, "deals": plan.assumed_currency},
+        "loss_reasons": [
+            {"text": text, "rows": n, "reason": plan.loss_matched.get(text) or None}
+            for text, n in plan.loss_texts.most_common()
+        ],
+        "created_made_up": {
+            "today": plan.created_today,
+            "at_close": plan.created_at_close,
+            "moved_back": plan.created_clamped,
+        },
+        "conflict_rows": plan.conflict_rows,
+        "ids_attached": [{"deal_id": i, "title": t, "id": sid} for i, t, sid in plan.attached],
     }
     converted = convert({k: v for k, v in totals.items() if v}, rates, base) if rates and totals else None
     if converted is not None:

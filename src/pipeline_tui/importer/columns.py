@@ -15,6 +15,13 @@ from pipeline_tui.money import ISO_4217, SYMBOLS
 _HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
 
 
+# Headers that can only be the deals' currency (compared as `norm` does).
+PLAIN_CURRENCY = frozenset({
+    "currency", "currency code", "deal currency", "deal currency code", "currency iso code", "währung",
+    "waehrung", "devise", "monnaie", "moneda", "divisa", "moeda", "valuta",
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Column:
     field: str
@@ -109,6 +116,13 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
             shown = ", ".join(repr(h) for h in header[:12]) + (", …" if len(header) > 12 else "")
             raise InputError(f"--column {name}={wanted!r}: the file has no such column (it has {shown}).")
         found[name] = [Column(name, at, header[at], "--column", header_currency(header[at]))]
+    if "currency" not in found and "value" in found:
+        # A column headed plainly as the currency is read, whatever else --column names: its
+        # amounts are not taken in another currency without a word.
+        used = {c.index for columns in found.values() for c in columns}
+        plain = next((i for i, h in enumerate(header) if norm(h) in PLAIN_CURRENCY and i not in used), None)
+        if plain is not None:
+            found["currency"] = [Column("currency", plain, header[plain], "auto")]
     if "value" not in found:
         for h in header:
             if norm(h) in derived:
@@ -129,3 +143,24 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
     first = {name: columns[0] for name, columns in found.items()}
     others = {name: tuple(columns[1:]) for name, columns in found.items() if len(columns) > 1}
     return Columns(first, others)
+
+
+def unread_headers(header: Sequence[str], columns: Columns) -> list[str]:
+    """The file's columns no field is read from (a column without a header is left out: it
+    has no name to read it by)."""
+    read = {c.index for c in columns.values()} | {c.index for more in columns.others.values() for c in more}
+    return [h.strip() for i, h in enumerate(header) if i not in read and h.strip()]
+
+
+# Headers that plainly hold the deals' currency, in the languages the CRMs export in.
+_CURRENCY_HEADER = re.compile(
+    r"\b(currency|curr|ccy|währung|waehrung|devise|monnaie|moneda|divisa|moeda|valuta)\b", re.IGNORECASE
+)
+# ... but not an amount stated in a currency ("Amount in company currency").
+_AMOUNT_WORDS = re.compile(r"\b(amount|betrag|importe|montant|importo|bedrag|quantia)\b", re.IGNORECASE)
+
+
+def currency_header(headers: Sequence[str]) -> str | None:
+    """The first of these headers that plainly names a currency column ("Currency", "Deal
+    currency code", "Währung"), or None."""
+    return next((h for h in headers if _CURRENCY_HEADER.search(h) and not _AMOUNT_WORDS.search(h)), None)

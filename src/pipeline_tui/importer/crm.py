@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.columns import Columns, resolve_columns
+from pipeline_tui.importer.columns import Columns, resolve_columns, unread_headers
 from pipeline_tui.importer.context import Context, Placed, Read
 from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_match
 from pipeline_tui.importer.formats import Format, norm
@@ -60,6 +60,7 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     run.finish()
     for name in ImportPlan.__dataclass_fields__:
         setattr(plan, name, getattr(run.plan, name))
+    plan.unread = unread_headers(table.header, columns)
 
 
 def _outcome_key(row: SourceRow) -> tuple[Any, ...]:
@@ -333,11 +334,18 @@ class _Pass:
         self._settle_keyed()
         for _, deal_id, title, planned in sorted(self.updates, key=lambda item: item[0]):
             plan.conflicts.extend(planned.conflicts)
+            written = planned.update.fields if planned.update is not None else {}
             if planned.update is not None:
                 plan.updates.append(planned.update)  # (maybe only the CRM's new baseline)
             if planned.changes:
                 plan.changes.append((deal_id, title, planned.changes))
-            elif not planned.conflicts:
+            if "source_id" in written:  # a record id given to a deal imported without one
+                plan.attached.append((deal_id, title, str(written["source_id"])))
+            if written:
+                pass  # counted as updated (`ImportPlan.updated`)
+            elif planned.conflicts:
+                plan.conflict_rows += 1
+            else:
                 plan.unchanged += 1
             plan.first_seen.update(planned.first_seen)
         missing_deals(ctx, self.known, self.matched, plan)

@@ -4,6 +4,7 @@ best evidence the file has."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
@@ -15,6 +16,7 @@ from pipeline_tui.importer.reasons import loss_of
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.update import Planned, plan_update
 from pipeline_tui.models import Stage, StageKind
+from pipeline_tui.store.codec import ts
 from pipeline_tui.store.prepared import PreparedDeals
 from pipeline_tui.store.transfer import CrmDeal
 
@@ -57,6 +59,11 @@ def plan_loss(ctx: Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) 
     if reason is None and outcome.no_decision:
         reason = next((r for r in ctx.reasons if r.outcome.value == "no_decision" and not r.archived), None)
         note = note or f"Imported as {row.status!r}."
+    text = row.lost_reason.strip()
+    if text:  # each reason text, and the reason it became, is listed by the dry run
+        plan.loss_texts[text] += 1
+        if text not in plan.loss_matched:
+            plan.loss_matched[text] = reason.label if reason is not None else ""
     if loss.competitor:
         plan.competitors_found += 1
     elif reason is not None and reason.needs_competitor:
@@ -90,8 +97,17 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
     if stage_kind is not StageKind.OPEN and closed_at is None:
         plan.undated_closed += 1
     created = row.created or ctx.now
-    if closed_at is not None and row.created is None:
-        created = min(created, closed_at, key=_comparable)  # no created date: not after it closed
+    if closed_at is not None and _before(closed_at, created):
+        created = closed_at  # a deal is never created after it closed (the dry run says so)
+        if row.created is not None:
+            plan.created_clamped += 1
+    if row.created is None:  # made up: the dry run says how many, and what
+        if created is closed_at:
+            plan.created_at_close += 1
+        else:
+            plan.created_today += 1
+    if row.currency is None and row.value:
+        plan.assumed_currency += 1  # nothing in the file says which currency: the pipeline's
     activity = row.activity or row.closed_on or created
     reason_id, competitor, note, lost_at = None, "", "", None
     if stage_kind is StageKind.LOST:
@@ -118,6 +134,14 @@ def _comparable(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+def _before(one: datetime, other: datetime) -> bool:
+    """Whether one moment is before the other (a local time taken as this machine's; most
+    pairs need no conversion)."""
+    if (one.tzinfo is None) == (other.tzinfo is None):
+        return one < other
+    return _comparable(one) < _comparable(other)
+
+
 def plan_match(
     ctx: Context,
     record: Read,
@@ -137,8 +161,23 @@ def plan_match(
     if record.stage_id < 0:  # to a stage this import makes: known by its key until written
         made = next(p for p in ctx.stages.pending if p.key == record.stage_id)
         stages = {**stages, made.key: Stage(made.key, made.name, len(stages) + 1, made.kind)}
-    return plan_update(
+    planned = plan_update(
         match, file, stages=stages, prefer_file=ctx.options.prefer_file, now=ctx.now, label=ctx.label,
         full=full, loss_fields=loss, closed_at=closed_at, identity=identity, reasons=ctx.reasons,
         won_reasons=ctx.won_reasons,
     )  # fmt: skip
+    update = planned.update
+    if (
+        update is not None and full is not None and closed_at is not None and "stage_id" in update.fields
+        and _before(closed_at, full.created_at)
+    ):  # fmt: skip
+        # It closed before the day it was created here (a created date made up by an import
+        # that did not have one): created when the file says, never after it closed.
+        given = closed_at
+        if row.created is not None and not _before(closed_at, row.created):
+            given = row.created
+        update.fields["created_at"] = ts(given)
+        plan.created_clamped += 1
+        was = f"created {full.created_at.date().isoformat()} → {given.date().isoformat()}"
+        return replace(planned, changes=(*planned.changes, was))
+    return planned

@@ -69,6 +69,16 @@ class ImportPlan:
     missing_action: str = "keep"
     undated_closed: int = 0  # closed deals the file gives no date for
     first_seen: Counter[str] = field(default_factory=Counter)  # fields an export brought for the first time
+    # What the dry run states because a seller might disagree with it:
+    unread: list[str] = field(default_factory=list)  # the file's headers no field is read from
+    assumed_currency: int = 0  # new deals whose amount no column, header or symbol gives a currency
+    loss_texts: Counter[str] = field(default_factory=Counter)  # a lost row's reason text -> rows
+    loss_matched: dict[str, str] = field(default_factory=dict)  # reason text -> the reason it became
+    created_today: int = 0  # open new deals the file gives no created date: created today
+    created_at_close: int = 0  # closed new deals the file gives no created date: created when closed
+    created_clamped: int = 0  # created dates moved back to the close date they came after
+    conflict_rows: int = 0  # rows of deals imported before with conflicts and nothing else to write
+    attached: list[tuple[int, str, str]] = field(default_factory=list)  # (deal, title, record id) given now
 
     def counts(self) -> dict[str, int]:
         """New deals per board stage, in board order."""

@@ -23,6 +23,17 @@ _PRICE_WORDS = ("preis", "teuer", "kosten", "prix", "trop cher", "coût", "preci
 _NO_DECISION_WORDS = ("keine entscheidung", "aucune décision", "pas de décision", "sin decisión",
                       "sem decisão", "geen beslissing", "nessuna decisione")  # fmt: skip
 _KEYWORDS = (
+    # Building it themselves is no competitor, though the text says "chose".
+    ("in-house", "Chose to build in-house"),
+    ("in house", "Chose to build in-house"),
+    ("inhouse", "Chose to build in-house"),
+    ("build it themselves", "Chose to build in-house"),
+    ("built their own", "Chose to build in-house"),
+    ("build their own", "Chose to build in-house"),
+    ("do nothing", "No decision / went dark"),
+    ("did nothing", "No decision / went dark"),
+    ("status quo", "No decision / went dark"),
+    ("decided not to", "No decision / went dark"),
     ("unqualified", "Unqualified / bad fit"),
     ("disqualif", "Unqualified / bad fit"),
     ("not qualified", "Unqualified / bad fit"),
@@ -45,8 +56,14 @@ _KEYWORDS = (
     ("ghost", "No decision / went dark"),
     ("abandon", "No decision / went dark"),
     ("champion", "Champion or buyer left"),
-    ("in-house", "Chose to build in-house"),
-    ("in house", "Chose to build in-house"),
+)
+# A cause the text rules out ("Price was fine, timing was wrong"): left out before the
+# keywords are looked for, so what is left names the cause.
+_RULED_OUT = re.compile(
+    r"\b[\w/-]+\s+(?:was|were|is|are)\s+(?:fine|ok|okay|good|great|not\s+(?:an?\s+|the\s+)?(?:issue|problem))\b"
+    r"|\b[\w/-]+\s+(?:wasn'?t|weren'?t|isn'?t)\s+(?:an?\s+|the\s+)?(?:issue|problem)\b"
+    r"|\bnot\s+(?:because\s+of\s+|about\s+)(?:the\s+)?[\w/-]+",
+    re.IGNORECASE,
 )
 # "Went with a competitor (Salesforce)", "Lost to competitor: Acme", "Lost to Acme".
 _IN_PARENS = re.compile(r"\(([^()]{1,80})\)\s*$")
@@ -92,9 +109,10 @@ def match_reason(text: str, reasons: list[LossReason]) -> tuple[LossReason | Non
     if competitor_in(text) and competitor_reason:
         return competitor_reason, f"Imported loss reason: {text.strip()}"
     # Most specific first ("bad fit" is not a product fit); words match at a word start,
-    # so "profit" is not "fit".
+    # so "profit" is not "fit"; a cause the text rules out is not it.
+    said = _RULED_OUT.sub(" ", t)
     for word, label in _KEYWORDS:
-        if re.search(r"\b" + re.escape(word), t) and norm(label) in by_label:
+        if re.search(r"\b" + re.escape(word), said) and norm(label) in by_label:
             return by_label[norm(label)], f"Imported loss reason: {text.strip()}"
     return by_label.get("other"), f"Imported loss reason: {text.strip()}"
 
