@@ -51,3 +51,14 @@ def test_a_reimport_moves_a_deal_into_a_stage_it_makes(
     assert (entry.kind.value, entry.to_stage_id) == ("moved", weird.id)
     ok(capsys, "undo")
     assert store.deals.get(deal.id).stage_id != weird.id
+
+
+def test_answers_are_said_to_be_kept_for_the_crm_a_column_mapped_file_belongs_to(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A sheet brought in with --column and --source hubspot: its stage answers are kept for
+    HubSpot, and the dry run says HubSpot, not CSV."""
+    file = write(tmp_path / "sheet.csv", [["Id", "Name", "Phase", "Amt"], ["123", "Deal A", "Odd", "100"]])
+    columns = ["--column", "id=Id", "--column", "title=Name", "--column", "stage=Phase", "--column", "value=Amt"]
+    out = ok(capsys, "import", str(file), *columns, "--source", "hubspot", "--map", "Odd=Lead", "--dry-run")
+    assert "Stage answers to remember for the next import from HubSpot, once imported: 1." in out

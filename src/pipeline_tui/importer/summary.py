@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline_tui.importer.columns import currency_header
-from pipeline_tui.importer.formats import USER_FIELDS
+from pipeline_tui.importer.formats import USER_FIELDS, registry
 from pipeline_tui.importer.plan import ImportPlan
 from pipeline_tui.money import Rates, format_money, format_totals
 
@@ -105,7 +105,7 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
             f"before ({shown}): {what}."
         )
     if plan.remember:
-        whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
+        whence = "CSV file you import" if plan.source == "csv" else f"import from {source_label(plan)}"
         out(f"Stage answers to remember for the next {whence}, once imported: {len(plan.remember):,}.")
     for notice in plan.notices:
         out(notice)
@@ -252,3 +252,12 @@ def _row_lines(plan: ImportPlan) -> list[str]:
 def _shown(value: str) -> str:
     """A stage value as the dry run shows it: quoted, or (empty)."""
     return repr(value) if value else "(empty)"
+
+
+def source_label(plan: ImportPlan) -> str:
+    """The CRM the file's records belong to, as the seller calls it (HubSpot for a file
+    brought in with --column and --source hubspot, not "CSV")."""
+    found = [f for f in registry() if f.source == plan.source and f.name != "pipeline-tui"]
+    if not found or any(f.label == plan.label for f in found):
+        return plan.label
+    return found[0].label.split(" (")[0]
