@@ -59,6 +59,7 @@ def test_answers_are_said_to_be_kept_for_the_crm_a_column_mapped_file_belongs_to
     """A sheet brought in with --column and --source hubspot: its stage answers are kept for
     HubSpot, and the dry run says HubSpot, not CSV."""
     file = write(tmp_path / "sheet.csv", [["Id", "Name", "Phase", "Amt"], ["123", "Deal A", "Odd", "100"]])
-    columns = ["--column", "id=Id", "--column", "title=Name", "--column", "stage=Phase", "--column", "value=Amt"]
+    pairs = ("id=Id", "title=Name", "stage=Phase", "value=Amt")
+    columns = [arg for pair in pairs for arg in ("--column", pair)]
     out = ok(capsys, "import", str(file), *columns, "--source", "hubspot", "--map", "Odd=Lead", "--dry-run")
     assert "Stage answers to remember for the next import from HubSpot, once imported: 1." in out
