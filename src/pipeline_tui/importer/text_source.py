@@ -1,10 +1,14 @@
 """Reading an export's file into records (lists of cells): a CSV's text in any common
-encoding, with its delimiter and line ends, or an Excel workbook's first sheet with data.
+encoding, with its delimiter and line ends, or an Excel workbook's sheets.
 
 - Encoding: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), or,
   detected, Windows-1252 (Excel on Windows) or Mac Roman (Excel for Mac); the import says
-  which it used. When the detection cannot tell, the import stops and names
-  `--encoding`.
+  which it used. When the detection cannot tell, the import stops and names the
+  `--encoding` lines to try, as charset-normalizer proposes them for the file (cp932 for
+  Japanese Excel, gb18030, cp949, cp1251, …; never Latin-1, which reads any bytes as
+  something). A UTF-16 file read with another --encoding is pointed to --encoding utf-16.
+- A NUL byte: UTF-16 without its mark is named; a stray one in a text's cell is refused
+  naming its row and column; binary data naming the line it starts on.
 - A UTF-8 file is checked whole once, then streamed each time its rows are read; a file
   that changes in between stops the import. A `sep=;` first line is honoured, else the
   delimiter is the one most of the first lines agree on.
@@ -67,16 +71,7 @@ def regular(path: Path) -> None:
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
     """The file's text and the encoding it was read in (`encoding`: the user's word)."""
     if encoding is not None:
-        try:
-            text = raw.decode(encoding)
-        except LookupError:
-            raise InputError(f"--encoding {encoding}: not an encoding (e.g. cp1252, mac_roman).") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path} is not {encoding} text (byte {exc.start:,} is {raw[exc.start]:#04x}); "
-                "try another --encoding."
-            ) from None
-        return _checked(text.lstrip("\ufeff"), path), encoding
+        return _decode_as(raw, path, encoding), encoding
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in raw[2:]:
         raw = raw[2:]  # a UTF-16 mark over 8-bit text (UTF-16 separators carry a zero byte)
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
@@ -85,12 +80,152 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         except UnicodeDecodeError as exc:
             raise InputError(f"{path} starts as UTF-16 text but breaks off at byte {exc.start:,}.") from None
     if b"\x00" in raw:
-        raise InputError(f"{path} is not a text CSV file (it contains binary data).")
+        raise _nul(raw, path)
     try:
         return _checked(raw.decode("utf-8-sig"), path), "utf-8"
     except UnicodeDecodeError:
         pass
     return _detect(raw, path)
+
+
+def _decode_as(raw: bytes, path: Path, encoding: str) -> str:
+    """The text in the user's --encoding; a UTF-16 file read as anything else is pointed to
+    --encoding utf-16 (its every other byte is a NUL)."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"--encoding {encoding}: not an encoding (e.g. cp1252, mac_roman).") from None
+    wide = _utf16(raw)
+    if wide is not None and not codec.startswith(("utf-16", "utf-32")):
+        raise InputError(
+            f"{path} is UTF-16 text (what Excel saves as Unicode Text), not {encoding}: import it with "
+            f"--encoding {wide}, or with no --encoding (UTF-16 with a byte-order mark is read as such)."
+        )
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not {encoding} text (byte {exc.start:,} is {raw[exc.start]:#04x}); "
+            + _try_instead(raw, encoding)
+        ) from None
+    return _checked(text.lstrip("\ufeff"), path)
+
+
+def _utf16(raw: bytes) -> str | None:
+    """The --encoding a UTF-16 file is read with (utf-16 when it carries a byte-order mark,
+    else the byte order its NULs show), or None when it is not UTF-16."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[2:64]:
+        return "utf-16"
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    if sample[1::2].count(0) > half * 0.9:
+        return "utf-16-le"
+    if sample[0::2].count(0) > half * 0.9:
+        return "utf-16-be"
+    return None
+
+
+def _nul(raw: bytes, path: Path) -> InputError:
+    """Why a file holding a NUL byte is refused: UTF-16 without its mark (named), a text
+    whose cell holds a stray NUL (row and column named), or binary data (the line of the
+    first NUL named)."""
+    wide = _utf16(raw)
+    if wide is not None:
+        return InputError(
+            f"{path} looks like UTF-16 text without a byte-order mark: import it with --encoding {wide}."
+        )
+    at = raw.index(b"\x00")
+    line = raw.count(b"\n", 0, at) + 1
+    # A few NULs under the first line of what is UTF-8 text otherwise, with few other control
+    # bytes; binary data holds them everywhere.
+    sample = raw[:CHUNK]
+    controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
+    stray = (
+        line > 1 and raw.count(b"\x00") <= 16 and controls * 20 < len(sample)
+        and _utf8_text(raw.replace(b"\x00", b""))
+    )  # fmt: skip
+    if not stray:
+        return InputError(
+            f"{path} is not a text CSV file: it holds binary data (a NUL byte on line {line:,}); "
+            "export the deals as CSV or .xlsx and import that file."
+        )
+    where = _nul_cell(raw[: raw.find(b"\n", at) + 1 if b"\n" in raw[at:] else len(raw)])
+    return InputError(
+        f"{path} holds a NUL character (a zero byte, which no text holds) in {where}; "
+        "remove it from that cell (or export the file again) and import it again. Nothing was imported."
+    )
+
+
+def _utf8_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _nul_cell(raw: bytes) -> str:
+    """Where the first NUL is: its row (as a spreadsheet numbers rows) and column."""
+    text = raw.decode("utf-8-sig", "replace").replace("\x00", "\ufffe")
+    lines = text.splitlines(keepends=True)
+    delimiter = _delimiter(lines[:HEADER_SEARCH])
+    header: list[str] = []
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
+            if not header and any(c.strip() for c in cells):
+                header = cells
+            for index, cell in enumerate(cells):
+                if "\ufffe" in cell:
+                    column = f", column {header[index].strip()[:40]!r}" if index < len(header) else ""
+                    return f"row {number:,}{column}"
+    except csv.Error:
+        pass
+    line = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    return f"line {line:,}"
+
+
+def _candidates(raw: bytes, *, leave: str = "") -> list[tuple[str, list[str], str]]:
+    """The encodings charset-normalizer reads the file in, most likely first: (encoding, its
+    other names, the first words that are not plain ASCII as they read in it). Latin-1 is never
+    one: it reads any bytes at all."""
+    from charset_normalizer import from_bytes
+
+    found: list[tuple[str, list[str], str]] = []
+    for match in from_bytes(raw):
+        name = match.encoding
+        if name in ("latin_1", "ascii", "utf_8", codecs.lookup(leave).name if leave else ""):
+            continue
+        try:
+            sample = _sample(raw, name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        others = [c for c in match.could_be_from_charset if c != name and c != "latin_1"][:2]
+        found.append((name, others, sample))
+        if len(found) == 3:
+            break
+    return found
+
+
+def _sample(raw: bytes, encoding: str) -> str:
+    """A few words around the first byte past ASCII, as they read in `encoding`."""
+    index = next((i for i, b in enumerate(raw) if b >= 0x80), 0)
+    start = max(0, raw.rfind(b"\n", 0, index) + 1, index - 24)
+    chunk = raw[start : index + 40]
+    return chunk.decode(encoding, "ignore").strip().splitlines()[0][:30] if chunk.strip() else ""
+
+
+def _try_instead(raw: bytes, leave: str = "") -> str:
+    """The --encoding to try, as charset-normalizer proposes them for this file."""
+    found = _candidates(raw, leave=leave)
+    if not found:
+        return "say which encoding it is in with --encoding NAME (e.g. cp932, gb18030, euc-kr, cp1251)."
+    said = []
+    for name, others, sample in found:
+        also = f" (also {', '.join(others)})" if others else ""
+        said.append(f"--encoding {name}{also}, in which it reads {sample!r}")
+    return "import it again with " + "; or ".join(said) + "."
 
 
 def _detect(raw: bytes, path: Path) -> tuple[str, str]:
@@ -101,8 +236,7 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
     readable = [m for m in found if m.encoding in EIGHT_BIT]
     if not readable:
         raise InputError(
-            f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; say which "
-            "encoding it is in with --encoding (e.g. --encoding latin-1)."
+            f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; " + _try_instead(raw)
         )
     best = readable[0]
     if len(readable) > 1 and readable[1].chaos - best.chaos < UNSURE:
@@ -128,7 +262,7 @@ def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
 
 def _checked(text: str, path: Path) -> str:
     if "\x00" in text:
-        raise InputError(f"{path} is not a text CSV file (it contains NUL characters).")
+        raise _nul(text.encode("utf-8"), path)
     if not text.strip():
         raise InputError(f"{path} is empty.")
     return text
@@ -303,22 +437,29 @@ def _delimiter(lines: Sequence[str]) -> str:
     return best
 
 
-def xlsx_rows(path: Path) -> list[list[str]]:
-    """The first sheet with data of an Excel workbook, as text cells: a number as it reads
-    (an id keeps its digits, 48000.0 is 48000), a date as ISO, a yes/no as true/false."""
-    from python_calamine import CalamineWorkbook
+class Workbook:
+    """An Excel workbook's worksheets, each read as text cells when asked for: a number as
+    it reads (an id keeps its digits, 48000.0 is 48000), a date as ISO, a yes/no as
+    true/false."""
 
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if any(any(str(c).strip() for c in row) for row in rows):
-                return [[_cell_text(c) for c in row] for row in rows]
-    except InputError:
-        raise
-    except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
-        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
-    raise InputError(f"{path} has no sheet with any data.")
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.path = path
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+            sheets = [m for m in self._book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
+            raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
+        self.names = [m.name for m in sheets]  # every worksheet, as the workbook orders them
+        self.visible = [m.name for m in sheets if str(m.visible).endswith(".Visible")]
+
+    def rows(self, name: str) -> list[list[str]]:
+        try:
+            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"{self.path} cannot be read as an Excel workbook ({exc}).") from None
+        return [[_cell_text(c) for c in row] for row in rows]
 
 
 def _cell_text(value: object) -> str:
