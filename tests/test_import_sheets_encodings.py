@@ -294,3 +294,22 @@ def test_skip_below_zero_is_refused(run: Run, db: Path, tmp_path: Path) -> None:
     assert not db.exists()
     with pytest.raises(InputError, match="--skip -2: say how many lines"):
         importer.read_table(path, skip=-2)
+
+
+def test_a_hidden_sheet_of_lists_is_not_taken_for_the_deals(store: Store, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "deals.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    lists = book.add_worksheet("Lists")  # a drop-down's values, hidden as spreadsheets keep them
+    for r, value in enumerate(["Stage", "Proposal", "Negotiation"]):
+        lists.write(r, 0, value)
+    deals = book.add_worksheet("Deals")
+    for r, row in enumerate([OWN, *OWN_ROWS]):
+        deals.write_row(r, 0, row)
+    lists.hide()
+    deals.activate()
+    book.close()
+    table = importer.read_table(path)
+    assert table.header == OWN
+    assert table.notices == ("Read sheet 'Deals' (2 of 2: Lists, Deals).",)

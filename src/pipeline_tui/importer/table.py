@@ -222,8 +222,9 @@ def _sheet(
     columns: Sequence[str],
 ) -> tuple[list[list[str]], list[str]]:
     """The rows of the sheet that holds the deals, and what the dry run says of it: the one
-    --sheet names, else the first (visible) sheet whose header is a known export's or has
-    the columns --column names, else the only sheet with data. Several sheets with data and
+    --sheet names, else the first visible sheet whose header is a known export's or has
+    the columns --column names, else the only sheet with data (hidden sheets only when no
+    visible one has any). Several sheets with data and
     none of them known: the import stops, names them and `--sheet`."""
     path, names = book.path, book.names
     if sheet is not None:
@@ -235,7 +236,10 @@ def _sheet(
             )
         return book.rows(name), _read_sheet(name, names)
     filled: list[tuple[str, list[list[str]]]] = []
-    for name in book.visible:
+    hidden = [name for name in names if name not in book.visible]
+    for name in book.visible + hidden:
+        if name in hidden and filled:
+            break  # a hidden sheet (a lookup list) is read only when no visible one holds data
         rows = book.rows(name)
         head = list(islice(_numbered(rows, 1), HEADER_SEARCH))
         if not head:
