@@ -217,6 +217,29 @@ def test_the_encodings_the_file_may_be_in_are_named(
     assert "latin" not in message.casefold()
 
 
+def test_a_few_japanese_words_in_an_english_export_are_not_read_as_mojibake(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """Mostly ASCII, the file reads as "Western" whatever its few other bytes are: the
+    lines that hold them must make sense too, or the import stops and names cp932."""
+    rows = [HUBSPOT[:5]] + [
+        [str(9000 + i), f"Renewal {i}", "Closed Won", "Sales Pipeline", "1000"] for i in range(40)
+    ]
+    rows.append(["9100", "トヨタ商事 renewal", "Closed Won", "Sales Pipeline", "5000"])
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(out.getvalue().encode("cp932"))
+    error = run.error("import", str(path))
+    assert "in Mac Roman it reads 'ÉgÉàÉ^è§éñ renewal," in error
+    assert (
+        "import it again with --encoding cp932 (also shift_jis" in error and "'トヨタ商事 renewal," in error
+    )
+    assert not db.exists()
+    run.ok("import", str(path), "--encoding", "cp932")
+    assert "トヨタ商事 renewal" in titles(db)
+
+
 def unicode_text(rows: list[list[str]]) -> bytes:
     """Excel's "Unicode Text" (.txt): UTF-16 LE with a byte-order mark, tabs, CRLF."""
     out = io.StringIO(newline="")

@@ -39,6 +39,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # 8-bit encodings a spreadsheet saves in, tried when the file is not UTF-8.
 EIGHT_BIT = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman"}
 UNSURE = 0.03  # the detected encoding must read this much less like noise than the next one
+SENSELESS = 0.05  # noise in the lines past ASCII above which a Western reading is mojibake
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -188,17 +189,19 @@ def _nul_cell(raw: bytes) -> str:
 
 def _candidates(raw: bytes, *, leave: str = "") -> list[tuple[str, list[str], str]]:
     """The encodings charset-normalizer reads the file in, most likely first: (encoding, its
-    other names, the first words that are not plain ASCII as they read in it). Latin-1 is never
-    one: it reads any bytes at all."""
+    other names, the first words that are not plain ASCII as they read in it), judged on the
+    lines that are not plain ASCII. Latin-1 is never one: it reads any bytes at all."""
     from charset_normalizer import from_bytes
 
+    lines = _non_ascii(raw)
+    left = {"latin_1", "ascii", "utf_8", codecs.lookup(leave).name if leave else ""}
     found: list[tuple[str, list[str], str]] = []
-    for match in from_bytes(raw):
+    for match in from_bytes(lines):
         name = match.encoding
-        if name in ("latin_1", "ascii", "utf_8", codecs.lookup(leave).name if leave else ""):
+        if name in left:
             continue
         try:
-            sample = _sample(raw, name)
+            sample = _sample(lines, name)
         except (LookupError, UnicodeDecodeError):
             continue
         others = [c for c in match.could_be_from_charset if c != name and c != "latin_1"][:2]
@@ -209,27 +212,37 @@ def _candidates(raw: bytes, *, leave: str = "") -> list[tuple[str, list[str], st
 
 
 def _sample(raw: bytes, encoding: str) -> str:
-    """A few words around the first byte past ASCII, as they read in `encoding`."""
+    """The first cells that hold a byte past ASCII, as they read in `encoding`."""
     index = next((i for i, b in enumerate(raw) if b >= 0x80), 0)
-    start = max(0, raw.rfind(b"\n", 0, index) + 1, index - 24)
+    stops = b',;\t\r\n"'
+    start = max([0, index - 24] + [raw.rfind(bytes([s]), 0, index) + 1 for s in stops])
     chunk = raw[start : index + 40]
-    return chunk.decode(encoding, "ignore").strip().splitlines()[0][:30] if chunk.strip() else ""
+    lines = chunk.decode(encoding, "ignore").strip().splitlines()
+    return lines[0][:30] if lines else ""
 
 
-def _try_instead(raw: bytes, leave: str = "") -> str:
-    """The --encoding to try, as charset-normalizer proposes them for this file."""
-    found = _candidates(raw, leave=leave)
+def _try_instead(raw: bytes, leave: str = "", *, also: str = "") -> str:
+    """The --encoding to try, as charset-normalizer proposes them for this file (`also`: an
+    encoding to name last, if the reading shown in it is right after all)."""
+    found = [f for f in _candidates(raw, leave=leave) if f[0] != also]
+    last = f" (or --encoding {also}, if what it reads in that is right)" if also else ""
     if not found:
-        return "say which encoding it is in with --encoding NAME (e.g. cp932, gb18030, euc-kr, cp1251)."
+        return (
+            "say which encoding it is in with --encoding NAME (e.g. cp932, gb18030, euc-kr, cp1251)"
+            + last
+            + "."
+        )
     said = []
     for name, others, sample in found:
-        also = f" (also {', '.join(others)})" if others else ""
-        said.append(f"--encoding {name}{also}, in which it reads {sample!r}")
-    return "import it again with " + "; or ".join(said) + "."
+        also_known = f" (also {', '.join(others)})" if others else ""
+        said.append(f"--encoding {name}{also_known}, in which it reads {sample!r}")
+    return "import it again with " + "; or ".join(said) + last + "."
 
 
 def _detect(raw: bytes, path: Path) -> tuple[str, str]:
-    """Not UTF-8: the 8-bit encoding the text reads best in, or a refusal naming --encoding."""
+    """Not UTF-8: the 8-bit encoding the text reads best in, or a refusal naming --encoding
+    (the candidates charset-normalizer proposes when neither Western encoding makes sense of
+    the lines that are not plain ASCII)."""
     from charset_normalizer import from_bytes
 
     found = sorted(from_bytes(raw, cp_isolation=list(EIGHT_BIT)), key=lambda m: m.chaos)
@@ -239,6 +252,16 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; " + _try_instead(raw)
         )
     best = readable[0]
+    # A file mostly ASCII reads as "Western" whatever its few other bytes are (a Japanese
+    # company name as 'ÉgÉàÉ^è§éñ'): those lines alone must make sense in it too.
+    lines = _non_ascii(raw)
+    judged = from_bytes(lines, cp_isolation=[best.encoding]).best()
+    if judged is None or judged.chaos >= SENSELESS:
+        western = _sample(lines, best.encoding)
+        raise InputError(
+            f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {western!r}; "
+            + _try_instead(raw, also=best.encoding)
+        )
     if len(readable) > 1 and readable[1].chaos - best.chaos < UNSURE:
         sample = _first_difference(raw, best.encoding, readable[1].encoding)
         raise InputError(
@@ -247,6 +270,22 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             f"with --encoding {best.encoding} or --encoding {readable[1].encoding}."
         )
     return _checked(raw.decode(best.encoding), path), best.encoding
+
+
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+
+
+def _non_ascii(raw: bytes, most: int = 1 << 16) -> bytes:
+    """The first lines that hold bytes past ASCII (up to `most` bytes of them): what tells
+    one encoding from another."""
+    out: list[bytes] = []
+    size = 0
+    for found in _NON_ASCII_LINE.finditer(raw):
+        out.append(found.group())
+        size += len(out[-1])
+        if size >= most:
+            break
+    return b"".join(out)
 
 
 def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
