@@ -240,6 +240,25 @@ def test_a_few_japanese_words_in_an_english_export_are_not_read_as_mojibake(
     assert "トヨタ商事 renewal" in titles(db)
 
 
+def test_a_long_windows_1252_export_with_accents_here_and_there_is_read(store: Store, tmp_path: Path) -> None:
+    """Detection samples parts of a long file, which may hold no accent at all: the lines
+    that hold them decide (this one was refused as reading "as well" in Mac Roman)."""
+    names = ["Société Générale", "Müller Straße GmbH", "Señor Peña", "Crème brûlée SA"]
+    rows = [HUBSPOT[:5]] + [
+        [str(9000 + i), f"Deal {i}", "Closed Won", "Sales Pipeline", "1000"] for i in range(2000)
+    ]
+    for i in range(1, 2001, 50):
+        rows[i][1] = f"{names[i // 50 % 4]} {i}"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(out.getvalue().encode("cp1252"))
+    table = importer.read_table(path)
+    assert table.encoding == "cp1252"
+    assert table.notices[0].startswith("deals.csv is not UTF-8: read as Windows-1252")
+    assert {"Société Générale 1", "Müller Straße GmbH 51"} <= {cells[1] for _, cells in table.rows}
+
+
 def unicode_text(rows: list[list[str]]) -> bytes:
     """Excel's "Unicode Text" (.txt): UTF-16 LE with a byte-order mark, tabs, CRLF."""
     out = io.StringIO(newline="")

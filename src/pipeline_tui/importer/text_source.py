@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline_tui import files
 from pipeline_tui.display import safe
@@ -213,7 +213,7 @@ def _candidates(raw: bytes, *, leave: str = "") -> list[tuple[str, list[str], st
 
 def _sample(raw: bytes, encoding: str) -> str:
     """The first cells that hold a byte past ASCII, as they read in `encoding`."""
-    index = next((i for i, b in enumerate(raw) if b >= 0x80), 0)
+    index = found.start() if (found := _HIGH.search(raw)) else 0
     stops = b',;\t\r\n"'
     start = max([0, index - 24] + [raw.rfind(bytes([s]), 0, index) + 1 for s in stops])
     chunk = raw[start : index + 40]
@@ -245,24 +245,27 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
     the lines that are not plain ASCII)."""
     from charset_normalizer import from_bytes
 
-    found = sorted(from_bytes(raw, cp_isolation=list(EIGHT_BIT)), key=lambda m: m.chaos)
-    readable = [m for m in found if m.encoding in EIGHT_BIT]
-    if not readable:
+    # Judged on the whole text, and on the lines that hold bytes past ASCII: in a large file
+    # mostly ASCII, the parts of the whole the detection samples may hold none of them (then
+    # every encoding reads as well as the next), and a few Japanese words drown in the ASCII
+    # around them (read as 'ÉgÉàÉ^è§éñ'); those lines must make sense too.
+    lines = _non_ascii(raw)
+    whole = _readable(from_bytes(raw, cp_isolation=list(EIGHT_BIT)))
+    alone = _readable(from_bytes(lines, cp_isolation=list(EIGHT_BIT)))
+    if not whole and not alone:
         raise InputError(
             f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; " + _try_instead(raw)
         )
+    readable = next((r for r in (whole, alone) if r and not _tied(r)), whole or alone)
     best = readable[0]
-    # A file mostly ASCII reads as "Western" whatever its few other bytes are (a Japanese
-    # company name as 'ÉgÉàÉ^è§éñ'): those lines alone must make sense in it too.
-    lines = _non_ascii(raw)
-    judged = from_bytes(lines, cp_isolation=[best.encoding]).best()
-    if judged is None or judged.chaos >= SENSELESS:
+    judged = next((m.chaos for m in alone if m.encoding == best.encoding), 1.0)
+    if judged >= SENSELESS:
         western = _sample(lines, best.encoding)
         raise InputError(
             f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {western!r}; "
             + _try_instead(raw, also=best.encoding)
         )
-    if len(readable) > 1 and readable[1].chaos - best.chaos < UNSURE:
+    if _tied(readable):
         sample = _first_difference(raw, best.encoding, readable[1].encoding)
         raise InputError(
             f"{path} is not UTF-8, and it reads as well in {EIGHT_BIT[best.encoding]} "
@@ -272,19 +275,29 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
     return _checked(raw.decode(best.encoding), path), best.encoding
 
 
-_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+def _readable(found: Any) -> list[Any]:
+    """The Western encodings a detection found, the least noisy first."""
+    return sorted((m for m in found if m.encoding in EIGHT_BIT), key=lambda m: m.chaos)
+
+
+def _tied(readable: list[Any]) -> bool:
+    return len(readable) > 1 and readable[1].chaos - readable[0].chaos < UNSURE
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
 
 
 def _non_ascii(raw: bytes, most: int = 1 << 16) -> bytes:
     """The first lines that hold bytes past ASCII (up to `most` bytes of them): what tells
     one encoding from another."""
     out: list[bytes] = []
-    size = 0
-    for found in _NON_ASCII_LINE.finditer(raw):
-        out.append(found.group())
-        size += len(out[-1])
-        if size >= most:
-            break
+    size = at = 0
+    while size < most and (found := _HIGH.search(raw, at)):
+        start = raw.rfind(b"\n", 0, found.start()) + 1
+        end = raw.find(b"\n", found.start())
+        at = len(raw) if end < 0 else end + 1
+        out.append(raw[start:at])
+        size += at - start
     return b"".join(out)
 
 
