@@ -355,3 +355,25 @@ def test_a_hidden_sheet_of_lists_is_not_taken_for_the_deals(store: Store, tmp_pa
     table = importer.read_table(path)
     assert table.header == OWN
     assert table.notices == ("Read sheet 'Deals' (2 of 2: Lists, Deals).",)
+
+
+def test_a_chart_sheet_in_front_is_passed_over(store: Store, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "deals.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    chartsheet = book.add_chartsheet("Pipeline chart")
+    deals = book.add_worksheet("Deals")
+    for r, row in enumerate([HUBSPOT, *HUBSPOT_ROWS]):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                deals.write_datetime(r, c, value, book.add_format({"num_format": "yyyy-mm-dd"}))
+            else:
+                deals.write(r, c, value)
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "=Deals!$E$2:$E$3"})
+    chartsheet.set_chart(chart)
+    book.close()
+    plan = importer.plan_import(store, path)
+    assert plan.format == "hubspot" and len(plan.rows) == 2
+    assert not [n for n in plan.notices if "sheet" in n]

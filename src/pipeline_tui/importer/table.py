@@ -2,6 +2,10 @@
 and line end, or an Excel workbook (.xlsx); and telling the data from what surrounds it.
 
 - Encoding and delimiter: the file's text and its records come from `text_source`.
+- A workbook's sheet: the one --sheet names, else the first visible sheet whose header is
+  a known export's (or has the columns --column names), else the only one with data; the
+  dry run says which of several was read, and several none of which fits are refused,
+  named, with --sheet.
 - Layout: a `sep=;` first line is honoured; lines above the header (a report's title and
   filters, a board's name) are left out when a later line is a header the import knows, and
   said; a header repeated further down (a board export's groups), a group's title alone on

@@ -495,16 +495,16 @@ class Workbook:
     true/false."""
 
     def __init__(self, path: Path) -> None:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
         self.path = path
         try:
             self._book = CalamineWorkbook.from_path(str(path))
-            sheets = [m for m in self._book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+            sheets = [m for m in self._book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
             raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
-        self.names = [m.name for m in sheets]  # every worksheet, as the workbook orders them
-        self.visible = [m.name for m in sheets if str(m.visible).endswith(".Visible")]
+        self.names = [m.name for m in sheets]  # every worksheet (no chart sheet), in order
+        self.visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
 
     def rows(self, name: str) -> list[list[str]]:
         try:
