@@ -717,7 +717,10 @@ def test_line_ends_and_tabs(store: Store, tmp_path: Path, newline: str) -> None:
         (b"  \r\n\r\n", "is empty"),
         (b",,,\r\n,,\r\n", "no header row"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text CSV file"),
-        (b"Deal Name,Deal Stage\r\n" + b"A,Lead\r\n" * 1000 + b"B\x00,Lead\r\n", "not a text CSV file"),
+        (
+            b"Deal Name,Deal Stage\r\n" + b"A,Lead\r\n" * 1000 + b"B\x00,Lead\r\n",
+            "NUL character (a zero byte, which no text holds) in row 1,002, column 'Deal Name'",
+        ),
         (b'Deal Name,Deal Stage\r\n"A"x,Lead\r\n', "not valid CSV: row 2"),
     ],
     ids=["empty", "blank", "only-delimiters", "binary", "nul-late", "bad-quote"],

@@ -42,6 +42,11 @@ def cmd_import(ctx: Context) -> int:
     from pipeline_tui import importer
 
     a = ctx.args
+    if a.skip is not None and a.skip < 0:
+        raise InputError(
+            f"--skip {a.skip}: say how many lines come before the header (e.g. --skip 3), or leave --skip "
+            "out to have the header found."
+        )
     overrides = _pairs(a.map, "--map", "Source stage=Board stage", empty_left=True)
     columns = _pairs(a.column, "--column", "FIELD=HEADER")
     if a.dry_run and not ctx.db_path.exists():
@@ -54,6 +59,7 @@ def cmd_import(ctx: Context) -> int:
         store, a.file, fmt=a.format, stage_overrides=overrides, columns=columns, day_first=order,
         day_first_setting=ctx.settings.day_first, prefer_file=a.prefer == "file", encoding=a.encoding,
         skip=a.skip, missing=a.missing, new_stages=a.new_stages, recurring=a.recurring, source=a.source,
+        sheet=a.sheet,
     )  # fmt: skip
     rates = ctx.settings.exchange_rates or None
     base = ctx.settings.currency
@@ -234,6 +240,12 @@ def register(command: Register) -> None:
         "--encoding", metavar="NAME", help="the file's encoding when it is not UTF-8 (e.g. cp1252)"
     )
     p.add_argument("--skip", type=int, metavar="N", help="lines before the header (a report's title)")
+    p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the workbook's sheet that holds the deals (default: the first whose header is a known "
+        "export's or has the columns --column names)",
+    )
     p.add_argument(
         "--missing",
         choices=("keep", "archive"),

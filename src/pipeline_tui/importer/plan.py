@@ -65,16 +65,21 @@ def plan_import(
     new_stages: bool = False,
     recurring: bool = False,
     source: str | None = None,
+    sheet: str | None = None,
 ) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises InputError naming the row
-    (UnknownStages when stage values must be placed first)."""
+    (UnknownStages when stage values must be placed first). `sheet`: a workbook's sheet to
+    read (else the one with a known header)."""
     if missing not in MISSING:
         raise InputError(f"--missing {missing!r}: say keep or archive.")
     options = Options(
         fmt, dict(stage_overrides or {}), dict(columns or {}), day_first, day_first_setting, prefer_file,
         encoding, skip, missing, new_stages, recurring, source,
     )  # fmt: skip
-    table = read_table(path, encoding=encoding, skip=skip, is_header=_header_test(options))
+    table = read_table(
+        path, encoding=encoding, skip=skip, is_header=_header_test(options), sheet=sheet,
+        columns=list(options.columns.values()),
+    )  # fmt: skip
     try:
         return _plan(store, path, table, options)
     except InputError:
@@ -89,7 +94,9 @@ def _plan(store: Store, path: Path, table: Table, options: Options) -> ImportPla
     dates show another date order than the one assumed: then again)."""
     form = choose_format(table, options, path)
     source_name = _source_name(form, options)
-    plan = ImportPlan(form.name, form.label, source_name, store.conn.currency)
+    # A workbook mapped with --column is an xlsx file, not a "csv export".
+    name = "xlsx" if form is CUSTOM and table.encoding == "xlsx" else form.name
+    plan = ImportPlan(name, form.label, source_name, store.conn.currency)
     stages = store.shape.stages(include_archived=True)
     plan.stage_names = {s.id: s.name for s in stages}
     plan.stage_kinds = {s.id: s.kind for s in stages}

@@ -2,6 +2,10 @@
 and line end, or an Excel workbook (.xlsx); and telling the data from what surrounds it.
 
 - Encoding and delimiter: the file's text and its records come from `text_source`.
+- A workbook's sheet: the one --sheet names, else the first visible sheet whose header is
+  a known export's (or has the columns --column names), else the only one with data; the
+  dry run says which of several was read, and several none of which fits are refused,
+  named, with --sheet.
 - Layout: a `sep=;` first line is honoured; lines above the header (a report's title and
   filters, a board's name) are left out when a later line is a header the import knows, and
   said; a header repeated further down (a board export's groups), a group's title alone on
@@ -13,6 +17,7 @@ and line end, or an Excel workbook (.xlsx); and telling the data from what surro
 from __future__ import annotations
 
 import re
+import shlex
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,11 +29,11 @@ from pipeline_tui.importer.text_source import (
     EIGHT_BIT,
     HEADER_SEARCH,
     CsvText,
+    Workbook,
     csv_records,
     csv_text,
     layout_of,
     regular,
-    xlsx_rows,
 )
 
 # Text a report footer is made of: a Salesforce report exported as CSV ("Details only") ends
@@ -153,32 +158,45 @@ def read_table(
     encoding: str | None = None,
     skip: int | None = None,
     is_header: Callable[[list[str]], bool] | None = None,
+    sheet: str | None = None,
+    columns: Sequence[str] = (),
 ) -> Table:
     """Header and numbered rows of an export (see the module docstring). `is_header` tells
-    a header the import knows (a format's, or the one --column names); `skip`: lines above
-    the header, as the user says. The rows are read from the file as they are iterated."""
+    a header the import knows (a format's, or the one --column names: `columns`, for the
+    message when no sheet of a workbook has it); `skip`: lines above the header, as the user
+    says; `sheet`: the workbook's sheet, as the user names it. The rows are read from the
+    file as they are iterated."""
+    if skip is not None and skip < 0:
+        raise InputError(f"--skip {skip}: say how many lines come before the header (0 or more).")
     first_line = 1
     source: CsvText | None = None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         regular(path)  # a pipe named .xlsx is never handed to the workbook reader
-        used = "xlsx"
     elif path.suffix.lower() == ".xls":
         raise InputError(
             f"{path} is an old Excel workbook (.xls); save it as .xlsx or CSV UTF-8 and import that."
         )
     else:
         source = csv_text(path, encoding)
-        used = source.encoding if source is not None else "xlsx"
+    notices: list[str] = []
     if source is None:
-        sheet = xlsx_rows(path)
+        rows, said = _sheet(Workbook(path), sheet, is_header, columns)
+        notices += said
+        used = "xlsx"
 
         def records() -> Iterator[list[str]]:
-            return iter(sheet)
+            return iter(rows)
 
     else:
+        if sheet is not None:
+            raise InputError(
+                f"--sheet {sheet}: {path.name} is a text file, not a workbook; it has no sheets. "
+                "Import it without --sheet."
+            )
         after_sep, delimiter = layout_of(source)
         first_line = 2 if after_sep else 1  # the sep= line is line 1, as a spreadsheet shows it
         text = source
+        used = source.encoding
 
         def records() -> Iterator[list[str]]:
             return csv_records(text, delimiter, after_sep=after_sep)
@@ -186,8 +204,9 @@ def read_table(
     head = _head_rows(records(), first_line, skip)
     if not head:
         raise InputError(f"{path} has no header row (every cell is empty).")
-    notices: list[str] = []
-    if used not in ("utf-8", "utf-16", "xlsx") and encoding is None:
+    if used == "utf-16" and encoding is None:
+        notices.append(f"{path.name} is not UTF-8: read as UTF-16 (what Excel saves as Unicode Text).")
+    elif used not in ("utf-8", "utf-16", "xlsx") and encoding is None:
         other = next(code for code in EIGHT_BIT if code != used)
         notices.append(
             f"{path.name} is not UTF-8: read as {EIGHT_BIT.get(used, used)} (if its accented letters look "
@@ -196,8 +215,79 @@ def read_table(
     start = _header_index(head, skip, is_header, path)
     header_line, header = head[start]
     header = [h.strip().lstrip("\ufeff") for h in header]
-    rows = DataRows(records, first_line, header, header_line)
-    return Table(header, rows, used, header_line, start, tuple(notices))
+    data = DataRows(records, first_line, header, header_line)
+    return Table(header, data, used, header_line, start, tuple(notices))
+
+
+def _sheet(
+    book: Workbook,
+    sheet: str | None,
+    is_header: Callable[[list[str]], bool] | None,
+    columns: Sequence[str],
+) -> tuple[list[list[str]], list[str]]:
+    """The rows of the sheet that holds the deals, and what the dry run says of it: the one
+    --sheet names, else the first visible sheet whose header is a known export's or has
+    the columns --column names, else the only sheet with data (hidden sheets only when no
+    visible one has any). Several sheets with data and
+    none of them known: the import stops, names them and `--sheet`."""
+    path, names = book.path, book.names
+    if sheet is not None:
+        name = sheet if sheet in names else _named(sheet, names)
+        if name is None:
+            raise InputError(
+                f"--sheet {sheet}: {path.name} has no such sheet; its sheets are {_listed(names)}. "
+                f"Name one of them, e.g. --sheet {shlex.quote(names[0]) if names else 'NAME'}."
+            )
+        return book.rows(name), _read_sheet(name, names)
+    filled: list[tuple[str, list[list[str]]]] = []
+    hidden = [name for name in names if name not in book.visible]
+    for name in book.visible + hidden:
+        if name in hidden and filled:
+            break  # a hidden sheet (a lookup list) is read only when no visible one holds data
+        rows = book.rows(name)
+        head = list(islice(_numbered(rows, 1), HEADER_SEARCH))
+        if not head:
+            continue
+        filled.append((name, rows))
+        if is_header is not None and any(is_header(cells) for _, cells in head):
+            return rows, _read_sheet(name, names)
+    if not filled:
+        raise InputError(f"{path} has no sheet with any data.")
+    if len(filled) == 1:
+        name, rows = filled[0]
+        return rows, _read_sheet(name, names)
+    wanted = (
+        "the columns --column names (" + ", ".join(repr(c) for c in columns) + ")"
+        if columns
+        else "the header of an export the import knows"
+    )
+    shown = _listed([name for name, _ in filled])
+    raise InputError(
+        f"{path.name} has {len(filled)} sheets with data ({shown}) and none has {wanted}: "
+        f"say which one holds the deals with --sheet NAME (e.g. --sheet {shlex.quote(filled[-1][0])})"
+        + ("" if columns else ", and map its columns with --column FIELD=HEADER")
+        + "."
+    )
+
+
+def _named(sheet: str, names: list[str]) -> str | None:
+    """The sheet a name given in another case or with spaces around it means."""
+    wanted = sheet.strip().casefold()
+    found = [name for name in names if name.strip().casefold() == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def _listed(names: Sequence[str], most: int = 8) -> str:
+    shown = ", ".join(repr(name) for name in names[:most])
+    return shown + (f", … ({len(names):,} in all)" if len(names) > most else "")
+
+
+def _read_sheet(name: str, names: list[str]) -> list[str]:
+    """Which sheet was read, when the workbook has several."""
+    if len(names) < 2:
+        return []
+    listed = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return [f"Read sheet {name!r} ({names.index(name) + 1} of {len(names)}: {listed})."]
 
 
 def _header_index(

@@ -1,10 +1,14 @@
 """Reading an export's file into records (lists of cells): a CSV's text in any common
-encoding, with its delimiter and line ends, or an Excel workbook's first sheet with data.
+encoding, with its delimiter and line ends, or an Excel workbook's sheets.
 
 - Encoding: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), or,
   detected, Windows-1252 (Excel on Windows) or Mac Roman (Excel for Mac); the import says
-  which it used. When the detection cannot tell, the import stops and names
-  `--encoding`.
+  which it used. When the detection cannot tell, the import stops and names the
+  `--encoding` lines to try, as charset-normalizer proposes them for the file (cp932 for
+  Japanese Excel, gb18030, cp949, cp1251, …; never Latin-1, which reads any bytes as
+  something). A UTF-16 file read with another --encoding is pointed to --encoding utf-16.
+- A NUL byte: UTF-16 without its mark is named; a stray one in a text's cell is refused
+  naming its row and column; binary data naming the line it starts on.
 - A UTF-8 file is checked whole once, then streamed each time its rows are read; a file
   that changes in between stops the import. A `sep=;` first line is honoured, else the
   delimiter is the one most of the first lines agree on.
@@ -23,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline_tui import files
 from pipeline_tui.display import safe
@@ -35,6 +39,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # 8-bit encodings a spreadsheet saves in, tried when the file is not UTF-8.
 EIGHT_BIT = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman"}
 UNSURE = 0.03  # the detected encoding must read this much less like noise than the next one
+SENSELESS = 0.05  # noise in the lines past ASCII above which a Western reading is mojibake
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -67,16 +72,7 @@ def regular(path: Path) -> None:
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
     """The file's text and the encoding it was read in (`encoding`: the user's word)."""
     if encoding is not None:
-        try:
-            text = raw.decode(encoding)
-        except LookupError:
-            raise InputError(f"--encoding {encoding}: not an encoding (e.g. cp1252, mac_roman).") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path} is not {encoding} text (byte {exc.start:,} is {raw[exc.start]:#04x}); "
-                "try another --encoding."
-            ) from None
-        return _checked(text.lstrip("\ufeff"), path), encoding
+        return _decode_as(raw, path, encoding), encoding
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in raw[2:]:
         raw = raw[2:]  # a UTF-16 mark over 8-bit text (UTF-16 separators carry a zero byte)
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
@@ -85,7 +81,7 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         except UnicodeDecodeError as exc:
             raise InputError(f"{path} starts as UTF-16 text but breaks off at byte {exc.start:,}.") from None
     if b"\x00" in raw:
-        raise InputError(f"{path} is not a text CSV file (it contains binary data).")
+        raise _nul(raw, path)
     try:
         return _checked(raw.decode("utf-8-sig"), path), "utf-8"
     except UnicodeDecodeError:
@@ -93,19 +89,183 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
     return _detect(raw, path)
 
 
-def _detect(raw: bytes, path: Path) -> tuple[str, str]:
-    """Not UTF-8: the 8-bit encoding the text reads best in, or a refusal naming --encoding."""
+def _decode_as(raw: bytes, path: Path, encoding: str) -> str:
+    """The text in the user's --encoding; a UTF-16 file read as anything else is pointed to
+    --encoding utf-16 (its every other byte is a NUL)."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"--encoding {encoding}: not an encoding (e.g. cp1252, mac_roman).") from None
+    wide = _utf16(raw)
+    if wide is not None and not codec.startswith(("utf-16", "utf-32")):
+        raise InputError(
+            f"{path} is UTF-16 text (what Excel saves as Unicode Text), not {encoding}: import it with "
+            f"--encoding {wide}, or with no --encoding (UTF-16 with a byte-order mark is read as such)."
+        )
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not {encoding} text (byte {exc.start:,} is {raw[exc.start]:#04x}); "
+            + _try_instead(raw, encoding)
+        ) from None
+    return _checked(text.lstrip("\ufeff"), path)
+
+
+def _utf16(raw: bytes) -> str | None:
+    """The --encoding a UTF-16 file is read with (utf-16 when it carries a byte-order mark,
+    else the byte order its NULs show), or None when it is not UTF-16."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[2:64]:
+        return "utf-16"
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    if sample[1::2].count(0) > half * 0.9:
+        return "utf-16-le"
+    if sample[0::2].count(0) > half * 0.9:
+        return "utf-16-be"
+    return None
+
+
+def _nul(raw: bytes, path: Path) -> InputError:
+    """Why a file holding a NUL byte is refused: UTF-16 without its mark (named), a text
+    whose cell holds a stray NUL (row and column named), or binary data (the line of the
+    first NUL named)."""
+    wide = _utf16(raw)
+    if wide is not None:
+        return InputError(
+            f"{path} looks like UTF-16 text without a byte-order mark: import it with --encoding {wide}."
+        )
+    at = raw.index(b"\x00")
+    line = raw.count(b"\n", 0, at) + 1
+    # A few NULs under the first line of what is UTF-8 text otherwise, with few other control
+    # bytes; binary data holds them everywhere.
+    sample = raw[:CHUNK]
+    controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
+    stray = (
+        line > 1 and raw.count(b"\x00") <= 16 and controls * 20 < len(sample)
+        and _utf8_text(raw.replace(b"\x00", b""))
+    )  # fmt: skip
+    if not stray:
+        return InputError(
+            f"{path} is not a text CSV file: it holds binary data (a NUL byte on line {line:,}); "
+            "export the deals as CSV or .xlsx and import that file."
+        )
+    where = _nul_cell(raw[: raw.find(b"\n", at) + 1 if b"\n" in raw[at:] else len(raw)])
+    return InputError(
+        f"{path} holds a NUL character (a zero byte, which no text holds) in {where}; "
+        "remove it from that cell (or export the file again) and import it again. Nothing was imported."
+    )
+
+
+def _utf8_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _nul_cell(raw: bytes) -> str:
+    """Where the first NUL is: its row (as a spreadsheet numbers rows) and column."""
+    text = raw.decode("utf-8-sig", "replace").replace("\x00", "\ufffe")
+    lines = text.splitlines(keepends=True)
+    delimiter = _delimiter(lines[:HEADER_SEARCH])
+    header: list[str] = []
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
+            if not header and any(c.strip() for c in cells):
+                header = cells
+            for index, cell in enumerate(cells):
+                if "\ufffe" in cell:
+                    column = f", column {header[index].strip()[:40]!r}" if index < len(header) else ""
+                    return f"row {number:,}{column}"
+    except csv.Error:
+        pass
+    line = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    return f"line {line:,}"
+
+
+def _candidates(raw: bytes, *, leave: str = "") -> list[tuple[str, list[str], str]]:
+    """The encodings charset-normalizer reads the file in, most likely first: (encoding, its
+    other names, the first words that are not plain ASCII as they read in it), judged on the
+    lines that are not plain ASCII. Latin-1 is never one: it reads any bytes at all."""
     from charset_normalizer import from_bytes
 
-    found = sorted(from_bytes(raw, cp_isolation=list(EIGHT_BIT)), key=lambda m: m.chaos)
-    readable = [m for m in found if m.encoding in EIGHT_BIT]
-    if not readable:
-        raise InputError(
-            f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; say which "
-            "encoding it is in with --encoding (e.g. --encoding latin-1)."
+    lines = _non_ascii(raw)
+    left = {"latin_1", "ascii", "utf_8", codecs.lookup(leave).name if leave else ""}
+    found: list[tuple[str, list[str], str]] = []
+    for match in from_bytes(lines):
+        name = match.encoding
+        if name in left:
+            continue
+        try:
+            sample = _sample(lines, name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        others = [c for c in match.could_be_from_charset if c != name and c != "latin_1"][:2]
+        found.append((name, others, sample))
+        if len(found) == 3:
+            break
+    return found
+
+
+def _sample(raw: bytes, encoding: str) -> str:
+    """The first cells that hold a byte past ASCII, as they read in `encoding`."""
+    index = found.start() if (found := _HIGH.search(raw)) else 0
+    stops = b',;\t\r\n"'
+    start = max([0, index - 24] + [raw.rfind(bytes([s]), 0, index) + 1 for s in stops])
+    chunk = raw[start : index + 40]
+    lines = chunk.decode(encoding, "ignore").strip().splitlines()
+    return lines[0][:30] if lines else ""
+
+
+def _try_instead(raw: bytes, leave: str = "", *, also: str = "") -> str:
+    """The --encoding to try, as charset-normalizer proposes them for this file (`also`: an
+    encoding to name last, if the reading shown in it is right after all)."""
+    found = [f for f in _candidates(raw, leave=leave) if f[0] != also]
+    last = f" (or --encoding {also}, if what it reads in that is right)" if also else ""
+    if not found:
+        return (
+            "say which encoding it is in with --encoding NAME (e.g. cp932, gb18030, euc-kr, cp1251)"
+            + last
+            + "."
         )
+    said = []
+    for name, others, sample in found:
+        also_known = f" (also {', '.join(others)})" if others else ""
+        said.append(f"--encoding {name}{also_known}, in which it reads {sample!r}")
+    return "import it again with " + "; or ".join(said) + last + "."
+
+
+def _detect(raw: bytes, path: Path) -> tuple[str, str]:
+    """Not UTF-8: the 8-bit encoding the text reads best in, or a refusal naming --encoding
+    (the candidates charset-normalizer proposes when neither Western encoding makes sense of
+    the lines that are not plain ASCII)."""
+    from charset_normalizer import from_bytes
+
+    # Judged on the whole text, and on the lines that hold bytes past ASCII: in a large file
+    # mostly ASCII, the parts of the whole the detection samples may hold none of them (then
+    # every encoding reads as well as the next), and a few Japanese words drown in the ASCII
+    # around them (read as 'ÉgÉàÉ^è§éñ'); those lines must make sense too.
+    lines = _non_ascii(raw)
+    whole = _readable(from_bytes(raw, cp_isolation=list(EIGHT_BIT)))
+    alone = _readable(from_bytes(lines, cp_isolation=list(EIGHT_BIT)))
+    if not whole and not alone:
+        raise InputError(
+            f"{path} is not UTF-8 and reads as none of {', '.join(EIGHT_BIT.values())}; " + _try_instead(raw)
+        )
+    readable = next((r for r in (whole, alone) if r and not _tied(r)), whole or alone)
     best = readable[0]
-    if len(readable) > 1 and readable[1].chaos - best.chaos < UNSURE:
+    judged = next((m.chaos for m in alone if m.encoding == best.encoding), 1.0)
+    if judged >= SENSELESS:
+        western = _sample(lines, best.encoding)
+        raise InputError(
+            f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {western!r}; "
+            + _try_instead(raw, also=best.encoding)
+        )
+    if _tied(readable):
         sample = _first_difference(raw, best.encoding, readable[1].encoding)
         raise InputError(
             f"{path} is not UTF-8, and it reads as well in {EIGHT_BIT[best.encoding]} "
@@ -113,6 +273,32 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             f"with --encoding {best.encoding} or --encoding {readable[1].encoding}."
         )
     return _checked(raw.decode(best.encoding), path), best.encoding
+
+
+def _readable(found: Any) -> list[Any]:
+    """The Western encodings a detection found, the least noisy first."""
+    return sorted((m for m in found if m.encoding in EIGHT_BIT), key=lambda m: m.chaos)
+
+
+def _tied(readable: list[Any]) -> bool:
+    return len(readable) > 1 and readable[1].chaos - readable[0].chaos < UNSURE
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _non_ascii(raw: bytes, most: int = 1 << 16) -> bytes:
+    """The first lines that hold bytes past ASCII (up to `most` bytes of them): what tells
+    one encoding from another."""
+    out: list[bytes] = []
+    size = at = 0
+    while size < most and (found := _HIGH.search(raw, at)):
+        start = raw.rfind(b"\n", 0, found.start()) + 1
+        end = raw.find(b"\n", found.start())
+        at = len(raw) if end < 0 else end + 1
+        out.append(raw[start:at])
+        size += at - start
+    return b"".join(out)
 
 
 def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
@@ -128,7 +314,7 @@ def _first_difference(raw: bytes, one: str, other: str) -> tuple[str, str]:
 
 def _checked(text: str, path: Path) -> str:
     if "\x00" in text:
-        raise InputError(f"{path} is not a text CSV file (it contains NUL characters).")
+        raise _nul(text.encode("utf-8"), path)
     if not text.strip():
         raise InputError(f"{path} is empty.")
     return text
@@ -303,22 +489,29 @@ def _delimiter(lines: Sequence[str]) -> str:
     return best
 
 
-def xlsx_rows(path: Path) -> list[list[str]]:
-    """The first sheet with data of an Excel workbook, as text cells: a number as it reads
-    (an id keeps its digits, 48000.0 is 48000), a date as ISO, a yes/no as true/false."""
-    from python_calamine import CalamineWorkbook
+class Workbook:
+    """An Excel workbook's worksheets, each read as text cells when asked for: a number as
+    it reads (an id keeps its digits, 48000.0 is 48000), a date as ISO, a yes/no as
+    true/false."""
 
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if any(any(str(c).strip() for c in row) for row in rows):
-                return [[_cell_text(c) for c in row] for row in rows]
-    except InputError:
-        raise
-    except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
-        raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
-    raise InputError(f"{path} has no sheet with any data.")
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+        self.path = path
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+            sheets = [m for m in self._book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        except Exception as exc:  # a damaged or foreign file: calamine's own message, one line
+            raise InputError(f"{path} cannot be read as an Excel workbook ({exc}).") from None
+        self.names = [m.name for m in sheets]  # every worksheet (no chart sheet), in order
+        self.visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
+
+    def rows(self, name: str) -> list[list[str]]:
+        try:
+            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"{self.path} cannot be read as an Excel workbook ({exc}).") from None
+        return [[_cell_text(c) for c in row] for row in rows]
 
 
 def _cell_text(value: object) -> str:
