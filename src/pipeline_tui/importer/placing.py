@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.context import Context, Placed
-from pipeline_tui.importer.formats import norm
+from pipeline_tui.importer.formats import norm, source_label
 from pipeline_tui.importer.outcome import Outcome
 from pipeline_tui.importer.plan_types import ImportPlan, Options, UnknownStages
 from pipeline_tui.importer.source import SourceRow, row_error
@@ -171,7 +171,8 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
             "HubSpot's in another language), name it instead: --column status=HEADER (open / won / lost), "
             "or --column won=HEADER --column closed=HEADER (yes / no)."
         )
-    whence = "CSV file you import" if plan.source == "csv" else f"import from {plan.label}"
+    crm = source_label(plan.source, plan.label)
+    whence = "spreadsheet you import" if plan.source == "csv" else f"import from {crm}"
     lines.append(f"Check each before you paste it. The answers are remembered for the next {whence}.")
     lines.append("Nothing was imported.")
     said_open = {v: stages.open_why[norm(v)] for v, _ in contrary}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline_tui.importer.columns import currency_header
-from pipeline_tui.importer.formats import USER_FIELDS, registry
+from pipeline_tui.importer.formats import USER_FIELDS, source_label
 from pipeline_tui.importer.plan import ImportPlan
 from pipeline_tui.money import Rates, format_money, format_totals
 
@@ -23,6 +23,7 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
     dry run too), the board shows them before asking to import."""
     lines: list[str] = []
     out = lines.append
+    crm = source_label(plan.source, plan.label)
     footer = f" (a footer of {len(plan.footer)} lines left out)" if plan.footer else ""
     rows = f"{plan.total_rows:,} row{'s' if plan.total_rows != 1 else ''}"
     out(f"{path.name}: {plan.format} export, {rows}{footer}.")
@@ -101,11 +102,11 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
         )
         count = len(plan.missing)
         out(
-            f"Not in this file: {count:,} deal{'s' if count != 1 else ''} imported from {plan.label} "
+            f"Not in this file: {count:,} deal{'s' if count != 1 else ''} imported from {crm} "
             f"before ({shown}): {what}."
         )
     if plan.remember:
-        whence = "CSV file you import" if plan.source == "csv" else f"import from {source_label(plan)}"
+        whence = "spreadsheet you import" if plan.source == "csv" else f"import from {crm}"
         out(f"Stage answers to remember for the next {whence}, once imported: {len(plan.remember):,}.")
     for notice in plan.notices:
         out(notice)
@@ -252,12 +253,3 @@ def _row_lines(plan: ImportPlan) -> list[str]:
 def _shown(value: str) -> str:
     """A stage value as the dry run shows it: quoted, or (empty)."""
     return repr(value) if value else "(empty)"
-
-
-def source_label(plan: ImportPlan) -> str:
-    """The CRM the file's records belong to, as the seller calls it (HubSpot for a file
-    brought in with --column and --source hubspot, not "CSV")."""
-    found = [f for f in registry() if f.source == plan.source and f.name != "pipeline-tui"]
-    if not found or any(f.label == plan.label for f in found):
-        return plan.label
-    return found[0].label.split(" (")[0]

@@ -53,6 +53,16 @@ def by_name(name: str) -> Format:
     raise KeyError(name)
 
 
+def source_label(source: str, label: str) -> str:
+    """The CRM a file's records belong to, as the seller calls it: the file's own format
+    `label`, or the CRM `--source` named (HubSpot for a sheet brought in with --column and
+    --source hubspot, not "CSV")."""
+    found = [f for f in registry() if f.source == source and f.name != "pipeline-tui"]
+    if not found or any(f.label == label for f in found):
+        return label
+    return found[0].label.split(" (")[0]
+
+
 def crms() -> tuple[str, ...]:
     """The CRMs whose records the import knows (a source name each)."""
     return tuple(dict.fromkeys(f.source for f in registry() if f.name != "pipeline-tui"))
