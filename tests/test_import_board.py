@@ -89,7 +89,7 @@ async def test_unknown_stages_are_a_mapping_step_then_remembered(store: Store, m
         first = asked[0][1]
         assert "stage value 1 of 4" in first and "'Inscription Confirmée': 1 row." in first
         assert "does not say whether these deals are won or lost" in first
-        assert asked[0][2] == "New stage 'Inscription Confirmée'"  # what the --map line offers
+        assert asked[0][2] == "New open stage 'Inscription Confirmée'"  # what the --map line offers
         assert asked[1][2] == "Qualified" and asked[2][2] == "Negotiation"
         assert isinstance(app.screen, ConfirmModal)
         question = modal_text(app.screen)
@@ -133,3 +133,31 @@ async def test_escape_in_the_mapping_step_imports_nothing(store: Store, make_app
         await pilot.pause()
         assert not isinstance(app.screen, StageMapModal | ConfirmModal)
         assert store.deals.count() == 0
+
+
+def test_a_value_on_deals_the_file_says_are_open_is_offered_open_stages_only(store: Store) -> None:
+    """The board asks as the command line does: a stage value nothing places on deals a
+    status column says are open goes to one of the board's open stages or a new open one;
+    the question says what the file says, not that it says nothing."""
+    from pipeline_tui import importer
+    from pipeline_tui.importer.plan import UnknownStages
+    from pipeline_tui.modals.stage_map import NEW, StageMapModal
+
+    path = store.path.parent / "pipedrive.csv"  # type: ignore[union-attr]
+    path.write_text(
+        "Deal - Title,Deal - Stage,Deal - Status,Deal - Value,Deal - Currency of Value\r\n"
+        "Seats,Escalated to legal,Open,100,EUR\r\n",
+        encoding="utf-8",
+    )
+    try:
+        importer.plan_import(store, path)
+    except UnknownStages as asked:
+        open_unknown = asked.open_unknown
+    else:
+        raise AssertionError("the value was placed")
+    assert "Escalated to legal" in open_unknown
+    said = open_unknown["Escalated to legal"]
+    modal = StageMapModal(path.name, "Escalated to legal", 1, store.shape.stages(), open_unknown=said)
+    choices = modal.choices()
+    assert [name for name, _ in choices[:-1]] == [s.name for s in store.shape.stages() if s.is_open]
+    assert choices[-1] == (NEW, "New open stage 'Escalated to legal'")

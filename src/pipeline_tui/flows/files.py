@@ -177,7 +177,8 @@ class FileFlows:
 
                 ask_each(
                     self.ui.ask, path.name, asked.values, store.shape.stages(),
-                    suggestions=asked.suggestions, said_open=asked.said_open, done=answered,
+                    suggestions=asked.suggestions, said_open=asked.said_open,
+                    open_unknown=asked.open_unknown, done=answered,
                 )  # fmt: skip
                 return
             except PipelineError as exc:

@@ -176,8 +176,14 @@ def ask_unknown(ctx: Context, plan: ImportPlan) -> None:
     lines.append(f"Check each before you paste it. The answers are remembered for the next {whence}.")
     lines.append("Nothing was imported.")
     said_open = {v: stages.open_why[norm(v)] for v, _ in contrary}
+    open_unknown = {v: stages.unknown_why[norm(v)] for v, _ in unknown if norm(v) in stages.unknown_why}
     raise UnknownStages(
-        "\n".join(lines), unknown + contrary, plan.source, suggestions=offered, said_open=said_open
+        "\n".join(lines),
+        unknown + contrary,
+        plan.source,
+        suggestions=offered,
+        said_open=said_open,
+        open_unknown=open_unknown,
     )
 
 

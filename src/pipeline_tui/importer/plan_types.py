@@ -27,12 +27,14 @@ class UnknownStages(Question):
         *,
         suggestions: dict[str, str] | None = None,
         said_open: dict[str, str] | None = None,
+        open_unknown: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.values = values  # (value as written, rows)
         self.source = source
         self.suggestions = suggestions or {}  # value -> the target the --map line offers
         self.said_open = said_open or {}  # a closed stage's name on open deals -> what says so
+        self.open_unknown = open_unknown or {}  # a value nothing places, on deals said open -> what says so
 
 
 @dataclass

@@ -46,6 +46,7 @@ class StageMapModal(ModalScreen[str | None]):
         place: tuple[int, int] = (1, 1),
         suggestion: str = "",
         said_open: str = "",
+        open_unknown: str = "",
     ) -> None:
         super().__init__()
         self.file_name = file_name
@@ -54,7 +55,10 @@ class StageMapModal(ModalScreen[str | None]):
         # A value that names a closed stage while the file says its deals are open goes to
         # an open stage (never a new stage of a name the board has).
         self.said_open = said_open
-        self.stages = [s for s in stages if s.is_open] if said_open else list(stages)
+        # A value no stage has, on deals the file says are open (a status column): an open
+        # stage of the board or a new one.
+        self.open_unknown = open_unknown
+        self.stages = [s for s in stages if s.is_open] if said_open or open_unknown else list(stages)
         self.place = place
         self.suggestion = suggestion
 
@@ -63,18 +67,24 @@ class StageMapModal(ModalScreen[str | None]):
         out = [(s.name, s.name) for s in self.stages]
         if not self.said_open:
             name = self.value.strip() or "(no stage)"
-            out.append((NEW, f"New stage {safe(name)!r}"))
+            out.append((NEW, f"New open stage {safe(name)!r}"))
         return out
 
     def compose(self) -> ComposeResult:
         number, total = self.place
         rows = f"{self.rows:,} row{'s' if self.rows != 1 else ''}"
-        why = (
-            f"It names a closed stage, but the file says these deals are open ({self.said_open})."
-            if self.said_open
-            else "It is not a stage of this pipeline, and the file does not say whether these deals are "
-            "won or lost."
-        )
+        if self.said_open:
+            why = f"It names a closed stage, but the file says these deals are open ({self.said_open})."
+        elif self.open_unknown:
+            why = (
+                "It is not a stage of this pipeline; the file says these deals are open "
+                f"({self.open_unknown}), but not at which of your stages."
+            )
+        else:
+            why = (
+                "It is not a stage of this pipeline, and the file does not say whether these deals are "
+                "won or lost."
+            )
         choices = self.choices()
         answers = [answer for answer, _ in choices]
         options = OptionList(
@@ -107,6 +117,7 @@ def ask_each(
     *,
     suggestions: dict[str, str],
     said_open: dict[str, str],
+    open_unknown: dict[str, str] | None = None,
     done: Any,
 ) -> None:
     """Ask where each value goes, one modal after the other; `done(answers)` after the last
@@ -134,6 +145,7 @@ def ask_each(
             place=(index + 1, len(values)),
             suggestion=suggestions.get(value, ""),
             said_open=said_open.get(value, ""),
+            open_unknown=(open_unknown or {}).get(value, ""),
         )
         ask(modal, answered)
 
