@@ -237,6 +237,29 @@ def test_a_stop_landing_where_python_drops_exceptions_is_not_lost() -> None:
     assert done.stderr.splitlines() == [LINE[signal.SIGINT]], done.stderr
 
 
+LOST_AGAIN = LOST_STOP.replace(
+    "catch_signals()\n",
+    """catch_signals()
+from pipeline_tui import stopping
+first = stopping._send_again
+def slowly(signum):  # the machine is loaded: the stop sent again lands before the hook returns
+    stopping._send_again = first
+    first(signum)
+    time.sleep(0.5)
+stopping._send_again = slowly
+""",
+    1,
+)
+
+
+def test_a_stop_sent_again_that_lands_in_the_hook_is_sent_once_more() -> None:
+    """On a loaded machine the stop sent again from the hook can land before the hook has
+    returned, where Python drops it a second time: it is sent once more, and lands."""
+    done = subprocess.run([sys.executable, "-c", LOST_AGAIN], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stdout == "", (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [LINE[signal.SIGINT]], done.stderr
+
+
 def test_a_stop_inside_a_clean_up_waits_for_it_to_end(tmp_path: Path) -> None:
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     hook = sys.unraisablehook

@@ -61,6 +61,9 @@ def _raise(signum: int) -> None:
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
+    if _within(frame, _unraisable):  # the stop sent again landed in the hook itself: again
+        _send_again(signum)
+        return
     _quiet()
     if _deferring:
         _pending.append(signum)
@@ -87,14 +90,30 @@ def _unraisable(unraisable: Any) -> None:
     so it lands in the command itself, instead of a traceback printed and the stop lost."""
     exc = unraisable.exc_value
     if isinstance(exc, (KeyboardInterrupt, Stopped)):
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        with contextlib.suppress(ValueError, OSError):
-            signal.signal(signum, _stop)
-        again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
-        again.daemon = True  # a command that ends first has simply finished
-        again.start()
+        _send_again(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
         return
     sys.__unraisablehook__(unraisable)
+
+
+def _send_again(signum: int) -> None:
+    """The stop, a moment from now (from another thread: it lands where the command is)."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signum, _stop)
+    again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+    again.daemon = True  # a command that ends first has simply finished
+    again.start()
+
+
+def _within(frame: FrameType | None, function: Any) -> bool:
+    """Whether `frame` runs inside `function` (a call it made, at any depth). On a loaded
+    machine the stop sent again can land before the hook has returned, where Python would
+    print and drop it once more."""
+    code = function.__code__
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def catch_signals() -> None:
