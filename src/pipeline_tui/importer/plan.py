@@ -65,6 +65,7 @@ def plan_import(
     new_stages: bool = False,
     recurring: bool = False,
     source: str | None = None,
+    decimal_comma: bool | None = None,
 ) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises InputError naming the row
     (UnknownStages when stage values must be placed first)."""
@@ -72,7 +73,7 @@ def plan_import(
         raise InputError(f"--missing {missing!r}: say keep or archive.")
     options = Options(
         fmt, dict(stage_overrides or {}), dict(columns or {}), day_first, day_first_setting, prefer_file,
-        encoding, skip, missing, new_stages, recurring, source,
+        encoding, skip, missing, new_stages, recurring, source, decimal_comma,
     )  # fmt: skip
     table = read_table(path, encoding=encoding, skip=skip, is_header=_header_test(options))
     try:

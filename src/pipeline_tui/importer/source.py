@@ -32,7 +32,7 @@ from pipeline_tui.limits import (
     plain_text,
 )
 from pipeline_tui.memo import Memo
-from pipeline_tui.money import plain_amount
+from pipeline_tui.money import ACCEPTED, AMBIGUOUS, AmountError, plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -138,7 +138,7 @@ def read_row(
         raise fail("title", cell("title"), "is empty: every deal needs a title")
     title = text("title") if "product" not in columns else check_text(title[:MAX_LINE], "title")
 
-    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency)
+    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency, order.decimal_comma)
 
     days: dict[str, date | None] = {}
     for name in DATE_FIELDS:
@@ -240,6 +240,7 @@ def _money(
     get: Callable[[str], str],
     err: Fail,
     fixed: str | None,
+    decimal_comma: bool | None,
 ) -> tuple[int | None, str | None]:
     """The amount and its currency, read from everywhere the row states them: the amount's
     own symbol or code, its header, the currency column. Two that disagree stop the import."""
@@ -254,11 +255,13 @@ def _money(
                 if fmt.value_in_cents and re.fullmatch(r"\d+", text):
                     value = check_amount(int(text))
                 else:
-                    value, symbol = parse_money(text)
+                    value, symbol = parse_money(text, decimal_comma)
                     if symbol:
                         said.append((symbol, column.where, text))
+            except AmountError as exc:
+                raise err("value", text, exc.why) from None
             except (ValueError, InputError):
-                raise err("value", text, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
+                raise err("value", text, f"is not an amount; {ACCEPTED}") from None
         if column.currency:
             said.append((column.currency, f"the header {column.header!r}", ""))
     code_text = get("currency")
@@ -270,19 +273,41 @@ def _money(
             raise err("currency", code_text, "is not a three-letter currency code") from None
     if fixed is not None:
         said = [(fixed, "the company's currency (your own)", fixed)]
-    codes = {code for code, _, _ in said}
+
+    def says(code: str, where: str, text: str) -> str:
+        if code in AMBIGUOUS:
+            return f"{where} says {text!r} ({' / '.join(AMBIGUOUS[code])})"
+        return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
+
+    codes = {code for code, _, _ in said if code not in AMBIGUOUS}
     if len(codes) > 1:
-        first, other = said[0], next(s for s in said if s[0] != said[0][0])
-
-        def says(code: str, where: str, text: str) -> str:
-            return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
-
+        first = next(s for s in said if s[0] not in AMBIGUOUS)
+        other = next(s for s in said if s[0] not in AMBIGUOUS and s[0] != first[0])
         raise InputError(
             f"Row {number}: the amount's currency is stated twice and disagrees: {says(*first)}, "
             f"{says(*other)}. Fix the file, or say which column is the currency with --column "
             "currency=HEADER. Nothing was imported."
         )
-    return value, (said[0][0] if said else None)
+    for stated in said:
+        if stated[0] not in AMBIGUOUS:
+            continue
+        if not codes:  # "kr 1 234,50" and nothing else saying whose krona
+            raise err(
+                "value",
+                stated[2],
+                f"is in kronor or kroner ({', '.join(AMBIGUOUS[stated[0]])}) and nothing in the file says "
+                "which; name the column that holds the currency with --column currency=HEADER (or write "
+                "the code in the amount, e.g. SEK 1 234,50)",
+            )
+        code = next(iter(codes))
+        if code not in AMBIGUOUS[stated[0]]:
+            first = next(s for s in said if s[0] == code)
+            raise InputError(
+                f"Row {number}: the amount's currency is stated twice and disagrees: {says(*stated)}, "
+                f"{says(*first)}. Fix the file, or say which column is the currency with --column "
+                "currency=HEADER. Nothing was imported."
+            )
+    return value, (next(iter(codes)) if codes else None)
 
 
 class _NotPlain(Exception):
@@ -370,7 +395,7 @@ class RowReader:
     def _value(self, text: str) -> tuple[int, str | None]:
         if self.fmt.value_in_cents and _DIGITS.fullmatch(text):
             return check_amount(int(text)), None
-        return parse_money(text)
+        return parse_money(text, self.order.decimal_comma)
 
     def read(self, number: int, cells: list[str]) -> SourceRow:
         """The row's values (an InputError naming the row, the column and the value when a
@@ -421,7 +446,12 @@ class RowReader:
                     value, currency = self.money[text]
             values[6] = value
             if self.header_currency:
-                if currency is not None and currency != self.header_currency and self.fixed is None:
+                if (
+                    currency is not None
+                    and currency != self.header_currency
+                    and self.fixed is None
+                    and self.header_currency not in AMBIGUOUS.get(currency, ())
+                ):
                     raise _NotPlain
                 currency = self.header_currency
         if self.currency:
@@ -429,10 +459,19 @@ class RowReader:
             text = cells[at].strip() if at >= 0 else self._text(number, "currency", cells)
             if text:
                 code = self.codes[text]
-                if currency is not None and currency != code and self.fixed is None:
+                if (
+                    currency is not None
+                    and currency != code
+                    and self.fixed is None
+                    and code not in AMBIGUOUS.get(currency, ())
+                ):
                     raise _NotPlain
                 currency = code
-        values[7] = self.fixed if self.fixed is not None else currency
+        if self.fixed is not None:
+            currency = self.fixed
+        elif currency in AMBIGUOUS:  # "kr" and nothing saying whose: refused by read_row
+            raise _NotPlain
+        values[7] = currency
         return _make_row(SourceRow, values)  # SourceRow._make, without its Python frame
 
     def _title(self, number: int, cells: list[str]) -> str:

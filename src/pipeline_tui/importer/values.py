@@ -15,7 +15,16 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pipeline_tui.dates import MONTHS
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import MAX_MINOR
-from pipeline_tui.money import parse_amount, plain_amount
+from pipeline_tui.money import (
+    COMMA,
+    EITHER,
+    POINT,
+    AmountError,
+    minor_to_decimal_str,
+    plain_amount,
+    read_amount,
+    too_precise,
+)
 
 # Excel counts days from 1899-12-30. A serial is read as a date only in a date column and
 # only between these years: 2024 in a date column is a typo, not 16 July 1905.
@@ -34,14 +43,19 @@ _CLOCK = re.compile(
 )
 _SPLIT = re.compile(r"^(.+?)(?:[T ]|,\s*|\s+)(\d{1,2}:\d{2}.*)$")
 _SPREADSHEET_NUMBER = re.compile(r"^\+?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d{1,3}))?$")
+# How far (in cents) a spreadsheet's float may be from whole cents and still be cents: its
+# last binary digits ("1234.5600000000001"), never a real fraction of a cent ("2000.9999").
+FLOAT_SLACK = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
 class DateOrder:
-    """How a file's d/m/y dates are read, and what the user is told about it."""
+    """How a file's d/m/y dates are read, and what the user is told about it; and how its
+    amounts written "1,250" or "1.250" are (`DecimalMark.comma`, decided as the dates are)."""
 
     day_first: bool
     notice: str = ""
+    decimal_comma: bool | None = None
 
 
 def slashed(text: str) -> tuple[int, int] | None:
@@ -170,10 +184,14 @@ def _day_only(text: str, *, day_first: bool) -> date:
     raise ValueError("not a date")
 
 
-def parse_money(text: str) -> tuple[int, str | None]:
-    """(minor units, currency code or None) for an amount cell. Besides what people type
-    ('$12,000.50', 'EUR 1.234,50', '12k'), what spreadsheets write: float artefacts
-    ('1234.5600000000001') and scientific notation ('1.2E+05'), rounded to cents."""
+def parse_money(text: str, decimal_comma: bool | None = None) -> tuple[int, str | None]:
+    """(minor units, currency code, KRONA or None) for an amount cell. Besides what people
+    type ('$12,000.50', 'EUR 1.234,50', '12k') and what spreadsheets in common locales write
+    ('R$ 1.234.567,89', '1 234,56 zł', '₹12,34,567.00'), float artefacts
+    ('1234.5600000000001') and scientific notation ('1.2E+05'), taken to cents when they are
+    cents but for the float's last digits. An amount written "1,250" or "1.250" is read as
+    `decimal_comma` says (see `read_amount`). ValueError (an AmountError) names what is
+    wrong and what would be read."""
     text = text.strip()
     plain = plain_amount(text)
     if plain is not None:
@@ -181,16 +199,130 @@ def parse_money(text: str) -> tuple[int, str | None]:
     m = _SPREADSHEET_NUMBER.match(text)
     if m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3)):
         try:
-            cents = (Decimal(text.lstrip("+")) * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            exact = Decimal(text.lstrip("+")) * 100
         except InvalidOperation:
             raise ValueError("not an amount") from None
+        cents = exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        if abs(exact - cents) > FLOAT_SLACK:
+            rounded = (cents / 100).quantize(Decimal("0.01"))
+            raise AmountError(text, too_precise(rounded))
         if cents >= MAX_MINOR:
-            raise ValueError("too large for a deal value")
+            raise AmountError(text, "is too large for a deal value")
         return int(cents), None
     try:
-        return parse_amount(text)
+        amount = read_amount(text, decimal_comma)
+    except AmountError:
+        raise
     except InputError as exc:
-        raise ValueError(str(exc)) from None
+        raise AmountError(text, "is not an amount", str(exc)) from None
+    return amount.minor, amount.currency
+
+
+def amount_mark(text: str) -> str:
+    """What an amount cell says of its file's decimal mark: POINT or COMMA when it can be
+    read only one way ('2,500.75', '3.500,00', '12.50'), EITHER when it could be read
+    either way ('1,250'), '' when it says nothing (or is not an amount)."""
+    text = text.strip()
+    m = _SPREADSHEET_NUMBER.match(text)
+    if plain_amount(text) is not None or (m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3))):
+        return POINT if "." in text else ""
+    try:
+        return read_amount(text).mark
+    except InputError:
+        return ""
+
+
+@dataclass(frozen=True)
+class DecimalMark:
+    """How a file's "1,250"-like amounts are read (`read_amount`), and what the user is told."""
+
+    comma: bool | None
+    notice: str = ""
+
+
+class AmountMarks:
+    """What a file's amount cells say of its decimal mark, seen as the rows pass (each
+    distinct text worked out once): the first row proving a point, the first proving a
+    comma, and the amounts that could be read either way."""
+
+    def __init__(self) -> None:
+        self.marks: dict[str, str] = {}
+        self.first: dict[str, tuple[int, str, str]] = {}  # mark -> (row, column, text)
+        self.either = 0
+
+    def see(self, number: int, column: str, text: str) -> None:
+        mark = self.marks.get(text)
+        if mark is None:
+            if len(self.marks) >= 50_000:
+                self.marks.clear()
+            mark = self.marks[text] = amount_mark(text) if text.strip() else ""
+        if not mark:
+            return
+        if mark == EITHER:
+            self.either += 1
+        if mark not in self.first:
+            self.first[mark] = (number, column, text.strip())
+
+
+def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
+    """The file's decimal mark from what its own amounts prove: "2,500.75" a point, "3.500,00"
+    a comma; both in one file is refused naming a row of each, and so is --decimal-comma or
+    --decimal-point against the file's proof. When nothing proves it, the user's word decides,
+    or "1,250" and "1.250" are read as thousands, and the import says how many were read so."""
+    point, comma, either = (marks.first.get(m) for m in (POINT, COMMA, EITHER))
+
+    def at(seen: tuple[int, str, str]) -> str:
+        return f"row {seen[0]} has {seen[2]!r} in {seen[1]!r}"
+
+    if point and comma:
+        raise InputError(
+            f"The file's amounts contradict each other: {at(point)} (a point before the decimals) but "
+            f"{at(comma)} (a comma before the decimals). Write them one way and import again. "
+            "Nothing was imported."
+        )
+    proof = point or comma
+    if proof is not None:
+        if explicit is not None and explicit != (proof is comma):
+            said = "--decimal-comma" if explicit else "--decimal-point"
+            mark = "a point" if proof is point else "a comma"
+            raise InputError(
+                f"{said} was given, but {at(proof)}, which has {mark} before the decimals. "
+                f"Import again without {said}. Nothing was imported."
+            )
+        decided = proof is comma
+        if either is None:
+            return DecimalMark(decided)
+        n = marks.either
+        example = either[2]
+        number, _ = read_amount(example, decided)[:2]
+        amounts = f"{n:,} amount{'s' if n != 1 else ''}"
+        return DecimalMark(
+            decided,
+            f"{amounts} could be read two ways (row {either[0]}: {example!r}); read as the file writes "
+            f"its other amounts, with {'a comma' if decided else 'a point'} before the decimals "
+            f"({at(proof)}): {example!r} = {minor_to_decimal_str(number)}.",
+        )
+    if either is None:
+        return DecimalMark(explicit)
+    n = marks.either
+    amounts = f"{n:,} amount{'s' if n != 1 else ''}"
+    example = either[2]
+    number, _ = read_amount(example, explicit)[:2]
+    if explicit is not None:
+        return DecimalMark(
+            explicit,
+            f"{amounts} could be read two ways (row {either[0]}: {example!r}); read with "
+            f"{'a comma' if explicit else 'a point'} before the decimals, as "
+            f"{'--decimal-comma' if explicit else '--decimal-point'} says: {example!r} = "
+            f"{minor_to_decimal_str(number)}.",
+        )
+    return DecimalMark(
+        None,
+        f"{amounts} could be read two ways and nothing else in the file tells which (row {either[0]}: "
+        f"{example!r}); read as whole thousands: {example!r} = {minor_to_decimal_str(number)}. If the "
+        "file writes decimals with a comma (1,250 = 1.25), import again with --decimal-comma; "
+        "with a point (1.250 = 1.25), with --decimal-point.",
+    )
 
 
 def parse_flag(text: str) -> bool | None:
