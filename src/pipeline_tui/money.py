@@ -55,6 +55,10 @@ ISO_4217 = frozenset(_ISO_4217_CODES.split())
 HINT = "try 12000, 12,000, $12,000.50, 12k, 1.2m or €3 500"
 ACCEPTED = "write it like 12000, 12,000.50, 1.234,50, 1 234,50, €12,000 or EUR 12000"
 
+# Currencies with no minor unit in use: "￥350,000" and "₩1.200" group thousands, whatever
+# the file's decimal mark.
+WHOLE_UNITS = frozenset({"JPY", "KRW", "VND", "CLP", "PYG", "UGX", "XAF", "XOF"})
+
 # What an amount's digits say of how its file writes decimals (`Amount.mark`).
 POINT, COMMA, EITHER = ".", ",", "?"
 
@@ -142,7 +146,9 @@ def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
     m = _SHAPE.match(work)
     if not m:
         raise _unreadable(raw)
-    number, mark = _normalize_separators(m.group("num"), raw, decimal_comma, indian=currency == "INR")
+    number, mark = _normalize_separators(
+        m.group("num"), raw, decimal_comma, indian=currency == "INR", whole=currency in WHOLE_UNITS
+    )
     try:
         amount = Decimal(number) * MULTIPLIERS[m.group("mult") or ""]
     except InvalidOperation:
@@ -161,9 +167,7 @@ def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
 
 def too_precise(rounded: Decimal) -> str:
     """Why an amount with more decimals than cents is refused, and the fix."""
-    return (
-        f"has more than two decimal places (more than cents): round it to cents in the file, e.g. {rounded}"
-    )
+    return f"has more than two decimal places: round it to cents in the file, e.g. {rounded}"
 
 
 def _unreadable(raw: str) -> AmountError:
@@ -175,16 +179,19 @@ def parse_money(text: str) -> int:
     return parse_amount(text)[0]
 
 
-def _normalize_separators(num: str, raw: str, decimal_comma: bool | None, *, indian: bool) -> tuple[str, str]:
+def _normalize_separators(
+    num: str, raw: str, decimal_comma: bool | None, *, indian: bool, whole: bool
+) -> tuple[str, str]:
     """The number with a point for its decimal mark and no grouping marks, and what its
-    marks say of the decimal mark (`Amount.mark`)."""
+    marks say of the decimal mark (`Amount.mark`). `indian`: lakh grouping (12,34,567) is
+    read; `whole`: the currency has no cents, so a mark before three digits groups them."""
     if "," in num and "." in num:
         decimal_mark = "," if num.rfind(",") > num.rfind(".") else "."
         group_mark = "." if decimal_mark == "," else ","
-        whole, _, frac = num.rpartition(decimal_mark)
-        if decimal_mark in whole or not _grouped(whole, group_mark, indian=indian):
+        head, _, frac = num.rpartition(decimal_mark)
+        if decimal_mark in head or not _grouped(head, group_mark, indian=indian):
             raise AmountError(raw, f"is not an amount: mixed separators; {ACCEPTED}")
-        return whole.replace(group_mark, "") + "." + frac, decimal_mark
+        return head.replace(group_mark, "") + "." + frac, decimal_mark
     for mark in (",", "."):
         if mark in num:
             other = "." if mark == "," else ","
@@ -193,17 +200,17 @@ def _normalize_separators(num: str, raw: str, decimal_comma: bool | None, *, ind
                 if not _grouped(num, mark, indian=indian):
                     raise AmountError(raw, f"is not an amount: misplaced {mark!r}; {ACCEPTED}")
                 return num.replace(mark, ""), other
-            whole, frac = parts
-            if not whole or not frac:
+            whole_part, frac = parts
+            if not whole_part or not frac:
                 raise AmountError(raw, f"is not an amount: misplaced {mark!r}; {ACCEPTED}")
             # "0.050" and "1500.500" are decimals: no thousands group starts with a zero or
             # follows four digits.
             if len(frac) == 3 and _grouped(num, mark, indian=indian):
+                if whole:
+                    return whole_part + frac, ""
                 decimal = decimal_comma is (mark == ",") if decimal_comma is not None else False
-                return (whole + "." + frac if decimal else whole + frac), EITHER
-            if indian and _grouped(num, mark, indian=True):
-                return whole + frac, other
-            return whole + "." + frac, mark
+                return (whole_part + "." + frac if decimal else whole_part + frac), EITHER
+            return whole_part + "." + frac, mark
     return num, ""
 
 

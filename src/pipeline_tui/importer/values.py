@@ -264,6 +264,15 @@ class AmountMarks:
             self.first[mark] = (number, column, text.strip())
 
 
+def _read_as(text: str, comma: bool | None) -> str:
+    """ "'1,250' = 1.25": how an amount is read (only '1,250' when it cannot be: the row that
+    holds it is refused when it is read so)."""
+    try:
+        return f"{text!r} = {minor_to_decimal_str(read_amount(text, comma).minor)}"
+    except InputError:
+        return repr(text)
+
+
 def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
     """The file's decimal mark from what its own amounts prove: "2,500.75" a point, "3.500,00"
     a comma; both in one file is refused naming a row of each, and so is --decimal-comma or
@@ -294,32 +303,31 @@ def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
             return DecimalMark(decided)
         n = marks.either
         example = either[2]
-        number, _ = read_amount(example, decided)[:2]
         amounts = f"{n:,} amount{'s' if n != 1 else ''}"
+        way = "points between thousands, a comma" if decided else "commas between thousands, a point"
         return DecimalMark(
             decided,
             f"{amounts} could be read two ways (row {either[0]}: {example!r}); read as the file writes "
-            f"its other amounts, with {'a comma' if decided else 'a point'} before the decimals "
-            f"({at(proof)}): {example!r} = {minor_to_decimal_str(number)}.",
+            f"its other amounts, {way} before the decimals "
+            f"({at(proof)}): {_read_as(example, decided)}.",
         )
     if either is None:
         return DecimalMark(explicit)
     n = marks.either
     amounts = f"{n:,} amount{'s' if n != 1 else ''}"
     example = either[2]
-    number, _ = read_amount(example, explicit)[:2]
     if explicit is not None:
         return DecimalMark(
             explicit,
             f"{amounts} could be read two ways (row {either[0]}: {example!r}); read with "
             f"{'a comma' if explicit else 'a point'} before the decimals, as "
-            f"{'--decimal-comma' if explicit else '--decimal-point'} says: {example!r} = "
-            f"{minor_to_decimal_str(number)}.",
+            f"{'--decimal-comma' if explicit else '--decimal-point'} says: "
+            f"{_read_as(example, explicit)}.",
         )
     return DecimalMark(
         None,
         f"{amounts} could be read two ways and nothing else in the file tells which (row {either[0]}: "
-        f"{example!r}); read as whole thousands: {example!r} = {minor_to_decimal_str(number)}. If the "
+        f"{example!r}); read as whole thousands: {_read_as(example, None)}. If the "
         "file writes decimals with a comma (1,250 = 1.25), import again with --decimal-comma; "
         "with a point (1.250 = 1.25), with --decimal-point.",
     )
