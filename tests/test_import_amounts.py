@@ -380,10 +380,13 @@ def test_the_fast_reader_reads_locale_amounts_as_read_row(
     decimal_comma: bool | None, fixed: str | None
 ) -> None:
     fmt = next(f for f in registry() if f.name == "hubspot")
-    for header in (
+    headers = (
         ["Deal Name", "Deal Stage", "Amount", "Currency"],
         ["Deal Name", "Deal Stage", "Amount (SEK)"],
-    ):
+        ["Deal Name", "Deal Stage", "Amount (kr)"],
+        ["Deal Name", "Deal Stage", "Amount (kr)", "Currency"],
+    )
+    for header in headers:
         columns = resolve_columns(header, fmt, {})
         order = DateOrder(False, decimal_comma=decimal_comma)
         reader = RowReader(columns, fmt, order, fixed_currency=fixed)
@@ -400,3 +403,27 @@ def test_the_fast_reader_reads_locale_amounts_as_read_row(
                         continue
                     got = reader.read(7, cells)
                     assert got._replace(cells=tuple(got.cells)) == expected
+
+
+def test_a_symbol_in_the_header_is_the_amounts_currency(store: Store, capsys, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "negocios.csv", [["Deal", "Stage", "Valor (R$)"], ["Vale", "Proposal", "7.250,50"]]
+    )
+    code, _, err = run(capsys, "import", str(path), "--column", "title=Deal", "--column", "stage=Stage",
+                       "--column", "value=Valor (R$)")  # fmt: skip
+    assert code == 0, err
+    assert [(d.value, d.currency) for d in store.deals.all()] == [(725_050, "BRL")]
+
+
+def test_kr_in_the_header_with_nothing_saying_whose_is_refused(store: Store, capsys, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "affärer.csv", [["Deal", "Stage", "Belopp (kr)"], ["Volvo", "Proposal", "1 234,50"]]
+    )
+    code, _, err = run(capsys, "import", str(path), "--column", "title=Deal", "--column", "stage=Stage",
+                       "--column", "value=Belopp (kr)")  # fmt: skip
+    assert code == 1 and store.deals.count() == 0
+    assert err == (
+        "pipeline-tui: error: Row 2: the header 'Belopp (kr)' says kr: the amount is in kronor or kroner "
+        "(SEK, NOK, DKK, ISK) and nothing in the file says which; name the column that holds the currency "
+        "with --column currency=HEADER. Nothing was imported.\n"
+    )

@@ -36,6 +36,13 @@ def _either(symbols: dict[str, str]) -> str:
 
 _LEAD = re.compile(rf"^(?P<sym>{_either(_LEAD_SYMBOLS)})\s*(?P<rest>[\d+\-(].*)$")
 _TRAIL = re.compile(rf"^(?P<rest>.*\d)\s*(?P<sym>{_either(_TRAIL_SYMBOLS)})$")
+
+
+def symbol_currency(mark: str) -> str | None:
+    """The currency a symbol stands for ('€', 'R$', 'zł'; KRONA for 'kr'), or None."""
+    return SYMBOLS.get(mark) or _LEAD_SYMBOLS.get(mark) or _TRAIL_SYMBOLS.get(mark)
+
+
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_'\u2019]")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
 _CODE_LAST = re.compile(r"^(?P<rest>.*\d[kKmMbB]{0,2})\s*(?P<code>[A-Za-z]{3})$")

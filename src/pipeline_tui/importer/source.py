@@ -292,12 +292,15 @@ def _money(
         if stated[0] not in AMBIGUOUS:
             continue
         if not codes:  # "kr 1 234,50" and nothing else saying whose krona
-            raise err(
-                "value",
-                stated[2],
-                f"is in kronor or kroner ({', '.join(AMBIGUOUS[stated[0]])}) and nothing in the file says "
-                "which; name the column that holds the currency with --column currency=HEADER (or write "
-                "the code in the amount, e.g. SEK 1 234,50)",
+            whose = ", ".join(AMBIGUOUS[stated[0]])
+            fix = (
+                f"is in kronor or kroner ({whose}) and nothing in the file says which; name the column that "
+                "holds the currency with --column currency=HEADER"
+            )
+            if stated[2]:
+                raise err("value", stated[2], fix + " (or write the code in the amount, e.g. SEK 1 234,50)")
+            raise InputError(
+                f"Row {number}: {stated[1]} says {stated[0]}: the amount {fix}. Nothing was imported."
             )
         code = next(iter(codes))
         if code not in AMBIGUOUS[stated[0]]:
