@@ -43,6 +43,7 @@ def symbol_currency(mark: str) -> str | None:
     return SYMBOLS.get(mark) or _LEAD_SYMBOLS.get(mark) or _TRAIL_SYMBOLS.get(mark)
 
 
+_BARE = re.compile(r"\d[\d.,\s'’_]*\Z")  # digits and marks only: no symbol to look for
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_'\u2019]")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
 _CODE_LAST = re.compile(r"^(?P<rest>.*\d[kKmMbB]{0,2})\s*(?P<code>[A-Za-z]{3})$")
@@ -124,27 +125,28 @@ def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
         raise InputError("Enter an amount (" + HINT + ").")
     work = raw
     currency: str | None = None
-    m = _LEAD.match(work) or _TRAIL.match(work)
-    if m:
-        currency = (_LEAD_SYMBOLS if m.re is _LEAD else _TRAIL_SYMBOLS)[m.group("sym")]
-        work = m.group("rest")
-    else:
-        for symbol, code in SYMBOLS.items():
-            if symbol in work:
-                currency = code
-                work = work.replace(symbol, "", 1)
-                break
-    stripped = work.strip()
-    m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
-    if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
-        code = m.group("code").upper()
-        if code not in ISO_4217:
-            raise AmountError(
-                raw,
-                f"is not an amount: {code} is not a currency code; {ACCEPTED}",
-                f"Cannot read {raw!r} as an amount: {code} is not a currency code; {HINT}.",
-            )
-        currency, work = currency or code, m.group("rest")
+    if _BARE.match(raw) is None:  # a symbol, a code, a sign or a multiplier
+        m = _LEAD.match(work) or _TRAIL.match(work)
+        if m:
+            currency = (_LEAD_SYMBOLS if m.re is _LEAD else _TRAIL_SYMBOLS)[m.group("sym")]
+            work = m.group("rest")
+        else:
+            for symbol, code in SYMBOLS.items():
+                if symbol in work:
+                    currency = code
+                    work = work.replace(symbol, "", 1)
+                    break
+        stripped = work.strip()
+        m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
+        if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
+            code = m.group("code").upper()
+            if code not in ISO_4217:
+                raise AmountError(
+                    raw,
+                    f"is not an amount: {code} is not a currency code; {ACCEPTED}",
+                    f"Cannot read {raw!r} as an amount: {code} is not a currency code; {HINT}.",
+                )
+            currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
     if work.startswith(("-", "(")):
         raise AmountError(raw, "is negative: a deal value cannot be negative")

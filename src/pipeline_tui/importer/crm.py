@@ -59,7 +59,8 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
         run.read()
     order = decide_order(run.samples, explicit=options.day_first, setting=options.day_first_setting)
     decimal = decide_decimal(run.marks, explicit=options.decimal_comma)
-    order = replace(order, decimal_comma=decimal.comma)
+    # Only amounts that could be read two ways read otherwise in another convention.
+    order = replace(order, decimal_comma=decimal.comma if run.marks.either else run.order.decimal_comma)
     if order.day_first != run.order.day_first or order.decimal_comma != run.order.decimal_comma:
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
@@ -128,7 +129,8 @@ class _Pass:
             {c.field: c.header for c in columns.values()}, frozenset(c.field for c in plan.columns),
         )  # fmt: skip
         self.ctx.won_reasons = store.shape.won_reasons(include_archived=True)
-        self.reader = RowReader(columns, form, order, fixed_currency=fixed)
+        self.marks = AmountMarks()  # what the amounts say of the decimal mark (read once each)
+        self.reader = RowReader(columns, form, order, fixed_currency=fixed, amounts=self.marks)
         self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
         self._pairs: set[tuple[int, int]] = set()
         self._slashed = _Pairs()

@@ -18,7 +18,13 @@ from typing import Any, NamedTuple
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import Column, Columns
 from pipeline_tui.importer.formats import Format, norm
-from pipeline_tui.importer.values import DateOrder, parse_day, parse_moment, parse_money
+from pipeline_tui.importer.values import (
+    AmountMarks,
+    DateOrder,
+    parse_day,
+    parse_moment,
+    parse_money,
+)
 from pipeline_tui.importer.words import flag
 from pipeline_tui.limits import (
     MAX_LINE,
@@ -32,7 +38,7 @@ from pipeline_tui.limits import (
     plain_text,
 )
 from pipeline_tui.memo import Memo
-from pipeline_tui.money import ACCEPTED, AMBIGUOUS, AmountError, plain_amount
+from pipeline_tui.money import ACCEPTED, AMBIGUOUS, EITHER, AmountError, plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -346,9 +352,16 @@ class RowReader:
     the row, the column and the value exactly as it does."""
 
     def __init__(
-        self, columns: Columns, fmt: Format, order: DateOrder, *, fixed_currency: str | None = None
+        self,
+        columns: Columns,
+        fmt: Format,
+        order: DateOrder,
+        *,
+        fixed_currency: str | None = None,
+        amounts: AmountMarks | None = None,
     ) -> None:
         self.columns, self.fmt, self.order, self.fixed = columns, fmt, order, fixed_currency
+        self.amounts = amounts  # the amount cells read before (by the pass's sampling)
         every = [c.index for c in columns.first.values()]
         every += [o.index for others in columns.others.values() for o in others]
         self.width = max(every, default=-1) + 1
@@ -398,6 +411,10 @@ class RowReader:
     def _value(self, text: str) -> tuple[int, str | None]:
         if self.fmt.value_in_cents and _DIGITS.fullmatch(text):
             return check_amount(int(text)), None
+        if self.amounts is not None:
+            got = self.amounts.amount(text)
+            if got is not None and (got.mark != EITHER or self.order.decimal_comma is None):
+                return got.minor, got.currency
         return parse_money(text, self.order.decimal_comma)
 
     def read(self, number: int, cells: list[str]) -> SourceRow:

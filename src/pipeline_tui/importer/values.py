@@ -19,6 +19,7 @@ from pipeline_tui.money import (
     COMMA,
     EITHER,
     POINT,
+    Amount,
     AmountError,
     minor_to_decimal_str,
     plain_amount,
@@ -185,17 +186,25 @@ def _day_only(text: str, *, day_first: bool) -> date:
 
 
 def parse_money(text: str, decimal_comma: bool | None = None) -> tuple[int, str | None]:
-    """(minor units, currency code, KRONA or None) for an amount cell. Besides what people
-    type ('$12,000.50', 'EUR 1.234,50', '12k') and what spreadsheets in common locales write
-    ('R$ 1.234.567,89', '1 234,56 zł', '₹12,34,567.00'), float artefacts
-    ('1234.5600000000001') and scientific notation ('1.2E+05'), taken to cents when they are
-    cents but for the float's last digits. An amount written "1,250" or "1.250" is read as
-    `decimal_comma` says (see `read_amount`). ValueError (an AmountError) names what is
-    wrong and what would be read."""
+    """(minor units, currency code, KRONA or None) for an amount cell (`read_cell`); one
+    written "1,250" or "1.250" is read as `decimal_comma` says (see `read_amount`).
+    ValueError (an AmountError) names what is wrong and what would be read."""
+    amount = read_cell(text)
+    if amount.mark == EITHER and decimal_comma is not None:
+        amount = read_amount(text.strip(), decimal_comma)
+    return amount.minor, amount.currency
+
+
+def read_cell(text: str) -> Amount:
+    """An amount cell as it reads when nothing says the file's decimal mark, and what it says
+    of that mark (`Amount.mark`). Besides what people type ('$12,000.50', 'EUR 1.234,50',
+    '12k') and what spreadsheets in common locales write ('R$ 1.234.567,89', '1 234,56 zł',
+    '₹12,34,567.00'), float artefacts ('1234.5600000000001') and scientific notation
+    ('1.2E+05'), taken to cents when they are cents but for the float's last digits."""
     text = text.strip()
     plain = plain_amount(text)
     if plain is not None:
-        return plain, None
+        return Amount(plain, None, POINT if "." in text else "")
     m = _SPREADSHEET_NUMBER.match(text)
     if m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3)):
         try:
@@ -204,31 +213,25 @@ def parse_money(text: str, decimal_comma: bool | None = None) -> tuple[int, str 
             raise ValueError("not an amount") from None
         cents = exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
         if abs(exact - cents) > FLOAT_SLACK:
-            rounded = (cents / 100).quantize(Decimal("0.01"))
-            raise AmountError(text, too_precise(rounded))
+            raise AmountError(text, too_precise((cents / 100).quantize(Decimal("0.01"))))
         if cents >= MAX_MINOR:
             raise AmountError(text, "is too large for a deal value")
-        return int(cents), None
+        return Amount(int(cents), None, POINT if "." in text else "")
     try:
-        amount = read_amount(text, decimal_comma)
+        return read_amount(text)
     except AmountError:
         raise
     except InputError as exc:
         raise AmountError(text, "is not an amount", str(exc)) from None
-    return amount.minor, amount.currency
 
 
 def amount_mark(text: str) -> str:
     """What an amount cell says of its file's decimal mark: POINT or COMMA when it can be
     read only one way ('2,500.75', '3.500,00', '12.50'), EITHER when it could be read
     either way ('1,250'), '' when it says nothing (or is not an amount)."""
-    text = text.strip()
-    m = _SPREADSHEET_NUMBER.match(text)
-    if plain_amount(text) is not None or (m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3))):
-        return POINT if "." in text else ""
     try:
-        return read_amount(text).mark
-    except InputError:
+        return read_cell(text).mark
+    except (ValueError, InputError):
         return ""
 
 
@@ -241,23 +244,37 @@ class DecimalMark:
 
 
 class AmountMarks:
-    """What a file's amount cells say of its decimal mark, seen as the rows pass (each
-    distinct text worked out once): the first row proving a point, the first proving a
-    comma, and the amounts that could be read either way."""
+    """What a file's amount cells say of its decimal mark, seen as the rows pass: the first
+    row proving a point, the first proving a comma, and how many amounts could be read either
+    way. Each distinct text is read once (`read_cell`), and the row reader takes what was
+    read from here (`amount`)."""
 
-    def __init__(self) -> None:
-        self.marks: dict[str, str] = {}
+    def __init__(self, limit: int = 50_000) -> None:
+        self.cells: dict[str, Amount | None] = {}  # None: not an amount (the reader says why)
+        self.limit = limit
         self.first: dict[str, tuple[int, str, str]] = {}  # mark -> (row, column, text)
         self.either = 0
 
+    def amount(self, text: str) -> Amount | None:
+        """The cell as `read_cell` reads it; None when it is not an amount."""
+        try:
+            return self.cells[text]
+        except KeyError:
+            pass
+        if len(self.cells) >= self.limit:
+            self.cells.clear()
+        try:
+            got: Amount | None = read_cell(text)
+        except (ValueError, InputError):
+            got = None
+        self.cells[text] = got
+        return got
+
     def see(self, number: int, column: str, text: str) -> None:
-        mark = self.marks.get(text)
-        if mark is None:
-            if len(self.marks) >= 50_000:
-                self.marks.clear()
-            mark = self.marks[text] = amount_mark(text) if text.strip() else ""
-        if not mark:
+        got = self.cells.get(text) if text in self.cells else self.amount(text)
+        if got is None or not got.mark:
             return
+        mark = got.mark
         if mark == EITHER:
             self.either += 1
         if mark not in self.first:
