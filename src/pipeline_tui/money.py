@@ -83,7 +83,9 @@ class AmountError(InputError):
 class Amount(NamedTuple):
     minor: int
     currency: str | None  # a code, KRONA (one of AMBIGUOUS), or None
-    mark: str  # POINT or COMMA when the digits prove the decimal mark, EITHER for "1,250", else ""
+    # POINT or COMMA when the digits prove the decimal mark; EITHER and the mark for one that
+    # could be read two ways ("?," for "1,250", "?." for "1.250"); else ""
+    mark: str
 
 
 def plain_amount(text: str) -> int | None:
@@ -218,7 +220,7 @@ def _normalize_separators(
                 if whole:
                     return whole_part + frac, ""
                 decimal = decimal_comma is (mark == ",") if decimal_comma is not None else False
-                return (whole_part + "." + frac if decimal else whole_part + frac), EITHER
+                return (whole_part + "." + frac if decimal else whole_part + frac), EITHER + mark
             return whole_part + "." + frac, mark
     return num, ""
 

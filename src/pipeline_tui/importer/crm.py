@@ -60,7 +60,10 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     order = decide_order(run.samples, explicit=options.day_first, setting=options.day_first_setting)
     decimal = decide_decimal(run.marks, explicit=options.decimal_comma)
     # Only amounts that could be read two ways read otherwise in another convention.
-    order = replace(order, decimal_comma=decimal.comma if run.marks.either else run.order.decimal_comma)
+    read_as = run.order.decimal_comma
+    order = replace(
+        order, decimal_comma=decimal.comma if run.marks.differ(decimal.comma, read_as) else read_as
+    )
     if order.day_first != run.order.day_first or order.decimal_comma != run.order.decimal_comma:
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
@@ -136,7 +139,6 @@ class _Pass:
         self._slashed = _Pairs()
         from pipeline_tui.importer.source import DATE_FIELDS, MOMENT_FIELDS
 
-        self.marks = AmountMarks()  # what the amounts say of the decimal mark
         self._amounts = [
             (c.index, c.header) for c in (columns.get("value"), *columns.others.get("value", ())) if c
         ]

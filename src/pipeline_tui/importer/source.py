@@ -413,7 +413,7 @@ class RowReader:
             return check_amount(int(text)), None
         if self.amounts is not None:
             got = self.amounts.amount(text)
-            if got is not None and (got.mark != EITHER or self.order.decimal_comma is None):
+            if got is not None and (got.mark[:1] != EITHER or self.order.decimal_comma is None):
                 return got.minor, got.currency
         return parse_money(text, self.order.decimal_comma)
 

@@ -190,7 +190,7 @@ def parse_money(text: str, decimal_comma: bool | None = None) -> tuple[int, str 
     written "1,250" or "1.250" is read as `decimal_comma` says (see `read_amount`).
     ValueError (an AmountError) names what is wrong and what would be read."""
     amount = read_cell(text)
-    if amount.mark == EITHER and decimal_comma is not None:
+    if amount.mark[:1] == EITHER and decimal_comma is not None:
         amount = read_amount(text.strip(), decimal_comma)
     return amount.minor, amount.currency
 
@@ -227,8 +227,8 @@ def read_cell(text: str) -> Amount:
 
 def amount_mark(text: str) -> str:
     """What an amount cell says of its file's decimal mark: POINT or COMMA when it can be
-    read only one way ('2,500.75', '3.500,00', '12.50'), EITHER when it could be read
-    either way ('1,250'), '' when it says nothing (or is not an amount)."""
+    read only one way ('2,500.75', '3.500,00', '12.50'), EITHER and its mark when it could be
+    read either way ('?,' for '1,250'), '' when it says nothing (or is not an amount)."""
     try:
         return read_cell(text).mark
     except (ValueError, InputError):
@@ -254,6 +254,14 @@ class AmountMarks:
         self.limit = limit
         self.first: dict[str, tuple[int, str, str]] = {}  # mark -> (row, column, text)
         self.either = 0
+        self.either_marks: set[str] = set()  # the marks of those: ',' for "1,250", '.' for "1.250"
+
+    def differ(self, one: bool | None, other: bool | None) -> bool:
+        """Whether an amount seen reads otherwise with `decimal_comma` `one` than `other`: "1,250"
+        is a decimal only with True, "1.250" only with False."""
+        return ("," in self.either_marks and (one is True) != (other is True)) or (
+            "." in self.either_marks and (one is False) != (other is False)
+        )
 
     def amount(self, text: str) -> Amount | None:
         """The cell as `read_cell` reads it; None when it is not an amount."""
@@ -275,8 +283,10 @@ class AmountMarks:
         if got is None or not got.mark:
             return
         mark = got.mark
-        if mark == EITHER:
+        if mark[:1] == EITHER:
             self.either += 1
+            self.either_marks.add(mark[1:])
+            mark = EITHER
         if mark not in self.first:
             self.first[mark] = (number, column, text.strip())
 
