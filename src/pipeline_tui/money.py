@@ -43,6 +43,8 @@ def symbol_currency(mark: str) -> str | None:
     return SYMBOLS.get(mark) or _LEAD_SYMBOLS.get(mark) or _TRAIL_SYMBOLS.get(mark)
 
 
+_LEAD_FIRST = frozenset(s[0] for s in _LEAD_SYMBOLS)  # what to look for before a regex
+_TRAIL_LAST = frozenset(s[-1] for s in _TRAIL_SYMBOLS)
 _BARE = re.compile(r"\d[\d.,\s'’_]*\Z")  # digits and marks only: no symbol to look for
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_'\u2019]")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
@@ -128,7 +130,9 @@ def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
     work = raw
     currency: str | None = None
     if _BARE.match(raw) is None:  # a symbol, a code, a sign or a multiplier
-        m = _LEAD.match(work) or _TRAIL.match(work)
+        m = (_LEAD.match(work) if work[0] in _LEAD_FIRST else None) or (
+            _TRAIL.match(work) if work[-1] in _TRAIL_LAST else None
+        )
         if m:
             currency = (_LEAD_SYMBOLS if m.re is _LEAD else _TRAIL_SYMBOLS)[m.group("sym")]
             work = m.group("rest")
