@@ -323,13 +323,21 @@ def test_without_proof_amounts_are_thousands_and_the_dry_run_says_how_to_read_th
     assert (
         "2 amounts could be read two ways and nothing else in the file tells which (row 2: '1,250'); read as "
         "whole thousands: '1,250' = 1250.00. If the file writes decimals with a comma (1,250 = 1.25), import "
-        "again with --decimal-comma; with a point (1.250 = 1.25), with --decimal-point." in out
+        "again with --decimal-comma." in out
     )
     plan = importer.plan_import(store, path, columns={"title": "Deal", "stage": "Stage", "value": "Amount"})
     assert any(n.startswith("2 amounts could be read two ways") for n in plan.notices)
     assert imported(capsys, store, path, "--decimal-comma") == {
         "D2": (125, "USD"), "D3": (1_200, "USD"), "D4": (500_000, "USD"),
     }  # fmt: skip
+
+
+def test_without_proof_both_ways_to_read_are_named(store: Store, tmp_path: Path) -> None:
+    path = _amounts(tmp_path, "1,250", "4.500", "5000")
+    plan = importer.plan_import(store, path, columns={"title": "Deal", "stage": "Stage", "value": "Amount"})
+    assert [r.value for r in plan.rows] == [125_000, 450_000, 500_000]
+    said = "; with a point (1.250 = 1.25), import again with --decimal-point."
+    assert any(n.startswith("2 amounts could be read two ways") and n.endswith(said) for n in plan.notices)
 
 
 def test_decimal_point_reads_a_point_before_three_digits_as_decimals(

@@ -343,6 +343,14 @@ def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
     n = marks.either
     amounts = f"{n:,} amount{'s' if n != 1 else ''}"
     example = either[2]
+    comma_way = "with a comma (1,250 = 1.25), import again with --decimal-comma"
+    point_way = "with a point (1.250 = 1.25), import again with --decimal-point"
+    if marks.either_marks == {","}:
+        otherwise = f"If the file writes decimals {comma_way}."
+    elif marks.either_marks == {"."}:
+        otherwise = f"If the file writes decimals {point_way}."
+    else:
+        otherwise = f"If the file writes decimals {comma_way}; {point_way}."
     if explicit is not None:
         return DecimalMark(
             explicit,
@@ -354,9 +362,7 @@ def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
     return DecimalMark(
         None,
         f"{amounts} could be read two ways and nothing else in the file tells which (row {either[0]}: "
-        f"{example!r}); read as whole thousands: {_read_as(example, None)}. If the "
-        "file writes decimals with a comma (1,250 = 1.25), import again with --decimal-comma; "
-        "with a point (1.250 = 1.25), with --decimal-point.",
+        f"{example!r}); read as whole thousands: {_read_as(example, None)}. {otherwise}",
     )
 
 
