@@ -18,7 +18,7 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import resolve_columns
 from pipeline_tui.importer.formats import registry
 from pipeline_tui.importer.source import RowReader, read_row
-from pipeline_tui.importer.values import DateOrder
+from pipeline_tui.importer.values import AmountMarks, DateOrder
 from pipeline_tui.store import Store
 
 NBSP, NARROW = "\u00a0", "\u202f"
@@ -384,9 +384,12 @@ CURRENCIES = ["", "SEK", "EUR", "BRL", "XYZ"]
 
 @pytest.mark.parametrize("decimal_comma", [None, True, False])
 @pytest.mark.parametrize("fixed", [None, "EUR"])
+@pytest.mark.parametrize("shared", [False, True])
 def test_the_fast_reader_reads_locale_amounts_as_read_row(
-    decimal_comma: bool | None, fixed: str | None
+    decimal_comma: bool | None, fixed: str | None, shared: bool
 ) -> None:
+    """With `shared`, as in an import: each amount seen by the pass's sampling first, the
+    reader taking what it read."""
     fmt = next(f for f in registry() if f.name == "hubspot")
     headers = (
         ["Deal Name", "Deal Stage", "Amount", "Currency"],
@@ -397,8 +400,11 @@ def test_the_fast_reader_reads_locale_amounts_as_read_row(
     for header in headers:
         columns = resolve_columns(header, fmt, {})
         order = DateOrder(False, decimal_comma=decimal_comma)
-        reader = RowReader(columns, fmt, order, fixed_currency=fixed)
+        marks = AmountMarks() if shared else None
+        reader = RowReader(columns, fmt, order, fixed_currency=fixed, amounts=marks)
         for amount in AMOUNTS:
+            if marks is not None:
+                marks.see(7, "Amount", amount)
             for code in CURRENCIES if len(header) == 4 else [""]:
                 cells = ["A", "Lead", amount, code][: len(header)]
                 for _ in range(2):  # the second time from what the first remembered
