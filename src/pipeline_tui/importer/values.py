@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 from pipeline_tui.dates import MONTHS
 from pipeline_tui.errors import InputError
@@ -243,6 +244,9 @@ class DecimalMark:
     notice: str = ""
 
 
+_UNSEEN: Any = object()
+
+
 class AmountMarks:
     """What a file's amount cells say of its decimal mark, seen as the rows pass: the first
     row proving a point, the first proving a comma, and how many amounts could be read either
@@ -279,7 +283,13 @@ class AmountMarks:
         return got
 
     def see(self, number: int, column: str, text: str) -> None:
-        got = self.cells.get(text) if text in self.cells else self.amount(text)
+        got = self.cells.get(text, _UNSEEN)
+        if got is _UNSEEN:
+            if plain_amount(text) is not None:  # most amounts: no need to remember them
+                if "." in text and POINT not in self.first:
+                    self.first[POINT] = (number, column, text)
+                return
+            got = self.amount(text)
         if got is None or not got.mark:
             return
         mark = got.mark
