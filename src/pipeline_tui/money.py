@@ -125,6 +125,11 @@ def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
     plain = plain_amount(raw)
     if plain is not None:
         return Amount(plain, None, POINT if "." in raw else "")
+    return read_formatted(raw, decimal_comma)
+
+
+def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
+    """`read_amount` of a stripped text that is not a plain amount."""
     if not raw:
         raise InputError("Enter an amount (" + HINT + ").")
     work = raw

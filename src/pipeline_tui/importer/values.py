@@ -25,6 +25,7 @@ from pipeline_tui.money import (
     minor_to_decimal_str,
     plain_amount,
     read_amount,
+    read_formatted,
     too_precise,
 )
 
@@ -219,7 +220,7 @@ def read_cell(text: str) -> Amount:
             raise AmountError(text, "is too large for a deal value")
         return Amount(int(cents), None, POINT if "." in text else "")
     try:
-        return read_amount(text)
+        return read_formatted(text)
     except AmountError:
         raise
     except InputError as exc:
