@@ -230,3 +230,37 @@ def test_a_plain_amount_is_read_as_its_pattern_says(text: str) -> None:
     m = _PLAIN.fullmatch(text)
     expected = None if m is None else int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)
     assert plain_amount(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "minor", "currency"),
+    [
+        ("R$ 1.234.567,89", 123_456_789, "BRL"),
+        ("US$5,000.50", 500_050, "USD"),
+        ("￥1,200,000", 120_000_000, "JPY"),
+        ("JP¥350,000", 35_000_000, "JPY"),
+        (f"1{NBSP}234,56 zł", 123_456, "PLN"),
+        ("₹12,34,567.00", 123_456_700, "INR"),
+        ("R 1 234,56", 123_456, "ZAR"),
+        ("1500.500", 150_050, None),  # a trailing zero third decimal is exact
+    ],
+)
+def test_locale_forms_people_type(text: str, minor: int, currency: str | None) -> None:
+    assert parse_amount(text) == (minor, currency)
+
+
+def test_kr_typed_alone_asks_for_the_code() -> None:
+    with pytest.raises(InputError, match=r"kr is the currency of several countries \(SEK, NOK, DKK, ISK\)"):
+        parse_amount("kr 1 234,50")
+
+
+def test_indian_grouping_is_read_only_for_rupees() -> None:
+    with pytest.raises(InputError, match="misplaced"):
+        parse_money("12,34,567")
+
+
+def test_a_third_decimal_names_the_rounding() -> None:
+    with pytest.raises(
+        InputError, match=r"more than two decimal places: round it to cents in the file, e.g. 2001.00"
+    ):
+        parse_money("2000.999")

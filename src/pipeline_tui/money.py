@@ -5,14 +5,48 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import MAX_MINOR
 
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
+SYMBOLS = {
+    "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB",
+    "₺": "TRY", "₪": "ILS", "₱": "PHP", "₫": "VND", "₴": "UAH", "₦": "NGN", "฿": "THB",
+}  # fmt: skip
 CODE_TO_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009_']")
+# "kr" is the krona or krone of four countries: the number is read, the currency must come
+# from elsewhere (a currency column, the header).
+KRONA = "kr"
+AMBIGUOUS = {KRONA: ("SEK", "NOK", "DKK", "ISK")}
+# Symbols made of letters, or of a country's letters before a sign: read only at the start
+# or the end of the amount (a single sign, "€", anywhere).
+_LEAD_SYMBOLS = {
+    "US$": "USD", "R$": "BRL", "JP¥": "JPY", "JP￥": "JPY", "CN¥": "CNY", "CN￥": "CNY", "AU$": "AUD",
+    "A$": "AUD", "CA$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "NT$": "TWD", "MX$": "MXN",
+    "zł": "PLN", "Kč": "CZK", "kr.": KRONA, "kr": KRONA, "Kr.": KRONA, "Kr": KRONA, "R": "ZAR",
+}  # fmt: skip
+_TRAIL_SYMBOLS = {"zł": "PLN", "Kč": "CZK", "kr.": KRONA, "kr": KRONA, "Kr.": KRONA, "Kr": KRONA, "円": "JPY"}
+
+
+def _either(symbols: dict[str, str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(symbols, key=len, reverse=True))
+
+
+_LEAD = re.compile(rf"^(?P<sym>{_either(_LEAD_SYMBOLS)})\s*(?P<rest>[\d+\-(].*)$")
+_TRAIL = re.compile(rf"^(?P<rest>.*\d)\s*(?P<sym>{_either(_TRAIL_SYMBOLS)})$")
+
+
+def symbol_currency(mark: str) -> str | None:
+    """The currency a symbol stands for ('€', 'R$', 'zł'; KRONA for 'kr'), or None."""
+    return SYMBOLS.get(mark) or _LEAD_SYMBOLS.get(mark) or _TRAIL_SYMBOLS.get(mark)
+
+
+_LEAD_FIRST = frozenset(s[0] for s in _LEAD_SYMBOLS)  # what to look for before a regex
+_TRAIL_LAST = frozenset(s[-1] for s in _TRAIL_SYMBOLS)
+_BARE = re.compile(r"\d[\d.,\s'’_]*\Z")  # digits and marks only: no symbol to look for
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009_'\u2019]")
 _CODE_FIRST = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<rest>[\d+\-(].*)$")
 _CODE_LAST = re.compile(r"^(?P<rest>.*\d[kKmMbB]{0,2})\s*(?P<code>[A-Za-z]{3})$")
 _SHAPE = re.compile(r"^(?P<num>\d[\d.,]*)(?P<mult>k|mm|m|bn|b)?$")
@@ -29,6 +63,31 @@ _ISO_4217_CODES = """
 """
 ISO_4217 = frozenset(_ISO_4217_CODES.split())
 HINT = "try 12000, 12,000, $12,000.50, 12k, 1.2m or €3 500"
+ACCEPTED = "write it like 12000, 12,000.50, 1.234,50, 1 234,50, €12,000 or EUR 12000"
+
+# Currencies with no minor unit in use: "￥350,000" and "₩1.200" group thousands, whatever
+# the file's decimal mark.
+WHOLE_UNITS = frozenset({"JPY", "KRW", "VND", "CLP", "PYG", "UGX", "XAF", "XOF"})
+
+# What an amount's digits say of how its file writes decimals (`Amount.mark`).
+POINT, COMMA, EITHER = ".", ",", "?"
+
+
+class AmountError(InputError):
+    """An amount that cannot be read; `why` says why without the text ("has more than two
+    decimal places: ..."), for a message that names the row and column before it."""
+
+    def __init__(self, raw: str, why: str, message: str = "") -> None:
+        super().__init__(message or f"{raw!r} {why}.")
+        self.why = why
+
+
+class Amount(NamedTuple):
+    minor: int
+    currency: str | None  # a code, KRONA (one of AMBIGUOUS), or None
+    # POINT or COMMA when the digits prove the decimal mark; EITHER and the mark for one that
+    # could be read two ways ("?," for "1,250", "?." for "1.250"); else ""
+    mark: str
 
 
 def plain_amount(text: str) -> int | None:
@@ -46,48 +105,93 @@ def plain_amount(text: str) -> int | None:
 
 def parse_amount(text: str) -> tuple[int, str | None]:
     """Return (minor units, currency code or None) for what a person typed."""
+    amount = read_amount(text)
+    if amount.currency in AMBIGUOUS:
+        codes = AMBIGUOUS[amount.currency]
+        raise InputError(
+            f"{str(text).strip()!r}: {amount.currency} is the currency of several countries "
+            f"({', '.join(codes)}); write its code instead, e.g. {codes[0]} 1 234,50."
+        )
+    return amount.minor, amount.currency
+
+
+def read_amount(text: str, decimal_comma: bool | None = None) -> Amount:
+    """An amount as people and spreadsheets in any common locale write it. A single mark
+    before three digits ("1,250", "1.250") is read as `decimal_comma` says: True, a comma is
+    the decimal mark and a point groups thousands; False, the other way round; None (nothing
+    says), either groups thousands. A value with more decimals than cents is refused unless
+    they are trailing zeros (1500.500). Raises AmountError."""
     raw = str(text).strip()
     plain = plain_amount(raw)
     if plain is not None:
-        return plain, None
+        return Amount(plain, None, POINT if "." in raw else "")
+    return read_formatted(raw, decimal_comma)
+
+
+def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
+    """`read_amount` of a stripped text that is not a plain amount."""
     if not raw:
         raise InputError("Enter an amount (" + HINT + ").")
     work = raw
     currency: str | None = None
-    for symbol, code in SYMBOLS.items():
-        if symbol in work:
-            currency = code
-            work = work.replace(symbol, "", 1)
-            break
-    stripped = work.strip()
-    m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
-    if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
-        code = m.group("code").upper()
-        if code not in ISO_4217:
-            raise InputError(f"Cannot read {raw!r} as an amount: {code} is not a currency code; {HINT}.")
-        currency, work = currency or code, m.group("rest")
+    if _BARE.match(raw) is None:  # a symbol, a code, a sign or a multiplier
+        m = (_LEAD.match(work) if work[0] in _LEAD_FIRST else None) or (
+            _TRAIL.match(work) if work[-1] in _TRAIL_LAST else None
+        )
+        if m:
+            currency = (_LEAD_SYMBOLS if m.re is _LEAD else _TRAIL_SYMBOLS)[m.group("sym")]
+            work = m.group("rest")
+        else:
+            for symbol, code in SYMBOLS.items():
+                if symbol in work:
+                    currency = code
+                    work = work.replace(symbol, "", 1)
+                    break
+        stripped = work.strip()
+        m = _CODE_FIRST.match(stripped) or _CODE_LAST.match(stripped)
+        if m:  # "EUR 3 500", "12k usd"; a symbol already seen wins over the code
+            code = m.group("code").upper()
+            if code not in ISO_4217:
+                raise AmountError(
+                    raw,
+                    f"is not an amount: {code} is not a currency code; {ACCEPTED}",
+                    f"Cannot read {raw!r} as an amount: {code} is not a currency code; {HINT}.",
+                )
+            currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
     if work.startswith(("-", "(")):
-        raise InputError(f"{raw!r}: a deal value cannot be negative.")
+        raise AmountError(raw, "is negative: a deal value cannot be negative")
     if work.startswith("+"):
         work = work[1:]
     m = _SHAPE.match(work)
     if not m:
-        raise InputError(f"Cannot read {raw!r} as an amount; {HINT}.")
-    number = _normalize_separators(m.group("num"), raw)
+        raise _unreadable(raw)
+    number, mark = _normalize_separators(
+        m.group("num"), raw, decimal_comma, indian=currency == "INR", whole=currency in WHOLE_UNITS
+    )
     try:
         amount = Decimal(number) * MULTIPLIERS[m.group("mult") or ""]
     except InvalidOperation:
-        raise InputError(f"Cannot read {raw!r} as an amount; {HINT}.") from None
+        raise _unreadable(raw) from None
     cents = amount * 100
     if m.group("mult"):
         cents = cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     elif cents != cents.to_integral_value():
-        raise InputError(f"{raw!r} has more than two decimal places.")
+        cents_only = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        raise AmountError(raw, too_precise(cents_only))
     minor = int(cents)
     if minor >= MAX_MINOR:
-        raise InputError(f"{raw!r} is too large for a deal value.")
-    return minor, currency
+        raise AmountError(raw, "is too large for a deal value")
+    return Amount(minor, currency, mark)
+
+
+def too_precise(rounded: Decimal) -> str:
+    """Why an amount with more decimals than cents is refused, and the fix."""
+    return f"has more than two decimal places: round it to cents in the file, e.g. {rounded}"
+
+
+def _unreadable(raw: str) -> AmountError:
+    return AmountError(raw, f"is not an amount; {ACCEPTED}", f"Cannot read {raw!r} as an amount; {HINT}.")
 
 
 def parse_money(text: str) -> int:
@@ -95,31 +199,52 @@ def parse_money(text: str) -> int:
     return parse_amount(text)[0]
 
 
-def _normalize_separators(num: str, raw: str) -> str:
-    """Decide which of , and . is the decimal mark and drop the grouping marks."""
+def _normalize_separators(
+    num: str, raw: str, decimal_comma: bool | None, *, indian: bool, whole: bool
+) -> tuple[str, str]:
+    """The number with a point for its decimal mark and no grouping marks, and what its
+    marks say of the decimal mark (`Amount.mark`). `indian`: lakh grouping (12,34,567) is
+    read; `whole`: the currency has no cents, so a mark before three digits groups them."""
     if "," in num and "." in num:
         decimal_mark = "," if num.rfind(",") > num.rfind(".") else "."
         group_mark = "." if decimal_mark == "," else ","
-        whole, _, frac = num.rpartition(decimal_mark)
-        if decimal_mark in whole or not _grouped(whole, group_mark):
-            raise InputError(f"Cannot read {raw!r} as an amount: mixed separators.")
-        return whole.replace(group_mark, "") + "." + frac
+        head, _, frac = num.rpartition(decimal_mark)
+        if decimal_mark in head or not _grouped(head, group_mark, indian=indian):
+            raise AmountError(raw, f"is not an amount: mixed separators; {ACCEPTED}")
+        return head.replace(group_mark, "") + "." + frac, decimal_mark
     for mark in (",", "."):
         if mark in num:
+            other = "." if mark == "," else ","
             parts = num.split(mark)
-            # "0.050" is a decimal, not a group: no thousands group starts with a zero.
-            if len(parts) > 2 or (len(parts[-1]) == 3 and not parts[0].startswith("0")):
-                if not _grouped(num, mark):
-                    raise InputError(f"Cannot read {raw!r} as an amount: misplaced {mark!r}.")
-                return num.replace(mark, "")
-            if not parts[-1] or not parts[0]:
-                raise InputError(f"Cannot read {raw!r} as an amount: misplaced {mark!r}.")
-            return parts[0] + "." + parts[1]
-    return num
+            if len(parts) > 2:  # 1,234,567: a grouping mark
+                if not _grouped(num, mark, indian=indian):
+                    raise AmountError(raw, f"is not an amount: misplaced {mark!r}; {ACCEPTED}")
+                return num.replace(mark, ""), other
+            whole_part, frac = parts
+            if not whole_part or not frac:
+                raise AmountError(raw, f"is not an amount: misplaced {mark!r}; {ACCEPTED}")
+            # "0.050" and "1500.500" are decimals: no thousands group starts with a zero or
+            # follows four digits.
+            if len(frac) == 3 and _grouped(num, mark, indian=indian):
+                if whole:
+                    return whole_part + frac, ""
+                decimal = decimal_comma is (mark == ",") if decimal_comma is not None else False
+                return (whole_part + "." + frac if decimal else whole_part + frac), EITHER + mark
+            return whole_part + "." + frac, mark
+    return num, ""
 
 
-def _grouped(num: str, mark: str) -> bool:
+def _grouped(num: str, mark: str, *, indian: bool = False) -> bool:
     parts = num.split(mark)
+    if indian and mark == "," and len(parts) > 2:  # 12,34,567: lakhs and crores
+        return (
+            1 <= len(parts[0]) <= 2
+            and parts[0].isdigit()
+            and not parts[0].startswith("0")
+            and all(len(p) == 2 and p.isdigit() for p in parts[1:-1])
+            and len(parts[-1]) == 3
+            and parts[-1].isdigit()
+        )
     return (
         1 <= len(parts[0]) <= 3
         and parts[0].isdigit()

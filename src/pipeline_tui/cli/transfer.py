@@ -59,7 +59,7 @@ def cmd_import(ctx: Context) -> int:
         store, a.file, fmt=a.format, stage_overrides=overrides, columns=columns, day_first=order,
         day_first_setting=ctx.settings.day_first, prefer_file=a.prefer == "file", encoding=a.encoding,
         skip=a.skip, missing=a.missing, new_stages=a.new_stages, recurring=a.recurring, source=a.source,
-        sheet=a.sheet,
+        sheet=a.sheet, decimal_comma=True if a.decimal_comma else False if a.decimal_point else None,
     )  # fmt: skip
     rates = ctx.settings.exchange_rates or None
     base = ctx.settings.currency
@@ -228,6 +228,19 @@ def register(command: Register) -> None:
     order = p.add_mutually_exclusive_group()
     order.add_argument("--day-first", action="store_true", help="dates in the file are day/month/year")
     order.add_argument("--month-first", action="store_true", help="dates in the file are month/day/year")
+    mark = p.add_mutually_exclusive_group()
+    mark.add_argument(
+        "--decimal-comma",
+        action="store_true",
+        help="amounts such as 1,250 have a comma before the decimals (1,250 = 1.25; 1.250 = 1250), "
+        "when no amount in the file shows it",
+    )
+    mark.add_argument(
+        "--decimal-point",
+        action="store_true",
+        help="amounts such as 1.250 have a point before the decimals (1.250 = 1.25; 1,250 = 1250), "
+        "when no amount in the file shows it",
+    )
     p.add_argument(
         "--prefer",
         choices=("seller", "file"),

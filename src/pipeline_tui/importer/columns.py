@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import CUSTOM, USER_FIELDS, Format, norm
-from pipeline_tui.money import ISO_4217, SYMBOLS
+from pipeline_tui.money import ISO_4217, symbol_currency
 
 _HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
 
@@ -63,8 +63,9 @@ def header_currency(header: str) -> str | None:
     if not m:
         return None
     mark = (m[1] or m[2] or "").strip()
-    if mark in SYMBOLS:
-        return SYMBOLS[mark]
+    code = symbol_currency(mark)
+    if code is not None:
+        return code
     return mark.upper() if mark.upper() in ISO_4217 else None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pipeline_tui.errors import InputError
@@ -22,7 +23,7 @@ from pipeline_tui.importer.source import RowReader, SourceRow, row_error
 from pipeline_tui.importer.stages import StageMap
 from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned
-from pipeline_tui.importer.values import DateOrder, decide_order, slashed
+from pipeline_tui.importer.values import AmountMarks, DateOrder, decide_decimal, decide_order, slashed
 from pipeline_tui.importer.words import DELETED
 from pipeline_tui.models import StageKind
 from pipeline_tui.store import Store
@@ -37,7 +38,11 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     known = Known(store, plan.source, form.ids)
     # The file's date order is decided by its own dates: rows are read assuming the order
     # the user or the setting says, and read again in the other order when the dates prove it.
-    assumed = DateOrder(options.day_first if options.day_first is not None else options.day_first_setting)
+    # So are its amounts written "1,250": as the file's other amounts write decimals.
+    assumed = DateOrder(
+        options.day_first if options.day_first is not None else options.day_first_setting,
+        decimal_comma=options.decimal_comma,
+    )
     run = _Pass(store, table, form, options, columns, assumed, fixed, known, plan)
     try:
         run.read()
@@ -49,14 +54,22 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
         )
         if order.day_first == assumed.day_first:
             raise
+        order = replace(order, decimal_comma=assumed.decimal_comma)
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
     order = decide_order(run.samples, explicit=options.day_first, setting=options.day_first_setting)
-    if order.day_first != run.order.day_first:
+    decimal = decide_decimal(run.marks, explicit=options.decimal_comma)
+    # Only amounts that could be read two ways read otherwise in another convention.
+    read_as = run.order.decimal_comma
+    order = replace(
+        order, decimal_comma=decimal.comma if run.marks.differ(decimal.comma, read_as) else read_as
+    )
+    if order.day_first != run.order.day_first or order.decimal_comma != run.order.decimal_comma:
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
-    if order.notice:
-        run.plan.notices.append(order.notice)
+    for notice in (order.notice, decimal.notice):
+        if notice:
+            run.plan.notices.append(notice)
     run.finish()
     for name in ImportPlan.__dataclass_fields__:
         setattr(plan, name, getattr(run.plan, name))
@@ -120,12 +133,16 @@ class _Pass:
             {c.field: c.header for c in columns.values()}, frozenset(c.field for c in plan.columns),
         )  # fmt: skip
         self.ctx.won_reasons = store.shape.won_reasons(include_archived=True)
-        self.reader = RowReader(columns, form, order, fixed_currency=fixed)
+        self.marks = AmountMarks()  # what the amounts say of the decimal mark (read once each)
+        self.reader = RowReader(columns, form, order, fixed_currency=fixed, amounts=self.marks)
         self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
         self._pairs: set[tuple[int, int]] = set()
         self._slashed = _Pairs()
         from pipeline_tui.importer.source import DATE_FIELDS, MOMENT_FIELDS
 
+        self._amounts = [
+            (c.index, c.header) for c in (columns.get("value"), *columns.others.get("value", ())) if c
+        ]
         self._dates = [
             (c.index, c.header)
             for n in (*DATE_FIELDS, *MOMENT_FIELDS)
@@ -172,7 +189,7 @@ class _Pass:
 
     def _sample(self, number: int, cells: list[str]) -> None:
         """The date cells that tell the file's date order: the first of each d/m pair (what
-        `decide_order` reads of all of them)."""
+        `decide_order` reads of all of them); the amounts that tell its decimal mark."""
         slashed_of = self._slashed
         width = len(cells)
         for index, column in self._dates:
@@ -183,6 +200,9 @@ class _Pass:
             if pair is not None and pair not in self._pairs:
                 self._pairs.add(pair)
                 self.samples.append((number, column, text))
+        for index, column in self._amounts:
+            if index < width:
+                self.marks.see(number, column, cells[index])
 
     def _place(self, row: SourceRow, outcome: Outcome) -> Placed | None:
         """Where the row goes (None when it cannot go anywhere: refused at the end, as every

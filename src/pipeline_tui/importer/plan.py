@@ -66,6 +66,7 @@ def plan_import(
     recurring: bool = False,
     source: str | None = None,
     sheet: str | None = None,
+    decimal_comma: bool | None = None,
 ) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises InputError naming the row
     (UnknownStages when stage values must be placed first). `sheet`: a workbook's sheet to
@@ -74,7 +75,7 @@ def plan_import(
         raise InputError(f"--missing {missing!r}: say keep or archive.")
     options = Options(
         fmt, dict(stage_overrides or {}), dict(columns or {}), day_first, day_first_setting, prefer_file,
-        encoding, skip, missing, new_stages, recurring, source,
+        encoding, skip, missing, new_stages, recurring, source, decimal_comma,
     )  # fmt: skip
     table = read_table(
         path, encoding=encoding, skip=skip, is_header=_header_test(options), sheet=sheet,

@@ -155,3 +155,4 @@ class Options:
     new_stages: bool = False  # more than a handful of stages may be made
     recurring: bool = False  # a recurring amount (per month / year) is taken as it is
     source: str | None = None  # whose records a --column file holds (a CRM's name)
+    decimal_comma: bool | None = None  # --decimal-comma / --decimal-point: how "1,250" reads

@@ -18,7 +18,13 @@ from typing import Any, NamedTuple
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import Column, Columns
 from pipeline_tui.importer.formats import Format, norm
-from pipeline_tui.importer.values import DateOrder, parse_day, parse_moment, parse_money
+from pipeline_tui.importer.values import (
+    AmountMarks,
+    DateOrder,
+    parse_day,
+    parse_moment,
+    parse_money,
+)
 from pipeline_tui.importer.words import flag
 from pipeline_tui.limits import (
     MAX_LINE,
@@ -32,7 +38,7 @@ from pipeline_tui.limits import (
     plain_text,
 )
 from pipeline_tui.memo import Memo
-from pipeline_tui.money import plain_amount
+from pipeline_tui.money import ACCEPTED, AMBIGUOUS, EITHER, AmountError, plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -138,7 +144,7 @@ def read_row(
         raise fail("title", cell("title"), "is empty: every deal needs a title")
     title = text("title") if "product" not in columns else check_text(title[:MAX_LINE], "title")
 
-    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency)
+    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency, order.decimal_comma)
 
     days: dict[str, date | None] = {}
     for name in DATE_FIELDS:
@@ -240,6 +246,7 @@ def _money(
     get: Callable[[str], str],
     err: Fail,
     fixed: str | None,
+    decimal_comma: bool | None,
 ) -> tuple[int | None, str | None]:
     """The amount and its currency, read from everywhere the row states them: the amount's
     own symbol or code, its header, the currency column. Two that disagree stop the import."""
@@ -254,11 +261,13 @@ def _money(
                 if fmt.value_in_cents and re.fullmatch(r"\d+", text):
                     value = check_amount(int(text))
                 else:
-                    value, symbol = parse_money(text)
+                    value, symbol = parse_money(text, decimal_comma)
                     if symbol:
                         said.append((symbol, column.where, text))
+            except AmountError as exc:
+                raise err("value", text, exc.why) from None
             except (ValueError, InputError):
-                raise err("value", text, "is not an amount (e.g. 12000, 12,000.50, 1.2E+05)") from None
+                raise err("value", text, f"is not an amount; {ACCEPTED}") from None
         if column.currency:
             said.append((column.currency, f"the header {column.header!r}", ""))
     code_text = get("currency")
@@ -270,19 +279,44 @@ def _money(
             raise err("currency", code_text, "is not a three-letter currency code") from None
     if fixed is not None:
         said = [(fixed, "the company's currency (your own)", fixed)]
-    codes = {code for code, _, _ in said}
+
+    def says(code: str, where: str, text: str) -> str:
+        if code in AMBIGUOUS:
+            return f"{where} says {text!r} ({' / '.join(AMBIGUOUS[code])})"
+        return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
+
+    codes = {code for code, _, _ in said if code not in AMBIGUOUS}
     if len(codes) > 1:
-        first, other = said[0], next(s for s in said if s[0] != said[0][0])
-
-        def says(code: str, where: str, text: str) -> str:
-            return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
-
+        first = next(s for s in said if s[0] not in AMBIGUOUS)
+        other = next(s for s in said if s[0] not in AMBIGUOUS and s[0] != first[0])
         raise InputError(
             f"Row {number}: the amount's currency is stated twice and disagrees: {says(*first)}, "
             f"{says(*other)}. Fix the file, or say which column is the currency with --column "
             "currency=HEADER. Nothing was imported."
         )
-    return value, (said[0][0] if said else None)
+    for stated in said:
+        if stated[0] not in AMBIGUOUS:
+            continue
+        if not codes:  # "kr 1 234,50" and nothing else saying whose krona
+            whose = ", ".join(AMBIGUOUS[stated[0]])
+            fix = (
+                f"is in kronor or kroner ({whose}) and nothing in the file says which; name the column that "
+                "holds the currency with --column currency=HEADER"
+            )
+            if stated[2]:
+                raise err("value", stated[2], fix + " (or write the code in the amount, e.g. SEK 1 234,50)")
+            raise InputError(
+                f"Row {number}: {stated[1]} says {stated[0]}: the amount {fix}. Nothing was imported."
+            )
+        code = next(iter(codes))
+        if code not in AMBIGUOUS[stated[0]]:
+            first = next(s for s in said if s[0] == code)
+            raise InputError(
+                f"Row {number}: the amount's currency is stated twice and disagrees: {says(*stated)}, "
+                f"{says(*first)}. Fix the file, or say which column is the currency with --column "
+                "currency=HEADER. Nothing was imported."
+            )
+    return value, (next(iter(codes)) if codes else None)
 
 
 class _NotPlain(Exception):
@@ -318,9 +352,16 @@ class RowReader:
     the row, the column and the value exactly as it does."""
 
     def __init__(
-        self, columns: Columns, fmt: Format, order: DateOrder, *, fixed_currency: str | None = None
+        self,
+        columns: Columns,
+        fmt: Format,
+        order: DateOrder,
+        *,
+        fixed_currency: str | None = None,
+        amounts: AmountMarks | None = None,
     ) -> None:
         self.columns, self.fmt, self.order, self.fixed = columns, fmt, order, fixed_currency
+        self.amounts = amounts  # the amount cells read before (by the pass's sampling)
         every = [c.index for c in columns.first.values()]
         every += [o.index for others in columns.others.values() for o in others]
         self.width = max(every, default=-1) + 1
@@ -370,7 +411,11 @@ class RowReader:
     def _value(self, text: str) -> tuple[int, str | None]:
         if self.fmt.value_in_cents and _DIGITS.fullmatch(text):
             return check_amount(int(text)), None
-        return parse_money(text)
+        if self.amounts is not None:
+            got = self.amounts.amount(text)
+            if got is not None and (got.mark[:1] != EITHER or self.order.decimal_comma is None):
+                return got.minor, got.currency
+        return parse_money(text, self.order.decimal_comma)
 
     def read(self, number: int, cells: list[str]) -> SourceRow:
         """The row's values (an InputError naming the row, the column and the value when a
@@ -421,7 +466,12 @@ class RowReader:
                     value, currency = self.money[text]
             values[6] = value
             if self.header_currency:
-                if currency is not None and currency != self.header_currency and self.fixed is None:
+                if (
+                    currency is not None
+                    and currency != self.header_currency
+                    and self.fixed is None
+                    and self.header_currency not in AMBIGUOUS.get(currency, ())
+                ):
                     raise _NotPlain
                 currency = self.header_currency
         if self.currency:
@@ -429,10 +479,19 @@ class RowReader:
             text = cells[at].strip() if at >= 0 else self._text(number, "currency", cells)
             if text:
                 code = self.codes[text]
-                if currency is not None and currency != code and self.fixed is None:
+                if (
+                    currency is not None
+                    and currency != code
+                    and self.fixed is None
+                    and code not in AMBIGUOUS.get(currency, ())
+                ):
                     raise _NotPlain
                 currency = code
-        values[7] = self.fixed if self.fixed is not None else currency
+        if self.fixed is not None:
+            currency = self.fixed
+        elif currency in AMBIGUOUS:  # "kr" and nothing saying whose: refused by read_row
+            raise _NotPlain
+        values[7] = currency
         return _make_row(SourceRow, values)  # SourceRow._make, without its Python frame
 
     def _title(self, number: int, cells: list[str]) -> str:

@@ -11,11 +11,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 from pipeline_tui.dates import MONTHS
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import MAX_MINOR
-from pipeline_tui.money import parse_amount, plain_amount
+from pipeline_tui.money import (
+    COMMA,
+    EITHER,
+    POINT,
+    Amount,
+    AmountError,
+    minor_to_decimal_str,
+    plain_amount,
+    read_amount,
+    read_formatted,
+    too_precise,
+)
 
 # Excel counts days from 1899-12-30. A serial is read as a date only in a date column and
 # only between these years: 2024 in a date column is a typo, not 16 July 1905.
@@ -34,14 +46,19 @@ _CLOCK = re.compile(
 )
 _SPLIT = re.compile(r"^(.+?)(?:[T ]|,\s*|\s+)(\d{1,2}:\d{2}.*)$")
 _SPREADSHEET_NUMBER = re.compile(r"^\+?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d{1,3}))?$")
+# How far (in cents) a spreadsheet's float may be from whole cents and still be cents: its
+# last binary digits ("1234.5600000000001"), never a real fraction of a cent ("2000.9999").
+FLOAT_SLACK = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
 class DateOrder:
-    """How a file's d/m/y dates are read, and what the user is told about it."""
+    """How a file's d/m/y dates are read, and what the user is told about it; and how its
+    amounts written "1,250" or "1.250" are (`DecimalMark.comma`, decided as the dates are)."""
 
     day_first: bool
     notice: str = ""
+    decimal_comma: bool | None = None
 
 
 def slashed(text: str) -> tuple[int, int] | None:
@@ -170,27 +187,194 @@ def _day_only(text: str, *, day_first: bool) -> date:
     raise ValueError("not a date")
 
 
-def parse_money(text: str) -> tuple[int, str | None]:
-    """(minor units, currency code or None) for an amount cell. Besides what people type
-    ('$12,000.50', 'EUR 1.234,50', '12k'), what spreadsheets write: float artefacts
-    ('1234.5600000000001') and scientific notation ('1.2E+05'), rounded to cents."""
+def parse_money(text: str, decimal_comma: bool | None = None) -> tuple[int, str | None]:
+    """(minor units, currency code, KRONA or None) for an amount cell (`read_cell`); one
+    written "1,250" or "1.250" is read as `decimal_comma` says (see `read_amount`).
+    ValueError (an AmountError) names what is wrong and what would be read."""
+    amount = read_cell(text)
+    if amount.mark[:1] == EITHER and decimal_comma is not None:
+        amount = read_amount(text.strip(), decimal_comma)
+    return amount.minor, amount.currency
+
+
+def read_cell(text: str) -> Amount:
+    """An amount cell as it reads when nothing says the file's decimal mark, and what it says
+    of that mark (`Amount.mark`). Besides what people type ('$12,000.50', 'EUR 1.234,50',
+    '12k') and what spreadsheets in common locales write ('R$ 1.234.567,89', '1 234,56 zł',
+    '₹12,34,567.00'), float artefacts ('1234.5600000000001') and scientific notation
+    ('1.2E+05'), taken to cents when they are cents but for the float's last digits."""
     text = text.strip()
     plain = plain_amount(text)
     if plain is not None:
-        return plain, None
+        return Amount(plain, None, POINT if "." in text else "")
     m = _SPREADSHEET_NUMBER.match(text)
     if m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3)):
         try:
-            cents = (Decimal(text.lstrip("+")) * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            exact = Decimal(text.lstrip("+")) * 100
         except InvalidOperation:
             raise ValueError("not an amount") from None
+        cents = exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        if abs(exact - cents) > FLOAT_SLACK:
+            raise AmountError(text, too_precise((cents / 100).quantize(Decimal("0.01"))))
         if cents >= MAX_MINOR:
-            raise ValueError("too large for a deal value")
-        return int(cents), None
+            raise AmountError(text, "is too large for a deal value")
+        return Amount(int(cents), None, POINT if "." in text else "")
     try:
-        return parse_amount(text)
+        return read_formatted(text)
+    except AmountError:
+        raise
     except InputError as exc:
-        raise ValueError(str(exc)) from None
+        raise AmountError(text, "is not an amount", str(exc)) from None
+
+
+def amount_mark(text: str) -> str:
+    """What an amount cell says of its file's decimal mark: POINT or COMMA when it can be
+    read only one way ('2,500.75', '3.500,00', '12.50'), EITHER and its mark when it could be
+    read either way ('?,' for '1,250'), '' when it says nothing (or is not an amount)."""
+    try:
+        return read_cell(text).mark
+    except (ValueError, InputError):
+        return ""
+
+
+@dataclass(frozen=True)
+class DecimalMark:
+    """How a file's "1,250"-like amounts are read (`read_amount`), and what the user is told."""
+
+    comma: bool | None
+    notice: str = ""
+
+
+_UNSEEN: Any = object()
+
+
+class AmountMarks:
+    """What a file's amount cells say of its decimal mark, seen as the rows pass: the first
+    row proving a point, the first proving a comma, and how many amounts could be read either
+    way. Each distinct text is read once (`read_cell`), and the row reader takes what was
+    read from here (`amount`)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.cells: dict[str, Amount | None] = {}  # None: not an amount (the reader says why)
+        self.limit = limit
+        self.first: dict[str, tuple[int, str, str]] = {}  # mark -> (row, column, text)
+        self.either = 0
+        self.either_marks: set[str] = set()  # the marks of those: ',' for "1,250", '.' for "1.250"
+
+    def differ(self, one: bool | None, other: bool | None) -> bool:
+        """Whether an amount seen reads otherwise with `decimal_comma` `one` than `other`: "1,250"
+        is a decimal only with True, "1.250" only with False."""
+        return ("," in self.either_marks and (one is True) != (other is True)) or (
+            "." in self.either_marks and (one is False) != (other is False)
+        )
+
+    def amount(self, text: str) -> Amount | None:
+        """The cell as `read_cell` reads it; None when it is not an amount."""
+        try:
+            return self.cells[text]
+        except KeyError:
+            pass
+        if len(self.cells) >= self.limit:
+            self.cells.clear()
+        try:
+            got: Amount | None = read_cell(text)
+        except (ValueError, InputError):
+            got = None
+        self.cells[text] = got
+        return got
+
+    def see(self, number: int, column: str, text: str) -> None:
+        got = self.cells.get(text, _UNSEEN)
+        if got is _UNSEEN:
+            if plain_amount(text) is not None:  # most amounts: no need to remember them
+                if "." in text and POINT not in self.first:
+                    self.first[POINT] = (number, column, text)
+                return
+            got = self.amount(text)
+        if got is None or not got.mark:
+            return
+        mark = got.mark
+        if mark[:1] == EITHER:
+            self.either += 1
+            self.either_marks.add(mark[1:])
+            mark = EITHER
+        if mark not in self.first:
+            self.first[mark] = (number, column, text.strip())
+
+
+def _read_as(text: str, comma: bool | None) -> str:
+    """ "'1,250' = 1.25": how an amount is read (only '1,250' when it cannot be: the row that
+    holds it is refused when it is read so)."""
+    try:
+        return f"{text!r} = {minor_to_decimal_str(read_amount(text, comma).minor)}"
+    except InputError:
+        return repr(text)
+
+
+def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
+    """The file's decimal mark from what its own amounts prove: "2,500.75" a point, "3.500,00"
+    a comma; both in one file is refused naming a row of each, and so is --decimal-comma or
+    --decimal-point against the file's proof. When nothing proves it, the user's word decides,
+    or "1,250" and "1.250" are read as thousands, and the import says how many were read so."""
+    point, comma, either = (marks.first.get(m) for m in (POINT, COMMA, EITHER))
+
+    def at(seen: tuple[int, str, str]) -> str:
+        return f"row {seen[0]} has {seen[2]!r} in {seen[1]!r}"
+
+    if point and comma:
+        raise InputError(
+            f"The file's amounts contradict each other: {at(point)} (a point before the decimals) but "
+            f"{at(comma)} (a comma before the decimals). Write them one way and import again. "
+            "Nothing was imported."
+        )
+    proof = point or comma
+    if proof is not None:
+        if explicit is not None and explicit != (proof is comma):
+            said = "--decimal-comma" if explicit else "--decimal-point"
+            mark = "a point" if proof is point else "a comma"
+            raise InputError(
+                f"{said} was given, but {at(proof)}, which has {mark} before the decimals. "
+                f"Import again without {said}. Nothing was imported."
+            )
+        decided = proof is comma
+        if either is None:
+            return DecimalMark(decided)
+        n = marks.either
+        example = either[2]
+        amounts = f"{n:,} amount{'s' if n != 1 else ''}"
+        way = "points between thousands, a comma" if decided else "commas between thousands, a point"
+        return DecimalMark(
+            decided,
+            f"{amounts} could be read two ways (row {either[0]}: {example!r}); read as the file writes "
+            f"its other amounts, {way} before the decimals "
+            f"({at(proof)}): {_read_as(example, decided)}.",
+        )
+    if either is None:
+        return DecimalMark(explicit)
+    n = marks.either
+    amounts = f"{n:,} amount{'s' if n != 1 else ''}"
+    example = either[2]
+    comma_way = "with a comma (1,250 = 1.25), import again with --decimal-comma"
+    point_way = "with a point (1.250 = 1.25), import again with --decimal-point"
+    if marks.either_marks == {","}:
+        otherwise = f"If the file writes decimals {comma_way}."
+    elif marks.either_marks == {"."}:
+        otherwise = f"If the file writes decimals {point_way}."
+    else:
+        otherwise = f"If the file writes decimals {comma_way}; {point_way}."
+    if explicit is not None:
+        return DecimalMark(
+            explicit,
+            f"{amounts} could be read two ways (row {either[0]}: {example!r}); read with "
+            f"{'a comma' if explicit else 'a point'} before the decimals, as "
+            f"{'--decimal-comma' if explicit else '--decimal-point'} says: "
+            f"{_read_as(example, explicit)}.",
+        )
+    return DecimalMark(
+        None,
+        f"{amounts} could be read two ways and nothing else in the file tells which (row {either[0]}: "
+        f"{example!r}); read as whole thousands: {_read_as(example, None)}. {otherwise}",
+    )
 
 
 def parse_flag(text: str) -> bool | None:
