@@ -629,7 +629,7 @@ def test_reimporting_the_same_file_adds_nothing(run: Run, db: Path, tmp_path: Pa
     write_csv(path, HUBSPOT, rows)
     out = run.ok("import", str(path))
     assert "Already imported: 7 unchanged" in out
-    assert "Imported 1 deals." in out
+    assert "Imported 1 deal." in out
     with Store.open(db) as store:
         assert store.deals.count() == 8
 

@@ -297,7 +297,7 @@ def check_cli(capsys: pytest.CaptureFixture[str], db: Path, csv_path: Path, data
         assert_clear(err.removeprefix("pipeline-tui: error: ").removesuffix("\n"), data)
         assert dump(db) == before
     else:
-        imported = int(re.search(r"^Imported ([\d,]+) deals", out, re.M)[1].replace(",", ""))  # type: ignore[index]
+        imported = int(re.search(r"^Imported ([\d,]+) deals?\.", out, re.M)[1].replace(",", ""))  # type: ignore[index]
         assert deal_count(db) == count + imported
     return code
 

@@ -72,11 +72,13 @@ def cmd_import(ctx: Context) -> int:
     out(*plan_lines(plan, a.file, rates=rates, base=base))
     if done is None:
         out(
-            f"Dry run: would import {len(plan.rows):,} deals, update {plan.updated:,} "
+            f"Dry run: would import {len(plan.rows):,} deal{'' if len(plan.rows) == 1 else 's'}, "
+            f"update {plan.updated:,} "
             f"({plan.unchanged:,} unchanged, {len(plan.conflicts):,} conflicts); nothing was changed."
         )
         return 0
-    out(f"Imported {done.imported:,} deals." + (f" Updated {done.updated:,}." if done.updated else ""))
+    deals = "deal" if done.imported == 1 else "deals"
+    out(f"Imported {done.imported:,} {deals}." + (f" Updated {done.updated:,}." if done.updated else ""))
     if plan.missing_reasons:
         out(
             f"{plan.missing_reasons:,} lost {_deals(plan.missing_reasons)} no loss reason; fill "

@@ -34,7 +34,8 @@ def import_plan(store: Store, plan: ImportPlan, *, label: str) -> Done:
         if count or updates:
             payload = {"batch": batch, "count": count, "updated": changed, "updates": updates}
             change_id = store.journal.record(ChangeKind.IMPORT, label, payload)
-    message = f"Imported {count:,} deals." + (f" Updated {changed:,}." if changed else "")
+    deals = "deal" if count == 1 else "deals"
+    message = f"Imported {count:,} {deals}." + (f" Updated {changed:,}." if changed else "")
     stages = plan.new_stage_ids() | frozenset(stage_keys.values())
     return Done(message, ChangeKind.IMPORT, change_id, stage_ids=stages, imported=count, updated=changed)
 
