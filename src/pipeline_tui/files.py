@@ -96,17 +96,22 @@ def open_regular(path: Path, *, advice: str = "") -> Iterator[BinaryIO]:
     if regular_or_absent(path, advice=advice) is None:
         raise FileNotFoundError(2, "No such file or directory", str(path))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # swapped since the check
-            raise NotRegularFile(path, kind_of(info.st_mode), advice)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        fh = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    # A stop arriving while the descriptor passes to its file object waits for it: raised
+    # inside fdopen, the half-made object closed the descriptor and closing it again here
+    # turned the stop into "Bad file descriptor".
+    with deferred():
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # swapped since the check
+                raise NotRegularFile(path, kind_of(info.st_mode), advice)
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(fd, True)
+            fh = os.fdopen(fd, "rb")
+        except BaseException:
+            with contextlib.suppress(OSError):  # never in place of what is being raised
+                os.close(fd)
+            raise
     with fh:
         yield fh
 
