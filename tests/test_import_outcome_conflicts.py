@@ -13,13 +13,10 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
+from test_import_exports import cli, ok
 
-from pipeline_tui.cli import main
 from pipeline_tui.models import StageKind
 from pipeline_tui.store import Store
-
-T = ["--today", TODAY.isoformat()]
 
 DATA_LOADER = (
     "Id",
@@ -113,18 +110,6 @@ def write(
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main([*argv, *T])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 0, err
-    return out
 
 
 def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

@@ -16,14 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY
+from test_import import Run as ImportRun
 
 from pipeline_tui import importer
-from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
 from pipeline_tui.store import Store
-
-T = ["--today", TODAY.isoformat()]
 
 # HubSpot's deal export, as its .xlsx gives it (a subset of its columns, in its order).
 HUBSPOT = ["Record ID", "Deal Name", "Deal Stage", "Pipeline", "Amount", "Close Date", "Create Date"]
@@ -37,20 +34,7 @@ OWN_ROWS = [["WS1", "Initech", "Proposal", 1000], ["WS2", "Umbrella", "Negotiati
 MAPPED = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Value"]
 
 
-class Run:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-        self.out = self.err = ""
-
-    def __call__(self, *argv: str) -> int:
-        code = main([*argv, *T])
-        self.out, self.err = self.capsys.readouterr()
-        return code
-
-    def ok(self, *argv: str) -> str:
-        assert self(*argv) == 0, self.err
-        return self.out
-
+class Run(ImportRun):
     def error(self, *argv: str) -> str:
         """A refusal: one line on standard error, no traceback, nothing on standard output."""
         assert self(*argv) == 1, self.out
