@@ -63,7 +63,7 @@ def files(draw: st.DrawFn) -> tuple[Format, list[str], list[str], dict[str, str]
 # Headers whose columns cannot be resolved (two candidates for a field) are left out with
 # assume(): for some formats most drawn headers are such, which is expected, not a fault.
 @settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )
 @given(example=files(), day_first=st.booleans(), fixed=st.sampled_from([None, "EUR"]))
 def test_the_fast_reader_reads_every_cell_as_read_row_does(example, day_first: bool, fixed) -> None:
