@@ -21,7 +21,7 @@ from pipeline_tui import rules
 from pipeline_tui.dates import WEEKDAYS
 from pipeline_tui.errors import InputError
 from pipeline_tui.models import Deal, EventKind, LossReason, Stage, StageKind, WonReason
-from pipeline_tui.money import format_money
+from pipeline_tui.money import format_money, format_totals
 from pipeline_tui.slips import day
 
 GROUPS = (
@@ -265,3 +265,13 @@ def _lines(
                 f"close {day(was_close, today)} → {day(now_close, today)}",
             )
     return out
+
+
+def group_title(changes: Changes, group: str, *, base: str) -> str:
+    """A group's heading with its count, and for the value groups the money they moved
+    ('Value up (3) · +$12,000')."""
+    title = f"{TITLES[group]} ({len(changes.groups[group]):,})"
+    if group in ("value_up", "value_down"):
+        totals = {c: abs(v) for c, v in changes.totals(group).items()}
+        title += " · " + ("+" if group == "value_up" else "−") + format_totals(totals, base=base)
+    return title

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pipeline_tui.changes import GROUPS, TITLES, Changes, Line, since_day
+from pipeline_tui.changes import GROUPS, Changes, Line, group_title, since_day
 from pipeline_tui.cli.context import Context, info, out, out_json, warn
 from pipeline_tui.errors import InputError
-from pipeline_tui.money import format_money, format_totals, minor_to_decimal_str
+from pipeline_tui.money import format_money, minor_to_decimal_str
 from pipeline_tui.serialize import deal_dict
 from pipeline_tui.slips import day
 from pipeline_tui.store import Store, ts
@@ -137,12 +137,7 @@ def changes_lines(changes: Changes, base: str) -> list[str]:
         found = changes.groups[group]
         if not found:
             continue
-        title = f"{TITLES[group]} ({len(found):,})"
-        if group in ("value_up", "value_down"):
-            totals = changes.totals(group)
-            sign = "+" if group == "value_up" else "−"
-            title += " · " + sign + format_totals({c: abs(v) for c, v in totals.items()}, base=base)
-        lines += ["", title]
+        lines += ["", group_title(changes, group, base=base)]
         if group == "lost":
             for outcome, label in (("lost", "Lost"), ("no_decision", "No decision")):
                 kind = [line for line in found if line.outcome == outcome]

@@ -14,12 +14,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from pipeline_tui.changes import DEFAULT_SINCE, GROUPS, TITLES, Changes, since_day
+from pipeline_tui.changes import DEFAULT_SINCE, GROUPS, Changes, group_title, since_day
 from pipeline_tui.dates import parse_optional_date
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.host import Host, host
-from pipeline_tui.money import format_totals
 from pipeline_tui.report import (
     LOST,
     NO_DECISION,
@@ -544,11 +543,7 @@ class ReportScreen(Screen[None]):
             found = changes.groups[group]
             if not found:
                 continue
-            title = f"{TITLES[group]} ({len(found):,})"
-            if group in ("value_up", "value_down"):
-                totals = {c: abs(v) for c, v in changes.totals(group).items()}
-                title += " · " + ("+" if group == "value_up" else "−") + format_totals(totals, base=base)
-            table.add_row(Text(title, style="bold"), key=f"h-{group}")
+            table.add_row(Text(group_title(changes, group, base=base), style="bold"), key=f"h-{group}")
             for line in found[:CHANGES_SHOWN]:
                 key = f"{group}-{line.deal.id}"
                 self.change_rows[key] = line.deal.id

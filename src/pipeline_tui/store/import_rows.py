@@ -201,12 +201,7 @@ class ImportWriter:
 
         def flush() -> None:
             cursor = self.db.conn.cursor()
-            try:
-                cursor.executemany(_INSERT_DEAL, deals)
-            except sqlite3.IntegrityError as exc:
-                raise ConflictError(
-                    f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
-                ) from None
+            _insert_deals(cursor, deals)
             cursor.executemany(_INSERT_EVENT, events)
             ids = [values[0] for values in deals]
             self.deals.index.deals(ids)
@@ -304,12 +299,7 @@ class ImportWriter:
         def flush() -> None:
             if not deals:
                 return
-            try:
-                cursor.executemany(_INSERT_DEAL, deals)
-            except sqlite3.IntegrityError as exc:
-                raise ConflictError(
-                    f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
-                ) from None
+            _insert_deals(cursor, deals)
             cursor.execute(stage_entry, [kind.value, source_label, tag_text, deals[0][0], deals[-1][0]])
             cursor.executemany(
                 _INSERT_EVENT, [(deal, at, note_kind, text, None, None, tag_text) for deal, at, text in notes]
@@ -431,6 +421,16 @@ class ImportWriter:
                     self.deals.log(update.deal_id, entry, at=event.at)
                 journal[str(update.deal_id)] = {"before": before, "after": after}
         return journal
+
+
+def _insert_deals(cursor: sqlite3.Cursor, deals: list[Any]) -> None:
+    """New deals' rows; a unique id taken meanwhile (another writer) stops the import."""
+    try:
+        cursor.executemany(_INSERT_DEAL, deals)
+    except sqlite3.IntegrityError as exc:
+        raise ConflictError(
+            f"The pipeline changed while importing ({exc}); nothing was imported. Run it again.",
+        ) from None
 
 
 def _made_ids(update: ImportUpdate, stages: Mapping[int, int], reasons: Mapping[int, int]) -> ImportUpdate:
