@@ -12,7 +12,7 @@ FORMAT = Format(
         "title": ("Name", "Deal name"),
         "company": ("Account name", "Sales account", "Account"),
         "contact": ("Contacts", "Contact"),
-        "value": ("Deal value", "Amount", "Deal value in base currency"),
+        "value": ("Deal value", "Amount"),
         "currency": ("Currency",),
         "stage": ("Deal stage",),
         "close": ("Expected close date",),
@@ -23,6 +23,8 @@ FORMAT = Format(
         "note": ("Description",),
     },
     signature=("Deal stage", "Expected close date"),
+    # The amount converted into the account's base currency: never the deal's own amount.
+    derived=("Deal value in base currency",),
     # Freshsales' default deal pipeline.
     stages=stage_table(lead=("New",), qualified=("Demo",), negotiation=("Negotiation",)),
 )
