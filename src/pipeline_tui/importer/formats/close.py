@@ -20,7 +20,8 @@ FORMAT = Format(
         "stage": ("status_label",),
         "status": ("status_type",),  # active, won, lost
         "close": ("expected_date", "date_won"),
-        "closed_on": ("date_won",),
+        "closed_on": ("date_won", "date_lost"),
+        "lost_date": ("date_lost",),
         "created": ("date_created",),
         "activity": ("date_updated",),
         "note": ("note",),
