@@ -74,13 +74,16 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     for name in ImportPlan.__dataclass_fields__:
         setattr(plan, name, getattr(run.plan, name))
     plan.unread = unread_headers(table.header, columns)
+    unread = {norm(h) for h in plan.unread}
+    plan.notices.extend(said for header, said in form.unread_said.items() if norm(header) in unread)
 
 
-def _outcome_key(row: SourceRow) -> tuple[Any, ...]:
+def _outcome_key(row: SourceRow, not_losses: frozenset[str]) -> tuple[Any, ...]:
     """All `outcome_of` reads of a row: its stage, status, won, closed, lost, semantic and
-    active values (row[8:15]), and whether a loss reason, a won reason and a lost date are
-    there."""
-    return (row[8:15], bool(row.lost_reason), bool(row.won_reason), row.lost_date is not None)
+    active values (row[8:15]), and whether a loss reason (not one of the format's
+    `not_losses`), a won reason and a lost date are there."""
+    reason = bool(row.lost_reason) and (not not_losses or norm(row.lost_reason) not in not_losses)
+    return (row[8:15], reason, bool(row.won_reason), row.lost_date is not None)
 
 
 class _Pairs(dict[str, tuple[int, int] | None]):
@@ -168,12 +171,13 @@ class _Pass:
         width = len(header)
         reader, ctx, plan = self.reader, self.ctx, self.plan
         outcomes = self._outcomes
+        not_losses = ctx.form.not_losses
         for number, cells in self.table.rows:
             self._sample(number, cells)
             if len(cells) != width:
                 check_width(number, cells, header)
             row = reader.read(number, cells)
-            key = _outcome_key(row)
+            key = _outcome_key(row, not_losses)
             outcome = outcomes.get(key)
             if outcome is None:
                 outcome = outcome_of(row, ctx.form, ctx.headers, self.ends, self.mapped)
@@ -402,7 +406,7 @@ class _Pass:
         """A row kept for the end, read again: as it was read (its outcome and place are the
         ones remembered for it; what it counted was counted when it passed)."""
         row = self.reader.read(number, marshal.loads(cells))
-        outcome = self._outcomes[_outcome_key(row)]
+        outcome = self._outcomes[_outcome_key(row, self.ctx.form.not_losses)]
         placed = self._placed[row.stage, id(outcome), row.lost_at]
         return Read(
             row, outcome, placed.stage, placed.stage_id, row.stage, placed.lost_at, seq=number, slot=slot

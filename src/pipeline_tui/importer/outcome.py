@@ -75,13 +75,17 @@ def outcome_of(
     stage values (normed) the user placed with --map, whose names then say no outcome."""
     outcome = _outcome_of(row, fmt, headers, ends or {}, mapped)
     if outcome.kind in (WON, OPEN) and (outcome.explicit or outcome.why.startswith("stage")):
-        filled = (
-            "lost_reason" if row.lost_reason and not row.won_reason else "lost_date" if row.lost_date else ""
-        )
+        reason = _loss_reason(row, fmt) and not row.won_reason
+        filled = "lost_reason" if reason else "lost_date" if row.lost_date else ""
         if filled:
             name = repr(headers.get(filled, filled))
             return Outcome(outcome.kind, outcome.why, outcome.no_decision, outcome.explicit, name)
     return outcome
+
+
+def _loss_reason(row: SourceRow, fmt: Format) -> bool:
+    """Whether the row states a loss reason (not an open or won deal's own reason)."""
+    return bool(row.lost_reason) and (not fmt.not_losses or norm(row.lost_reason) not in fmt.not_losses)
 
 
 def _outcome_of(
@@ -150,7 +154,7 @@ def _outcome_of(
     if named in (WON, LOST):
         return Outcome(named, f"stage {row.stage!r}", explicit=bool(said))
     if any(kind in ("closed", "not won") for kind, _ in said):
-        if row.lost_reason or row.lost_date or any(kind == "not won" for kind, _ in said):
+        if _loss_reason(row, fmt) or row.lost_date or any(kind == "not won" for kind, _ in said):
             return Outcome(LOST, "; ".join(w for _, w in said), explicit=True)
         raise row_error(
             row.number,
@@ -159,7 +163,7 @@ def _outcome_of(
             f"says closed but neither a won flag nor the stage {row.stage!r} says won or lost; add the won "
             "column to the export (or --column won=HEADER)",
         )
-    if row.lost_reason and not row.won_reason:
+    if _loss_reason(row, fmt) and not row.won_reason:
         return Outcome(LOST, f"{header('lost_reason')} filled in")
     if row.lost_date:
         return Outcome(LOST, f"{header('lost_date')} filled in")

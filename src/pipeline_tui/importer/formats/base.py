@@ -74,6 +74,12 @@ class Format:
     stage_prefix: str = ""  # a pattern stripped from stage values before lookup (Bitrix24's "C2:")
     notice: str = ""  # said at every import of this format (what is left out, and why)
     lost_keeps_stage: bool = False  # a lost deal keeps the open stage it was lost at (Pipedrive, Odoo)
+    # Values (normed) of the loss reason's column that are an open or won deal's own reason,
+    # never a loss (Dynamics' "Status Reason": In Progress, On Hold, Won).
+    not_losses: frozenset[str] = frozenset()
+    # A column the import leaves unread on purpose -> what that means for the deals, said
+    # when the file has it (Dynamics' "Actual Revenue": won deals keep the estimate).
+    unread_said: Mapping[str, str] = field(default_factory=dict)
 
     def headers(self, name: str) -> tuple[str, ...]:
         return self.aliases.get(name, ())

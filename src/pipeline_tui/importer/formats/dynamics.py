@@ -28,6 +28,15 @@ FORMAT = Format(
         "note": ("Description",),
     },
     signature=("Topic", "Est. Revenue"),
+    # "Status Reason" is filled on every row: an open deal's "In Progress" or "On Hold", a won
+    # deal's "Won" are no loss ("Canceled", "Out-Sold" are).
+    not_losses=frozenset({"in progress", "on hold", "won"}),
+    unread_said={
+        "Actual Revenue": (
+            "Amounts are 'Est. Revenue', won deals' too: 'Actual Revenue' is not read (--column "
+            "value='Actual Revenue' reads it instead, for every row)."
+        ),
+    },
     # The stages of Dynamics' opportunity sales process ("1-Qualify" and so on).
     stages=stage_table(
         qualified=("Qualify", "1-Qualify", "Develop", "2-Develop"),
