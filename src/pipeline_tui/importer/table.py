@@ -45,6 +45,15 @@ FOOTER_TEXT = re.compile(
     r"|salesforce\.com|^grand totals?\b|^totals?\b|^count\b",
     re.IGNORECASE,
 )
+# The label of a group's totals row in a formatted report (Salesforce's "Subtotal" under each
+# group; Excel's subtotals, in the languages the CRMs export in): the rest of such a row is numbers.
+TOTALS_LABEL = re.compile(
+    r"(sub-?totals?|totals?|grand totals?|sum|count|zwischensumme|gesamt(summe)?|summe|sous-total"
+    r"|total général|subtotales?|totale|subtotaal|totaal)(\s*\(.*\))?:?$",
+    re.IGNORECASE,
+)
+# A group's title with its row count, alone on its line (a formatted report's "Prospecting (2)").
+_COUNTED_TITLE = re.compile(r".*\S\s\(\d[\d,.]*\)")
 _NUMBER = re.compile(r"^[-+]?[\d.,\s'\u00a0\u202f]*\d[\d.,\s'\u00a0\u202f]*[%]?$|^[$€£¥]?\s?[-\d.,]+$")
 
 Row = tuple[int, list[str]]  # (line number as a spreadsheet shows it, cells)
@@ -92,6 +101,7 @@ class DataRows:
             if (
                 first and not sorter.held and not sorter.window
                 and (folded := first.casefold()) != first_header and folded != "subitems"
+                and not TOTALS_LABEL.match(first)
                 and (
                     (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
                     and not second.isspace() and not third.isspace()
@@ -481,7 +491,17 @@ class _Sorter:
             said.subitems += 1
             return
         self.in_subitems = False
-        if first and self._is_title(cells, after):
+        if (
+            first
+            and TOTALS_LABEL.match(first)
+            and all(_NUMBER.match(c) for c in (c.strip() for c in cells[1:]) if c)
+        ):
+            said.totals += 1  # a group's totals row, labelled ("Subtotal", then its sums)
+            return
+        if first and (
+            self._is_title(cells, after)
+            or (self.width > 2 and _filled(cells) == 1 and _COUNTED_TITLE.fullmatch(first))
+        ):
             said.titles.append(first)  # a group's title, alone on its line
             return
         if not first and cells:
