@@ -173,6 +173,7 @@ def test_reimporting_an_export_without_ids_updates_and_keeps_the_sellers_work(
     # Importing the same file again changes nothing, and the conflict is not raised again.
     out = ok(capsys, "import", str(later))
     assert "Already imported: 5 unchanged, 0 updated, 0 conflicts." in out
+    assert "Total value of new deals" not in out  # no new deals: no "$0" total
     assert store.deals.count() == 5
 
 

@@ -74,7 +74,8 @@ def cmd_import(ctx: Context) -> int:
         out(
             f"Dry run: would import {len(plan.rows):,} deal{'' if len(plan.rows) == 1 else 's'}, "
             f"update {plan.updated:,} "
-            f"({plan.unchanged:,} unchanged, {len(plan.conflicts):,} conflicts); nothing was changed."
+            f"({plan.unchanged + plan.skipped_existing:,} unchanged, {len(plan.conflicts):,} conflicts); "
+            "nothing was changed."
         )
         return 0
     deals = "deal" if done.imported == 1 else "deals"

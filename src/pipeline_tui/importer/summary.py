@@ -53,7 +53,8 @@ def plan_lines(plan: ImportPlan, path: Path, *, rates: Rates | None, base: str) 
         for name, count in counts.items():
             total = _totals(per_stage.get(name, {}), base=base, compact=True, rates=rates)
             out(f"  {name:<{stage_width}} {count:>7,}  {total}")
-    out(f"Total value of new deals: {_totals(plan.totals(), base=base, rates=rates)}")
+    if counts:  # a re-import that adds nothing has no new deals to total
+        out(f"Total value of new deals: {_totals(plan.totals(), base=base, rates=rates)}")
     lines.extend(_loss_lines(plan))
     if plan.competitors_found or plan.missing_reasons or plan.rows:
         words = ", ".join(repr(w) for w in plan.competitor_words)
