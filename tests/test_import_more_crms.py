@@ -1,0 +1,206 @@
+"""Exports of CRMs beyond the big three, and formatted reports, shaped as their documentation
+describes them: Freshsales' deal fields (an amount in the base currency beside the deal's
+own), Close's opportunity export (date_won / date_lost), Dynamics 365's "Export to Excel"
+(Status and Status Reason, Est. and Actual Revenue) and a Salesforce formatted report
+grouped by stage (a title with its count over each group, a "Subtotal" row under it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from test_import_exports import deals, ok, placed, refused, stage, write, write_xlsx
+
+from pipeline_tui.store import Store
+
+# ------------------------------------------------------------------ Freshsales
+
+FRESHSALES = ["Id", "Name", "Deal value", "Currency", "Deal value in base currency", "Deal pipeline",
+              "Deal stage", "Expected close date", "Closed date", "Account name", "Lost reason",
+              "Created at"]  # fmt: skip
+FRESHSALES_ROWS = [
+    ["70001", "Orion analytics", "10000", "EUR", "10870", "Default Pipeline", "Negotiation", "2026-12-22", "",
+     "Orion SA", "", "2026-10-01 09:00:00"],
+    ["70003", "Lyra support", "2500", "GBP", "3175", "Default Pipeline", "Lost", "2026-10-15", "2026-10-15",
+     "Lyra Ltd", "Budget constraints", "2026-08-01 09:00:00"],
+]  # fmt: skip
+
+
+def test_freshsales_base_currency_amount_is_never_the_deals_own(store: Store, capsys, tmp_path: Path) -> None:
+    """ "Deal value in base currency" is the amount converted into the account's currency:
+    beside "Deal value" it is left unread (no question of which is the value); alone, the
+    import stops and names both fixes."""
+    path = write(tmp_path / "deals.csv", [FRESHSALES, *FRESHSALES_ROWS])
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "value        <- 'Deal value'" in out
+    assert "'Deal value in base currency'" in out.split("Not read: ", 1)[1].split("\n", 1)[0]
+    ok(capsys, "import", str(path))
+    got = deals(store)
+    assert (got["Orion analytics"].value, got["Orion analytics"].currency) == (1_000_000, "EUR")
+    assert (got["Lyra support"].value, got["Lyra support"].currency) == (250_000, "GBP")
+
+    only = [[c for i, c in enumerate(row) if i != 2] for row in [FRESHSALES, *FRESHSALES_ROWS]]
+    err = refused(capsys, "import", str(write(tmp_path / "base.csv", only)), "--db", str(tmp_path / "b.db"))
+    assert "'Deal value in base currency', a figure converted into the company's currency" in err
+    assert "--column value='Deal value in base currency'" in err
+
+
+# ------------------------------------------------------------------ Close
+
+CLOSE = ["id", "lead_id", "lead_name", "status_id", "status_label", "status_type", "confidence", "value",
+         "value_period", "value_currency", "value_formatted", "date_created", "date_updated", "date_won",
+         "date_lost", "expected_date", "contact_name"]  # fmt: skip
+
+
+def test_close_lost_deal_closes_on_its_date_lost(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [
+        CLOSE,
+        ["oppo_1", "lead_1", "Merlin Foods", "stat_2", "Won", "won", "100", "1200000", "one_time", "EUR",
+         "€12,000", "2026-08-01T09:00:00+00:00", "2026-11-20T09:00:00+00:00", "2026-11-20", "", "2026-11-30",
+         "Mo Merlin"],
+        ["oppo_2", "lead_2", "Osprey Media", "stat_3", "Lost", "lost", "0", "300000", "one_time", "USD",
+         "$3,000", "2026-07-01T09:00:00+00:00", "2026-10-10T09:00:00+00:00", "", "2026-10-10", "2026-10-31",
+         "Oz Osprey"],
+    ]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "close.csv", rows)))
+    got = deals(store)
+    lost, won = got["Osprey Media"], got["Merlin Foods"]
+    assert stage(store, lost) == "Closed Lost" and lost.closed_at is not None
+    assert lost.closed_at.date() == date(2026, 10, 10)  # not the expected date, three weeks later
+    assert lost.expected_close == date(2026, 10, 31)
+    assert won.closed_at is not None and won.closed_at.date() == date(2026, 11, 20)
+
+
+# ------------------------------------------------------------------ Dynamics 365
+
+DYNAMICS = ["(Do Not Modify) Opportunity", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On",
+            "Topic", "Potential Customer", "Status", "Status Reason", "Est. Close Date", "Actual Close Date",
+            "Currency", "Est. Revenue", "Actual Revenue", "Pipeline Phase", "Created On"]  # fmt: skip
+
+
+def _dynamics_rows() -> list[list[object]]:
+    at = datetime(2026, 11, 30, 9, 0)
+    return [
+        DYNAMICS,
+        ["5f1c0a2e-0001", "mJ8y=", at, "Contoso 50 licences", "Contoso Ltd", "Open", "In Progress",
+         date(2026, 12, 31), "", "US Dollar", 50000, "", "Propose", at],
+        ["5f1c0a2e-0002", "aB3k=", at, "Fabrikam kiosks", "Fabrikam Inc", "Won", "Won", date(2026, 11, 30),
+         date(2026, 11, 14), "Euro", 30000, 28500, "Close", at],
+        ["5f1c0a2e-0003", "pQ7r=", at, "Adventure Works fleet", "Adventure Works", "Lost", "Out-Sold",
+         date(2026, 10, 31), date(2026, 10, 20), "US Dollar", 75000, 0, "Develop", at],
+        ["5f1c0a2e-0004", "qW2e=", at, "Alpine Ski House pilot", "Alpine Ski House", "Open", "On Hold",
+         date(2027, 2, 28), "", "US Dollar", 9000, "", "Qualify", at],
+    ]  # fmt: skip
+
+
+def test_dynamics_status_reasons_of_open_and_won_deals_are_no_loss(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """Dynamics fills "Status Reason" on every row: "In Progress" and "On Hold" on open deals,
+    "Won" on won ones are their status's own reason, not a loss the outcome overrules."""
+    path = write_xlsx(tmp_path / "opportunities.xlsx", _dynamics_rows())
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "correct the outcome column" not in out
+    assert "'Out-Sold' (1) -> Lost to competitor" in out
+    assert "Amounts are 'Est. Revenue', won deals' too: 'Actual Revenue' is not read" in out
+    ok(capsys, "import", str(path))
+    assert placed(store) == {
+        "Contoso 50 licences": "Proposal",
+        "Fabrikam kiosks": "Closed Won",
+        "Adventure Works fleet": "Closed Lost",
+        "Alpine Ski House pilot": "Qualified",
+    }
+    got = deals(store)
+    assert got["Contoso 50 licences"].loss_reason_id is None and not got["Contoso 50 licences"].loss_note
+    assert got["Fabrikam kiosks"].value == 3_000_000  # the estimate, as the dry run said
+
+
+def test_a_loss_reason_on_an_open_dynamics_deal_is_still_said(store: Store, capsys, tmp_path: Path) -> None:
+    """Only the open and won statuses' own reasons are passed over: a loss reason on a row
+    whose status says open is still pointed out."""
+    rows = _dynamics_rows()
+    rows[1][6] = "Canceled"
+    out = ok(capsys, "import", str(write_xlsx(tmp_path / "opportunities.xlsx", rows)), "--dry-run")
+    assert "has 'Status Reason' filled in, but Status 'Open' says open" in out
+
+
+# ------------------------------------------------------------------ formatted reports
+
+SALESFORCE = ["Stage", "Opportunity Owner", "Account Name", "Opportunity Name", "Amount Currency", "Amount",
+              "Close Date", "Opportunity ID"]  # fmt: skip
+
+
+@pytest.mark.parametrize("titles", [True, False], ids=["group-titles", "no-titles"])
+def test_a_grouped_reports_subtotal_rows_are_left_out_and_said(
+    store: Store, capsys, tmp_path: Path, titles: bool
+) -> None:
+    """A summary report grouped by stage: the report's title block, then each group under
+    its title with a count ("Prospecting (2)") and over its "Subtotal" row, a "Total" row and
+    the footer. The deals come in; the rest is left out and said."""
+    width = len(SALESFORCE)
+
+    def line(*cells: object) -> list[object]:
+        return [*cells, *[""] * (width - len(cells))]
+
+    def group(name: str, deals: list[list[object]]) -> list[list[object]]:
+        total = sum(int(d[5]) for d in deals)  # type: ignore[call-overload]
+        title = [line(f"{name} ({len(deals)})")] if titles else []
+        return [*title, *deals, line("Subtotal", "", "", "", "", total)]
+
+    sheet = [
+        line("Opportunity Pipeline"), line("As of Dec 7, 2026 09:00"), line(), SALESFORCE,
+        *group("Prospecting", [
+            ["Prospecting", "Ann Seller", "Edge Comms", "Edge Comms - 200 seats", "USD", 20000,
+             date(2027, 1, 15), "0065g00000AbCdEAA1"],
+            ["Prospecting", "Ann Seller", "Burlington", "Burlington - Weaving", "EUR", 15000,
+             date(2027, 2, 1), "0065g00000AbCdFAA1"],
+        ]),
+        *group("Closed Won", [
+            ["Closed Won", "Ann Seller", "Pyramid", "Pyramid - Install", "USD", 42000, date(2026, 11, 20),
+             "0065g00000AbCdGAA1"],
+        ]),
+        line("Total (3)", "", "", "", "", 77000), line(),
+        line("Confidential Information - Do Not Distribute"),
+        line("Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."),
+    ]  # fmt: skip
+    path = write_xlsx(tmp_path / "report.xlsx", sheet)
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert "2 group totals rows" in out
+    if titles:
+        assert "2 group titles alone on a line ('Prospecting (2)', 'Closed Won (1)')" in out
+    ok(capsys, "import", str(path))
+    assert placed(store) == {
+        "Edge Comms - 200 seats": "Lead",
+        "Burlington - Weaving": "Lead",
+        "Pyramid - Install": "Closed Won",
+    }
+
+
+def test_a_deal_named_like_a_total_is_still_a_deal(store: Store, capsys, tmp_path: Path) -> None:
+    """Only a row whose label is a total and whose other cells are all numbers is a totals
+    row: a deal whose first cell reads "Total" keeps its text cells and comes in."""
+    rows = [
+        ["Deal Name", "Deal Stage", "Amount", "Close Date"],
+        ["Total", "Closed Won", "5000", "2026-11-01"],
+        ["Total Wine - POS", "Closed Won", "7000", "2026-11-02"],
+    ]
+    path = write(tmp_path / "hubspot.csv", rows)
+    ok(capsys, "import", str(path), "--column", "title=Deal Name", "--column", "stage=Deal Stage",
+       "--column", "value=Amount", "--column", "close=Close Date")  # fmt: skip
+    assert set(deals(store)) == {"Total", "Total Wine - POS"}
+
+
+# ------------------------------------------------------------------ the dry run's counts
+
+
+def test_dry_run_of_our_own_export_counts_the_deals_already_here(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    rows = [FRESHSALES, *FRESHSALES_ROWS]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)))
+    exported = tmp_path / "export.csv"
+    ok(capsys, "export", "deals", "-o", str(exported))
+    out = ok(capsys, "import", str(exported), "--dry-run")
+    assert "Already imported: 2 unchanged, 0 updated, 0 conflicts." in out
+    assert "Dry run: would import 0 deals, update 0 (2 unchanged, 0 conflicts)" in out
