@@ -204,3 +204,30 @@ def test_dry_run_of_our_own_export_counts_the_deals_already_here(
     out = ok(capsys, "import", str(exported), "--dry-run")
     assert "Already imported: 2 unchanged, 0 updated, 0 conflicts." in out
     assert "Dry run: would import 0 deals, update 0 (2 unchanged, 0 conflicts)" in out
+
+
+def test_a_grouped_report_with_the_stage_on_each_groups_first_row_only_is_refused(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A grouped report may write the group's stage on its first row only: one --map for
+    the blank rows would put every group's deals in one stage, so the import names the
+    export that repeats it instead."""
+    width = len(SALESFORCE)
+    subtotal = ["Subtotal", "", "", "", "", 35000, *[""] * (width - 6)]
+    sheet = [
+        SALESFORCE,
+        ["Prospecting", "Ann Seller", "Edge Comms", "Edge Comms - 200 seats", "USD", 20000, date(2027, 1, 15),
+         "0065g00000AbCdEAA1"],
+        ["", "Ann Seller", "Burlington", "Burlington - Weaving", "EUR", 15000, date(2027, 2, 1),
+         "0065g00000AbCdFAA1"],
+        subtotal,
+        ["Closed Won", "Ann Seller", "Pyramid", "Pyramid - Install", "USD", 42000, date(2026, 11, 20),
+         "0065g00000AbCdGAA1"],
+        ["", "Ann Seller", "Globex", "Globex - Renewal", "USD", 1000, date(2026, 11, 21),
+         "0065g00000AbCdHAA1"],
+        ["Subtotal", *[""] * (width - 1)],
+    ]  # fmt: skip
+    err = refused(capsys, "import", str(write_xlsx(tmp_path / "report.xlsx", sheet)))
+    assert "2 rows have no 'Stage': a grouped report writes each group's 'Stage' on its first row only" in err
+    assert "'Details Only'" in err and "--map" not in err
+    assert store.deals.count() == 0

@@ -332,6 +332,7 @@ class _Pass:
         stage_map = ctx.stages
         if self.refused is not None:
             raise self.refused
+        self._check_grouped()
         ask_unknown(ctx, plan)
         plan.notices.extend(self.overruled.notices())
         plan.notices.extend(new_stages(stage_map))
@@ -401,6 +402,21 @@ class _Pass:
                 elif record.sid:
                     new_deal(self.ctx, record, self.plan, slot=record.slot)
                 # else: a duplicate row, its place left empty
+
+    def _check_grouped(self) -> None:
+        """A grouped report (group titles or totals among its rows) whose first column, the
+        stage, is blank on some rows writes each group's stage on its first row only: one
+        --map for the blank rows would put every group's in one stage, so none is offered."""
+        stage = self.ctx.columns.get("stage")
+        blank = self.ctx.stages.unknown.get("", 0)
+        if not blank or stage is None or stage.index != 0 or not self.table.rows.scanned().grouped:
+            return
+        raise InputError(
+            f"{blank:,} row{'s have' if blank != 1 else ' has'} no {stage.header!r}: a grouped report "
+            f"writes each group's {stage.header!r} on its first row only. Export the report as "
+            "'Details Only' (or fill the column down in the spreadsheet), then import again. "
+            "Nothing was imported."
+        )
 
     def _again(self, number: int, cells: bytes, slot: int) -> Read:
         """A row kept for the end, read again: as it was read (its outcome and place are the

@@ -67,6 +67,7 @@ class Layout:
     count: int = 0
     footer: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    grouped: bool = False  # group titles or totals rows were among the rows (a formatted report)
 
 
 class DataRows:
@@ -119,7 +120,8 @@ class DataRows:
         for row in sorter.end():
             count += 1
             yield row
-        self.layout = Layout(count, sorter.footer, tuple(sorter.said.phrases()))
+        said = sorter.said
+        self.layout = Layout(count, sorter.footer, tuple(said.phrases()), bool(said.titles or said.totals))
 
     def scanned(self) -> Layout:
         """The layout, reading the rows once if no pass has completed yet."""
