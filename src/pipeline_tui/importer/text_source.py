@@ -22,6 +22,7 @@ import io
 import os
 import re
 import stat
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -265,7 +266,18 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {western!r}; "
             + _try_instead(raw, also=best.encoding)
         )
-    if _tied(readable):
+    tied = _tied(readable)
+    if tied:  # of two readings as likely, one that puts a sign inside a word ('W‰hrung') is not it
+        clean = [m for m in readable[:2] if not _glued(lines.decode(m.encoding, "replace"))]
+        if len(clean) == 1:
+            best, tied = clean[0], False
+    glued = _glued(lines.decode(best.encoding, "replace"))
+    if glued:  # a Central European file (cp1250) reads "Tytu³", "£Ûdü" in a Western one
+        raise InputError(
+            f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {glued!r}, a sign inside a "
+            "word; " + _try_instead(raw, also=best.encoding)
+        )
+    if tied:
         sample = _first_difference(raw, best.encoding, readable[1].encoding)
         raise InputError(
             f"{path} is not UTF-8, and it reads as well in {EIGHT_BIT[best.encoding]} "
@@ -273,6 +285,31 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             f"with --encoding {best.encoding} or --encoding {readable[1].encoding}."
         )
     return _checked(raw.decode(best.encoding), path), best.encoding
+
+
+# Signs that sit inside or against a word's letters in good text: apostrophes, a middle
+# dot (Catalan l·l), trademarks, the degree and ordinal signs (N°, 1ª); m² and m³ are units.
+_IN_WORDS = frozenset("’'·-–™®©°ºª")
+
+
+def _glued(text: str) -> str:
+    """The first word that holds a sign a wrong 8-bit reading makes of a letter (cp1250's ł
+    read as '³', Ł as '£', ż as '¿'), or "": a sign between two letters, or a currency or
+    other symbol, superscript or fraction against one."""
+    for index, char in enumerate(text):
+        if char < "\x80" or char.isalpha() or char in _IN_WORDS or unicodedata.category(char)[0] == "M":
+            continue
+        left = text[index - 1] if index else " "
+        right = text[index + 1] if index + 1 < len(text) else " "
+        kind = unicodedata.category(char)
+        between = left.isalpha() and right.isalpha()
+        against = (kind[0] == "S" or kind == "No") and (left.isalpha() or right.isalpha())
+        if (between or against) and not (char in "²³" and left in "mM"):
+            start = max(text.rfind(" ", 0, index), text.rfind("\n", 0, index), text.rfind(",", 0, index),
+                        text.rfind(";", 0, index)) + 1  # fmt: skip
+            end = min((e for e in (text.find(c, index) for c in " \n,;") if e >= 0), default=len(text))
+            return text[start:end][:30]
+    return ""
 
 
 def _readable(found: Any) -> list[Any]:
