@@ -23,7 +23,15 @@ from pipeline_tui.importer.source import RowReader, SourceRow, row_error
 from pipeline_tui.importer.stages import StageMap
 from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned
-from pipeline_tui.importer.values import AmountMarks, DateOrder, decide_decimal, decide_order, slashed
+from pipeline_tui.importer.values import (
+    CENTURY_PIVOT,
+    AmountMarks,
+    DateOrder,
+    decide_decimal,
+    decide_order,
+    short_year,
+    slashed,
+)
 from pipeline_tui.importer.words import DELETED
 from pipeline_tui.models import StageKind
 from pipeline_tui.store import Store
@@ -67,7 +75,7 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     if order.day_first != run.order.day_first or order.decimal_comma != run.order.decimal_comma:
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
-    for notice in (order.notice, decimal.notice):
+    for notice in (order.notice, decimal.notice, _century(run._slashed.short)):
         if notice:
             run.plan.notices.append(notice)
     run.finish()
@@ -76,6 +84,17 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     plan.unread = unread_headers(table.header, columns)
     unread = {norm(h) for h in plan.unread}
     plan.notices.extend(said for header, said in form.unread_said.items() if norm(header) in unread)
+
+
+def _century(short: str) -> str:
+    """What the dry run says of dates written with a two-digit year ('15/03/98')."""
+    if not short:
+        return ""
+    return (
+        f"Dates with a two-digit year ({short!r}) are read as spreadsheets read them: "
+        f"{CENTURY_PIVOT:02d}-99 as 19{CENTURY_PIVOT:02d}-1999, 00-{CENTURY_PIVOT - 1:02d} as "
+        f"2000-20{CENTURY_PIVOT - 1:02d}. If that is wrong, write the years in full."
+    )
 
 
 def _outcome_key(row: SourceRow, not_losses: frozenset[str]) -> tuple[Any, ...]:
@@ -90,10 +109,14 @@ class _Pairs(dict[str, tuple[int, int] | None]):
     """The two leading numbers of each distinct d/m/y date text (None for any other text),
     worked out once; forgets all past 50,000."""
 
+    short = ""  # the first date cell read with a two-digit year
+
     def __missing__(self, text: str) -> tuple[int, int] | None:
         if len(self) >= 50_000:
             self.clear()
         pair = self[text] = slashed(text) if text.strip() else None
+        if not self.short and short_year(text):
+            self.short = text.strip()
         return pair
 
 

@@ -36,6 +36,34 @@ EXCEL_FIRST, EXCEL_LAST = date(1980, 1, 1), date(2100, 12, 31)
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})\.?$")  # 2026/02/03 (ja, zh), 2026.02.03.
+# A two-digit year as spreadsheets read it (Excel, LibreOffice): 00-29 is 20xx, 30-99 19xx.
+CENTURY_PIVOT = 30
+# Month names in the languages the CRMs export in (English is `MONTHS`): full and as
+# abbreviated, without the abbreviation's point.
+FOREIGN_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "januar jänner janvier janv enero ene janeiro gennaio gen januari",
+            "februar feber février févr fevr febrero febr fevereiro fev febbraio februari",
+            "märz mär maerz mars marzo março maart mrt",
+            "avril avr abril aprile",
+            "mai mayo maio maggio mag mei",
+            "juni juin junio junho giugno giu",
+            "juli juil juillet julio julho luglio lug",
+            "august août aout agosto ago augustus",
+            "setembro set settembre septiembre setiembre septembre",
+            "oktober okt octobre octubre outubro out ottobre ott",
+            "novembre noviembre novembro",
+            "dezember dez décembre déc dec diciembre dic dezembro dicembre",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+# 12 janv. 2026, 3. März 2026, 12 de enero de 2026, 3 maart 2026
+_NAMED_FOREIGN = re.compile(r"^(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]{3,10})\.?\s+(?:de\s+)?(\d{4})$")
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _NAMED_MD = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")  # Jun 30, 2024
 _NAMED_DM = re.compile(
@@ -167,23 +195,42 @@ def parse_moment(text: str, *, day_first: bool, serials: bool = True) -> datetim
     return moment
 
 
+def full_year(year: int) -> int:
+    """A two-digit year as spreadsheets read it (see CENTURY_PIVOT); any other as it is."""
+    if year >= 100:
+        return year
+    return year + (2000 if year < CENTURY_PIVOT else 1900)
+
+
+def short_year(text: str) -> bool:
+    """Whether a date cell writes its year in two digits (15/03/98, 30 Jun 98)."""
+    head = _SPLIT.match(text.strip())
+    day = head[1].strip() if head else text.strip()
+    m = _NUMERIC.match(day) or _NAMED_DM.match(day)
+    return m is not None and len(m.groups()[-1]) == 2
+
+
 def _day_only(text: str, *, day_first: bool) -> date:
     m = _ISO.match(text)
     if m:
         return date(int(m[1]), int(m[2]), int(m[3]))
     m = _NUMERIC.match(text)
     if m:
-        a, b, year = int(m[1]), int(m[3]), int(m[4])
-        year += 2000 if year < 100 else 0
+        a, b, year = int(m[1]), int(m[3]), full_year(int(m[4]))
         month, day = (b, a) if day_first or m[2] == "." else (a, b)
         return date(year, month, day)
+    m = _YEAR_FIRST.match(text)
+    if m:
+        return date(int(m[1]), int(m[3]), int(m[4]))
     m = _NAMED_MD.match(text)
     if m and m[1].lower() in MONTHS:
         return date(int(m[3]), MONTHS[m[1].lower()], int(m[2]))
     m = _NAMED_DM.match(text)
     if m and m[2].lower() in MONTHS:
-        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-        return date(year, MONTHS[m[2].lower()], int(m[1]))
+        return date(full_year(int(m[3])), MONTHS[m[2].lower()], int(m[1]))
+    m = _NAMED_FOREIGN.match(text)
+    if m and (m[2].lower() in FOREIGN_MONTHS or m[2].lower() in MONTHS):
+        return date(int(m[3]), FOREIGN_MONTHS.get(m[2].lower()) or MONTHS[m[2].lower()], int(m[1]))
     raise ValueError("not a date")
 
 
