@@ -224,6 +224,7 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
         plan.notices.extend(_renamed(ctx, keyed, plan))
     plan.missing_action = ctx.options.missing
     if gone and ctx.options.missing == "archive":
+        plan.archived_missing = len(gone)
         stamp = ctx.now
         for deal in gone:
             event = ImportEvent(stamp, EventKind.ARCHIVED, f"No longer in the {plan.label} export")

@@ -27,6 +27,7 @@ with); what a pass carries along is in `context`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,21 @@ def _source_name(form: Format, options: Options) -> str:
     return form.source
 
 
+def _named_every(header: list[str], fmt: Format, named: Mapping[str, str]) -> bool:
+    """Whether --column names every field the format would read from this file by its own
+    headers: then the file is the seller's
+    mapping, not that CRM's export (an Insightly file holds Salesforce's 'Opportunity Name'),
+    and its deals are not filed as that CRM's records unless --format or --source says so."""
+    names = {norm(h) for h in header}
+    derived = {norm(h) for h in fmt.derived}
+    own = {
+        field
+        for field, aliases in fmt.aliases.items()
+        if any(norm(a) in names and norm(a) not in derived for a in aliases)
+    }
+    return own <= set(named)
+
+
 def choose_format(table: Table, options: Options, path: Path) -> Format:
     header = table.header
     if options.fmt != "auto":
@@ -149,7 +165,7 @@ def choose_format(table: Table, options: Options, path: Path) -> Format:
         except KeyError:
             raise InputError(f"Unknown format {options.fmt!r}; choose one of {', '.join(FORMATS)}.") from None
     found = formats.detect(header)
-    if found is not None:
+    if found is not None and not (options.columns and _named_every(header, found, options.columns)):
         return found
     if options.columns:
         return CUSTOM

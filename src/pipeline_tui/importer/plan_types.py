@@ -69,6 +69,7 @@ class ImportPlan:
     remember: dict[str, int] = field(default_factory=dict)  # --map answers kept for this source
     missing: list[tuple[int, str]] = field(default_factory=list)  # deals of the source the file lacks
     missing_action: str = "keep"
+    archived_missing: int = 0  # of `updates`: deals archived for being no longer in the file
     undated_closed: int = 0  # closed deals the file gives no date for
     first_seen: Counter[str] = field(default_factory=Counter)  # fields an export brought for the first time
     # What the dry run states because a seller might disagree with it:
@@ -100,7 +101,8 @@ class ImportPlan:
 
     @property
     def updated(self) -> int:
-        return sum(1 for u in self.updates if u.fields)
+        """Deals the file's rows change (not those archived for being no longer in it)."""
+        return sum(1 for u in self.updates if u.fields) - self.archived_missing
 
     def totals(self) -> dict[str, int]:
         """The new deals' value per currency (never added across currencies)."""
