@@ -66,7 +66,7 @@ def test_forms_people_type(text: str, minor: int, currency: str | None) -> None:
 
 @pytest.mark.parametrize("text", ["-5", "-12,000", "$-5", "(500)", "-1k"])
 def test_negative_is_refused(text: str) -> None:
-    with pytest.raises(InputError, match="cannot be negative"):
+    with pytest.raises(InputError, match="is negative: a deal's value is never below zero"):
         parse_money(text)
 
 

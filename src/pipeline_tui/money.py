@@ -160,7 +160,10 @@ def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
             currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
     if work.startswith(("-", "(")):
-        raise AmountError(raw, "is negative: a deal value cannot be negative")
+        raise AmountError(
+            raw,
+            "is negative: a deal's value is never below zero (write it without the minus sign or brackets)",
+        )
     if work.startswith("+"):
         work = work[1:]
     m = _SHAPE.match(work)

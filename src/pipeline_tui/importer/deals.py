@@ -108,6 +108,8 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
             plan.created_today += 1
     if row.currency is None and row.value:
         plan.assumed_currency += 1  # nothing in the file says which currency: the pipeline's
+    elif not row.value and "value" in ctx.fields:
+        plan.without_amount += 1  # an empty cell (or 0, or a spreadsheet's error cell): said
     activity = row.activity or row.closed_on or created
     reason_id, competitor, note, lost_at = None, "", "", None
     if stage_kind is StageKind.LOST:

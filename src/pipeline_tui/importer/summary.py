@@ -148,6 +148,12 @@ def _currency_lines(plan: ImportPlan, path: Path) -> list[str]:
             f"Currency: the column {unread!r} looks like the deals' currency but is not read: "
             f"--column currency={_quoted(unread)} reads it."
         )
+    if plan.without_amount:
+        n = plan.without_amount
+        lines.append(
+            f"Amounts: {n:,} new deal{'s have' if n != 1 else ' has'} none (an empty cell or 0; a workbook's "
+            "error cell, such as #DIV/0!, reads as empty): they come in at 0."
+        )
     if plan.assumed_currency:
         n = plan.assumed_currency
         workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
