@@ -135,7 +135,7 @@ def read_row(
         except InputError:
             if required and not value.strip():
                 raise fail(name, value, "is empty: every deal needs a title") from None
-            raise fail(name, value, f"is longer than {limit:,} characters or not text") from None
+            raise fail(name, value, _not_text(value, limit)) from None
 
     title = text("title") if "title" in columns else ""
     if "product" in columns:  # a product sold to an account: the account is the company,
@@ -168,7 +168,7 @@ def read_row(
     try:
         check_note(note, "note")
     except InputError:
-        raise fail("note", note, f"is longer than {MAX_NOTE:,} characters or not text") from None
+        raise fail("note", note, _not_text(note, MAX_NOTE)) from None
     stage = cell("stage")
     if fmt.stage_prefix:
         stage = re.sub(fmt.stage_prefix, "", stage)
@@ -317,6 +317,14 @@ def _money(
                 "currency=HEADER. Nothing was imported."
             )
     return value, (next(iter(codes)) if codes else None)
+
+
+def _not_text(value: str, limit: int) -> str:
+    """Why a cell is not the text its field holds, and the fix."""
+    if len(value.strip()) > limit:
+        size = len(value.strip())
+        return f"is {size:,} characters long, more than the {limit:,} it may hold: shorten it in the file"
+    return "holds characters that are not text (control characters): remove them from the cell"
 
 
 class _NotPlain(Exception):

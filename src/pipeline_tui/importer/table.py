@@ -185,6 +185,15 @@ def read_table(
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         regular(path)  # a pipe named .xlsx is never handed to the workbook reader
     elif path.suffix.lower() == ".xls":
+        regular(path)
+        with path.open("rb") as fh:
+            opening = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        # What many web apps' "Export to Excel" gives: a web page named .xls.
+        if opening.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
+            raise InputError(
+                f"{path} is a web page (HTML) with an .xls name, not a workbook: open it in a spreadsheet, "
+                "save it as .xlsx or CSV UTF-8, and import that."
+            )
         raise InputError(
             f"{path} is an old Excel workbook (.xls); save it as .xlsx or CSV UTF-8 and import that."
         )

@@ -138,6 +138,8 @@ def _nul(raw: bytes, path: Path) -> InputError:
         return InputError(
             f"{path} looks like UTF-16 text without a byte-order mark: import it with --encoding {wide}."
         )
+    if raw.startswith(b"\x1f\x8b"):
+        return InputError(f"{path} is compressed (gzip): unpack it (gunzip) and import the file inside.")
     at = raw.index(b"\x00")
     line = raw.count(b"\n", 0, at) + 1
     # A few NULs under the first line of what is UTF-8 text otherwise, with few other control
@@ -411,6 +413,7 @@ def csv_text(path: Path, encoding: str | None) -> CsvText | None:
                 info = os.fstat(fh.fileno())
                 start = fh.read(4)
                 if start.startswith(b"PK\x03\x04"):
+                    _workbook(path)
                     return None
                 if encoding is None and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
                     fh.seek(0)
@@ -423,9 +426,28 @@ def csv_text(path: Path, encoding: str | None) -> CsvText | None:
         raise InputError(f"Cannot read {safe(str(path))}: {exc.strerror}.") from None
     raw = _read_bytes(path)
     if raw.startswith(b"PK\x03\x04"):
+        _workbook(path)
         return None
     text, used = decode(raw, path, encoding)
     return CsvText(path, used, _head(text), body=text)
+
+
+def _workbook(path: Path) -> None:
+    """Refuse a zip archive that is no workbook (Excel's, or an OpenDocument sheet), naming
+    what it holds."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # damaged: the workbook reader says what it can
+    if any(n.startswith("xl/") or n == "content.xml" for n in names):
+        return
+    inside = ", ".join(repr(n) for n in names[:3]) + (", …" if len(names) > 3 else "")
+    raise InputError(
+        f"{path} is a zip archive (of {inside or 'nothing'}): unpack it and import the CSV inside."
+    )
 
 
 def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> CsvText | None:

@@ -294,7 +294,8 @@ class Connection:
         if user_tables and not ours:
             names = ", ".join(safe(t) for t in sorted(user_tables)[:5])
             raise DatabaseFileError(
-                f"{self.name} is a SQLite database but not a pipeline-tui pipeline (it has tables {names})."
+                f"{self.name} is a SQLite database but not a pipeline-tui pipeline (it has tables {names}); "
+                "it was left untouched. Give your pipeline's file with --db PATH (a new file starts one)."
             )
         known = known_names()
         applied = [m.name for m in migrations.applied(db)]
