@@ -224,3 +224,52 @@ def test_rows_line_does_not_count_deals_archived_for_being_gone(store: Store, ca
     )
     assert "Rows: 1 = 1 unchanged." in out
     assert "Already imported: 1 unchanged, 0 updated, 0 conflicts." in out
+
+
+# ------------------------------------------------------------------ amounts and files as people have them
+
+
+def test_empty_and_dash_amounts_come_in_at_zero_and_are_counted(store: Store, capsys, tmp_path: Path) -> None:
+    """An empty amount cell, and the dash a spreadsheet's accounting format writes for zero,
+    are a deal without an amount: said in the dry run, never a silent $0 (a workbook's
+    error cell, #DIV/0!, reads as empty)."""
+    rows = [SHEET, ["A", "Co", "Proposal", "", "EUR", "2026-12-20", "Open"],
+            ["B", "Co", "Proposal", "-", "EUR", "2026-12-20", "Open"],
+            ["C", "Co", "Proposal", "1000", "EUR", "2026-12-20", "Open"]]  # fmt: skip
+    path = write(tmp_path / "deals.csv", rows)
+    out = ok(capsys, "import", str(path), *MAPPED, "--dry-run")
+    assert "Amounts: 2 new deals have none (an empty cell or 0" in out
+    ok(capsys, "import", str(path), *MAPPED)
+    assert {t: d.value for t, d in deals(store).items()} == {"A": 0, "B": 0, "C": 100_000}
+
+
+def test_a_negative_amount_is_refused_with_the_fix(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [SHEET, ["A", "Co", "Proposal", "(1,200.00)", "EUR", "2026-12-20", "Open"]]
+    err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *MAPPED)
+    assert "'(1,200.00)' is negative: a deal's value is never below zero (write it without the minus" in err
+
+
+def test_files_that_are_not_what_their_name_says_name_the_fix(store: Store, capsys, tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    text = "Deal Name,Deal Stage,Amount\nA,Appointment Scheduled,100\n"
+    packed = tmp_path / "deals.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode()))
+    assert "is compressed (gzip): unpack it (gunzip) and import the file inside" in refused(
+        capsys, "import", str(packed)
+    )
+    archive = tmp_path / "deals.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("deals.csv", text)
+    assert "is a zip archive (of 'deals.csv'): unpack it and import the CSV inside" in refused(
+        capsys, "import", str(archive)
+    )
+    page = tmp_path / "export.xls"  # a web app's "Export to Excel": an HTML table
+    page.write_text("<html><body><table><tr><td>Deal Name</td></tr></table></body></html>")
+    assert "is a web page (HTML) with an .xls name, not a workbook" in refused(capsys, "import", str(page))
+    long = write(tmp_path / "long.csv", [["Deal Name", "Deal Stage"], ["T" * 600, "Appointment Scheduled"]])
+    assert "is 600 characters long, more than the 500 it may hold: shorten it in the file" in refused(
+        capsys, "import", str(long)
+    )
+    assert store.deals.count() == 0
