@@ -25,11 +25,15 @@ from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned
 from pipeline_tui.importer.values import (
     CENTURY_PIVOT,
+    SHARED_SIGNS,
     AmountMarks,
     DateOrder,
     decide_decimal,
     decide_order,
+    read_cell,
+    shared_sign,
     short_year,
+    sign_currency,
     slashed,
 )
 from pipeline_tui.importer.words import DELETED
@@ -75,7 +79,8 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     if order.day_first != run.order.day_first or order.decimal_comma != run.order.decimal_comma:
         run = _Pass(store, table, form, options, columns, order, fixed, known, plan)
         run.read()
-    for notice in (order.notice, decimal.notice, _century(run._slashed.short)):
+    shared = _shared_sign(run.marks.shared, columns, fixed, store.conn.currency)
+    for notice in (order.notice, decimal.notice, _century(run._slashed.short), shared):
         if notice:
             run.plan.notices.append(notice)
     run.finish()
@@ -84,6 +89,29 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     plan.unread = unread_headers(table.header, columns)
     unread = {norm(h) for h in plan.unread}
     plan.notices.extend(said for header, said in form.unread_said.items() if norm(header) in unread)
+
+
+def _shared_sign(first: tuple[int, str, str] | None, columns: Columns, fixed: str | None, home: str) -> str:
+    """What the dry run says of amounts written with a sign several currencies write ('$',
+    '¥') when no currency column, header or code says which."""
+    if first is None or fixed is not None or "currency" in columns:
+        return ""
+    value = columns.get("value")
+    if value is not None and value.currency:
+        return ""
+    number, column, text = first
+    code = read_cell(text).currency
+    could = shared_sign(text, code)
+    if not could:
+        return ""
+    read_as = sign_currency(could, home)
+    others = ", ".join(c for c in could if c != read_as)
+    sign = next(s for s in SHARED_SIGNS[code or ""][0] if s in text)
+    return (
+        f"Amounts written with {sign!r} (row {number}, {column!r}: {text!r}) are read as {read_as}"
+        f"{', this pipeline' + chr(39) + 's currency' if read_as == home else ''}; {sign!r} is also the sign "
+        f"of {others}. If they are in another, read the currency from a column with --column currency=HEADER."
+    )
 
 
 def _century(short: str) -> str:
@@ -160,7 +188,9 @@ class _Pass:
         )  # fmt: skip
         self.ctx.won_reasons = store.shape.won_reasons(include_archived=True)
         self.marks = AmountMarks()  # what the amounts say of the decimal mark (read once each)
-        self.reader = RowReader(columns, form, order, fixed_currency=fixed, amounts=self.marks)
+        self.reader = RowReader(
+            columns, form, order, fixed_currency=fixed, amounts=self.marks, home=store.conn.currency
+        )
         self.samples: list[tuple[int, str, str]] = []  # the first date cell of each d/m pair
         self._pairs: set[tuple[int, int]] = set()
         self._slashed = _Pairs()

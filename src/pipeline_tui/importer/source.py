@@ -19,11 +19,14 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import Column, Columns
 from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.values import (
+    SHARED_SIGNS,
     AmountMarks,
     DateOrder,
     parse_day,
     parse_moment,
     parse_money,
+    shared_sign,
+    sign_currency,
 )
 from pipeline_tui.importer.words import flag
 from pipeline_tui.limits import (
@@ -105,10 +108,12 @@ def read_row(
     order: DateOrder,
     *,
     fixed_currency: str | None = None,
+    home: str | None = None,
 ) -> SourceRow:
     """One row's values; a cell that is not what its column holds stops the import,
     naming the row, the column and the value. `fixed_currency`: the currency every amount is
-    in (a company-currency amount taken with --column)."""
+    in (a company-currency amount taken with --column); `home`: the pipeline's currency (what
+    a '$' is when nothing says which dollar, if it is one)."""
 
     def raw(col: Column | None) -> str:
         if col is None or col.index >= len(cells):
@@ -144,7 +149,9 @@ def read_row(
         raise fail("title", cell("title"), "is empty: every deal needs a title")
     title = text("title") if "product" not in columns else check_text(title[:MAX_LINE], "title")
 
-    value, currency = _money(number, cells, columns, fmt, cell, fail, fixed_currency, order.decimal_comma)
+    value, currency = _money(
+        number, cells, columns, fmt, cell, fail, fixed_currency, order.decimal_comma, home
+    )
 
     days: dict[str, date | None] = {}
     for name in DATE_FIELDS:
@@ -247,11 +254,14 @@ def _money(
     err: Fail,
     fixed: str | None,
     decimal_comma: bool | None,
+    home: str | None = None,
 ) -> tuple[int | None, str | None]:
     """The amount and its currency, read from everywhere the row states them: the amount's
-    own symbol or code, its header, the currency column. Two that disagree stop the import."""
+    own symbol or code, its header, the currency column. Two that disagree stop the import.
+    A sign several currencies write ('$', '¥') agrees with any of them."""
     value: int | None = None
     said: list[tuple[str, str, str]] = []  # (currency, where, as written)
+    could: tuple[str, ...] = ()  # the currencies the amount's shared sign may be
     column = columns.get("value")
     if column is not None:
         text = get("value")
@@ -262,7 +272,8 @@ def _money(
                     value = check_amount(int(text))
                 else:
                     value, symbol = parse_money(text, decimal_comma)
-                    if symbol:
+                    could = shared_sign(text, symbol)
+                    if symbol and not could:
                         said.append((symbol, column.where, text))
             except AmountError as exc:
                 raise err("value", text, exc.why) from None
@@ -286,6 +297,18 @@ def _money(
         return f"{where} says {text!r} ({code})" if text else f"{where} says {code}"
 
     codes = {code for code, _, _ in said if code not in AMBIGUOUS}
+    if could and column is not None and fixed is None:
+        given = next(iter(codes), None)
+        if given is not None and given not in could:
+            other = next(s for s in said if s[0] == given)
+            raise InputError(
+                f"Row {number}: the amount's currency is stated twice and disagrees: {column.where} says "
+                f"{get('value')!r} ({' / '.join(could)}), {says(*other)}. Fix the file, or say which column "
+                "is the currency with --column currency=HEADER. Nothing was imported."
+            )
+        if given is None:  # nothing else says: the sign's currency (the pipeline's, if it writes it)
+            said.append((sign_currency(could, home), column.where, get("value")))
+            codes = {said[-1][0]}
     if len(codes) > 1:
         first = next(s for s in said if s[0] not in AMBIGUOUS)
         other = next(s for s in said if s[0] not in AMBIGUOUS and s[0] != first[0])
@@ -367,8 +390,10 @@ class RowReader:
         *,
         fixed_currency: str | None = None,
         amounts: AmountMarks | None = None,
+        home: str | None = None,
     ) -> None:
         self.columns, self.fmt, self.order, self.fixed = columns, fmt, order, fixed_currency
+        self.home = home
         self.amounts = amounts  # the amount cells read before (by the pass's sampling)
         every = [c.index for c in columns.first.values()]
         every += [o.index for others in columns.others.values() for o in others]
@@ -433,7 +458,9 @@ class RowReader:
                 return self._read(number, cells)
             except (_NotPlain, InputError, ValueError, OverflowError):
                 pass
-        return read_row(number, cells, self.columns, self.fmt, self.order, fixed_currency=self.fixed)
+        return read_row(
+            number, cells, self.columns, self.fmt, self.order, fixed_currency=self.fixed, home=self.home
+        )
 
     def _text(self, number: int, name: str, cells: list[str]) -> str:
         if name in self.columns.others:
@@ -462,6 +489,7 @@ class RowReader:
             raise _NotPlain
         values[3] = title
         currency: str | None = None
+        could: tuple[str, ...] = ()  # the currencies a shared sign ('$', '¥') may be
         if self.value:
             at = self.value_at
             text = cells[at].strip() if at >= 0 else self._text(number, "value", cells)
@@ -472,6 +500,8 @@ class RowReader:
                     value = plain
                 else:
                     value, currency = self.money[text]
+                    if currency in SHARED_SIGNS:
+                        could = shared_sign(text, currency)
             values[6] = value
             if self.header_currency:
                 if (
@@ -479,9 +509,10 @@ class RowReader:
                     and currency != self.header_currency
                     and self.fixed is None
                     and self.header_currency not in AMBIGUOUS.get(currency, ())
+                    and self.header_currency not in could
                 ):
                     raise _NotPlain
-                currency = self.header_currency
+                currency, could = self.header_currency, ()
         if self.currency:
             at = self.currency_at
             text = cells[at].strip() if at >= 0 else self._text(number, "currency", cells)
@@ -492,9 +523,12 @@ class RowReader:
                     and currency != code
                     and self.fixed is None
                     and code not in AMBIGUOUS.get(currency, ())
+                    and code not in could
                 ):
                     raise _NotPlain
-                currency = code
+                currency, could = code, ()
+        if could:
+            currency = sign_currency(could, self.home)
         if self.fixed is not None:
             currency = self.fixed
         elif currency in AMBIGUOUS:  # "kr" and nothing saying whose: refused by read_row

@@ -297,6 +297,30 @@ class DecimalMark:
 _UNSEEN: Any = object()
 
 
+# Signs several currencies write, by the code a bare sign reads as: the others it may be
+# (the first, the code it reads as, when nothing says; the pipeline's own when it is one).
+SHARED_SIGNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "USD": ("$", ("USD", "AUD", "CAD", "NZD", "SGD", "HKD", "MXN", "TWD", "ARS", "CLP", "COP")),
+    "JPY": ("¥￥", ("JPY", "CNY")),
+}
+_NAMED_SIGN = re.compile(r"[^\W\d_]{2}|円")  # 'US$', 'JP¥', 'USD 5', '5 000 円': the amount names it
+
+
+def shared_sign(text: str, code: str | None) -> tuple[str, ...]:
+    """The currencies an amount could be in when its only sign of one is a sign several
+    write ('$', '¥') and nothing in it names which; () otherwise."""
+    entry = SHARED_SIGNS.get(code or "")
+    if entry is None or not any(sign in text for sign in entry[0]) or _NAMED_SIGN.search(text):
+        return ()
+    return entry[1]
+
+
+def sign_currency(could: tuple[str, ...], home: str | None) -> str:
+    """What a shared sign is read as when nothing else in the row says: the pipeline's own
+    currency when it writes that sign ('$' for an AUD pipeline), else the sign's first."""
+    return home if home is not None and home in could else could[0]
+
+
 class AmountMarks:
     """What a file's amount cells say of its decimal mark, seen as the rows pass: the first
     row proving a point, the first proving a comma, and how many amounts could be read either
@@ -309,6 +333,7 @@ class AmountMarks:
         self.first: dict[str, tuple[int, str, str]] = {}  # mark -> (row, column, text)
         self.either = 0
         self.either_marks: set[str] = set()  # the marks of those: ',' for "1,250", '.' for "1.250"
+        self.shared: tuple[int, str, str] | None = None  # the first amount with a shared sign ('$')
 
     def differ(self, one: bool | None, other: bool | None) -> bool:
         """Whether an amount seen reads otherwise with `decimal_comma` `one` than `other`: "1,250"
@@ -340,7 +365,11 @@ class AmountMarks:
                     self.first[POINT] = (number, column, text)
                 return
             got = self.amount(text)
-        if got is None or not got.mark:
+        if got is None:
+            return
+        if self.shared is None and got.currency in SHARED_SIGNS and shared_sign(text, got.currency):
+            self.shared = (number, column, text.strip())
+        if not got.mark:
             return
         mark = got.mark
         if mark[:1] == EITHER:
