@@ -134,8 +134,8 @@ def read_timeline(text: str, names: Names) -> tuple[ImportEvent, ...]:
                 at=_moment(str(entry["at"])),
                 kind=kind,
                 text=str(entry.get("text", "")),
-                from_stage_id=names.stage(str(from_name), archived=True) if from_name else None,
-                to_stage_id=names.stage(str(to_name), archived=True) if to_name else None,
+                from_stage_id=names.stage(str(from_name), archived=True) if _named(from_name) else None,
+                to_stage_id=names.stage(str(to_name), archived=True) if _named(to_name) else None,
                 data=data,
             )
         )
@@ -240,8 +240,8 @@ class OwnRows:
             kind = StageKind(status)
         except ValueError:
             raise fail("status", status, "is not open, won or lost") from None
-        if not cell("stage"):
-            raise fail("stage", "", "is empty: every deal needs a stage")
+        if not cell("stage").strip():
+            raise fail("stage", cell("stage"), "is empty: every deal needs a stage")
         stage_id = self.names.stage(cell("stage"), kind)
         reason_id = (
             self.names.reason(cell("loss_reason")) if cell("loss_reason") and kind is StageKind.LOST else None
@@ -280,7 +280,7 @@ class OwnRows:
             loss_reason_id=reason_id,
             competitor=cell("competitor"),
             lost_at_stage_id=self.names.stage(cell("lost_at_stage"), archived=True)
-            if cell("lost_at_stage")
+            if cell("lost_at_stage").strip()
             else None,
             loss_note=cell("loss_note"),
             revisit_on=guarded("revisit_on", _maybe_day, "is not a date"),
@@ -339,6 +339,11 @@ def _minor(text: str) -> int:
     if m is None:
         raise ValueError("not an amount")
     return int(m[1]) * 100 + int((m[2] or "0").ljust(2, "0"))
+
+
+def _named(name: object) -> bool:
+    """Whether a timeline entry names a stage (a blank name names none)."""
+    return bool(name) and bool(str(name).strip())
 
 
 def cell_reader(header: list[str], cells: list[str]) -> Callable[[str], str]:
