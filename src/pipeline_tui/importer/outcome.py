@@ -110,8 +110,10 @@ def _outcome_of(
                 row.number,
                 header("status"),
                 row.status,
-                "is not a status (open, won, lost, deleted); if the column holds stages, read it with "
-                f"--column stage={header('status')!r}",
+                "is not a status (open, won, lost, deleted, in the languages CRMs export in); if the "
+                "column holds stages, or statuses in another language, read it with "
+                f"--column stage={header('status')!r} and say where each value goes "
+                "(--map 'VALUE=Closed Won', …), or write open, won or lost in the file",
             )
         if status == DELETED:
             return Outcome(DELETED, f"{header('status')} {row.status!r}", explicit=True)

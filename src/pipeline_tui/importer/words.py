@@ -58,11 +58,18 @@ STATUS_WORDS: dict[str, str] = {
     for outcome, words in (
         (OPEN, ("open", "active", "in progress", "pending", "offen", "aktiv", "ouvert", "ouverte", "en cours",
                 "abierto", "abierta", "en curso", "aberto", "aberta", "em andamento", "lopend", "actief",
-                "aperto", "aperta", "in corso")),
+                "aperto", "aperta", "in corso",
+                # an open deal put on hold (Insightly's Suspended is one of its two open states)
+                "suspended", "on hold", "paused",
+                # Nordic, Polish, Czech, Turkish, Russian, Japanese, Chinese spreadsheets
+                "öppen", "öppet", "åben", "åpen", "avoin", "otwarta", "otwarty", "otevřená", "otevřený",
+                "açık", "открыта", "открыт", "открытая", "в работе", "進行中", "商談中", "进行中", "跟进中")),
         (WON, ("won", "closed won", "success", "gewonnen", "gagné", "gagnée", "ganado", "ganada", "ganho",
-               "vinto", "vinta")),
+               "vinto", "vinta", "vunnen", "vunnet", "vundet", "voitettu", "wygrana", "wygrany", "vyhraná",
+               "vyhraný", "kazanıldı", "выиграна", "выигран", "成約", "受注", "赢单", "成交")),
         (LOST, ("lost", "closed lost", "failure", "verloren", "perdu", "perdue", "perdido", "perdida",
-                "perso", "persa")),
+                "perso", "persa", "förlorad", "förlorat", "tabt", "tapt", "hävitty", "przegrana", "przegrany",
+                "prohraná", "prohraný", "kaybedildi", "проиграна", "проигран", "失注", "输单", "丢单")),
         (NO_DECISION, ("abandoned", "aufgegeben", "abandonné", "abandonnée", "abandonado", "abandonada",
                        "opgegeven", "abbandonato")),
         (DELETED, ("deleted", "archived", "gelöscht", "archiviert", "supprimé", "archivé", "eliminado",
