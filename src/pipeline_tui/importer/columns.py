@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.formats import CUSTOM, USER_FIELDS, Format, norm
+from pipeline_tui.importer.formats import USER_FIELDS, Format, norm
 from pipeline_tui.money import ISO_4217, symbol_currency
 
 _HEADER_CURRENCY = re.compile(r"[(\[]\s*([^\s()\[\]]{1,3})\s*[)\]]\s*$|\s([A-Z]{3})$")
@@ -134,7 +134,7 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
                 )
     if "title" not in found and "product" not in found:
         wanted = fmt.headers("title")[0] if fmt.headers("title") else "a title column"
-        hint = "" if fmt is not CUSTOM else " (say which with --column title=HEADER)"
+        hint = " (say which with --column title=HEADER)"
         raise InputError(f"The file has no {wanted!r} column, so deals would have no titles{hint}.")
     if not any(name in found for name in ("stage", "status", "won", "closed", "semantic")):
         raise InputError(
