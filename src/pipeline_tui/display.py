@@ -3,7 +3,8 @@
 Everything a pipeline holds may come from outside (a CRM export, a colleague's CSV, a
 backup someone handed over). Before any of it reaches a terminal, through the command line
 or the board, it passes through `safe`: control characters (C0, DEL, C1) become visible
-placeholders, bidirectional overrides become visible marks, and in one-line fields a line
+placeholders, bidirectional overrides and invisible characters (a zero-width space, a
+direction mark) become visible marks, and in one-line fields a line
 break becomes "⏎", so a title cannot forge a row, move the cursor, set the window title or
 write the clipboard. JSON output escapes the same characters instead (`json_text`).
 """
@@ -25,10 +26,19 @@ _BIDI = {
     "\u2067": "RLI",
     "\u2068": "FSI",
     "\u2069": "PDI",
+    # Invisible ones: a name holding them looks like another ("A\u200bCME" like "ACME").
+    "\u200b": "ZWSP",
+    "\u200e": "LRM",
+    "\u200f": "RLM",
+    "\u061c": "ALM",
+    "\u2060": "WJ",
+    "\ufeff": "BOM",
 }
 # Everything that can act on a terminal or reorder what is shown, plus lone surrogates
 # (undecodable bytes from a file name or an argument), which no encoder can write.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")
 
 
@@ -57,7 +67,9 @@ def safe(text: object, *, one_line: bool = True) -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _placeholder(m.group()), value)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:
