@@ -73,6 +73,11 @@ def test_safe_makes_every_control_visible_and_keeps_ordinary_text() -> None:
     assert safe("one\ntwo\r\nthree") == f"one{NEWLINE_MARK}two{NEWLINE_MARK}three"
     assert safe("one\ntwo\ttab", one_line=False) == "one\ntwo\ttab"
     assert safe("bad\udcff") == "bad\ufffd"
+    # Invisible characters: a company holding them looks like another, so they show.
+    assert safe("A\u200bC\u200eM\u200fE\u2060\ufeff") == "A⟨ZWSP⟩C⟨LRM⟩M⟨RLM⟩E⟨WJ⟩⟨BOM⟩"
+    assert safe("👩\u200d💻 می\u200cخواهم") == "👩\u200d💻 می\u200cخواهم"  # joiners shape text: kept
+    assert json.loads(json_text({"t": "A\u200bB"})) == {"t": "A\u200bB"}
+    assert "\u200b" not in json_text({"t": "A\u200bB"})
     data = json.loads(json_text({"t": f"{OSC52}{RLO}\x9b\u2028"}))
     assert data == {"t": f"{OSC52}{RLO}\x9b\u2028"}  # exact for scripts
     assert_inert(json_text({"t": f"{OSC52}{RLO}\x9b"}), "json_text")

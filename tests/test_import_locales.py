@@ -273,3 +273,87 @@ def test_files_that_are_not_what_their_name_says_name_the_fix(store: Store, caps
         capsys, "import", str(long)
     )
     assert store.deals.count() == 0
+
+
+# ------------------------------------------------------------------ signs several currencies write
+
+YUAN = ["标题", "公司", "阶段", "金额", "币种", "预计成交日期"]
+YUAN_MAPPED = ["--column", "title=标题", "--column", "company=公司", "--column", "stage=阶段",
+               "--column", "value=金额", "--column", "close=预计成交日期",
+               "--map", "方案=Proposal"]  # fmt: skip
+
+
+def test_the_yen_sign_of_a_yuan_file_is_read_from_its_currency_column(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """Chinese Excel writes yuan as '￥1,200,000.00', the sign the yen writes too: with a
+    currency column saying CNY the amount is yuan, not a conflict."""
+    rows = [YUAN, ["许可证", "阿里巴巴", "方案", "￥1,200,000.00", "CNY", "2026/2/3"]]
+    path = write(tmp_path / "deals.csv", rows, encoding="gb18030")
+    ok(capsys, "import", str(path), "--encoding", "gb18030", *YUAN_MAPPED, "--column", "currency=币种")
+    deal = deals(store)["许可证"]
+    assert (deal.value, deal.currency) == (120_000_000, "CNY")
+
+
+def test_a_shared_sign_with_no_currency_column_is_said_and_follows_the_pipelines_currency(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """'￥' with nothing else saying whose is read as JPY, and said; in a pipeline kept in
+    yuan it is yuan. '$' likewise: US dollars, or the pipeline's own dollar."""
+    rows = [YUAN[:4] + [YUAN[5]], ["许可证", "阿里巴巴", "方案", "￥1,200,000.00", "2026/2/3"]]
+    path = write(tmp_path / "deals.csv", rows, encoding="gb18030")
+    args = ["import", str(path), "--encoding", "gb18030", *YUAN_MAPPED]
+    out = ok(capsys, *args, "--dry-run")
+    assert "Amounts written with '￥' (row 2, '金额': '￥1,200,000.00') are read as JPY" in out
+    assert "'￥' is also the sign of CNY" in out
+    ok(capsys, "config", "currency", "CNY")
+    out = ok(capsys, *args)
+    assert "are read as CNY, this pipeline's currency; '￥' is also the sign of JPY" in out
+    assert deals(store)["许可证"].currency == "CNY"
+
+    ok(capsys, "config", "currency", "AUD")
+    dollars = [["Deal", "Company", "Stage", "Amount"], ["Reef tours", "Reef Pty", "Proposal", "$12,000.00"]]
+    mapped = ["--column", "title=Deal", "--column", "company=Company", "--column", "stage=Stage",
+              "--column", "value=Amount"]  # fmt: skip
+    out = ok(capsys, "import", str(write(tmp_path / "airtable.csv", dollars)), *mapped)
+    assert (
+        "Amounts written with '$' (row 2, 'Amount': '$12,000.00') are read as AUD, this pipeline's currency"
+        in out
+    )
+    assert (deals(store)["Reef tours"].value, deals(store)["Reef tours"].currency) == (1_200_000, "AUD")
+
+
+def test_a_shared_sign_a_currency_column_contradicts_is_refused(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [["Deal", "Stage", "Amount", "Currency"], ["A", "Proposal", "$5,000", "EUR"]]
+    mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount",
+              "--column", "currency=Currency"]  # fmt: skip
+    err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert (
+        "Row 2: the amount's currency is stated twice and disagrees" in err and "'$5,000' (USD / AUD" in err
+    )
+    assert "US$5,000" not in err
+    ok(
+        capsys,
+        "import",
+        str(write(tmp_path / "us.csv", [rows[0], ["B", "Proposal", "US$5,000", "USD"]])),
+        *mapped,
+    )
+    assert deals(store)["B"].currency == "USD"
+
+
+def test_a_blank_stage_in_our_own_export_is_refused_not_made(store: Store, capsys, tmp_path: Path) -> None:
+    """A stage written as a line break alone (a file edited elsewhere) is no stage: the
+    import names the row, and makes no stage without a name."""
+    import csv as csv_module
+
+    one = write(tmp_path / "one.csv", [SHEET, ["A", "Co", "Proposal", "5", "EUR", "", "Open"]])
+    ok(capsys, "import", str(one), *MAPPED)
+    exported = tmp_path / "export.csv"
+    ok(capsys, "export", "deals", "-o", str(exported))
+    header, row = list(csv_module.reader(exported.open(encoding="utf-8", newline="")))
+    row[header.index("stage")] = "\r"
+    row[header.index("id")] = ""
+    row[header.index("source_id")] = "other"
+    edited = write(tmp_path / "edited.csv", [header, row])
+    err = refused(capsys, "import", str(edited), "--db", str(tmp_path / "fresh.db"))
+    assert "column 'stage'" in err and "is empty: every deal needs a stage" in err

@@ -231,3 +231,71 @@ def test_a_grouped_report_with_the_stage_on_each_groups_first_row_only_is_refuse
     assert "2 rows have no 'Stage': a grouped report writes each group's 'Stage' on its first row only" in err
     assert "'Details Only'" in err and "--map" not in err
     assert store.deals.count() == 0
+
+
+# ------------------------------------------------------------------ statuses, Bitrix24's browser export
+
+
+@pytest.mark.parametrize(
+    ("open_word", "won_word", "lost_word"),
+    [("Suspended", "Won", "Lost"), ("Öppen", "Vunnen", "Förlorad"), ("Otwarta", "Wygrana", "Przegrana"),
+     ("進行中", "成約", "失注"), ("进行中", "赢单", "输单")],
+    ids=["insightly", "sv", "pl", "ja", "zh"],
+)  # fmt: skip
+def test_statuses_in_more_languages_and_an_on_hold_deal_are_read(
+    store: Store, capsys, tmp_path: Path, open_word: str, won_word: str, lost_word: str
+) -> None:
+    rows = [
+        ["Deal", "Stage", "Amount", "Status"],
+        ["A", "Proposal", "100", open_word],
+        ["B", "Proposal", "100", won_word],
+        ["C", "Proposal", "100", lost_word],
+    ]
+    mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount",
+              "--column", "status=Status"]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert placed(store) == {"A": "Proposal", "B": "Closed Won", "C": "Closed Lost"}
+
+
+def test_an_unknown_status_names_the_fix_that_keeps_the_outcomes(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    rows = [["Deal", "Status"], ["A", "Kazan"]]
+    err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), "--column", "title=Deal",
+                  "--column", "status=Status")  # fmt: skip
+    assert "--column stage='Status' and say where each value goes (--map 'VALUE=Closed Won', …)" in err
+
+
+def test_bitrix24_deal_list_as_the_browser_exports_it(store: Store, capsys, tmp_path: Path) -> None:
+    """Bitrix24's deal list exported from the browser: its English column labels and its
+    default pipeline's stage names (not the API's ids)."""
+    rows = [
+        ["ID", "Deal Name", "Stage", "Income", "Currency", "Assumed close date", "Closed", "Created",
+         "Company"],
+        ["12", "Website redesign", "Preparing documents", "5000.00", "USD", "12/18/2026", "No",
+         "09/01/2026 10:00:00 am", "Acme Corp"],
+        ["14", "Annual support", "Deal won", "8000.00", "EUR", "11/10/2026", "Yes", "07/29/2026 09:15:00 am",
+         "Globex"],
+        ["15", "Mobile app", "Deal lost", "4500.00", "USD", "10/05/2026", "Yes", "06/07/2026 02:30:00 pm",
+         "Initech"],
+        ["16", "Kiosk", "New", "900.00", "USD", "01/05/2027", "No", "11/07/2026 02:30:00 pm", "Hooli"],
+    ]  # fmt: skip
+    path = write(tmp_path / "deals.csv", rows)
+    out = ok(capsys, "import", str(path), "--dry-run")
+    assert out.startswith("deals.csv: bitrix24 export, 4 rows.")
+    ok(capsys, "import", str(path))
+    assert placed(store) == {
+        "Website redesign": "Qualified",
+        "Annual support": "Closed Won",
+        "Mobile app": "Closed Lost",
+        "Kiosk": "Lead",
+    }
+    got = deals(store)
+    assert (got["Annual support"].value, got["Annual support"].currency) == (800_000, "EUR")
+    assert got["Annual support"].source == "bitrix24" and got["Annual support"].source_id == "14"
+
+
+def test_a_named_format_without_its_title_column_names_the_fix(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [["ID", "Name", "STAGE_ID"], ["1", "A", "NEW"]]
+    err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), "--format", "bitrix24")
+    assert "The file has no 'TITLE' column" in err and "--column title=HEADER" in err
