@@ -357,3 +357,20 @@ def test_a_blank_stage_in_our_own_export_is_refused_not_made(store: Store, capsy
     edited = write(tmp_path / "edited.csv", [header, row])
     err = refused(capsys, "import", str(edited), "--db", str(tmp_path / "fresh.db"))
     assert "column 'stage'" in err and "is empty: every deal needs a stage" in err
+
+
+def test_an_amount_column_left_unread_is_pointed_out(store: Store, capsys, tmp_path: Path) -> None:
+    """A sheet mapped with --column but not its amount: every deal would come in at 0, so
+    the dry run names the columns that look like the amount, by position when two share a
+    name."""
+    rows = [["Title", "Stage", "Amount", "Currency", "Amount"], ["Seats", "Proposal", "1000", "EUR", "2000"]]
+    path = write(tmp_path / "deals.csv", rows)
+    args = ["--column", "title=Title", "--column", "stage=Stage", "--column", "currency=Currency"]
+    out = ok(capsys, "import", str(path), *args, "--dry-run")
+    assert (
+        "Amounts: none is read, so every new deal comes in at 0; 'Amount' (column 3), 'Amount' (column 5)"
+        in out
+    )
+    assert "--column value=#3 or --column value=#5 reads it." in out
+    out = ok(capsys, "import", str(path), *args, "--column", "value=#3", "--dry-run")
+    assert "Amounts: none is read" not in out

@@ -146,11 +146,11 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
     return Columns(first, others)
 
 
-def unread_headers(header: Sequence[str], columns: Columns) -> list[str]:
-    """The file's columns no field is read from (a column without a header is left out: it
-    has no name to read it by)."""
+def unread_columns(header: Sequence[str], columns: Columns) -> list[tuple[int, str]]:
+    """(position from 1, as --column #N names it; header) of the file's columns no field is
+    read from (a column without a header is left out: it has no name to read it by)."""
     read = {c.index for c in columns.values()} | {c.index for more in columns.others.values() for c in more}
-    return [h.strip() for i, h in enumerate(header) if i not in read and h.strip()]
+    return [(i + 1, h.strip()) for i, h in enumerate(header) if i not in read and h.strip()]
 
 
 # Headers that plainly hold the deals' currency, in the languages the CRMs export in.
@@ -159,6 +159,18 @@ _CURRENCY_HEADER = re.compile(
 )
 # ... but not an amount stated in a currency ("Amount in company currency").
 _AMOUNT_WORDS = re.compile(r"\b(amount|betrag|importe|montant|importo|bedrag|quantia)\b", re.IGNORECASE)
+
+
+_VALUE_WORDS = re.compile(
+    r"\b(amount|value|betrag|wert|importe|montant|valeur|importo|valore|bedrag|waarde|valor|quantia|"
+    r"revenue|umsatz|price|preis|prix|precio|kwota|belopp|金额|金額)\b",
+    re.IGNORECASE,
+)
+
+
+def amount_headers(headers: Sequence[str]) -> list[str]:
+    """Those of these headers that plainly name an amount ("Amount", "Deal value", "Betrag")."""
+    return [h for h in headers if _VALUE_WORDS.search(h) and not _CURRENCY_HEADER.search(h)]
 
 
 def currency_header(headers: Sequence[str]) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeline_tui.errors import InputError
-from pipeline_tui.importer.columns import Columns, resolve_columns, unread_headers
+from pipeline_tui.importer.columns import Columns, resolve_columns, unread_columns
 from pipeline_tui.importer.context import Context, Placed, Read
 from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_match
 from pipeline_tui.importer.formats import Format, norm
@@ -86,7 +86,8 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
     run.finish()
     for name in ImportPlan.__dataclass_fields__:
         setattr(plan, name, getattr(run.plan, name))
-    plan.unread = unread_headers(table.header, columns)
+    plan.unread_at = unread_columns(table.header, columns)
+    plan.unread = [h for _, h in plan.unread_at]
     unread = {norm(h) for h in plan.unread}
     plan.notices.extend(said for header, said in form.unread_said.items() if norm(header) in unread)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline_tui.importer.columns import currency_header
+from pipeline_tui.importer.columns import amount_headers, currency_header
 from pipeline_tui.importer.formats import USER_FIELDS, source_label
 from pipeline_tui.importer.plan import ImportPlan
 from pipeline_tui.money import Rates, format_money, format_totals
@@ -147,6 +147,18 @@ def _currency_lines(plan: ImportPlan, path: Path) -> list[str]:
         lines.append(
             f"Currency: the column {unread!r} looks like the deals' currency but is not read: "
             f"--column currency={_quoted(unread)} reads it."
+        )
+    fields = {c.field for c in plan.columns}
+    amounts = set(amount_headers(plan.unread)) if "value" not in fields and "product" not in fields else set()
+    if amounts and plan.rows:
+        found = [(at, h) for at, h in plan.unread_at if h in amounts][:3]
+        picks = " or ".join(
+            f"--column value={_quoted(h) if plan.unread.count(h) == 1 else f'#{at}'}" for at, h in found
+        )
+        lines.append(
+            "Amounts: none is read, so every new deal comes in at 0; "
+            f"{', '.join(f'{h!r} (column {at})' for at, h in found)} look{'s' if len(found) == 1 else ''} "
+            f"like the amount: {picks} reads it."
         )
     if plan.without_amount:
         n = plan.without_amount
