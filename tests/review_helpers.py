@@ -18,7 +18,7 @@ class Pipeline:
     """The review's queue, in its order."""
 
     new_import: Deal  # lost 5 days ago, no reason (an import)
-    old_import: Deal  # lost 40 days ago, no reason, and its revisit is due: listed once, first
+    old_import: Deal  # lost 40 days ago, no reason, revisit due since Nov 1: listed once, as a revisit
     long_due: Deal  # revisit due since Nov 14, lost for Timing
     due: Deal  # revisit due since Nov 20, lost for Price with a follow-up note
     idle_big: Deal  # 30 days idle in Lead, $9k

@@ -49,7 +49,7 @@ def pipeline(store: Store, clock: Clock) -> Pipeline:
 
 
 KINDS = (
-    [Kind.MISSING_REASON] * 2 + [Kind.REVISIT] * 2 + [Kind.STALE] * 4 + [Kind.NO_NEXT_STEP] * 2
+    [Kind.MISSING_REASON] + [Kind.REVISIT] * 3 + [Kind.STALE] * 4 + [Kind.NO_NEXT_STEP] * 2
 )  # fmt: skip
 
 
@@ -58,11 +58,12 @@ def test_queue_order_each_deal_once_under_its_first_kind(store: Store, pipeline:
     assert queue.ids == [d.id for d in pipeline.order]
     assert queue.kinds == KINDS
     assert queue.counts() == {
-        Kind.MISSING_REASON: 2, Kind.REVISIT: 2, Kind.OVERDUE_STEP: 0, Kind.SLIPPING: 0, Kind.STALE: 4,
+        Kind.MISSING_REASON: 1, Kind.REVISIT: 3, Kind.OVERDUE_STEP: 0, Kind.SLIPPING: 0, Kind.STALE: 4,
         Kind.NO_NEXT_STEP: 2,
     }  # fmt: skip
     assert (queue.later, queue.seen) == (0, 0)
-    # The old import is lost without a reason and has a revisit due: listed once, as the first.
+    # The old import, lost 40 days ago without a reason, has a revisit due: listed once, under
+    # its revisit (the review asks for the reasons of recent losses only).
     # The late proposal is stale and has no next step: listed once, as stale.
     assert queue.ids.count(pipeline.old_import.id) == 1
     assert queue.ids.count(pipeline.late.id) == 1
@@ -73,7 +74,7 @@ def test_why_each_deal_is_in_the_review(store: Store, pipeline: Pipeline) -> Non
     said = [why(store, item.kind, store.deals.get(item.deal_id), TODAY) for item in queue]
     assert said == [
         "lost on Nov 19 with no reason recorded",
-        "lost on Oct 15 with no reason recorded",
+        "revisit due since Nov 1: lost on Oct 15, no reason recorded",
         "revisit due since Nov 14: lost for Timing / no urgency",
         "revisit due since Nov 20: lost for Price / budget — 'Budget frozen until Q2'",
         "30 days idle in Lead",
@@ -447,7 +448,7 @@ def test_review_json_prints_the_queue(store: Store, pipeline: Pipeline, capsys) 
     assert printed["today"] == "2026-11-24" and printed["count"] == 10
     assert (printed["size"], printed["seen_today"], printed["later"]) == (15, 0, {"count": 0})
     assert printed["kinds"] == {
-        "missing_reason": 2, "revisit": 2, "overdue_step": 0, "slipping": 0, "stale": 4, "no_next_step": 2
+        "missing_reason": 1, "revisit": 3, "overdue_step": 0, "slipping": 0, "stale": 4, "no_next_step": 2
     }  # fmt: skip
     assert [(i["id"], i["title"], i["kind"]) for i in printed["items"]] == [
         (d.id, d.title, k.value) for d, k in zip(pipeline.order, KINDS, strict=True)
@@ -469,7 +470,7 @@ def test_review_json_today_moves_the_day(store: Store, pipeline: Pipeline, capsy
     printed = json.loads(capsys.readouterr().out)
     assert printed["today"] == "2026-12-10"
     assert printed["kinds"] == {
-        "missing_reason": 2, "revisit": 3, "overdue_step": 1, "slipping": 0, "stale": 8, "no_next_step": 0
+        "missing_reason": 1, "revisit": 4, "overdue_step": 1, "slipping": 0, "stale": 8, "no_next_step": 0
     }  # fmt: skip
     assert printed["count"] == 14 and printed["later"] == {"count": 0}
     assert [i["why"] for i in printed["items"] if i["title"] == "Fresh big"] == ["21 days idle in Lead"]
@@ -516,3 +517,22 @@ def test_an_overdue_next_step_is_flagged_on_the_card_and_in_list(store: Store, c
     assert lines[0].endswith("Late step  [overdue 5d: Send the deck]") and "overdue" not in lines[1]
     assert main(["--db", str(store.path), "--today", TODAY.isoformat(), "list", "--json"]) == 0
     assert [d["next_step_overdue_days"] for d in json.loads(capsys.readouterr().out)] == [5, None]
+
+
+def test_old_losses_without_a_reason_never_bury_the_live_deals(store: Store, clock: Clock) -> None:
+    """An import brings a CRM's history: many losses years old with no reason. The review
+    asks the reasons of losses of the last 30 days; the older ones wait in the palette's
+    list, and a live deal whose next step is overdue comes first."""
+    from review_helpers import imported_loss
+
+    for n in range(40):
+        imported_loss(store, f"2017 loss {n}", datetime(2017, 12, 1, 10) + timedelta(days=n))
+    recent = imported_loss(store, "Recent loss", START - timedelta(days=rules.RECENT_LOSS_DAYS))
+    imported_loss(store, "Just too old", START - timedelta(days=rules.RECENT_LOSS_DAYS + 1))
+    overdue = builders.add(store, "Live deal", value=1_200_000, next_step="Call back",
+                           next_step_due=TODAY - timedelta(days=41))  # fmt: skip
+    queue = build_queue(store, TODAY)
+    assert queue.ids == [recent.id, overdue.id]
+    assert queue.kinds == [Kind.MISSING_REASON, Kind.OVERDUE_STEP]
+    assert health(store, TODAY).to_review == 2
+    assert len(store.review.lost_without_reason_ids()) == 42  # all listed in the palette

@@ -207,7 +207,7 @@ async def test_a_whole_review_each_decision_saved_and_the_summary(
             "1 lost (Timing / no urgency), 1 reason given (Price / budget), 1 closed out, 1 snoozed, "
             "1 skipped; nothing left"
         )
-        assert left(screen) == [["? no reason", "skipped", "Old import loss — Borealis"]]
+        assert left(screen) == [["↻ revisit", "skipped", "Old import loss — Borealis"]]
         assert "Daily review · 10 today" in plain(screen.query_one("#review-progress", Static))
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)

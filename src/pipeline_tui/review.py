@@ -5,7 +5,9 @@ at a time. No Textual: the board's review screen, `pipeline-tui review --json` a
 The priority, in one place (`KINDS`, ranked): every deal that needs the seller is of the
 first kind it matches, in this order —
 
-1. lost without a reason (the newest loss first): a loss must say why;
+1. lost without a reason, lost in the last 30 days (the newest loss first): a loss must say
+   why while it is fresh (older ones, such as an import's history, wait in the palette's
+   list and never bury the live deals);
 2. revisit due (due longest ago first): a lost deal's second chance has come;
 3. overdue next step (due longest ago first): the clearest sign of a dropped ball;
 4. slipping (value times pushes, largest first): a close date pushed later `slip_limit` (2)
@@ -36,7 +38,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -102,7 +104,11 @@ class KindSpec:
 
 
 def _missing(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
-    return stage.kind is StageKind.LOST and deal.loss_reason_id is None and not deal.archived
+    recent = today - timedelta(days=rules.RECENT_LOSS_DAYS)
+    return (
+        stage.kind is StageKind.LOST and deal.loss_reason_id is None and not deal.archived
+        and deal.closed_at is not None and deal.closed_at.date() >= recent
+    )  # fmt: skip
 
 
 def _revisit(deal: Deal, stage: Stage, today: date, check: Check) -> bool:
@@ -135,7 +141,9 @@ KINDS: tuple[KindSpec, ...] = tuple(
             KindSpec(
                 Kind.MISSING_REASON, 10, "Lost without a reason", "no reason", "?", "error",
                 "no loss reason yet: l fills it in · space skips",
-                _missing, lambda store, today, opened, limit: store.review.missing_reason_ids(today, limit),
+                _missing, lambda store, today, opened, limit: store.review.missing_reason_ids(
+                    today, limit, within_days=rules.RECENT_LOSS_DAYS
+                ),
             ),
             KindSpec(
                 Kind.REVISIT, 20, "Revisit due", "revisit", "↻", "accent",
@@ -316,7 +324,11 @@ def why(store: Store, kind: Kind, deal: Deal, today: date) -> str:
         else:
             since = "today" if deal.revisit_on >= today else f"since {day_label(deal.revisit_on, today)}"
         reason = store.shape.reason(deal.loss_reason_id) if deal.loss_reason_id else None
-        text = f"revisit due {since}: lost for {rules.loss_label(reason, deal.competitor)}"
+        if reason is None and not deal.competitor:  # an old import's loss, its reason never given
+            when = f" on {day_label(deal.closed_at.date(), today)}" if deal.closed_at else ""
+            text = f"revisit due {since}: lost{when}, no reason recorded"
+        else:
+            text = f"revisit due {since}: lost for {rules.loss_label(reason, deal.competitor)}"
         note = " ".join(deal.loss_note.split())
         if note:
             text += f" — {short(note, 80)!r}"

@@ -26,6 +26,11 @@ from pipeline_tui.text import fold
 T = TypeVar("T")
 REVISIT_HORIZON_DAYS = 30
 
+# A loss must say why while it is fresh: the daily review asks for the reason of a loss this
+# recent; older ones (a CRM's history brought in by an import) wait in the palette's list of
+# lost deals without a reason, and never bury today's live deals.
+RECENT_LOSS_DAYS = 30
+
 
 def idle_days(deal: Deal, today: date) -> int:
     """Whole days since the deal's last activity (note, move, edit, next step)."""

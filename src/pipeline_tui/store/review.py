@@ -320,16 +320,23 @@ class Review:
         )
         return [int(r[0]) for r in rows]
 
-    def missing_reason_ids(self, today: date, limit: int | None = None) -> list[int]:
+    def missing_reason_ids(
+        self, today: date, limit: int | None = None, *, within_days: int | None = None
+    ) -> list[int]:
         """Lost deals with no reason that today's review has not seen, newest loss first
-        (`limit`: the first so many)."""
+        (`limit`: the first so many; `within_days`: only those lost that many days ago or
+        since)."""
         ids = self._lost_ids()
         params: dict[str, Any] = {"today": today.isoformat(), "limit": -1 if limit is None else limit}
         params.update({f"l{i}": stage_id for i, stage_id in enumerate(ids)})
+        recent = ""
+        if within_days is not None:
+            params["since"] = (today - timedelta(days=within_days)).isoformat()
+            recent = "AND substr(closed_at, 1, 10) >= :since "
         rows = self._rows(
             f"SELECT id FROM deals WHERE stage_id IN ({', '.join(f':l{i}' for i in range(len(ids)))}) "
             "AND archived_at IS NULL AND loss_reason_id IS NULL "
-            "AND id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today) "
+            f"{recent}AND id NOT IN (SELECT deal_id FROM review_marks WHERE day = :today) "
             "ORDER BY closed_at DESC, id LIMIT :limit",
             params,
         )
@@ -390,11 +397,12 @@ class Review:
         )[0]
         lost = self._lost_ids()
         params = {**tests.params, **{f"l{i}": stage_id for i, stage_id in enumerate(lost)}}
+        params["since"] = (today - timedelta(days=rules.RECENT_LOSS_DAYS)).isoformat()
         lost_stages = ", ".join(f":l{i}" for i in range(len(lost)))
         closed = self._rows(
             "SELECT COUNT(*) FROM ("
             f"SELECT id FROM deals WHERE stage_id IN ({lost_stages}) AND archived_at IS NULL "
-            "AND loss_reason_id IS NULL UNION "
+            "AND loss_reason_id IS NULL AND substr(closed_at, 1, 10) >= :since UNION "
             f"SELECT id FROM deals WHERE archived_at IS NULL AND {tests.due} "
             f"AND stage_id NOT IN ({tests.stages})) WHERE {tests.unmarked}",
             params,
