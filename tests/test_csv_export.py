@@ -93,6 +93,29 @@ def test_notes_one_row_per_text_entry_with_deal_context(store: Store, clock: Clo
     )
 
 
+def test_a_loss_still_in_force_carries_its_revisit_as_it_is_now(store: Store, clock: Clock) -> None:
+    """After the revisit is snoozed or closed out, the notes file says so: the loss the deal
+    is still in carries its revisit as it is now; an earlier loss keeps its own."""
+    price = store.shape.find_reason("Price / budget").id
+    snoozed = builders.add(store, "Snoozed", company="A")
+    builders.mark_lost(store, snoozed.id, LossInput(price, note="Try again", revisit_on=date(2026, 11, 22)))
+    builders.snooze_revisit(store, snoozed.id, date(2027, 3, 7))
+    closed = builders.add(store, "Closed out", company="B")
+    builders.mark_lost(store, closed.id, LossInput(price, note="No budget", revisit_on=date(2026, 11, 23)))
+    builders.close_revisit(store, closed.id)
+    again = builders.add(store, "Lost twice", company="C")
+    builders.mark_lost(store, again.id, LossInput(price, note="First", revisit_on=date(2026, 12, 1)))
+    builders.reopen(store, again.id, "Lead")
+    builders.mark_lost(store, again.id, LossInput(price, note="Second", revisit_on=date(2027, 2, 1)))
+    builders.snooze_revisit(store, again.id, date(2027, 4, 1))
+    losses = [(r["title"], r["text"], r["revisit_on"]) for r in read(export_to_string(store, "notes"))
+              if r["kind"] == "lost"]  # fmt: skip
+    assert ("Snoozed", "Try again", "2027-03-07") in losses
+    assert ("Closed out", "No budget", "") in losses
+    assert ("Lost twice", "First", "2026-12-01") in losses  # as it was at that loss
+    assert ("Lost twice", "Second", "2027-04-01") in losses
+
+
 def test_notes_match_the_timeline(store: Store, clock: Clock) -> None:
     lost_deal(store, clock)
     d = builders.add(store, "Second")

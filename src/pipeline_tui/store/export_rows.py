@@ -28,11 +28,15 @@ class ExportRows:
     def note_rows(self) -> Iterator[dict[str, Any]]:
         """Every timeline entry that carries text, and every loss, with its deal's context and
         origin, for export. A loss entry carries that loss's reason, competitor and revisit date (the
-        deal may have been reopened or lost again since)."""
+        deal may have been reopened or lost again since); the loss the deal is still in carries
+        its revisit as it is now (snoozed to a later day, or none once closed out)."""
         cursor = self.db.execute(
             """
             SELECT d.id, d.title, d.company, s.name, s.kind, e.at, e.kind, e.text,
-                   r.label, d.competitor, d.revisit_on, e.data, d.source, d.source_id
+                   r.label, d.competitor, d.revisit_on, e.data, d.source, d.source_id,
+                   d.revisit_state, e.id = (
+                       SELECT MAX(l.id) FROM events l WHERE l.deal_id = e.deal_id AND l.kind = 'lost'
+                   )
             FROM events e
             JOIN deals d ON d.id = e.deal_id
             JOIN stages s ON s.id = d.stage_id
@@ -42,14 +46,17 @@ class ExportRows:
             """
         )
         for (deal_id, title, company, stage, kind, at, ekind, text, reason, competitor, revisit, data,
-             source, source_id) in cursor:  # fmt: skip
+             source, source_id, state, latest) in cursor:  # fmt: skip
             details = json_object(data)
             if details.get("retracted"):
                 continue
             if ekind == EventKind.LOST.value:
                 reason = details.get("reason") or ""
                 competitor = details.get("competitor") or ""
-                revisit = details.get("revisit_on") or ""
+                if not (latest and kind == "lost"):
+                    revisit = details.get("revisit_on") or ""
+                elif state != "pending":  # closed out: no revisit any more
+                    revisit = ""
             yield {
                 "deal_id": deal_id,
                 "title": title,
