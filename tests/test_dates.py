@@ -78,6 +78,10 @@ def test_today_is_a_tuesday() -> None:
         ("+0d", TODAY),
         ("in 2 weeks", date(2026, 12, 8)),
         ("in 3 months", date(2027, 2, 24)),
+        ("3 months", date(2027, 2, 24)),  # as the revisit field's quick pick is labelled
+        ("2 weeks", date(2026, 12, 8)),
+        ("a week", date(2026, 12, 1)),
+        ("12 dec", date(2026, 12, 12)),  # a day and a month, not a count
         ("in a week", date(2026, 12, 1)),
         ("in 10 days", date(2026, 12, 4)),
         ("2 days ago", date(2026, 11, 22)),

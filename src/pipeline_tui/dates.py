@@ -1,4 +1,5 @@
-"""Parse the dates people type: ISO, 12/1, Dec 1, today, fri, next friday, +2w, in 2 weeks.
+"""Parse the dates people type: ISO, 12/1, Dec 1, today, fri, next friday, +2w, in 2 weeks,
+3 months.
 
 Every function takes `today`; nothing here reads the clock.
 """
@@ -78,6 +79,7 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s*([a-z]+)\.?,?(?:\s+(\d{4}
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,6})\s*([a-z]+)$")
 _IN = re.compile(r"^in\s+(an?|\d{1,6})\s+([a-z]+)$")
 _AGO = re.compile(r"^(an?|\d{1,6})\s+([a-z]+)\s+ago$")
+_AHEAD = re.compile(r"^(an?|\d{1,6})\s+([a-z]+)$")  # "3 months", as the quick picks are labelled
 
 
 def parse_date(text: str, today: date, *, day_first: bool = False, past: bool = False) -> date:
@@ -137,6 +139,8 @@ def _parse(text: str, today: date, day_first: bool, past: bool = False) -> date 
         return _shift(today, _count(m.group(1)), _unit(m.group(2), text))
     if m := _AGO.match(text):
         return _shift(today, -_count(m.group(1)), _unit(m.group(2), text))
+    if not past and (m := _AHEAD.match(text)) and m.group(2) in UNITS:  # "12 dec" is a date
+        return _shift(today, _count(m.group(1)), UNITS[m.group(2)])
     if m := _ISO.match(text):
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if m := _NUMERIC.match(text):
