@@ -635,6 +635,20 @@ async def test_x_exports_notes_to_the_typed_path(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
+        said = app.messages[-1]
+        assert said.text.startswith("Wrote 2 notes to ") and said.title == ""  # said once
+        # Again onto the same file, and "no" to replacing it: nothing written, and said.
+        before = (tmp_path / "n.csv").read_bytes()
+        await pilot.press("x", "ctrl+u")
+        await type_text(pilot, "n.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Replace it?" in str(app.screen.query_one(Static).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert app.messages[-1].title == "Not replaced" and "nothing was written" in app.messages[-1].text
+        assert (tmp_path / "n.csv").read_bytes() == before
     with (tmp_path / "n.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["deal_id"], r["title"], r["kind"], r["text"]) for r in rows] == [

@@ -56,13 +56,15 @@ class FileFlows:
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._write(path, write, said, replace=True, binary=binary)
+                else:
+                    self.ui.say(f"{path} was kept as it was; nothing was written.", title="Not replaced")
 
             self.ui.ask(ConfirmModal(f"{path} exists. Replace it?"), confirmed)
             return
         except (PipelineError, OSError) as exc:
             self.ui.say(str(exc), title="Nothing written", severity="error")
             return
-        self.ui.say(said(written), title="Written")
+        self.ui.say(said(written))  # "Wrote 13 notes to …" says it all
 
     def export_notes(self) -> None:
         from pipeline_tui import csv_io
