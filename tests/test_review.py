@@ -417,6 +417,20 @@ def test_undo_goes_back_to_the_item_as_it_was() -> None:
     assert session.undo() is None
 
 
+def test_the_summary_counts_each_skipped_deal_once() -> None:
+    """A deal skipped, then skipped again when the review went on from it, is one skipped
+    deal; one skipped, then given a note, is not skipped."""
+    from pipeline_tui.review import Decision
+
+    log = [Decision(0, "skipped", None, NOT_REACHED), Decision(1, "skipped", None, NOT_REACHED),
+           Decision(0, "skipped", None, SKIPPED), Decision(1, "note", 7, SKIPPED),
+           Decision(2, "skipped", None, NOT_REACHED)]  # fmt: skip
+    assert (
+        summary_line(3, 3, log, 0.2, 0)
+        == "Reviewed 3 of 3 in under a minute: 1 note, 2 skipped; nothing left"
+    )
+
+
 def test_the_summary_line() -> None:
     session = session_of(17)
     for what, detail in [("note", "")] * 5 + [("next_step", "")] * 3 + [("moved", "")] * 2 + [

@@ -527,8 +527,12 @@ class Session:
 def summary_line(
     total: int, reviewed: int, log: Sequence[Decision], minutes: float, left: int, *, settled: int = 0
 ) -> str:
-    """The end of a review in one line (see `Session.summary`)."""
-    counts = Counter(d.what for d in log)
+    """The end of a review in one line (see `Session.summary`). Skipped counts the deals
+    whose last word was a skip: one skipped twice (the review went on from it again) is one,
+    and one skipped, then decided, is not skipped."""
+    last = {d.index: d.what for d in log}
+    counts = Counter(d.what for d in log if d.what != "skipped")
+    counts["skipped"] = sum(1 for what in last.values() if what == "skipped")
     parts = []
     for what, (one, many) in DECISIONS.items():
         n = counts[what]
