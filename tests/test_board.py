@@ -500,6 +500,25 @@ async def test_slash_filters_columns_and_escape_clears(make_app, store: Store, d
     assert store.deals.count() == 4
 
 
+async def test_the_filter_takes_the_cursor_to_a_column_that_has_a_match(
+    make_app, store: Store, deals: Deals
+) -> None:
+    """Filtering from Lead for a deal in Qualified: Enter puts the cursor on it, so the next
+    key (a note, a move) acts on it instead of answering 'No deal selected'."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert focused(app) == ("Lead", "Alpha renewal")
+        await pilot.press("slash")
+        await type_text(pilot, "cobalt")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert focused(app) == ("Qualified", "Charlie pilot")
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+    assert store.deals.get(deals.charlie.id).stage_id == stage_id(store, "Proposal")
+
+
 async def test_filter_matches_contact_and_escape_from_the_box_clears(
     make_app, store: Store, deals: Deals
 ) -> None:

@@ -496,6 +496,15 @@ class BoardScreen(DealScreen):
     def _filter_done(self) -> None:
         self.filter_box.display = bool(self.filter_text)
         self._focus_cards()
+        view = self.view
+        here = view.columns[view.focus_index] if view.columns else None
+        if self.filter_text and here is not None and not here.count:
+            # The matches are elsewhere: the cursor goes to the first column that has one,
+            # so the next key acts on a deal the seller filtered for.
+            found = next((i for i, column in enumerate(view.columns) if column.count), None)
+            if found is not None:
+                view.focus_column(found)
+                self._last_stage = view.columns[found].stage.id
 
     def action_clear_filter(self) -> None:
         if self.marked:  # escape clears the marks first, then the filter
