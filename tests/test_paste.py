@@ -102,6 +102,19 @@ async def test_a_pasted_control_sequence_goes_into_a_field_as_marks(
         assert not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) < 0xA0 for c in field.value)
 
 
+async def test_a_multi_line_paste_into_a_one_line_field_keeps_every_line(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """A one-line field would keep a paste's first line and drop the rest without a word:
+    its lines come in joined by a space instead."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        field = app.screen.focused
+        assert isinstance(field, Input)
+        await paste(pilot, "Acme Corp\r\nSuite 400\n\n  Berlin\tHQ ")
+        assert field.value == "Acme Corp Suite 400 Berlin\tHQ"
+
+
 async def test_a_paste_on_the_board_runs_no_key(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
     deal = builders.add(store, "Acme renewal")
     app = make_app()

@@ -45,7 +45,7 @@ from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 
-from pipeline_tui.paste import visible
+from pipeline_tui.paste import one_line, visible
 
 MIN_ROUNDS = 2  # a round to see where the key went, one to see that nothing moved since
 MAX_ROUNDS = 40  # a key whose path never settles (a timer on it) waits no longer
@@ -92,6 +92,8 @@ class KeyGate:
                 return True
         elif isinstance(event, events.Paste):
             event.text = visible(event.text)  # a pasted control sequence is text, shown as marks
+            if self._one_line():
+                event.text = one_line(event.text)
             if self._dropping(event):
                 return True
         elif isinstance(event, (events.MouseDown, events.MouseUp)):
@@ -191,6 +193,15 @@ class KeyGate:
         if not isinstance(event, events.Key) or not event.is_printable:
             return False
         return event.key not in screen.active_bindings
+
+    def _one_line(self) -> bool:
+        """Whether the focused field holds one line (an Input keeps only a paste's first)."""
+        from textual.widgets import Input
+
+        try:
+            return isinstance(self.app.screen.focused, Input)
+        except Exception:  # no screen yet, or the app is closing
+            return False
 
     # --------------------------------------------------------------- settling
 

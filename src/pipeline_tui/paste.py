@@ -93,6 +93,13 @@ class PasteSafeParser(XTermParser):
         return super().feed(filtered) if filtered else ()
 
 
+def one_line(text: str) -> str:
+    """A paste for a one-line field: its lines joined by a space (the field would keep only
+    the first line, and drop the rest without a word)."""
+    lines = [line.strip() for line in text.splitlines()]
+    return " ".join(line for line in lines if line) if len(lines) > 1 else text
+
+
 def visible(text: str) -> str:
     """A paste's text for a field: line breaks and tabs kept, every other control
     character (and bidi override) shown as a mark, as stored text is shown."""
