@@ -14,9 +14,11 @@ from pipeline_tui.widgets.deal_rows import Cells, Column, two_part
 class StaleScreen(DealTableScreen):
     NAME = "stale"
     COLUMNS = (
-        Column("Deal — company", weight=4),
-        Column("Why it is stale", weight=3),
-        Column("Stage", width=11),
+        Column("Deal — company", weight=3),
+        # The why is what tells one stale deal from the next: it gets the room (it names the
+        # stage of an idle deal, so the Stage column gives way first on a narrow screen).
+        Column("Why it is stale", weight=4),
+        Column("Stage", width=11, hide_below=90),
         Column("Value", width=9, justify="right"),
     )
     EMPTY = "nothing is stale — the pipeline is honest today"
