@@ -476,6 +476,7 @@ class ReviewScreen(DealScreen):
             return
         if self._needs(item.kind, deal, self.host.today):
             self.session.skip()
+            self.host.unsay(f"Skip taken back: {deal.title}")  # skipped again: no longer true
         else:  # fixed meanwhile (from the detail, or by another process): not a skip
             self.session.settled()
         self._seen(self.session.position)
