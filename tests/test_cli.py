@@ -251,7 +251,7 @@ def test_move_json(run: Run) -> None:
         (["add", "x", "--close", "someday"], "Cannot read 'someday' as a date"),
         (["add", "x", "--due", "2026-02-30"], "not a real date"),
         (["add", "x", "--value", "lots"], "Cannot read 'lots' as an amount"),
-        (["add", "x", "--value", "-5"], "cannot be negative"),
+        (["add", "x", "--value", "-5"], "is negative: a deal's value is never below zero"),
         (["add", "   "], "title cannot be empty"),
         (["list", "--stage", "Pending"], "No stage called"),
         (["list", "--today", "whenever"], "Cannot read 'whenever'"),
