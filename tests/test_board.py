@@ -23,7 +23,7 @@ from pilot_helpers import (
     type_text,
 )
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from pipeline_tui.modals.deal_form import DealFormModal
 from pipeline_tui.modals.lost import LostModal
@@ -401,6 +401,31 @@ async def test_bad_value_or_date_in_the_form_saves_nothing(
         assert form.query_one("#deal-title", Input).value == "Doomed deal"
     assert store.deals.count() == 0
     assert event_count(store) == before
+
+
+async def test_the_new_deal_form_says_which_stage_the_deal_goes_in(
+    make_app, store: Store, deals: Deals
+) -> None:
+    """`n` adds to the focused column when it is open; on Closed Lost the deal goes in the
+    first open stage, and the form says so before it is saved."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "n")
+        await pilot.pause()
+        assert plain(app.screen.query_one(".dialog-title", Label)) == "New deal in Qualified"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press(*["right"] * 4)
+        assert focused(app)[0] == "Closed Lost"
+        await pilot.press("n")
+        await pilot.pause()
+        assert plain(app.screen.query_one(".dialog-title", Label)) == "New deal in Lead"
+        await paste(pilot, "From the lost column")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    added = next(d for d in store.deals.all() if d.title == "From the lost column")
+    assert added.stage_id == stage_id(store, "Lead")
 
 
 async def test_form_needs_a_title(make_app, store: Store) -> None:

@@ -330,14 +330,21 @@ class DealFlows:
 
         store = self.ui.store
 
+        # A new deal goes in the focused stage when it is open, else the first open stage;
+        # the form says which (pressed on Closed Lost, it is not added there).
+        target = stage if stage is not None and stage.is_open else None
+        shown = target or next((s for s in store.shape.stages() if s.is_open), None)
+
         def save(draft: DealDraft | None) -> None:
             if draft is None:
                 return
-            target = stage if stage is not None and stage.is_open else None
             stage_id = target.id if target else None
             self.runner.run(lambda _: ops.add(store, draft, stage_id=stage_id), then=then)
 
-        self.ui.ask(DealFormModal(None, today=self.ui.today, day_first=self._settings().day_first), save)
+        form = DealFormModal(
+            None, today=self.ui.today, day_first=self._settings().day_first, stage=shown.name if shown else ""
+        )
+        self.ui.ask(form, save)
 
     # ------------------------------------------------------------ the rest
 

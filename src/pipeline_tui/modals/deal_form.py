@@ -39,10 +39,17 @@ class DealFormModal(FormModal[DealDraft | None]):
     AUTO_FOCUS = "#deal-title"
 
     def __init__(
-        self, deal: Deal | None, *, today: date, day_first: bool = False, draft: DealDraft | None = None
+        self,
+        deal: Deal | None,
+        *,
+        today: date,
+        day_first: bool = False,
+        draft: DealDraft | None = None,
+        stage: str = "",
     ) -> None:
         super().__init__()
         self.deal = deal
+        self.stage = stage  # where a new deal goes, said in the title
         self.today = today
         self.day_first = day_first
         self.draft = draft
@@ -77,7 +84,13 @@ class DealFormModal(FormModal[DealDraft | None]):
         dialog = VerticalScroll(id="deal-dialog", classes="dialog")
         dialog.can_focus = False  # scrolls with the focused field; not a Tab stop of its own
         with dialog:
-            title = f"Edit #{self.deal.id}" if self.deal else "New deal"
+            title = (
+                f"Edit #{self.deal.id}"
+                if self.deal
+                else f"New deal in {self.stage}"
+                if self.stage
+                else "New deal"
+            )
             if self.draft is not None and self.deal is not None:
                 title += " (as it is now, with your changes)"
             yield Label(safe(title), classes="dialog-title", markup=False)
