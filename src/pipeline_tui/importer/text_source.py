@@ -22,7 +22,6 @@ import io
 import os
 import re
 import stat
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -228,6 +227,10 @@ def _try_instead(raw: bytes, leave: str = "", *, also: str = "") -> str:
     """The --encoding to try, as charset-normalizer proposes them for this file (`also`: an
     encoding to name last, if the reading shown in it is right after all)."""
     found = [f for f in _candidates(raw, leave=leave) if f[0] != also]
+    if also:  # a reading that shows the same as the one refused is no way out
+        shown = _sample(_non_ascii(raw), also)
+        found = [f for f in found if f[2] != shown]
+    found.sort(key=lambda f: bool(_glued(f[2])))  # readings that look like words first
     last = f" (or --encoding {also}, if what it reads in that is right)" if also else ""
     if not found:
         return (
@@ -276,7 +279,7 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
     glued = _glued(lines.decode(best.encoding, "replace"))
     if glued:  # a Central European file (cp1250) reads "Tytu³", "£Ûdü" in a Western one
         raise InputError(
-            f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {glued!r}, a sign inside a "
+            f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {glued!r}, which is no "
             "word; " + _try_instead(raw, also=best.encoding)
         )
     if tied:
@@ -289,29 +292,31 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
     return _checked(raw.decode(best.encoding), path), best.encoding
 
 
-# Signs that sit inside or against a word's letters in good text: apostrophes, a middle
-# dot (Catalan l·l), trademarks, the degree and ordinal signs (N°, 1ª); m² and m³ are units.
-_IN_WORDS = frozenset("’'·-–™®©°ºª")
+# What a Western reading makes of a Central European or Turkish file's letters (cp1250,
+# cp1254): signs where letters were ('Tytu³' for Tytuł, '£Ûdü' for Łódź, 'Œnie¿ka'), and
+# letters no Western word has there ('Mìna' for Měna, 'ÈEZ' for ČEZ, 'Baþlýk' for Başlık).
+# Ordinary text never looks so: a no-break space, a dash, quotes, '´' as an apostrophe, ×, ½,
+# ², … next to letters are left alone.
+_SIGN_FOR_LETTER = re.compile(
+    r"[^\W\d_][£¥¯³¹¿‰][^\W\d_]"  # between two letters
+    r"|[^\W\d_][£¥¯¹]|[£¥¯³¹](?=[^\W\d_])"  # against a letter
+    r"|(?<![mM])(?<=[^\W\d_])³"  # 'Tytu³' (but m³)
+    r"|(?<![\d\w])[¼¾](?=[^\W\d_])"  # '¼ubica' for Ľubica (but 1¾ in)
+    r"|[ìòù](?=[^\W\d_])"  # ě, ň, ů inside a word (Italian writes ì, ò, ù last)
+    r"|È(?=[A-ZÁÍÚÝáíúýeu])"  # Č starting a word ('Èástka', 'ÈEZ'; French 'Ève' is left)
+    r"|(?<=[^\W\d_])[þÞ]"  # ş, Ş inside a word
+)
 
 
 def _glued(text: str) -> str:
-    """The first word that holds a sign a wrong 8-bit reading makes of a letter (cp1250's ł
-    read as '³', Ł as '£', ż as '¿'), or "": a sign between two letters, or a currency or
-    other symbol, superscript or fraction against one."""
-    for index, char in enumerate(text):
-        if char < "\x80" or char.isalpha() or char in _IN_WORDS or unicodedata.category(char)[0] == "M":
-            continue
-        left = text[index - 1] if index else " "
-        right = text[index + 1] if index + 1 < len(text) else " "
-        kind = unicodedata.category(char)
-        between = left.isalpha() and right.isalpha()
-        against = (kind[0] == "S" or kind == "No") and (left.isalpha() or right.isalpha())
-        if (between or against) and not (char in "²³" and left in "mM"):
-            start = max(text.rfind(" ", 0, index), text.rfind("\n", 0, index), text.rfind(",", 0, index),
-                        text.rfind(";", 0, index)) + 1  # fmt: skip
-            end = min((e for e in (text.find(c, index) for c in " \n,;") if e >= 0), default=len(text))
-            return text[start:end][:30]
-    return ""
+    """The first word a wrong 8-bit reading shows (see `_SIGN_FOR_LETTER`), or ""."""
+    found = _SIGN_FOR_LETTER.search(text)
+    if found is None:
+        return ""
+    index = found.start()
+    start = max(text.rfind(c, 0, index + 1) for c in " \n,;\t") + 1
+    ends = [e for e in (text.find(c, index) for c in " \n,;\t") if e >= 0]
+    return text[start : min(ends, default=len(text))][:30]
 
 
 def _readable(found: Any) -> list[Any]:
