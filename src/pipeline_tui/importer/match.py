@@ -223,6 +223,12 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
     if keyed and plan.rows:
         plan.notices.extend(_renamed(ctx, keyed, plan))
     plan.missing_action = ctx.options.missing
+    if gone and ctx.options.missing == "archive" and not matched:
+        raise InputError(
+            f"None of the file's rows is a deal imported from {plan.label} before, so --missing archive "
+            f"would archive all {len(gone):,} of them. Check that the file is a full {plan.label} export of "
+            "the same records, or import it without --missing archive. Nothing was imported."
+        )
     if gone and ctx.options.missing == "archive":
         plan.archived_missing = len(gone)
         stamp = ctx.now

@@ -113,6 +113,17 @@ def _plan(store: Store, path: Path, table: Table, options: Options) -> ImportPla
         first.append("Left out: " + "; ".join(table.left_out) + ".")
     if form.notice:
         first.append(form.notice)
+    if (
+        options.columns
+        and form is not CUSTOM
+        and not options.source
+        and named_every(table.header, form, options.columns)
+    ):
+        shared = ", ".join(repr(h) for h in form.signature)
+        first.append(
+            f"Read as a {form.label} export: its header has {shared}, and --column names every other "
+            f"column. If it is not one, --source csv keeps its deals apart from {form.label}'s."
+        )
     plan.notices[:0] = first
     return plan
 
@@ -142,11 +153,11 @@ def _source_name(form: Format, options: Options) -> str:
     return form.source
 
 
-def _named_every(header: list[str], fmt: Format, named: Mapping[str, str]) -> bool:
+def named_every(header: list[str], fmt: Format, named: Mapping[str, str]) -> bool:
     """Whether --column names every field the format would read from this file by its own
-    headers: then the file is the seller's
-    mapping, not that CRM's export (an Insightly file holds Salesforce's 'Opportunity Name'),
-    and its deals are not filed as that CRM's records unless --format or --source says so."""
+    headers: then the format is told from a header or two the file shares with that CRM's
+    export (an Insightly file holds Salesforce's 'Opportunity Name'), and the dry run says
+    so, with --source csv to keep its deals apart."""
     names = {norm(h) for h in header}
     derived = {norm(h) for h in fmt.derived}
     own = {
@@ -165,7 +176,7 @@ def choose_format(table: Table, options: Options, path: Path) -> Format:
         except KeyError:
             raise InputError(f"Unknown format {options.fmt!r}; choose one of {', '.join(FORMATS)}.") from None
     found = formats.detect(header)
-    if found is not None and not (options.columns and _named_every(header, found, options.columns)):
+    if found is not None:
         return found
     if options.columns:
         return CUSTOM
