@@ -38,6 +38,7 @@ from pipeline_tui.importer.values import (
 )
 from pipeline_tui.importer.words import DELETED
 from pipeline_tui.models import StageKind
+from pipeline_tui.money import AMBIGUOUS, KRONA
 from pipeline_tui.store import Store
 from pipeline_tui.store.prepared import PreparedDeals
 from pipeline_tui.store.transfer import CrmRef
@@ -102,12 +103,18 @@ def _shared_sign(first: tuple[int, str, str] | None, columns: Columns, fixed: st
         return ""
     number, column, text = first
     code = read_cell(text).currency
-    could = shared_sign(text, code)
-    if not could:
-        return ""
+    could: tuple[str, ...]
+    if code == KRONA:  # read only in a pipeline kept in one of them (else the row is refused)
+        could, sign = AMBIGUOUS[KRONA], "kr"
+        if home not in could:
+            return ""
+    else:
+        could = shared_sign(text, code)
+        if not could:
+            return ""
+        sign = next(s for s in SHARED_SIGNS[code or ""][0] if s in text)
     read_as = sign_currency(could, home)
     others = ", ".join(c for c in could if c != read_as)
-    sign = next(s for s in SHARED_SIGNS[code or ""][0] if s in text)
     return (
         f"Amounts written with {sign!r} (row {number}, {column!r}: {text!r}) are read as {read_as}"
         f"{', this pipeline' + chr(39) + 's currency' if read_as == home else ''}; {sign!r} is also the sign "
@@ -217,6 +224,7 @@ class _Pass:
         # rows whose natural key needs every row in view: (line, cells, held place), or a list
         self.waiting: dict[str, Any] = {}
         self.updates: list[tuple[int, int, str, Planned]] = []  # (place, deal, title, what changes)
+        self.grouped_blanks = 0  # rows with no stage and nothing in the columns before it
 
     # ------------------------------------------------------------- the rows
 
@@ -226,6 +234,8 @@ class _Pass:
         reader, ctx, plan = self.reader, self.ctx, self.plan
         outcomes = self._outcomes
         not_losses = ctx.form.not_losses
+        stage_column = ctx.columns.get("stage")
+        stage_at = stage_column.index if stage_column is not None else None
         for number, cells in self.table.rows:
             self._sample(number, cells)
             if len(cells) != width:
@@ -243,6 +253,8 @@ class _Pass:
                 continue
             if row.period:
                 _check_recurring(ctx, row)
+            if not row.stage and stage_at is not None and not any(c.strip() for c in cells[:stage_at]):
+                self.grouped_blanks += 1  # no stage, nor anything before it: a group's later row?
             self._identify(row, outcome, self._place(row, outcome))
 
     def _sample(self, number: int, cells: list[str]) -> None:
@@ -433,6 +445,20 @@ class _Pass:
                 f"{name}: first in an export of this source: taken from the file on {count:,} deal"
                 f"{'s' if count != 1 else ''} (there was nothing to compare it with)."
             )
+        if plan.closed_on_expected:
+            n = plan.closed_on_expected
+            they, close = ("they", "they close") if n != 1 else ("it", "it closes")
+            plan.notices.append(
+                f"{n:,} closed deal{'s' if n != 1 else ''}: the file gives no day {they} closed, so {close} "
+                "on the expected close date (--column closed_on=HEADER reads the day from another column)."
+            )
+        if plan.closed_later and plan.closed_later_first:
+            n, (row, day) = plan.closed_later, plan.closed_later_first
+            are, closes = ("are", "close") if n != 1 else ("is", "closes")
+            plan.notices.append(
+                f"{n:,} deal{'s' if n != 1 else ''} the file says {are} won or lost {closes} after today "
+                f"(row {row}: {day}): taken as closed today, as a deal cannot close in the future."
+            )
         if plan.undated_closed:
             have = "s have" if plan.undated_closed != 1 else " has"
             plan.notices.append(
@@ -458,19 +484,35 @@ class _Pass:
                 # else: a duplicate row, its place left empty
 
     def _check_grouped(self) -> None:
-        """A grouped report (group titles or totals among its rows) whose first column, the
-        stage, is blank on some rows writes each group's stage on its first row only: one
-        --map for the blank rows would put every group's in one stage, so none is offered."""
+        """A grouped report writes each group's values (the stage among them, in the first
+        columns) on the group's first row only: its later rows have no stage and nothing
+        before it. One --map for those rows would put every group's deals in one stage, so it
+        is not offered alone: the export that repeats the values is named first."""
         stage = self.ctx.columns.get("stage")
         blank = self.ctx.stages.unknown.get("", 0)
-        if not blank or stage is None or stage.index != 0 or not self.table.rows.scanned().grouped:
+        if not blank or stage is None or self.grouped_blanks < blank:
             return
-        raise InputError(
-            f"{blank:,} row{'s have' if blank != 1 else ' has'} no {stage.header!r}: a grouped report "
-            f"writes each group's {stage.header!r} on its first row only. Export the report as "
-            "'Details Only' (or fill the column down in the spreadsheet), then import again. "
-            "Nothing was imported."
+        grouped = self.table.rows.scanned().grouped
+        if not grouped and stage.index > 1:
+            return
+        rows = f"{blank:,} row{'s have' if blank != 1 else ' has'}"
+        before = (
+            f", nor anything in the column{'s' if stage.index > 1 else ''} before it" if stage.index else ""
         )
+        fix = (
+            "Export the report as 'Details Only' (or fill the columns down in the spreadsheet), then import "
+            "again."
+        )
+        first_row = "writes each group's values on its first row only"
+        if grouped:
+            said = f"{rows} no {stage.header!r}{before}: a grouped report {first_row}. {fix}"
+        else:
+            said = (
+                f"{rows} no {stage.header!r}{before}. If the file is a grouped report, it {first_row}: "
+                f"{fix[0].lower()}{fix[1:]} If those deals have no stage, --map '=STAGE' places them "
+                "(e.g. --map '=Lead')."
+            )
+        raise InputError(said + " Nothing was imported.")
 
     def _again(self, number: int, cells: bytes, slot: int) -> Read:
         """A row kept for the end, read again: as it was read (its outcome and place are the

@@ -45,15 +45,17 @@ FOOTER_TEXT = re.compile(
     r"|salesforce\.com|^grand totals?\b|^totals?\b|^count\b",
     re.IGNORECASE,
 )
-# The label of a group's totals row in a formatted report (Salesforce's "Subtotal" under each
-# group; Excel's subtotals, in the languages the CRMs export in): the rest of such a row is numbers.
+# The label of a group's totals row in a formatted report: Salesforce's "Subtotal" under each
+# group, the words Excel's Data > Subtotal writes ("Prospecting Total", "Gesamtergebnis"), in
+# the languages the CRMs export in. The rest of such a row is numbers, and most of it empty.
 TOTALS_LABEL = re.compile(
-    r"(sub-?totals?|totals?|grand totals?|sum|count|zwischensumme|gesamt(summe)?|summe|sous-total"
-    r"|total général|subtotales?|totale|subtotaal|totaal)(\s*\(.*\))?:?$",
+    r"((.+\s)?(sub-?totals?|totals?|grand totals?|sum|count|zwischensumme|gesamt(summe)?|summe|ergebnis"
+    r"|gesamtergebnis|sous-total|total général|total general|total geral|subtotales?|totale|"
+    r"totale complessivo|subtotaal|totaal|eindtotaal))(\s*\(.*\))?:?",
     re.IGNORECASE,
 )
 # A group's title with its row count, alone on its line (a formatted report's "Prospecting (2)").
-_COUNTED_TITLE = re.compile(r".*\S\s\(\d[\d,.]*\)")
+_COUNTED_TITLE = re.compile(r"(.*\S)\s\(\d[\d,.]*\)")
 _NUMBER = re.compile(r"^[-+]?[\d.,\s'\u00a0\u202f]*\d[\d.,\s'\u00a0\u202f]*[%]?$|^[$€£¥]?\s?[-\d.,]+$")
 
 Row = tuple[int, list[str]]  # (line number as a spreadsheet shows it, cells)
@@ -102,7 +104,7 @@ class DataRows:
             if (
                 first and not sorter.held and not sorter.window
                 and (folded := first.casefold()) != first_header and folded != "subitems"
-                and not TOTALS_LABEL.match(first)
+                and not (_filled(cells, 4) < 4 and TOTALS_LABEL.fullmatch(first))
                 and (
                     (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
                     and not second.isspace() and not third.isspace()
@@ -482,6 +484,26 @@ class _Sorter:
             and _filled(cells) == 1 and not _NUMBER.match(first)
         )  # fmt: skip
 
+    def _labelled_totals(self, cells: list[str]) -> bool:
+        """A formatted report's totals row: its first filled cell a totals label (in the
+        first column, or a group level's further in), then only numbers, with most of a wide
+        row empty. A deal named "Total" keeps its row: it fills its columns."""
+        if self.width < 4:
+            return False
+        filled = [c.strip() for c in cells if c.strip()]
+        if not filled or len(filled) > self.width // 2 or not TOTALS_LABEL.fullmatch(filled[0]):
+            return False
+        return all(_NUMBER.match(c) for c in filled[1:])
+
+    def _counted_title(self, first: str, cells: list[str], after: Row | None) -> bool:
+        """A group's title with its count ("Prospecting (2)") alone on its line, over the
+        group's first row: that row starts with the group's value ("Prospecting"), as a
+        formatted report writes it. A deal named "Renewal (2)" is no title."""
+        counted = _COUNTED_TITLE.fullmatch(first)
+        if counted is None or self.width <= 2 or _filled(cells) != 1 or after is None:
+            return False
+        return after[1][0].strip().casefold() == counted[1].casefold() if after[1] else False
+
     def _decide(self) -> Iterator[Row]:
         """Judge the first waiting row, with the two after it (or the end) in view."""
         window, said = self.window, self.said
@@ -502,17 +524,10 @@ class _Sorter:
             said.subitems += 1
             return
         self.in_subitems = False
-        if (
-            first
-            and TOTALS_LABEL.match(first)
-            and all(_NUMBER.match(c) for c in (c.strip() for c in cells[1:]) if c)
-        ):
+        if self._labelled_totals(cells):
             said.totals += 1  # a group's totals row, labelled ("Subtotal", then its sums)
             return
-        if first and (
-            self._is_title(cells, after)
-            or (self.width > 2 and _filled(cells) == 1 and _COUNTED_TITLE.fullmatch(first))
-        ):
+        if first and (self._is_title(cells, after) or self._counted_title(first, cells, after)):
             said.titles.append(first)  # a group's title, alone on its line
             return
         if not first and cells:
