@@ -27,7 +27,11 @@ _LEAD_SYMBOLS = {
     "A$": "AUD", "CA$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "NT$": "TWD", "MX$": "MXN",
     "zł": "PLN", "Kč": "CZK", "kr.": KRONA, "kr": KRONA, "Kr.": KRONA, "Kr": KRONA, "R": "ZAR",
 }  # fmt: skip
-_TRAIL_SYMBOLS = {"zł": "PLN", "Kč": "CZK", "kr.": KRONA, "kr": KRONA, "Kr.": KRONA, "Kr": KRONA, "円": "JPY"}
+_TRAIL_SYMBOLS = {
+    "zł": "PLN", "Kč": "CZK", "kr.": KRONA, "kr": KRONA, "Kr.": KRONA, "Kr": KRONA, "円": "JPY",
+    "TL": "TRY", "Ft": "HUF", "р.": "RUB", "руб.": "RUB", "руб": "RUB", "лв.": "BGN", "лв": "BGN",
+    "lei": "RON", "元": "CNY", "원": "KRW",
+}  # fmt: skip
 
 
 def _either(symbols: dict[str, str]) -> str:
@@ -132,7 +136,7 @@ def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
     """`read_amount` of a stripped text that is not a plain amount."""
     if not raw:
         raise InputError("Enter an amount (" + HINT + ").")
-    work = raw
+    work = raw.replace("\u2212", "-")  # the minus sign Swedish and other locales write
     currency: str | None = None
     if _BARE.match(raw) is None:  # a symbol, a code, a sign or a multiplier
         m = (_LEAD.match(work) if work[0] in _LEAD_FIRST else None) or (

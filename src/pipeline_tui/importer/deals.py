@@ -96,6 +96,13 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
     closed_at = None if stage_kind is StageKind.OPEN else _closed_at(row)
     if stage_kind is not StageKind.OPEN and closed_at is None:
         plan.undated_closed += 1
+    elif closed_at is not None:
+        if row.closed_on is None and row.lost_date is None and row.close is not None:
+            plan.closed_on_expected += 1  # said: the file has no day it closed, only the expected one
+        if closed_at.date() > ctx.now.date():  # a deal is never closed in the future
+            plan.closed_later += 1
+            plan.closed_later_first = plan.closed_later_first or (row.number, closed_at.date().isoformat())
+            closed_at = ctx.now
     created = row.created or ctx.now
     if closed_at is not None and _before(closed_at, created):
         created = closed_at  # a deal is never created after it closed (the dry run says so)

@@ -71,6 +71,9 @@ class ImportPlan:
     missing_action: str = "keep"
     archived_missing: int = 0  # of `updates`: deals archived for being no longer in the file
     undated_closed: int = 0  # closed deals the file gives no date for
+    closed_on_expected: int = 0  # closed deals dated by their expected close date (no other date)
+    closed_later: int = 0  # closed deals the file dates after today: closed today instead
+    closed_later_first: tuple[int, str] | None = None  # (row, the date) of the first of them
     first_seen: Counter[str] = field(default_factory=Counter)  # fields an export brought for the first time
     # What the dry run states because a seller might disagree with it:
     unread: list[str] = field(default_factory=list)  # the file's headers no field is read from

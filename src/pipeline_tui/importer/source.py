@@ -298,7 +298,7 @@ def _money(
 
     codes = {code for code, _, _ in said if code not in AMBIGUOUS}
     if could and column is not None and fixed is None:
-        given = next(iter(codes), None)
+        given = next((c for c, _, _ in said if c not in AMBIGUOUS), None)  # the first stated
         if given is not None and given not in could:
             other = next(s for s in said if s[0] == given)
             raise InputError(
@@ -319,6 +319,9 @@ def _money(
         )
     for stated in said:
         if stated[0] not in AMBIGUOUS:
+            continue
+        if not codes and home in AMBIGUOUS[stated[0]]:  # "kr" in a pipeline kept in kronor
+            codes = {home}
             continue
         if not codes:  # "kr 1 234,50" and nothing else saying whose krona
             whose = ", ".join(AMBIGUOUS[stated[0]])
@@ -347,7 +350,9 @@ def _not_text(value: str, limit: int) -> str:
     if len(value.strip()) > limit:
         size = len(value.strip())
         return f"is {size:,} characters long, more than the {limit:,} it may hold: shorten it in the file"
-    return "holds characters that are not text (control characters): remove them from the cell"
+    if any("\ud800" <= c <= "\udfff" for c in value):  # bytes the file's encoding could not read
+        return "holds bytes that are not text in the file's encoding: import it with --encoding NAME"
+    return "holds characters that are not text (a NUL): remove them from the cell"
 
 
 class _NotPlain(Exception):
@@ -531,8 +536,10 @@ class RowReader:
             currency = sign_currency(could, self.home)
         if self.fixed is not None:
             currency = self.fixed
-        elif currency in AMBIGUOUS:  # "kr" and nothing saying whose: refused by read_row
-            raise _NotPlain
+        elif currency in AMBIGUOUS:  # "kr" and nothing saying whose: the pipeline's, or refused
+            if self.home not in AMBIGUOUS[currency]:
+                raise _NotPlain
+            currency = self.home
         values[7] = currency
         return _make_row(SourceRow, values)  # SourceRow._make, without its Python frame
 

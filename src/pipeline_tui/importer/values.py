@@ -19,6 +19,7 @@ from pipeline_tui.limits import MAX_MINOR
 from pipeline_tui.money import (
     COMMA,
     EITHER,
+    KRONA,
     POINT,
     Amount,
     AmountError,
@@ -36,7 +37,9 @@ EXCEL_FIRST, EXCEL_LAST = date(1980, 1, 1), date(2100, 12, 31)
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
-_YEAR_FIRST = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})\.?$")  # 2026/02/03 (ja, zh), 2026.02.03.
+_YEAR_FIRST = re.compile(
+    r"^(\d{4})([/.])\s?(\d{1,2})\2\s?(\d{1,2})\.?$"
+)  # 2026/02/03 (ja, zh), 2026. 02. 03. (hu)
 # A two-digit year as spreadsheets read it (Excel, LibreOffice): 00-29 is 20xx, 30-99 19xx.
 CENTURY_PIVOT = 30
 # Month names in the languages the CRMs export in (English is `MONTHS`): full and as
@@ -45,10 +48,10 @@ FOREIGN_MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            "januar jänner janvier janv enero ene janeiro gennaio gen januari",
-            "februar feber février févr fevr febrero febr fevereiro fev febbraio februari",
-            "märz mär maerz mars marzo março maart mrt",
-            "avril avr abril aprile",
+            "januar jänner jän jaen janvier janv enero ene janeiro gennaio gen januari",
+            "februar feber février fevrier févr fevr febrero febr fevereiro fev febbraio februari",
+            "märz mär maerz mrz mars marzo março marco maart mrt",
+            "avril avr abril abr aprile",
             "mai mayo maio maggio mag mei",
             "juni juin junio junho giugno giu",
             "juli juil juillet julio julho luglio lug",
@@ -56,7 +59,7 @@ FOREIGN_MONTHS = {
             "setembro set settembre septiembre setiembre septembre",
             "oktober okt octobre octubre outubro out ottobre ott",
             "novembre noviembre novembro",
-            "dezember dez décembre déc dec diciembre dic dezembro dicembre",
+            "dezember dez décembre decembre déc dec diciembre dic dezembro dicembre",
         ),
         start=1,
     )
@@ -67,8 +70,8 @@ _NAMED_FOREIGN = re.compile(r"^(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]{3,10})\.?\s+(?
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _NAMED_MD = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")  # Jun 30, 2024
 _NAMED_DM = re.compile(
-    r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4}|\d{2})$"
-)  # 30 Jun 2024
+    r"^(\d{1,2})(?:st|nd|rd|th|er)?\.?[\s-]+(?:de\s+)?([^\W\d_]{3,10})\.?,?[\s-]+(?:de\s+)?(\d{4}|\d{2})$"
+)  # 30 Jun 2024, 18-Dez-26 (Excel's d-mmm-yy in its UI's language), 1er mars 2026
 _CLOCK = re.compile(
     r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$"
 )
@@ -226,8 +229,8 @@ def _day_only(text: str, *, day_first: bool) -> date:
     if m and m[1].lower() in MONTHS:
         return date(int(m[3]), MONTHS[m[1].lower()], int(m[2]))
     m = _NAMED_DM.match(text)
-    if m and m[2].lower() in MONTHS:
-        return date(full_year(int(m[3])), MONTHS[m[2].lower()], int(m[1]))
+    if m and (named := MONTHS.get(m[2].lower()) or FOREIGN_MONTHS.get(m[2].lower())):
+        return date(full_year(int(m[3])), named, int(m[1]))
     m = _NAMED_FOREIGN.match(text)
     if m and (m[2].lower() in FOREIGN_MONTHS or m[2].lower() in MONTHS):
         return date(int(m[3]), FOREIGN_MONTHS.get(m[2].lower()) or MONTHS[m[2].lower()], int(m[1]))
@@ -302,6 +305,7 @@ _UNSEEN: Any = object()
 SHARED_SIGNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "USD": ("$", ("USD", "AUD", "CAD", "NZD", "SGD", "HKD", "MXN", "TWD", "ARS", "CLP", "COP")),
     "JPY": ("¥￥", ("JPY", "CNY")),
+    "GBP": ("£", ("GBP", "EGP", "LBP", "SYP", "SDG", "GIP", "FKP", "SHP")),
 }
 _NAMED_SIGN = re.compile(r"[^\W\d_]{2}|円")  # 'US$', 'JP¥', 'USD 5', '5 000 円': the amount names it
 
@@ -367,7 +371,9 @@ class AmountMarks:
             got = self.amount(text)
         if got is None:
             return
-        if self.shared is None and got.currency in SHARED_SIGNS and shared_sign(text, got.currency):
+        if self.shared is None and (
+            got.currency == KRONA or (got.currency in SHARED_SIGNS and shared_sign(text, got.currency))
+        ):
             self.shared = (number, column, text.strip())
         if not got.mark:
             return

@@ -26,6 +26,9 @@ CLOSED_STAGES: dict[str, str] = {
                 "Ganho", "Fechado ganho", "Fechado e ganho", "Negócio ganho", "Fechado/ganho",
                 "Gesloten gewonnen", "Gesloten - gewonnen", "Deal gewonnen",
                 "Vinto", "Vinta", "Chiuso vinto", "Chiuso - vinto", "Chiusa vinta", "Trattativa vinta",
+                # HubSpot and other CRMs in Japanese and Chinese, Nordic and Polish spreadsheets
+                "成約", "受注", "成約済み", "赢单", "成交", "已成交",
+                "Vunnen", "Vundet", "Vunnet", "Wygrana", "Wygrany",
             ),
         ),
         (
@@ -39,6 +42,8 @@ CLOSED_STAGES: dict[str, str] = {
                 "Fechado perdido", "Fechado e perdido", "Negócio perdido", "Fechado/perdido",
                 "Gesloten verloren", "Gesloten - verloren", "Deal verloren",
                 "Perso", "Persa", "Chiuso perso", "Chiuso - perso", "Chiusa persa", "Trattativa persa",
+                "失注", "失注済み", "输单", "丢单", "已丢单",
+                "Förlorad", "Tabt", "Tapt", "Przegrana", "Przegrany",
             ),
         ),
     )
