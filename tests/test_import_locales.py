@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_import_exports import deals, ok, refused, stage, write
+from conftest import TODAY
+from test_import_exports import deals, ok, placed, refused, stage, write
 
 from pipeline_tui.store import Store
 
@@ -35,7 +36,7 @@ def test_a_central_european_file_is_never_read_as_a_western_one(store: Store, ca
     ]  # fmt: skip
     path = write(tmp_path / "deals.csv", rows, delimiter=";", encoding="cp1250")
     err = refused(capsys, "import", str(path))
-    assert "a sign inside a word" in err and "--encoding cp1250, in which it reads 'Łódź SA" in err
+    assert "which is no word" in err and "--encoding cp1250, in which it reads 'Łódź SA" in err
     assert store.deals.count() == 0
     ok(capsys, "import", str(path), "--encoding", "cp1250")
     assert {d.company for d in deals(store).values()} == {"Łódź SA", "Orlen", "Śnieżka"}
@@ -166,13 +167,14 @@ def test_pipedrive_won_and_lost_dates_are_read_in_german_and_french(
 # ------------------------------------------------------------------ whose records
 
 
-def test_a_file_mapped_whole_with_column_is_not_filed_as_a_crms_records(
+def test_a_file_sharing_a_crms_header_says_whose_it_is_taken_for(
     store: Store, capsys, tmp_path: Path
 ) -> None:
     """An Insightly export holds 'Opportunity Name' and 'Opportunity ID', as Salesforce's
-    does. Mapped whole with --column, its deals are not Salesforce's: a later
-    `--missing archive` of a Salesforce file must not take them, nor they the Salesforce
-    deals. The archived deals are not counted as rows the file updated."""
+    does. Mapped whole with --column, the dry run says it is read as Salesforce's and names
+    --source csv; --missing archive with a file none of whose rows is a deal imported from
+    Salesforce before is refused (it would archive them all); --source csv keeps the deals
+    apart."""
     salesforce = [
         ["Opportunity Name", "Account Name", "Stage", "Amount", "Close Date", "Opportunity ID"],
         ["Müller AG - CRM Rollout", "Müller AG", "Prospecting", "5000", "2026-12-31", "0065g00000AbCdEAA1"],
@@ -189,10 +191,14 @@ def test_a_file_mapped_whole_with_column_is_not_filed_as_a_crms_records(
               "--column", "close=Forecast Close Date", "--column", "status=Current State",
               "--column", "stage=Pipeline Stage", "--column", "id=Opportunity ID"]  # fmt: skip
     path = write(tmp_path / "insightly.csv", insightly)
-    out = ok(capsys, "import", str(path), *mapped, "--missing", "archive", "--dry-run")
-    assert out.startswith("insightly.csv: csv export, 1 row")
-    assert "Not in this file" not in out
-    ok(capsys, "import", str(path), *mapped, "--missing", "archive")
+    out = ok(capsys, "import", str(path), *mapped, "--dry-run")
+    assert "Read as a Salesforce export: its header has 'Opportunity Name'" in out
+    assert "--source csv keeps its deals apart from Salesforce's" in out
+    err = refused(capsys, "import", str(path), *mapped, "--missing", "archive")
+    assert "None of the file's rows is a deal imported from Salesforce before" in err
+    assert deals(store)["Müller AG - CRM Rollout"].archived_at is None
+    out = ok(capsys, "import", str(path), *mapped, "--source", "csv", "--missing", "archive")
+    assert "Read as a Salesforce export" not in out
     got = deals(store)
     assert got["Acme onboarding"].source == "csv"
     assert got["Müller AG - CRM Rollout"].archived_at is None
@@ -201,9 +207,26 @@ def test_a_file_mapped_whole_with_column_is_not_filed_as_a_crms_records(
     # archived deal is not one of the file's rows.
     out = ok(capsys, "import", str(write(tmp_path / "next.csv", salesforce[:2])), "--missing", "archive")
     assert deals(store)["Globex - Pilot"].archived_at is not None
-    assert got["Acme onboarding"].archived_at is None
+    assert deals(store)["Acme onboarding"].archived_at is None
     out = ok(capsys, "import", str(write(tmp_path / "again.csv", salesforce[:2])), "--dry-run")
     assert "Rows: 1 = 1 unchanged." in out
+
+
+def test_a_crm_export_mapped_whole_with_column_is_still_that_crms(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A HubSpot export imported once as it is, then again with every column named (a
+    script): the same deals, unchanged, not twice."""
+    rows = [["Record ID", "Deal Name", "Deal Stage", "Amount"],
+            ["101", "Acme", "appointmentscheduled", "5000"],
+            ["102", "Beta", "appointmentscheduled", "7000"]]  # fmt: skip
+    path = write(tmp_path / "hs.csv", rows)
+    ok(capsys, "import", str(path))
+    named = ["--column", "id=Record ID", "--column", "title=Deal Name", "--column", "stage=Deal Stage",
+             "--column", "value=Amount"]  # fmt: skip
+    out = ok(capsys, "import", str(path), *named)
+    assert "Rows: 2 = 2 unchanged." in out
+    assert store.deals.count() == 2
 
 
 def test_rows_line_does_not_count_deals_archived_for_being_gone(store: Store, capsys, tmp_path: Path) -> None:
@@ -374,3 +397,239 @@ def test_an_amount_column_left_unread_is_pointed_out(store: Store, capsys, tmp_p
     assert "--column value=#3 or --column value=#5 reads it." in out
     out = ok(capsys, "import", str(path), *args, "--column", "value=#3", "--dry-run")
     assert "Amounts: none is read" not in out
+
+
+# ------------------------------------------------------------------ a second round from outside
+
+
+WESTERN = [["Café Lumière", "Crème brûlée SARL"], ["Müller GmbH", "Straße 5"], ["Telefónica", "España Norte"],
+           ["São João", "Açores Lda"], ["Ångström AB", "Malmö"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "company",
+    ["Société\xa0Générale", "Acme—Renewal", "Deal…", "“Big”deal", "2×Widgets", "200ft²",
+     "½kg Pack", "Søren & Co", "Ève Conseil", "più bello"],
+)  # fmt: skip
+def test_ordinary_western_text_is_read_as_windows_1252(
+    store: Store, capsys, tmp_path: Path, company: str
+) -> None:
+    """Punctuation and letters Western text has (a no-break space, dashes, quotes, ´ as an
+    apostrophe, ×, ², ½, ø, È) in a Western European Excel file never read as a misreading of
+    another code page."""
+    rows = [SHEET, ["A", company, "Proposal", "1000", "EUR", "2026-12-20", "Open"]]
+    rows += [[title, other, "Proposal", "1000", "EUR", "2026-12-20", "Open"] for title, other in WESTERN]
+    out = ok(capsys, "import", str(write(tmp_path / "deals.csv", rows, encoding="cp1252")), *MAPPED)
+    assert "read as Windows-1252" in out
+    assert deals(store)["A"].company == company
+
+
+CZECH = ["Název", "Firma", "Fáze", "Částka", "Měna", "Datum uzavření", "Stav"]
+TURKISH = ["Başlık", "Şirket", "Aşama", "Tutar", "Para birimi", "Kapanış tarihi", "Durum"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "rows"),
+    [
+        ("cp1250", [CZECH, ["Podpora", "ČEZ", "Proposal", "12 500,00", "CZK", "20.12.2026", "Open"],
+                    ["Pilot", "Žďár Strojírny", "Proposal", "3 000,00", "CZK", "21.12.2026", "Open"],
+                    ["Licence", "Škoda Auto", "Proposal", "8 000,00", "CZK", "22.12.2026", "Open"]]),
+        ("cp1254", [TURKISH, ["Destek", "Başlık AŞ", "Proposal", "12.500,00", "TRY", "20.12.2026", "Open"],
+                    ["Lisans", "Şişecam", "Proposal", "3.000,00", "TRY", "21.12.2026", "Open"],
+                    ["Pilot", "Ülker Gıda", "Proposal", "8.000,00", "TRY", "22.12.2026", "Open"]]),
+    ],
+    ids=["czech", "turkish"],
+)  # fmt: skip
+def test_central_european_and_turkish_files_name_their_encoding(
+    store: Store, capsys, tmp_path: Path, encoding: str, rows: list[list[str]]
+) -> None:
+    """A Czech or Turkish Excel file (';', its Windows code page) reads as letters in
+    Windows-1252 too ('Èástka' for Částka, 'Baþlýk' for Başlık): letters no Western word has
+    there. The import stops and names the file's own encoding, showing how it reads."""
+    path = write(tmp_path / "deals.csv", rows, delimiter=";", encoding=encoding)
+    fields = ("title", "company", "stage", "value", "currency", "close", "status")
+    by_place = [arg for n, field in enumerate(fields, 1) for arg in ("--column", f"{field}=#{n}")]
+    err = refused(capsys, "import", str(path), *by_place)
+    assert f"--encoding {encoding}, in which it reads '{rows[0][0]}" in err  # how it reads in each
+    assert store.deals.count() == 0
+    ok(capsys, "import", str(path), *by_place, "--encoding", encoding)
+    assert {d.company for d in deals(store).values()} == {r[1] for r in rows[1:]}
+
+
+def test_the_pound_sign_and_kr_follow_the_pipelines_currency(store: Store, capsys, tmp_path: Path) -> None:
+    """'£' is the Egyptian pound's sign too, and 'kr' the krona's of four countries: with no
+    currency column they are the pipeline's own currency when it writes that sign (said); a
+    currency column saying EGP agrees with '£'."""
+    sheet = [["Deal", "Stage", "Amount"], ["Licences", "Proposal", "£12,500.00"]]
+    mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount"]
+    ok(capsys, "config", "currency", "EGP")
+    out = ok(capsys, "import", str(write(tmp_path / "eg.csv", sheet)), *mapped)
+    assert "Amounts written with '£' (row 2, 'Amount': '£12,500.00') are read as EGP, this pipeline's" in out
+    assert deals(store)["Licences"].currency == "EGP"
+    with_column = [["Deal", "Stage", "Amount", "Currency"], ["Support", "Proposal", "£1,000.00", "EGP"]]
+    ok(
+        capsys,
+        "import",
+        str(write(tmp_path / "eg2.csv", with_column)),
+        *mapped,
+        "--column",
+        "currency=Currency",
+    )
+    assert deals(store)["Support"].currency == "EGP"
+
+    krona = [["Deal", "Stage", "Amount"], ["Kiosk", "Proposal", "12 500,00 kr"]]
+    err = refused(capsys, "import", str(write(tmp_path / "kr.csv", krona)), *mapped)
+    assert "is in kronor or kroner (SEK, NOK, DKK, ISK)" in err  # an EGP pipeline: nothing says which
+    ok(capsys, "config", "currency", "SEK")
+    out = ok(capsys, "import", str(write(tmp_path / "kr.csv", krona)), *mapped)
+    assert (
+        "Amounts written with 'kr' (row 2, 'Amount': '12 500,00 kr') are read as SEK, this pipeline's" in out
+    )
+    assert (deals(store)["Kiosk"].value, deals(store)["Kiosk"].currency) == (1_250_000, "SEK")
+
+
+def test_won_and_lost_stage_names_in_japanese_are_offered_the_closed_stages(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    rows = [
+        ["取引名", "取引ステージ", "金額"],
+        ["保守契約", "成約", "350000"],
+        ["パイロット", "失注", "80000"],
+    ]
+    mapped = ["--column", "title=取引名", "--column", "stage=取引ステージ", "--column", "value=金額"]
+    ok(capsys, "import", str(write(tmp_path / "ja.csv", rows)), *mapped)
+    assert placed(store) == {"保守契約": "Closed Won", "パイロット": "Closed Lost"}
+
+
+@pytest.mark.parametrize(
+    ("row", "value"),
+    [(["Total", "Closed Won", "5000", "1"], 500_000), (["Sum", "Lead", "200", "0"], 20_000)],
+)
+def test_a_deal_named_like_a_total_is_kept(
+    store: Store, capsys, tmp_path: Path, row: list[str], value: int
+) -> None:
+    """Only a wide row mostly empty, its first filled cell a totals label and the rest
+    numbers, is a report's totals: a deal named "Total" that fills its columns comes in."""
+    rows = [["Deal", "Stage", "Amount", "Won"], ["Acme", "Lead", "100", "0"], row]
+    mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount"]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert deals(store)[row[0]].value == value
+
+
+def test_a_deal_titled_with_a_count_is_no_group_title(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [["Deal", "Stage", "Amount", "Close"], ["Acme", "Lead", "100", ""],
+            ["Acme Renewal (2)", "", "", ""], ["Beta", "Lead", "200", ""]]  # fmt: skip
+    mapped = [
+        "--column",
+        "title=Deal",
+        "--column",
+        "stage=Stage",
+        "--column",
+        "value=Amount",
+        "--map",
+        "=Lead",
+    ]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert set(deals(store)) == {"Acme", "Acme Renewal (2)", "Beta"}
+
+
+def test_excels_own_subtotal_rows_are_left_out(store: Store, capsys, tmp_path: Path) -> None:
+    """Excel's Data > Subtotal writes "<group> Total" under each group and "Grand Total"
+    at the end (in German "<group> Ergebnis", "Gesamtergebnis")."""
+    rows = [["Stage", "Deal", "Company", "Amount"],
+            ["Lead", "Acme", "Acme Inc", "100"], ["Lead", "Beta", "Beta AG", "200"],
+            ["Lead Total", "", "", "300"],
+            ["Closed Won", "Gamma", "Gamma SA", "50"], ["Closed Won Ergebnis", "", "", "50"],
+            ["Gesamtergebnis", "", "", "350"]]  # fmt: skip
+    mapped = ["--column", "stage=Stage", "--column", "title=Deal", "--column", "company=Company",
+              "--column", "value=Amount"]  # fmt: skip
+    out = ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert "3 group totals rows" in out
+    assert placed(store) == {"Acme": "Lead", "Beta": "Lead", "Gamma": "Closed Won"}
+
+
+def test_a_report_grouped_by_two_fields_is_read_or_named(store: Store, capsys, tmp_path: Path) -> None:
+    """Grouped by owner, then stage, each group's values on its first row: with subtotal
+    rows (at both levels) it is a grouped report, and the import names the export that
+    repeats the values; without them it says both what a grouped report needs and the --map
+    for rows that truly have no stage, never one --map alone."""
+    head = ["Opportunity Owner", "Stage", "Account Name", "Opportunity Name", "Amount", "Opportunity ID"]
+    data = [["Ann Seller", "Prospecting", "Edge", "Edge - seats", "20000", "0065g00000AbCdEAA1"],
+            ["", "", "Burlington", "Burlington - Weaving", "15000", "0065g00000AbCdFAA1"],
+            ["", "Subtotal", "", "", "35000", ""],
+            ["", "Closed Won", "Pyramid", "Pyramid - Install", "42000", "0065g00000AbCdGAA1"],
+            ["", "", "United Oil", "United Oil - Refinery", "30000", "0065g00000AbCdJAA1"],
+            ["", "Subtotal", "", "", "72000", ""], ["Subtotal", "", "", "", "107000", ""]]  # fmt: skip
+    err = refused(capsys, "import", str(write(tmp_path / "sub.csv", [head, *data])))
+    assert "2 rows have no 'Stage', nor anything in the column before it: a grouped report writes" in err
+    assert "--map" not in err
+    plain = [r for r in data if "Subtotal" not in r]
+    err = refused(capsys, "import", str(write(tmp_path / "plain.csv", [head, *plain])))
+    assert "If the file is a grouped report, it writes each group's values on its first row only" in err
+    assert "If those deals have no stage, --map '=STAGE' places them" in err
+    assert store.deals.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("18-Dez-26", date(2026, 12, 18)),
+        ("18-déc.-26", date(2026, 12, 18)),
+        ("12-ene-26", date(2026, 1, 12)),
+        ("12-gen-26", date(2026, 1, 12)),
+        ("12-out-26", date(2026, 10, 12)),
+        ("12-mrt-26", date(2026, 3, 12)),
+        ("2026. 12. 18.", date(2026, 12, 18)),
+        ("12 abr 2026", date(2026, 4, 12)),
+        ("3 Jän. 2026", date(2026, 1, 3)),
+        ("5 fevrier 2026", date(2026, 2, 5)),
+        ("1er mars 2026", date(2026, 3, 1)),
+    ],
+)
+def test_excels_short_dates_in_other_languages(
+    store: Store, capsys, tmp_path: Path, written: str, day: date
+) -> None:
+    rows = [SHEET, ["A", "Co", "Proposal", "1000", "EUR", written, "Open"]]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *MAPPED)
+    assert deals(store)["A"].expected_close == day
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("12.500,00 TL", "TRY", 1_250_000),
+        ("12\xa0500,00 р.", "RUB", 1_250_000),
+        ("1\xa0250\xa0000 Ft", "HUF", 125_000_000),
+        ("1 200 лв.", "BGN", 120_000),
+    ],
+)
+def test_local_currency_words_after_the_amount(
+    store: Store, capsys, tmp_path: Path, amount: str, currency: str, minor: int
+) -> None:
+    rows = [SHEET, ["A", "Co", "Proposal", amount, currency, "2026-12-20", "Open"]]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *MAPPED)
+    assert (deals(store)["A"].value, deals(store)["A"].currency) == (minor, currency)
+
+
+def test_closed_deals_never_close_in_the_future_and_the_expected_date_is_said(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A seller's list whose 'Close date' is the expected one, and a status saying won or
+    lost: a deal closes on that date when it has passed, today when it has not (a deal
+    cannot close in the future), and the dry run says both."""
+    rows = [SHEET, ["Future win", "Co", "Proposal", "1000", "EUR", "05.10.2029", "Won"],
+            ["Past loss", "Co", "Proposal", "1000", "EUR", "05.10.2026", "Lost"]]  # fmt: skip
+    path = write(tmp_path / "deals.csv", rows)
+    out = ok(capsys, "import", str(path), *MAPPED, "--dry-run")
+    assert (
+        "2 closed deals: the file gives no day they closed, so they close on the expected close date" in out
+    )
+    assert (
+        "1 deal the file says is won or lost closes after today (row 2: 2029-10-05): taken as closed today"
+        in out
+    )
+    ok(capsys, "import", str(path), *MAPPED)
+    got = deals(store)
+    assert got["Future win"].closed_at is not None and got["Future win"].closed_at.date() == TODAY
+    assert got["Future win"].expected_close == date(2029, 10, 5)
+    assert got["Past loss"].closed_at is not None and got["Past loss"].closed_at.date() == date(2026, 10, 5)

@@ -228,7 +228,7 @@ def test_a_grouped_report_with_the_stage_on_each_groups_first_row_only_is_refuse
         ["Subtotal", *[""] * (width - 1)],
     ]  # fmt: skip
     err = refused(capsys, "import", str(write_xlsx(tmp_path / "report.xlsx", sheet)))
-    assert "2 rows have no 'Stage': a grouped report writes each group's 'Stage' on its first row only" in err
+    assert "2 rows have no 'Stage': a grouped report writes each group's values on its first row only" in err
     assert "'Details Only'" in err and "--map" not in err
     assert store.deals.count() == 0
 
