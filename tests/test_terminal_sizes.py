@@ -81,8 +81,13 @@ async def focus_first_card(pilot) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------- tour
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+# Every size, each in one of the themes and both themes over the sizes: a theme changes
+# colours, not the layout (what each theme's colours make readable is checked on every
+# screen below, `test_every_screen_is_readable_in_both_themes`).
+TOURS = [(size, THEMES[i % 2]) for i, size in enumerate(SIZES)]
+
+
+@pytest.mark.parametrize(("size", "theme"), TOURS, ids=[f"{w}x{h}-{t}" for (w, h), t in TOURS])
 async def test_every_screen_works_at_every_size(make_app, demo_store: Store, size, theme) -> None:
     store = demo_store
     stages = {s.name: s for s in store.shape.stages()}
