@@ -633,3 +633,23 @@ def test_closed_deals_never_close_in_the_future_and_the_expected_date_is_said(
     assert got["Future win"].closed_at is not None and got["Future win"].closed_at.date() == TODAY
     assert got["Future win"].expected_close == date(2029, 10, 5)
     assert got["Past loss"].closed_at is not None and got["Past loss"].closed_at.date() == date(2026, 10, 5)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "company"),
+    [("cp1252", "LES FRÈRES DUPONT"), ("cp1252", "CRÈME DE LA CRÈME SARL"), ("cp1252", "Fundació Història"),
+     ("cp1252", "São Paulo Ltda"), ("cp1252", "Ölwerk AG"), ("cp1252", "Perù Export"),
+     ("cp1252", "Città di Roma"),
+     ("cp1252", "Cold storage 2000 ft³"), ("mac_roman", "Müller GmbH"), ("mac_roman", "Société Générale")],
+)  # fmt: skip
+def test_a_small_western_file_reads_in_its_own_encoding(
+    store: Store, capsys, tmp_path: Path, encoding: str, company: str
+) -> None:
+    """A file of a few rows, one name with a letter past ASCII: of Windows-1252 and Mac
+    Roman, the reading that shows the other's letters as signs ('FR»RES', 'S„o', 'MŸller')
+    is not it; capitals and Catalan letters are no sign of another code page."""
+    rows = [SHEET, ["A", company, "Proposal", "1000", "EUR", "2026-12-20", "Open"],
+            ["B", "Acme", "Proposal", "1000", "EUR", "2026-12-20", "Open"]]  # fmt: skip
+    out = ok(capsys, "import", str(write(tmp_path / "deals.csv", rows, encoding=encoding)), *MAPPED)
+    assert deals(store)["A"].company == company
+    assert ("read as Windows-1252" if encoding == "cp1252" else "read as Mac Roman") in out

@@ -272,11 +272,18 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
             + _try_instead(raw, also=best.encoding)
         )
     tied = _tied(readable)
-    if tied:  # of two readings as likely, one that puts a sign inside a word ('W‰hrung') is not it
-        clean = [m for m in readable[:2] if not _glued(lines.decode(m.encoding, "replace"))]
+
+    def misread(match: Any) -> str:
+        """What shows the reading is another code page's letters (see `_MISREAD`)."""
+        return _glued(lines.decode(match.encoding, "replace"), _MISREAD[match.encoding])
+
+    if tied:  # of two readings as likely, one that puts signs inside words ('W‰hrung') is not it
+        clean = [m for m in readable[:2] if not _signs_in_words(lines.decode(m.encoding, "replace"))]
         if len(clean) == 1:
             best, tied = clean[0], False
-    glued = _glued(lines.decode(best.encoding, "replace"))
+        elif any(misread(m) for m in readable[:2]):  # neither: another code page's letters
+            best, tied = next(m for m in readable[:2] if misread(m)), False
+    glued = misread(best)
     if glued:  # a Central European file (cp1250) reads "Tytu³", "£Ûdü" in a Western one
         raise InputError(
             f"{path} is not UTF-8, and in {EIGHT_BIT[best.encoding]} it reads {glued!r}, which is no "
@@ -294,29 +301,49 @@ def _detect(raw: bytes, path: Path) -> tuple[str, str]:
 
 # What a Western reading makes of a Central European or Turkish file's letters (cp1250,
 # cp1254): signs where letters were ('Tytu³' for Tytuł, '£Ûdü' for Łódź, 'Œnie¿ka'), and
-# letters no Western word has there ('Mìna' for Měna, 'ÈEZ' for ČEZ, 'Baþlýk' for Başlık).
-# Ordinary text never looks so: a no-break space, a dash, quotes, '´' as an apostrophe, ×, ½,
-# ², … next to letters are left alone.
-_SIGN_FOR_LETTER = re.compile(
-    r"[^\W\d_][£¥¯³¹¿‰][^\W\d_]"  # between two letters
-    r"|[^\W\d_][£¥¯¹]|[£¥¯³¹](?=[^\W\d_])"  # against a letter
-    r"|(?<![mM])(?<=[^\W\d_])³"  # 'Tytu³' (but m³)
-    r"|(?<![\d\w])[¼¾](?=[^\W\d_])"  # '¼ubica' for Ľubica (but 1¾ in)
-    r"|[ìòù](?=[^\W\d_])"  # ě, ň, ů inside a word (Italian writes ì, ò, ù last)
-    r"|È(?=[A-ZÁÍÚÝáíúýeu])"  # Č starting a word ('Èástka', 'ÈEZ'; French 'Ève' is left)
-    r"|(?<=[^\W\d_])[þÞ]"  # ş, Ş inside a word
+# letters no Western word has there ('Mìna' for Měna, 'Èesko' for Česko, 'Baþlýk' for
+# Başlık). Ordinary text never looks so: a no-break space, a dash, quotes, '´' as an
+# apostrophe, ×, ½, ², 'FRÈRES', Catalan 'Història', … are left alone.
+_LETTER = r"[^\W\d_]"
+_AS_CP1252 = re.compile(
+    rf"{_LETTER}[£¥¯³¹¿]{_LETTER}"  # between two letters
+    rf"|{_LETTER}[£¥¯¹]|[£¥¯³¹](?={_LETTER})"  # against a letter
+    rf"|(?<![mM])(?<!ft)(?<!in)(?<!yd)(?<={_LETTER})³"  # 'Tytu³' (but m³, ft³)
+    rf"|(?<![\d\w])[¼¾](?={_LETTER})"  # '¼ubica' for Ľubica (but 1¾ in)
+    rf"|(?<={_LETTER})[ìù](?={_LETTER})"  # ě, ů inside a word (Italian writes ì, ù last)
+    rf"|(?<!{_LETTER})È(?={_LETTER})(?![vVrR])"  # Č starting a word ('Èesko'; not 'Ève', 'ÈRE')
+    rf"|(?<={_LETTER})[þÞ](?={_LETTER})"  # ş, Ş inside a word
 )
+# Mac Roman's readings of cp1250 letters: 'Ł' as '£', 'ł' as '≥', 'ż' as 'ø'… (only the
+# signs: its letters are Western letters too)
+_AS_MAC_ROMAN = re.compile(rf"{_LETTER}[£≥≤∂∑∏∫√]{_LETTER}|{_LETTER}[£≥≤]|[£≥≤](?={_LETTER})")
+_MISREAD = {"cp1252": _AS_CP1252, "mac_roman": _AS_MAC_ROMAN}
 
 
-def _glued(text: str) -> str:
-    """The first word a wrong 8-bit reading shows (see `_SIGN_FOR_LETTER`), or ""."""
-    found = _SIGN_FOR_LETTER.search(text)
+def _glued(text: str, pattern: re.Pattern[str] = _AS_CP1252) -> str:
+    """The first word that shows a reading is another code page's letters (`_MISREAD`), or ""."""
+    found = pattern.search(text)
     if found is None:
         return ""
     index = found.start()
     start = max(text.rfind(c, 0, index + 1) for c in " \n,;\t") + 1
     ends = [e for e in (text.find(c, index) for c in " \n,;\t") if e >= 0]
     return text[start : min(ends, default=len(text))][:30]
+
+
+# Signs one Western reading makes of the other's letters, for telling the two apart: Mac
+# Roman reads Windows-1252's 'ä' as '‰', 'ã' as '„', 'ö' as 'ˆ', 'Ö' as '÷'; Windows-1252
+# reads Mac Roman's 'à' as 'ˆ', 'á' as '‡' (dashes and '…', which both make of letters,
+# are ordinary text too, so they tell nothing).
+_SIGNS = "‡ˆ˘˙˚¸˝˛ˇ¯˜†‰÷◊¬√≈∆"
+_SIGN_IN_WORD = re.compile(
+    rf"{_LETTER}[{_SIGNS}‚„§«»]{_LETTER}|{_LETTER}[{_SIGNS}]|[{_SIGNS}](?={_LETTER})"
+    rf"|{_LETTER}[ŠŽŸŒ][a-zß-öø-ÿ]"  # 'SchŠfer', 'MŸller': Mac Roman's ä, ü in Windows-1252
+)
+
+
+def _signs_in_words(text: str) -> bool:
+    return _SIGN_IN_WORD.search(text) is not None
 
 
 def _readable(found: Any) -> list[Any]:
