@@ -92,8 +92,6 @@ class KeyGate:
                 return True
         elif isinstance(event, events.Paste):
             event.text = visible(event.text)  # a pasted control sequence is text, shown as marks
-            if self._one_line():
-                event.text = one_line(event.text)
             if self._dropping(event):
                 return True
         elif isinstance(event, (events.MouseDown, events.MouseUp)):
@@ -164,6 +162,8 @@ class KeyGate:
                 return
             self._queue.popleft()
             self._busy = True
+            if isinstance(event, events.Paste) and self._one_line():  # the field it goes to now
+                event.text = one_line(event.text)
             await self._route(event)
             if typing:
                 self._typed = True
@@ -195,7 +195,8 @@ class KeyGate:
         return event.key not in screen.active_bindings
 
     def _one_line(self) -> bool:
-        """Whether the focused field holds one line (an Input keeps only a paste's first)."""
+        """Whether the field a paste goes to now holds one line (an Input keeps only a
+        paste's first line)."""
         from textual.widgets import Input
 
         try:
