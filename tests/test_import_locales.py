@@ -653,3 +653,18 @@ def test_a_small_western_file_reads_in_its_own_encoding(
     out = ok(capsys, "import", str(write(tmp_path / "deals.csv", rows, encoding=encoding)), *MAPPED)
     assert deals(store)["A"].company == company
     assert ("read as Windows-1252" if encoding == "cp1252" else "read as Mac Roman") in out
+
+
+def test_a_deal_a_reimport_closes_in_the_future_closes_today(store: Store, capsys, tmp_path: Path) -> None:
+    """Next week's export says an open deal is won, with its (expected) close date still to
+    come: it closes today, as a new deal would, and the dry run says so."""
+    head = ["Record ID", "Deal Name", "Deal Stage", "Amount", "Close Date"]
+    ok(capsys, "import", str(write(tmp_path / "w1.csv", [head, ["101", "Acme", "appointmentscheduled", "5000",
+                                                              "2026-12-20"]])))  # fmt: skip
+    won = write(tmp_path / "w2.csv", [head, ["101", "Acme", "closedwon", "5000", "2026-12-20"]])
+    out = ok(capsys, "import", str(won))
+    assert "closes after today (row 2: 2026-12-20): taken as closed today" in out
+    acme = deals(store)["Acme"]
+    assert (
+        stage(store, acme) == "Closed Won" and acme.closed_at is not None and acme.closed_at.date() == TODAY
+    )

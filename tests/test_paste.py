@@ -115,9 +115,7 @@ async def test_a_multi_line_paste_into_a_one_line_field_keeps_every_line(make_ap
         assert field.value == "Acme Corp Suite 400 Berlin\tHQ"
 
 
-async def test_a_paste_right_after_the_key_that_opens_a_form_goes_in_whole(
-    make_app, store: Store
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_paste_right_after_the_key_that_opens_a_form_goes_in_whole(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
     """`n` and a paste at once: the paste waits behind the key and goes to the form's title
     then, joined for the field it lands in (decided as it is delivered, not as it arrives)."""
     from textual import events

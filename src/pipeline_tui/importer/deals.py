@@ -49,6 +49,22 @@ def _closed_at(row: SourceRow) -> datetime | None:
     return row.activity
 
 
+def _closed(ctx: Context, row: SourceRow, plan: ImportPlan) -> datetime | None:
+    """When a closed deal closed (`_closed_at`), never after now: a day still to come is
+    taken as today; both that and a day taken from the expected close date are counted for
+    the dry run."""
+    closed_at = _closed_at(row)
+    if closed_at is None:
+        return None
+    if row.closed_on is None and row.lost_date is None and row.close is not None:
+        plan.closed_on_expected += 1  # said: the file has no day it closed, only the expected one
+    if closed_at.date() > ctx.now.date():  # a deal is never closed in the future
+        plan.closed_later += 1
+        plan.closed_later_first = plan.closed_later_first or (row.number, closed_at.date().isoformat())
+        return ctx.now
+    return closed_at
+
+
 def plan_loss(ctx: Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) -> dict[str, Any]:
     key = (row.lost_reason, row.competitor)
     if key not in ctx.loss_cache:  # the same few reasons on every lost row
@@ -93,16 +109,9 @@ def new_deal(ctx: Context, record: Read, plan: ImportPlan, *, slot: int = -1) ->
     it when it was decided later."""
     row = record.row
     stage_kind = ctx.kind(record.stage_id)
-    closed_at = None if stage_kind is StageKind.OPEN else _closed_at(row)
+    closed_at = None if stage_kind is StageKind.OPEN else _closed(ctx, row, plan)
     if stage_kind is not StageKind.OPEN and closed_at is None:
         plan.undated_closed += 1
-    elif closed_at is not None:
-        if row.closed_on is None and row.lost_date is None and row.close is not None:
-            plan.closed_on_expected += 1  # said: the file has no day it closed, only the expected one
-        if closed_at.date() > ctx.now.date():  # a deal is never closed in the future
-            plan.closed_later += 1
-            plan.closed_later_first = plan.closed_later_first or (row.number, closed_at.date().isoformat())
-            closed_at = ctx.now
     created = row.created or ctx.now
     if closed_at is not None and _before(closed_at, created):
         created = closed_at  # a deal is never created after it closed (the dry run says so)
@@ -165,7 +174,7 @@ def plan_match(
     full = ctx.store.deals.get(match.id) if moves else None
     lost = ctx.kind(record.stage_id) is StageKind.LOST
     loss = plan_loss(ctx, row, record.outcome, plan) if moves and lost else None
-    closed_at = None if ctx.kind(record.stage_id) is StageKind.OPEN else _closed_at(row)
+    closed_at = None if ctx.kind(record.stage_id) is StageKind.OPEN else _closed(ctx, row, plan)
     stages = ctx.by_id
     if record.stage_id < 0:  # to a stage this import makes: known by its key until written
         made = next(p for p in ctx.stages.pending if p.key == record.stage_id)
