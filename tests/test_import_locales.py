@@ -346,6 +346,19 @@ def test_a_shared_sign_with_no_currency_column_is_said_and_follows_the_pipelines
     assert (deals(store)["Reef tours"].value, deals(store)["Reef tours"].currency) == (1_200_000, "AUD")
 
 
+def test_a_shared_sign_with_a_multiplier_is_still_the_pipelines(store: Store, capsys, tmp_path: Path) -> None:
+    """'$1.2mm' and '$2bn' name no currency: in an AUD pipeline they are AUD as '$500k' is
+    (one file never mixes currencies silently); 'US$5,000' is US dollars."""
+    ok(capsys, "config", "currency", "AUD")
+    rows = [["Deal", "Stage", "Amount"], ["Small", "Lead", "$500k"], ["Big", "Lead", "$1.2mm"],
+            ["Huge", "Lead", "$2bn"], ["Named", "Lead", "US$5,000"]]  # fmt: skip
+    mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount"]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert {t: d.currency for t, d in deals(store).items()} == {
+        "Small": "AUD", "Big": "AUD", "Huge": "AUD", "Named": "USD"
+    }  # fmt: skip
+
+
 def test_a_shared_sign_a_currency_column_contradicts_is_refused(store: Store, capsys, tmp_path: Path) -> None:
     rows = [["Deal", "Stage", "Amount", "Currency"], ["A", "Proposal", "$5,000", "EUR"]]
     mapped = ["--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount",

@@ -19,6 +19,7 @@ from pipeline_tui.limits import MAX_MINOR
 from pipeline_tui.money import (
     COMMA,
     EITHER,
+    ISO_4217,
     KRONA,
     POINT,
     Amount,
@@ -307,14 +308,19 @@ SHARED_SIGNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "JPY": ("¥￥", ("JPY", "CNY")),
     "GBP": ("£", ("GBP", "EGP", "LBP", "SYP", "SDG", "GIP", "FKP", "SHP")),
 }
-_NAMED_SIGN = re.compile(r"[^\W\d_]{2}|円")  # 'US$', 'JP¥', 'USD 5', '5 000 円': the amount names it
+# What names the currency beside a sign: a country's letters before it ('US$', 'JP¥'), a
+# code ('USD 5'), the yen's or yuan's own character; not a multiplier ('$1.2mm', '$2bn').
+_PREFIXED_SIGN = re.compile(r"[A-Za-z]{1,2}[$¥￥£]|[円元]")
+_WORD = re.compile(r"[A-Za-z]{3}")
 
 
 def shared_sign(text: str, code: str | None) -> tuple[str, ...]:
     """The currencies an amount could be in when its only sign of one is a sign several
     write ('$', '¥') and nothing in it names which; () otherwise."""
     entry = SHARED_SIGNS.get(code or "")
-    if entry is None or not any(sign in text for sign in entry[0]) or _NAMED_SIGN.search(text):
+    if entry is None or not any(sign in text for sign in entry[0]) or _PREFIXED_SIGN.search(text):
+        return ()
+    if any(word.group().upper() in ISO_4217 for word in _WORD.finditer(text)):
         return ()
     return entry[1]
 
