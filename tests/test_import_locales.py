@@ -681,3 +681,17 @@ def test_a_deal_a_reimport_closes_in_the_future_closes_today(store: Store, capsy
     assert (
         stage(store, acme) == "Closed Won" and acme.closed_at is not None and acme.closed_at.date() == TODAY
     )
+
+
+def test_deals_named_total_or_sum_in_a_wide_sparse_file_are_kept(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A wide export mostly empty, deals named 'Total' or '… Lump Sum' with only numbers
+    beside them: no report says so (no subtotal, no group title, not the group above), so
+    they are deals."""
+    head = ["Deal", "Amount", "Won", "Probability", "Close", "Owner"]
+    rows = [head, ["Acme", "100", "0", "", "", ""], ["Software Lump Sum", "5000", "1", "", "", ""],
+            ["Total", "300", "0", "", "", ""], ["Beta", "200", "0", "", "", ""]]  # fmt: skip
+    mapped = ["--column", "title=Deal", "--column", "value=Amount", "--column", "won=Won", "--map", "=Lead"]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
+    assert set(deals(store)) == {"Acme", "Software Lump Sum", "Total", "Beta"}

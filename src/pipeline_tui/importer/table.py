@@ -45,15 +45,20 @@ FOOTER_TEXT = re.compile(
     r"|salesforce\.com|^grand totals?\b|^totals?\b|^count\b",
     re.IGNORECASE,
 )
-# The label of a group's totals row in a formatted report: Salesforce's "Subtotal" under each
-# group, the words Excel's Data > Subtotal writes ("Prospecting Total", "Gesamtergebnis"), in
-# the languages the CRMs export in. The rest of such a row is numbers, and most of it empty.
+# The label of a group's totals row in a formatted report, in the languages the CRMs export
+# in. No deal is named so: Salesforce's "Subtotal", Excel's "Gesamtergebnis"...
 TOTALS_LABEL = re.compile(
-    r"((.+\s)?(sub-?totals?|totals?|grand totals?|sum|count|zwischensumme|gesamt(summe)?|summe|ergebnis"
-    r"|gesamtergebnis|sous-total|total général|total general|total geral|subtotales?|totale|"
-    r"totale complessivo|subtotaal|totaal|eindtotaal))(\s*\(.*\))?:?",
+    r"(sub-?totals?|zwischensumme|sous-total|subtotales?|subtotaal|grand totals?|gesamtergebnis"
+    r"|total général|total general|total geral|totale complessivo|eindtotaal)(\s*\(.*\))?:?",
     re.IGNORECASE,
 )
+# ...but a deal may be named "Total" or "Lump Sum": these words are a totals label only beside
+# the group they total ("Prospecting Total", "Total Prospecting", "Prospecting Ergebnis", as
+# Excel's Data > Subtotal writes them), or alone once the file has shown it is a report.
+_TOTAL_WORD = r"(totals?|sum|summe|count|gesamt|ergebnis|totale|totaal)"
+_WEAK_TOTAL = re.compile(rf"{_TOTAL_WORD}(\s*\(.*\))?:?", re.IGNORECASE)
+_LABEL_WORD = re.compile(r"total|sum|count|gesamt|ergebnis|totaal", re.IGNORECASE)  # the fast path's test
+_GROUP_TOTAL = re.compile(rf"(?P<a>.+?)\s+{_TOTAL_WORD}|{_TOTAL_WORD}\s+(?P<b>.+)", re.IGNORECASE)
 # A group's title with its row count, alone on its line (a formatted report's "Prospecting (2)").
 _COUNTED_TITLE = re.compile(r"(.*\S)\s\(\d[\d,.]*\)")
 _NUMBER = re.compile(r"^[-+]?[\d.,\s'\u00a0\u202f]*\d[\d.,\s'\u00a0\u202f]*[%]?$|^[$€£¥]?\s?[-\d.,]+$")
@@ -104,7 +109,7 @@ class DataRows:
             if (
                 first and not sorter.held and not sorter.window
                 and (folded := first.casefold()) != first_header and folded != "subitems"
-                and not (_filled(cells, 4) < 4 and TOTALS_LABEL.fullmatch(first))
+                and not (_filled(cells, 4) < 4 and _LABEL_WORD.search(first))
                 and (
                     (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
                     and not second.isspace() and not third.isspace()
@@ -113,6 +118,7 @@ class DataRows:
             ):  # fmt: skip
                 sorter.given = True  # data whatever comes after, and nothing waits (`_Sorter`)
                 sorter.in_subitems = False
+                sorter.previous = cells
                 count += 1
                 yield number, cells
             else:
@@ -425,6 +431,7 @@ class _Sorter:
         self.given = False  # a row was given before them
         self.window: deque[Row] = deque()  # rows waiting for the two after them
         self.in_subitems = False
+        self.previous: list[str] = []  # the last row given as data (the group a total closes)
 
     def _plain(self, first: str, cells: list[str]) -> bool:
         """Data whatever comes after (and ending whatever waits before it: no title has a
@@ -487,13 +494,26 @@ class _Sorter:
     def _labelled_totals(self, cells: list[str]) -> bool:
         """A formatted report's totals row: its first filled cell a totals label (in the
         first column, or a group level's further in), then only numbers, with most of a wide
-        row empty. A deal named "Total" keeps its row: it fills its columns."""
+        row empty. A word a deal may be named ("Total", "Lump Sum") is a label only beside the
+        group of the row above ("Prospecting Total") or once the file shows it is a report."""
         if self.width < 4:
             return False
-        filled = [c.strip() for c in cells if c.strip()]
-        if not filled or len(filled) > self.width // 2 or not TOTALS_LABEL.fullmatch(filled[0]):
+        at = next((i for i, c in enumerate(cells) if c.strip()), None)
+        if at is None:
             return False
-        return all(_NUMBER.match(c) for c in filled[1:])
+        filled = [c.strip() for c in cells if c.strip()]
+        if len(filled) > self.width // 2 or not all(_NUMBER.match(c) for c in filled[1:]):
+            return False
+        label = filled[0]
+        if TOTALS_LABEL.fullmatch(label):
+            return True
+        if _WEAK_TOTAL.fullmatch(label):
+            return bool(self.said.totals or self.said.titles)
+        grouped = _GROUP_TOTAL.fullmatch(label)
+        if grouped is None or at >= len(self.previous):
+            return False
+        group = (grouped["a"] or grouped["b"] or "").strip().casefold()
+        return group == self.previous[at].strip().casefold()
 
     def _counted_title(self, first: str, cells: list[str], after: Row | None) -> bool:
         """A group's title with its count ("Prospecting (2)") alone on its line, over the
@@ -537,6 +557,7 @@ class _Sorter:
             if filled and all(_NUMBER.match(c) for c in filled) and len(filled) <= self.width // 2 and ends:
                 said.totals += 1  # a group's totals: numbers under the numeric columns, no title
                 return
+        self.previous = cells
         yield row
 
 
