@@ -36,6 +36,7 @@ class ExportRows:
                    r.label, d.competitor, d.revisit_on, e.data, d.source, d.source_id,
                    d.revisit_state, e.id = (
                        SELECT MAX(l.id) FROM events l WHERE l.deal_id = e.deal_id AND l.kind = 'lost'
+                       AND NOT (json_valid(l.data) AND COALESCE(json_extract(l.data, '$.retracted'), 0))
                    )
             FROM events e
             JOIN deals d ON d.id = e.deal_id
