@@ -95,6 +95,12 @@ def _plan(store: Store, path: Path, table: Table, options: Options) -> ImportPla
     """The rows are read as they stream from the file (in one pass, unless the file's own
     dates show another date order than the one assumed: then again)."""
     form = choose_format(table, options, path)
+    whose = ""
+    if (
+        form is not CUSTOM and options.columns and options.fmt == "auto" and not options.source
+        and named_every(table.header, form, options.columns)
+    ):  # fmt: skip
+        form, whose = _whose(store, table, form, options)
     source_name = _source_name(form, options)
     # A workbook mapped with --column is an xlsx file, not a "csv export".
     name = "xlsx" if form is CUSTOM and table.encoding == "xlsx" else form.name
@@ -113,17 +119,8 @@ def _plan(store: Store, path: Path, table: Table, options: Options) -> ImportPla
         first.append("Left out: " + "; ".join(table.left_out) + ".")
     if form.notice:
         first.append(form.notice)
-    if (
-        options.columns
-        and form is not CUSTOM
-        and not options.source
-        and named_every(table.header, form, options.columns)
-    ):
-        shared = ", ".join(repr(h) for h in form.signature)
-        first.append(
-            f"Read as a {form.label} export: its header has {shared}, and --column names every other "
-            f"column. If it is not one, --source csv keeps its deals apart from {form.label}'s."
-        )
+    if whose:
+        first.append(whose)
     plan.notices[:0] = first
     return plan
 
@@ -151,6 +148,39 @@ def _source_name(form: Format, options: Options) -> str:
             )
         return wanted
     return form.source
+
+
+def _whose(store: Store, table: Table, form: Format, options: Options) -> tuple[Format, str]:
+    """A file --column maps whole, whose header shares a name or two with a CRM's export:
+    that CRM's, when its record ids are deals imported from it before (a script naming every
+    column of next week's export); else a plain file, whose deals a later export of the CRM
+    still finds by their ids. Never a guess: the dry run says which, and how to say otherwise."""
+    from pipeline_tui.importer.identity import canonical_id
+
+    label = form.label.split(" (")[0]
+    names = {norm(h) for h in table.header}
+    signature = next((sig for sig in form.signatures() if all(norm(n) in names for n in sig)), ())
+    shared = ", ".join(repr(h) for h in table.header if norm(h) in {norm(n) for n in signature})
+    column = options.columns.get("id")
+    known = store.transfer.crm_refs(form.source) if column else {}
+    if known:
+        at = next((i for i, h in enumerate(table.header) if norm(h) == norm(column or "")), None)
+        if at is None and column and column.startswith("#") and column[1:].isdigit():
+            at = int(column[1:]) - 1
+        kind = form.ids or ""
+        ids = {canonical_id(k, kind) for k in known}
+        if at is not None and any(
+            at < len(cells) and canonical_id(cells[at], kind) in ids for _, cells in table.rows
+        ):
+            return form, (
+                f"Read as a {label} export (its header has {shared}; --column names the rest): its "
+                f"record ids are deals imported from {label} before."
+            )
+    return CUSTOM, (
+        f"Read as a plain file: --column names every column, and none of its record ids is a deal "
+        f"imported from {label} before, though its header has {shared}. If it is {label}'s export, "
+        f"--source {form.source} files its deals as {label}'s."
+    )
 
 
 def named_every(header: list[str], fmt: Format, named: Mapping[str, str]) -> bool:
