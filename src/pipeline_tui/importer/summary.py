@@ -3,6 +3,7 @@ board."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pipeline_tui.importer.columns import amount_headers, currency_header
@@ -142,24 +143,27 @@ def _currency_lines(plan: ImportPlan, path: Path) -> list[str]:
     if plan.format == "pipeline-tui":
         return []
     lines: list[str] = []
-    unread = currency_header(plan.unread) if "currency" not in {c.field for c in plan.columns} else None
+    fields = {c.field for c in plan.columns}
+    # A column that plainly holds a currency matters only for amounts that are read.
+    unread = currency_header(plan.unread) if "currency" not in fields and "value" in fields else None
     if unread is not None:
         lines.append(
             f"Currency: the column {unread!r} looks like the deals' currency but is not read: "
             f"--column currency={_quoted(unread)} reads it."
         )
-    fields = {c.field for c in plan.columns}
-    amounts = set(amount_headers(plan.unread)) if "value" not in fields and "product" not in fields else set()
-    if amounts and plan.rows:
+    if "value" not in fields and "product" not in fields and plan.rows:
+        amounts = set(amount_headers(plan.unread))
         found = [(at, h) for at, h in plan.unread_at if h in amounts][:3]
         picks = " or ".join(
             f"--column value={_quoted(h) if plan.unread.count(h) == 1 else f'#{at}'}" for at, h in found
         )
-        lines.append(
-            "Amounts: none is read, so every new deal comes in at 0; "
-            f"{', '.join(f'{h!r} (column {at})' for at, h in found)} look{'s' if len(found) == 1 else ''} "
-            f"like the amount: {picks} reads it."
+        looks = (
+            f"; {', '.join(f'{h!r} (column {at})' for at, h in found)} look{'s' if len(found) == 1 else ''} "
+            f"like the amount: {picks} reads it"
+            if found
+            else " (the file has no amount column: --column value=HEADER reads one)"
         )
+        lines.append(f"Amounts: none is read, so every new deal comes in at 0{looks}.")
     if plan.without_amount:
         n = plan.without_amount
         lines.append(
@@ -240,14 +244,27 @@ def _lacking_lines(plan: ImportPlan) -> list[str]:
     """What the file seems to lack while it has columns the import does not read: both are said."""
     if not plan.unread or plan.format == "pipeline-tui":
         return []
-    lacking = []
+    lines = []
     if plan.undated_closed:
-        lacking.append("close dates (--column closed_on=HEADER)")
-    if plan.missing_reasons:
-        lacking.append("loss reasons (--column lost_reason=HEADER)")
-    if not lacking:
-        return []
-    return [f"The file may hold {' and '.join(lacking)} in a column not read: {_some(plan.unread, 6)}."]
+        lines.append(
+            f"The file may hold close dates (--column closed_on=HEADER) in a column not read: "
+            f"{_some(plan.unread, 6)}."
+        )
+    reasons = [h for h in plan.unread if _REASONISH.search(h)]
+    if plan.missing_reasons and reasons:  # only columns whose name could be a reason's
+        lines.append(
+            f"The file may hold loss reasons (--column lost_reason=HEADER) in a column not read: "
+            f"{_some(reasons, 6)}."
+        )
+    return lines
+
+
+# Headers that could hold why a deal was lost, in the languages the CRMs export in.
+_REASONISH = re.compile(
+    r"reason|grund|raison|motiv|why|loss|lost|verlust|verloren|perte|perdu|p[ée]rdida|perdid|perdita|perso"
+    r"|reden|comment|note|notiz|remarque|descri|beschreib|unqualified|disqualif|feedback",
+    re.IGNORECASE,
+)
 
 
 def _row_lines(plan: ImportPlan) -> list[str]:
