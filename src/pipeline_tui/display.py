@@ -55,6 +55,28 @@ def _placeholder(char: str) -> str:
     return f"⟨{code:02X}⟩"  # C1 controls have no pictures of their own
 
 
+_MARK = re.compile("⟨([A-Z]{2,4}|[0-9A-F]{2})⟩")
+_BY_NAME = {name: char for char, name in _BIDI.items()}
+
+
+def unmarked(text: str) -> str:
+    """Text as typed back from what `safe` showed: '⟨ZWSP⟩' is the zero-width space again,
+    '⟨RLO⟩' the override, '⟨9B⟩' the C1 control, '␀'…'␟' the C0 controls (a value quoted in a
+    message, pasted into a command line, is the value itself)."""
+    if "⟨" not in text and not any("\u2400" <= c <= "\u241f" for c in text):
+        return text
+
+    def char(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        code = int(name, 16) if len(name) == 2 and all(c in "0123456789ABCDEF" for c in name) else -1
+        return chr(code) if 0x80 <= code <= 0x9F else m.group()
+
+    text = _MARK.sub(char, text)
+    return "".join(chr(ord(c) - 0x2400) if "\u2400" <= c <= "\u241f" else c for c in text)
+
+
 def safe(text: object, *, one_line: bool = True) -> str:
     """`text` made inert for a terminal. In multi-line text (notes) line breaks and tabs
     stay; in one-line fields a line break shows as ⏎."""

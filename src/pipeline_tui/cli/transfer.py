@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from pipeline_tui import operations as ops
 from pipeline_tui.cli.context import Context, info, out, out_json
 from pipeline_tui.cli.files import write_output
+from pipeline_tui.display import unmarked
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.summary import plan_lines
 from pipeline_tui.money import convert, minor_to_decimal_str
@@ -47,7 +48,10 @@ def cmd_import(ctx: Context) -> int:
             f"--skip {a.skip}: say how many lines come before the header (e.g. --skip 3), or leave --skip "
             "out to have the header found."
         )
-    overrides = _pairs(a.map, "--map", "Source stage=Board stage", empty_left=True)
+    # A value as a message showed it ('Proposal⟨ZWSP⟩') is the value itself.
+    overrides = {
+        unmarked(k): v for k, v in _pairs(a.map, "--map", "Source stage=Board stage", empty_left=True).items()
+    }
     columns = _pairs(a.column, "--column", "FIELD=HEADER")
     if a.dry_run and not ctx.db_path.exists():
         # Plan against an empty pipeline in memory: a dry run creates no file.
