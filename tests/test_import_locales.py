@@ -171,10 +171,9 @@ def test_a_file_sharing_a_crms_header_says_whose_it_is_taken_for(
     store: Store, capsys, tmp_path: Path
 ) -> None:
     """An Insightly export holds 'Opportunity Name' and 'Opportunity ID', as Salesforce's
-    does. Mapped whole with --column, the dry run says it is read as Salesforce's and names
-    --source csv; --missing archive with a file none of whose rows is a deal imported from
-    Salesforce before is refused (it would archive them all); --source csv keeps the deals
-    apart."""
+    does. Mapped whole with --column, and none of its ids a Salesforce deal here, it is read
+    as a plain file, and the dry run says so with --source salesforce for the other reading;
+    a later --missing archive of a Salesforce file leaves its deals alone."""
     salesforce = [
         ["Opportunity Name", "Account Name", "Stage", "Amount", "Close Date", "Opportunity ID"],
         ["Müller AG - CRM Rollout", "Müller AG", "Prospecting", "5000", "2026-12-31", "0065g00000AbCdEAA1"],
@@ -191,25 +190,38 @@ def test_a_file_sharing_a_crms_header_says_whose_it_is_taken_for(
               "--column", "close=Forecast Close Date", "--column", "status=Current State",
               "--column", "stage=Pipeline Stage", "--column", "id=Opportunity ID"]  # fmt: skip
     path = write(tmp_path / "insightly.csv", insightly)
-    out = ok(capsys, "import", str(path), *mapped, "--dry-run")
-    assert "Read as a Salesforce export: its header has 'Opportunity Name'" in out
-    assert "--source csv keeps its deals apart from Salesforce's" in out
-    err = refused(capsys, "import", str(path), *mapped, "--missing", "archive")
-    assert "None of the file's rows is a deal imported from Salesforce before" in err
-    assert deals(store)["Müller AG - CRM Rollout"].archived_at is None
-    out = ok(capsys, "import", str(path), *mapped, "--source", "csv", "--missing", "archive")
-    assert "Read as a Salesforce export" not in out
+    out = ok(capsys, "import", str(path), *mapped, "--missing", "archive")
+    assert out.startswith("insightly.csv: csv export, 1 row")
+    assert "Read as a plain file: --column names every column, and none of its record ids" in out
+    assert "--source salesforce files its deals as Salesforce's" in out
     got = deals(store)
     assert got["Acme onboarding"].source == "csv"
     assert got["Müller AG - CRM Rollout"].archived_at is None
 
     # A Salesforce file that no longer holds one of its deals, --missing archive: the
-    # archived deal is not one of the file's rows.
+    # archived deal is not one of the file's rows, and the Insightly deal is not Salesforce's.
     out = ok(capsys, "import", str(write(tmp_path / "next.csv", salesforce[:2])), "--missing", "archive")
     assert deals(store)["Globex - Pilot"].archived_at is not None
     assert deals(store)["Acme onboarding"].archived_at is None
     out = ok(capsys, "import", str(write(tmp_path / "again.csv", salesforce[:2])), "--dry-run")
     assert "Rows: 1 = 1 unchanged." in out
+
+
+def test_missing_archive_is_refused_when_no_row_was_imported_before(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A Salesforce file none of whose rows is a deal imported from Salesforce before (the
+    wrong file, or another CRM's): --missing archive would archive every one of them."""
+    head = ["Opportunity Name", "Account Name", "Stage", "Amount", "Opportunity ID"]
+    ok(
+        capsys,
+        "import",
+        str(write(tmp_path / "a.csv", [head, ["A", "Co", "Prospecting", "5", "0065g00000AbCdEAA1"]])),
+    )
+    other = write(tmp_path / "b.csv", [head, ["B", "Co", "Prospecting", "5", "0065g00000ZZZZZAA1"]])
+    err = refused(capsys, "import", str(other), "--missing", "archive")
+    assert "None of the file's rows is a deal imported from Salesforce before" in err
+    assert deals(store)["A"].archived_at is None and "B" not in deals(store)
 
 
 def test_a_crm_export_mapped_whole_with_column_is_still_that_crms(
@@ -225,6 +237,7 @@ def test_a_crm_export_mapped_whole_with_column_is_still_that_crms(
     named = ["--column", "id=Record ID", "--column", "title=Deal Name", "--column", "stage=Deal Stage",
              "--column", "value=Amount"]  # fmt: skip
     out = ok(capsys, "import", str(path), *named)
+    assert "Read as a HubSpot export (its header has 'Deal Name', 'Deal Stage'; --column names" in out
     assert "Rows: 2 = 2 unchanged." in out
     assert store.deals.count() == 2
 
@@ -695,3 +708,15 @@ def test_deals_named_total_or_sum_in_a_wide_sparse_file_are_kept(
     mapped = ["--column", "title=Deal", "--column", "value=Amount", "--column", "won=Won", "--map", "=Lead"]
     ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), *mapped)
     assert set(deals(store)) == {"Acme", "Software Lump Sum", "Total", "Beta"}
+
+
+def test_the_map_line_a_refusal_prints_works_as_printed(store: Store, capsys, tmp_path: Path) -> None:
+    """A stage value holding an invisible character is shown with a mark ('Proposal⟨ZWSP⟩');
+    the --map line printed with it, pasted as printed, places it."""
+    rows = [SHEET, ["A", "Co", "Proposal\u200b", "1000", "EUR", "2026-12-20", "Open"]]
+    path = write(tmp_path / "deals.csv", rows)
+    err = refused(capsys, "import", str(path), *MAPPED)
+    printed = next(line.strip() for line in err.splitlines() if line.strip().startswith("--map"))
+    assert printed == "--map 'Proposal⟨ZWSP⟩=Proposal'"
+    ok(capsys, "import", str(path), *MAPPED, "--map", "Proposal⟨ZWSP⟩=Proposal")
+    assert placed(store) == {"A": "Proposal"}
