@@ -10,6 +10,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 from rich.text import Text
 from textual.binding import Binding
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -45,6 +46,36 @@ class ReasonModal(FormModal[T], Generic[T, R]):
     `-competitor` (in `-competitor-row`), `-note` and `-error`."""
 
     PREFIX: ClassVar[str]
+    # Tab between the reason, the competitor the reason asks for and the note is decided from
+    # the reason picked, when the key comes (keys typed in a burst: the competitor's row may
+    # not be laid out yet when Tab arrives, and Tab then went back to the reason).
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        *FormModal.BINDINGS,
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+    ]
+
+    def _fields(self) -> list[Widget]:
+        """The reason, the competitor when the reason picked asks for one, and the note."""
+        reason = self.reason
+        asks = bool(reason and reason.needs_competitor)
+        self.query_one(self._sel("competitor-row")).display = asks
+        names = ["reason", "competitor", "note"] if asks else ["reason", "note"]
+        return [self.query_one(self._sel(name)) for name in names]
+
+    def action_next_field(self) -> None:
+        fields = self._fields()
+        if self.focused in fields[:-1]:
+            self.focus_field(fields[fields.index(self.focused) + 1])
+        else:
+            self.focus_next()
+
+    def action_previous_field(self) -> None:
+        fields = self._fields()
+        if self.focused in fields[1:]:
+            self.focus_field(fields[fields.index(self.focused) - 1])
+        else:
+            self.focus_previous()
 
     def __init__(self, reasons: list[R], competitors: Sequence[str]) -> None:
         super().__init__()
