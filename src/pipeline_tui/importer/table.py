@@ -25,9 +25,8 @@ from itertools import islice
 from pathlib import Path
 
 from pipeline_tui.errors import InputError
+from pipeline_tui.importer.encodings import EIGHT_BIT, HEADER_SEARCH
 from pipeline_tui.importer.text_source import (
-    EIGHT_BIT,
-    HEADER_SEARCH,
     CsvText,
     Workbook,
     csv_records,
