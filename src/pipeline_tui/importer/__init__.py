@@ -2,8 +2,8 @@
 Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV whose columns
 `--column FIELD=HEADER` names.
 
-- `table`: reading the file (a report's footer, what surrounds the data), its text and
-  records from `text_source` (encodings, delimiters, workbooks);
+- `table`: reading the file (a report's footer, what surrounds the data), its records
+  from `text_source` (delimiters, workbooks) and its text from `encodings`;
 - `formats/`: one module per CRM (its headers, standard stages, notes export);
 - `values`: dates, moments and amounts as CRMs and spreadsheets write them;
 - `columns`, `source`: which column is which field; a row into typed values, errors naming
