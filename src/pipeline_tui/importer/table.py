@@ -108,7 +108,7 @@ class DataRows:
             if (
                 first and not sorter.held and not sorter.window
                 and (folded := first.casefold()) != first_header and folded != "subitems"
-                and not (_filled(cells, 4) < 4 and _LABEL_WORD.search(first))
+                and (_LABEL_WORD.search(first) is None or _filled(cells, 4) >= 4)
                 and (
                     (len(cells) > 2 and (second := cells[1]) and (third := cells[2]))
                     and not second.isspace() and not third.isspace()

@@ -312,15 +312,18 @@ SHARED_SIGNS: dict[str, tuple[str, tuple[str, ...]]] = {
 # code ('USD 5'), the yen's or yuan's own character; not a multiplier ('$1.2mm', '$2bn').
 _PREFIXED_SIGN = re.compile(r"[A-Za-z]{1,2}[$¥￥£]|[円元]")
 _WORD = re.compile(r"[A-Za-z]{3}")
+_NAMING = re.compile(r"[A-Za-z円元]")
 
 
 def shared_sign(text: str, code: str | None) -> tuple[str, ...]:
     """The currencies an amount could be in when its only sign of one is a sign several
     write ('$', '¥') and nothing in it names which; () otherwise."""
     entry = SHARED_SIGNS.get(code or "")
-    if entry is None or not any(sign in text for sign in entry[0]) or _PREFIXED_SIGN.search(text):
+    if entry is None or not any(sign in text for sign in entry[0]):
         return ()
-    if any(word.group().upper() in ISO_4217 for word in _WORD.finditer(text)):
+    if _NAMING.search(text) is None:  # '$12,345.00': no letter at all (the common cell)
+        return entry[1]
+    if _PREFIXED_SIGN.search(text) or any(word.group().upper() in ISO_4217 for word in _WORD.finditer(text)):
         return ()
     return entry[1]
 
