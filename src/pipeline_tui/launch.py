@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline_tui.stopping import catch_signals, stop_in, stopped
+from pipeline_tui.stopping import catch_signals, quiet, stop_in, stopped
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -14,7 +14,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         from pipeline_tui.cli import main
 
-        return main(argv)
+        code = main(argv)
+        quiet()  # done: a stop from here on has nothing left to stop (see `quiet`)
+        return code
     except BaseException as exc:  # a stop during start-up or the last clean-up, maybe wrapped
         stop = stop_in(exc)
         if stop is None:

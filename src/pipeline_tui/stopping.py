@@ -43,8 +43,12 @@ class Stopped(BaseException):
         return f"{PROG}: stopped ({name}); nothing was left half-done."
 
 
-def _quiet() -> None:
-    """From now on the command is ending: further signals wait (are ignored)."""
+def quiet() -> None:
+    """From now on the command is ending: further signals wait (are ignored).
+
+    Also called once a command has returned: Python's own shutdown puts every signal
+    handled in Python back to the default (which kills the process), so a ctrl+c landing
+    then would end a finished command with no line and exit code -2 instead of 0."""
     for signum in STOPPING:
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             signal.signal(signum, signal.SIG_IGN)
@@ -64,7 +68,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     if _within(frame, _unraisable):  # the stop sent again landed in the hook itself: again
         _send_again(signum)
         return
-    _quiet()
+    quiet()
     if _deferring:
         _pending.append(signum)
         return
@@ -139,7 +143,7 @@ def stop_in(exc: BaseException) -> BaseException | None:
 
 def stopped(exc: BaseException) -> int:
     """Say in one line that the command was stopped; the exit code."""
-    _quiet()
+    quiet()
     if isinstance(exc, KeyboardInterrupt):
         exc = Stopped(signal.SIGINT)
     assert isinstance(exc, Stopped)
