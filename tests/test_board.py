@@ -75,8 +75,8 @@ async def test_one_column_per_stage_with_count_and_total(make_app, store: Store,
         assert header(app, "Lead") == "Lead\n2 · $30k"
         assert header(app, "Qualified") == "Qualified\n2 · $12.5k"
         assert header(app, "Proposal") == "Proposal\n0 · $0"
-        assert header(app, "Closed Won") == "Closed Won\n0 · $0 · 30d"
-        assert header(app, "Closed Lost") == "Closed Lost\n0 · $0 · 30d"
+        assert header(app, "Closed Won") == "Closed Won\n0 · $0 · last 30d"
+        assert header(app, "Closed Lost") == "Closed Lost\n0 · $0 · last 30d"
         assert "4 deals" in plain(app.screen.query_one("#status", Static))
 
 
@@ -294,7 +294,7 @@ async def test_w_marks_won(make_app, store: Store, deals: Deals) -> None:
         await pilot.press(*"prod", "enter", *"CFO loved the demo", "enter")
         await pilot.pause()
         assert focused(app) == ("Closed Won", "Charlie pilot")
-        assert headers(app)["Closed Won"] == "1 · $5k · 30d"
+        assert headers(app)["Closed Won"] == "1 · $5k · last 30d"
     deal = store.deals.get(deals.charlie.id)
     assert deal.stage_id == stage_id(store, "Closed Won")
     assert deal.closed_at == START
@@ -555,11 +555,11 @@ async def test_filter_matches_contact_and_escape_from_the_box_clears(
         await pilot.pause()
         assert headers(app) == {
             "Lead": "1 · $10k", "Qualified": "0 · $0", "Proposal": "0 · $0", "Negotiation": "0 · $0",
-            "Closed Won": "0 · $0 · 30d", "Closed Lost": "0 · $0 · 30d",
+            "Closed Won": "0 · $0 · last 30d", "Closed Lost": "0 · $0 · last 30d",
         }  # fmt: skip
         await pilot.press("enter", "w", "enter")  # the one card left is the one that is won
         await pilot.pause()
-        assert headers(app)["Closed Won"] == "1 · $10k · 30d"
+        assert headers(app)["Closed Won"] == "1 · $10k · last 30d"
         await pilot.press("slash", "escape")  # Escape straight from the box clears the filter
         await pilot.pause()
         assert headers(app)["Lead"] == "1 · $20k"
@@ -806,7 +806,7 @@ async def test_endpoint_columns_show_only_the_last_30_days(make_app, store: Stor
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert headers(app)["Closed Won"] == "1 · $3k · 30d"
+        assert headers(app)["Closed Won"] == "1 · $3k · last 30d"
         await pilot.press(*["right"] * 4)
         assert focused(app) == ("Closed Won", "Won last week")
         await pilot.press("j")  # only one card in the column
@@ -879,7 +879,7 @@ async def test_lost_and_revisit_fields_survive_the_board(make_app, store: Store,
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert focused(app) == ("Closed Lost", "Charlie pilot")
-        assert headers(app)["Closed Lost"] == "1 · $5k · 30d"
+        assert headers(app)["Closed Lost"] == "1 · $5k · last 30d"
     deal = store.deals.get(deals.charlie.id)
     assert (deal.competitor, deal.loss_note, deal.revisit_on, deal.revisit_state) == (
         "Pipedrive", "Cheaper per seat", date(2027, 11, 24), RevisitState.PENDING,

@@ -70,11 +70,12 @@ def card_text(deal: Deal, stage: Stage, ctx: CardContext) -> list[tuple[str, str
 
 def header_text(stage: Stage, summary: StageSummary | None, ctx: CardContext, closed_days: int) -> str:
     """The column's two header lines: 'Proposal' and '24 · $644k' (never one total across
-    currencies: '$12k + €30k', or converted and said so)."""
+    currencies: '$12k + €30k', or converted and said so); Won and Lost add the window of
+    closures they show, 'last 30d'."""
     if summary is None:
         return safe(stage.name) + "\n"
     total = format_totals(dict(summary.totals), base=ctx.currency, compact=True, rates=ctx.rates)
     detail = f"{summary.count:,} · {total}"
     if stage.is_endpoint:
-        detail += f" · {closed_days}d"
+        detail += f" · last {closed_days}d"  # the window an endpoint column shows
     return safe(stage.name) + "\n" + detail
