@@ -63,3 +63,47 @@ def test_answers_are_said_to_be_kept_for_the_crm_a_column_mapped_file_belongs_to
     columns = [arg for pair in pairs for arg in ("--column", pair)]
     out = ok(capsys, "import", str(file), *columns, "--source", "hubspot", "--map", "Odd=Lead", "--dry-run")
     assert "Stage answers to remember for the next import from HubSpot, once imported: 1." in out
+
+
+SHEET = ["Title", "Stage", "Status", "Value"]
+COLUMNS = ["--column", "title=Title", "--column", "stage=Stage", "--column", "status=Status"]
+
+
+def stage_names(store: Store) -> list[str]:
+    return [s.name for s in store.shape.stages()]
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        ([["Pilot", "Lead", "Open", "200"]], "--map 'Dropped=new': no row of this file has the stage value"),
+        ([["Pilot", "Dropped", "Won", "200"]], "every row with 'Dropped' reads won or lost, so no stage"),
+    ],
+    ids=["value-not-in-file", "every-row-closed"],
+)
+def test_a_map_to_new_that_places_no_deal_makes_no_empty_stage(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path, rows: list[list[str]], said: str
+) -> None:
+    """A `--map VALUE=new` kept from another file (or for a value every row of which reads
+    won or lost) made an empty open column, without a word in the dry run."""
+    before = stage_names(store)
+    file = write(tmp_path / "sheet.csv", [SHEET, *rows])
+    dry = ok(capsys, "import", str(file), *COLUMNS, "--map", "Dropped=new", "--dry-run")
+    assert said in dry and "Stages made by the import" not in dry
+    ok(capsys, "import", str(file), *COLUMNS, "--map", "Dropped=new")
+    assert stage_names(store) == before
+    assert len(list(store.deals.all())) == 1
+
+
+def test_a_made_stage_only_lost_deals_were_lost_at_is_made_and_said(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The stage lost deals were lost at is what the report's lost-at table needs: made,
+    and the dry run says why a new column stands empty."""
+    file = write(tmp_path / "sheet.csv", [SHEET, ["Pilot", "Demo booked", "Lost", "200"]])
+    dry = ok(capsys, "import", str(file), *COLUMNS, "--map", "Demo booked=new", "--dry-run")
+    assert "'Demo booked' holds no deal of this file: it is made as the stage its lost deals were" in dry
+    ok(capsys, "import", str(file), *COLUMNS, "--map", "Demo booked=new")
+    made = store.shape.find_stage("Demo booked")
+    [deal] = list(store.deals.all())
+    assert store.deals.get(deal.id).lost_at_stage_id == made.id

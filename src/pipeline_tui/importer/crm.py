@@ -17,10 +17,10 @@ from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.identity import canonical_id, natural_key
 from pipeline_tui.importer.match import Known, fingerprint_digest, match_keyed, missing_deals
 from pipeline_tui.importer.outcome import Outcome, Overruled, outcome_of
-from pipeline_tui.importer.placing import ask_unknown, check_new_stages, new_stages, place
+from pipeline_tui.importer.placing import ask_unknown, check_new_stages, new_stages, place, unmade_stages
 from pipeline_tui.importer.plan_types import ImportPlan, Options
 from pipeline_tui.importer.source import RowReader, SourceRow, row_error
-from pipeline_tui.importer.stages import StageMap
+from pipeline_tui.importer.stages import NEW, StageMap
 from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned
 from pipeline_tui.importer.values import (
@@ -401,6 +401,7 @@ class _Pass:
         self._check_grouped()
         ask_unknown(ctx, plan)
         plan.notices.extend(self.overruled.notices())
+        plan.notices.extend(unmade_stages(stage_map, options))
         plan.notices.extend(new_stages(stage_map))
         for source_stage, (target, why) in ctx.shown.items():
             plan.stage_map[source_stage] = target
@@ -410,7 +411,9 @@ class _Pass:
         for pending in stage_map.pending:
             plan.stage_names[pending.key] = pending.name
             plan.stage_kinds[pending.key] = pending.kind
-        for value in options.stage_overrides:
+        for value, target in options.stage_overrides.items():
+            if norm(target) == NEW and not any(norm(p.name) == norm(value) for p in stage_map.pending):
+                continue  # a stage not made (`unmade_stages`): nothing to remember
             placed = stage_map.place(value)
             if placed is not None and not stage_map.names_closed(value):  # those hold for this file only
                 plan.remember[norm(value)] = placed.stage_id

@@ -51,6 +51,8 @@ def place(ctx: Context, row: SourceRow, outcome: Outcome) -> Placed:
         return Placed(endpoint, endpoint.id, lost_at, tuple(remember))
     if placed is not None and ctx.kind(placed.stage_id) is StageKind.OPEN:
         stage = ctx.by_id.get(placed.stage_id)
+        if stage is None:
+            stages.used[placed.stage_id] = True  # a stage this import makes: a deal is in it
         target = stage.name if stage is not None else _pending_name(stages, placed.stage_id)
         ctx.shown.setdefault(row.stage, (target, placed.rule))
         return Placed(stage, placed.stage_id, None)
@@ -89,6 +91,8 @@ def _lost_at(
             continue
         where = ctx.stages.place(value) if value != row.stage else placed
         if where is not None and ctx.kind(where.stage_id) is StageKind.OPEN:
+            if where.stage_id < 0:
+                ctx.stages.used.setdefault(where.stage_id, False)  # made: where its lost deals were lost
             return int(where.stage_id)
         if (
             where is None
@@ -217,6 +221,25 @@ def _won(stages: StageMap) -> str:
     return next((s.name for s in stages.stages if s.kind is StageKind.WON), "the won stage")
 
 
+def unmade_stages(stages: StageMap, options: Options) -> list[str]:
+    """`--map` lines that place no row: a stage value the file does not have (a typo, a map
+    kept from another file), or `=new` for a value every row of which reads won or lost.
+    Such a stage is not made: it would stand empty on the board."""
+    out = []
+    unmade = {norm(p.name) for p in stages.unused()}
+    for value, target in options.stage_overrides.items():
+        line = f"--map {_quoted(value + '=' + target)}"
+        if not stages.seen(value):
+            made = "; no stage made" if norm(target) == NEW else ""
+            out.append(f"{line}: no row of this file has the stage value {value!r}{made}.")
+        elif norm(value) in unmade:
+            out.append(
+                f"{line}: every row with {value!r} reads won or lost, so no stage was made (it would stand "
+                "empty on the board)."
+            )
+    return out
+
+
 def new_stages(stages: StageMap) -> list[str]:
     """The stages the import makes (`--map VALUE=new`), each with its kind: open, its deals
     counted as pipeline; said louder for a name that reads closed."""
@@ -231,6 +254,11 @@ def new_stages(stages: StageMap) -> list[str]:
         "set one."
     ]
     for pending in made:
+        if not stages.used.get(pending.key, True):
+            out.append(
+                f"{pending.name!r} holds no deal of this file: it is made as the stage its lost deals were "
+                "lost at (the report's lost-at-stage table)."
+            )
         end = endpoint_read(pending.name, stages.stages)
         if end is not None and pending.kind is StageKind.OPEN:
             out.append(

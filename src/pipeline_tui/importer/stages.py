@@ -56,6 +56,7 @@ class StageMap:
     open_why: dict[str, str] = field(default_factory=dict)  # what says those deals are open
     unknown_why: dict[str, str] = field(default_factory=dict)  # an unknown value's deals said open: by what
     shown: dict[str, str] = field(default_factory=dict)  # value as first written, by normed value
+    used: dict[int, bool] = field(default_factory=dict)  # made stage (key) -> a deal is in it, else lost at
     _cache: dict[str, Placement | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,17 @@ class StageMap:
         open_stages = [s for s in self.stages if s.is_open]
         named = next((s for s in open_stages if norm(s.name) == slot), None)
         return named or open_stages[min(SLOTS.index(slot), len(open_stages) - 1)]
+
+    def seen(self, value: str) -> bool:
+        """Whether a row of the file had this stage value (placed, or asked about)."""
+        return norm(value) in self._cache
+
+    def unused(self) -> list[PendingStage]:
+        """The stages `--map VALUE=new` would make that no deal is in nor was lost at: every
+        row with the value reads won or lost, or none has it. Left unmade."""
+        idle = [p for p in self.pending if p.key not in self.used]
+        self.pending[:] = [p for p in self.pending if p.key in self.used]
+        return idle
 
     def _new(self, value: str) -> int:
         name = value.strip() or "(no stage)"
