@@ -299,3 +299,56 @@ def test_a_named_format_without_its_title_column_names_the_fix(store: Store, cap
     rows = [["ID", "Name", "STAGE_ID"], ["1", "A", "NEW"]]
     err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), "--format", "bitrix24")
     assert "The file has no 'TITLE' column" in err and "--column title=HEADER" in err
+
+
+# ------------------------------------------------------------------ closed stage names offered an endpoint
+
+
+@pytest.mark.parametrize(
+    ("value", "offered"),
+    [("Loss", "Closed Lost"), ("Win", "Closed Won"), ("Abandoned", "Closed Lost"),
+     ("Cancelled", "Closed Lost"), ("Not interested", "Closed Lost"), ("Closed (Lost)", "Closed Lost"),
+     ("Stracony", "Closed Lost"),
+     ("Zamknięta - wygrana", "Closed Won"), ("Förlorad affär", "Closed Lost")],
+    ids=["keap-loss", "keap-win", "copper-abandoned", "nutshell-cancelled", "not-interested", "parenthesis",
+         "pl-lost", "pl-closed-won", "sv-lost"],
+)  # fmt: skip
+def test_a_stage_name_that_reads_won_or_lost_is_offered_an_endpoint_never_a_new_open_stage(
+    store: Store, capsys, tmp_path: Path, value: str, offered: str
+) -> None:
+    """Keap's Win / Loss, Copper's Abandoned, Nutshell's Cancelled, a prospect's 'Not
+    interested' and Polish stage names: the ready --map line offered `=new` (an open stage)
+    or an open stage for them."""
+    rows = [["Deal", "Stage", "Value"], ["A", value, "100"], ["B", "Proposal", "100"]]
+    err = refused(capsys, "import", str(write(tmp_path / "deals.csv", rows)), "--column", "title=Deal",
+                  "--column", "stage=Stage", "--column", "value=Value")  # fmt: skip
+    assert f"--map '{value}={offered}'" in err
+    reads = "won" if offered == "Closed Won" else "lost"
+    assert f"'{value}': 1 row (reads {reads}: offered {offered})" in err
+    assert store.deals.count() == 0
+
+
+def test_nutshells_cancelled_status_is_lost_for_no_decision(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [["Deal", "Stage", "Value", "Status"], ["A", "Proposal", "100", "Cancelled"]]
+    ok(capsys, "import", str(write(tmp_path / "deals.csv", rows)), "--column", "title=Deal", "--column",
+       "stage=Stage", "--column", "value=Value", "--column", "status=Status")  # fmt: skip
+    assert placed(store) == {"A": "Closed Lost"}
+
+
+@pytest.mark.parametrize(
+    ("stage_value", "reason"),
+    [("Closed-Lost to Competition", "Lost to competitor"), ("Verloren - kein Budget", "Price / budget")],
+    ids=["zoho", "de"],
+)
+def test_a_lost_stage_that_names_the_reason_gives_it_when_the_file_has_none(
+    store: Store, capsys, tmp_path: Path, stage_value: str, reason: str
+) -> None:
+    """Zoho's standard stage 'Closed-Lost to Competition' says why; imported as 'no reason
+    recorded' it stood in the report's top reasons. Plain 'Closed Lost' gives none."""
+    rows = [["Record Id", "Deal Name", "Account Name", "Stage", "Amount", "Closing Date", "Reason For Loss"],
+            ["zcrm_1", "Epsilon suite", "Epsilon SA", stage_value, "15000", "2026-11-20", ""],
+            ["zcrm_2", "Delta", "Delta Inc", "Closed Lost", "100", "2026-11-20", ""]]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "zoho.csv", rows)), "--map", f"{stage_value}=Closed Lost")
+    got = deals(store)
+    assert store.shape.reason(got["Epsilon suite"].loss_reason_id).label == reason
+    assert got["Delta"].loss_reason_id is None

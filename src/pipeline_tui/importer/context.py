@@ -33,7 +33,7 @@ class Context:
     columns: Columns
     headers: dict[str, str]
     fields: frozenset[str] = frozenset()  # the fields the file has
-    loss_cache: dict[tuple[str, str], Loss] = field(default_factory=dict)
+    loss_cache: dict[tuple[str, str, str], Loss] = field(default_factory=dict)
     won_reasons: list[WonReason] = field(default_factory=list)  # a win a move out of Won keeps
     shown: dict[str, tuple[str, str]] = field(default_factory=dict)  # source stage -> (board stage, why)
     kinds: dict[int, StageKind] = field(default_factory=dict)

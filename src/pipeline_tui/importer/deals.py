@@ -12,7 +12,7 @@ from pipeline_tui.importer.context import Context, Read
 from pipeline_tui.importer.formats import norm
 from pipeline_tui.importer.outcome import Outcome
 from pipeline_tui.importer.plan_types import ImportPlan
-from pipeline_tui.importer.reasons import loss_of
+from pipeline_tui.importer.reasons import loss_in_stage, loss_of
 from pipeline_tui.importer.source import SourceRow
 from pipeline_tui.importer.update import Planned, plan_update
 from pipeline_tui.models import Stage, StageKind
@@ -66,9 +66,11 @@ def _closed(ctx: Context, row: SourceRow, plan: ImportPlan) -> datetime | None:
 
 
 def plan_loss(ctx: Context, row: SourceRow, outcome: Outcome, plan: ImportPlan) -> dict[str, Any]:
-    key = (row.lost_reason, row.competitor)
+    by_stage = not row.lost_reason.strip() and bool(row.stage)
+    key = (row.lost_reason, row.competitor, row.stage if by_stage else "")
     if key not in ctx.loss_cache:  # the same few reasons on every lost row
-        ctx.loss_cache[key] = loss_of(row.lost_reason, row.competitor, ctx.reasons)
+        staged = loss_in_stage(row.stage, row.competitor, ctx.reasons) if by_stage else None
+        ctx.loss_cache[key] = staged or loss_of(row.lost_reason, row.competitor, ctx.reasons)
     loss = ctx.loss_cache[key]
     reason = loss.reason
     note = loss.note

@@ -127,3 +127,14 @@ def loss_of(text: str, competitor_cell: str, reasons: list[LossReason]) -> Loss:
     if reason is not None and reason.needs_note and not note:
         note = "Imported without a note."
     return Loss(reason, competitor, note)
+
+
+def loss_in_stage(stage: str, competitor_cell: str, reasons: list[LossReason]) -> Loss | None:
+    """The reason a lost stage's own name gives, when the file has no reason for the deal
+    ("Closed-Lost to Competition", "Verloren - kein Budget"); None when the name says only
+    that it was lost (never "Other" for "Closed Lost")."""
+    reason, _ = match_reason(stage, reasons)
+    if reason is None or norm(reason.label) == "other" or norm(reason.label) == norm(stage):
+        return None
+    note = f"Imported from the stage {stage.strip()!r}."
+    return Loss(reason, competitor_cell.strip() or competitor_in(stage), note)

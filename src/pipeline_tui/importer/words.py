@@ -7,6 +7,8 @@ These decide an outcome only when they say it in so many words ("Closed Won", "V
 
 from __future__ import annotations
 
+import re
+
 from pipeline_tui.importer.formats.base import norm
 
 WON, LOST, OPEN, DELETED, NO_DECISION = "won", "lost", "open", "deleted", "no_decision"
@@ -75,8 +77,8 @@ STATUS_WORDS: dict[str, str] = {
         (LOST, ("lost", "closed lost", "failure", "verloren", "perdu", "perdue", "perdido", "perdida",
                 "perso", "persa", "förlorad", "förlorat", "tabt", "tapt", "hävitty", "przegrana", "przegrany",
                 "prohraná", "prohraný", "kaybedildi", "проиграна", "проигран", "失注", "输单", "丢单")),
-        (NO_DECISION, ("abandoned", "aufgegeben", "abandonné", "abandonnée", "abandonado", "abandonada",
-                       "opgegeven", "abbandonato")),
+        (NO_DECISION, ("abandoned", "cancelled", "canceled", "aufgegeben", "abandonné", "abandonnée",
+                       "abandonado", "abandonada", "opgegeven", "abbandonato")),
         (DELETED, ("deleted", "archived", "gelöscht", "archiviert", "supprimé", "archivé", "eliminado",
                    "archivado", "excluído", "arquivado", "verwijderd", "gearchiveerd", "eliminato",
                    "archiviato")),
@@ -117,22 +119,34 @@ READS_LOST = (
     "desqualific", "recusad",
     "gediskwalificeerd", "afgewezen", "geannuleerd",
     "squalific", "rifiutat",
+    "abandon", "aufgegeben", "opgegeven", "abbandon",  # given up: lost for no decision
+    "stracon", "przegran", "förlor", "prohran", "kaybed", "проигр",  # Polish, Nordic, Czech, Turkish, Russian
 )  # fmt: skip
-LOST_WORDS = frozenset(("dead", "perso", "persa", "persi", "perse"))
-READS_WON = ("won", "gewonnen", "gagn", "ganad", "ganh")
+LOST_WORDS = frozenset(("dead", "perso", "persa", "persi", "perse", "loss", "tabt", "tapt"))
+# Phrases (of whole words) that read lost: a prospect who said no.
+LOST_PHRASES = ("not interested", "no interest", "no longer interested", "kein interesse", "pas intéressé",
+                "sin interés", "sem interesse", "geen interesse", "non interessato")  # fmt: skip
+READS_WON = ("won", "gewonnen", "gagn", "ganad", "ganh", "wygran", "vunn", "vund", "vyhran", "kazan", "выигр")
 WON_WORDS = frozenset(("win", "vinto", "vinta", "vinti", "vinte"))
 READS_CLOSED = (
     "closed", "geschlossen", "abgeschlossen", "fermé", "clôtur", "cerrad", "fechad", "gesloten", "afgesloten",
-    "chius",
+    "chius", "zamknię", "stängd", "lukket", "uzavřen", "kapal", "закрыт",
 )  # fmt: skip
 
 
 def reads_closed(words: list[str]) -> str:
-    """lost, won or closed when a stage name's words (casefolded) read so, else ''."""
-    if any(w in LOST_WORDS or w.startswith(READS_LOST) for w in words):
+    """lost, won or closed when a stage name's words (casefolded) read so, else ''. A word's
+    punctuation is no part of it ("Closed (Lost)")."""
+    words = [w for w in (re.sub(r"^\W+|\W+$", "", w) for w in words) if w]
+    if any(w in LOST_WORDS or w.startswith(READS_LOST) for w in words) or _phrase(words, LOST_PHRASES):
         return LOST
     if any(w in WON_WORDS or w.startswith(READS_WON) for w in words):
         return WON
     if any(w.startswith(READS_CLOSED) for w in words):
         return "closed"
     return ""
+
+
+def _phrase(words: list[str], phrases: tuple[str, ...]) -> bool:
+    text = f" {' '.join(words)} "
+    return any(f" {p} " in text for p in phrases)
