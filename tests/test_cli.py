@@ -543,3 +543,25 @@ def test_an_edit_says_every_field_it_set_and_the_timeline_keeps_old_and_new(run:
         "edited close date 2026-12-09 → 2027-01-15, title 'Team seats' → 'Team seats, HQ', "
         "value $12,000 → $1,200,000"
     ) in run.out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["export", "deals"], ["export", "notes"], ["calendar"], ["report", "--period", "all", "--csv"]],
+    ids=["export-deals", "export-notes", "calendar", "report"],
+)
+@pytest.mark.parametrize("target", ["pipeline.db", "pipeline.db-wal", "backup.db"])
+def test_an_export_never_replaces_a_database_even_with_force(
+    run: Run, store: Store, tmp_path: Path, argv: list[str], target: str
+) -> None:
+    """`-o` naming the pipeline itself (tab-completed, or a script's typo) with --force wrote
+    CSV over it: the whole pipeline lost, without a backup."""
+    run.ok("add", "Kept")
+    run.ok("backup", "-o", str(tmp_path / "backup.db"))
+    path = tmp_path / target
+    path.touch()  # the write-ahead log is there while the pipeline is open (no-op then)
+    before = path.read_bytes()
+    code = run(*argv, "-o", str(path), "--force")
+    assert_one_line_error(run, code, "nothing was written, even with --force")
+    assert path.read_bytes() == before
+    assert [d.title for d in store.deals.all()] == ["Kept"]

@@ -228,6 +228,31 @@ def check_target(target: Path) -> os.stat_result | None:
     return info
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _never_a_database(path: Path, existing: os.stat_result | None) -> None:
+    """An export, a report or a calendar never replaces a SQLite file (the pipeline itself, a
+    backup) nor the files SQLite keeps beside one, even when told to replace what is there:
+    a mistyped or tab-completed -o would lose the whole pipeline."""
+    side = next((s for s in SQLITE_SIDE_FILES if path.name.endswith(s)), "")
+    main = path.with_name(path.name.removesuffix(side)) if side else path
+    try:
+        is_db = (existing is not None or side != "") and read_head(main, 16) == SQLITE_HEADER
+    except (OSError, PipelineError):  # nothing there, or not a file: not a database
+        is_db = False
+    if is_db:
+        what = (
+            "a SQLite database (a pipeline or a backup)"
+            if not side
+            else f"a file SQLite keeps beside {main.name}"
+        )
+        raise PipelineError(
+            f"{safe(str(path))} is {what}; nothing was written, even with --force. Choose another file name."
+        )
+
+
 def write_file(
     target: str | os.PathLike[str],
     write: Callable[[Any], object],
@@ -239,6 +264,7 @@ def write_file(
     `binary`, bytes (a workbook)."""
     path = Path(target).expanduser()
     existing = check_target(path)
+    _never_a_database(path, existing)
     if existing is not None and not replace:
         raise TargetExists(path)
     tmp: Path | None = None
