@@ -708,3 +708,17 @@ def test_the_map_line_a_refusal_prints_works_as_printed(store: Store, capsys, tm
     assert printed == "--map 'Proposal⟨ZWSP⟩=Proposal'"
     ok(capsys, "import", str(path), *MAPPED, "--map", "Proposal⟨ZWSP⟩=Proposal")
     assert placed(store) == {"A": "Proposal"}
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1e308", "1e309", "1E+400", "1.5E+17"])
+def test_an_amount_in_scientific_notation_too_large_is_one_line(
+    store: Store, capsys, tmp_path: Path, amount: str
+) -> None:
+    """'1e30' and above raised decimal.InvalidOperation (a traceback), even in a dry run."""
+    rows = [["Deal", "Stage", "Amount"], ["A", "Lead", amount]]
+    path = write(tmp_path / "deals.csv", rows)
+    for dry in ([], ["--dry-run"]):
+        err = refused(capsys, "import", str(path), "--column", "title=Deal", "--column", "stage=Stage",
+                      "--column", "value=Amount", *dry)  # fmt: skip
+        assert f"Row 2, column 'Amount': '{amount}' is too large for a deal value" in err
+    assert store.deals.count() == 0

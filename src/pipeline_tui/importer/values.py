@@ -266,6 +266,8 @@ def read_cell(text: str) -> Amount:
             exact = Decimal(text.lstrip("+")) * 100
         except InvalidOperation:
             raise ValueError("not an amount") from None
+        if not exact.is_finite() or abs(exact) >= MAX_MINOR:  # '1e309': before quantize overflows
+            raise AmountError(text, "is too large for a deal value")
         cents = exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
         if abs(exact - cents) > FLOAT_SLACK:
             raise AmountError(text, too_precise((cents / 100).quantize(Decimal("0.01"))))
