@@ -722,3 +722,24 @@ def test_an_amount_in_scientific_notation_too_large_is_one_line(
                       "--column", "value=Amount", *dry)  # fmt: skip
         assert f"Row 2, column 'Amount': '{amount}' is too large for a deal value" in err
     assert store.deals.count() == 0
+
+
+def test_a_byte_order_mark_inside_the_file_is_no_part_of_any_cell(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """Two HubSpot exports joined with `cat`, each with its byte-order mark: the second
+    header was read as a row ("'Amount' is not an amount"), and a mark kept at a row's
+    start made a record id the next clean export did not match (a duplicate deal)."""
+    head = ["Record ID", "Deal Name", "Pipeline", "Deal Stage", "Amount", "Close Date"]
+    row = ["1002", "Umbrella pilot", "Sales Pipeline", "Appointment Scheduled", "10", "2026-12-20"]
+    line = ",".join(head) + "\r\n"
+    first = "\ufeff" + line + "1001,Initech seats,Sales Pipeline,Appointment Scheduled,5000,2026-12-20\r\n"
+    second = "\ufeff" + line + "\ufeff" + ",".join([row[0], "\ufeff" + row[1], *row[2:]]) + "\r\n"
+    joined = tmp_path / "joined.csv"
+    joined.write_bytes((first + second).encode("utf-8"))
+    ok(capsys, "import", str(joined))
+    got = deals(store)
+    assert sorted(got) == ["Initech seats", "Umbrella pilot"]
+    assert got["Umbrella pilot"].source_id == "1002"
+    out = ok(capsys, "import", str(write(tmp_path / "clean.csv", [head, row])), "--dry-run")
+    assert "Rows: 1 = 1 unchanged." in out

@@ -14,7 +14,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -194,7 +194,7 @@ def csv_records(source: CsvText, delimiter: str, *, after_sep: bool) -> Iterator
     csv.field_size_limit(MAX_BYTES)
     count = 0
     with source.open(after_sep=after_sep) as stream:
-        reader = csv.reader(stream, delimiter=delimiter, strict=True)
+        reader = csv.reader(_without_boms(stream), delimiter=delimiter, strict=True)
         try:
             for row in reader:
                 count += 1
@@ -206,6 +206,14 @@ def csv_records(source: CsvText, delimiter: str, *, after_sep: bool) -> Iterator
             raise _changed(source.path) from None
     if source.changed():
         raise _changed(source.path)
+
+
+def _without_boms(lines: Iterable[str]) -> Iterator[str]:
+    """The lines without byte-order marks: one left inside the text by files joined with
+    `cat` (or a paste) is no letter of any cell; kept, it made a record id no later export
+    matches, and a repeated header no header."""
+    for line in lines:
+        yield line.replace("\ufeff", "") if "\ufeff" in line else line
 
 
 def _changed(path: Path) -> InputError:
@@ -266,4 +274,4 @@ def _cell_text(value: object) -> str:
         return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return str(value).replace("\ufeff", "")  # a byte-order mark pasted into a cell is no letter
