@@ -155,6 +155,24 @@ async def test_arrows_and_hjk_move_focus(make_app, store: Store, deals: Deals) -
     assert store.deals.get(deals.charlie.id).stage_id == stage_id(store, "Qualified")
 
 
+async def test_escape_and_a_key_typed_at_once_are_escape_then_the_key(
+    make_app, store: Store, deals: Deals
+) -> None:
+    """A terminal writes escape and a key typed right after it (or sent over a slow link)
+    as alt+key; the app binds no alt+letter, so it refused 'h' under its plain name and
+    dropped the rest of the burst."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "j")
+        assert focused(app) == ("Qualified", "Delta upgrade")
+        app.post_message(events.Key("alt+h", "h"))  # what the parser makes of ESC h
+        app.post_message(events.Key("j", "j"))
+        await pilot.pause()
+        assert focused(app) == ("Lead", "Bravo seats")
+
+
 async def test_l_opens_the_lost_prompt_instead_of_moving_right(make_app, store: Store, deals: Deals) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -21,6 +21,7 @@ from pilot_helpers import SIZE, focus_first_card, paste
 from terminal import COMMAND, Terminal
 from textual import events
 from textual._xterm_parser import XTermParser
+from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from pipeline_tui.paste import PASTE_END, PASTE_START, PasteGuard, PasteSafeParser, visible
@@ -106,6 +107,30 @@ async def test_a_pasted_control_sequence_goes_into_a_field_as_marks(
     value = await pasted_into_a_new_title(make_app, text)
     assert value == visible(text)
     assert not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) < 0xA0 for c in value)
+
+
+NAME = 'שלום בע"מ\u200f 👩\u200d👩\u200d👧 A\u200bCME \u202eRLO'  # RLM, ZWJ, ZWSP, an override
+
+
+async def test_invisible_letters_pasted_or_typed_are_stored_as_themselves(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """A direction mark in a Hebrew name, the joiners of an emoji, a zero-width space:
+    pasted, they were stored as the marks the board shows them by ('⟨RLM⟩' became the
+    name's text, in search and every export); typed, the joiner was dropped (one family
+    emoji stored as three people). The command line stores them as they are: so does the
+    board now, and shows them as marks wherever stored text is shown."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await paste(pilot, "Pasted " + NAME)
+        await pilot.press("tab")
+        for char in "Typed " + NAME:  # one key each, as a terminal sends them
+            app.post_message(events.Key(_character_to_key(char), char))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [deal] = list(store.deals.all())
+    assert (deal.title, deal.company) == ("Pasted " + NAME, "Typed " + NAME)
 
 
 async def test_a_multi_line_paste_into_a_one_line_field_keeps_every_line(make_app, store: Store) -> None:  # type: ignore[no-untyped-def]

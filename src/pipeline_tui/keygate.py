@@ -34,6 +34,7 @@ settles (a timer, a blinking cursor) from holding keys for long.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
@@ -54,6 +55,23 @@ QUIET_S = 0.3  # after a refused key, keys are dropped until the keyboard is thi
 PASSING = frozenset({"ctrl+q", "ctrl+c", "ctrl+p"})  # quit and the palette never wait
 
 Route = Callable[[events.Event], Awaitable[None]]
+
+
+def invisible_letter(event: events.Key) -> bool:
+    """A typed character that is part of the text though it has no width (a zero-width
+    joiner inside an emoji, a direction mark in a Hebrew name): Textual's fields take only
+    printable keys, and dropped them; let through as a paste of itself."""
+    char = event.character
+    return char is not None and len(char) == 1 and unicodedata.category(char) == "Cf" and char != "\ufeff"
+
+
+def escape_then_key(event: events.Key) -> bool:
+    """Escape and a key typed quickly after it (or over a slow link) arrive together, as a
+    terminal writes alt+key: the app binds no alt+letter, so it is what was typed, escape
+    and then the key (as a terminal editor reads it), not a key refused under the plain
+    key's name."""
+    char = event.character
+    return event.key.startswith("alt+") and char is not None and len(char) == 1 and char.isprintable()
 
 
 class KeyGate:
@@ -90,6 +108,12 @@ class KeyGate:
                 return False
             if self._dropping(event):
                 return True
+            if invisible_letter(event):  # typed into a field as it is, like a paste
+                event = events.Paste(event.character or "")
+            elif escape_then_key(event):
+                plain = events.Key(event.key.removeprefix("alt+"), event.character)
+                self._queue.append(events.Key("escape", "\x1b"))
+                event = plain
         elif isinstance(event, events.Paste):
             event.text = visible(event.text)  # a pasted control sequence is text, shown as marks
             if self._dropping(event):

@@ -16,6 +16,7 @@ arrives.) The key gate then shows the paste's other control characters as marks 
 from __future__ import annotations
 
 import os
+import re
 import selectors
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
@@ -100,10 +101,20 @@ def one_line(text: str) -> str:
     return " ".join(line for line in lines if line) if len(lines) > 1 else text
 
 
+# What a field never holds raw: C0 controls but tab and line feed, DEL, C1 controls. Each
+# could act on the terminal the field is drawn on.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def visible(text: str) -> str:
     """A paste's text for a field: line breaks and tabs kept, every other control
-    character (and bidi override) shown as a mark, as stored text is shown."""
-    return safe(text.replace("\r\n", "\n").replace("\r", "\n"), one_line=False)
+    character shown as a mark (␛, ␇). Invisible letters a name carries (a direction mark
+    in a Hebrew or Arabic name, a zero-width joiner in an emoji, a zero-width space) stay
+    themselves, as typed or given to the command line: the field draws them at no width,
+    and the board shows them as marks wherever stored text is shown (`display.safe`). A
+    byte-order mark is no letter: dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    return _CONTROLS.sub(lambda m: safe(m.group()), text)
 
 
 def paste_safe(driver_class: type[Driver]) -> type[Driver]:
