@@ -43,6 +43,8 @@ def test_update_and_save_round_trip(tmp_path: Path) -> None:
         ("closed_days", "0", "from 1 to 3650"),
         ("closed_days", "4000", "from 1 to 3650"),
         ("currency", "dollars", "three-letter code"),
+        ("currency", "EUE", "EUE is not a currency code"),  # a typo: every new deal's currency
+        ("currency", "xyz", "XYZ is not a currency code"),
         ("theme", "  ", "must be text"),
     ],
 )
@@ -56,6 +58,11 @@ def test_bad_values_are_ignored_with_a_warning(tmp_path: Path) -> None:
     path.write_text("currency = 'gbp'\nday_first = 1\nclosed_days = true\nfoo = 2\n")
     loaded, warning = load_settings(path)
     assert loaded == Settings(currency="GBP")
+    path.write_text("currency = 'QQQ'\n")
+    loaded, warning = load_settings(path)
+    assert loaded == Settings() and warning is not None and "QQQ is not a currency code" in warning
+    path.write_text("currency = 'gbp'\nday_first = 1\nclosed_days = true\nfoo = 2\n")
+    loaded, warning = load_settings(path)
     assert warning is not None and "\n" not in warning
     assert "day_first must be true or false" in warning
     assert "closed_days must be a whole number" in warning

@@ -352,3 +352,18 @@ def test_a_lost_stage_that_names_the_reason_gives_it_when_the_file_has_none(
     got = deals(store)
     assert store.shape.reason(got["Epsilon suite"].loss_reason_id).label == reason
     assert got["Delta"].loss_reason_id is None
+
+
+def test_coppers_pipeline_stage_column_is_its_stage(store: Store, capsys, tmp_path: Path) -> None:
+    """Copper's opportunities export names the stage column 'Pipeline Stage': read as
+    none, the import offered --map '=Lead' for every open deal."""
+    rows = [
+        ["Opportunity Id", "Name", "Company", "Value", "Currency", "Status", "Pipeline", "Pipeline Stage",
+         "Loss Reason", "Close Date", "Win Probability", "Date Created"],
+        ["40112233", "Northwind seats", "Northwind", "$18,000.00", "USD", "Open", "Sales", "Negotiation", "",
+         "12/18/2026", "40", "10/02/2026"],
+        ["40112234", "Contoso upgrade", "Contoso", "$9,000.00", "USD", "Won", "Sales", "Negotiation", "",
+         "11/20/2026", "100", "09/01/2026"],
+    ]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "copper.csv", rows)))
+    assert placed(store) == {"Northwind seats": "Negotiation", "Contoso upgrade": "Closed Won"}

@@ -70,6 +70,14 @@ def test_negative_is_refused(text: str) -> None:
         parse_money(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "currency"), [("$ -", "USD"), ("$-", "USD"), (" € - ", "EUR"), ("USD -", "USD"), ("-", None)]
+)
+def test_the_accounting_formats_dash_is_zero(text: str, currency: str | None) -> None:
+    """Excel's accounting format writes zero as '$ -'; it was refused as negative."""
+    assert parse_amount(text) == (0, currency)
+
+
 @pytest.mark.parametrize("text", ["12.345.6", "0.001", "12.3456", "1,5678", "$0.125"])
 def test_more_than_two_decimals_is_refused(text: str) -> None:
     with pytest.raises(InputError):

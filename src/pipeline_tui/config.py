@@ -20,7 +20,7 @@ from pipeline_tui import files
 from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError, PipelineError
 from pipeline_tui.limits import check_currency
-from pipeline_tui.money import format_money, format_rates, parse_amount, parse_rates
+from pipeline_tui.money import ISO_4217, format_money, format_rates, parse_amount, parse_rates
 from pipeline_tui.stopping import deferred
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "solarized-light")
@@ -85,11 +85,14 @@ def check_setting(name: str, value: Any, *, currency: str = "USD") -> Any:
         if not isinstance(value, str):
             raise InputError(f"currency must be a three-letter code such as USD or EUR, not {value!r}.")
         try:
-            return check_currency(value)
+            code = check_currency(value)
         except InputError:
             raise InputError(
                 f"currency must be a three-letter code such as USD or EUR, not {value!r}."
             ) from None
+        if code not in ISO_4217:  # a typo (EUE) would become every new deal's currency
+            raise InputError(f"currency: {code} is not a currency code (ISO 4217, such as USD, EUR or GBP).")
+        return code
     if name == "theme":
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"theme must be text, not {value!r}.")

@@ -163,6 +163,8 @@ def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
                 )
             currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
+    if work in ("-", "–", "—") and (currency is not None or raw in ("-", "–", "—")):
+        return Amount(0, currency, "")  # '$ -': the accounting format writes zero as a dash
     if work.startswith(("-", "(")):
         raise AmountError(
             raw,

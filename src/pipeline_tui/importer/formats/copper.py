@@ -15,7 +15,7 @@ FORMAT = Format(
         "contact": ("Primary Contact",),
         "value": ("Value",),
         "currency": ("Currency",),
-        "stage": ("Stage",),
+        "stage": ("Stage", "Pipeline Stage"),
         "status": ("Status",),  # Open, Won, Lost, Abandoned
         "close": ("Close Date",),
         "created": ("Date Created", "Created At"),
