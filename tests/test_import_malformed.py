@@ -113,6 +113,10 @@ def own_export_random_cells(draw: st.DrawFn) -> bytes:
     return to_csv([OWN, *rows]).encode()
 
 
+def _data(cell: str) -> str:
+    return cell.replace("\ufeff", "").strip()
+
+
 @st.composite
 def ragged(draw: st.DrawFn) -> tuple[bytes, int | None]:
     """Good HubSpot rows, some with cells missing or extra; the first such row is the one
@@ -125,9 +129,10 @@ def ragged(draw: st.DrawFn) -> tuple[bytes, int | None]:
             size = draw(st.integers(0, len(HUBSPOT) + 3))
             row = (row + [draw(ANY_CELL) for _ in range(3)])[:size]
         rows.append(row)
-        # Empty cells past the last column are no data (spreadsheets write them).
-        extra = any(c.strip() for c in row[len(HUBSPOT) :])
-        if bad_row is None and (len(row) < len(HUBSPOT) or extra) and any(c.strip() for c in row):
+        # Empty cells past the last column are no data (spreadsheets write them), nor is a
+        # byte-order mark (files joined with cat leave one inside).
+        extra = any(_data(c) for c in row[len(HUBSPOT) :])
+        if bad_row is None and (len(row) < len(HUBSPOT) or extra) and any(_data(c) for c in row):
             bad_row = i + 2
     return to_csv([HUBSPOT, *rows]).encode(), bad_row
 

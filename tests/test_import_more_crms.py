@@ -367,3 +367,66 @@ def test_coppers_pipeline_stage_column_is_its_stage(store: Store, capsys, tmp_pa
     ]  # fmt: skip
     ok(capsys, "import", str(write(tmp_path / "copper.csv", rows)))
     assert placed(store) == {"Northwind seats": "Negotiation", "Contoso upgrade": "Closed Won"}
+
+
+# ------------------------------------------------------------------ SuiteCRM, and ids of another CRM
+
+SUITE_HEADER = ["ID", "Opportunity Name", "Account Name", "Sales Stage", "Opportunity Amount", "Currency",
+                "Amount", "Expected Close Date", "Probability (%)", "Next Step", "Date Created",
+                "Date Modified"]  # fmt: skip
+
+
+def suite_row(n: int, stage: str, amount: str, currency: str, converted: str) -> list[str]:
+    return [f"6f1b2c3d-000{n}-4a5b-9c8d-111111111111", f"Deal {n}", f"Co {n}", stage, amount, currency,
+            converted, "2026-12-31", "10", "", "2026-11-01 10:00:00", "2026-11-20 10:00:00"]  # fmt: skip
+
+
+def test_a_suitecrm_export_reads_the_opportunitys_own_amount_never_the_converted_one(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """SuiteCRM's 'Amount' is the amount converted into the system currency (LBL_AMOUNT_USDOLLAR),
+    'Opportunity Amount' the deal's own: the file was taken for Salesforce's, and €9,000 came
+    in as €9,782.61. -99 in 'Currency' is the system's default currency, which the file does not
+    name: read as a file stating none."""
+    rows = [SUITE_HEADER, suite_row(1, "Negotiation/Review", "9000.000000", "EUR", "9782.610000"),
+            suite_row(2, "Prospecting", "12000.000000", "-99", "12000.000000"),
+            suite_row(3, "Closed Won", "500.000000", "-99", "500.000000")]  # fmt: skip
+    out = ok(capsys, "import", str(write(tmp_path / "suite.csv", rows)), "--dry-run")
+    assert out.startswith("suite.csv: suitecrm export, 3 rows.")
+    assert "value        <- 'Opportunity Amount'" in out
+    ok(capsys, "import", str(write(tmp_path / "suite.csv", rows)))
+    got = deals(store)
+    assert (got["Deal 1"].value, got["Deal 1"].currency) == (900_000, "EUR")
+    assert (got["Deal 2"].value, got["Deal 2"].currency) == (1_200_000, "USD")
+    assert placed(store) == {"Deal 1": "Negotiation", "Deal 2": "Lead", "Deal 3": "Closed Won"}
+    assert got["Deal 1"].source == "suitecrm"
+
+
+def test_a_suitecrm_currency_id_names_what_to_write_instead(store: Store, capsys, tmp_path: Path) -> None:
+    rows = [SUITE_HEADER, suite_row(1, "Prospecting", "9000", "a1b2c3d4-eur-currency-id", "9782.61")]
+    err = refused(capsys, "import", str(write(tmp_path / "suite.csv", rows)))
+    assert "SuiteCRM writes a currency's record id there, not its code" in err
+    assert store.deals.count() == 0
+
+
+def test_a_file_read_as_a_crms_export_whose_ids_are_another_crms_is_refused(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """An Attio export shares HubSpot's 'Record ID', 'Deal name' and 'Deal stage' (compared
+    without case): filed as HubSpot's, a later HubSpot export with --missing archive would
+    archive its deals. Refused naming both readings; --source csv reads it as a plain file."""
+    uuid = "a1f0c0de-0000-4000-8000-000000000001"
+    rows = [["Record ID", "Deal name", "Deal stage", "Deal value", "Associated company"],
+            [uuid, "Acme platform", "Lead", "$12,000.00", "Acme"]]  # fmt: skip
+    path = write(tmp_path / "attio.csv", rows)
+    err = refused(capsys, "import", str(path), "--column", "value=Deal value")
+    assert "reads as a HubSpot export by its header, but none of its record ids in 'Record ID'" in err
+    assert "HubSpot writes numbers" in err and "--source csv" in err
+    assert store.deals.count() == 0
+    ok(capsys, "import", str(path), "--column", "value=Deal value", "--source", "csv")
+    deal = deals(store)["Acme platform"]
+    assert (deal.source, deal.source_id, deal.value) == (
+        "csv",
+        "a1f0c0de-0000-4000-8000-000000000001",
+        1_200_000,
+    )

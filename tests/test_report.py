@@ -385,8 +385,8 @@ def test_imported_closures_without_a_created_date_do_not_give_negative_days(
     csv_path = tmp_path / "salesforce.csv"
     csv_path.write_text(
         "Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date,Loss Reason\n"
-        "006A,Alpha,Acme,Closed Lost,1000,2025-03-01,Price\n"
-        "006B,Beta,Beta Co,Closed Won,2000,2025-04-01,\n",
+        "0065g00000AbCdA,Alpha,Acme,Closed Lost,1000,2025-03-01,Price\n"
+        "0065g00000AbCdB,Beta,Beta Co,Closed Won,2000,2025-04-01,\n",
         encoding="utf-8",
     )
     import_file(store, csv_path)

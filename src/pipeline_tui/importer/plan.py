@@ -27,10 +27,13 @@ with); what a pass carries along is in `context`.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline_tui.display import safe
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer import formats
 from pipeline_tui.importer.columns import Column
@@ -112,6 +115,8 @@ def _plan(store: Store, path: Path, table: Table, options: Options) -> ImportPla
         _plan_own(store, table, plan, options)
     else:
         plan_crm(store, table, form, options, plan)
+        if form.id_shape and options.fmt == "auto" and not options.source:  # rows read well
+            _check_ids(table, form, options, path)
     plan.total_rows = len(table.rows)
     plan.footer = table.footer
     first = list(table.notices)
@@ -180,6 +185,33 @@ def _whose(store: Store, table: Table, form: Format, options: Options) -> tuple[
         f"Read as a plain file: --column names every column, and none of its record ids is a deal "
         f"imported from {label} before, though its header has {shared}. If it is {label}'s export, "
         f"--source {form.source} files its deals as {label}'s."
+    )
+
+
+def _check_ids(table: Table, form: Format, options: Options, path: Path) -> None:
+    """A file whose header reads as a CRM's export, none of whose record ids has that CRM's
+    form, is another CRM's (an Attio export shares HubSpot's 'Record ID', 'Deal name' and
+    'Deal stage'): read as that CRM's, its deals would be filed as its records, and a later
+    --missing archive of a real export would archive them. Refused, with both readings."""
+    header = [norm(h) for h in table.header]
+    wanted = options.columns.get("id")
+    names = [norm(wanted)] if wanted else [norm(a) for a in form.headers("id")]
+    at = next((header.index(n) for n in names if n in header), None)
+    if at is None:
+        return
+    shape = re.compile(form.id_shape)
+    first = itertools.islice(table.rows, 500)  # read as they stream: the file's first rows
+    ids = [cells[at].strip() for _, cells in first if at < len(cells) and cells[at].strip()]
+    if not ids or any(shape.fullmatch(i) for i in ids):
+        return
+    label = form.label.split(" (")[0]
+    sample = ", ".join(repr(safe(i[:40])) for i in list(dict.fromkeys(ids))[:2])
+    raise InputError(
+        f"{safe(path.name[:60])} reads as a {label} export by its header, but none of its record ids "
+        f"in {table.header[at]!r} is {label}'s ({sample}; {label} writes {form.id_form}): it looks like "
+        f"another CRM's export, and read as {label}'s its deals would be filed as {label} records. If it "
+        f"is another CRM's, import with --source csv (read by these columns, filed as a plain file's); if "
+        f"it is {label}'s, --source {form.source}. Nothing was imported."
     )
 
 

@@ -282,12 +282,15 @@ def _money(
         if column.currency:
             said.append((column.currency, f"the header {column.header!r}", ""))
     code_text = get("currency")
-    if code_text:
+    if code_text and code_text.strip() not in fmt.default_currency:  # -99: the CRM's own, unnamed
         code = CURRENCY_NAMES.get(norm(code_text), code_text)
         try:
             said.append((check_currency(code), columns["currency"].where, code_text))
         except InputError:
-            raise err("currency", code_text, "is not a three-letter currency code") from None
+            why = "is not a three-letter currency code"
+            raise err(
+                "currency", code_text, f"{why}; {fmt.currency_ids}" if fmt.currency_ids else why
+            ) from None
     if fixed is not None:
         said = [(fixed, "the company's currency (your own)", fixed)]
 

@@ -36,11 +36,13 @@ def registry() -> tuple[Format, ...]:
         own,
         pipedrive,
         salesforce,
+        suitecrm,
         zoho,
     )
 
     return (
-        own.FORMAT, pipedrive.FORMAT, hubspot.API, hubspot.FORMAT, salesforce.API, salesforce.FORMAT,
+        own.FORMAT, pipedrive.FORMAT, hubspot.API, hubspot.FORMAT, salesforce.API, suitecrm.FORMAT,
+        salesforce.FORMAT,
         zoho.FORMAT, dynamics.FORMAT, odoo.FORMAT, bitrix24.FORMAT, close.FORMAT, copper.FORMAT,
         freshsales.FORMAT, maven.FORMAT,
     )  # fmt: skip

@@ -80,6 +80,14 @@ class Format:
     # A column the import leaves unread on purpose -> what that means for the deals, said
     # when the file has it (Dynamics' "Actual Revenue": won deals keep the estimate).
     unread_said: Mapping[str, str] = field(default_factory=dict)
+    # Currency cells that mean the CRM's default currency, which the file does not name
+    # (SuiteCRM's -99): read as a file stating no currency.
+    default_currency: frozenset[str] = frozenset()
+    currency_ids: str = ""  # said when a currency cell is not a code: what the CRM writes there
+    # The shape of the CRM's record ids (a regular expression): a file whose header reads
+    # as this CRM's but none of whose ids has it is another CRM's, and is refused.
+    id_shape: str = ""
+    id_form: str = ""  # the shape in words ("numbers")
 
     def headers(self, name: str) -> tuple[str, ...]:
         return self.aliases.get(name, ())

@@ -197,6 +197,8 @@ FORMAT = Format(
     ),  # fmt: skip
     stages=STAGES,
     notes=NOTES,
+    id_shape=r"\d+",
+    id_form="numbers",
     derived=(
         "Amount in company currency",
         "Betrag in Firmenwährung",
@@ -235,5 +237,7 @@ API = Format(
     stages=STAGES,
     crm="hubspot",
     notes=NOTES,
+    id_shape=r"\d+",
+    id_form="numbers",
     derived=("amount_in_home_currency",),
 )

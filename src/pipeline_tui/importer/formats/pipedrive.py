@@ -189,4 +189,6 @@ FORMAT = Format(
         ),
     ),  # fmt: skip
     notes=NOTES,
+    id_shape=r"\d+",
+    id_form="numbers",
 )

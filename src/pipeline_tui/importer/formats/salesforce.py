@@ -150,6 +150,8 @@ FORMAT = Format(
     stages=STAGES,
     notes=NOTES,
     ids="salesforce",
+    id_shape=r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?",
+    id_form="15 or 18 letters and digits",
     derived=(
         "Amount (converted)",
         "Betrag (umgerechnet)",
@@ -188,4 +190,6 @@ API = Format(
     crm="salesforce",
     notes=NOTES,
     ids="salesforce",
+    id_shape=r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?",
+    id_form="15 or 18 letters and digits",
 )

@@ -42,4 +42,6 @@ FORMAT = Format(
         lost=("Closed Lost", "Closed-Lost to Competition"),
     ),  # fmt: skip
     ids="zoho",
+    id_shape=r"(?:zcrm_)?\d+",
+    id_form="numbers (zcrm_ and a number from a list view)",
 )
