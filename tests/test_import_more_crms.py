@@ -430,3 +430,30 @@ def test_a_file_read_as_a_crms_export_whose_ids_are_another_crms_is_refused(
         "a1f0c0de-0000-4000-8000-000000000001",
         1_200_000,
     )
+
+
+# ------------------------------------------------------------------ re-imports: the CRM's activity
+
+
+def test_a_reimport_whose_crm_activity_is_newer_moves_the_deals_last_activity_on(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """Zoho's 'Modified Time' moved on in next week's export, nothing else changed: the deal
+    stayed 'idle' here and was flagged stale though the CRM had just seen it. A time not
+    later than the activity here changes nothing."""
+    head = ["Record Id", "Deal Name", "Account Name", "Stage", "Amount", "Closing Date", "Modified Time"]
+    old = "2026-10-12 09:00"
+    week1 = [head, ["zcrm_1", "Beta renewal", "Beta", "Qualification", "8500", "2027-01-30", old],
+             ["zcrm_2", "Gamma", "Gamma", "Qualification", "100", "2027-01-30", old]]  # fmt: skip
+    ok(capsys, "--today", "2026-11-12", "import", str(write(tmp_path / "w1.csv", week1)))
+    assert "idle" in ok(capsys, "list", "--stale")
+    week2 = [head, [*week1[1][:6], "2026-11-20 10:00"], week1[2]]
+    out = ok(capsys, "import", str(write(tmp_path / "w2.csv", week2)), "--dry-run")
+    assert "#1 Beta renewal: last activity 2026-10-12 → 2026-11-20 (in the CRM)" in out
+    assert "Rows: 2 = 1 updated + 1 unchanged." in out
+    ok(capsys, "import", str(write(tmp_path / "w2.csv", week2)))
+    assert deals(store)["Beta renewal"].last_activity_at == datetime(2026, 11, 20, 10, 0)
+    stale = ok(capsys, "list", "--stale")
+    assert "Beta renewal" not in stale and "Gamma" in stale
+    again = ok(capsys, "import", str(write(tmp_path / "w2.csv", week2)), "--dry-run")
+    assert "Rows: 2 = 2 unchanged." in again

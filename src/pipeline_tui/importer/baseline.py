@@ -58,8 +58,10 @@ class Baseline:
     def text(self, row: SourceRow, label: str, stage_id: int) -> str:
         """The baseline of a row whose stage value `label` goes to board stage `stage_id`."""
         tail = f',"value":{int.__repr__(row.value or 0)}}}' if self.value else "}"
+        moment = row.activity  # ISO text needs no JSON escapes
+        activity = f'"activity":"{moment.isoformat(sep=" ")}",' if moment is not None else ""
         return (
-            "{" + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
+            "{" + activity + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
             + self.codes[row.currency or self.currency] + self.stages[label, stage_id]
             + '"title":' + _json_text(row.title) + tail
         )  # fmt: skip

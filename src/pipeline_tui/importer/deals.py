@@ -35,6 +35,8 @@ def file_values(ctx: Context, row: SourceRow, record: Read) -> dict[str, Any]:
         out["currency"] = row.currency or ctx.store.conn.currency
     if "close" in columns:
         out["close"] = row.close.isoformat() if row.close else None
+    if row.activity is not None:  # the CRM's last activity or change: a newer one is activity here too
+        out["activity"] = row.activity.isoformat(sep=" ")
     return out
 
 

@@ -163,11 +163,34 @@ def plan_update(
         )
     if set(fields) - {"source", "source_id"}:
         fields["last_activity_at"] = ts(now)
+    else:
+        touched = _crm_activity(deal, file, base, now)
+        if touched is not None:  # the CRM saw activity since: the deal is not idle
+            fields["last_activity_at"] = ts(touched)
+            before = f"{deal.last_activity:%Y-%m-%d}" if deal.last_activity else "none"
+            changes.append(f"last activity {before} → {touched:%Y-%m-%d} (in the CRM)")
     baseline = {k: v for k, v in file.items()}
     if not fields and deal.baseline == baseline:
         return Planned(None, (), tuple(conflicts), tuple(first_seen))
     update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
     return Planned(update, tuple(changes), tuple(conflicts), tuple(first_seen))
+
+
+def _crm_activity(
+    deal: CrmDeal, file: dict[str, Any], base: dict[str, Any] | None, now: datetime
+) -> datetime | None:
+    """The CRM's last activity (or change), when the export has moved it on since the last
+    import and it is later than any activity here; never after now."""
+    text = file.get("activity")
+    if not text or (base is not None and base.get("activity") == text):
+        return None
+    try:
+        moment = min(datetime.fromisoformat(text), now)
+    except (TypeError, ValueError):
+        return None
+    if deal.last_activity is not None and moment <= deal.last_activity:
+        return None
+    return moment
 
 
 def _base(base: dict[str, Any], name: str, yours: Any, stages: dict[int, Stage]) -> Any:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from pipeline_tui.errors import RuleError
-from pipeline_tui.store.codec import deal_fields
+from pipeline_tui.store.codec import deal_fields, parse_ts
 from pipeline_tui.store.connection import Connection
 from pipeline_tui.store.deals import Deals
 from pipeline_tui.store.export_rows import ExportRows
@@ -37,6 +37,7 @@ class CrmDeal:
     stage_id: int
     baseline: dict[str, Any] | None
     archived: bool = False
+    last_activity: datetime | None = None  # when something last happened to it (here or in the CRM)
 
 
 class CrmRef(NamedTuple):
@@ -78,15 +79,30 @@ class Transfer:
         """Every deal imported from `source`, by its source id, as a re-import compares it."""
         rows = self.db.execute(
             "SELECT source_id, id, rev, title, company, contact, value, currency, expected_close, stage_id, "
-            "crm_baseline, archived_at FROM deals WHERE source = ? AND source_id IS NOT NULL",
+            "crm_baseline, archived_at, last_activity_at "
+            "FROM deals WHERE source = ? AND source_id IS NOT NULL",
             [source],
         )
         out: dict[str, CrmDeal] = {}
-        for sid, id_, rev, title, company, contact, value, currency, close, stage_id, baseline, gone in rows:
+        for (
+            sid,
+            id_,
+            rev,
+            title,
+            company,
+            contact,
+            value,
+            currency,
+            close,
+            stage_id,
+            baseline,
+            gone,
+            act,
+        ) in rows:
             out[sid] = CrmDeal(
                 id_, rev, title, company, contact, value, currency,
                 date.fromisoformat(close) if close else None, stage_id,
-                json.loads(baseline) if baseline else None, gone is not None,
+                json.loads(baseline) if baseline else None, gone is not None, parse_ts(act) if act else None,
             )  # fmt: skip
         return out
 
@@ -105,13 +121,14 @@ class Transfer:
         """A deal an earlier import created, as a re-import compares it."""
         (row,) = self._rows(
             "SELECT id, rev, title, company, contact, value, currency, expected_close, stage_id, "
-            "crm_baseline, archived_at FROM deals WHERE id = ?",
+            "crm_baseline, archived_at, last_activity_at FROM deals WHERE id = ?",
             [deal_id],
         )
-        id_, rev, title, company, contact, value, currency, close, stage_id, baseline, gone = row
+        id_, rev, title, company, contact, value, currency, close, stage_id, baseline, gone, act = row
         return CrmDeal(
             id_, rev, title, company, contact, value, currency, date.fromisoformat(close) if close else None,
             stage_id, json.loads(baseline) if baseline else None, gone is not None,
+            parse_ts(act) if act else None,
         )  # fmt: skip
 
     def titles(self, deal_ids: list[int]) -> dict[int, str]:
