@@ -457,3 +457,26 @@ def test_a_reimport_whose_crm_activity_is_newer_moves_the_deals_last_activity_on
     assert "Beta renewal" not in stale and "Gamma" in stale
     again = ok(capsys, "import", str(write(tmp_path / "w2.csv", week2)), "--dry-run")
     assert "Rows: 2 = 2 unchanged." in again
+
+
+def test_a_close_the_seller_overrules_keeps_its_close_date_with_it(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """Copper says the deal was won on Dec 12; the seller had moved it here, so the stage
+    is a conflict and kept: the win's close date was still taken alone, and the open deal
+    showed 'close date passed'."""
+    head = ["Opportunity Id", "Name", "Company", "Value", "Currency", "Status", "Pipeline", "Pipeline Stage",
+            "Loss Reason", "Close Date", "Win Probability"]  # fmt: skip
+    open_row = ["40112233", "Northwind seats", "Northwind", "18000", "USD", "Open", "Sales", "Presentation",
+                "", "12/18/2026", "40"]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "w1.csv", [head, open_row])))
+    ok(capsys, "move", "1", "Negotiation")
+    won = [*open_row[:5], "Won", "Sales", "Presentation", "", "11/20/2026", "100"]
+    path = write(tmp_path / "w2.csv", [head, won])
+    preferred = ok(capsys, "import", str(path), "--prefer", "file", "--dry-run")
+    assert "close date 2026-12-18 → 2026-11-20" in preferred and "Conflicts" not in preferred
+    out = ok(capsys, "import", str(path))
+    assert "#1 Northwind seats: stage: yours Negotiation, file Closed Won" in out
+    assert "#1 Northwind seats: close date: yours 2026-12-18, file 2026-11-20" in out
+    deal = deals(store)["Northwind seats"]
+    assert (deal.expected_close, placed(store)["Northwind seats"]) == (date(2026, 12, 18), "Negotiation")

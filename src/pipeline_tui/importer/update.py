@@ -141,6 +141,7 @@ def plan_update(
             fields["stage_id"] = theirs
         else:
             fields[FIELD_COLUMNS[name]] = theirs
+    _hold_closing_date(deal, file, here, fields, changes, conflicts, stages, shown_currency)
     events: list[ImportEvent] = []
     edits = {
         k: [here_value(deal, k), v] for k, v in fields.items() if k not in ("stage_id", "source", "source_id")
@@ -174,6 +175,26 @@ def plan_update(
         return Planned(None, (), tuple(conflicts), tuple(first_seen))
     update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
     return Planned(update, tuple(changes), tuple(conflicts), tuple(first_seen))
+
+
+def _hold_closing_date(
+    deal: CrmDeal, file: dict[str, Any], here: dict[str, Any], fields: dict[str, Any], changes: list[str],
+    conflicts: list[Conflict], stages: dict[int, Stage], currency: str,
+) -> None:  # fmt: skip
+    """The CRM closed the deal (won or lost) and its close date is the day it closed; the
+    seller's stage here is kept (a conflict): the close date goes with the close, kept as
+    yours and listed beside it, not taken alone (an open deal 'overdue' on a day it closed)."""
+    target = stages.get(file.get("stage_id", 0))
+    if "expected_close" not in fields or target is None or target.is_open:
+        return
+    if not any(c.field == LABELS["stage"] for c in conflicts):
+        return
+    theirs = fields.pop("expected_close")
+    changes[:] = [c for c in changes if not c.startswith(f"{LABELS['close']} ")]
+    conflicts.append(
+        Conflict(deal.id, deal.title, LABELS["close"], _shown("close", here["close"], deal.currency, stages),
+                 _shown("close", theirs, currency, stages))
+    )  # fmt: skip
 
 
 def _crm_activity(
