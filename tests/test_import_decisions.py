@@ -410,3 +410,33 @@ def test_new_and_known_rows_together_add_up(capsys: pytest.CaptureFixture[str], 
     cli(capsys, "import", str(write(tmp_path / "w1.csv", _sf(SF_ROWS[:2]))))
     out = dry(capsys, write(tmp_path / "w2.csv", _sf(SF_ROWS)))
     assert "Rows: 3 = 1 new + 2 unchanged." in out
+
+
+def test_columns_offered_for_close_dates_and_reasons_are_ones_that_could_hold_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An Odoo or Attio export: 'Salesperson' was offered as a loss reason (it holds Italian
+    'perso'), and an amount, an owner and a created date as close dates."""
+    header = ["Record ID", "Deal Name", "Deal Stage", "Pipeline", "Amount", "Salesperson", "Deal value",
+              "Created at", "Won on"]  # fmt: skip
+    path = write(
+        tmp_path / "hubspot.csv",
+        [
+            header,
+            [
+                "1",
+                "Won one",
+                "Closed Won",
+                "Sales Pipeline",
+                "1000",
+                "Ann",
+                "1000",
+                "2026-01-02",
+                "2026-03-14",
+            ],
+            ["2", "Lost one", "Closed Lost", "Sales Pipeline", "2000", "Ann", "2000", "2026-01-02", ""],
+        ],
+    )
+    out = dry(capsys, path)
+    assert "The file may hold close dates (--column closed_on=HEADER) in a column not read: 'Won on'." in out
+    assert "may hold loss reasons" not in out

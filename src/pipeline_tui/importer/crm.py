@@ -4,6 +4,8 @@ every row in view is settled at the end. The file's date order is decided by its
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import marshal
 from collections.abc import Iterable
 from dataclasses import replace
@@ -89,8 +91,27 @@ def plan_crm(store: Store, table: Table, form: Format, options: Options, plan: I
         setattr(plan, name, getattr(run.plan, name))
     plan.unread_at = unread_columns(table.header, columns)
     plan.unread = [h for _, h in plan.unread_at]
+    if plan.undated_closed:
+        plan.unread_dated = _dated(table, plan.unread_at, day_first=order.day_first)
     unread = {norm(h) for h in plan.unread}
     plan.notices.extend(said for header, said in form.unread_said.items() if norm(header) in unread)
+
+
+def _dated(table: Table, unread: list[tuple[int, str]], *, day_first: bool) -> list[str]:
+    """The unread columns whose cells read as dates (most of those filled in, in the file's
+    first rows): where close dates may be, said when the file gives closed deals none."""
+    from pipeline_tui.importer.values import parse_moment
+
+    counts = {at: [0, 0] for at, _ in unread}  # position -> [filled, dates]
+    for _, cells in itertools.islice(table.rows, 300):
+        for at, tally in counts.items():
+            text = cells[at - 1].strip() if at - 1 < len(cells) else ""
+            if not text:
+                continue
+            tally[0] += 1
+            with contextlib.suppress(ValueError):  # not a date
+                tally[1] += parse_moment(text, day_first=day_first, serials=False) is not None
+    return [h for at, h in unread if counts[at][0] and counts[at][1] >= 0.8 * counts[at][0]]
 
 
 def _shared_sign(first: tuple[int, str, str] | None, columns: Columns, fixed: str | None, home: str) -> str:

@@ -78,6 +78,7 @@ class ImportPlan:
     # What the dry run states because a seller might disagree with it:
     unread: list[str] = field(default_factory=list)  # the file's headers no field is read from
     unread_at: list[tuple[int, str]] = field(default_factory=list)  # (position from 1, header)
+    unread_dated: list[str] = field(default_factory=list)  # unread columns whose cells read as dates
     without_amount: int = 0  # new deals whose amount cell is empty or 0
     assumed_currency: int = 0  # new deals whose amount no column, header or symbol gives a currency
     loss_texts: Counter[str] = field(default_factory=Counter)  # a lost row's reason text -> rows

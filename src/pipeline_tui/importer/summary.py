@@ -245,10 +245,11 @@ def _lacking_lines(plan: ImportPlan) -> list[str]:
     if not plan.unread or plan.format == "pipeline-tui":
         return []
     lines = []
-    if plan.undated_closed:
+    dated = [h for h in plan.unread_dated if not _CREATED.search(h)]
+    if plan.undated_closed and dated:  # only columns whose cells read as dates
         lines.append(
             f"The file may hold close dates (--column closed_on=HEADER) in a column not read: "
-            f"{_some(plan.unread, 6)}."
+            f"{_some(dated, 6)}."
         )
     reasons = [h for h in plan.unread if _REASONISH.search(h)]
     if plan.missing_reasons and reasons:  # only columns whose name could be a reason's
@@ -260,11 +261,15 @@ def _lacking_lines(plan: ImportPlan) -> list[str]:
 
 
 # Headers that could hold why a deal was lost, in the languages the CRMs export in.
+# Each at a word's start: 'Salesperson' holds Italian 'perso' (lost), and is no reason.
 _REASONISH = re.compile(
-    r"reason|grund|raison|motiv|why|loss|lost|verlust|verloren|perte|perdu|p[ée]rdida|perdid|perdita|perso"
-    r"|reden|comment|note|notiz|remarque|descri|beschreib|unqualified|disqualif|feedback",
+    r"\b(?:reason|grund|raison|motiv|why|loss|lost|verlust|verloren|perte|perdu|p[ée]rdida|perdid|perdita"
+    r"|pers[oa]\b|reden|comment|note|notiz|remarque|descri|beschreib|unqualified|disqualif|feedback)"
+    r"|grund",  # German compounds end in it: Verlustgrund
     re.IGNORECASE,
 )
+# A created date is no close's.
+_CREATED = re.compile(r"creat|erstell|anleg|cré|cria|aangemaakt", re.IGNORECASE)
 
 
 def _row_lines(plan: ImportPlan) -> list[str]:
