@@ -743,3 +743,16 @@ def test_a_byte_order_mark_inside_the_file_is_no_part_of_any_cell(
     assert got["Umbrella pilot"].source_id == "1002"
     out = ok(capsys, "import", str(write(tmp_path / "clean.csv", [head, row])), "--dry-run")
     assert "Rows: 1 = 1 unchanged." in out
+
+
+def test_kronor_with_the_rows_currency_cell_empty_say_to_fill_it_in(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """The currency column was named already; the message told to name it."""
+    rows = [["Deal", "Amount", "Currency", "Stage"], ["A", "1 234,56 kr", "SEK", "Lead"],
+            ["B", "250 000,00 kr", "", "Lead"]]  # fmt: skip
+    mapped = ["--column", "title=Deal", "--column", "value=Amount", "--column", "currency=Currency",
+              "--column", "stage=Stage"]  # fmt: skip
+    err = refused(capsys, "import", str(write(tmp_path / "se.csv", rows)), *mapped)
+    assert "Row 3, column 'Amount': '250 000,00 kr' is in kronor or kroner" in err
+    assert "this row's 'Currency' is empty: fill it in" in err and "--column currency=HEADER" not in err

@@ -331,6 +331,9 @@ def _money(
             fix = (
                 f"is in kronor or kroner ({whose}) and nothing in the file says which; name the column that "
                 "holds the currency with --column currency=HEADER"
+                if "currency" not in columns
+                else f"is in kronor or kroner ({whose}) and this row's {columns['currency'].header!r} is "
+                "empty: fill it in"
             )
             if stated[2]:
                 raise err("value", stated[2], fix + " (or write the code in the amount, e.g. SEK 1 234,50)")
