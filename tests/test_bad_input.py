@@ -713,13 +713,19 @@ def queue_text(app, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def value(field) -> str:  # type: ignore[no-untyped-def]
-    """What a field holds: every printable character typed into it, and nothing else (a
-    terminal cannot type U+2028 or U+200B; the field ignores such keys)."""
+    """What a field holds: every printable character typed into it, and every invisible
+    letter (a soft hyphen, a zero-width joiner, a direction mark: Unicode's format
+    characters, but the byte-order mark), and nothing else (a line separator, a control)."""
+    import unicodedata
+
     from textual.widgets import TextArea
+
+    def kept(c: str) -> bool:
+        return c.isprintable() or (unicodedata.category(c) == "Cf" and c != "\ufeff")
 
     held = field.text if isinstance(field, TextArea) else field.value
     if field in FILLED:
-        assert held == "".join(c for c in FILLED[field] if c.isprintable()), (field.id, FILLED[field], held)
+        assert held == "".join(c for c in FILLED[field] if kept(c)), (field.id, FILLED[field], held)
     return held
 
 
