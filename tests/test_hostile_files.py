@@ -314,6 +314,47 @@ def test_a_writer_waits_for_a_long_one_and_says_so(tmp_path: Path) -> None:
     assert err == "" and out.startswith("Added #2 While importing"), (out, err)
 
 
+def test_a_writer_behind_a_lock_never_let_go_gives_up_and_says_so(tmp_path: Path) -> None:
+    """A program that crashed (or a database browser) holding the write lock: a command
+    run from cron waited forever. It waits $PIPELINE_TUI_LOCK_WAIT seconds (five minutes
+    unless set), then says so in one line and changes nothing."""
+    db = pipeline(tmp_path / "p.db", deals=1)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        env = {**os.environ, "PIPELINE_TUI_LOCK_WAIT": "1"}
+        argv = [sys.executable, "-m", "pipeline_tui", "--db", str(db), "add", "Blocked"]
+        done = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 2, done.stderr
+    assert lines[0].startswith("Waiting for another process writing to") and "ctrl+c gives up" in lines[0]
+    assert lines[1].startswith(f"pipeline-tui: error: Another process has been writing to {db} for over 1 s")
+    assert "nothing was changed" in lines[1]
+    with Store.open(db) as store:
+        assert store.deals.count() == 1
+
+
+@pytest.mark.parametrize("argv", [["--db", ""], ["--db", "  "]])
+def test_an_empty_db_is_refused_not_the_default_pipeline(tmp_path: Path, argv: list[str]) -> None:
+    """In a script `--db "$DB"` with DB unset: the default pipeline was changed instead."""
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PIPELINE_TUI_DB", None)
+    command = [sys.executable, "-m", "pipeline_tui", *argv, "add", "Somewhere"]
+    done = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "pipeline-tui: error: --db is empty (an unset variable?): give the pipeline's file, or leave it out."
+    )
+    assert not (tmp_path / "data").exists()
+
+
 # ------------------------------------------------------------- preferences
 
 

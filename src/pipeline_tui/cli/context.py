@@ -59,6 +59,9 @@ def out_json(data: Any) -> None:
         sys.stdout.write(json_text(data) + "\n")
 
 
+CLI_LOCK_WAIT_S = 5 * 60  # an import of a million rows takes about a minute
+
+
 class Context:
     """Settings, today, the clock, and the store (opened on first use)."""
 
@@ -106,8 +109,9 @@ class Context:
             readonly=bool(getattr(self.args, "read_only", False)),
             **kwargs,
         )
-        # A command waits for another writer (a long import) and says so, instead of failing.
-        store.conn.lock_wait_s = 30 * 60
+        # A command waits for another writer (a long import) and says so, instead of failing;
+        # not forever (a command run from cron behind a program that crashed holding the lock).
+        store.conn.lock_wait_s = paths.lock_wait_s(CLI_LOCK_WAIT_S)
         store.conn.on_lock_wait = info
         return store
 

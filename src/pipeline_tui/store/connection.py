@@ -474,14 +474,19 @@ class Connection:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
+                        waited = self.lock_wait_s
+                        said = f"{waited / 60:.0f} minutes" if waited >= 120 else f"{waited:.0f} s"
                         raise BusyError(
-                            f"Another process has been writing to {self.name} for over "
-                            f"{self.lock_wait_s:.0f} s (an import?); nothing was changed. Try again "
-                            "when it is done."
+                            f"Another process has been writing to {self.name} for over {said} (an "
+                            "import, or a program holding it open, such as a database browser with "
+                            "unsaved changes); nothing was changed. Try again when it is done."
                         ) from None
                     if not told and self.on_lock_wait is not None:
                         told = True
-                        self.on_lock_wait(f"Waiting for another process writing to {self.name} (an import?)…")
+                        self.on_lock_wait(
+                            f"Waiting for another process writing to {self.name} (an import?)… "
+                            "ctrl+c gives up, changing nothing."
+                        )
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
