@@ -230,6 +230,31 @@ def test_move_to_lost_competitor_and_other_rules(run: Run, db: Path) -> None:
         assert store.deals.get(1).competitor == "Pipedrive"
 
 
+def test_an_imported_loss_without_a_reason_gets_one_from_the_command_line(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """The import says 'fill it in on the board'; without the board, `move` to the stage the
+    deal is in answered "already in Closed Lost" and nothing gave it a reason."""
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal,Stage,Amount\nUmbrella pilot,Closed Lost,12000\n", encoding="utf-8")
+    run.ok(
+        "import", str(path), "--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Amount"
+    )
+    out = run.ok(
+        "move", "Umbrella", "Closed Lost", "--reason", "price", "--note", "Too dear", "--revisit", "+3m"
+    )
+    assert out == "Reason for #1 Umbrella pilot: Price / budget; revisit Wed 24 Feb 2027.\n"
+    with open_store(db) as store:
+        deal = store.deals.get(1)
+        assert (store.shape.reason(deal.loss_reason_id).label, deal.loss_note) == (
+            "Price / budget",
+            "Too dear",
+        )
+    run.ok("undo")
+    with open_store(db) as store:
+        assert store.deals.get(1).loss_reason_id is None
+
+
 def test_move_json(run: Run) -> None:
     run.ok("add", "J")
     data = run.json("move", "J", "won", "--json")

@@ -194,7 +194,10 @@ def cmd_move(ctx: Context) -> int:
             raise InputError(f"Moving to {stage.name} needs --reason, one of: {labels}.")
         reason = store.shape.find_reason(a.reason)
         loss = LossInput(reason.id, a.competitor or "", a.note or "", ctx.date(a.revisit))
-        done = ops.lose(store, [deal.id], loss, today=ctx.today, stage_id=stage.id)
+        if deal.stage_id == stage.id:  # lost already (an import): its reason, note and revisit
+            done = ops.fill_loss(store, [deal.id], loss, today=ctx.today)
+        else:
+            done = ops.lose(store, [deal.id], loss, today=ctx.today, stage_id=stage.id)
     elif stage.kind is StageKind.WON:
         if a.revisit:
             raise InputError("--revisit only applies when moving to a lost stage.")

@@ -87,7 +87,8 @@ def cmd_import(ctx: Context) -> int:
     if plan.missing_reasons:
         out(
             f"{plan.missing_reasons:,} lost {_deals(plan.missing_reasons)} no loss reason; fill "
-            "them in on the board (palette: 'Lost deals without a reason')."
+            "them in on the board (palette: 'Lost deals without a reason'), or with pipeline-tui move "
+            "N 'Closed Lost' --reason R."
         )
     return 0
 
