@@ -200,13 +200,19 @@ class Deals:
             self.index.drop_events(event_ids)
 
     def remove_new(self, deal_id: int) -> Deal:
-        """Undo adding a deal: only while nothing but its creation is recorded."""
+        """Undo adding a deal: only while nothing but its creation is recorded (what was
+        undone since, taken back and marked so, is no history: the deal goes with it)."""
         with self.conn.write():
             deal = self.get(deal_id)
             kinds = {
-                EventKind(k) for (k,) in self._rows("SELECT kind FROM events WHERE deal_id = ?", [deal.id])
+                EventKind(k)
+                for (k,) in self._rows(
+                    "SELECT kind FROM events WHERE deal_id = ? "
+                    "AND coalesce(json_extract(data, '$.retracted'), 0) = 0",
+                    [deal.id],
+                )
             }
-            if kinds - {EventKind.CREATED}:
+            if kinds - {EventKind.CREATED, EventKind.UNDONE}:
                 raise RuleError(f"{deal.title!r} has a history now; it was not removed.")
             self.index.drop_deals([deal.id])
             self.conn.db.execute("DELETE FROM events WHERE deal_id = ?", [deal.id])
