@@ -568,6 +568,10 @@ def test_an_edit_says_every_field_it_set_and_the_timeline_keeps_old_and_new(run:
         "edited close date 2026-12-09 → 2027-01-15, title 'Team seats' → 'Team seats, HQ', "
         "value $12,000 → $1,200,000"
     ) in run.out
+    # A value in another currency: the old amount in the currency it was in.
+    assert run("--db", db, "edit", "1", "--value", "€3 500") == 0
+    assert run("--db", db, "show", "1") == 0
+    assert "edited currency USD → EUR, value $1,200,000 → €3,500" in run.out
 
 
 @pytest.mark.parametrize(

@@ -136,10 +136,12 @@ def _changes_text(store: Store, event: Event) -> str:
     if not isinstance(changes, dict):
         return ""
     currency = None
+    was = None  # the currency the old value was in, when the edit changed it too
     if "value" in changes:
         pair = changes.get("currency")
         if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str):
             currency = pair[1]
+            was = pair[0] if isinstance(pair[0], str) and pair[0] else None
         else:
             try:
                 currency = store.deals.get(event.deal_id).currency
@@ -152,7 +154,7 @@ def _changes_text(store: Store, event: Event) -> str:
         if not (isinstance(pair, list) and len(pair) == 2):
             parts.append(label)
             continue
-        old, new = (_shown(name, value, currency) for value in pair)
+        old, new = _shown(name, pair[0], was or currency), _shown(name, pair[1], currency)
         parts.append(f"{label} {old} → {new}")
     return ", ".join(parts)
 
