@@ -84,3 +84,23 @@ def test_a_deal_renamed_in_a_crm_without_ids_is_pointed_out(
         "'Support renewal' has its name" in said
     )
     assert "record id column" in said and "'Seats' is not in this file" not in said
+
+
+def test_a_deal_renamed_in_a_file_without_accounts_is_pointed_out_by_its_contact(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A Streak pipeline export has no account column: 'Beta' renamed 'Beta Corp' (same
+    contact, same created day) read as one deal gone and one new, without a word."""
+    head = ["Name", "Stage", "Deal Size", "Contact", "Date Created"]
+    mapped = ["--column", "title=Name", "--column", "stage=Stage", "--column", "value=Deal Size",
+              "--column", "contact=Contact", "--column", "created=Date Created"]  # fmt: skip
+    week1 = [head, ["Beta", "Lead", "$12,000", "ann@beta.example", "2026-10-01"],
+             ["Acme", "Lead", "$5,000", "joe@acme.example", "2026-11-01"]]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "week1.csv", week1)), *mapped)
+    week2 = [head, ["Beta Corp", "Lead", "$12,000", "ann@beta.example", "2026-10-01"], week1[2]]
+    said = " ".join(
+        ok(capsys, "import", "--dry-run", str(write(tmp_path / "week2.csv", week2)), *mapped).split()
+    )
+    assert (
+        "#1 'Beta' is not in this file, and the new row 'Beta Corp' has its contact and created day" in said
+    )

@@ -244,24 +244,28 @@ RENAMES_SAID = 3
 
 def _renamed(ctx: Context, gone: list[CrmRef], plan: ImportPlan) -> list[str]:
     """Deals imported without a record id that this file no longer holds, each beside the
-    one new row that shares its account and created day (its name changed) or its name and
-    created day (its account changed): the CRM may have renamed it, which without ids reads
+    one new row that shares its account and created day (its name changed), its name and
+    created day (its account changed), or its contact and created day (a file without
+    accounts): the CRM may have renamed it, which without ids reads
     as one deal gone and one new. Said, never linked: only the record id can tell."""
     if len(plan.rows) > 10_000:  # a first import of a big file, not next week's export
         return []
     by_account: dict[tuple[str, str], list[str]] = {}
     by_name: dict[tuple[str, str], list[str]] = {}
+    by_contact: dict[tuple[str, str], list[str]] = {}
     for row in plan.rows:
         day = row.created_at.date().isoformat()
         by_account.setdefault((norm_text(row.company), day), []).append(row.title)
         by_name.setdefault((norm_text(row.title), day), []).append(row.title)
+        by_contact.setdefault((norm_text(row.contact), day), []).append(row.title)
     said: list[str] = []
     for ref in gone:
         deal = ctx.store.deals.get(ref.id)
         day = deal.created_at.date().isoformat()
         same_account = by_account.get((norm_text(deal.company), day), []) if deal.company else []
         same_name = by_name.get((norm_text(deal.title), day), [])
-        for what, found in (("account", same_account), ("name", same_name)):
+        same_contact = by_contact.get((norm_text(deal.contact), day), []) if deal.contact else []
+        for what, found in (("account", same_account), ("name", same_name), ("contact", same_contact)):
             if len(found) == 1:
                 said.append(
                     f"#{deal.id} {deal.title!r} is not in this file, and the new row {found[0]!r} has its "
