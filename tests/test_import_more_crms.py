@@ -480,3 +480,18 @@ def test_a_close_the_seller_overrules_keeps_its_close_date_with_it(
     assert "#1 Northwind seats: close date: yours 2026-12-18, file 2026-11-20" in out
     deal = deals(store)["Northwind seats"]
     assert (deal.expected_close, placed(store)["Northwind seats"]) == (date(2026, 12, 18), "Negotiation")
+
+
+def test_an_active_flag_mapped_with_column_says_an_archived_deal_is_lost(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """An Odoo export with Portuguese headers: 'Ativo' (Active) is its only lost flag, and
+    --column could not name it ('active' is not a field): the lost deal came in open."""
+    rows = [["Oportunidade", "Cliente", "Receita Esperada", "Moeda", "Estágio", "Ativo"],
+            ["Licença Beta", "Construtora Óbidos", "R$ 45.000,00", "BRL", "Qualificado", "Falso"],
+            ["Projeto Alfa", "Padaria", "R$ 1.234,56", "BRL", "Qualificado", "Verdadeiro"]]  # fmt: skip
+    mapped = ["--column", "title=Oportunidade", "--column", "company=Cliente", "--column",
+              "value=Receita Esperada", "--column", "currency=Moeda", "--column", "stage=Estágio",
+              "--column", "active=Ativo", "--map", "Qualificado=Qualified"]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "odoo.csv", rows)), *mapped)
+    assert placed(store) == {"Licença Beta": "Closed Lost", "Projeto Alfa": "Qualified"}

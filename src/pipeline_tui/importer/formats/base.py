@@ -13,7 +13,8 @@ from typing import Any
 # Fields `--column FIELD=HEADER` can name.
 USER_FIELDS = (
     "title", "company", "contact", "value", "currency", "stage", "status", "won", "closed", "lost",
-    "close", "created", "closed_on", "lost_date", "lost_reason", "competitor", "lost_at", "note", "id",
+    "active", "close", "created", "closed_on", "lost_date", "lost_reason", "competitor", "lost_at", "note",
+    "id",
 )  # fmt: skip
 FIELD_HELP = {
     "title": "the deal's name",
@@ -26,6 +27,7 @@ FIELD_HELP = {
     "won": "a won flag (yes / no)",
     "closed": "a closed flag (yes / no)",
     "lost": "a lost flag (yes / no)",
+    "active": "an active flag (yes / no): an inactive deal is lost unless won (Odoo's archived)",
     "close": "the expected (or actual) close date",
     "created": "when the deal was created",
     "closed_on": "when the deal was won or lost",
