@@ -756,3 +756,16 @@ def test_kronor_with_the_rows_currency_cell_empty_say_to_fill_it_in(
     err = refused(capsys, "import", str(write(tmp_path / "se.csv", rows)), *mapped)
     assert "Row 3, column 'Amount': '250 000,00 kr' is in kronor or kroner" in err
     assert "this row's 'Currency' is empty: fill it in" in err and "--column currency=HEADER" not in err
+
+
+def test_a_value_quoted_in_a_message_shows_its_spaces_as_spaces(store: Store, capsys, tmp_path: Path) -> None:
+    """Polish and Swiss amounts in one file: the message quoted '1\\xa0234,56\\xa0zł'."""
+    rows = [
+        ["Deal", "Amount", "Stage"],
+        ["pl", "1\u00a0234,56\u00a0zł", "Lead"],
+        ["ch", "CHF 1'234.50", "Lead"],
+    ]
+    err = refused(capsys, "import", str(write(tmp_path / "mixed.csv", rows)), "--column", "title=Deal",
+                  "--column", "value=Amount", "--column", "stage=Stage")  # fmt: skip
+    assert "row 3 has \"CHF 1'234.50\" in 'Amount'" in err
+    assert "row 2 has '1\u00a0234,56\u00a0zł' in 'Amount'" in err and "\\xa0" not in err

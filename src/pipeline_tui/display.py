@@ -89,6 +89,15 @@ def safe(text: object, *, one_line: bool = True) -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _placeholder(m.group()), value)
 
 
+def quoted(text: object) -> str:
+    """A value in a message, in quotes as Python's repr puts them, but as it reads: a
+    no-break or thin space is a space (repr wrote '1\\xa0234,56'), and whatever could act on
+    a terminal a mark (`safe`)."""
+    shown = safe(text)
+    mark = '"' if "'" in shown and '"' not in shown else "'"
+    return f"{mark}{shown}{mark}"
+
+
 _JSON_UNSAFE = re.compile(
     "[\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
 )

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, NamedTuple
 
+from pipeline_tui.display import quoted
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import Column, Columns
 from pipeline_tui.importer.formats import Format, norm
@@ -97,7 +98,7 @@ class RowError(InputError):
 
 def row_error(number: int, column: str, value: str, why: str) -> RowError:
     shown = value if len(value) <= 60 else value[:57] + "..."
-    return RowError(f"Row {number}, column {column!r}: {shown!r} {why}. Nothing was imported.")
+    return RowError(f"Row {number}, column {column!r}: {quoted(shown)} {why}. Nothing was imported.")
 
 
 def read_row(

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from pipeline_tui.dates import MONTHS
+from pipeline_tui.display import quoted
 from pipeline_tui.errors import InputError
 from pipeline_tui.limits import MAX_MINOR
 from pipeline_tui.money import (
@@ -124,9 +125,9 @@ def decide_order(
             ambiguous = (number, text)
     if day_row and month_row:
         raise InputError(
-            f"The file's dates contradict each other: row {day_row[0]} has {day_row[2]!r} in "
-            f"{day_row[1]!r} (day first) but row {month_row[0]} has {month_row[2]!r} in {month_row[1]!r} "
-            "(month first). Nothing was imported."
+            f"The file's dates contradict each other: row {day_row[0]} has {quoted(day_row[2])} in "
+            f"{day_row[1]!r} (day first) but row {month_row[0]} has {quoted(month_row[2])} in "
+            f"{month_row[1]!r} (month first). Nothing was imported."
         )
     if day_row or month_row:
         return DateOrder(bool(day_row))
@@ -414,7 +415,7 @@ def decide_decimal(marks: AmountMarks, *, explicit: bool | None) -> DecimalMark:
     point, comma, either = (marks.first.get(m) for m in (POINT, COMMA, EITHER))
 
     def at(seen: tuple[int, str, str]) -> str:
-        return f"row {seen[0]} has {seen[2]!r} in {seen[1]!r}"
+        return f"row {seen[0]} has {quoted(seen[2])} in {seen[1]!r}"
 
     if point and comma:
         raise InputError(
