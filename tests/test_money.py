@@ -71,6 +71,16 @@ def test_negative_is_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "minor", "currency"),
+    [("CHF 12'000.–", 1_200_000, "CHF"), ("12.000,– €", 1_200_000, "EUR"), ("EUR 1.250,-", 125_000, "EUR"),
+     ("CHF 45.-", 4_500, "CHF")],
+)  # fmt: skip
+def test_a_round_amount_written_with_a_dash_for_its_cents(text: str, minor: int, currency: str) -> None:
+    """Swiss and German prices write no cents as '.–' or ',–': refused as not an amount."""
+    assert parse_amount(text) == (minor, currency)
+
+
+@pytest.mark.parametrize(
     ("text", "currency"), [("$ -", "USD"), ("$-", "USD"), (" € - ", "EUR"), ("USD -", "USD"), ("-", None)]
 )
 def test_the_accounting_formats_dash_is_zero(text: str, currency: str | None) -> None:

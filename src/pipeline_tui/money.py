@@ -163,6 +163,8 @@ def read_formatted(raw: str, decimal_comma: bool | None = None) -> Amount:
                 )
             currency, work = currency or code, m.group("rest")
     work = _SPACES.sub("", work).lower()
+    if work[-2:] in (".–", ".-", ",–", ",-", ".—", ",—") and work[:-2][-1:].isdigit():
+        work = work[:-1] + "00"  # a round amount as Swiss and German prices write it: 12'000.–, 12.000,–
     if work in ("-", "–", "—") and (currency is not None or raw in ("-", "–", "—")):
         return Amount(0, currency, "")  # '$ -': the accounting format writes zero as a dash
     if work.startswith(("-", "(")):
