@@ -49,6 +49,9 @@ class Baseline:
         self.company = piece("company", "company" in fields)
         self.contact = piece("contact", "contact" in fields)
         self.codes = piece("currency", money)
+        # The day of the CRM's last activity (a day is what staleness counts; one a row
+        # shares with many is made once).
+        self.activity = _Memo(lambda day: f'"activity":"{day.isoformat()}",')
         self.stages = _Memo(lambda key: f'"stage":{_json_text(key[0])},"stage_id":{int.__repr__(key[1])},')
 
     def stored(self, row: SourceRow, label: str, stage_id: int) -> bytes:
@@ -58,8 +61,8 @@ class Baseline:
     def text(self, row: SourceRow, label: str, stage_id: int) -> str:
         """The baseline of a row whose stage value `label` goes to board stage `stage_id`."""
         tail = f',"value":{int.__repr__(row.value or 0)}}}' if self.value else "}"
-        moment = row.activity  # ISO text needs no JSON escapes
-        activity = f'"activity":"{moment.isoformat(sep=" ")}",' if moment is not None else ""
+        moment = row.activity
+        activity = self.activity[moment.date()] if moment is not None else ""
         return (
             "{" + activity + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
             + self.codes[row.currency or self.currency] + self.stages[label, stage_id]

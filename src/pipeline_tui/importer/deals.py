@@ -36,7 +36,7 @@ def file_values(ctx: Context, row: SourceRow, record: Read) -> dict[str, Any]:
     if "close" in columns:
         out["close"] = row.close.isoformat() if row.close else None
     if row.activity is not None:  # the CRM's last activity or change: a newer one is activity here too
-        out["activity"] = row.activity.isoformat(sep=" ")
+        out["activity"] = row.activity.date().isoformat()  # its day: what staleness counts
     return out
 
 
