@@ -73,6 +73,7 @@ class CsvText:
     body: str | None = None  # the whole text, or None: stream the file
     start: int = 0  # bytes before the text (a byte-order mark)
     stamp: tuple[int, int] = (0, 0)  # the file's size and time when checked
+    marks: bool = True  # byte-order marks inside the text (files joined with cat), left out
 
     def open(self, *, after_sep: bool) -> IO[str]:
         """The text (after the sep= line's end when `after_sep`), to read once."""
@@ -155,6 +156,7 @@ def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> CsvText | None:
     filled = False
     head = ""
     heading = True
+    marks = 0
     while chunk := fh.read(CHUNK):
         size += len(chunk)
         if size > MAX_BYTES or b"\x00" in chunk:
@@ -163,6 +165,7 @@ def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> CsvText | None:
             text = decoder.decode(chunk)
         except UnicodeDecodeError:
             return None
+        marks += text.count("\ufeff")
         if heading:  # until the head holds the lines the delimiter is told from
             head += text
             heading = head.count("\n") <= HEADER_SEARCH
@@ -174,7 +177,8 @@ def _utf8(fh: IO[bytes], path: Path, stamp: tuple[int, int]) -> CsvText | None:
     if not filled:
         return None
     start = 3 if head.startswith("\ufeff") else 0
-    return CsvText(path, "utf-8", _head(head.lstrip("\ufeff")), start=start, stamp=stamp)
+    inside = marks > (1 if start else 0)
+    return CsvText(path, "utf-8", _head(head.lstrip("\ufeff")), start=start, stamp=stamp, marks=inside)
 
 
 def _head(text: str) -> str:
@@ -194,7 +198,8 @@ def csv_records(source: CsvText, delimiter: str, *, after_sep: bool) -> Iterator
     csv.field_size_limit(MAX_BYTES)
     count = 0
     with source.open(after_sep=after_sep) as stream:
-        reader = csv.reader(_without_boms(stream), delimiter=delimiter, strict=True)
+        lines = _without_boms(stream) if source.marks else stream
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         try:
             for row in reader:
                 count += 1
