@@ -126,18 +126,31 @@ def test_a_plain_currency_column_is_read_when_column_names_the_others(
     assert (found["Åland ferry deal"].currency, found["Zürich upsell"].currency) == ("EUR", "CHF")
 
 
-def test_a_column_that_may_be_the_currency_is_named_with_the_line_that_reads_it(
+def test_the_one_column_named_for_a_currency_is_read_as_the_currency(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """'Currency (ISO)', or a Salesforce report's 'Opportunity-Währung': the deals' currency
+    was only pointed out, and a week later a re-import without the --column line turned EUR
+    and CHF deals into dollars. The one column named for a currency is read, and said."""
     path = write(
         tmp_path / "sheet.csv",
         [["Deal", "Stage", "Value", "Currency (ISO)"], ["Harbour crane", "Proposal", "12500", "EUR"]],
     )
     out = dry(capsys, path, "--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Value")
-    assert (
-        "Currency: the column 'Currency (ISO)' looks like the deals' currency but is not read: "
-        "--column currency='Currency (ISO)' reads it."
-    ) in out
+    assert "  currency     <- 'Currency (ISO)'" in out
+    assert "taken as USD" not in out and "€12.5k" in out
+
+
+def test_two_columns_named_for_a_currency_are_pointed_out_not_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "sheet.csv",
+        [["Deal", "Stage", "Value", "Currency (ISO)", "Billing currency"],
+         ["Harbour crane", "Proposal", "12500", "EUR", "USD"]],
+    )  # fmt: skip
+    out = dry(capsys, path, "--column", "title=Deal", "--column", "stage=Stage", "--column", "value=Value")
+    assert "Currency: the column 'Currency (ISO)' looks like the deals' currency but is not read" in out
     assert "taken as USD" in out
 
 

@@ -495,3 +495,51 @@ def test_an_active_flag_mapped_with_column_says_an_archived_deal_is_lost(
               "--column", "active=Ativo", "--map", "Qualificado=Qualified"]  # fmt: skip
     ok(capsys, "import", str(write(tmp_path / "odoo.csv", rows)), *mapped)
     assert placed(store) == {"Licença Beta": "Closed Lost", "Projeto Alfa": "Qualified"}
+
+
+# ------------------------------------------------------------------ currencies a file states, or does not
+
+SF_DE = ["Opportunity-ID", "Opportunity-Name", "Accountname", "Phase", "Betrag", "Opportunity-Währung",
+         "Schlusstermin"]  # fmt: skip
+
+
+def test_a_localized_currency_column_is_read_and_a_later_file_without_it_changes_no_currency(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A German Salesforce report: 'Opportunity-Währung' was only pointed out (CHF deals came
+    in as dollars unless --column named it); a week later, the same report imported without
+    that --column line turned every stored EUR and CHF deal into dollars ('currency EUR →
+    USD', 0 conflicts). A currency taken because a file states none replaces nothing."""
+    week1 = [SF_DE, ["0065g00000AbCdEAA1", "Kassensystem", "Müller AG", "Angebot/Preisangebot", "12.500,00",
+                     "EUR", "31.12.2026"],
+             ["0065g00000AbCdFAA1", "Lizenzen", "Zürich AG", "Angebot/Preisangebot", "8.400,50", "CHF",
+              "31.12.2026"]]  # fmt: skip
+    out = ok(capsys, "import", str(write(tmp_path / "w1.csv", week1)), "--dry-run")
+    assert "  currency     <- 'Opportunity-Währung'" in out
+    ok(capsys, "import", str(write(tmp_path / "w1.csv", week1)))
+    got = deals(store)
+    assert (got["Kassensystem"].currency, got["Lizenzen"].currency) == ("EUR", "CHF")
+    without = [[h for h in SF_DE if h != "Opportunity-Währung"]] + [row[:5] + row[6:] for row in week1[1:]]
+    out = ok(capsys, "import", str(write(tmp_path / "w2.csv", without)))
+    assert "currency EUR → USD" not in out and "currency CHF → USD" not in out
+    got = deals(store)
+    assert (got["Kassensystem"].currency, got["Lizenzen"].currency) == ("EUR", "CHF")
+    assert (got["Kassensystem"].value, got["Lizenzen"].value) == (1_250_000, 840_050)
+
+
+@pytest.mark.parametrize("code", ["USA", "XYZ", "EUE"])
+def test_a_currency_cell_that_is_no_iso_code_is_refused(
+    store: Store, capsys, tmp_path: Path, code: str
+) -> None:
+    """NetSuite writes its currency record's name ('USA'); any three letters were stored as a
+    currency of their own ('USA 12.5k' beside € and £ totals)."""
+    rows = [
+        ["Title", "Stage", "Value", "Currency"],
+        ["A", "Lead", "100", "EUR"],
+        ["B", "Lead", "12500", code],
+    ]
+    mapped = ["--column", "title=Title", "--column", "stage=Stage", "--column", "value=Value", "--column",
+              "currency=Currency"]  # fmt: skip
+    err = refused(capsys, "import", str(write(tmp_path / "netsuite.csv", rows)), *mapped)
+    assert f"Row 3, column 'Currency': '{code}' is not a currency code (ISO 4217" in err
+    assert store.deals.count() == 0

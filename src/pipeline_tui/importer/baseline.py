@@ -65,6 +65,6 @@ class Baseline:
         activity = self.activity[moment.date()] if moment is not None else ""
         return (
             "{" + activity + self.close[row.close] + self.company[row.company] + self.contact[row.contact]
-            + self.codes[row.currency or self.currency] + self.stages[label, stage_id]
+            + (self.codes[row.currency] if row.currency is not None else "") + self.stages[label, stage_id]
             + '"title":' + _json_text(row.title) + tail
         )  # fmt: skip

@@ -122,6 +122,9 @@ def resolve_columns(header: Sequence[str], fmt: Format, overrides: Mapping[str, 
         # amounts are not taken in another currency without a word.
         used = {c.index for columns in found.values() for c in columns}
         plain = next((i for i, h in enumerate(header) if norm(h) in PLAIN_CURRENCY and i not in used), None)
+        if plain is None:  # one column named for a currency ("Opportunity-Währung"), and no amount
+            named = [i for i, h in enumerate(header) if i not in used and currency_header([h]) is not None]
+            plain = named[0] if len(named) == 1 else None
         if plain is not None:
             found["currency"] = [Column("currency", plain, header[plain], "auto")]
     if "value" not in found:

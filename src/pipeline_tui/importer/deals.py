@@ -31,8 +31,10 @@ def file_values(ctx: Context, row: SourceRow, record: Read) -> dict[str, Any]:
         out["contact"] = row.contact
     if "value" in columns:
         out["value"] = row.value or 0
-    if "value" in columns or "currency" in columns:
-        out["currency"] = row.currency or ctx.store.conn.currency
+    if ("value" in columns or "currency" in columns) and row.currency is not None:
+        # Only a currency the file states: one taken because it states none (the pipeline's)
+        # is no CRM value, and never replaces a currency an earlier export stated.
+        out["currency"] = row.currency
     if "close" in columns:
         out["close"] = row.close.isoformat() if row.close else None
     if row.activity is not None:  # the CRM's last activity or change: a newer one is activity here too

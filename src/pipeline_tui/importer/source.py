@@ -42,7 +42,7 @@ from pipeline_tui.limits import (
     plain_text,
 )
 from pipeline_tui.memo import Memo
-from pipeline_tui.money import ACCEPTED, AMBIGUOUS, EITHER, AmountError, plain_amount
+from pipeline_tui.money import ACCEPTED, AMBIGUOUS, EITHER, ISO_4217, AmountError, plain_amount
 
 DATE_FIELDS = ("close", "next_due")
 MOMENT_FIELDS = ("created", "activity", "closed_on", "lost_date")
@@ -286,12 +286,16 @@ def _money(
     if code_text and code_text.strip() not in fmt.default_currency:  # -99: the CRM's own, unnamed
         code = CURRENCY_NAMES.get(norm(code_text), code_text)
         try:
-            said.append((check_currency(code), columns["currency"].where, code_text))
+            checked = check_currency(code)
         except InputError:
             why = "is not a three-letter currency code"
             raise err(
                 "currency", code_text, f"{why}; {fmt.currency_ids}" if fmt.currency_ids else why
             ) from None
+        if checked not in ISO_4217:  # NetSuite's 'USA', a typo: never a currency of its own
+            raise err("currency", code_text, "is not a currency code (ISO 4217, such as USD, EUR or GBP); "
+                      "write the code in the file")  # fmt: skip
+        said.append((checked, columns["currency"].where, code_text))
     if fixed is not None:
         said = [(fixed, "the company's currency (your own)", fixed)]
 
@@ -413,7 +417,7 @@ class RowReader:
         value = columns.get("value")
         self.header_currency = value.currency if value is not None else None
         self.money = Memo(self._value)
-        self.codes = Memo(lambda text: check_currency(CURRENCY_NAMES.get(norm(text), text)))
+        self.codes = Memo(self._code)
         day_first = order.day_first
         deleted = Memo(lambda text: flag(norm(text)) is True or norm(text) in ("archived", "deleted"))
         # field -> (what its text becomes, the value of an empty cell)
@@ -452,6 +456,16 @@ class RowReader:
 
         self.title_at = alone("title") if not self.product else -1
         self.value_at, self.currency_at = alone("value"), alone("currency")
+
+    def _code(self, text: str) -> str:
+        """A currency cell's code; what `read_row` says more of (the CRM's unnamed default
+        currency, a code that is no currency) is left to it."""
+        if text.strip() in self.fmt.default_currency:
+            raise _NotPlain
+        code = check_currency(CURRENCY_NAMES.get(norm(text), text))
+        if code not in ISO_4217:
+            raise _NotPlain
+        return code
 
     def _value(self, text: str) -> tuple[int, str | None]:
         if self.fmt.value_in_cents and _DIGITS.fullmatch(text):
