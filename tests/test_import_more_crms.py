@@ -543,3 +543,22 @@ def test_a_currency_cell_that_is_no_iso_code_is_refused(
     err = refused(capsys, "import", str(write(tmp_path / "netsuite.csv", rows)), *mapped)
     assert f"Row 3, column 'Currency': '{code}' is not a currency code (ISO 4217" in err
     assert store.deals.count() == 0
+
+
+def test_a_stage_that_reads_won_is_never_made_a_loss_by_a_filled_reason(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """NetSuite fills one 'Win/Loss Reason' for won and lost deals alike: '13 - Closed Won'
+    with 'Best price' came in as a 'Price / budget' loss. The stage is asked about, and
+    placed where --map says."""
+    rows = [["Internal ID", "Title", "Customer", "Opportunity Status", "Projected Total", "Win/Loss Reason"],
+            ["101", "Alpha", "Acme", "13 - Closed Won", "1000", "Best price"],
+            ["102", "Beta", "Beta", "14 - Closed Lost", "2000", "Too expensive"]]  # fmt: skip
+    mapped = ["--column", "id=Internal ID", "--column", "title=Title", "--column", "company=Customer",
+              "--column", "stage=Opportunity Status", "--column", "value=Projected Total",
+              "--column", "lost_reason=Win/Loss Reason"]  # fmt: skip
+    path = write(tmp_path / "netsuite.csv", rows)
+    err = refused(capsys, "import", str(path), *mapped)
+    assert "'13 - Closed Won': 1 row (reads won: offered Closed Won)" in err
+    ok(capsys, "import", str(path), *mapped, "--map", "13 - Closed Won=Closed Won")
+    assert placed(store) == {"Alpha": "Closed Won", "Beta": "Closed Lost"}

@@ -19,7 +19,16 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.source import SourceRow, row_error
 from pipeline_tui.importer.stages import shell_word
-from pipeline_tui.importer.words import CLOSED_STAGES, DELETED, LOST, NO_DECISION, OPEN, STATUS_WORDS, WON
+from pipeline_tui.importer.words import (
+    CLOSED_STAGES,
+    DELETED,
+    LOST,
+    NO_DECISION,
+    OPEN,
+    STATUS_WORDS,
+    WON,
+    reads_closed,
+)
 
 SEMANTICS = {"S": WON, "F": LOST, "P": OPEN}
 
@@ -166,6 +175,11 @@ def _outcome_of(
             "column to the export (or --column won=HEADER)",
         )
     if _loss_reason(row, fmt) and not row.won_reason:
+        if reads_closed(norm(row.stage).replace("-", " ").split()) == WON:
+            # NetSuite's one 'Win/Loss Reason' is filled on won deals too: a stage whose name
+            # reads won ('13 - Closed Won') is asked about (or placed as --map says), never
+            # made a loss by the reason.
+            return Outcome("", "")
         return Outcome(LOST, f"{header('lost_reason')} filled in")
     if row.lost_date:
         return Outcome(LOST, f"{header('lost_date')} filled in")
