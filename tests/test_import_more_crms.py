@@ -562,3 +562,19 @@ def test_a_stage_that_reads_won_is_never_made_a_loss_by_a_filled_reason(
     assert "'13 - Closed Won': 1 row (reads won: offered Closed Won)" in err
     ok(capsys, "import", str(path), *mapped, "--map", "13 - Closed Won=Closed Won")
     assert placed(store) == {"Alpha": "Closed Won", "Beta": "Closed Lost"}
+
+
+def test_a_report_saved_without_its_id_column_is_refused_when_its_rows_are_deals_imported_with_ids(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """The same Salesforce report, next week saved without 'Opportunity ID': every deal came
+    in a second time, and --missing archive then said none of the rows was imported before."""
+    head = ["Opportunity Name", "Account Name", "Stage", "Amount", "Close Date", "Opportunity ID"]
+    week1 = [head, ["Kassensystem", "Müller AG", "Prospecting", "12500", "2026-12-31", "0065g00000AbCdEAA1"],
+             ["Wartung", "Schmidt", "Prospecting", "900", "2026-12-31", "0065g00000AbCdFAA1"]]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "w1.csv", week1)))
+    week2 = [head[:5], *(row[:5] for row in week1[1:]), ["Neu", "Neu AG", "Prospecting", "10", "2026-12-31"]]
+    err = refused(capsys, "import", str(write(tmp_path / "w2.csv", week2)))
+    assert "2 new rows of this file have the name and account of deals imported from Salesforce with" in err
+    assert "'Kassensystem' (#1), 'Wartung' (#2)" in err and "Export the report with its id column" in err
+    assert store.deals.count() == 2

@@ -222,6 +222,8 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
     ]
     if keyed and plan.rows:
         plan.notices.extend(_renamed(ctx, keyed, plan))
+    if "id" not in ctx.fields and plan.rows:
+        _without_their_ids(ctx, known, matched, plan)
     plan.missing_action = ctx.options.missing
     if gone and ctx.options.missing == "archive" and not matched:
         raise InputError(
@@ -240,6 +242,39 @@ def missing_deals(ctx: Context, known: Known, matched: set[int], plan: ImportPla
 
 
 RENAMES_SAID = 3
+
+
+def _without_their_ids(ctx: Context, known: Known, matched: set[int], plan: ImportPlan) -> None:
+    """A file without a record id column whose new rows have the name and account of deals
+    imported from this source with their ids (the same report saved without its id column):
+    read as new, every one would come in a second time. Refused, naming them and the fix."""
+    if len(plan.rows) > 10_000:  # a first import of a big file, not next week's export
+        return
+    ided = [
+        d.id for sid, d in known.deals.items()
+        if not sid.startswith(("key-", "row-")) and d.id not in matched and not d.archived
+    ]  # fmt: skip
+    if not ided:
+        return
+    names = ctx.store.transfer.names(ided)
+    by_name = {(norm_text(t), norm_text(c)): i for i, (t, c) in names.items()}
+    same = [
+        (row.title, by_name[key])
+        for row in plan.rows
+        if (key := (norm_text(row.title), norm_text(row.company))) in by_name
+    ]
+    if not same:
+        return
+    shown = ", ".join(f"{title!r} (#{deal_id})" for title, deal_id in same[:3]) + (
+        ", …" if len(same) > 3 else ""
+    )
+    rows, have = ("rows", "have") if len(same) != 1 else ("row", "has")
+    raise InputError(
+        f"{len(same):,} new {rows} of this file {have} "
+        f"the name and account of deals imported from {plan.label} with their record ids ({shown}), and the "
+        "file has no record id column: read as new, they would come in a second time. Export the report with "
+        "its id column (or name it with --column id=HEADER). Nothing was imported."
+    )
 
 
 def _renamed(ctx: Context, gone: list[CrmRef], plan: ImportPlan) -> list[str]:

@@ -131,6 +131,16 @@ class Transfer:
             parse_ts(act) if act else None,
         )  # fmt: skip
 
+    def names(self, deal_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """The titles and companies of deals by id."""
+        found: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(deal_ids), 500):
+            chunk = deal_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._rows(f"SELECT id, title, company FROM deals WHERE id IN ({marks})", chunk)
+            found.update({int(i): (str(t), str(c or "")) for i, t, c in rows})
+        return found
+
     def titles(self, deal_ids: list[int]) -> dict[int, str]:
         """The titles of deals by id."""
         found: dict[int, str] = {}
