@@ -769,3 +769,18 @@ def test_a_value_quoted_in_a_message_shows_its_spaces_as_spaces(store: Store, ca
                   "--column", "value=Amount", "--column", "stage=Stage")  # fmt: skip
     assert "row 3 has \"CHF 1'234.50\" in 'Amount'" in err
     assert "row 2 has '1\u00a0234,56\u00a0zł' in 'Amount'" in err and "\\xa0" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("Schweizer Franken", "CHF"), ("US-Dollar", "USD"), ("Livre sterling", "GBP"),
+                       ("Real brasileiro", "BRL"), ("Franco suizo", "CHF")],
+)  # fmt: skip
+def test_currency_names_in_other_languages_are_read(
+    store: Store, capsys, tmp_path: Path, name: str, code: str
+) -> None:
+    """A Dynamics 365 export in German writes 'Schweizer Franken': refused, with no way past it."""
+    rows = [["Thema", "Phase", "Geschätzter Umsatz", "Währung"], ["A", "Lead", "1000", name]]
+    mapped = ["--column", "title=Thema", "--column", "stage=Phase", "--column", "value=Geschätzter Umsatz",
+              "--column", "currency=Währung"]  # fmt: skip
+    ok(capsys, "import", str(write(tmp_path / "dyn.csv", rows)), *mapped)
+    assert deals(store)["A"].currency == code

@@ -55,6 +55,11 @@ CURRENCY_NAMES = {
     "us dollar": "USD", "euro": "EUR", "pound sterling": "GBP", "british pound": "GBP", "japanese yen": "JPY",
     "indian rupee": "INR", "canadian dollar": "CAD", "australian dollar": "AUD", "swiss franc": "CHF",
     "swedish krona": "SEK", "danish krone": "DKK", "norwegian krone": "NOK", "polish zloty": "PLN",
+    # The same names as a CRM writes them in German, French, Spanish, Portuguese (CLDR's names).
+    "us-dollar": "USD", "schweizer franken": "CHF", "britisches pfund": "GBP", "pfund sterling": "GBP",
+    "japanischer yen": "JPY", "dollar des états-unis": "USD", "dollar américain": "USD",
+    "franc suisse": "CHF", "livre sterling": "GBP", "dólar estadounidense": "USD", "franco suizo": "CHF", "libra esterlina": "GBP",
+    "dólar americano": "USD", "real brasileiro": "BRL", "franco suíço": "CHF", "peso mexicano": "MXN",
 }  # fmt: skip
 
 
