@@ -58,7 +58,8 @@ CURRENCY_NAMES = {
     # The same names as a CRM writes them in German, French, Spanish, Portuguese (CLDR's names).
     "us-dollar": "USD", "schweizer franken": "CHF", "britisches pfund": "GBP", "pfund sterling": "GBP",
     "japanischer yen": "JPY", "dollar des états-unis": "USD", "dollar américain": "USD",
-    "franc suisse": "CHF", "livre sterling": "GBP", "dólar estadounidense": "USD", "franco suizo": "CHF", "libra esterlina": "GBP",
+    "franc suisse": "CHF", "livre sterling": "GBP", "dólar estadounidense": "USD", "franco suizo": "CHF",
+    "libra esterlina": "GBP",
     "dólar americano": "USD", "real brasileiro": "BRL", "franco suíço": "CHF", "peso mexicano": "MXN",
 }  # fmt: skip
 
