@@ -156,10 +156,37 @@ async def test_filter_is_case_blind_and_a_miss_picks_nothing(make_app, store: St
         await type_text(pilot, "zzz")
         assert shown(modal) == [] and highlighted(modal) is None
         await pilot.press("enter")
-        assert error(modal).startswith("Type part of a reason")
+        assert error(modal).startswith("No reason matches: type part of a reason")
+        await pilot.pause(0.4)  # keys typed right after a refused Enter are dropped
         await pilot.press("ctrl+s")
         assert app.screen is modal
         assert error(modal).startswith("Choose a reason")
+    assert_untouched(store, deal, events)
+
+
+async def test_an_enter_that_picks_no_reason_drops_the_rest_of_its_burst(
+    make_app, store: Store, deal: Deal
+) -> None:
+    """'zzz' Enter, then the note, Tab and '+3m' typed ahead: the note went on into the
+    filter and '+3m' into the follow-up note (the README promises a key that does nothing
+    drops the rest of its burst)."""
+    from textual import events as textual_events
+    from textual.keys import _character_to_key
+
+    events = event_count(store)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        modal = await open_lost(pilot)
+        burst = [*"zzz", "enter", *"note after a bad reason", "tab", *"+3m", "ctrl+s"]
+        for key in burst:
+            name = key if len(key) > 1 else _character_to_key(key)
+            app.post_message(textual_events.Key(name, key if len(key) == 1 else None))
+        await pilot.pause()
+        assert app.screen is modal
+        assert modal.query_one("#lost-reason", Input).value == "zzz"
+        assert modal.query_one("#lost-note", TextArea).text == ""
+        assert modal.query_one("#lost-revisit", Input).value == ""
+        assert "picks no reason; the keys typed after it were dropped" in app.messages[-1].text
     assert_untouched(store, deal, events)
 
 

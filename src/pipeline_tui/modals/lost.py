@@ -108,7 +108,7 @@ class LostModal(ReasonModal[LossInput | None, LossReason]):
             self._apply_filter(self.query_one("#lost-reason", Input).value)
         reason = self.reason
         if reason is None:
-            self._error("Type part of a reason, or use ↑↓ to choose one.")
+            self._no_match("No reason matches: type part of a reason, or use ↑↓ to choose one.")
             return
         self._picked(reason)
 

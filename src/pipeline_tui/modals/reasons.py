@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.display import safe
+from pipeline_tui.host import host
 from pipeline_tui.modals.base import FormModal
 from pipeline_tui.text import fold
 
@@ -167,3 +168,10 @@ class ReasonModal(FormModal[T], Generic[T, R]):
 
     def _error(self, message: str) -> None:
         self.query_one(self._sel("error"), Static).update(message)
+
+    def _no_match(self, message: str) -> None:
+        """Enter that picks no reason: said in the form, and the keys typed after it in the
+        same burst dropped (meant for the fields after the reason, they went on into the
+        filter and the next fields: a note in the filter, a revisit in the note)."""
+        self._error(message)
+        host(self).refuse_key("enter", "picks no reason")

@@ -85,7 +85,7 @@ class WonModal(ReasonModal[WinInput | None, WonReason]):
         reason = self.reason
         if reason is None:
             if reason_input.value.strip():
-                self._error("No reason matches; clear the field to save without one, or use ↑↓.")
+                self._no_match("No reason matches; clear the field to save without one, or use ↑↓.")
                 return
             self.action_save()
             return
