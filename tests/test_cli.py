@@ -255,6 +255,22 @@ def test_an_imported_loss_without_a_reason_gets_one_from_the_command_line(
         assert store.deals.get(1).loss_reason_id is None
 
 
+def test_moving_a_won_deal_to_lost_says_it_was_won_and_show_says_when_it_closed(run: Run, db: Path) -> None:
+    """A mistyped id turned a won deal lost with only 'Lost #5 …'; `show` never said when a
+    closed deal closed (its expected close date shows, as '—' when none)."""
+    run.ok("add", "Won one", "--value", "517")
+    run.ok("move", "1", "Closed Won")
+    shown = run.ok("show", "1")
+    assert f"Won on  {TODAY.isoformat()}" in shown
+    out = run.ok("move", "1", "Closed Lost", "--reason", "price")
+    assert out == "Lost #1 Won one (Price / budget) (it was Closed Won; undo takes it back).\n"
+    assert f"Lost on  {TODAY.isoformat()}" in run.ok("show", "1")
+    code = run("move", "1", "Closed Lost", "--reason", "competitor")
+    assert_one_line_error(run, code, "needs the competitor's name: add --competitor NAME")
+    code = run("move", "1", "Closed Lost", "--reason", "other")
+    assert_one_line_error(run, code, "needs a note saying what happened: add --note TEXT")
+
+
 def test_move_json(run: Run) -> None:
     run.ok("add", "J")
     data = run.json("move", "J", "won", "--json")

@@ -117,6 +117,11 @@ def cmd_show(ctx: Context) -> int:
         ("Contact", deal.contact or "—"),
         ("Value", format_money(deal.value, deal.currency)),
         ("Close date", deal.expected_close.isoformat() if deal.expected_close else "—"),
+        *(
+            [(f"{'Won' if stage.kind is StageKind.WON else 'Lost'} on", f"{deal.closed_at:%Y-%m-%d}")]
+            if deal.closed_at is not None and not stage.is_open
+            else []
+        ),
         (
             "Next step",
             (deal.next_step or "—") + (f" (due {deal.next_step_due})" if deal.next_step_due else ""),
@@ -193,11 +198,23 @@ def cmd_move(ctx: Context) -> int:
             labels = "; ".join(r.label for r in store.shape.reasons())
             raise InputError(f"Moving to {stage.name} needs --reason, one of: {labels}.")
         reason = store.shape.find_reason(a.reason)
+        if reason.needs_competitor and not (a.competitor or "").strip():
+            raise InputError(f"{reason.label!r} needs the competitor's name: add --competitor NAME.")
+        if reason.needs_note and not (a.note or "").strip():
+            raise InputError(f"{reason.label!r} needs a note saying what happened: add --note TEXT.")
         loss = LossInput(reason.id, a.competitor or "", a.note or "", ctx.date(a.revisit))
+        was = store.shape.stage(deal.stage_id)
         if deal.stage_id == stage.id:  # lost already (an import): its reason, note and revisit
             done = ops.fill_loss(store, [deal.id], loss, today=ctx.today)
         else:
             done = ops.lose(store, [deal.id], loss, today=ctx.today, stage_id=stage.id)
+            if was.kind is StageKind.WON:  # a win undone by a loss: said, never in passing
+                _say(
+                    ctx,
+                    done.deal,
+                    done.message.removesuffix(".") + f" (it was {was.name}; undo takes it back).",
+                )
+                return 0
     elif stage.kind is StageKind.WON:
         if a.revisit:
             raise InputError("--revisit only applies when moving to a lost stage.")
