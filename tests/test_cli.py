@@ -337,6 +337,8 @@ def test_revisits_json_keeps_due_and_upcoming_apart(run: Run) -> None:
     assert data["due"][0]["loss_reason"] == "Timing / no urgency"
     text = run.ok("revisits")
     assert "Due: 2" in text and "Upcoming (30 days): 1" in text
+    # One set months ahead was not in the list at all: it is counted, with the first.
+    assert text.endswith("Later: 1 (the first on 2027-05-24: #4 Far)\n")
 
 
 # ------------------------------------------------------------------ export

@@ -3,7 +3,7 @@ unarchive, undo and revisits. Each is a thin caller of one operation."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pipeline_tui import operations as ops
@@ -332,6 +332,13 @@ def cmd_revisits(ctx: Context) -> int:
             out(f"  {deal.revisit_on}  #{deal.id} {deal.title}{company}  ({ops.loss_label(store, deal)})")
             if deal.loss_note:
                 out_block(deal.loss_note, indent=" " * 14)
+    horizon = ctx.today + timedelta(days=ctx.settings.revisit_horizon_days)
+    later = [
+        d for d in store.review.pending_revisits() if d.revisit_on is not None and d.revisit_on > horizon
+    ]
+    if later:  # a revisit set months ahead is kept, not lost: said, with the first of them
+        first = later[0]
+        out(f"Later: {len(later)} (the first on {first.revisit_on}: #{first.id} {first.title})")
     return 0
 
 
