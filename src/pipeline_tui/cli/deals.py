@@ -361,11 +361,11 @@ def register(command: Register) -> None:
     p.add_argument("--stage", help="only this stage")
     p.add_argument("--stale", action="store_true", help="only stale deals, oldest first")
     p.add_argument("--archived", action="store_true", help="only archived deals")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("show", cmd_show, "one deal with its whole timeline")
     p.add_argument("deal", help="deal id or a title that matches one deal")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("edit", cmd_edit, "change a deal's fields")
     p.add_argument("deal", help="deal id or a title that matches one deal")
@@ -376,7 +376,7 @@ def register(command: Register) -> None:
     p.add_argument("--close", metavar="DATE", help="expected close date ('none' clears it)")
     p.add_argument("--next-step", metavar="TEXT")
     p.add_argument("--due", metavar="DATE", help="when the next step is due ('none' clears it)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("move", cmd_move, "move a deal to a stage (to a lost stage only with --reason)")
     p.add_argument("deal", help="deal id or a title that matches one deal")
@@ -387,7 +387,7 @@ def register(command: Register) -> None:
     p.add_argument("--competitor", help="who won (a loss), or who we beat (a win), when the reason asks")
     p.add_argument("--note", help="follow-up note (a loss), or a note on the win")
     p.add_argument("--revisit", metavar="DATE", help="when to look at this deal again")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("note", cmd_note, "add a note to a deal's timeline")
     p.add_argument("deal")
@@ -396,24 +396,24 @@ def register(command: Register) -> None:
     p = command("snooze", cmd_snooze, "quiet a stale deal until DATE, or move a lost deal's revisit to DATE")
     p.add_argument("deal")
     p.add_argument("date", metavar="DATE")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("close-out", cmd_close_out, "a lost deal has no more potential: no more revisits")
     p.add_argument("deal")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("archive", cmd_archive, "hide a junk or duplicate deal (history kept; unarchive undoes)")
     p.add_argument("deal")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command("unarchive", cmd_unarchive, "bring an archived deal back")
     p.add_argument("deal")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     command("undo", cmd_undo, "undo the last change (says what it undid)")
 
     p = command("revisits", cmd_revisits, "lost deals due for a revisit, and upcoming ones")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
     p.add_argument("--ics", action="store_true", help="write every pending revisit as an iCalendar file")
     p.add_argument("-o", "--output", metavar="FILE", help="with --ics: the file (default: standard output)")
     p.add_argument("--force", action="store_true", help="with -o: replace an existing file")

@@ -168,7 +168,7 @@ def register(command: Register) -> None:
     p.add_argument("--limit", type=int, default=50, help="show at most this many deals (the best first)")
     p.add_argument("--archived", action="store_true", help="search archived deals too")
     p.add_argument("--reindex", action="store_true", help="rebuild the search index first")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
 
     p = command(
         "changes",
@@ -180,4 +180,4 @@ def register(command: Register) -> None:
         metavar="DATE|7d",
         help="first day of the window: 7d (default), 2w, 1m, or a date (mon, Nov 1)",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print it as JSON (for scripts)")
