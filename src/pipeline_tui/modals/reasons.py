@@ -15,7 +15,6 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.display import safe
-from pipeline_tui.host import host
 from pipeline_tui.modals.base import FormModal
 from pipeline_tui.text import fold
 
@@ -174,4 +173,6 @@ class ReasonModal(FormModal[T], Generic[T, R]):
         same burst dropped (meant for the fields after the reason, they went on into the
         filter and the next fields: a note in the filter, a revisit in the note)."""
         self._error(message)
-        host(self).refuse_key("enter", "picks no reason")
+        refuse = getattr(self.app, "refuse_key", None)  # the app's (a form knows no more of it)
+        if refuse is not None:
+            refuse("enter", "picks no reason")
