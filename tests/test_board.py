@@ -955,3 +955,20 @@ async def test_read_only_refuses_a_change_when_the_key_is_pressed(store: Store, 
             d.stage_id for d in (deals.alpha, deals.bravo, deals.charlie, deals.delta)
         ]
         assert again.deals.event_count(deals.alpha.id) == 1
+
+
+@pytest.mark.parametrize(("size", "said"), [((160, 45), "· last 30d"), ((120, 40), "· 30d")])
+async def test_the_closures_window_is_said_in_full_where_it_fits(  # type: ignore[no-untyped-def]
+    make_app, demo_store: Store, size, said
+) -> None:
+    """'last 30d' was cut to 'last…' in a 120-column terminal, and the total with it."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        from textual.geometry import Region
+
+        view = app.screen.query_one("#board")
+        strips = view.render_lines(Region(0, 0, view.size.width, 4))
+        lines = ["".join(segment.text for segment in strip) for strip in strips]
+        counts = next(line for line in lines if "Closed" not in line and "$" in line)
+        assert counts.count(said) == 2 and "…" not in counts, counts

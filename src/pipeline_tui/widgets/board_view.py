@@ -9,9 +9,11 @@ while rendering.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -99,6 +101,9 @@ class Column:
         self.cursor = max(0, min(target, count - 1)) if count else 0
         self.scroll_to_cursor(visible)
         self.ensure_window(visible)
+
+
+_WINDOW = re.compile(r" · last (\d+)d$")  # Won and Lost headers: the window of closures shown
 
 
 class BoardView(Widget, can_focus=True):
@@ -447,6 +452,8 @@ class BoardView(Widget, can_focus=True):
         if strip is None:
             lines = column.header.split("\n")
             text = lines[line] if line < len(lines) else ""
+            if cell_len(" " + text) > width:  # a narrow column: the closures' window, short
+                text = _WINDOW.sub(r" · \1d", text)
             kind = column.stage.kind
             header_style = self.get_component_rich_style("column--header")
             if kind is StageKind.WON or kind is StageKind.LOST:
