@@ -690,7 +690,7 @@ def test_an_encoding_detection_cannot_settle_is_refused_naming_encoding(store: S
 
 def test_a_sep_line_preambles_and_footers_are_left_out_and_said(store: Store, capsys) -> None:
     out = ok(capsys, "import", str(EXPORTS / "salesforce_report_with_preamble.csv"), "--dry-run")
-    assert "Left out: 6 lines above the header (line 8)." in out
+    assert "Left out: 6 lines above the header, which is line 8." in out
     err = refused(capsys, "import", str(EXPORTS / "excel_fr_semicolon.csv"))
     assert "its header (line 2: 'Affaire', 'Client', 'Étape', 'Montant', …)" in err  # sep=; is no header
 
@@ -701,8 +701,8 @@ def test_a_boards_group_rows_and_repeated_headers_are_left_out_and_said(store: S
     maps = ["--map", "Working on it=Proposal", "--map", "=Lead", "--map", "Stuck=Negotiation"]
     out = ok(capsys, "import", str(EXPORTS / "monday_board.csv"), *columns, *maps)
     assert (
-        "Left out: 2 lines above the header (line 3); 2 repeated headers; 2 group titles alone on a line "
-        "('Closed Won', 'Closed Lost'); 3 group totals rows; 2 sub-item lines."
+        "Left out: 2 lines above the header, which is line 3; 2 repeated headers; 2 group titles alone on a "
+        "line ('Closed Won', 'Closed Lost'); 3 group totals rows; 2 sub-item lines."
     ) in out
     assert sorted(deals(store)) == sorted([
         "Initech - Upsell seats", "Umbrella - Discovery", "Stark Industries - Enterprise",

@@ -578,3 +578,27 @@ def test_a_report_saved_without_its_id_column_is_refused_when_its_rows_are_deals
     assert "2 new rows of this file have the name and account of deals imported from Salesforce with" in err
     assert "'Kassensystem' (#1), 'Wartung' (#2)" in err and "Export the report with its id column" in err
     assert store.deals.count() == 2
+
+
+def test_a_cell_merged_down_a_workbook_holds_its_value_on_every_row_it_covers(
+    store: Store, capsys, tmp_path: Path
+) -> None:
+    """A company merged over its two deals' rows: read as stored, the second deal came in
+    with no company, and a stage merged the same way was asked about as '(empty)'."""
+    import xlsxwriter
+
+    path = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Deals")
+    sheet.merge_range(0, 0, 0, 3, "Opportunities export")  # a title across the columns: left as it is
+    sheet.write_row(1, 0, ["Title", "Company", "Stage", "Value"])
+    sheet.write_row(2, 0, ["Alpha", "", "", 5000])
+    sheet.write_row(3, 0, ["Beta", "", "", 750])
+    sheet.merge_range(2, 1, 3, 1, "Acme GmbH")
+    sheet.merge_range(2, 2, 3, 2, "Proposal")
+    book.close()
+    ok(capsys, "import", str(path), "--column", "title=Title", "--column", "company=Company",
+       "--column", "stage=Stage", "--column", "value=Value")  # fmt: skip
+    got = deals(store)
+    assert (got["Alpha"].company, got["Beta"].company) == ("Acme GmbH", "Acme GmbH")
+    assert placed(store) == {"Alpha": "Proposal", "Beta": "Proposal"}

@@ -159,9 +159,8 @@ class Table:
     @property
     def left_out(self) -> tuple[str, ...]:
         """What else was left out, a phrase each, for the dry run."""
-        above = (
-            f"{self.above} line{'s' if self.above != 1 else ''} above the header (line {self.header_line})"
-        )
+        lines = f"{self.above} line{'s' if self.above != 1 else ''}"
+        above = f"{lines} above the header, which is line {self.header_line}"
         return ((above,) if self.above else ()) + self.rows.scanned().left_out
 
 

@@ -262,10 +262,27 @@ class Workbook:
 
     def rows(self, name: str) -> list[list[str]]:
         try:
-            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = self._book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or []
         except Exception as exc:
             raise InputError(f"{self.path} cannot be read as an Excel workbook ({exc}).") from None
-        return [[_cell_text(c) for c in row] for row in rows]
+        cells = [[_cell_text(c) for c in row] for row in rows]
+        _fill_down(cells, merged)
+        return cells
+
+
+def _fill_down(cells: list[list[str]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """A cell merged down over rows below it (a company written once for its two deals)
+    holds its value on every row it covers, as the sheet shows it; read as it is stored,
+    every row but the first lost it without a word. Merges across columns are left alone."""
+    for (top, left), (bottom, right) in merged:
+        if left != right or bottom <= top or top >= len(cells) or left >= len(cells[top]):
+            continue
+        value = cells[top][left]
+        for row in cells[top + 1 : bottom + 1]:
+            if left < len(row) and not row[left]:
+                row[left] = value
 
 
 def _cell_text(value: object) -> str:
