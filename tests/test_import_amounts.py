@@ -16,8 +16,9 @@ from pipeline_tui import importer
 from pipeline_tui.cli import main
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import resolve_columns
+from pipeline_tui.importer.fast_rows import RowReader
 from pipeline_tui.importer.formats import registry
-from pipeline_tui.importer.source import RowReader, read_row
+from pipeline_tui.importer.source import read_row
 from pipeline_tui.importer.values import AmountMarks, DateOrder
 from pipeline_tui.store import Store
 

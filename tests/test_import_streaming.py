@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from pipeline_tui import importer
 from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import resolve_columns
+from pipeline_tui.importer.fast_rows import RowReader
 from pipeline_tui.importer.formats import Format, registry
-from pipeline_tui.importer.source import RowReader, read_row
+from pipeline_tui.importer.source import read_row
 from pipeline_tui.importer.table import read_table
 from pipeline_tui.importer.values import DateOrder
 from pipeline_tui.store import Store, import_rows

@@ -7,7 +7,7 @@ Freshsales, Odoo, Dynamics 365, the Maven sample, our own export, or any CSV who
 - `formats/`: one module per CRM (its headers, standard stages, notes export);
 - `values`: dates, moments and amounts as CRMs and spreadsheets write them;
 - `columns`, `source`: which column is which field; a row into typed values, errors naming
-  row, column and value;
+  row, column and value (`fast_rows`: the common row read straight, the same row);
 - `identity`: which deal a row is (CRM id or natural key);
 - `update`: what a re-import changes, and the seller's changes it keeps;
 - `outcome`: won, lost or open, from every column that says so;

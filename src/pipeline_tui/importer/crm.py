@@ -15,13 +15,14 @@ from pipeline_tui.errors import InputError
 from pipeline_tui.importer.columns import Columns, resolve_columns, unread_columns
 from pipeline_tui.importer.context import Context, Placed, Read
 from pipeline_tui.importer.deals import file_values, new_deal, plan_loss, plan_match
+from pipeline_tui.importer.fast_rows import RowReader
 from pipeline_tui.importer.formats import Format, norm
 from pipeline_tui.importer.identity import canonical_id, natural_key
 from pipeline_tui.importer.match import Known, fingerprint_digest, match_keyed, missing_deals
 from pipeline_tui.importer.outcome import Outcome, Overruled, outcome_of
 from pipeline_tui.importer.placing import ask_unknown, check_new_stages, new_stages, place, unmade_stages
 from pipeline_tui.importer.plan_types import ImportPlan, Options
-from pipeline_tui.importer.source import RowReader, SourceRow, row_error
+from pipeline_tui.importer.source import SourceRow, row_error
 from pipeline_tui.importer.stages import NEW, StageMap
 from pipeline_tui.importer.table import Table, check_width
 from pipeline_tui.importer.update import Planned
