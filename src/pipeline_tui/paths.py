@@ -12,7 +12,6 @@ from pipeline_tui.errors import InputError
 APP_NAME = "pipeline-tui"
 DB_ENV = "PIPELINE_TUI_DB"
 CONFIG_ENV = "PIPELINE_TUI_CONFIG"
-LOCK_WAIT_ENV = "PIPELINE_TUI_LOCK_WAIT"  # seconds a command waits for another writer
 
 
 def default_db_path() -> Path:
@@ -41,18 +40,3 @@ def config_path() -> Path:
     if env:
         return Path(env).expanduser()
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def lock_wait_s(default: float) -> float:
-    """How long a command waits for another writer's lock: $PIPELINE_TUI_LOCK_WAIT seconds
-    (a cron job may rather fail fast), else `default`."""
-    text = os.environ.get(LOCK_WAIT_ENV, "").strip()
-    if not text:
-        return default
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1
-    if not 0 <= seconds <= 24 * 3600:
-        raise InputError(f"${LOCK_WAIT_ENV} is {text!r}: give a number of seconds from 0 to 86400.")
-    return seconds

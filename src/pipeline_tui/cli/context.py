@@ -17,6 +17,7 @@ from pipeline_tui import paths
 from pipeline_tui.config import Settings, load_settings
 from pipeline_tui.dates import parse_date, parse_optional_date
 from pipeline_tui.display import json_text, safe
+from pipeline_tui.errors import InputError
 from pipeline_tui.store import Store, system_clock
 
 PROG = "pipeline-tui"
@@ -60,6 +61,7 @@ def out_json(data: Any) -> None:
 
 
 CLI_LOCK_WAIT_S = 5 * 60  # an import of a million rows takes about a minute
+LOCK_WAIT_ENV = "PIPELINE_TUI_LOCK_WAIT"  # seconds a command waits for another writer instead
 
 
 class Context:
@@ -111,7 +113,7 @@ class Context:
         )
         # A command waits for another writer (a long import) and says so, instead of failing;
         # not forever (a command run from cron behind a program that crashed holding the lock).
-        store.conn.lock_wait_s = paths.lock_wait_s(CLI_LOCK_WAIT_S)
+        store.conn.lock_wait_s = lock_wait_s(CLI_LOCK_WAIT_S)
         store.conn.on_lock_wait = info
         return store
 
@@ -168,3 +170,18 @@ def _only_reads(args: argparse.Namespace) -> bool:
     if command == "review":
         return bool(getattr(args, "json", False))  # without --json it opens the board
     return command in READING
+
+
+def lock_wait_s(default: float) -> float:
+    """How long a command waits for another writer's lock: $PIPELINE_TUI_LOCK_WAIT seconds
+    (a cron job may rather fail fast), else `default`."""
+    text = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds <= 24 * 3600:
+        raise InputError(f"${LOCK_WAIT_ENV} is {text!r}: give a number of seconds from 0 to 86400.")
+    return seconds

@@ -31,8 +31,7 @@ class Baseline:
     JSON (sorted keys, no spaces, text as json writes it), its pieces for the values that
     repeat (a date, an account, a currency, a stage) made once."""
 
-    def __init__(self, fields: frozenset[str], currency: str) -> None:
-        self.currency = currency
+    def __init__(self, fields: frozenset[str]) -> None:
         self.value = "value" in fields
         money = self.value or "currency" in fields
 

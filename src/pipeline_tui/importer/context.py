@@ -40,7 +40,7 @@ class Context:
     baseline: Baseline = field(init=False)
 
     def __post_init__(self) -> None:
-        self.baseline = Baseline(self.fields, self.store.conn.currency)
+        self.baseline = Baseline(self.fields)
 
     def kind(self, stage_id: int) -> StageKind:
         """The kind of a board stage (or of one the import makes: open)."""

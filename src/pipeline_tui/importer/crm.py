@@ -423,7 +423,8 @@ class _Pass:
         self._check_grouped()
         ask_unknown(ctx, plan)
         plan.notices.extend(self.overruled.notices())
-        plan.notices.extend(unmade_stages(stage_map, options))
+        unmade = stage_map.drop_unused()
+        plan.notices.extend(unmade_stages(stage_map, options, unmade))
         plan.notices.extend(new_stages(stage_map))
         for source_stage, (target, why) in ctx.shown.items():
             plan.stage_map[source_stage] = target
@@ -434,7 +435,7 @@ class _Pass:
             plan.stage_names[pending.key] = pending.name
             plan.stage_kinds[pending.key] = pending.kind
         for value, target in options.stage_overrides.items():
-            if norm(target) == NEW and not any(norm(p.name) == norm(value) for p in stage_map.pending):
+            if norm(target) == NEW and (norm(value) in unmade or not stage_map.seen(value)):
                 continue  # a stage not made (`unmade_stages`): nothing to remember
             placed = stage_map.place(value)
             if placed is not None and not stage_map.names_closed(value):  # those hold for this file only

@@ -221,12 +221,11 @@ def _won(stages: StageMap) -> str:
     return next((s.name for s in stages.stages if s.kind is StageKind.WON), "the won stage")
 
 
-def unmade_stages(stages: StageMap, options: Options) -> list[str]:
+def unmade_stages(stages: StageMap, options: Options, unmade: set[str]) -> list[str]:
     """`--map` lines that place no row: a stage value the file does not have (a typo, a map
-    kept from another file), or `=new` for a value every row of which reads won or lost.
-    Such a stage is not made: it would stand empty on the board."""
+    kept from another file), or `=new` for a value every row of which reads won or lost
+    (`unmade`, normed: such a stage is not made, it would stand empty on the board)."""
     out = []
-    unmade = {norm(p.name) for p in stages.unused()}
     for value, target in options.stage_overrides.items():
         line = f"--map {_quoted(value + '=' + target)}"
         if not stages.seen(value):

@@ -125,10 +125,11 @@ class StageMap:
         """Whether a row of the file had this stage value (placed, or asked about)."""
         return norm(value) in self._cache
 
-    def unused(self) -> list[PendingStage]:
-        """The stages `--map VALUE=new` would make that no deal is in nor was lost at: every
-        row with the value reads won or lost, or none has it. Left unmade."""
-        idle = [p for p in self.pending if p.key not in self.used]
+    def drop_unused(self) -> set[str]:
+        """Leave unmade the stages `--map VALUE=new` would make that no deal is in nor was
+        lost at (every row with the value reads won or lost, or none has it); their names,
+        normed."""
+        idle = {norm(p.name) for p in self.pending if p.key not in self.used}
         self.pending[:] = [p for p in self.pending if p.key in self.used]
         return idle
 

@@ -259,8 +259,6 @@ def read_cell(text: str) -> Amount:
     plain = plain_amount(text)
     if plain is not None:
         return Amount(plain, None, POINT if "." in text else "")
-    if text in ("-", "–", "—"):  # a spreadsheet's accounting format writes zero as a dash
-        return Amount(0, None, "")
     m = _SPREADSHEET_NUMBER.match(text)
     if m and (m[3] is not None or (m[2] is not None and len(m[2]) > 3)):
         try:

@@ -143,12 +143,7 @@ class Transfer:
 
     def titles(self, deal_ids: list[int]) -> dict[int, str]:
         """The titles of deals by id."""
-        found: dict[int, str] = {}
-        for start in range(0, len(deal_ids), 500):
-            chunk = deal_ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.update(self._rows(f"SELECT id, title FROM deals WHERE id IN ({marks})", chunk))
-        return found
+        return {deal_id: title for deal_id, (title, _) in self.names(deal_ids).items()}
 
     def import_maps(self, source: str) -> dict[str, int]:
         """Where the seller said a source's stage values go (normed value -> stage id), at an
