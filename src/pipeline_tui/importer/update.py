@@ -103,7 +103,7 @@ def plan_update(
     # what the CRM said; touched, nobody can tell who changed what, so differences conflict.
     base = deal.baseline if deal.baseline is not None else (here if deal.rev == 0 else None)
     fields: dict[str, Any] = dict(identity or {})
-    changes: list[str] = []
+    changes: dict[str, str] = {}  # field -> its change as a person reads it, in the file's order
     conflicts: list[Conflict] = []
     first_seen: list[str] = []
     shown_currency = file.get("currency") or deal.currency
@@ -133,7 +133,7 @@ def plan_update(
                 )
             )  # fmt: skip
             continue
-        changes.append(
+        changes[name] = (
             f"{LABELS.get(name, 'stage')} {_shown(name, yours, deal.currency, stages)} → "
             f"{_shown(name, theirs, shown_currency, stages)}"
         )
@@ -169,16 +169,16 @@ def plan_update(
         if touched is not None:  # the CRM saw activity since: the deal is not idle
             fields["last_activity_at"] = ts(touched)
             before = f"{deal.last_activity:%Y-%m-%d}" if deal.last_activity else "none"
-            changes.append(f"last activity {before} → {touched:%Y-%m-%d} (in the CRM)")
+            changes["activity"] = f"last activity {before} → {touched:%Y-%m-%d} (in the CRM)"
     baseline = {k: v for k, v in file.items()}
     if not fields and deal.baseline == baseline:
         return Planned(None, (), tuple(conflicts), tuple(first_seen))
     update = ImportUpdate(deal.id, deal.rev, fields, baseline, tuple(events))
-    return Planned(update, tuple(changes), tuple(conflicts), tuple(first_seen))
+    return Planned(update, tuple(changes.values()), tuple(conflicts), tuple(first_seen))
 
 
 def _hold_closing_date(
-    deal: CrmDeal, file: dict[str, Any], here: dict[str, Any], fields: dict[str, Any], changes: list[str],
+    deal: CrmDeal, file: dict[str, Any], here: dict[str, Any], fields: dict[str, Any], changes: dict[str, str],
     conflicts: list[Conflict], stages: dict[int, Stage], currency: str,
 ) -> None:  # fmt: skip
     """The CRM closed the deal (won or lost) and its close date is the day it closed; the
@@ -190,7 +190,7 @@ def _hold_closing_date(
     if not any(c.field == LABELS["stage"] for c in conflicts):
         return
     theirs = fields.pop("expected_close")
-    changes[:] = [c for c in changes if not c.startswith(f"{LABELS['close']} ")]
+    changes.pop("close", None)
     conflicts.append(
         Conflict(deal.id, deal.title, LABELS["close"], _shown("close", here["close"], deal.currency, stages),
                  _shown("close", theirs, currency, stages))
