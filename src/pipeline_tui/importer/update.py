@@ -178,8 +178,8 @@ def plan_update(
 
 
 def _hold_closing_date(
-    deal: CrmDeal, file: dict[str, Any], here: dict[str, Any], fields: dict[str, Any], changes: dict[str, str],
-    conflicts: list[Conflict], stages: dict[int, Stage], currency: str,
+    deal: CrmDeal, file: dict[str, Any], here: dict[str, Any], fields: dict[str, Any],
+    changes: dict[str, str], conflicts: list[Conflict], stages: dict[int, Stage], currency: str,
 ) -> None:  # fmt: skip
     """The CRM closed the deal (won or lost) and its close date is the day it closed; the
     seller's stage here is kept (a conflict): the close date goes with the close, kept as
